@@ -1,0 +1,125 @@
+"""Anonymisation: mask personal data and secrets in text, pseudonymise people.
+
+Post-mortems quote logs, chat and dashboards, so they carry e-mail addresses,
+IP addresses, phone numbers, bearer tokens and API keys.  Those are masked in
+every text field before a record is stored (the raw inbox copy is the only
+place the original remains).  People fields (authors, responders, on-call …)
+become stable keyed pseudonyms: the same name gives the same ``person-…`` in
+every run as long as the secret is the same, and the name cannot be recovered
+from it without the secret.
+
+Trace ids (lower-case hex), commit hashes and UUIDs are deliberately *not*
+treated as secrets: they are what joins an incident to its evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*")
+_KEYED_SECRET = re.compile(
+    r"(?i)\b((?:api[_\-]?key|apikey|access[_\-]?key|secret(?:[_\-]?key)?|client[_\-]?secret|"
+    r"password|passwd|pwd|auth[_\-]?token|access[_\-]?token|token)\s*[:=]\s*)"
+    r"(?!<)[\"']?[^\s\"',;]{6,}[\"']?")
+_KNOWN_KEYS = re.compile(
+    r"\b(?:AKIA[0-9A-Z]{16}|(?:sk|pk|rk)_(?:live|test)_[0-9A-Za-z]{10,}|gh[pousr]_[A-Za-z0-9]{30,}"
+    r"|xox[abposr]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z\-_]{35}"
+    r"|eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,})")
+_HIGH_ENTROPY = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{32,}={0,2}(?![A-Za-z0-9+/_\-])")
+# Candidates only: octets are checked in Python, which is faster than a regex that
+# validates them at every position.
+_IPV4 = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
+_IPV6 = re.compile(
+    r"(?<![\w:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+    r"|(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})?"
+    r"|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}))(?![\w:])")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+\d{1,3}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{2,4}(?:[\s.\-]\d{2,4}){1,4}"
+    r"|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}|\d{3}[.\-]\d{3}[.\-]\d{4})(?![\w])")
+
+MASKS = ("email", "ip", "phone", "bearer", "api_key")
+
+
+def _has_mixed_classes(token: str) -> bool:
+    return (any(c.isupper() for c in token) and any(c.islower() for c in token)
+            and any(c.isdigit() for c in token))
+
+
+def _mask_high_entropy(match: re.Match[str]) -> str:
+    token = match.group(0)
+    return "<secret>" if _has_mixed_classes(token) else token
+
+
+# Cheap tests that tell when a costlier pattern cannot match.
+_DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
+_THREE_DIGITS = re.compile(r"\d{3}")
+_KEY_WORDS = re.compile(r"(?i)key|secret|passw|pwd|token")
+_KEY_PREFIXES = re.compile(r"AKIA|_live_|_test_|gh[pousr]_|xox|AIza|eyJ")
+
+
+def _mask_ipv4(match: re.Match[str]) -> str:
+    text = match.group(0)
+    return "<ip>" if all(int(octet) <= 255 for octet in text.split(".")) else text
+
+
+def _mask(text: str, masks: frozenset[str]) -> str:
+    if "bearer" in masks and ("earer" in text or "EARER" in text):
+        text = _BEARER.sub(lambda m: f"{m.group(1)} <token>", text)
+    if "api_key" in masks:
+        if _KEY_PREFIXES.search(text):
+            text = _KNOWN_KEYS.sub("<secret>", text)
+        if ("=" in text or ":" in text) and _KEY_WORDS.search(text):
+            text = _KEYED_SECRET.sub(lambda m: f"{m.group(1)}<secret>", text)
+        if len(text) >= 32:
+            text = _HIGH_ENTROPY.sub(_mask_high_entropy, text)
+    if "email" in masks and "@" in text:
+        text = _EMAIL.sub("<email>", text)
+    if "ip" in masks:
+        if _DIGIT_DOT_DIGIT.search(text):
+            text = _IPV4.sub(_mask_ipv4, text)
+        if "::" in text or text.count(":") >= 7:
+            text = _IPV6.sub("<ip>", text)
+    if "phone" in masks and _THREE_DIGITS.search(text):
+        text = _PHONE.sub("<phone>", text)
+    return text
+
+
+class Anonymizer:
+    """Masks text and pseudonymises names with one secret."""
+
+    def __init__(self, secret: str, masks: Iterable[str] = MASKS) -> None:
+        self._key = secret.encode("utf-8")
+        self._masks = frozenset(masks)
+        self._names: dict[str, str] = {}
+
+    def mask(self, text: str) -> str:
+        """Text with personal data and secrets replaced by ``<email>``, ``<ip>`` …"""
+        return _mask(text, self._masks)
+
+    def pseudonym(self, name: str) -> str:
+        """A stable keyed pseudonym (``person-3fa94c1e``) for a person's name."""
+        key = _EMAIL.sub("", name).strip(" <>()\t").casefold() or name.casefold()
+        cached = self._names.get(key)
+        if cached is None:
+            digest = hmac.new(self._key, key.encode("utf-8"), hashlib.sha256).hexdigest()
+            cached = f"person-{digest[:8]}"
+            self._names[key] = cached
+        return cached
+
+    def people(self, value: object) -> list[str]:
+        """Pseudonyms for a people field given as a list or a comma-separated string."""
+        names: list[str] = []
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if item is None:
+                continue
+            if isinstance(item, dict):
+                item = item.get("name") or item.get("email") or item.get("summary") or ""
+            for part in re.split(r"\s*(?:,|;|\band\b|&)\s*", str(item)):
+                if part.strip():
+                    names.append(self.pseudonym(part))
+        return names

@@ -1,0 +1,132 @@
+"""What every command shares: options, settings, output, and the error boundary.
+
+Commands stay thin: they parse options, build settings through
+:func:`settings_for`, call one core function and hand its result to a renderer.
+:class:`FailearnGroup` is the one place where errors become messages and exit
+codes (see :mod:`failearn.errors`), so ``CliRunner`` tests see exactly what a
+user sees.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from failearn.config import Settings, load_settings
+from failearn.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    FailearnError,
+    UsageError,
+)
+from failearn.timeutil import parse_as_of
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+SCHEMA_VERSION = 1
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class IngestFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", envvar="FAILEARN_DB", metavar="PATH", show_default=False, dir_okay=False,
+    help="SQLite database file [default: ./failearn.db, or `db` in failearn.toml].")]
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", metavar="DATE", show_default=False,
+    help="Reference date or date-time, UTC (2026-11-23 or 2026-11-23T09:00:00Z) "
+         "[default: now]. A date means the start of that day.")]
+FormatOption = Annotated[OutputFormat, typer.Option(
+    "--format", "-f", metavar="text|json", case_sensitive=False,
+    help="text for people, json for scripts (one JSON document on stdout).")]
+
+
+def stdout() -> Console:
+    """A rich console on stdout, for text output."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True, highlight=False)
+
+
+def stderr() -> Console:
+    """A rich console on stderr, for progress."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def settings_for(ctx: typer.Context, db: Path | None = None) -> Settings:
+    """The settings of this invocation: ``--config`` or discovery, then ``--db``."""
+    obj = ctx.find_root().obj or {}
+    settings = load_settings(obj.get("config"))
+    return settings.with_db(db)
+
+
+def as_of(text: str | None) -> datetime:
+    """``--as-of`` as an instant; a bad value is a usage error."""
+    try:
+        return parse_as_of(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def emit_json(document: dict[str, Any]) -> None:
+    """Write one JSON document to stdout (and nothing else)."""
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def envelope(command: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The top of every JSON document: schema version and command, then the contract keys."""
+    return {"schema_version": SCHEMA_VERSION, "command": command, **data}
+
+
+def _is_cli_control(error: BaseException) -> bool:
+    """Exit, Abort and usage errors of the CLI framework: they carry their own exit code."""
+    return type(error).__module__.split(".")[0] in ("click", "typer")
+
+
+class FailearnGroup(TyperGroup):
+    """The error boundary: user mistakes become one line on stderr and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FailearnError as error:
+            message = f"error: {error.message}"
+            if error.hint:
+                message += f"\n  hint: {error.hint}"
+            typer.echo(message, err=True)
+            problems = getattr(error, "problems", None)
+            for problem in problems or []:
+                typer.echo(f"  - {problem}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted; the database is unchanged", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as error:
+            if _is_cli_control(error):
+                raise
+            debug = bool((ctx.find_root().obj or {}).get("debug"))
+            if debug:
+                traceback.print_exc()
+            typer.echo(f"internal error: {type(error).__name__}: {error}\n"
+                       "  this is a bug in failearn; run again with --debug for the traceback "
+                       "and report it", err=True)
+            raise typer.Exit(EXIT_INTERNAL) from None

@@ -1,0 +1,94 @@
+"""``failearn ingest``: capture post-mortems and incident records into the store."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from failearn.cli.common import (
+    AsOfOption,
+    DbOption,
+    IngestFormat,
+    as_of,
+    emit_json,
+    envelope,
+    settings_for,
+    stderr,
+    stdout,
+)
+from failearn.errors import EXIT_FINDINGS, UsageError
+from failearn.timeutil import parse_duration
+
+
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(
+        metavar="PATH...", show_default=False,
+        help="Files, directories (walked for *.md, *.json, *.ndjson, *.jsonl) or - for "
+             "NDJSON on stdin.")],
+    db: DbOption = None,
+    output_format: Annotated[IngestFormat, typer.Option(
+        "--format", "-f", case_sensitive=False, metavar="text|json|github",
+        help="text for people, json for scripts, github for GitHub Actions annotations."
+    )] = IngestFormat.text,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Check every record against the gates; write nothing.")] = False,
+    keep_raw: Annotated[bool | None, typer.Option(
+        "--keep-raw/--no-keep-raw", show_default=False,
+        help="Keep the raw payload in the inbox [default: yes, or [ingest] keep_raw]. With "
+             "--no-keep-raw only its hash and outcome are kept.")] = None,
+    dedup_window: Annotated[str | None, typer.Option(
+        "--dedup-window", metavar="DURATION", show_default=False,
+        help="Merge records of one service and class closer than this (e.g. 5m) "
+             "[default: [dedup] window, 5m].")] = None,
+    as_of_text: AsOfOption = None,
+) -> None:
+    """Ingest post-mortems (Markdown) and incident records (JSON, NDJSON) through the gates.
+
+    Every record is normalised, checked against the quality gates, anonymised
+    and stored; records of one service and failure class within the dedup
+    window become one incident.  Every payload is kept in the inbox, rejected
+    ones too.  Exit code 1 when any record was rejected (the others are still
+    stored), 2 when an input cannot be read at all.
+
+    Example, in CI on a post-mortem repository:
+
+        failearn ingest postmortems/ exports/ --format github
+    """
+    from failearn.ingest import IngestOptions, run_ingest
+    from failearn.render.ingest import github_lines, ingest_document, render_text
+    from failearn.taxonomy import load_taxonomy
+
+    settings = settings_for(ctx, db)
+    window = None
+    if dedup_window is not None:
+        try:
+            window = parse_duration(dedup_window)
+        except ValueError as exc:
+            raise UsageError(f"--dedup-window: {exc}") from exc
+    taxonomy = load_taxonomy(settings.taxonomy)
+    options = IngestOptions(paths=paths, as_of=as_of(as_of_text), dry_run=dry_run,
+                            keep_raw=keep_raw, dedup_window=window)
+    show_progress = output_format is IngestFormat.text and sys.stderr.isatty()
+    if show_progress:
+        from failearn.render.progress import file_progress
+
+        with file_progress(stderr()) as progress:
+            result = run_ingest(settings, taxonomy, options, progress)
+    else:
+        result = run_ingest(settings, taxonomy, options)
+    if output_format is IngestFormat.json:
+        emit_json(envelope("ingest", ingest_document(result)))
+    elif output_format is IngestFormat.github:
+        for line in github_lines(result):
+            typer.echo(line)
+    else:
+        render_text(result, stdout())
+    if result.failed:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest)

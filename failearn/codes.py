@@ -1,0 +1,45 @@
+"""The stable codes of every problem ``failearn ingest`` reports, with what to do about it.
+
+Scripts and CI jobs match on these codes; the messages around them may improve,
+the codes do not change.  Errors reject a record; warnings do not.
+"""
+
+from __future__ import annotations
+
+ERRORS: dict[str, str] = {
+    # reading the input
+    "unreadable-file": "check the path and its permissions",
+    "empty-file": "remove the file or write the record into it",
+    "binary-file": "this is not a text file; exclude it with [ingest] exclude in failearn.toml",
+    "invalid-utf8": "save the file as UTF-8",
+    "file-too-large": "split the file, or raise [ingest] max_markdown_bytes / max_json_bytes",
+    "record-too-large": "shorten the record, or raise [ingest] max_record_bytes",
+    "invalid-json": "fix the JSON syntax at the line shown (a trailing comma is a common cause)",
+    "not-an-object": "each incident record must be a JSON object",
+    "invalid-yaml": "fix the YAML front matter at the line shown",
+    "yaml-too-complex": "front matter may not expand aliases into thousands of values",
+    "front-matter-not-mapping": "front matter must be `key: value` lines between `---` lines",
+    "unknown-format": "name the format with --source-format, or map it in [sources]",
+    # quality gates
+    "missing-field": "add the field, or map the name your source uses in [fields]",
+    "invalid-timestamp": "write the time as RFC 3339, e.g. 2026-11-02T14:03:00Z",
+    "timestamp-in-future": "check the date; a start time cannot be in the future",
+    "timestamp-too-old": "check the date; raise [gates] earliest_year only if it is right",
+    "unknown-class": "use a class id of the taxonomy, or map the label in [classes]",
+    "invalid-trace-id": "trace ids are 32 lower-case hex digits (W3C); or set "
+                        "[gates] trace_id_pattern",
+}
+
+WARNINGS: dict[str, str] = {
+    "naive-timestamp": "add a zone (Z or +02:00) so the time is not guessed",
+    "trace-id-dropped": "remove or fix the invalid trace ids",
+    "unknown-severity": "use SEV1…SEV5 or map the spelling in [severity] aliases",
+    "invalid-metric": "metrics are numbers",
+    "invalid-field-type": "see the record format in the README",
+    "skipped": "not an incident; nothing to do",
+}
+
+
+def hint(code: str) -> str | None:
+    """What to do about a problem with this code."""
+    return ERRORS.get(code) or WARNINGS.get(code)

@@ -1,0 +1,277 @@
+"""The one configuration: discovery, validation, defaults.
+
+failearn reads ``failearn.toml``, or the same keys under ``[tool.failearn]`` in a
+``pyproject.toml``: the nearest one from the working directory upwards wins
+(``--config FILE`` or ``FAILEARN_CONFIG`` names one instead).  Every section is a
+frozen dataclass below whose defaults are the domain defaults of DESIGN.md §5;
+a key that no dataclass declares is an error naming the key, so a typo never
+silently falls back to a default.  Relative paths in a file are relative to it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from failearn.errors import ConfigError
+from failearn.timeutil import parse_duration
+
+CONFIG_FILE = "failearn.toml"
+PYPROJECT = "pyproject.toml"
+DEFAULT_DB = "failearn.db"
+
+
+@dataclass(frozen=True)
+class GatesConfig:
+    """Quality gates every record must pass before it is stored."""
+
+    require: tuple[str, ...] = ("timestamp", "service", "failure_class", "trace_ids")
+    trace_id_pattern: str = "^[0-9a-f]{32}$"
+    max_future: timedelta = timedelta(days=1)
+    earliest_year: int = 1990
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Records of one service and class closer than ``window`` are one incident."""
+
+    window: timedelta = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class AnonymizeConfig:
+    """What is masked in text and which fields name people."""
+
+    enabled: bool = True
+    secret: str | None = None
+    mask: tuple[str, ...] = ("email", "ip", "phone", "bearer", "api_key")
+    people_fields: tuple[str, ...] = (
+        "authors", "author", "responders", "on_call", "oncall", "incident_commander",
+        "commander", "owner", "owners", "reporter", "reported_by", "participants",
+        "created_by", "assignee", "assignees", "scribe",
+    )
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """Which files a directory walk picks up, and the size limits of one input."""
+
+    include: tuple[str, ...] = ("*.md", "*.json", "*.ndjson", "*.jsonl")
+    exclude: tuple[str, ...] = (
+        "README.md", "readme.md", "CHANGELOG.md", "CONTRIBUTING.md", "CODE_OF_CONDUCT.md",
+        "LICENSE*", "SECURITY.md", "TEMPLATE.md", "template.md", "_*", ".*", "node_modules",
+    )
+    max_markdown_bytes: int = 5 * 1024 * 1024
+    max_json_bytes: int = 256 * 1024 * 1024
+    max_record_bytes: int = 5 * 1024 * 1024
+    busy_timeout: timedelta = timedelta(minutes=2)
+    keep_raw: bool = True
+    # Processes that read and normalise records: 0 chooses (2 on a large input), 1 is serial.
+    workers: int = 0
+
+
+@dataclass(frozen=True)
+class SeverityConfig:
+    """The severity scale, most severe first, and extra spellings mapped onto it."""
+
+    scale: tuple[str, ...] = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Weekly clustering: the window, DBSCAN's parameters (None = chosen from the data)."""
+
+    lookback: timedelta = timedelta(days=90)
+    eps: float | None = None
+    min_samples: int | None = None
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """The learning registry and its guardrails."""
+
+    min_support: int = 3
+    budget: int = 3
+    override_warning: float = 0.30
+    cooldown: timedelta = timedelta(minutes=30)
+    max_active_rules: int = 10
+    ttl: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """Taxonomy drift audit windows."""
+
+    recent: timedelta = timedelta(days=7)
+    baseline: timedelta = timedelta(days=28)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know about the user's set-up."""
+
+    db: Path = Path(DEFAULT_DB)
+    taxonomy: Path | None = None
+    gates: GatesConfig = field(default_factory=GatesConfig)
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    classes: dict[str, str] = field(default_factory=dict)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    anonymize: AnonymizeConfig = field(default_factory=AnonymizeConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    severity: SeverityConfig = field(default_factory=SeverityConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
+    config_path: Path | None = None
+
+    def with_db(self, db: Path | None) -> Settings:
+        """The settings with the database path a command line or environment chose."""
+        return self if db is None else replace(self, db=db)
+
+
+_NOT_CONFIGURABLE = {"config_path"}
+
+
+def _strip_optional(annotation: Any) -> tuple[Any, bool]:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return annotation, False
+
+
+def _convert(value: Any, annotation: Any, where: str, base: Path | None) -> Any:
+    inner, optional = _strip_optional(annotation)
+    if value is None and optional:
+        return None
+    origin = typing.get_origin(inner)
+    if is_dataclass(inner) and isinstance(inner, type):
+        if not isinstance(value, dict):
+            raise ConfigError(f"`{where}` must be a table")
+        return _build(inner, value, where, base)
+    if inner is timedelta:
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise ConfigError(f"`{where}`: {exc}") from exc
+    if inner is Path:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"`{where}` must be a path")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() or base is None else base / path
+    if inner is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"`{where}` must be true or false, not {value!r}")
+        return value
+    if inner is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"`{where}` must be an integer, not {value!r}")
+        return value
+    if inner is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"`{where}` must be a number, not {value!r}")
+        return float(value)
+    if inner is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"`{where}` must be a string, not {value!r}")
+        return value
+    if origin is tuple:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"`{where}` must be a list of strings")
+        return tuple(items)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"`{where}` must be a table")
+        _, value_type = typing.get_args(inner)
+        return {str(k): _convert(v, value_type, f"{where}.{k}", base) for k, v in value.items()}
+    if inner is Any:
+        return value
+    raise ConfigError(f"`{where}` has a type failearn cannot read")  # pragma: no cover
+
+
+def _build(cls: type[Any], table: dict[str, Any], prefix: str, base: Path | None) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls)} - _NOT_CONFIGURABLE
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        where = f"{prefix}.{key}" if prefix else key
+        if key not in known:
+            raise ConfigError(f"unknown configuration key `{where}`",
+                              hint="known keys here: " + ", ".join(sorted(known)))
+        values[key] = _convert(value, hints[key], where, base)
+    return cls(**values)
+
+
+def discover(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest configuration from ``start`` upwards, with its table of settings."""
+    for directory in [start, *start.parents]:
+        candidate = directory / CONFIG_FILE
+        if candidate.is_file():
+            return candidate, _read_toml(candidate)
+        pyproject = directory / PYPROJECT
+        if pyproject.is_file():
+            table = _read_toml(pyproject).get("tool", {}).get("failearn")
+            if table is not None:
+                if not isinstance(table, dict):
+                    raise ConfigError(f"{pyproject}: [tool.failearn] must be a table")
+                return pyproject, table
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text") from exc
+
+
+def settings_from_table(table: dict[str, Any], path: Path | None) -> Settings:
+    """Validate a configuration table (as read from TOML) into :class:`Settings`."""
+    base = path.parent if path is not None else None
+    where = f"{path}: " if path is not None else ""
+    try:
+        settings = _build(Settings, table, "", base)
+    except ConfigError as exc:
+        raise ConfigError(where + exc.message, hint=exc.hint) from exc
+    if path is not None:
+        settings = replace(settings, config_path=path)
+    return typing.cast(Settings, settings)
+
+
+def load_settings(config: Path | None = None, *, cwd: Path | None = None,
+                  environ: typing.Mapping[str, str] | None = None) -> Settings:
+    """The settings for a command: explicit file, else discovered, else defaults.
+
+    The database path comes, in order, from ``--db`` (applied by the caller),
+    ``FAILEARN_DB``, the configuration's ``db``, and ``./failearn.db``.
+    """
+    env = os.environ if environ is None else environ
+    chosen = config or (Path(env["FAILEARN_CONFIG"]) if env.get("FAILEARN_CONFIG") else None)
+    if chosen is not None:
+        if not chosen.is_file():
+            raise ConfigError(f"configuration file {chosen} does not exist")
+        if chosen.name == PYPROJECT:
+            table = _read_toml(chosen).get("tool", {}).get("failearn", {})
+        else:
+            table = _read_toml(chosen)
+        settings = settings_from_table(table, chosen.resolve())
+    else:
+        found = discover((cwd or Path.cwd()).resolve())
+        settings = settings_from_table(found[1], found[0]) if found else Settings()
+    if env.get("FAILEARN_DB"):
+        settings = settings.with_db(Path(env["FAILEARN_DB"]))
+    return settings

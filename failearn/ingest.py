@@ -1,0 +1,336 @@
+"""The capture stage: read, normalise, gate, anonymise, store, merge.
+
+:func:`run_ingest` is the one core function behind ``failearn ingest``.  It
+streams records from the sources, writes every payload to the inbox (rejected
+ones included) and every accepted record as a report, then merges reports into
+incidents (:mod:`failearn.dedup`) and rebuilds the incidents it touched, all in
+one transaction.  It returns an :class:`IngestResult`; rendering is elsewhere.
+
+Outcomes, per record: ``accepted`` (it made a new incident), ``merged`` (it
+joined an incident), ``updated`` (a newer version of a record already stored),
+``unchanged`` (already stored as it is), ``rejected`` (a gate failed),
+``skipped`` (a payload that is not an incident, e.g. a "service updated" event).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from failearn.anonymize import Anonymizer
+from failearn.config import Settings
+from failearn.dedup import group, member_from_row
+from failearn.normalise import Context
+from failearn.prepare import Prepared, Preparer, choose_workers, prepared_records
+from failearn.record import Issue
+from failearn.sources import discover
+from failearn.store import MEMORY, Store
+from failearn.store import capture as sql
+from failearn.taxonomy import Taxonomy
+from failearn.timeutil import format_duration, iso
+
+OUTCOMES = ("accepted", "merged", "updated", "unchanged", "rejected", "skipped")
+_FLUSH_EVERY = 2000
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """What the user asked for on the command line."""
+
+    paths: list[str]
+    as_of: datetime
+    dry_run: bool = False
+    keep_raw: bool | None = None
+    dedup_window: timedelta | None = None
+
+
+@dataclass
+class IngestResult:
+    """What an ingest did: counts per outcome, the problems found, what changed."""
+
+    run_id: int | None
+    db: str
+    dry_run: bool
+    files: int
+    records: int
+    counts: dict[str, int]
+    errors: list[Issue]
+    warnings: list[Issue]
+    incidents_created: int
+    incidents_updated: int
+    incidents_total: int
+    dedup_window: str
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.counts.get("rejected", 0) > 0
+
+
+class _Run:
+    """The mutable state of one ingest run: decides each record's outcome and batches rows."""
+
+    def __init__(self, store: Store, run_id: int, keep_raw: bool) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.keep_raw = keep_raw
+        self.received_at = iso(datetime.now(UTC))
+        self.counts = dict.fromkeys(OUTCOMES, 0)
+        self.errors: list[Issue] = []
+        self.warnings: list[Issue] = []
+        self.notes: list[str] = []
+        self.records = 0
+        # The batch not yet written.
+        self.inbox_rows: list[tuple[Any, ...]] = []
+        self.reports: dict[str, Prepared] = {}
+        self.replaced: list[str] = []
+        self.pending_new: list[tuple[str, int]] = []
+        # What the whole run knows.
+        self.new_inbox_ids: dict[str, int] = {}
+        self.seen_hashes: dict[str, set[str]] = {}
+        self.known: dict[str, dict[str, sql.KnownReport]] = {}
+        self.seen_keys: dict[str, str] = {}
+        self.touched_groups: set[tuple[str, str]] = set()
+        self.updated_keys: set[str] = set()
+        # The run's own reports, as grouping needs them, and the incidents they replace.
+        self.own: dict[str, sql.ReportRef] = {}
+        self.replaced_ids: set[str] = set()
+
+    # -- per record --------------------------------------------------------------
+
+    def _inbox(self, record: Prepared, outcome: str) -> int | None:
+        """Queue the inbox row of a payload; its index in the batch, or None if kept already.
+
+        The inbox keeps every distinct payload: one seen before is written again
+        only when it now has a different fate (a record rejected yesterday and
+        accepted today under a new mapping).
+        """
+        hashes = self.seen_hashes.get(record.source)
+        if hashes is None:
+            hashes = self.seen_hashes[record.source] = sql.inbox_hashes(self.store,
+                                                                        record.source)
+        if record.sha256 in hashes and outcome in ("unchanged", "rejected", "skipped"):
+            return None
+        hashes.add(record.sha256)
+        errors = [i.as_dict() for i in record.issues if i.level == "error"]
+        warnings = [i.as_dict() for i in record.issues if i.level != "error"]
+        keep = self.keep_raw
+        self.inbox_rows.append((
+            self.run_id, self.received_at, record.source, record.line, record.kind,
+            record.sha256, record.raw if keep and record.raw_bytes is None else None,
+            record.raw_bytes if keep else None, 0 if keep else 1, outcome, record.key,
+            record.record_id, orjson.dumps(errors).decode() if errors else None,
+            orjson.dumps(warnings).decode() if warnings else None))
+        return len(self.inbox_rows) - 1
+
+    def add(self, record: Prepared) -> None:
+        self.records += 1
+        if record.skip:
+            self.counts["skipped"] += 1
+            self.notes.extend(f"{record.source}:{record.line or 1}: {n}" for n in record.notes)
+            self._inbox(record, "skipped")
+            return
+        self.warnings.extend(i for i in record.issues if i.level != "error")
+        key = record.key
+        if key is None or record.report is None:
+            self.counts["rejected"] += 1
+            self.errors.extend(i for i in record.issues if i.level == "error")
+            self._inbox(record, "rejected")
+            return
+        previous = self.seen_keys.get(key)
+        known = None if previous is not None else self._known(record.source).get(key)
+        if record.content in (previous, known.content_sha256 if known else None):
+            self.seen_keys[key] = record.content or ""
+            self.counts["unchanged"] += 1
+            self._inbox(record, "unchanged")
+            return
+        if previous is not None:
+            outcome = "updated"
+            self._drop_from_batch(key)
+        elif known is not None:
+            outcome = "updated"
+            self.replaced.append(key)
+            self.touched_groups.add((known.service, known.failure_class))
+            if known.incident_id is not None:
+                self.replaced_ids.add(known.incident_id)
+            if known.first_run_id is not None:
+                # An update keeps the run that first brought the record.
+                record.report = (*record.report[:-2], known.first_run_id, self.run_id)
+        else:
+            outcome = "accepted"
+        self.seen_keys[key] = record.content or ""
+        self.counts[outcome] += 1
+        if outcome == "updated":
+            self.updated_keys.add(key)
+        self.touched_groups.add((record.service or "", record.failure_class or ""))
+        index = self._inbox(record, outcome)
+        if outcome == "accepted" and index is not None:
+            self.pending_new.append((key, index))
+        if index is not None:
+            record.report = (*record.report[:5], index, *record.report[6:])
+        self.reports[key] = record
+        report = record.report
+        self.own[key] = sql.ReportRef(key, report[1], bool(report[2]), report[10], report[11],
+                                      report[9], report[8], None)
+        if len(self.inbox_rows) >= _FLUSH_EVERY:
+            self.flush()
+
+    def _known(self, source: str) -> dict[str, sql.KnownReport]:
+        known = self.known.get(source)
+        if known is None:
+            known = self.known[source] = sql.known_reports(self.store, source)
+        return known
+
+    def _drop_from_batch(self, key: str) -> None:
+        """A record seen twice in one run: the later version replaces the earlier."""
+        if self.reports.pop(key, None) is None:
+            self.replaced.append(key)
+
+    def flush(self) -> None:
+        """Write the batch: inbox rows first, then the reports that point at them."""
+        if self.replaced:
+            sql.delete_reports(self.store, self.replaced)
+            self.replaced = []
+        first, _ = sql.add_inbox_many(self.store, self.inbox_rows)
+        if self.reports:
+            records = list(self.reports.values())
+            rows = []
+            for record in records:
+                assert record.report is not None
+                inbox = record.report[5]
+                rows.append(record.report if inbox is None else
+                            (*record.report[:5], first + inbox, *record.report[6:]))
+            sql.add_reports(self.store, rows,
+                            [row for r in records for row in r.trace_rows],
+                            [row for r in records for row in r.error_rows],
+                            [row for r in records for row in r.dependency_rows])
+        for key, index in self.pending_new:
+            self.new_inbox_ids[key] = first + index
+        self.pending_new = []
+        self.inbox_rows = []
+        self.reports = {}
+
+    # -- after every record is read -------------------------------------------------
+
+    def merge(self, window: timedelta) -> tuple[int, int]:
+        """Group the touched reports into incidents; (created, updated) incident counts."""
+        self.flush()
+        if not self.touched_groups:
+            return 0, 0
+        refs = _closure(self.store, self.touched_groups, list(self.own.values()), self.run_id)
+        previous = {r.key: r.incident_id for r in refs}
+        old_ids = {i for i in previous.values() if i is not None} | self.replaced_ids
+        members = [member_from_row(r.key, r.record_id, r.id_given, r.service, r.failure_class,
+                                   r.timestamp, r.kind) for r in refs]
+        groups = group(members, window)
+        assignment = {key: g.incident_id for g in groups for key in g.keys}
+        new_ids = set(assignment.values())
+        aliases: dict[str, str] = {}
+        for key, old in sorted(previous.items()):
+            if old is not None and old not in new_ids and old not in aliases:
+                aliases[old] = assignment[key]
+        fresh = {g.incident_id for g in groups if all(previous.get(k) is None for k in g.keys)}
+        changed = {g.incident_id for g in groups
+                   if any(previous.get(k) != g.incident_id for k in g.keys)}
+        changed |= {assignment[k] for k in self.updated_keys if k in assignment}
+        sql.regroup(self.store, assignment, aliases, old_ids, self.run_id)
+        # A new record that joined others is "merged"; the primary of a new incident
+        # stays "accepted".
+        primaries = {g.primary for g in groups}
+        merged = [("merged", inbox_id) for key, inbox_id in sorted(self.new_inbox_ids.items())
+                  if not (key in primaries and assignment.get(key) in fresh)]
+        if merged:
+            sql.set_inbox_outcomes(self.store, merged)
+            self.counts["merged"] += len(merged)
+            self.counts["accepted"] -= len(merged)
+        return len(fresh), len(changed - fresh)
+
+
+def _closure(store: Store, groups: set[tuple[str, str]], own: list[sql.ReportRef],
+             run_id: int) -> list[sql.ReportRef]:
+    """Every report that the touched groups can be connected to (by group or by given id):
+    the run's own reports, and the stored ones they reach."""
+    loaded: dict[str, sql.ReportRef] = {ref.key: ref for ref in own}
+    pending_groups = set(groups)
+    done_groups: set[tuple[str, str]] = set()
+    done_ids: set[str] = set()
+    refs = list(own)
+    while pending_groups:
+        refs += sql.reports_in_groups(store, sorted(pending_groups), run_id)
+        done_groups |= pending_groups
+        pending_groups = set()
+        for ref in refs:
+            loaded[ref.key] = ref
+        given = {r.record_id for r in refs if r.id_given} - done_ids
+        done_ids |= given
+        refs = []
+        for ref in sql.reports_with_record_ids(store, sorted(given), done_groups, run_id):
+            loaded[ref.key] = ref
+            group_key = (ref.service, ref.failure_class)
+            if group_key not in done_groups:
+                pending_groups.add(group_key)
+    return sorted(loaded.values(), key=lambda r: r.key)
+
+
+def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None) -> bytes:
+    """What, besides the payload, decides a stored record: taxonomy, mappings, masks."""
+    basis = repr((taxonomy.version, sorted(taxonomy.aliases.items()),
+                  sorted(settings.classes.items()), sorted(settings.fields.items()),
+                  settings.gates, settings.severity, settings.anonymize.enabled,
+                  settings.anonymize.mask, settings.anonymize.people_fields,
+                  hashlib.sha256((secret or "").encode()).hexdigest()))
+    return hashlib.sha256(basis.encode("utf-8")).digest()
+
+
+def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
+               progress: Progress | None = None) -> IngestResult:
+    """Ingest the inputs named in ``options`` into the store of ``settings``."""
+    started = datetime.now(UTC)
+    inputs = discover(options.paths, settings.ingest)
+    window = options.dedup_window or settings.dedup.window
+    keep_raw = settings.ingest.keep_raw if options.keep_raw is None else options.keep_raw
+    db_path: Path | str = settings.db
+    if options.dry_run and not Path(settings.db).exists():
+        db_path = MEMORY
+    store = Store.open(db_path, busy_timeout=settings.ingest.busy_timeout)
+    try:
+        scope = store.rolled_back() if options.dry_run else store.transaction()
+        with scope:
+            run_id = store.start_run("ingest", options.as_of, {
+                "paths": options.paths, "dry_run": options.dry_run, "keep_raw": keep_raw,
+                "dedup_window": format_duration(window), "taxonomy": taxonomy.version})
+            secret: str | None = None
+            anonymizer: Anonymizer | None = None
+            if settings.anonymize.enabled:
+                secret = settings.anonymize.secret or store.pseudonym_secret()
+                anonymizer = Anonymizer(secret, settings.anonymize.mask)
+            context = Context.build(settings, taxonomy, options.as_of, anonymizer)
+            preparer = Preparer(context, _fingerprint(settings, taxonomy, secret), run_id)
+            run = _Run(store, run_id, keep_raw)
+            workers = choose_workers(inputs, settings.ingest.workers)
+            for record in prepared_records(inputs, preparer, settings.ingest, workers,
+                                           progress):
+                run.add(record)
+            created, updated = run.merge(window)
+            total = sql.counts(store)["incidents"]
+            status = "rejected" if run.counts["rejected"] else "ok"
+            summary = {**run.counts, "incidents_created": created,
+                       "incidents_updated": updated, "files": len(inputs)}
+            store.finish_run(run_id, status, summary)
+    finally:
+        store.close()
+    return IngestResult(
+        run_id=None if options.dry_run else run_id, db=str(settings.db), dry_run=options.dry_run,
+        files=len(inputs), records=run.records, counts=run.counts, errors=run.errors,
+        warnings=run.warnings, incidents_created=created, incidents_updated=updated,
+        incidents_total=total, dedup_window=format_duration(window),
+        seconds=(datetime.now(UTC) - started).total_seconds(), notes=run.notes)

@@ -1,0 +1,424 @@
+"""Normalise raw records into canonical incidents, through the quality gates.
+
+Pure functions over plain data: a :class:`~failearn.record.RawRecord` and a
+:class:`Context` in, a :class:`Normalised` (an incident, or located issues)
+out.  No I/O, so every gate can be tested with a table of cases.
+
+Field names are matched loosely (``trace_ids``, ``traceIds`` and ``Trace IDs``
+are one field) and through the aliases of the configuration's ``[fields]``.
+Every gate failure is an :class:`~failearn.record.Issue` with a stable code
+from :mod:`failearn.codes`, the field, and the line the field was written on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from failearn import codes
+from failearn.anonymize import Anonymizer
+from failearn.config import Settings
+from failearn.record import TEXT_FIELDS, Incident, Issue, RawRecord
+from failearn.severity import normalise_severity
+from failearn.taxonomy import Taxonomy
+from failearn.timeutil import TimeParseError, is_unset_time, iso, parse_time
+
+# Spellings of canonical fields that need no configuration.  Keys are compared
+# after case-folding and dropping separators, so camelCase and snake_case
+# variants of a canonical name are already covered.
+BUILTIN_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("incident_id", "incident_key", "uid"),
+    "timestamp": ("started_at", "occurred_at", "start", "started", "detected_at"),
+    "failure_class": ("class", "failure_category", "failure_type"),
+    "trace_ids": ("trace_id", "traces", "trace"),
+    "severity": ("sev", "priority"),
+    "error_messages": ("error_message", "errors", "error", "messages"),
+    "root_cause": ("root_causes", "cause", "causes"),
+    "action_items": ("actions", "follow_ups", "followups"),
+    "workarounds": ("workaround",),
+    "dependencies": ("depends_on", "dependency", "upstreams"),
+    "trace_shape": ("call_path", "span_path", "trace_path"),
+    "summary": ("description",),
+    "title": ("headline", "subject"),
+    "ended_at": ("ends_at", "resolved_at", "end_time", "ended", "recovered_at"),
+    "caused_by_rule": ("caused_by", "rule_id"),
+}
+EXTRA_CANONICAL = ("ended_at", "caused_by_rule", "sections", "tags")
+_TRACE_SPLIT = re.compile(r"[\s,;]+")
+_SHAPE_SPLIT = re.compile(r"\s*(?:->|→|>|/|,)\s*")
+_LIST_SPLIT = re.compile(r"\s*,\s*")
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def field_key(name: str) -> str:
+    """The loose matching key of a field name: case-folded, without separators."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything normalisation needs besides the record: settings, taxonomy, clock, masks."""
+
+    settings: Settings
+    taxonomy: Taxonomy
+    as_of: datetime
+    anonymizer: Anonymizer | None
+    aliases: dict[str, str] = field(default_factory=dict)
+    people_keys: frozenset[str] = frozenset()
+    trace_pattern: re.Pattern[str] = re.compile(r"^[0-9a-f]{32}$")
+    key_cache: dict[str, str] = field(default_factory=dict)
+    severity_cache: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, taxonomy: Taxonomy, as_of: datetime,
+              anonymizer: Anonymizer | None) -> Context:
+        aliases: dict[str, str] = {}
+        canonical = (*Incident.__dataclass_fields__, *EXTRA_CANONICAL)
+        for name in canonical:
+            aliases[field_key(name)] = name
+        for name, spellings in BUILTIN_ALIASES.items():
+            for spelling in spellings:
+                aliases.setdefault(field_key(spelling), name)
+        for name, spellings in settings.fields.items():
+            for spelling in spellings:
+                aliases[field_key(spelling)] = name
+        people = frozenset(field_key(p) for p in settings.anonymize.people_fields)
+        try:
+            pattern = re.compile(settings.gates.trace_id_pattern)
+        except re.error as exc:
+            from failearn.errors import ConfigError
+            raise ConfigError(f"`gates.trace_id_pattern` is not a valid regular expression: "
+                              f"{exc}") from exc
+        return cls(settings, taxonomy, as_of, anonymizer, aliases, people, pattern)
+
+
+@dataclass(slots=True)
+class Normalised:
+    """The outcome of normalising one record: an incident, or the errors that reject it."""
+
+    incident: Incident | None
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "error"]
+
+
+class _Collector:
+    def __init__(self, raw: RawRecord, lines: Mapping[str, int]) -> None:
+        self.raw = raw
+        self.lines = lines
+        self.issues: list[Issue] = []
+
+    def add(self, code: str, message: str, name: str | None, *, hint: str | None = None,
+            level: str = "error", spelling: str | None = None) -> None:
+        line = self.lines.get(spelling or name or "") if (spelling or name) else None
+        self.issues.append(Issue(
+            code=code, message=message, source=self.raw.source,
+            line=line if line is not None else self.raw.line, field=name,
+            hint=hint or codes.hint(code), level=level))
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        stripped = value.strip()
+        return stripped or None
+    if isinstance(value, list):
+        lines = [_text(item) for item in value]
+        joined = "\n".join(f"- {line}" for line in lines if line)
+        return joined or None
+    if isinstance(value, dict):
+        parts = [f"{k}: {_text(v)}" for k, v in value.items() if _text(v)]
+        return "; ".join(parts) or None
+    return str(value)
+
+
+def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) else [value]
+    result: list[str] = []
+    for item in items:
+        if item is None or isinstance(item, dict | list):
+            continue
+        text = str(item).strip()
+        if not text:
+            continue
+        if split is not None:
+            result.extend(part for part in split.split(text) if part)
+        else:
+            result.append(text)
+    return result
+
+
+def _mask_any(value: Any, anonymizer: Anonymizer) -> Any:
+    if isinstance(value, str):
+        return anonymizer.mask(value)
+    if isinstance(value, list):
+        return [_mask_any(item, anonymizer) for item in value]
+    if isinstance(value, dict):
+        return {key: _mask_any(item, anonymizer) for key, item in value.items()}
+    return value
+
+
+def derive_id(raw: RawRecord, timestamp: datetime | None, service: str | None,
+              label: str | None, title: str | None) -> str:
+    """An id for a record whose source gave none.
+
+    A Markdown post-mortem is its file: its id comes from the path, so editing
+    the file updates the same incident.  A JSON record is its content: the
+    start time, service, class label and title identify it.
+    """
+    if raw.kind == "markdown":
+        stem = PurePosixPath(raw.source).name.split(".")[0]
+        slug = _SLUG.sub("-", stem.casefold()).strip("-")[:60] or "postmortem"
+        digest = hashlib.sha1(raw.source.encode("utf-8")).hexdigest()[:6]
+        return f"pm-{slug}-{digest}"
+    basis = "|".join([iso(timestamp) if timestamp else "", service or "", label or "",
+                      title or ""])
+    return "rec-" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:12]
+
+
+def _canonicalise(payload: Mapping[str, Any], context: Context,
+                  collector: _Collector) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """Map payload keys onto canonical names: (values, spelling used, unknown fields)."""
+    values: dict[str, Any] = {}
+    spelling: dict[str, str] = {}
+    unknown: dict[str, Any] = {}
+    people: dict[str, Any] = {}
+    cache = context.key_cache
+    for key, value in payload.items():
+        loose = cache.get(key)
+        if loose is None:
+            loose = cache[key] = field_key(str(key))
+        if loose in context.people_keys:
+            people[str(key)] = value
+            continue
+        name = context.aliases.get(loose)
+        if name is None:
+            unknown[str(key)] = value
+            continue
+        if name in values:
+            if isinstance(values[name], list) and isinstance(value, list):
+                values[name] = values[name] + value
+            elif name == "trace_ids":
+                values[name] = _strings(values[name]) + _strings(value)
+            else:
+                unknown[str(key)] = value
+            continue
+        values[name] = value
+        spelling[name] = str(key)
+    if people:
+        values["__people__"] = people
+    return values, spelling, unknown
+
+
+def _timestamp(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
+               out: _Collector) -> datetime | None:
+    value = values.get("timestamp")
+    where = spelling.get("timestamp")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        parsed = parse_time(value)
+    except TimeParseError as exc:
+        out.add("invalid-timestamp", f"timestamp {value!r} cannot be read: {exc}", "timestamp",
+                spelling=where)
+        return None
+    if parsed.naive:
+        out.add("naive-timestamp", f"timestamp {value!r} names no time zone; taken as UTC",
+                "timestamp", level="warning", spelling=where)
+    gates = context.settings.gates
+    if parsed.value > context.as_of + gates.max_future:
+        out.add("timestamp-in-future", f"timestamp {iso(parsed.value)} is after "
+                f"{iso(context.as_of + gates.max_future)}", "timestamp", spelling=where)
+        return None
+    if parsed.value.year < gates.earliest_year:
+        out.add("timestamp-too-old", f"timestamp {iso(parsed.value)} is before "
+                f"{gates.earliest_year}", "timestamp", spelling=where)
+        return None
+    # Stored to the second: one precision for comparing across runs and sources.
+    return parsed.value.replace(microsecond=0)
+
+
+def _trace_ids(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
+               out: _Collector) -> list[str]:
+    given = _strings(values.get("trace_ids"), _TRACE_SPLIT)
+    valid: list[str] = []
+    invalid: list[str] = []
+    for item in given:
+        candidate = item.strip().strip("`'\"").lower()
+        if len(candidate) == 36 and candidate.count("-") == 4:
+            candidate = candidate.replace("-", "")
+        if context.trace_pattern.match(candidate) and set(candidate) != {"0"}:
+            if candidate not in valid:
+                valid.append(candidate)
+        else:
+            invalid.append(item)
+    if invalid:
+        shown = ", ".join(repr(i) for i in invalid[:3]) + (" …" if len(invalid) > 3 else "")
+        if valid:
+            out.add("trace-id-dropped", f"dropped {len(invalid)} invalid trace id(s): {shown}",
+                    "trace_ids", level="warning", spelling=spelling.get("trace_ids"))
+        else:
+            out.add("invalid-trace-id", f"no valid trace id among {shown} (expected "
+                    f"{context.settings.gates.trace_id_pattern})", "trace_ids",
+                    spelling=spelling.get("trace_ids"))
+    return valid
+
+
+def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
+                   out: _Collector) -> tuple[str | None, str, str, list[str]]:
+    labels = _strings(values.get("failure_class"))
+    if not labels:
+        return None, "", "", []
+    chosen: tuple[str, str, str] | None = None
+    others: list[str] = []
+    for label in labels:
+        resolution = context.taxonomy.resolve(label, context.settings.classes)
+        if resolution is not None and chosen is None:
+            chosen = (resolution.class_id, label, resolution.via)
+        else:
+            others.append(label)
+    if chosen is None:
+        shown = ", ".join(repr(label) for label in labels)
+        out.add("unknown-class", f"failure class {shown} is not in taxonomy "
+                f"{context.taxonomy.version}", "failure_class",
+                spelling=spelling.get("failure_class"),
+                hint=f"use a class id (`failearn taxonomy show`) or map the label in "
+                     f"failearn.toml: [classes] \"{labels[0]}\" = \"<class-id>\"")
+        return None, labels[0], "", others
+    return chosen[0], chosen[1], chosen[2], others
+
+
+def _metrics(value: Any, spelling: str | None, out: _Collector) -> dict[str, float]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        out.add("invalid-field-type", "metrics must be a mapping of names to numbers",
+                "metrics", level="warning", spelling=spelling)
+        return {}
+    metrics: dict[str, float] = {}
+    for name, raw in value.items():
+        number: float | None = None
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            number = float(raw)
+        elif isinstance(raw, str):
+            try:
+                number = float(raw.strip().rstrip("%").replace(",", ""))
+            except ValueError:
+                number = None
+        if number is None or number != number:
+            out.add("invalid-metric", f"metric {name!r} = {raw!r} is not a number; dropped",
+                    "metrics", level="warning", spelling=spelling)
+            continue
+        metrics[str(name)] = number
+    return metrics
+
+
+def normalise(raw: RawRecord, context: Context) -> Normalised:
+    """Turn one raw record into a canonical incident, or reject it with located issues."""
+    if raw.issues and raw.payload is None:
+        return Normalised(None, list(raw.issues))
+    payload = raw.payload or {}
+    out = _Collector(raw, raw.field_lines)
+    out.issues.extend(raw.issues)
+    values, spelling, unknown = _canonicalise(payload, context, out)
+    timestamp = _timestamp(values, spelling, context, out)
+    service_values = _strings(values.get("service"))
+    service = " ".join(service_values[0].split()) if service_values else None
+    class_id, class_label, class_via, other_classes = _failure_class(values, spelling, context,
+                                                                     out)
+    trace_ids = _trace_ids(values, spelling, context, out)
+    present = {
+        "timestamp": timestamp is not None or values.get("timestamp") not in (None, ""),
+        "service": bool(service),
+        "failure_class": bool(class_label),
+        "trace_ids": bool(trace_ids) or bool(_strings(values.get("trace_ids"))),
+    }
+    for required in context.settings.gates.require:
+        if required in present:
+            missing = not present[required]
+        else:
+            missing = _text(values.get(required)) is None
+        if missing:
+            out.add("missing-field", f"required field `{required}` is missing or empty",
+                    required, spelling=spelling.get(required))
+    errors = [i for i in out.issues if i.level == "error"]
+    if errors or timestamp is None or not service or class_id is None:
+        if not errors:
+            # A field the policy does not require is absent, yet the record cannot
+            # stand without it: say which.
+            for name, ok in (("timestamp", timestamp is not None), ("service", bool(service)),
+                             ("failure_class", class_id is not None)):
+                if not ok:
+                    out.add("missing-field", f"field `{name}` is needed to store an incident",
+                            name, spelling=spelling.get(name))
+        return Normalised(None, out.issues)
+    severity_raw = _text(values.get("severity"))
+    scale = context.settings.severity
+    if severity_raw in context.severity_cache:
+        severity = context.severity_cache[severity_raw]
+    else:
+        severity = normalise_severity(severity_raw, scale.scale, scale.aliases)
+        if severity_raw is not None:
+            context.severity_cache[severity_raw] = severity
+    if severity_raw and severity is None:
+        out.add("unknown-severity", f"severity {severity_raw!r} is not on the scale "
+                f"{', '.join(scale.scale)}; kept as written", "severity", level="warning",
+                spelling=spelling.get("severity"))
+    anonymizer = context.anonymizer
+    texts: dict[str, str | None] = {}
+    for name in TEXT_FIELDS:
+        text = _text(values.get(name))
+        texts[name] = anonymizer.mask(text) if (anonymizer and text) else text
+    errors_list = _strings(values.get("error_messages"))
+    sections = {str(k): str(v) for k, v in (values.get("sections") or {}).items()}
+    extra = dict(unknown.items())
+    if values.get("tags") is not None:
+        extra["tags"] = values["tags"]
+    people: dict[str, list[str]] = {}
+    for key, value in (values.get("__people__") or {}).items():
+        people[key] = anonymizer.people(value) if anonymizer else _strings(value)
+    if anonymizer is not None:
+        errors_list = [anonymizer.mask(message) for message in errors_list]
+        sections = {k: anonymizer.mask(v) for k, v in sections.items()}
+        extra = _mask_any(extra, anonymizer)
+    ended_at: datetime | None = None
+    if not is_unset_time(values.get("ended_at")):
+        try:
+            ended_at = parse_time(values.get("ended_at")).value
+        except TimeParseError:
+            out.add("invalid-timestamp", f"end time {values.get('ended_at')!r} cannot be read; "
+                    "ignored", "ended_at", level="warning", spelling=spelling.get("ended_at"))
+    given_id = _text(values.get("id"))
+    record_id = given_id or derive_id(raw, timestamp, service, class_label, texts["title"])
+    caused_by = _text(values.get("caused_by_rule"))
+    incident = Incident(
+        id=record_id, id_given=given_id is not None, timestamp=timestamp, service=service,
+        failure_class=class_id, failure_class_raw=class_label, failure_class_via=class_via,
+        taxonomy_version=context.taxonomy.version, source=raw.source, line=raw.line,
+        kind=raw.kind, trace_ids=trace_ids, severity=severity or severity_raw,
+        severity_raw=severity_raw, error_messages=errors_list,
+        dependencies=_strings(values.get("dependencies"), _LIST_SPLIT),
+        metrics=_metrics(values.get("metrics"), spelling.get("metrics"), out),
+        trace_shape=_strings(values.get("trace_shape"), _SHAPE_SPLIT),
+        other_classes=other_classes, people=people, sections=sections, extra=extra,
+        ended_at=ended_at, caused_by_rule=caused_by,
+        dedup_hint=_text(payload.get("fingerprint")) if isinstance(payload, dict) else None,
+        **texts,
+    )
+    return Normalised(incident, out.issues)
+
+
+def normalise_all(raws: Iterable[RawRecord], context: Context) -> list[Normalised]:
+    """Normalise many records (a convenience for tests and small inputs)."""
+    return [normalise(raw, context) for raw in raws]
+

@@ -1,0 +1,266 @@
+"""Preparing records for the store, in this process or in worker processes.
+
+Reading, parsing, normalising and anonymising a record needs nothing from the
+database, so it can run in parallel: :func:`prepared_records` cuts the inputs
+into tasks (a batch of NDJSON lines, a batch of files), runs them in a pool of
+worker processes when the input is large enough to pay for it, and yields the
+:class:`Prepared` records in input order, with a bounded number of tasks in
+flight so memory stays flat however large the input.  Everything that needs the
+database (unchanged or updated, merging) stays in :mod:`failearn.ingest`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import orjson
+
+from failearn.config import IngestConfig
+from failearn.normalise import Context, normalise
+from failearn.record import Incident, Issue, RawRecord
+from failearn.severity import severity_rank
+from failearn.sources import InputFile, read_input
+from failearn.sources.jsonfile import KIND as JSON_KIND
+from failearn.sources.jsonfile import iter_ndjson_lines
+from failearn.sources.reading import reject
+from failearn.timeutil import iso
+
+NDJSON_BATCH = 2000
+FILE_BATCH = 32
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+
+Progress = Callable[[str, int, int], None]
+# A task: ("lines", source, first line, [bytes]), ("files", [InputFile]) or ("empty", source).
+Task = tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One record, ready for the store: its inbox facts and, if accepted, its report rows."""
+
+    source: str
+    line: int | None
+    kind: str
+    sha256: str
+    raw: str | None
+    raw_bytes: bytes | None
+    issues: list[Issue]
+    skip: bool = False
+    notes: list[str] = field(default_factory=list)
+    key: str | None = None
+    record_id: str | None = None
+    service: str | None = None
+    failure_class: str | None = None
+    content: str | None = None
+    report: tuple[Any, ...] | None = None
+    trace_rows: list[tuple[str, str]] = field(default_factory=list)
+    error_rows: list[tuple[str, int, str]] = field(default_factory=list)
+    dependency_rows: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Preparer:
+    """What a worker needs: the normalisation context and the facts of this run."""
+
+    context: Context
+    fingerprint: bytes
+    run_id: int
+
+
+def report_key(incident: Incident) -> str:
+    """The identity of a record across runs: a post-mortem is its file; a JSON record is
+    its id within its source."""
+    if incident.kind == "markdown":
+        return incident.source
+    return f"{incident.source}#{incident.id}"
+
+
+def _sha256(raw: RawRecord) -> str:
+    data = raw.raw_bytes if raw.raw_bytes is not None else (raw.raw or "").encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _details(incident: Incident) -> str | None:
+    """The parts of a record that have no column of their own, as JSON (None when empty)."""
+    details = {name: value for name, value in (
+        ("other_classes", incident.other_classes), ("severity_raw", incident.severity_raw),
+        ("people", incident.people), ("sections", incident.sections),
+        ("extra", incident.extra), ("dedup_hint", incident.dedup_hint)) if value}
+    return orjson.dumps(details, default=str).decode() if details else None
+
+
+def prepare(raw: RawRecord, preparer: Preparer) -> Prepared:
+    """Normalise one raw record and build its rows (the inbox index is filled in later)."""
+    sha = _sha256(raw)
+    base = Prepared(raw.source, raw.line, raw.kind, sha, raw.raw, raw.raw_bytes, [],
+                    raw.skip, list(raw.notes))
+    if raw.skip:
+        return base
+    result = normalise(raw, preparer.context)
+    base.issues = result.issues
+    incident = result.incident
+    if incident is None:
+        return base
+    key = report_key(incident)
+    run_id = preparer.run_id
+    scale = preparer.context.settings.severity.scale
+    base.key = key
+    base.record_id = incident.id
+    base.service = incident.service
+    base.failure_class = incident.failure_class
+    base.content = hashlib.sha256(sha.encode() + preparer.fingerprint).hexdigest()
+    base.report = (
+        key, incident.id, int(incident.id_given), None, base.content, None, incident.source,
+        incident.line, incident.kind, iso(incident.timestamp), incident.service,
+        incident.failure_class, incident.failure_class_raw, incident.failure_class_via,
+        incident.taxonomy_version, incident.severity, severity_rank(incident.severity, scale),
+        incident.title, incident.summary, incident.root_cause, incident.resolution,
+        incident.workarounds, incident.action_items, incident.timeline,
+        orjson.dumps(incident.trace_shape).decode() if incident.trace_shape else None,
+        orjson.dumps(incident.metrics).decode() if incident.metrics else None,
+        iso(incident.ended_at) if incident.ended_at else None, incident.caused_by_rule,
+        _details(incident), run_id, run_id)
+    base.trace_rows = [(key, trace) for trace in incident.trace_ids]
+    base.error_rows = [(key, position, message)
+                       for position, message in enumerate(incident.error_messages)]
+    base.dependency_rows = [(key, dep) for dep in dict.fromkeys(incident.dependencies)]
+    return base
+
+
+def run_task(task: Task, preparer: Preparer, config: IngestConfig) -> list[Prepared]:
+    """Read and prepare the records of one task."""
+    kind = task[0]
+    pattern = preparer.context.settings.gates.trace_id_pattern
+    if kind == "lines":
+        _, source, first_line, lines = task
+        raws: Iterator[RawRecord] = iter_ndjson_lines(lines, source, config.max_record_bytes,
+                                                      first_line)
+        return [prepare(raw, preparer) for raw in raws]
+    if kind == "empty":
+        return [prepare(reject(task[1], JSON_KIND, "empty-file", "the input holds no records",
+                               line=1, raw=""), preparer)]
+    prepared: list[Prepared] = []
+    for item in task[1]:
+        prepared.extend(prepare(raw, preparer) for raw in read_input(item, config, pattern))
+    return prepared
+
+
+def _ndjson_tasks(handle: IO[bytes], source: str) -> Iterator[Task]:
+    batch: list[bytes] = []
+    first = 1
+    number = 0
+    content = False
+    for number, line in enumerate(handle, start=1):
+        content = content or bool(line.strip())
+        batch.append(line)
+        if len(batch) >= NDJSON_BATCH:
+            yield ("lines", source, first, batch)
+            batch, first = [], number + 1
+    if batch:
+        yield ("lines", source, first, batch)
+    if not content:
+        yield ("empty", source)
+
+
+def tasks(inputs: list[InputFile], progress: Progress | None = None) -> Iterator[Task]:
+    """The inputs as tasks, in order; NDJSON is read here, in batches of lines."""
+    files: list[InputFile] = []
+    for number, item in enumerate(inputs, start=1):
+        if progress is not None:
+            progress(item.source, number, len(inputs))
+        if item.kind != "ndjson":
+            files.append(item)
+            if len(files) >= FILE_BATCH:
+                yield ("files", files)
+                files = []
+            continue
+        if files:
+            yield ("files", files)
+            files = []
+        if item.path is None:
+            yield from _ndjson_tasks(sys.stdin.buffer, item.source)
+            continue
+        try:
+            handle = item.path.open("rb")
+        except OSError as exc:
+            yield ("files", [item])  # read_input turns the failure into a located rejection
+            del exc
+            continue
+        with handle:
+            yield from _ndjson_tasks(handle, item.source)
+    if files:
+        yield ("files", files)
+
+
+_WORKER: tuple[Preparer, IngestConfig] | None = None
+
+
+def _init_worker(preparer: Preparer, config: IngestConfig) -> None:
+    global _WORKER
+    _WORKER = (preparer, config)
+
+
+def _worker_task(task: Task) -> list[Prepared]:
+    assert _WORKER is not None
+    return run_task(task, *_WORKER)
+
+
+def choose_workers(inputs: list[InputFile], configured: int) -> int:
+    """How many processes to prepare files in: 1 unless there are enough files to pay for it.
+
+    Only whole files (Markdown, JSON documents) go to workers: parsing a post-mortem
+    costs far more than shipping its result back.  NDJSON lines are cheap to prepare
+    and as costly to ship as to prepare, so they are always prepared here.
+    """
+    if configured:
+        return max(1, configured)
+    cpus = os.cpu_count() or 1
+    if cpus < 2:
+        return 1
+    size = 0
+    for item in inputs:
+        if item.path is None or item.kind == "ndjson":
+            continue
+        try:
+            size += item.path.stat().st_size
+        except OSError:
+            continue
+    return min(cpus, 2) if size >= PARALLEL_MIN_BYTES else 1
+
+
+def _result(item: Any) -> list[Prepared]:
+    return item if isinstance(item, list) else list(item.get())
+
+
+def prepared_records(inputs: list[InputFile], preparer: Preparer, config: IngestConfig,
+                     workers: int, progress: Progress | None = None) -> Iterator[Prepared]:
+    """Every record of the inputs, prepared, in input order."""
+    if workers <= 1:
+        for task in tasks(inputs, progress):
+            yield from run_task(task, preparer, config)
+        return
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    pool = multiprocessing.get_context(method).Pool(
+        workers, initializer=_init_worker, initargs=(preparer, config))
+    try:
+        pending: deque[Any] = deque()
+        for task in tasks(inputs, progress):
+            if task[0] == "files":
+                pending.append(pool.apply_async(_worker_task, (task,)))
+            else:
+                pending.append(run_task(task, preparer, config))
+            while len(pending) > workers * 2:
+                yield from _result(pending.popleft())
+        while pending:
+            yield from _result(pending.popleft())
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()

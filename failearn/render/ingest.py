@@ -1,0 +1,98 @@
+"""Renderings of an ingest result: text (rich), JSON, GitHub Actions annotations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from failearn.ingest import OUTCOMES, IngestResult
+from failearn.record import Issue
+
+
+def ingest_document(result: IngestResult) -> dict[str, Any]:
+    """The JSON document of ``failearn ingest --format json`` (contract keys first)."""
+    return {
+        **{outcome: result.counts.get(outcome, 0) for outcome in OUTCOMES},
+        "errors": [issue.as_dict() for issue in result.errors],
+        "warnings": [issue.as_dict() for issue in result.warnings],
+        "notes": result.notes,
+        "files": result.files,
+        "records": result.records,
+        "incidents": {"created": result.incidents_created, "updated": result.incidents_updated,
+                      "total": result.incidents_total},
+        "dedup_window": result.dedup_window,
+        "dry_run": result.dry_run,
+        "run_id": result.run_id,
+        "db": result.db,
+    }
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _annotation(issue: Issue) -> str:
+    kind = "error" if issue.level == "error" else "warning"
+    props = [f"file={_escape_property(issue.source)}"]
+    if issue.line:
+        props.append(f"line={issue.line}")
+    props.append(f"title={_escape_property('failearn ' + issue.code)}")
+    message = issue.message
+    if issue.field:
+        message = f"{issue.field}: {message}"
+    if issue.hint:
+        message += f" ({issue.hint})"
+    return f"::{kind} {','.join(props)}::{_escape_data(message)}"
+
+
+def github_lines(result: IngestResult) -> list[str]:
+    """GitHub Actions workflow commands: one annotation per problem, then a notice."""
+    lines = [_annotation(issue) for issue in result.errors]
+    lines.extend(_annotation(issue) for issue in result.warnings)
+    summary = ", ".join(f"{result.counts.get(o, 0)} {o}" for o in OUTCOMES
+                        if result.counts.get(o, 0) or o in ("accepted", "rejected"))
+    lines.append(f"::notice title=failearn ingest::{_escape_data(summary)}")
+    return lines
+
+
+def _location(issue: Issue) -> str:
+    return f"{issue.source}:{issue.line}" if issue.line else issue.source
+
+
+def _print_issue(issue: Issue, console: Console) -> None:
+    colour = "red" if issue.level == "error" else "yellow"
+    field = f" [{issue.field}]" if issue.field else ""
+    console.print(f"[{colour}]{escape(_location(issue))}: {issue.level} {issue.code}"
+                  f"{escape(field)}:[/] {escape(issue.message)}")
+    if issue.hint and issue.level == "error":
+        console.print(f"    hint: {issue.hint}", style="dim", markup=False)
+
+
+def render_text(result: IngestResult, console: Console) -> None:
+    """A summary table and every problem, located, for a person at a terminal."""
+    for issue in result.errors:
+        _print_issue(issue, console)
+    for issue in result.warnings:
+        _print_issue(issue, console)
+    for note in result.notes:
+        console.print(note, style="dim", markup=False)
+    table = Table(title="failearn ingest" + (" (dry run: nothing written)" if result.dry_run
+                                             else ""), title_justify="left")
+    table.add_column("outcome")
+    table.add_column("records", justify="right")
+    for outcome in OUTCOMES:
+        count = result.counts.get(outcome, 0)
+        style = "red" if outcome == "rejected" and count else None
+        table.add_row(outcome, str(count), style=style)
+    console.print(table)
+    console.print(f"{result.files} file(s), {result.records} record(s) in {result.seconds:.2f}s; "
+                  f"incidents: {result.incidents_created} new, {result.incidents_updated} "
+                  f"updated, {result.incidents_total} in {result.db} "
+                  f"(dedup window {result.dedup_window})")

@@ -1,0 +1,86 @@
+"""Reading one input file safely: size, binary content, encoding.
+
+Every way a file can be unreadable becomes a coded :class:`~failearn.record.Issue`
+on a rejected :class:`~failearn.record.RawRecord` that still carries the bytes,
+so the inbox keeps what was received and the run goes on with the next file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from failearn.codes import hint
+from failearn.record import Issue, RawRecord
+
+_BINARY_SNIFF = 8192
+
+
+@dataclass(slots=True)
+class ReadText:
+    """A file's text, or the rejected record that explains why there is none."""
+
+    text: str | None
+    rejected: RawRecord | None
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """The path as users and CI annotations want it: relative to the working directory."""
+    base = (cwd or Path.cwd()).resolve()
+    try:
+        resolved = path.resolve()
+        return resolved.relative_to(base).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
+def reject(source: str, kind: str, code: str, message: str, *, line: int | None = None,
+           raw: str | None = None, raw_bytes: bytes | None = None,
+           field: str | None = None) -> RawRecord:
+    """A record the source could not read, kept for the inbox with its coded issue."""
+    issue = Issue(code=code, message=message, source=source, line=line, field=field,
+                  hint=hint(code))
+    return RawRecord(source=source, line=line, kind=kind, raw=raw, raw_bytes=raw_bytes,
+                     issues=[issue])
+
+
+def first_bad_utf8_line(data: bytes, error: UnicodeDecodeError) -> int:
+    """The 1-based line of the first byte that is not UTF-8."""
+    return data.count(b"\n", 0, error.start) + 1
+
+
+def decode(data: bytes, source: str, kind: str, *, line_offset: int = 0) -> ReadText:
+    """Decode UTF-8 (a BOM is dropped); reject binary content and invalid bytes."""
+    if b"\x00" in data[:_BINARY_SNIFF]:
+        return ReadText(None, reject(source, kind, "binary-file",
+                                     "the file holds binary data, not text",
+                                     line=line_offset + 1, raw_bytes=data))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = line_offset + first_bad_utf8_line(data, exc)
+        return ReadText(None, reject(source, kind, "invalid-utf8",
+                                     f"byte 0x{data[exc.start]:02x} at offset {exc.start} is "
+                                     "not UTF-8", line=line, raw_bytes=data))
+    return ReadText(text, None)
+
+
+def read_file(path: Path, source: str, kind: str, max_bytes: int) -> ReadText:
+    """Read and decode a whole file within ``max_bytes``."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            with path.open("rb") as handle:
+                data = handle.read()
+            return ReadText(None, reject(
+                source, kind, "file-too-large",
+                f"the file is {size:,} bytes; the limit is {max_bytes:,}", line=1,
+                raw_bytes=data))
+        data = path.read_bytes()
+    except OSError as exc:
+        return ReadText(None, reject(source, kind, "unreadable-file",
+                                     f"cannot read the file: {exc.strerror or exc}"))
+    if not data.strip():
+        return ReadText(None, reject(source, kind, "empty-file", "the file is empty", line=1,
+                                     raw=data.decode("utf-8", "replace")))
+    return decode(data, source, kind)

@@ -1,0 +1,208 @@
+"""The store: one SQLite file, the only place failearn writes SQL.
+
+:class:`Store` opens the database (WAL, a busy timeout, foreign keys), migrates
+it forward, and runs each command's writes in one transaction
+(:meth:`Store.transaction`): a crash, a kill or Ctrl-C leaves the database as it
+was before the command.  ``BEGIN IMMEDIATE`` takes the write lock at the start,
+so two CI jobs ingesting at once queue behind each other instead of failing
+with "database is locked".
+
+The SQL of each capability lives in a module of this package named for it
+(:mod:`failearn.store.capture` for ingest); callers get plain data back.
+sqlite-utils (:attr:`Store.db`) serves the read side of the analysis commands
+(``query`` returning dicts, ``table_names``).  It is opened lazily because
+importing it imports pandas, which ``failearn ingest`` must not pay for; and its
+write helpers are not used inside transactions, because they commit on their own.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from failearn import __version__
+from failearn.errors import StoreError
+from failearn.store.migrations import MIGRATIONS
+from failearn.timeutil import iso
+
+MEMORY = ":memory:"
+
+
+class Store:
+    """An open failearn database."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+        self._db: Any = None
+
+    @property
+    def db(self) -> Any:
+        """A :class:`sqlite_utils.Database` over the same connection (imported on first use)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a query as dicts (plain sqlite3: cheap to import)."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    # -- opening ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str, *, busy_timeout: timedelta = timedelta(minutes=2),
+             create: bool = True) -> Store:
+        """Open (creating if allowed) and migrate the database at ``path``."""
+        target = str(path)
+        if target != MEMORY:
+            file = Path(target)
+            if not file.exists() and not create:
+                raise StoreError(f"database {target} does not exist",
+                                 hint="run `failearn ingest` first, or pass --db")
+            if file.is_dir():
+                raise StoreError(f"database path {target} is a directory")
+            if not file.parent.exists():
+                raise StoreError(f"cannot create database {target}: "
+                                 f"{file.parent} does not exist")
+        try:
+            conn = sqlite3.connect(target, timeout=busy_timeout.total_seconds(),
+                                   isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {target}: {exc}") from exc
+        store = cls(conn, target)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout.total_seconds() * 1000)}")
+            if target != MEMORY:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            store._migrate()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{target} is not a failearn database: {exc}") from exc
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ----------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        if self.schema_version > len(MIGRATIONS):
+            raise StoreError(
+                f"database {self.path} has schema version {self.schema_version}, newer than "
+                f"this failearn understands ({len(MIGRATIONS)})", hint="upgrade failearn")
+        if self.schema_version == len(MIGRATIONS):
+            return
+        with self.transaction():
+            self.conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
+                              "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {row[0] for row in self.conn.execute("SELECT name FROM _migrations")}
+            for name, migrate in MIGRATIONS:
+                if name in done:
+                    continue
+                migrate(self.conn)
+                self.conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                                  (name, iso(datetime.now(UTC))))
+            self.conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+
+    def table_columns(self) -> dict[str, list[str]]:
+        """Every table and view with its columns (for tests and ``failearn db``)."""
+        names = [r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite_%'")]
+        return {name: [c[1] for c in self.conn.execute(f'PRAGMA table_info("{name}")')]
+                for name in sorted(names)}
+
+    # -- transactions ----------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; rolled back on any exception, Ctrl-C included."""
+        if self.conn.in_transaction:
+            yield
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"database {self.path} is busy: {exc}",
+                             hint="another failearn is writing; try again") from exc
+        try:
+            yield
+        except BaseException:
+            self.conn.rollback()
+            raise
+        else:
+            self.conn.commit()
+
+    @contextmanager
+    def rolled_back(self) -> Iterator[None]:
+        """A transaction that is always rolled back (``--dry-run``)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            self.conn.rollback()
+
+    # -- runs and settings -----------------------------------------------------
+
+    def start_run(self, command: str, as_of: datetime | None,
+                  parameters: dict[str, Any]) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO runs (command, started_at, as_of, parameters, failearn_version) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (command, iso(datetime.now(UTC)), iso(as_of) if as_of else None,
+             json.dumps(parameters, sort_keys=True, default=str), __version__))
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
+        self.conn.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
+            (iso(datetime.now(UTC)), status, json.dumps(summary, sort_keys=True, default=str),
+             run_id))
+
+    def runs(self, command: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM runs"
+        params: list[Any] = []
+        if command:
+            sql += " WHERE command = ?"
+            params.append(command)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        return self.query(sql, params)
+
+    def setting(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put_setting(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def pseudonym_secret(self) -> str:
+        """The database's own pseudonymisation secret, created on first use."""
+        value = self.setting("pseudonym_secret")
+        if value is None:
+            value = secrets.token_hex(32)
+            self.put_setting("pseudonym_secret", value)
+        return value

@@ -1,0 +1,299 @@
+"""SQL of the capture stage: the inbox, reports, and the incidents merged from them.
+
+An *incident* is a group of *reports* (accepted records).  Reports are written
+as they are read; once the run has read everything, the grouping is computed
+in Python (:mod:`failearn.dedup`) and the touched incidents are rebuilt here
+from their reports in one set-based statement each.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from failearn.store import Store
+
+INBOX_COLUMNS = ("run_id", "received_at", "source", "line", "kind", "sha256", "raw",
+                 "raw_bytes", "raw_dropped", "outcome", "report_key", "record_id", "errors",
+                 "warnings")
+REPORT_COLUMNS = (
+    "key", "record_id", "id_given", "incident_id", "content_sha256", "inbox_id", "source", "line",
+    "kind", "timestamp", "service", "failure_class", "failure_class_raw", "failure_class_via",
+    "taxonomy_version", "severity", "severity_rank", "title", "summary", "root_cause",
+    "resolution", "workarounds", "action_items", "timeline", "trace_shape", "metrics",
+    "ended_at", "caused_by_rule", "details", "first_run_id", "updated_run_id",
+)
+_MERGED_TEXT = ("title", "summary", "root_cause", "resolution", "workarounds", "action_items",
+                "timeline", "trace_shape", "metrics", "caused_by_rule")
+_PRIORITY = "x.kind != 'markdown', x.timestamp, x.key"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRef:
+    """What grouping needs to know of one stored report."""
+
+    key: str
+    record_id: str
+    id_given: bool
+    service: str
+    failure_class: str
+    timestamp: str
+    kind: str
+    incident_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownReport:
+    """A stored report's identity, to tell unchanged and updated records apart."""
+
+    content_sha256: str
+    service: str
+    failure_class: str
+    incident_id: str | None
+    first_run_id: int | None
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def inbox_hashes(store: Store, source: str) -> set[str]:
+    """Hashes of every payload already received from ``source``."""
+    rows = store.conn.execute("SELECT sha256 FROM inbox WHERE source = ?", (source,))
+    return {row[0] for row in rows}
+
+
+def add_inbox(store: Store, rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Insert inbox rows (in :data:`INBOX_COLUMNS` order); their ids, in order."""
+    sql = (f"INSERT INTO inbox ({', '.join(INBOX_COLUMNS)}) "
+           f"VALUES ({_placeholders(len(INBOX_COLUMNS))}) RETURNING id")
+    ids: list[int] = []
+    for row in rows:
+        ids.append(int(store.conn.execute(sql, row).fetchone()[0]))
+    return ids
+
+
+def add_inbox_many(store: Store, rows: Sequence[tuple[Any, ...]]) -> tuple[int, int]:
+    """Insert inbox rows in bulk; the first and last id given (rowids are consecutive)."""
+    if not rows:
+        return (0, -1)
+    before = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM inbox").fetchone()[0]
+    store.conn.executemany(
+        f"INSERT INTO inbox ({', '.join(INBOX_COLUMNS)}) "
+        f"VALUES ({_placeholders(len(INBOX_COLUMNS))})", rows)
+    return int(before) + 1, int(before) + len(rows)
+
+
+def set_inbox_outcomes(store: Store, outcomes: Iterable[tuple[str, int]]) -> None:
+    store.conn.executemany("UPDATE inbox SET outcome = ? WHERE id = ?", outcomes)
+
+
+def known_reports(store: Store, source: str) -> dict[str, KnownReport]:
+    """The reports already stored from one source, by key.
+
+    A report's key is its source, or its source, ``#`` and its id: a range of
+    the primary key, so no index on ``source`` is needed.
+    """
+    rows = store.conn.execute(
+        "SELECT key, content_sha256, service, failure_class, incident_id, first_run_id "
+        "FROM reports WHERE key = ? OR (key > ? AND key < ?)",
+        (source, source + "#", source + "$"))
+    return {row[0]: KnownReport(row[1], row[2], row[3], row[4], row[5]) for row in rows}
+
+
+def delete_reports(store: Store, keys: Sequence[str]) -> None:
+    """Remove reports (to be replaced by newer versions) and their many-valued fields."""
+    for table in ("report_trace_ids", "report_error_messages", "report_dependencies"):
+        store.conn.executemany(f"DELETE FROM {table} WHERE report_key = ?", ((k,) for k in keys))
+    store.conn.executemany("DELETE FROM reports WHERE key = ?", ((k,) for k in keys))
+
+
+def add_reports(store: Store, reports: Sequence[tuple[Any, ...]],
+                trace_ids: Sequence[tuple[str, str]], errors: Sequence[tuple[str, int, str]],
+                dependencies: Sequence[tuple[str, str]]) -> None:
+    """Insert reports (in :data:`REPORT_COLUMNS` order) and their many-valued fields."""
+    conn = store.conn
+    conn.executemany(f"INSERT INTO reports ({', '.join(REPORT_COLUMNS)}) "
+                     f"VALUES ({_placeholders(len(REPORT_COLUMNS))})", reports)
+    conn.executemany("INSERT OR IGNORE INTO report_trace_ids (report_key, trace_id) "
+                     "VALUES (?, ?)", trace_ids)
+    conn.executemany("INSERT OR IGNORE INTO report_error_messages (report_key, position, message)"
+                     " VALUES (?, ?, ?)", errors)
+    conn.executemany("INSERT OR IGNORE INTO report_dependencies (report_key, dependency) "
+                     "VALUES (?, ?)", dependencies)
+
+
+def _refs(rows: Iterable[Sequence[Any]]) -> list[ReportRef]:
+    return [ReportRef(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
+
+
+_REF_SELECT = ("SELECT key, record_id, id_given, service, failure_class, timestamp, kind, "
+               "incident_id FROM reports")
+
+
+def reports_in_groups(store: Store, groups: Iterable[tuple[str, str]],
+                      run_id: int) -> list[ReportRef]:
+    """Every report of the given (service, failure class) groups not written by run ``run_id``
+    (the run knows its own)."""
+    refs: list[ReportRef] = []
+    for service, failure_class in groups:
+        refs.extend(_refs(store.conn.execute(
+            f"{_REF_SELECT} WHERE service = ? AND failure_class = ? AND updated_run_id IS NOT ?",
+            (service, failure_class, run_id))))
+    return refs
+
+
+def reports_with_record_ids(store: Store, record_ids: Iterable[str],
+                            outside: Iterable[tuple[str, str]], run_id: int) -> list[ReportRef]:
+    """Reports whose source gave one of these ids, outside the ``outside`` groups and not
+    written by run ``run_id``."""
+    _load_temp_ids(store, record_ids)
+    skip = set(outside)
+    rows = store.conn.execute(
+        f"{_REF_SELECT} WHERE id_given = 1 AND updated_run_id IS NOT ? AND record_id IN "
+        "(SELECT id FROM temp.touched_incidents)", (run_id,))
+    return [ref for ref in _refs(rows) if (ref.service, ref.failure_class) not in skip]
+
+
+def _load_temp_ids(store: Store, ids: Iterable[str]) -> None:
+    store.conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_incidents "
+                       "(id TEXT PRIMARY KEY) WITHOUT ROWID")
+    store.conn.execute("DELETE FROM temp.touched_incidents")
+    store.conn.executemany("INSERT OR IGNORE INTO temp.touched_incidents (id) VALUES (?)",
+                           ((i,) for i in ids))
+
+
+def regroup(store: Store, assignment: dict[str, str], aliases: dict[str, str],
+            old_ids: Iterable[str], run_id: int) -> None:
+    """Point reports at their incidents and rebuild every incident touched.
+
+    ``assignment`` maps report key to incident id for every report of the
+    touched groups; ``old_ids`` are the incident ids those reports had before;
+    ``aliases`` maps each old id that no longer exists to the incident that
+    absorbed it.
+    """
+    conn = store.conn
+    conn.executemany("UPDATE reports SET incident_id = ? WHERE key = ? "
+                     "AND incident_id IS NOT ?",
+                     ((incident, key, incident) for key, incident in assignment.items()))
+    new_ids = set(assignment.values())
+    _load_temp_ids(store, set(old_ids) | new_ids)
+    conn.execute("DELETE FROM incidents WHERE id IN (SELECT id FROM temp.touched_incidents)")
+    # A single-report incident is its report; only merged ones look further.
+    merged = ",\n".join(
+        f"COALESCE(p.{name}, CASE WHEN agg.n > 1 THEN (SELECT x.{name} FROM reports x "
+        f"WHERE x.incident_id = p.incident_id AND x.{name} IS NOT NULL "
+        f"ORDER BY {_PRIORITY} LIMIT 1) END)" for name in _MERGED_TEXT)
+    conn.execute(f"""
+        INSERT INTO incidents (id, timestamp, last_timestamp, ended_at, service, failure_class,
+            failure_class_raw, failure_class_via, taxonomy_version, severity,
+            {', '.join(_MERGED_TEXT)}, source, line, kind, report_count, has_fix,
+            created_run_id, updated_run_id)
+        SELECT p.incident_id, agg.first_ts, agg.last_ts, agg.ended_at, p.service,
+            p.failure_class, p.failure_class_raw, p.failure_class_via, p.taxonomy_version,
+            CASE WHEN agg.n = 1 THEN p.severity ELSE (SELECT x.severity FROM reports x
+                WHERE x.incident_id = p.incident_id AND x.severity IS NOT NULL
+                ORDER BY x.severity_rank, {_PRIORITY} LIMIT 1) END,
+            {merged},
+            p.source, p.line, p.kind, agg.n, 0, agg.created, ?
+        FROM (SELECT g.incident_id, MIN(g.timestamp) AS first_ts, MAX(g.timestamp) AS last_ts,
+                     MAX(g.ended_at) AS ended_at, COUNT(*) AS n,
+                     MIN(g.first_run_id) AS created,
+                     CASE WHEN COUNT(*) = 1 THEN MIN(g.key) ELSE (
+                         SELECT x.key FROM reports x WHERE x.incident_id = g.incident_id
+                         ORDER BY {_PRIORITY} LIMIT 1) END AS primary_key
+              FROM reports g
+              WHERE g.incident_id IN (SELECT id FROM temp.touched_incidents)
+              GROUP BY g.incident_id) agg
+        JOIN reports p ON p.key = agg.primary_key
+    """, (run_id,))
+    conn.execute("UPDATE incidents SET has_fix = 1 WHERE id IN "
+                 "(SELECT id FROM temp.touched_incidents) "
+                 "AND (resolution IS NOT NULL OR workarounds IS NOT NULL)")
+    for old, target in aliases.items():
+        conn.execute("INSERT INTO incident_aliases (alias, incident_id) VALUES (?, ?) "
+                     "ON CONFLICT(alias) DO UPDATE SET incident_id = excluded.incident_id",
+                     (old, target))
+        conn.execute("UPDATE incident_aliases SET incident_id = ? WHERE incident_id = ?",
+                     (target, old))
+    conn.executemany("DELETE FROM incident_aliases WHERE alias = ?", ((i,) for i in new_ids))
+    _relink(store)
+
+
+def _relink(store: Store) -> None:
+    """Known workarounds: up to three earlier incidents of the same service and class that
+    recorded a resolution or a workaround, for every incident rebuilt in this run."""
+    conn = store.conn
+    conn.execute("DELETE FROM incident_links WHERE reason = 'known-workaround' AND incident_id "
+                 "IN (SELECT id FROM temp.touched_incidents)")
+    conn.execute("""
+        INSERT OR IGNORE INTO incident_links (incident_id, related_id, reason)
+        SELECT t.id, e.id, 'known-workaround'
+        FROM incidents t
+        JOIN incidents e ON e.rowid IN (
+            SELECT x.rowid FROM incidents x
+            WHERE x.service = t.service AND x.failure_class = t.failure_class
+              AND x.has_fix = 1 AND x.timestamp < t.timestamp
+            ORDER BY x.timestamp DESC LIMIT 3)
+        WHERE t.id IN (SELECT id FROM temp.touched_incidents)
+    """)
+
+
+def resolve_incident_id(store: Store, incident_id: str) -> str | None:
+    """The current id of an incident, following the aliases left by merges."""
+    row = store.conn.execute("SELECT id FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+    if row:
+        return str(row[0])
+    row = store.conn.execute("SELECT incident_id FROM incident_aliases WHERE alias = ?",
+                             (incident_id,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def incident_detail(store: Store, incident_id: str) -> dict[str, Any] | None:
+    """One incident with its many-valued fields, sources and known workarounds."""
+    current = resolve_incident_id(store, incident_id)
+    if current is None:
+        return None
+    rows = store.query("SELECT * FROM incidents WHERE id = ?", [current])
+    if not rows:
+        return None
+    incident = dict(rows[0])
+    for name in ("trace_shape", "metrics"):
+        if incident.get(name):
+            incident[name] = json.loads(incident[name])
+    details = store.conn.execute(
+        "SELECT details FROM reports WHERE incident_id = ? AND details IS NOT NULL "
+        "ORDER BY kind != 'markdown', timestamp, key LIMIT 1", (current,)).fetchone()
+    incident["details"] = json.loads(details[0]) if details else {}
+    conn = store.conn
+    incident["trace_ids"] = [r[0] for r in conn.execute(
+        "SELECT DISTINCT trace_id FROM incident_trace_ids WHERE incident_id = ? "
+        "ORDER BY trace_id", (current,))]
+    incident["error_messages"] = list(dict.fromkeys(r[0] for r in conn.execute(
+        "SELECT message FROM incident_error_messages WHERE incident_id = ? "
+        "ORDER BY report_key, position", (current,))))
+    incident["dependencies"] = [r[0] for r in conn.execute(
+        "SELECT dependency FROM incident_dependencies WHERE incident_id = ? "
+        "ORDER BY dependency", (current,))]
+    incident["sources"] = [dict(zip(("source", "line", "kind"), r, strict=True))
+                           for r in conn.execute(
+        "SELECT source, line, kind FROM reports WHERE incident_id = ? ORDER BY timestamp, key",
+        (current,))]
+    incident["known_workarounds"] = [r[0] for r in conn.execute(
+        "SELECT related_id FROM incident_links WHERE incident_id = ? "
+        "AND reason = 'known-workaround' ORDER BY related_id", (current,))]
+    return incident
+
+
+def counts(store: Store) -> dict[str, int]:
+    """Row counts of the capture tables."""
+    conn = store.conn
+    return {
+        "incidents": conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0],
+        "reports": conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0],
+        "inbox": conn.execute("SELECT COUNT(*) FROM inbox").fetchone()[0],
+        "rejected": conn.execute(
+            "SELECT COUNT(*) FROM inbox WHERE outcome = 'rejected'").fetchone()[0],
+    }

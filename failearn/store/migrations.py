@@ -1,0 +1,191 @@
+"""The schema, as an ordered list of migrations.
+
+Each migration is a named function applied once, in order, inside the
+transaction that opens the store; its name is recorded in ``_migrations`` and
+the count in ``PRAGMA user_version``, so a database made by an older failearn
+is brought forward on open and one made by a newer failearn is refused.
+Never edit a migration that has shipped: add a new one.
+
+Table and column names are meant to be read in any SQLite tool.  Times are
+UTC ISO 8601 text (``2026-11-02T14:03:00Z``), which sorts correctly as text;
+structured values are JSON text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = tuple[str, Callable[[sqlite3.Connection], None]]
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Execute several statements inside the current transaction.
+
+    ``executescript`` would commit first, and a migration must stay inside the
+    transaction that opened the store.
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            if statement.strip().strip(";").strip():
+                conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        conn.execute(statement)
+
+
+def _capture(conn: sqlite3.Connection) -> None:
+    """Runs, the inbox, reports (one per received record) and merged incidents."""
+    run_script(conn, """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        command TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        as_of TEXT,
+        parameters TEXT,
+        summary TEXT,
+        status TEXT,
+        failearn_version TEXT
+    );
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    -- Every payload ever received, as received, with its outcome.
+    CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES runs(id),
+        received_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        line INTEGER,
+        kind TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        raw TEXT,
+        raw_bytes BLOB,
+        raw_dropped INTEGER NOT NULL DEFAULT 0,
+        outcome TEXT NOT NULL,
+        report_key TEXT,
+        record_id TEXT,
+        errors TEXT,
+        warnings TEXT
+    );
+    CREATE INDEX inbox_source_sha256 ON inbox(source, sha256);
+    -- The current version of each accepted record; an incident is a group of these.
+    CREATE TABLE reports (
+        key TEXT PRIMARY KEY,
+        record_id TEXT NOT NULL,
+        id_given INTEGER NOT NULL,
+        incident_id TEXT,
+        content_sha256 TEXT NOT NULL,
+        inbox_id INTEGER REFERENCES inbox(id),
+        source TEXT NOT NULL,
+        line INTEGER,
+        kind TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        service TEXT NOT NULL,
+        failure_class TEXT NOT NULL,
+        failure_class_raw TEXT,
+        failure_class_via TEXT,
+        taxonomy_version TEXT,
+        severity TEXT,
+        severity_rank INTEGER,
+        title TEXT,
+        summary TEXT,
+        root_cause TEXT,
+        resolution TEXT,
+        workarounds TEXT,
+        action_items TEXT,
+        timeline TEXT,
+        trace_shape TEXT,
+        metrics TEXT,
+        ended_at TEXT,
+        caused_by_rule TEXT,
+        details TEXT,
+        first_run_id INTEGER REFERENCES runs(id),
+        updated_run_id INTEGER REFERENCES runs(id)
+    );
+    CREATE INDEX reports_group ON reports(service, failure_class, timestamp);
+    CREATE INDEX reports_incident ON reports(incident_id);
+    CREATE INDEX reports_record_id ON reports(record_id);
+    CREATE TABLE report_trace_ids (
+        report_key TEXT NOT NULL REFERENCES reports(key) ON DELETE CASCADE,
+        trace_id TEXT NOT NULL,
+        PRIMARY KEY (report_key, trace_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX report_trace_ids_trace ON report_trace_ids(trace_id);
+    CREATE TABLE report_error_messages (
+        report_key TEXT NOT NULL REFERENCES reports(key) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        message TEXT NOT NULL,
+        PRIMARY KEY (report_key, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE report_dependencies (
+        report_key TEXT NOT NULL REFERENCES reports(key) ON DELETE CASCADE,
+        dependency TEXT NOT NULL,
+        PRIMARY KEY (report_key, dependency)
+    ) WITHOUT ROWID;
+    -- One row per incident: the merge of its reports.
+    CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        timestamp TEXT NOT NULL,
+        last_timestamp TEXT NOT NULL,
+        ended_at TEXT,
+        service TEXT NOT NULL,
+        failure_class TEXT NOT NULL,
+        failure_class_raw TEXT,
+        failure_class_via TEXT,
+        taxonomy_version TEXT,
+        severity TEXT,
+        title TEXT,
+        summary TEXT,
+        root_cause TEXT,
+        resolution TEXT,
+        workarounds TEXT,
+        action_items TEXT,
+        timeline TEXT,
+        trace_shape TEXT,
+        metrics TEXT,
+        caused_by_rule TEXT,
+        source TEXT NOT NULL,
+        line INTEGER,
+        kind TEXT NOT NULL,
+        report_count INTEGER NOT NULL,
+        has_fix INTEGER NOT NULL DEFAULT 0,
+        created_run_id INTEGER REFERENCES runs(id),
+        updated_run_id INTEGER REFERENCES runs(id)
+    );
+    CREATE INDEX incidents_timestamp ON incidents(timestamp);
+    CREATE INDEX incidents_service_class ON incidents(service, failure_class, has_fix, timestamp);
+    -- Ids an incident had before a merge gave it another one.
+    CREATE TABLE incident_aliases (
+        alias TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL
+    );
+    -- Earlier incidents of the same service and class that recorded a fix.
+    CREATE TABLE incident_links (
+        incident_id TEXT NOT NULL,
+        related_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (incident_id, related_id, reason)
+    ) WITHOUT ROWID;
+    CREATE VIEW incident_trace_ids AS
+        SELECT DISTINCT r.incident_id, t.trace_id
+        FROM report_trace_ids t JOIN reports r ON r.key = t.report_key;
+    CREATE VIEW incident_sources AS
+        SELECT r.incident_id, r.source, r.line, r.kind, r.key AS report_key
+        FROM reports r;
+    CREATE VIEW incident_error_messages AS
+        SELECT r.incident_id, r.key AS report_key, e.position, e.message
+        FROM report_error_messages e JOIN reports r ON r.key = e.report_key;
+    CREATE VIEW incident_dependencies AS
+        SELECT DISTINCT r.incident_id, d.dependency
+        FROM report_dependencies d JOIN reports r ON r.key = d.report_key;
+    """)
+
+
+MIGRATIONS: list[Migration] = [
+    ("0001_capture", _capture),
+]

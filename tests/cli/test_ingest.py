@@ -1,0 +1,267 @@
+"""``failearn ingest`` end to end, through the CLI, asserting on output and rows."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Cli
+
+AS_OF = "2026-11-23"
+
+
+def rows(sql: str, db: str = "failearn.db") -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def ingest(cli: Cli, *args: str, exit_code: int = 0, stdin: str | None = None
+           ) -> dict[str, Any]:
+    return cli.json("ingest", *args, "--as-of", AS_OF, input=stdin, exit_code=exit_code)
+
+
+def test_good_inputs_are_stored_and_merged(cli: Cli, copy_fixture: Callable[[str], Path]) -> None:
+    good = copy_fixture("good")
+    doc = ingest(cli, str(good))
+    assert (doc["accepted"], doc["merged"], doc["rejected"], doc["unchanged"]) == (5, 2, 0, 0)
+    assert doc["errors"] == [] and doc["files"] == 3 and doc["records"] == 7
+    assert doc["incidents"] == {"created": 5, "updated": 0, "total": 5}
+    incidents = rows("SELECT id, timestamp, service, failure_class, severity, report_count "
+                     "FROM incidents ORDER BY id")
+    assert incidents == [
+        ("PM-2026-0042", "2026-11-02T14:03:00Z", "checkout", "connection-pool-exhaustion",
+         "SEV1", 3),
+        ("auth-1", "2026-11-03T09:00:00Z", "auth", "configuration-error", "SEV3", 1),
+        ("auth-2", "2026-11-04T07:00:00Z", "auth", "configuration-error", None, 1),
+        ("search-1", "2026-11-02T15:00:00Z", "search", "timeout", None, 1),
+        ("search-2", "2026-11-02T16:00:00Z", "search", "timeout", None, 1),
+    ]
+    traces = rows("SELECT trace_id FROM incident_trace_ids WHERE incident_id = 'PM-2026-0042' "
+                  "ORDER BY trace_id")
+    assert [t for (t,) in traces] == ["4bf92f3577b34da6a3ce929d0e0e4736",
+                                      "5bf92f3577b34da6a3ce929d0e0e4736",
+                                      "6bf92f3577b34da6a3ce929d0e0e4736",
+                                      "7bf92f3577b34da6a3ce929d0e0e4736"]
+    assert rows("SELECT outcome, COUNT(*) FROM inbox GROUP BY outcome ORDER BY outcome") == [
+        ("accepted", 5), ("merged", 2)]
+
+
+def test_markdown_sections_map_onto_canonical_fields(cli: Cli,
+                                                     copy_fixture: Callable[[str], Path]) -> None:
+    ingest(cli, str(copy_fixture("good") / "2026-11-02-checkout-pool.md"))
+    (summary, root_cause, resolution, workarounds, timeline, actions, title), = rows(
+        "SELECT summary, root_cause, resolution, workarounds, timeline, action_items, title "
+        "FROM incidents")
+    assert title == "Checkout pool exhaustion during the lunch peak"
+    assert "Checkout requests failed" in summary and "<email>" in summary
+    assert "jane.doe" not in summary
+    assert "payments pool holds 50" in root_cause and "Why did checkout fail" in root_cause
+    assert "Raised the pool" in resolution and "<ip>" in resolution
+    assert "Restart the payments pods" in workarounds
+    assert "| 14:03 | first alert |" in timeline
+    assert "alert on pool utilisation" in actions
+    record = rows("SELECT details FROM reports")[0][0]
+    assert "Customer communication" in record and "Lessons Learned" in record
+    messages = rows("SELECT message FROM incident_error_messages")
+    assert any("HikariPool-1" in m for (m,) in messages)
+    assert "Priya" not in record and "person-" in record
+
+
+def test_running_twice_changes_nothing(cli: Cli, copy_fixture: Callable[[str], Path]) -> None:
+    good = copy_fixture("good")
+    ingest(cli, str(good))
+    before = rows("SELECT * FROM incidents ORDER BY id")
+    inbox = rows("SELECT COUNT(*) FROM inbox")
+    doc = ingest(cli, str(good))
+    assert (doc["accepted"], doc["merged"], doc["updated"], doc["unchanged"]) == (0, 0, 0, 7)
+    assert doc["incidents"] == {"created": 0, "updated": 0, "total": 5}
+    assert rows("SELECT * FROM incidents ORDER BY id") == before
+    assert rows("SELECT COUNT(*) FROM inbox") == inbox
+
+
+def test_an_edited_post_mortem_updates_its_incident_and_keeps_the_old_version(
+        cli: Cli, copy_fixture: Callable[[str], Path]) -> None:
+    good = copy_fixture("good")
+    ingest(cli, str(good))
+    page = good / "2026-11-02-checkout-pool.md"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "Checkout requests failed for 14 minutes.", "Checkout requests failed for 19 minutes."),
+        encoding="utf-8")
+    doc = ingest(cli, str(good))
+    assert (doc["updated"], doc["unchanged"], doc["accepted"]) == (1, 6, 0)
+    assert doc["incidents"]["updated"] == 1
+    (summary,), = rows("SELECT summary FROM incidents WHERE id = 'PM-2026-0042'")
+    assert "19 minutes" in summary
+    versions = rows("SELECT outcome, raw LIKE '%14 minutes%' FROM inbox "
+                    "WHERE source LIKE '%checkout-pool.md' ORDER BY id")
+    assert versions == [("accepted", 1), ("updated", 0)]
+
+
+BAD_CASES = [
+    ("missing-fields.md", "missing-field", 1),
+    ("unknown-class.md", "unknown-class", 5),
+    ("bad-trace.md", "invalid-trace-id", 6),
+    ("bad-timestamp.md", "invalid-timestamp", 3),
+    ("yaml-bomb.md", "yaml-too-complex", None),
+    ("not-mapping.md", "front-matter-not-mapping", 2),
+    ("malformed-yaml.md", "invalid-yaml", 5),
+    ("empty.md", "empty-file", 1),
+    ("binary.md", "binary-file", 1),
+    ("invalid-utf8.md", "invalid-utf8", 2),
+    ("trailing-comma.json", "invalid-json", 2),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "line"), BAD_CASES)
+def test_each_bad_input_gets_a_coded_located_error(
+        cli: Cli, fixtures: Path, name: str, code: str, line: int | None) -> None:
+    path = fixtures / "bad" / name
+    doc = ingest(cli, str(path), exit_code=1)
+    assert doc["rejected"] == 1
+    errors = [e for e in doc["errors"] if e["code"] == code]
+    assert errors, doc["errors"]
+    assert errors[0]["source"].endswith(name)
+    if line is not None:
+        assert errors[0]["line"] == line
+    assert errors[0]["message"] and errors[0]["hint"]
+    if name == "trailing-comma.json":
+        assert "trailing comma" in errors[0]["message"]
+    kept = rows("SELECT outcome, raw IS NOT NULL OR raw_bytes IS NOT NULL, errors FROM inbox")
+    assert [(o, k) for o, k, _ in kept] == [("rejected", 1)]
+    assert code in kept[0][2]
+
+
+def test_a_bad_file_does_not_stop_the_run(cli: Cli, fixtures: Path, tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed"
+    shutil.copytree(fixtures / "bad", mixed)
+    shutil.copytree(fixtures / "good", mixed / "good")
+    doc = ingest(cli, str(mixed), exit_code=1)
+    assert doc["accepted"] + doc["merged"] == 8  # 7 good records + ok-1 of mixed.ndjson
+    assert doc["rejected"] == len(BAD_CASES) + 3
+    ndjson = sorted((e["line"], e["code"]) for e in doc["errors"]
+                    if e["source"].endswith("mixed.ndjson"))
+    assert ndjson == [(2, "invalid-json"), (3, "not-an-object"), (4, "unknown-class")]
+    assert rows("SELECT COUNT(*) FROM incidents") == [(6,)]
+
+
+def test_a_50_mb_file_is_rejected_not_loaded(cli: Cli, tmp_path: Path) -> None:
+    big = tmp_path / "huge.md"
+    with big.open("w", encoding="utf-8") as handle:
+        handle.write("---\ntitle: huge\n---\n")
+        line = "x" * 1023 + "\n"
+        for _ in range(50 * 1024):
+            handle.write(line)
+    doc = ingest(cli, str(big), exit_code=1)
+    assert [e["code"] for e in doc["errors"]] == ["file-too-large"]
+    (size,), = rows("SELECT length(raw_bytes) FROM inbox")
+    assert size == big.stat().st_size
+
+
+def test_dry_run_writes_nothing(cli: Cli, copy_fixture: Callable[[str], Path],
+                                tmp_path: Path) -> None:
+    doc = ingest(cli, str(copy_fixture("good")), "--dry-run")
+    assert doc["accepted"] == 5 and doc["dry_run"] and doc["run_id"] is None
+    assert not (tmp_path / "failearn.db").exists()
+    ingest(cli, str(tmp_path / "good"))
+    count = rows("SELECT COUNT(*) FROM inbox")
+    doc = ingest(cli, str(tmp_path / "good"), "--dry-run")
+    assert doc["unchanged"] == 7
+    assert rows("SELECT COUNT(*) FROM inbox") == count
+    assert rows("SELECT COUNT(*) FROM runs") == [(1,)]
+
+
+def test_ndjson_on_stdin(cli: Cli, fixtures: Path) -> None:
+    text = (fixtures / "bad" / "mixed.ndjson").read_text(encoding="utf-8")
+    doc = ingest(cli, "-", stdin=text, exit_code=1)
+    assert doc["accepted"] == 1 and doc["rejected"] == 3
+    assert {e["source"] for e in doc["errors"]} == {"<stdin>"}
+
+
+def test_no_keep_raw_keeps_only_the_hash(cli: Cli, copy_fixture: Callable[[str], Path]) -> None:
+    ingest(cli, str(copy_fixture("good")), "--no-keep-raw")
+    assert rows("SELECT COUNT(*) FROM inbox WHERE raw IS NOT NULL OR raw_bytes IS NOT NULL") == [
+        (0,)]
+    assert rows("SELECT COUNT(*) FROM inbox WHERE raw_dropped = 1 AND length(sha256) = 64") == [
+        (7,)]
+
+
+def test_anonymised_everywhere_but_the_raw_inbox(cli: Cli,
+                                                 copy_fixture: Callable[[str], Path]) -> None:
+    ingest(cli, str(copy_fixture("good")))
+    for table in ("incidents", "reports"):
+        dump = str(rows(f"SELECT * FROM {table}"))
+        assert "jane.doe@example.com" not in dump and "10.20.30.40" not in dump
+        assert "Jane Doe" not in dump
+    assert "jane.doe@example.com" in str(rows("SELECT raw FROM inbox"))
+
+
+def test_github_annotations(cli: Cli, fixtures: Path) -> None:
+    result = cli("ingest", str(fixtures / "bad" / "unknown-class.md"), "--format", "github",
+                 "--as-of", AS_OF)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("::error file=")
+    assert "unknown-class.md,line=5,title=failearn unknown-class::failure_class: " in lines[0]
+    assert lines[-1].startswith("::notice title=failearn ingest::")
+
+
+def test_text_output_names_file_line_and_code(cli: Cli, fixtures: Path) -> None:
+    result = cli("ingest", str(fixtures / "bad" / "unknown-class.md"), "--as-of", AS_OF)
+    assert result.exit_code == 1
+    assert "unknown-class.md:5: error unknown-class [failure_class]:" in result.stdout
+    assert "rejected" in result.stdout
+
+
+def test_missing_path_is_a_usage_error_without_traceback(cli: Cli) -> None:
+    result = cli("ingest", "no/such/dir")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[0] == "error: no/such/dir: no such file or directory"
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("args", [["--dedup-window", "soon"], ["--as-of", "whenever"]])
+def test_bad_options_are_usage_errors(cli: Cli, fixtures: Path, args: list[str]) -> None:
+    result = cli("ingest", str(fixtures / "good"), *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+
+
+def test_a_file_that_is_not_a_database(cli: Cli, fixtures: Path, tmp_path: Path) -> None:
+    (tmp_path / "notes.db").write_text("not sqlite", encoding="utf-8")
+    result = cli("ingest", str(fixtures / "good"), "--db", "notes.db")
+    assert result.exit_code == 2
+    assert "not a failearn database" in result.stderr
+
+
+def test_merges_across_runs_bridge_incidents_in_any_order(cli: Cli, tmp_path: Path) -> None:
+    def alert(name: str, minute: int) -> str:
+        return (f'{{"id":"{name}","timestamp":"2026-11-02T12:{minute:02d}:00Z",'
+                f'"service":"checkout","failure_class":"timeout",'
+                f'"trace_ids":["{minute + 1:032x}"]}}\n')
+
+    early = tmp_path / "early.ndjson"
+    early.write_text(alert("a", 0) + alert("c", 8), encoding="utf-8")
+    middle = tmp_path / "middle.ndjson"
+    middle.write_text(alert("b", 4), encoding="utf-8")
+    ingest(cli, str(early))
+    assert rows("SELECT id FROM incidents ORDER BY id") == [("a",), ("c",)]
+    doc = ingest(cli, str(middle))
+    assert doc["merged"] == 1 and doc["incidents"] == {"created": 0, "updated": 1, "total": 1}
+    assert rows("SELECT id, report_count FROM incidents") == [("a", 3)]
+    assert rows("SELECT alias, incident_id FROM incident_aliases") == [("c", "a")]
+    ingest(cli, str(middle), "--db", "other.db")
+    ingest(cli, str(early), "--db", "other.db")
+    assert rows("SELECT id, timestamp, report_count FROM incidents", "other.db") == rows(
+        "SELECT id, timestamp, report_count FROM incidents")
+
+
+def test_known_workarounds_link_new_incidents_to_earlier_fixes(
+        cli: Cli, copy_fixture: Callable[[str], Path]) -> None:
+    ingest(cli, str(copy_fixture("good")))
+    assert rows("SELECT incident_id, related_id FROM incident_links") == [
+        ("search-2", "search-1")]

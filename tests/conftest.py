@@ -1,0 +1,76 @@
+"""Shared fixtures: every test runs in its own empty directory with its own database.
+
+The autouse fixture moves the working directory to ``tmp_path`` and clears the
+environment variables failearn reads, so no test sees the user's configuration
+or database, or the repository's.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from failearn.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("FAILEARN_DB", "FAILEARN_CONFIG", "FAILEARN_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture
+def copy_fixture(tmp_path: Path) -> Callable[[str], Path]:
+    """Copy a fixture file or directory into the test's directory; its new path."""
+
+    def copy(name: str) -> Path:
+        source = FIXTURES / name
+        target = tmp_path / Path(name).name
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            shutil.copyfile(source, target)
+        return target
+
+    return copy
+
+
+class Cli:
+    """Runs failearn as a user would, through Typer's CliRunner."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | bytes | None = None) -> Any:
+        return self.runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+    def json(self, *args: str, input: str | bytes | None = None,
+             exit_code: int | None = 0) -> dict[str, Any]:
+        """Run with ``--format json``; the parsed document (stdout must hold only it)."""
+        result = self(*args, "--format", "json", input=input)
+        if exit_code is not None:
+            assert result.exit_code == exit_code, (result.exit_code, result.stdout,
+                                                   result.stderr)
+        document: dict[str, Any] = json.loads(result.stdout)
+        return document
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from failearn.errors import StoreError
+from failearn.store import Store
+from failearn.store.migrations import MIGRATIONS
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def test_a_blank_database_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "new.db") as store:
+        assert store.schema_version == len(MIGRATIONS)
+        applied = [r[0] for r in store.conn.execute("SELECT name FROM _migrations ORDER BY name")]
+        assert applied == sorted(name for name, _ in MIGRATIONS)
+        columns = store.table_columns()
+    assert {"runs", "inbox", "reports", "incidents", "incident_trace_ids",
+            "incident_aliases", "incident_links"} <= set(columns)
+    assert "trace_id" in columns["incident_trace_ids"]
+    mode = sqlite3.connect(tmp_path / "new.db").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_a_database_of_the_first_schema_migrates_forward_keeping_its_data(
+        tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        conn.executescript((FIXTURES / "db" / "schema-0001.sql").read_text(encoding="utf-8"))
+    with Store.open(old) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        migrated = store.table_columns()
+        incidents = store.conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
+    with Store.open(tmp_path / "fresh.db") as fresh:
+        assert migrated == fresh.table_columns()
+    assert incidents == 5
+
+
+def test_a_database_from_a_newer_failearn_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(StoreError, match="newer than this failearn"):
+        Store.open(path)
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("hello", encoding="utf-8")
+    with pytest.raises(StoreError, match="not a failearn database"):
+        Store.open(path)
+    with pytest.raises(StoreError, match="does not exist"):
+        Store.open(tmp_path / "absent.db", create=False)
+    with pytest.raises(StoreError, match="does not exist"):
+        Store.open(tmp_path / "no" / "dir.db")
+
+
+def test_a_failed_transaction_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s.db") as store:
+        with pytest.raises(RuntimeError), store.transaction():
+            store.start_run("ingest", None, {})
+            raise RuntimeError("crash mid-command")
+        assert store.runs() == []
+        with store.transaction():
+            store.start_run("ingest", None, {})
+        assert len(store.runs()) == 1
+
+
+def test_a_second_writer_waits_instead_of_failing(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    Store.open(path).close()
+    script = textwrap.dedent(f"""
+        import time
+        from failearn.store import Store
+        store = Store.open({str(path)!r})
+        with store.transaction():
+            store.start_run("holder", None, {{}})
+            print("locked", flush=True)
+            time.sleep(1.5)
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with Store.open(path) as store, store.transaction():
+        store.start_run("waiter", None, {})
+    holder.wait(timeout=10)
+    with Store.open(path) as store:
+        assert sorted(r["command"] for r in store.runs()) == ["holder", "waiter"]

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from failearn.config import Settings, load_settings
+from failearn.errors import ConfigError
+
+
+def test_defaults_are_the_domain_defaults(tmp_path: Path) -> None:
+    settings = load_settings(cwd=tmp_path, environ={})
+    assert settings == Settings()
+    assert settings.dedup.window == timedelta(minutes=5)
+    assert settings.gates.require == ("timestamp", "service", "failure_class", "trace_ids")
+    assert settings.gates.trace_id_pattern == "^[0-9a-f]{32}$"
+    assert settings.rules.min_support == 3 and settings.rules.budget == 3
+    assert settings.rules.cooldown == timedelta(minutes=30)
+    assert settings.rules.max_active_rules == 10 and settings.rules.ttl == timedelta(days=30)
+    assert settings.rules.override_warning == pytest.approx(0.30)
+    assert settings.audit.recent == timedelta(days=7)
+    assert settings.audit.baseline == timedelta(days=28)
+    assert settings.anonymize.enabled
+
+
+def test_discovered_upwards_with_paths_relative_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / "failearn.toml").write_text(
+        'db = "data/incidents.db"\ntaxonomy = "tax/classes.yaml"\n'
+        '[dedup]\nwindow = "10m"\n[fields]\ntimestamp = ["date", "start_time"]\n'
+        '[classes]\n"config-change" = "configuration-error"\n', encoding="utf-8")
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    settings = load_settings(cwd=nested, environ={})
+    assert settings.db == tmp_path / "data" / "incidents.db"
+    assert settings.taxonomy == tmp_path / "tax" / "classes.yaml"
+    assert settings.dedup.window == timedelta(minutes=10)
+    assert settings.fields == {"timestamp": ("date", "start_time")}
+    assert settings.classes == {"config-change": "configuration-error"}
+    assert settings.config_path == tmp_path / "failearn.toml"
+
+
+def test_pyproject_tool_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n[tool.failearn.gates]\nrequire = ["timestamp", "service"]\n',
+        encoding="utf-8")
+    settings = load_settings(cwd=tmp_path, environ={})
+    assert settings.gates.require == ("timestamp", "service")
+
+
+def test_a_pyproject_without_the_table_is_passed_over(tmp_path: Path) -> None:
+    (tmp_path / "failearn.toml").write_text('[dedup]\nwindow = "1m"\n', encoding="utf-8")
+    child = tmp_path / "child"
+    child.mkdir()
+    (child / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    assert load_settings(cwd=child, environ={}).dedup.window == timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[dedupe]\nwindow = "5m"\n', "unknown configuration key `dedupe`"),
+    ('[dedup]\nwindows = "5m"\n', "unknown configuration key `dedup.windows`"),
+    ('[dedup]\nwindow = "five minutes"\n', "`dedup.window`"),
+    ('[anonymize]\nenabled = "yes"\n', "`anonymize.enabled` must be true or false"),
+    ('[rules]\nbudget = "3"\n', "`rules.budget` must be an integer"),
+    ("[gates\n", "malformed TOML"),
+])
+def test_bad_configuration_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "failearn.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[")) as caught:
+        load_settings(cwd=tmp_path, environ={})
+    assert str(tmp_path / "failearn.toml") in caught.value.message
+
+
+def test_explicit_file_and_environment(tmp_path: Path) -> None:
+    config = tmp_path / "team.toml"
+    config.write_text('db = "team.db"\n', encoding="utf-8")
+    assert load_settings(config, environ={}).db == tmp_path / "team.db"
+    assert load_settings(config, environ={"FAILEARN_DB": "/x/y.db"}).db == Path("/x/y.db")
+    env = {"FAILEARN_CONFIG": str(config)}
+    assert load_settings(cwd=Path("/"), environ=env).db == tmp_path / "team.db"
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml", environ={})

@@ -1,0 +1,181 @@
+"""The quality gates, as a table of cases over plain records (no files, no store)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from failearn.anonymize import Anonymizer
+from failearn.config import GatesConfig, Settings
+from failearn.normalise import Context, Normalised, normalise
+from failearn.record import RawRecord
+from failearn.taxonomy import load_taxonomy
+
+AS_OF = datetime(2026, 11, 23, tzinfo=UTC)
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+GOOD: dict[str, Any] = {
+    "id": "inc-1", "timestamp": "2026-11-02T14:03:00Z", "service": "checkout",
+    "failure_class": "timeout", "trace_ids": [TRACE],
+}
+
+
+def run(payload: dict[str, Any], settings: Settings | None = None,
+        lines: dict[str, int] | None = None, kind: str = "json") -> Normalised:
+    context = Context.build(settings or Settings(), load_taxonomy(), AS_OF, Anonymizer("k"))
+    raw = RawRecord(source="x.json", line=7, kind=kind, raw="{}", payload=payload,
+                    field_lines=lines or {})
+    return normalise(raw, context)
+
+
+def codes(result: Normalised) -> list[tuple[str, str | None]]:
+    return [(i.code, i.field) for i in result.errors]
+
+
+def test_a_good_record_passes() -> None:
+    result = run(GOOD)
+    assert result.errors == []
+    incident = result.incident
+    assert incident is not None
+    assert incident.timestamp == datetime(2026, 11, 2, 14, 3, tzinfo=UTC)
+    assert incident.trace_ids == [TRACE]
+    assert incident.failure_class == "timeout"
+    assert incident.id == "inc-1" and incident.id_given
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"timestamp": None}, [("missing-field", "timestamp")]),
+    ({"timestamp": "soon"}, [("invalid-timestamp", "timestamp")]),
+    ({"timestamp": "2027-01-01T00:00:00Z"}, [("timestamp-in-future", "timestamp")]),
+    ({"timestamp": "1970-01-02T00:00:00Z"}, [("timestamp-too-old", "timestamp")]),
+    ({"service": "  "}, [("missing-field", "service")]),
+    ({"service": None}, [("missing-field", "service")]),
+    ({"failure_class": "gremlins"}, [("unknown-class", "failure_class")]),
+    ({"failure_class": None}, [("missing-field", "failure_class")]),
+    ({"trace_ids": ["nope"]}, [("invalid-trace-id", "trace_ids")]),
+    ({"trace_ids": ["0" * 32]}, [("invalid-trace-id", "trace_ids")]),
+    ({"trace_ids": []}, [("missing-field", "trace_ids")]),
+])
+def test_each_gate(change: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    payload = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
+    result = run(payload)
+    assert result.incident is None
+    assert codes(result) == expected
+    assert all(issue.source == "x.json" and issue.line == 7 for issue in result.errors)
+    assert all(issue.hint for issue in result.errors)
+
+
+def test_errors_point_at_the_line_of_the_field() -> None:
+    result = run({**GOOD, "failure_class": "gremlins"}, lines={"failure_class": 4})
+    assert result.errors[0].line == 4
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    result = run({"timestamp": "soon", "failure_class": "gremlins"})
+    assert {c for c, _ in codes(result)} == {"invalid-timestamp", "unknown-class",
+                                             "missing-field"}
+
+
+def test_loose_field_names_and_configured_aliases() -> None:
+    payload = {"Timestamp": "2026-11-02T14:03:00Z", "Service": "checkout",
+               "failureClass": "OOM", "traceIds": TRACE.upper()}
+    result = run(payload)
+    assert result.incident is not None
+    assert result.incident.failure_class == "memory-exhaustion"
+    assert result.incident.failure_class_via == "alias"
+    assert result.incident.trace_ids == [TRACE]
+    team = {"date": "2026-11-02T14:03:00Z", "service_name": "checkout",
+            "category": "timeout", "traces": [TRACE]}
+    assert run(team).incident is None
+    settings = replace(Settings(), fields={"timestamp": ("date",),
+                                           "service": ("service_name",),
+                                           "failure_class": ("category",)})
+    assert run(team, settings).incident is not None
+
+
+def test_a_list_of_labels_uses_the_first_that_resolves_and_keeps_the_rest() -> None:
+    result = run({**GOOD, "failure_class": ["flaky", "latency spike", "timeout"]})
+    assert result.incident is not None
+    assert result.incident.failure_class == "timeout"
+    assert result.incident.failure_class_raw == "latency spike"
+    assert result.incident.other_classes == ["flaky", "timeout"]
+
+
+def test_configured_class_mapping() -> None:
+    settings = replace(Settings(), classes={"config-change": "configuration-error"})
+    result = run({**GOOD, "failure_class": "Config Change"}, settings)
+    assert result.incident is not None
+    assert result.incident.failure_class == "configuration-error"
+
+
+def test_trace_ids_in_every_spelling() -> None:
+    uuid_form = "4bf92f35-77b3-4da6-a3ce-929d0e0e4736"
+    result = run({**GOOD, "trace_ids": f"{TRACE}, {uuid_form} bogus"})
+    assert result.incident is not None
+    assert result.incident.trace_ids == [TRACE]
+    assert [i.code for i in result.issues] == ["trace-id-dropped"]
+
+
+def test_a_custom_trace_pattern_and_optional_trace_ids() -> None:
+    gates = GatesConfig(require=("timestamp", "service", "failure_class"),
+                        trace_id_pattern=r"^[0-9a-f]{16}$")
+    settings = replace(Settings(), gates=gates)
+    assert run({**GOOD, "trace_ids": ["00f067aa0ba902b7"]}, settings).incident is not None
+    no_traces = {k: v for k, v in GOOD.items() if k != "trace_ids"}
+    assert run(no_traces, settings).incident is not None
+
+
+def test_naive_time_is_utc_with_a_warning() -> None:
+    result = run({**GOOD, "timestamp": "2026-11-02 14:03"})
+    assert result.incident is not None
+    assert [(i.code, i.level) for i in result.issues] == [("naive-timestamp", "warning")]
+
+
+@pytest.mark.parametrize(("spelling", "severity"), [
+    ("SEV1", "SEV1"), ("sev-2", "SEV2"), ("P1", "SEV1"), ("critical", "SEV1"), ("high", "SEV2"),
+    ("Sev 3", "SEV3"), ("low", "SEV4"), ("S2", "SEV2"), (2, "SEV2"),
+])
+def test_severity_spellings(spelling: object, severity: str) -> None:
+    result = run({**GOOD, "severity": spelling})
+    assert result.incident is not None and result.incident.severity == severity
+
+
+def test_unknown_severity_is_kept_with_a_warning() -> None:
+    result = run({**GOOD, "severity": "apocalyptic"})
+    assert result.incident is not None
+    assert result.incident.severity == "apocalyptic"
+    assert [i.code for i in result.issues] == ["unknown-severity"]
+
+
+def test_anonymisation_of_text_and_people() -> None:
+    result = run({**GOOD, "summary": "paged jane@example.com from 10.0.0.12",
+                  "authors": ["Jane Doe"], "error_messages": ["auth: Bearer abcdefghijklmnop"],
+                  "notes": {"phone": "+44 20 7946 0958"}})
+    incident = result.incident
+    assert incident is not None
+    assert incident.summary == "paged <email> from <ip>"
+    assert incident.error_messages == ["auth: Bearer <token>"]
+    assert incident.people["authors"][0].startswith("person-")
+    assert "Jane" not in str(incident.people)
+    assert incident.extra["notes"] == {"phone": "<phone>"}
+
+
+def test_metrics_and_shapes() -> None:
+    result = run({**GOOD, "metrics": {"cpu": "0.93", "pool": 1, "bad": "high"},
+                  "trace_shape": "gateway -> checkout -> payments"})
+    incident = result.incident
+    assert incident is not None
+    assert incident.metrics == {"cpu": 0.93, "pool": 1.0}
+    assert incident.trace_shape == ["gateway", "checkout", "payments"]
+    assert [i.code for i in result.issues] == ["invalid-metric"]
+
+
+def test_derived_ids_are_stable() -> None:
+    no_id = {k: v for k, v in GOOD.items() if k != "id"}
+    first, second = run(no_id).incident, run(dict(reversed(no_id.items()))).incident
+    assert first is not None and second is not None
+    assert first.id == second.id and first.id.startswith("rec-") and not first.id_given
+    markdown = run(no_id, kind="markdown").incident
+    assert markdown is not None and markdown.id.startswith("pm-x-")

@@ -1,0 +1,31 @@
+"""The README's set-up commands are the ones CI runs, and its examples stay true."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import REPO, Cli
+
+MAIN = "pip install . && failearn ingest sample-postmortems/"
+TESTS = "pip install -e '.[test]' && pytest"
+
+
+def test_ci_runs_the_readme_commands() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    for command in (MAIN, TESTS):
+        assert f"\n{command}\n" in readme
+        assert f"\n{command}\n" in ci
+
+
+def test_every_command_in_the_readme_has_help(cli: Cli) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = "\n".join(re.findall(r"```sh\n(.*?)```", readme, re.DOTALL))
+    commands = set(re.findall(r"^failearn ([a-z]+(?: [a-z]+)?)", blocks, re.MULTILINE))
+    assert commands
+    for command in sorted(commands):
+        words = command.split()
+        result = cli(*words, "--help")
+        if result.exit_code != 0:
+            result = cli(words[0], "--help")
+        assert result.exit_code == 0, command

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from failearn.errors import TaxonomyError
+from failearn.taxonomy import check_taxonomy_file, load_taxonomy, normalise_label
+
+REQUIRED = {"resource-exhaustion", "dependency-failure", "data-corruption", "configuration-error",
+            "timeout", "capacity-overload", "network-partition", "deployment-regression",
+            "hardware-failure", "security-incident"}
+
+
+def test_the_default_taxonomy_is_valid_and_has_the_required_classes() -> None:
+    taxonomy = load_taxonomy()
+    assert set(taxonomy.classes) >= REQUIRED
+    assert taxonomy.version
+    for cls in taxonomy.classes.values():
+        assert taxonomy.adaptations_for(cls.id), cls.id
+        for kind in cls.adaptations:
+            assert kind in taxonomy.adaptations
+
+
+@pytest.mark.parametrize(("label", "class_id", "via"), [
+    ("timeout", "timeout", "id"),
+    ("TIMEOUT", "timeout", "id"),
+    ("Resource Exhaustion", "resource-exhaustion", "id"),
+    ("resource_exhaustion", "resource-exhaustion", "id"),
+    ("OOM", "memory-exhaustion", "alias"),
+    ("latency spike", "timeout", "alias"),
+    ("Connection-Timeout", "timeout", "alias"),
+    ("bad deploy", "deployment-regression", "alias"),
+    ("performance", "timeout", "retired"),
+    ("capacity", "capacity-overload", "retired"),
+    ("Deployment regression", "deployment-regression", "id"),
+])
+def test_labels_resolve(label: str, class_id: str, via: str) -> None:
+    resolution = load_taxonomy().resolve(label)
+    assert resolution is not None
+    assert (resolution.class_id, resolution.via) == (class_id, via)
+
+
+def test_unknown_labels_do_not_resolve_unless_mapped() -> None:
+    taxonomy = load_taxonomy()
+    assert taxonomy.resolve("gremlins") is None
+    assert taxonomy.resolve("") is None
+    mapped = taxonomy.resolve("Gremlins", {"gremlins": "hardware-failure"})
+    assert mapped is not None and (mapped.class_id, mapped.via) == ("hardware-failure", "config")
+
+
+def test_hierarchy() -> None:
+    taxonomy = load_taxonomy()
+    assert taxonomy.lineage("connection-pool-exhaustion") == [
+        "connection-pool-exhaustion", "resource-exhaustion"]
+    assert taxonomy.root("dns-failure") == "network-partition"
+
+
+def test_keyword_classification() -> None:
+    taxonomy = load_taxonomy()
+    found = taxonomy.classify_text("Container recommender-5f9 OOMKilled: memory limit 2Gi")
+    assert found is not None and found[0] == "memory-exhaustion"
+    assert taxonomy.classify_text("all is well") is None
+
+
+def test_check_reports_every_inconsistency_with_lines(fixtures: Path) -> None:
+    taxonomy, problems = check_taxonomy_file(fixtures / "taxonomy" / "broken.yaml")
+    assert taxonomy is None
+    codes = {p.code for p in problems}
+    assert {"duplicate-id", "unknown-parent", "unknown-adaptation", "parent-cycle",
+            "ambiguous-alias", "duplicate-alias", "unknown-alias-target",
+            "replaced-by-cycle", "dangling-replaced-by"} <= codes
+    duplicate = next(p for p in problems if p.code == "duplicate-id")
+    assert duplicate.line == 7
+    ghost = next(p for p in problems if p.code == "unknown-alias-target")
+    assert ghost.line == 20 and "missing-class" in ghost.message
+
+
+def test_a_team_taxonomy_with_chained_retirements(fixtures: Path) -> None:
+    taxonomy = load_taxonomy(fixtures / "taxonomy" / "minimal.yaml")
+    assert taxonomy.version == "team-7"
+    resolution = taxonomy.resolve("Legacy Slow")
+    assert resolution is not None and resolution.class_id == "slow-thing"
+
+
+def test_loading_a_broken_taxonomy_is_a_taxonomy_error(fixtures: Path) -> None:
+    with pytest.raises(TaxonomyError) as caught:
+        load_taxonomy(fixtures / "taxonomy" / "broken.yaml")
+    assert caught.value.problems
+
+
+def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
+    _, problems = check_taxonomy_file(tmp_path / "missing.yaml")
+    assert problems[0].code == "unreadable"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nclasses: [\n", encoding="utf-8")
+    _, problems = check_taxonomy_file(bad)
+    assert problems[0].code == "invalid-yaml" and problems[0].line is not None
+
+
+def test_normalise_label() -> None:
+    assert normalise_label("  Connection_Timeout ") == "connection-timeout"
+    assert normalise_label("`OOM`") == "oom"
