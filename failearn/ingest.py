@@ -242,7 +242,10 @@ class _Run:
         changed = {g.incident_id for g in groups
                    if any(previous.get(k) != g.incident_id for k in g.keys)}
         changed |= {assignment[k] for k in self.updated_keys if k in assignment}
-        sql.regroup(self.store, assignment, aliases, old_ids, self.run_id)
+        stored = {r.key: r.record_id if r.key in self.own else r.incident_id for r in refs}
+        moves = [(incident, key) for key, incident in assignment.items()
+                 if stored.get(key) != incident]
+        sql.regroup(self.store, moves, new_ids, aliases, old_ids, self.run_id)
         # A new record that joined others is "merged"; the primary of a new incident
         # stays "accepted".
         primaries = {g.primary for g in groups}
