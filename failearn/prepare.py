@@ -16,9 +16,9 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import orjson
 
@@ -36,7 +36,15 @@ NDJSON_BATCH = 2000
 FILE_BATCH = 32
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 
-Progress = Callable[[str, int, int], None]
+
+
+class Progress(Protocol):
+    """What a long ingest reports as it goes (a progress bar implements it)."""
+
+    def file(self, source: str, number: int, total: int) -> None: ...
+
+    def records(self, count: int) -> None: ...
+
 # A task: ("lines", source, first line, [bytes]), ("files", [InputFile]) or ("empty", source).
 Task = tuple[Any, ...]
 
@@ -177,7 +185,7 @@ def tasks(inputs: list[InputFile], progress: Progress | None = None) -> Iterator
     files: list[InputFile] = []
     for number, item in enumerate(inputs, start=1):
         if progress is not None:
-            progress(item.source, number, len(inputs))
+            progress.file(item.source, number, len(inputs))
         if item.kind != "ndjson":
             files.append(item)
             if len(files) >= FILE_BATCH:
