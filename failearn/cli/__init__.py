@@ -54,9 +54,11 @@ def root(
 
 
 def _register() -> None:
-    from failearn.cli import ingest, taxonomy
+    from failearn.cli import ingest, report, rules, taxonomy
 
     ingest.register(app)
+    report.register(app)
+    rules.register(app)
     taxonomy.register(app)
 
 
