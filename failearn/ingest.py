@@ -15,7 +15,6 @@ joined an incident), ``updated`` (a newer version of a record already stored),
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +26,7 @@ from failearn.anonymize import Anonymizer
 from failearn.config import Settings
 from failearn.dedup import group, member_from_row
 from failearn.normalise import Context
-from failearn.prepare import Prepared, Preparer, choose_workers, prepared_records
+from failearn.prepare import Prepared, Preparer, Progress, choose_workers, prepared_records
 from failearn.record import Issue
 from failearn.sources import discover
 from failearn.store import MEMORY, Store
@@ -38,7 +37,6 @@ from failearn.timeutil import format_duration, iso
 OUTCOMES = ("accepted", "merged", "updated", "unchanged", "rejected", "skipped")
 _FLUSH_EVERY = 2000
 
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -242,7 +240,10 @@ class _Run:
         changed = {g.incident_id for g in groups
                    if any(previous.get(k) != g.incident_id for k in g.keys)}
         changed |= {assignment[k] for k in self.updated_keys if k in assignment}
-        sql.regroup(self.store, assignment, aliases, old_ids, self.run_id)
+        stored = {r.key: r.record_id if r.key in self.own else r.incident_id for r in refs}
+        moves = [(incident, key) for key, incident in assignment.items()
+                 if stored.get(key) != incident]
+        sql.regroup(self.store, moves, new_ids, aliases, old_ids, self.run_id)
         # A new record that joined others is "merged"; the primary of a new incident
         # stays "accepted".
         primaries = {g.primary for g in groups}
@@ -320,6 +321,10 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             for record in prepared_records(inputs, preparer, settings.ingest, workers,
                                            progress):
                 run.add(record)
+                if progress is not None and run.records % 500 == 0:
+                    progress.records(run.records)
+            if progress is not None:
+                progress.records(run.records)
             created, updated = run.merge(window)
             total = sql.counts(store)["incidents"]
             status = "rejected" if run.counts["rejected"] else "ok"

@@ -23,7 +23,7 @@ from typing import Any
 from failearn import codes
 from failearn.anonymize import Anonymizer
 from failearn.config import Settings
-from failearn.record import TEXT_FIELDS, Incident, Issue, RawRecord
+from failearn.record import CANONICAL_FIELDS, TEXT_FIELDS, Incident, Issue, RawRecord
 from failearn.severity import normalise_severity
 from failearn.taxonomy import Taxonomy
 from failearn.timeutil import TimeParseError, is_unset_time, iso, parse_time
@@ -78,7 +78,9 @@ class Context:
     def build(cls, settings: Settings, taxonomy: Taxonomy, as_of: datetime,
               anonymizer: Anonymizer | None) -> Context:
         aliases: dict[str, str] = {}
-        canonical = (*Incident.__dataclass_fields__, *EXTRA_CANONICAL)
+        # Only what a source may give: ``source``, ``line`` and the like are set by ingest,
+        # so a payload's own "source" (an exporter's name) stays in the record's extra.
+        canonical = (*CANONICAL_FIELDS, *EXTRA_CANONICAL)
         for name in canonical:
             aliases[field_key(name)] = name
         for name, spellings in BUILTIN_ALIASES.items():

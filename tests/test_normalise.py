@@ -179,3 +179,11 @@ def test_derived_ids_are_stable() -> None:
     assert first.id == second.id and first.id.startswith("rec-") and not first.id_given
     markdown = run(no_id, kind="markdown").incident
     assert markdown is not None and markdown.id.startswith("pm-x-")
+
+
+def test_a_payload_cannot_set_what_ingest_sets() -> None:
+    result = run({**GOOD, "source": "grafana", "line": 99, "kind": "markdown"})
+    incident = result.incident
+    assert incident is not None
+    assert (incident.source, incident.line, incident.kind) == ("x.json", 7, "json")
+    assert incident.extra == {"source": "grafana", "line": 99, "kind": "markdown"}

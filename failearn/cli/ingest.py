@@ -73,9 +73,9 @@ def ingest(
                             keep_raw=keep_raw, dedup_window=window)
     show_progress = output_format is IngestFormat.text and sys.stderr.isatty()
     if show_progress:
-        from failearn.render.progress import file_progress
+        from failearn.render.progress import ingest_progress
 
-        with file_progress(stderr()) as progress:
+        with ingest_progress(stderr()) as progress:
             result = run_ingest(settings, taxonomy, options, progress)
     else:
         result = run_ingest(settings, taxonomy, options)
