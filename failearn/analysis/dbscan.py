@@ -24,16 +24,21 @@ configuration or the command line sets them:
 * ``min_samples = clip(round(ln N), 3, 12)`` for N incidents in the window:
   three is the domain's minimum support, and the logarithm grows it slowly
   so that a large window needs a little more evidence;
-* ``eps`` comes from the sorted k-distance curve (k = ``min_samples``;
-  incidents sampled evenly, at most 2,000): each incident's distance to its
-  k-th neighbour.  Incidents inside patterns have small k-distances, noise
-  large ones, with an empty band between them.  ``eps`` is placed a third of
-  the way into the widest such band (at least 0.05 wide, with its lower edge
-  below 0.5 and at least a fifth of the incidents under it): close to the
-  patterns, so that two near patterns do not join, with room for their
-  loosest members.  When there is no such band (little noise, or all noise),
-  ``eps`` is the knee of the curve: the point farthest below the chord from its
-  first to its last value (Kneedle).  Either way it is clipped to [0.05, 0.5].
+* ``eps`` comes from the k-distances (k = ``min_samples``; incidents sampled
+  evenly, at most 2,000): each incident's distance to its k-th neighbour.
+  Incidents inside patterns have small k-distances, noise large ones, and
+  between the two the density of k-distances falls into a valley (an empty
+  band when patterns and noise are far apart).  ``eps`` is the first valley
+  after the main peak of their histogram (bins of 0.025, smoothed over three
+  bins): the first bin lower than or equal to the next, below half the peak,
+  with at least a fifth of the incidents under it; ``eps`` is the end of
+  that bin.  When there is no such valley below 0.5 (little noise, or all
+  noise), ``eps`` is the knee of the sorted curve: the point farthest below
+  the chord from its first to its last value (Kneedle).  Either way it is
+  clipped to [0.05, 0.5].  Below 200 sampled incidents a histogram is too
+  sparse to have valleys: ``eps`` is then placed a third of the way into the
+  widest gap of the sorted curve (at least 0.05 wide, lower edge below 0.5,
+  a fifth of the incidents under it), else at the knee.
 """
 
 from __future__ import annotations
@@ -48,13 +53,15 @@ EPS_RANGE = (0.05, 0.5)
 MIN_SAMPLES_RANGE = (3, 12)
 KNEE_SAMPLE = 2000
 BLOCK = 1024
+BIN = 0.025
+SPARSE = 200
 
 
 @dataclass(frozen=True)
 class Parameters:
     """DBSCAN's parameters and where each came from.
 
-    ``eps_source`` is ``gap`` or ``knee`` (chosen from the k-distance curve), ``default``
+    ``eps_source`` is ``valley``, ``gap`` or ``knee`` (from the k-distance curve), ``default``
     (no incidents), ``config`` or ``option``; ``min_samples_source`` is ``default``,
     ``config`` or ``option``.
     """
@@ -116,19 +123,40 @@ def knee(values: np.ndarray) -> tuple[int, float]:
 
 
 def widest_gap(values: np.ndarray, min_width: float = 0.05, min_share: float = 0.2
-               ) -> tuple[int, float] | None:
-    """Index and width of the widest gap of an ascending curve (see the module docstring)."""
+               ) -> tuple[float, float] | None:
+    """A third into the widest gap of a short ascending curve: (eps, lower edge)."""
     if len(values) < 5:
         return None
     gaps = np.diff(values)
     share = np.arange(1, len(values)) / len(values)
     allowed = (values[:-1] < EPS_RANGE[1]) & (share >= min_share)
-    if not allowed.any():
-        return None
     candidates = np.where(allowed, gaps, -1.0)
     index = int(np.argmax(candidates))
-    width = float(candidates[index])
-    return (index, width) if width >= min_width else None
+    if candidates[index] < min_width:
+        return None
+    return float(values[index] + candidates[index] / 3.0), float(values[index + 1])
+
+
+def valley(values: np.ndarray, width: float = BIN, min_share: float = 0.2
+           ) -> tuple[float, float] | None:
+    """The first valley of the k-distance density after its peak: (bin end, bin start).
+
+    See the module docstring; ``None`` when there is none below ``EPS_RANGE[1]``.
+    """
+    if len(values) < 5:
+        return None
+    edges = np.arange(0.0, 1.0 + width, width)
+    counts, _ = np.histogram(np.clip(values, 0.0, 1.0), bins=edges)
+    smooth = np.convolve(counts.astype(np.float64), np.ones(3) / 3.0, mode="same")
+    peak = int(np.argmax(smooth))
+    for i in range(peak + 1, len(smooth) - 1):
+        start = float(edges[i])
+        if start >= EPS_RANGE[1]:
+            break
+        below = float(np.mean(values < start))
+        if smooth[i] <= smooth[i + 1] and smooth[i] <= 0.5 * smooth[peak] and below >= min_share:
+            return start + width, start
+    return None
 
 
 def choose_parameters(matrix: np.ndarray, weights: np.ndarray, incidents: int,
@@ -143,18 +171,18 @@ def choose_parameters(matrix: np.ndarray, weights: np.ndarray, incidents: int,
     curve = k_distances(matrix, weights, samples)
     if len(curve) == 0:
         return Parameters(EPS_RANGE[1], samples, "default", samples_from)
-    gap = widest_gap(curve)
-    if gap is not None:
-        index, width = gap
-        value = float(curve[index]) + width / 3.0
-        source = "gap"
+    found = valley(curve) if len(curve) >= SPARSE else widest_gap(curve)
+    if found is not None:
+        value, start = found
+        source = "valley" if len(curve) >= SPARSE else "gap"
+        share = float(np.mean(curve < start))
     else:
         index, value = knee(curve)
-        width, source = 0.0, "knee"
+        source = "knee"
+        share = (index + 1) / len(curve)
     chosen = float(min(EPS_RANGE[1], max(EPS_RANGE[0], value)))
     summary: dict[str, float | int] = {
-        "k": samples, "sampled": len(curve), "index": index,
-        "below": round(float(curve[index]), 4), "gap": round(width, 4),
+        "k": samples, "sampled": len(curve), "share_below": round(share, 4),
         **{f"p{q}": round(float(np.percentile(curve, q)), 4) for q in (10, 50, 90)},
     }
     return Parameters(round(chosen, 4), samples, source, samples_from, summary)

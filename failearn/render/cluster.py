@@ -64,6 +64,7 @@ def render_text(result: ClusterResult, console: Console) -> None:
         f"{len(result.clusters)} patterns, {len(result.noise)} noise")
     curve = params.get("k_distance") or {}
     how = {"gap": f"a third into the widest gap of the {curve.get('k')}-distance curve",
+           "valley": f"first valley of the {curve.get('k')}-distance density",
            "knee": f"knee of the {curve.get('k')}-distance curve"}.get(
         params["eps_source"], params["eps_source"])
     console.print(f"eps {params['eps']} ({how}); min_samples {params['min_samples']} "

@@ -36,7 +36,7 @@ def test_weights_stand_for_duplicates() -> None:
 def test_parameters_are_chosen_from_the_gap_between_patterns_and_noise() -> None:
     points, weights = blobs()
     params = choose_parameters(points, weights, int(weights.sum()), None, None)
-    assert params.eps_source in {"gap", "knee"} and 0.05 <= params.eps <= 0.5
+    assert params.eps_source in {"valley", "gap", "knee"} and 0.05 <= params.eps <= 0.5
     labels, _ = dbscan(points, weights, params.eps, params.min_samples)
     assert len(set(labels.tolist()) - {-1}) == 6
     assert params.knee is not None and params.knee["k"] == params.min_samples

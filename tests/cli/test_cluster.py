@@ -57,7 +57,7 @@ def test_obvious_groups_come_out_as_clusters_and_the_rest_as_noise(cli: Cli) -> 
     search = groups[frozenset(SEARCH)]
     assert search["label"] == "upstream request timeout after <dur> calling inventory at <ip>:<num>"
     params = doc["parameters"]
-    assert params["eps_source"] in {"gap", "knee"} and 0.05 <= params["eps"] <= 0.5
+    assert params["eps_source"] in {"valley", "gap", "knee"} and 0.05 <= params["eps"] <= 0.5
     assert params["min_samples"] == 3 and params["min_samples_source"] == "default"
     assert doc["window"] == {"start": "2026-08-25T00:00:00Z", "end": "2026-11-23T00:00:00Z",
                              "lookback": "90d"}
