@@ -54,9 +54,11 @@ def root(
 
 
 def _register() -> None:
-    from failearn.cli import ingest, report, rules, taxonomy
+    from failearn.cli import cluster, ingest, report, rules, similar, taxonomy
 
     ingest.register(app)
+    cluster.register(app)
+    similar.register(app)
     report.register(app)
     rules.register(app)
     taxonomy.register(app)
