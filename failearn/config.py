@@ -147,7 +147,7 @@ class DrillConfig:
     target: timedelta = timedelta(minutes=2)
     service: str = "drill-ledger"
     failure_class: str = "connection-pool-exhaustion"
-    incidents: int = 6
+    incidents: int = 12
     spread: timedelta = timedelta(days=14)
     message: str = ("drill: ledger connection pool exhausted, 0 of 40 connections available "
                     "after 30000ms")

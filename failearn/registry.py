@@ -386,7 +386,10 @@ def sync(store: Store, drafts: Sequence[RuleDraft], as_of: datetime, config: Rul
             sql.update_evidence(store, draft.id, row)
             if ledger.rows[draft.id]["evidence_as_of"] <= at:
                 ledger.rows[draft.id].update(row)
-        elif draft.support >= config.min_support:
+        elif draft.support >= config.min_support and not is_stale(
+                _later(draft.last_matched_at,
+                       ledger.matched.get((draft.service, draft.failure_class))),
+                as_of, config.ttl):
             ledger.add_rule({**row, "status": "candidate", "confidence": 0.0,
                              "created_at": at, "updated_at": at,
                              "ttl_seconds": int(config.ttl.total_seconds())})

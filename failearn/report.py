@@ -41,6 +41,8 @@ from failearn.suggest.guardrails import (
     choose,
     cooldown_until,
     override_rate,
+    priority,
+    severity_weight,
 )
 from failearn.suggest.model import IncidentBrief, PatternsInput, RuleDraft, RuleView
 from failearn.suggest.rules import drafts_from_patterns, signal_text
@@ -229,6 +231,8 @@ def _suggestion(rank: int, view: RuleView, store: Store, briefs: dict[str, Incid
         "failure_class": view.failure_class, "action": view.action,
         "confidence": round(view.confidence, 3), "support": view.support,
         "incident_ids": list(view.incident_ids), "rationale": view.rationale,
+        "priority": round(priority(view), 3),
+        "severity_weight": round(float(view.extra.get("severity_weight", 0.5)), 3),
         "adaptation": view.adaptation,
         "adaptation_name": view.extra.get("adaptation_name", view.adaptation),
         "pattern_id": view.pattern_id, "pattern_label": view.extra.get("pattern_label"),
@@ -251,6 +255,17 @@ def _suppressed(item: Suppressed) -> dict[str, Any]:
             "confidence": round(rule.confidence, 3), "support": rule.support,
             "registered": bool(rule.created_at),
             "reason": item.reason, "detail": item.detail}
+
+
+def _weighted(store: Store, views: list[RuleView], briefs: dict[str, IncidentBrief],
+              scale: tuple[str, ...]) -> list[RuleView]:
+    """The views with the severity weight of their incidents (for :func:`priority`)."""
+    wanted = [i for v in views if is_pending(v) for i in v.incident_ids if i not in briefs]
+    extra = registry_sql.incident_briefs(store, wanted) if wanted else {}
+    severity = {i: b.severity for i, b in briefs.items()}
+    severity.update({i: row["severity"] for i, row in extra.items()})
+    return [replace(v, extra={**v.extra, "severity_weight": severity_weight(
+        [severity.get(i) for i in v.incident_ids], scale)}) for v in views]
 
 
 # -- registry health --------------------------------------------------------------------------
@@ -410,7 +425,8 @@ def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
         run_id = store.start_run("report", as_of, {"budget": config.budget,
                                                    "min_support": config.min_support})
         synced = sync(store, drafts, as_of, config, run_id)
-    views = rule_views(store, drafts, as_of, config)
+    views = _weighted(store, rule_views(store, drafts, as_of, config), briefs,
+                      settings.severity.scale)
     service_cooldowns = cooldowns(store, as_of, config)
     breakers = open_breakers(views, config)
     choice = choose([v for v in views if is_pending(v)], config, breakers, service_cooldowns,

@@ -54,13 +54,14 @@ def root(
 
 
 def _register() -> None:
-    from failearn.cli import cluster, ingest, report, rules, similar, taxonomy
+    from failearn.cli import cluster, drill, ingest, report, rules, similar, taxonomy
 
     ingest.register(app)
     cluster.register(app)
     similar.register(app)
     report.register(app)
     rules.register(app)
+    drill.register(app)
     taxonomy.register(app)
 
 

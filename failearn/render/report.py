@@ -106,16 +106,23 @@ def class_mix_chart(numbers: dict[str, Any], top: int = 8) -> dict[str, Any]:
     weeks: list[str] = numbers["weeks"]
     rows: list[dict[str, Any]] = numbers["by_class"]
     ranked = sorted(rows, key=lambda r: (-sum(r["weeks"]), r["failure_class"]))
-    shown = ranked[:top]
+    # The classes that moved most this week always get their own colour: drift shows.
+    moved = sorted(rows, key=lambda r: (-abs(r["change"]), r["failure_class"]))[:3]
+    keep = {r["failure_class"] for r in ranked[:top - 3]} | {r["failure_class"] for r in moved}
+    for r in ranked:
+        if len(keep) >= top:
+            break
+        keep.add(r["failure_class"])
+    shown = [r for r in ranked if r["failure_class"] in keep]
     series = [(r["failure_class"], PALETTE[i % len(PALETTE)], r["weeks"])
               for i, r in enumerate(shown)]
-    rest = ranked[top:]
+    rest = [r for r in ranked if r["failure_class"] not in keep]
     if rest:
         series.append(("other", OTHER_COLOUR,
                        [sum(r["weeks"][i] for r in rest) for i in range(len(weeks))]))
     totals = [sum(s[2][i] for s in series) for i in range(len(weeks))]
     peak = max(totals, default=0) or 1
-    width, height, left, bottom, top_pad = 640, 240, 36, 28, 10
+    width, height, left, bottom, top_pad = 640, 240, 36, 28, 18
     plot_h = height - bottom - top_pad
     slot = (width - left - 10) / max(1, len(weeks))
     bar_w = slot * 0.7

@@ -14,7 +14,8 @@
 * **override rate**: above ``override_warning`` (30 %) of reviewed suggestions
   rejected, the analysis is too sensitive: the report warns and names the
   threshold to raise.
-* **budget**: at most ``budget`` (3) suggestions, one per pattern.
+* **budget**: at most ``budget`` (3) suggestions, one per pattern, spent in order
+  of :func:`priority` (confidence × the severity weight of the rule's incidents).
 """
 
 from __future__ import annotations
@@ -131,10 +132,30 @@ class Choice:
     suppressed: tuple[Suppressed, ...]
 
 
-def rank_key(rule: RuleView) -> tuple[float, int, int, int, str]:
-    """Higher confidence first, then the better-fitting adaptation, then the taxonomy's order."""
-    return (-round(rule.confidence, 6), -int(rule.extra.get("fit", 0)),
-            int(rule.extra.get("preference", 0)), -rule.support, rule.id)
+UNKNOWN_SEVERITY_WEIGHT = 0.5
+
+
+def severity_weight(severities: Iterable[str | None], scale: Sequence[str]) -> float:
+    """The mean weight of incidents' severities: the most severe level of the scale weighs 1,
+    each level below it one step less (SEV1 1.0, SEV2 0.8 … SEV5 0.2); unknown weighs 0.5."""
+    position = {level: i for i, level in enumerate(scale)}
+    weights = [UNKNOWN_SEVERITY_WEIGHT if s not in position
+               else 1.0 - position[s] / max(1, len(scale)) for s in severities]
+    return sum(weights) / len(weights) if weights else UNKNOWN_SEVERITY_WEIGHT
+
+
+def priority(rule: RuleView) -> float:
+    """What the budget is spent on: confidence × the severity weight of the rule's incidents,
+    so that of two rules equally likely to be right, the one against worse failures wins."""
+    return rule.confidence * float(rule.extra.get("severity_weight", UNKNOWN_SEVERITY_WEIGHT))
+
+
+def rank_key(rule: RuleView) -> tuple[float, float, int, int, int, str]:
+    """Higher priority first, then confidence, the better-fitting adaptation, the taxonomy's
+    order, more support, and the id."""
+    return (-round(priority(rule), 6), -round(rule.confidence, 6),
+            -int(rule.extra.get("fit", 0)), int(rule.extra.get("preference", 0)),
+            -rule.support, rule.id)
 
 
 def choose(pending: Iterable[RuleView], config: RulesConfig, breakers: Iterable[str],
