@@ -108,14 +108,13 @@ def override_rate(decisions: Sequence[tuple[str, int]], config: RulesConfig) -> 
                 break
         if proposal is not None:
             hint = (f"raise [rules] min_support from {config.min_support} to {proposal} "
-                    f"(--min-support {proposal}): {rejected} of {reviewed} reviewed suggestions "
-                    "were rejected, mostly ones with less support")
+                    f"(--min-support {proposal}): the rejected suggestions had less support "
+                    "than the accepted ones")
         else:
             proposal_conf = round(min(0.9, config.min_confidence + 0.1), 2)
             hint = (f"raise [rules] min_confidence from {config.min_confidence:g} to "
                     f"{proposal_conf:g} (--min-confidence {proposal_conf:g}), or "
-                    f"[rules] min_support above {config.min_support}: {rejected} of {reviewed} "
-                    "reviewed suggestions were rejected")
+                    f"[rules] min_support above {config.min_support}")
     return OverrideRate(reviewed, rejected, config.override_warning, warning, hint)
 
 
