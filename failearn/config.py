@@ -257,7 +257,9 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None,
     """The settings for a command: explicit file, else discovered, else defaults.
 
     The database path comes, in order, from ``--db`` (applied by the caller),
-    ``FAILEARN_DB``, the configuration's ``db``, and ``./failearn.db``.
+    ``FAILEARN_DB``, the configuration's ``db``, and ``./failearn.db``.  The
+    pseudonymisation secret from ``FAILEARN_SECRET``, else ``[anonymize] secret``,
+    else a key the database generates and keeps.
     """
     env = os.environ if environ is None else environ
     chosen = config or (Path(env["FAILEARN_CONFIG"]) if env.get("FAILEARN_CONFIG") else None)
@@ -274,4 +276,8 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None,
         settings = settings_from_table(found[1], found[0]) if found else Settings()
     if env.get("FAILEARN_DB"):
         settings = settings.with_db(Path(env["FAILEARN_DB"]))
+    if env.get("FAILEARN_SECRET"):
+        # The pseudonymisation key belongs in a CI secret, not in a committed file.
+        settings = replace(settings, anonymize=replace(settings.anonymize,
+                                                       secret=env["FAILEARN_SECRET"]))
     return settings

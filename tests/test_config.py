@@ -80,3 +80,11 @@ def test_explicit_file_and_environment(tmp_path: Path) -> None:
     assert load_settings(cwd=Path("/"), environ=env).db == tmp_path / "team.db"
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_the_pseudonym_secret_can_come_from_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "failearn.toml").write_text('[anonymize]\nsecret = "in-file"\n',
+                                            encoding="utf-8")
+    assert load_settings(cwd=tmp_path, environ={}).anonymize.secret == "in-file"
+    env = {"FAILEARN_SECRET": "from-ci"}
+    assert load_settings(cwd=tmp_path, environ=env).anonymize.secret == "from-ci"
