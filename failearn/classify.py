@@ -7,10 +7,13 @@ either.  The class then comes, in order, from
    type, a ``category`` label) through the configuration's ``[classes]`` and
    the source's own ``[sources.<name>.classes]`` mapping (``mapping``), or as
    a class id, name or alias of the taxonomy (``hint``);
-2. the configuration's ``[classify] keywords`` found in the text (``mapping``);
-3. the taxonomy's aliases and keywords found in the text (``alias`` or
-   ``keyword``): each phrase found scores its number of words (an alias one
-   more), the best class wins, and a tie between unrelated classes is no answer.
+2. the phrases found in the text: the configuration's ``[classify] keywords``
+   (``mapping``), the taxonomy's aliases (``alias``) and keywords
+   (``keyword``).  Each phrase found scores its number of words (an alias one
+   more, a configured keyword two more) times the weight of the text it is in
+   (a title weighs more than a resolution) and the times it is repeated (up
+   to three); the best class wins, and a tie between unrelated classes is no
+   answer.
 
 The route is kept as the record's ``failure_class_via``.  Pure functions over
 plain data; nothing here reads files.
@@ -19,7 +22,7 @@ plain data; nothing here reads files.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from failearn.errors import ConfigError
@@ -27,6 +30,8 @@ from failearn.taxonomy import Taxonomy, normalise_label
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SEPARATORS = re.compile(r"[_\-./:]+")
+# A phrase repeated in a text counts up to this many times: a theme, not a stray word.
+_MAX_REPEATS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +44,12 @@ class Inferred:
 
 
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """A phrase as written in running text: any separators, a plural or past tense allowed
+    (``deploy`` finds "deployed", ``certificate`` finds "certificates")."""
     words = phrase.casefold().split()
     body = r"[\s_\-]+".join(re.escape(word) for word in words)
-    return re.compile(rf"(?<![\w]){body}(?![\w])")
+    ending = r"(?:s|es|d|ed|ing)?" if words and words[-1][-1:].isalpha() else ""
+    return re.compile(rf"(?<![\w]){body}{ending}(?![\w])")
 
 
 def spaced(label: str) -> str:
@@ -60,14 +68,14 @@ class Classifier:
         self.source_classes = {
             name: {normalise_label(k): v for k, v in table.items()}
             for name, table in (source_classes or {}).items()}
-        self.keywords: list[tuple[str, str, re.Pattern[str]]] = []
+        self.phrases: list[tuple[str, str, re.Pattern[str], int, str]] = []
         for phrase, target in keywords.items():
             resolved = taxonomy.resolve(target)
             if resolved is None:
                 raise ConfigError(f"`classify.keywords.{phrase}`: {target!r} is not a class "
                                   f"of taxonomy {taxonomy.version}")
-            self.keywords.append((phrase, resolved.class_id, _phrase_pattern(phrase)))
-        self.phrases: list[tuple[str, str, re.Pattern[str], int, str]] = []
+            self.phrases.append((phrase, resolved.class_id, _phrase_pattern(phrase),
+                                 len(phrase.split()) + 2, "mapping"))
         for alias, class_id in taxonomy.aliases.items():
             if class_id in taxonomy.classes:
                 self.phrases.append((alias, class_id, _phrase_pattern(alias),
@@ -104,19 +112,22 @@ class Classifier:
                     return Inferred(resolved.class_id, hint, "hint")
         return None
 
-    def from_text(self, text: str) -> Inferred | None:
-        """The class the text names: configured keywords first, then the taxonomy's phrases."""
-        folded = text.casefold()
-        for phrase, class_id, pattern in self.keywords:
-            if pattern.search(folded):
-                return Inferred(class_id, phrase, "mapping")
+    def from_text(self, texts: str | Sequence[tuple[str, int]]) -> Inferred | None:
+        """The class the text names, by the phrases found in it.
+
+        ``texts`` is one text, or texts with weights (a title says more than a
+        resolution): a phrase found scores its weight times the text's.
+        """
+        weighted = [(texts, 1)] if isinstance(texts, str) else list(texts)
+        folded = [(t.casefold(), w) for t, w in weighted if t]
         scores: dict[str, int] = {}
         best_phrase: dict[str, tuple[int, str, str]] = {}
         for phrase, class_id, pattern, weight, via in self.phrases:
-            if pattern.search(folded):
-                scores[class_id] = scores.get(class_id, 0) + weight
-                if weight > best_phrase.get(class_id, (0, "", ""))[0]:
-                    best_phrase[class_id] = (weight, phrase, via)
+            found = sum(w * min(len(pattern.findall(t)), _MAX_REPEATS) for t, w in folded)
+            if found:
+                scores[class_id] = scores.get(class_id, 0) + weight * found
+                if weight * found > best_phrase.get(class_id, (0, "", ""))[0]:
+                    best_phrase[class_id] = (weight * found, phrase, via)
         if not scores:
             return None
         best = max(scores.values())
@@ -131,12 +142,12 @@ class Classifier:
         _, phrase, via = best_phrase[top[0]]
         return Inferred(top[0], phrase, via)
 
-    def infer(self, hints: Iterable[str], text: str, source_format: str | None = None
-              ) -> Inferred | None:
-        """Hints first, then the text (the hints' own words included)."""
+    def infer(self, hints: Iterable[str], texts: Sequence[tuple[str, int]],
+              source_format: str | None = None) -> Inferred | None:
+        """Hints first, then the texts (the hints' own words weigh as a title)."""
         hints = list(hints)
         found = self.from_hints(hints, source_format)
         if found is not None:
             return found
         words = " ".join(spaced(h) for h in hints)
-        return self.from_text(f"{words}\n{text}" if words else text)
+        return self.from_text([(words, 3), *texts] if words else texts)

@@ -117,7 +117,8 @@ class SourceMapping:
     with a value wins); ``constants`` gives values to fields the payload leaves
     empty; ``classes`` maps this source's own labels to class ids; ``services``
     names a service whose pattern (a regular expression) the title or summary
-    matches, when no service is mapped.  ``detect`` (paths that must all exist)
+    matches, when no service is mapped; ``timezone`` is the zone of times written
+    without one (``Europe/London``, ``PDT``, ``UTC+2``).  ``detect`` (paths that must all exist)
     recognises the format among JSON payloads; ``files`` (globs) applies it to
     files by path, Markdown included; ``records`` is the path of a list holding
     one record per element.
@@ -130,6 +131,7 @@ class SourceMapping:
     constants: dict[str, Any] = field(default_factory=dict)
     classes: dict[str, str] = field(default_factory=dict)
     services: dict[str, str] = field(default_factory=dict)
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)

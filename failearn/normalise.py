@@ -51,9 +51,9 @@ BUILTIN_ALIASES: dict[str, tuple[str, ...]] = {
     "caused_by_rule": ("caused_by", "rule_id"),
 }
 EXTRA_CANONICAL = ("ended_at", "caused_by_rule", "sections", "tags", "class_hints",
-                   "source_format")
-# The text a class is inferred from, when a record names none.
-INFERENCE_TEXT = ("title", "summary", "root_cause")
+                   "source_format", "timeline_start", "timeline_end")
+# The text a class is inferred from, when a record names none, and what each part weighs.
+INFERENCE_TEXT = (("title", 3), ("root_cause", 2), ("summary", 1), ("resolution", 1))
 _TRACE_SPLIT = re.compile(r"[\s,;]+")
 _SHAPE_SPLIT = re.compile(r"\s*(?:->|→|>|/|,)\s*")
 _LIST_SPLIT = re.compile(r"\s*,\s*")
@@ -244,6 +244,9 @@ def _timestamp(values: Mapping[str, Any], spelling: Mapping[str, str], context: 
     value = values.get("timestamp")
     where = spelling.get("timestamp")
     if value is None or (isinstance(value, str) and not value.strip()):
+        # A post-mortem's timeline says when it started, when no field does.
+        value, where = values.get("timeline_start"), spelling.get("timeline_start")
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
         parsed = parse_time(value)
@@ -293,10 +296,13 @@ def _trace_ids(values: Mapping[str, Any], spelling: Mapping[str, str], context: 
     return valid
 
 
-def _inference_text(values: Mapping[str, Any]) -> str:
-    parts = [t for t in (_text(values.get(name)) for name in INFERENCE_TEXT) if t]
-    parts.extend(_strings(values.get("error_messages")))
-    return "\n".join(parts)
+def _inference_text(values: Mapping[str, Any]) -> list[tuple[str, int]]:
+    parts = [(text, weight) for text, weight in (
+        (_text(values.get(name)), weight) for name, weight in INFERENCE_TEXT) if text]
+    errors = "\n".join(_strings(values.get("error_messages")))
+    if errors:
+        parts.append((errors, 2))
+    return parts
 
 
 def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
@@ -398,7 +404,8 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
                                                                      out)
     trace_ids = _trace_ids(values, spelling, context, out)
     present = {
-        "timestamp": timestamp is not None or values.get("timestamp") not in (None, ""),
+        "timestamp": timestamp is not None or values.get("timestamp") not in (None, "")
+        or values.get("timeline_start") not in (None, ""),
         "service": bool(service),
         "failure_class": bool(class_label),
         "trace_ids": bool(trace_ids) or bool(_strings(values.get("trace_ids"))),
@@ -454,12 +461,13 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         sections = {k: anonymizer.mask(v) for k, v in sections.items()}
         extra = _mask_any(extra, anonymizer)
     ended_at: datetime | None = None
-    if not is_unset_time(values.get("ended_at")):
+    end_name = "ended_at" if not is_unset_time(values.get("ended_at")) else "timeline_end"
+    if not is_unset_time(values.get(end_name)):
         try:
-            ended_at = parse_time(values.get("ended_at")).value
+            ended_at = parse_time(values.get(end_name)).value
         except TimeParseError:
-            out.add("invalid-timestamp", f"end time {values.get('ended_at')!r} cannot be read; "
-                    "ignored", "ended_at", level="warning", spelling=spelling.get("ended_at"))
+            out.add("invalid-timestamp", f"end time {values.get(end_name)!r} cannot be read; "
+                    "ignored", "ended_at", level="warning", spelling=spelling.get(end_name))
     given_id = _text(values.get("id"))
     record_id = given_id or derive_id(raw, timestamp, service, class_label, texts["title"])
     caused_by = _text(values.get("caused_by_rule"))

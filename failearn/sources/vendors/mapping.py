@@ -12,14 +12,18 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 
 from failearn.config import SourceMapping
 from failearn.errors import ConfigError
 from failearn.record import CANONICAL_FIELDS
+from failearn.sources.postmortem import zone_named
 from failearn.sources.vendors.common import Item, Options, compact, get_path, parse_path, text
+from failearn.timeutil import iso
 
 MAPPABLE = (*CANONICAL_FIELDS, "ended_at", "tags", "class_hints", "caused_by_rule")
+_TIME_FIELDS = ("timestamp", "ended_at", "timeline_start", "timeline_end")
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class Mapped:
     constants: dict[str, Any]
     classes: dict[str, str]
     services: tuple[tuple[str, re.Pattern[str]], ...]
+    timezone: tzinfo | None = None
 
     @classmethod
     def build(cls, name: str, table: SourceMapping, people: tuple[str, ...]) -> Mapped:
@@ -57,6 +62,13 @@ class Mapped:
             except re.error as exc:
                 raise ConfigError(f"`{where}.services.{service}`: not a regular expression: "
                                   f"{exc}") from exc
+        zone = None
+        if table.timezone:
+            zone = zone_named(table.timezone)
+            if zone is None:
+                raise ConfigError(f"`{where}.timezone`: {table.timezone!r} is not a time zone",
+                                  hint="write a zone name (Europe/London), an abbreviation "
+                                       "(PDT) or an offset (UTC+2)")
         return cls(
             name=name,
             detect=tuple(path(p, "detect") for p in table.detect),
@@ -67,6 +79,7 @@ class Mapped:
             constants=dict(table.constants),
             classes=dict(table.classes),
             services=tuple(services),
+            timezone=zone,
         )
 
     def matches(self, value: dict[str, Any]) -> bool:
@@ -89,15 +102,11 @@ class Mapped:
         return record
 
     def _fill(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Constants and a service named in the text, appended after what is there.
+        """A service named in the text, then constants, appended after what is there.
 
         Appended, because normalisation takes the first spelling of a field:
         a value the payload gives (under any alias) wins over a constant.
         """
-        for key, value in self.constants.items():
-            if record.get(key) in (None, "", [], {}):
-                record.pop(key, None)
-                record[key] = value
         if not text(record.get("service")) and self.services:
             for field in ("title", "summary"):
                 written = text(record.get(field)) or ""
@@ -106,6 +115,15 @@ class Mapped:
                     record.pop("service", None)
                     record["service"] = found
                     break
+        for key, value in self.constants.items():
+            if record.get(key) in (None, "", [], {}):
+                record.pop(key, None)
+                record[key] = value
+        if self.timezone is not None:
+            for key in _TIME_FIELDS:
+                local = record.get(key)
+                if isinstance(local, str):
+                    record[key] = _in_zone(local, self.timezone)
         record["source_format"] = self.name
         return record
 
@@ -128,6 +146,17 @@ class Mapped:
             return [Item(None, note=f"no records at `{_show(self.records)}` "
                          f"(format {self.name})")]
         return [Item(self.map(e), e, _anchor(e)) for e in elements if isinstance(e, dict)]
+
+
+def _in_zone(value: str, zone: tzinfo) -> str:
+    """A time written without a zone, read in ``zone`` and written in UTC; others unchanged."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return value
+    if parsed.tzinfo is not None:
+        return value
+    return iso(parsed.replace(tzinfo=zone))
 
 
 def _show(steps: tuple[str | int, ...]) -> str:
