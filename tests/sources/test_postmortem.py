@@ -26,7 +26,8 @@ def incident_of(text: str, source: str = "pm.md", settings: Settings = POLICY) -
 
 def test_fields_in_the_first_lines_without_front_matter() -> None:
     text = ("# Checkout outage\n\nDate: 2026-11-02\n**Service**: checkout\n"
-            "Severity: SEV2\nCreated by: Jane Doe\n\n## Root cause\nThe connection pool was exhausted.\n")
+            "Severity: SEV2\nCreated by: Jane Doe\n\n## Root cause\n"
+            "The connection pool was exhausted.\n")
     raw = parse_markdown(text, "pm.md")
     assert raw.payload is not None
     assert raw.payload["service"] == "checkout" and raw.payload["severity"] == "SEV2"
