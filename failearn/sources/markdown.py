@@ -44,6 +44,7 @@ _ERRORISH = re.compile(
     r"not available|crash\w*|unreachable|rejected|overflow|traceback|5\d\d)\b")
 _MAX_ERRORS = 20
 _MAX_EVENTS = 100
+_ZONE_SCAN = 200
 # Labels a bold bullet may carry that name a section or a known field.
 KNOWN_LABELS = frozenset({*(p for phrases in VOCABULARY.values() for p in phrases),
                           *postmortem.DURATION_LABELS, *postmortem.BODY_FIELDS,
@@ -280,6 +281,8 @@ def _heading_meta(sections: list[_Section]) -> list[tuple[str, str, int]]:
 def _apply_meta(payload: dict[str, Any], field_lines: dict[str, int],
                 meta: list[tuple[str, str, int]]) -> list[tuple[str, int]]:
     """Body metadata into the payload (what front matter says wins); the dates written."""
+    if not meta:
+        return []
     present = {_loose(k) for k in payload}
     metrics: dict[str, float] = {}
     dates: list[tuple[str, int]] = []
@@ -315,12 +318,17 @@ def _apply_timeline(payload: dict[str, Any], field_lines: dict[str, int], found:
     timelines = [s for s in found.sections if s.name == "timeline"]
     parts = [(text, line) for s in timelines for text, line in zip(s.parts, s.part_lines,
                                                                     strict=True)]
+    if not parts and not dates and not found.title:
+        return
     preamble = [p for s in found.sections if s.name == "preamble" for p in s.parts]
+    # Where a post-mortem says which zone its times are in: before the first section,
+    # in a timeline's heading, or in the lines that open it.
     zone_text = "\n".join([found.title or "", *preamble, *(s.heading for s in timelines),
-                           *(text for text, _ in parts)])
-    zone = postmortem.document_zone(zone_text) if parts or preamble else None
+                           *(text[:_ZONE_SCAN] for text, _ in parts[:3])])
+    zone = postmortem.document_zone(zone_text) if parts else None
     base = next((d for d in (postmortem.find_date(v) for v, _ in dates) if d), None) \
-        or postmortem.find_date(found.title or "") or postmortem.find_date(zone_text)
+        or postmortem.find_date(found.title or "") or (
+            postmortem.find_date(zone_text) if parts else None)
     events = postmortem.timeline_events(parts, base, zone) if parts else []
     start = postmortem.start_event(events, base)
     if start is not None:

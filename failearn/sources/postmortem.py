@@ -26,6 +26,7 @@ _ISO_DATE = r"(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})"
 _WORD_DATE = (rf"(?P<wm>{_MONTH})\s+(?P<wd>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<wy>\d{{4}})"
               rf"|(?P<wd2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<wm2>{_MONTH}),?\s+(?P<wy2>\d{{4}})")
 DATE = re.compile(rf"{_ISO_DATE}|{_WORD_DATE}", re.IGNORECASE)
+_YEAR = re.compile(r"\d{4}")
 _ZONE = (r"(?P<zone>(?:UTC|GMT)\s*[+\-−]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|Z|[A-Z]{2,5}"
          r"|(?:Pacific|Eastern|Central|Mountain)\s+Time)")
 _TIME = (r"(?P<h>\d{1,2})(?P<sep>[:.])(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?"
@@ -258,6 +259,8 @@ def document_zone(text: str) -> tzinfo | None:
 
 def find_date(text: str) -> date | None:
     """The first date written in a text (``2019-01-23``, ``January 23rd, 2019``)."""
+    if _YEAR.search(text) is None:  # every date failearn reads has a four-digit year
+        return None
     for match in DATE.finditer(text):
         found = _date_of(match)
         if found is not None:
