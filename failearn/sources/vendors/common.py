@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 _PATH_PART = re.compile(r'\.?(?:\[(\d+)\]|\["([^"]*)"\]|([^.\[\]]+))')
@@ -39,7 +39,6 @@ class Item:
     document: Any = None
     anchor: str | None = None
     note: str | None = None
-    issues: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 def skip(note: str) -> Item:
