@@ -92,7 +92,10 @@ class ClassifyConfig:
     before the taxonomy's own aliases and keywords.
     """
 
-    infer: bool = True
+    # "sources": only records read through a vendor adapter or a [sources] table (systems,
+    # whose payloads carry no class); "all": also records people wrote; "off": never.
+    # A post-mortem without a class is a gate failure by default, not a guess.
+    infer: str = "sources"
     keywords: dict[str, str] = field(default_factory=dict)
 
 

@@ -54,6 +54,7 @@ EXTRA_CANONICAL = ("ended_at", "caused_by_rule", "sections", "tags", "class_hint
                    "source_format", "timeline_start", "timeline_end")
 # The text a class is inferred from, when a record names none, and what each part weighs.
 INFERENCE_TEXT = (("title", 3), ("root_cause", 2), ("summary", 1), ("resolution", 1))
+INFER_CHOICES = ("sources", "all", "off")
 _TRACE_SPLIT = re.compile(r"[\s,;]+")
 _SHAPE_SPLIT = re.compile(r"\s*(?:->|→|>|/|,)\s*")
 _LIST_SPLIT = re.compile(r"\s*,\s*")
@@ -107,7 +108,11 @@ class Context:
         class_maps = {name: {**settings.classes, **table.classes}
                       for name, table in settings.sources.items() if table.classes}
         classifier = None
-        if settings.classify.infer:
+        if settings.classify.infer not in INFER_CHOICES:
+            from failearn.errors import ConfigError
+            raise ConfigError(f"`classify.infer` must be one of {', '.join(INFER_CHOICES)}, "
+                              f"not {settings.classify.infer!r}")
+        if settings.classify.infer != "off":
             classifier = Classifier(taxonomy, settings.classes, settings.classify.keywords,
                                     {name: t.classes for name, t in settings.sources.items()})
         tried = (*[n for n, t in settings.sources.items() if t.detect], *BUILTIN_NAMES,
@@ -338,7 +343,8 @@ def _inferred(values: Mapping[str, Any], spelling: Mapping[str, str], context: C
               out: _Collector, source_format: Any) -> tuple[str | None, str, str, list[str]]:
     """A class for a record that names none: from its hints and text, or an error."""
     classifier = context.classifier
-    if classifier is None:
+    if classifier is None or (context.settings.classify.infer == "sources"
+                              and not source_format):
         return None, "", "", []
     hints = _strings(values.get("class_hints"))
     text = _inference_text(values)

@@ -93,7 +93,7 @@ def test_the_pseudonym_secret_can_come_from_the_environment(tmp_path: Path) -> N
 
 def test_source_mappings_vendors_and_classify(tmp_path: Path) -> None:
     (tmp_path / "failearn.toml").write_text(
-        '[vendors]\nservice_labels = ["app"]\n[classify]\ninfer = false\n'
+        '[vendors]\nservice_labels = ["app"]\n[classify]\ninfer = "off"\n'
         '[classify.keywords]\n"disk full" = "resource-exhaustion"\n'
         '[sources.jira]\ndetect = ["fields.issuetype"]\nfiles = ["exports/jira/*.json"]\n'
         'timezone = "Europe/London"\n'
@@ -103,7 +103,7 @@ def test_source_mappings_vendors_and_classify(tmp_path: Path) -> None:
         '[sources.jira.classes]\n"Database" = "dependency-failure"\n', encoding="utf-8")
     settings = load_settings(cwd=tmp_path, environ={})
     assert settings.vendors.service_labels == ("app",)
-    assert not settings.classify.infer
+    assert settings.classify.infer == "off"
     assert settings.classify.keywords == {"disk full": "resource-exhaustion"}
     jira = settings.sources["jira"]
     assert jira.fields["service"] == ("fields.components[0].name", "fields.project.key")

@@ -118,3 +118,20 @@ def test_plain_records_keep_working_under_every_format(
     keys = ("accepted", "merged", "rejected", "skipped", "errors", "warnings")
     assert [auto[k] for k in keys] == [canonical[k] for k in keys]
     assert (auto["accepted"], auto["merged"], auto["rejected"]) == (5, 2, 0)
+
+
+def test_a_post_mortem_without_a_class_is_not_guessed_by_default(cli: Cli,
+                                                                 tmp_path: Path) -> None:
+    page = tmp_path / "pm.md"
+    page.write_text("---\ntimestamp: 2026-11-02T10:00:00Z\nservice: auth\n"
+                    "trace_ids: [4bf92f3577b34da6a3ce929d0e0e4736]\n---\n"
+                    "# Auth timed out\n\n## Root cause\nThe upstream call timed out.\n",
+                    encoding="utf-8")
+    doc = cli.json("ingest", str(page), "--as-of", "2026-11-23", exit_code=1)
+    assert [(e["code"], e["field"]) for e in doc["errors"]] == [
+        ("missing-field", "failure_class")]
+    config = tmp_path / "infer.toml"
+    config.write_text('[classify]\ninfer = "all"\n', encoding="utf-8")
+    doc = cli.json("--config", str(config), "ingest", str(page), "--as-of", "2026-11-23",
+                   "--db", "other.db")
+    assert doc["accepted"] == 1

@@ -8,14 +8,16 @@ from pathlib import Path
 import pytest
 
 from failearn.anonymize import Anonymizer
-from failearn.config import GatesConfig, Settings
+from failearn.config import ClassifyConfig, GatesConfig, Settings
 from failearn.normalise import Context, Normalised, normalise
 from failearn.sources import postmortem
 from failearn.sources.markdown import parse_markdown
 from failearn.taxonomy import load_taxonomy
 
 REALDATA = Path(__file__).parent.parent / "fixtures" / "realdata"
-POLICY = Settings(gates=GatesConfig(require=("timestamp", "service", "failure_class")))
+# Public post-mortems carry no trace ids and no class label: the class is inferred.
+POLICY = Settings(gates=GatesConfig(require=("timestamp", "service", "failure_class")),
+                  classify=ClassifyConfig(infer="all"))
 
 
 def incident_of(text: str, source: str = "pm.md", settings: Settings = POLICY) -> Normalised:
