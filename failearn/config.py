@@ -139,11 +139,26 @@ class SourceMapping:
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    """Weekly clustering: the window, DBSCAN's parameters (None = chosen from the data)."""
+    """Weekly clustering: the window, DBSCAN's parameters (None = chosen from the data), the
+    weight of each part of an incident's vector, precursor and pattern-matching thresholds."""
 
     lookback: timedelta = timedelta(days=90)
     eps: float | None = None
     min_samples: int | None = None
+    message_weight: float = 0.45
+    text_weight: float = 0.15
+    trace_weight: float = 0.20
+    metrics_weight: float = 0.10
+    service_weight: float = 0.05
+    class_weight: float = 0.05
+    min_df: int = 5
+    svd_components: int = 100
+    precursor_min_effect: float = 0.6
+    precursor_max_p: float = 0.01
+    precursor_min_consistency: float = 0.75
+    match_min_overlap: float = 0.5
+    match_min_similarity: float = 0.8
+    growth: float = 1.5
 
 
 @dataclass(frozen=True)
