@@ -234,13 +234,13 @@ def run_cluster(settings: Settings, options: ClusterOptions,
                 [(c.id, p) for c in clusters for p in c.precursors])
             newest = sql.index_as_of(store)
             if features is not None and (newest is None or end >= newest):
-                vectors = features.blocks.packed()
-                present = features.blocks.present
+                rows = features.row_of
                 sql.replace_index(
                     store, run_id, {"as_of": end, "window_start": start, "window_end": end},
-                    features.model.to_record(),
-                    ((d.id, d.service, d.failure_class, int(present[r]), vectors[r].tobytes())
-                     for d, r in zip(docs, features.row_of.tolist(), strict=True)))
+                    features.model.to_record(), [d.id for d in docs],
+                    [d.service for d in docs], [d.failure_class for d in docs],
+                    features.blocks.present[rows].astype(np.int8).tobytes(),
+                    features.blocks.packed()[rows].astype(np.float16).tobytes())
                 index_updated = True
             store.finish_run(run_id, "ok", {"incidents": len(docs), "clusters": len(clusters),
                                             "noise": len(noise)})

@@ -29,6 +29,7 @@ from failearn.normalise import Context
 from failearn.prepare import Prepared, Preparer, Progress, choose_workers, prepared_records
 from failearn.record import Issue
 from failearn.sources import discover
+from failearn.sources.vendors import Formats
 from failearn.store import MEMORY, Store
 from failearn.store import capture as sql
 from failearn.taxonomy import Taxonomy
@@ -48,6 +49,7 @@ class IngestOptions:
     dry_run: bool = False
     keep_raw: bool | None = None
     dedup_window: timedelta | None = None
+    source_format: str = "auto"
 
 
 @dataclass
@@ -282,10 +284,13 @@ def _closure(store: Store, groups: set[tuple[str, str]], own: list[sql.ReportRef
     return sorted(loaded.values(), key=lambda r: r.key)
 
 
-def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None) -> bytes:
+def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None,
+                 source_format: str = "auto") -> bytes:
     """What, besides the payload, decides a stored record: taxonomy, mappings, masks."""
     basis = repr((taxonomy.version, sorted(taxonomy.aliases.items()),
                   sorted(settings.classes.items()), sorted(settings.fields.items()),
+                  settings.classify, settings.vendors, sorted(settings.sources.items()),
+                  source_format,
                   settings.gates, settings.severity, settings.anonymize.enabled,
                   settings.anonymize.mask, settings.anonymize.people_fields,
                   hashlib.sha256((secret or "").encode()).hexdigest()))
@@ -296,6 +301,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
                progress: Progress | None = None) -> IngestResult:
     """Ingest the inputs named in ``options`` into the store of ``settings``."""
     started = datetime.now(UTC)
+    formats = Formats.build(settings, options.source_format)
     inputs = discover(options.paths, settings.ingest)
     window = options.dedup_window or settings.dedup.window
     keep_raw = settings.ingest.keep_raw if options.keep_raw is None else options.keep_raw
@@ -308,6 +314,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
         with scope:
             run_id = store.start_run("ingest", options.as_of, {
                 "paths": options.paths, "dry_run": options.dry_run, "keep_raw": keep_raw,
+                "source_format": options.source_format,
                 "dedup_window": format_duration(window), "taxonomy": taxonomy.version})
             secret: str | None = None
             anonymizer: Anonymizer | None = None
@@ -315,7 +322,8 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
                 secret = settings.anonymize.secret or store.pseudonym_secret()
                 anonymizer = Anonymizer(secret, settings.anonymize.mask)
             context = Context.build(settings, taxonomy, options.as_of, anonymizer)
-            preparer = Preparer(context, _fingerprint(settings, taxonomy, secret), run_id)
+            preparer = Preparer(context, _fingerprint(settings, taxonomy, secret,
+                                                      options.source_format), run_id, formats)
             run = _Run(store, run_id, keep_raw)
             workers = choose_workers(inputs, settings.ingest.workers)
             for record in prepared_records(inputs, preparer, settings.ingest, workers,

@@ -30,6 +30,7 @@ from failearn.sources import InputFile, read_input
 from failearn.sources.jsonfile import KIND as JSON_KIND
 from failearn.sources.jsonfile import iter_ndjson_lines
 from failearn.sources.reading import reject
+from failearn.sources.vendors import DEFAULT, Formats
 from failearn.timeutil import iso
 
 NDJSON_BATCH = 2000
@@ -80,6 +81,7 @@ class Preparer:
     context: Context
     fingerprint: bytes
     run_id: int
+    formats: Formats = DEFAULT
 
 
 def report_key(incident: Incident) -> str:
@@ -151,15 +153,18 @@ def run_task(task: Task, preparer: Preparer, config: IngestConfig) -> list[Prepa
     pattern = preparer.context.settings.gates.trace_id_pattern
     if kind == "lines":
         _, source, first_line, lines = task
+        formats = preparer.formats
+        file_format = formats.for_file(source) if formats.mappings else None
         raws: Iterator[RawRecord] = iter_ndjson_lines(lines, source, config.max_record_bytes,
-                                                      first_line)
+                                                      first_line, formats, file_format)
         return [prepare(raw, preparer) for raw in raws]
     if kind == "empty":
         return [prepare(reject(task[1], JSON_KIND, "empty-file", "the input holds no records",
                                line=1, raw=""), preparer)]
     prepared: list[Prepared] = []
     for item in task[1]:
-        prepared.extend(prepare(raw, preparer) for raw in read_input(item, config, pattern))
+        prepared.extend(prepare(raw, preparer) for raw in read_input(item, config, pattern,
+                                                                     preparer.formats))
     return prepared
 
 

@@ -91,13 +91,14 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
         else:
             model = FeatureModel.from_record(stored.model)
             k, t, m = model.dims
-            matrix = np.frombuffer(stored.vectors, dtype=np.float32).reshape(
-                len(stored.incident_ids), k + t + m)
+            matrix = np.frombuffer(stored.vectors, dtype=np.float16).reshape(
+                len(stored.incident_ids), k + t + m).astype(np.float32)
             candidates = Blocks(matrix[:, :k], matrix[:, k:k + t], matrix[:, k + t:],
-                                np.asarray(stored.blocks, dtype=np.int64), stored.services,
-                                stored.classes)
+                                np.frombuffer(stored.blocks, dtype=np.int8).astype(np.int64),
+                                stored.services, stored.classes)
             ids = list(stored.incident_ids)
-            extra = sql.docs_for(store, sql.unindexed_ids(store, stored.window_start))
+            extra = sql.docs_for(store, sql.unindexed_ids(store, stored.window_start,
+                                                          set(ids)))
             if extra:
                 more = model.encode(extra)
                 candidates = _concat(candidates, more)

@@ -237,7 +237,7 @@ class IndexRows:
     incident_ids: list[str]
     services: list[str]
     classes: list[str]
-    blocks: list[int]
+    blocks: bytes
     vectors: bytes
 
 
@@ -247,19 +247,18 @@ def index_as_of(store: Store) -> str | None:
 
 
 def replace_index(store: Store, run_id: int, meta: dict[str, str], model: dict[str, Any],
-                  rows: Iterable[tuple[str, str, str, int, bytes]]) -> None:
-    """Replace the similarity index with this run's model and vectors."""
-    conn = store.conn
-    conn.execute("DELETE FROM similarity_vectors")
-    conn.execute("DELETE FROM similarity_model")
-    conn.execute(
+                  incident_ids: Sequence[str], services: Sequence[str],
+                  classes: Sequence[str], blocks: bytes, vectors: bytes) -> None:
+    """Replace the similarity index with this run's model and vectors (one row)."""
+    store.conn.execute("DELETE FROM similarity_model")
+    store.conn.execute(
         "INSERT INTO similarity_model (run_id, as_of, window_start, window_end, model, "
-        "components, message_idf, text_idf, trace_idf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "components, message_idf, text_idf, trace_idf, incident_ids, services, classes, "
+        "blocks, vectors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (run_id, meta["as_of"], meta["window_start"], meta["window_end"], model["model"],
-         model["components"], model["message_idf"], model["text_idf"], model["trace_idf"]))
-    conn.executemany("INSERT INTO similarity_vectors (incident_id, run_id, service, "
-                     "failure_class, blocks, vector) VALUES (?, ?, ?, ?, ?, ?)",
-                     ((i, run_id, s, c, b, v) for i, s, c, b, v in rows))
+         model["components"], model["message_idf"], model["text_idf"], model["trace_idf"],
+         json.dumps(list(incident_ids)), json.dumps(list(services)),
+         json.dumps(list(classes)), blocks, vectors))
 
 
 def load_index(store: Store) -> IndexRows | None:
@@ -267,25 +266,17 @@ def load_index(store: Store) -> IndexRows | None:
     if not rows:
         return None
     model = rows[0]
-    ids, services, classes, blocks, vectors = [], [], [], [], []
-    for incident_id, service, failure_class, present, vector in store.conn.execute(
-            "SELECT incident_id, service, failure_class, blocks, vector "
-            "FROM similarity_vectors ORDER BY rowid"):
-        ids.append(incident_id)
-        services.append(service)
-        classes.append(failure_class)
-        blocks.append(present)
-        vectors.append(vector)
     return IndexRows(model["run_id"], model["as_of"], model["window_start"],
-                     model["window_end"], model, ids, services, classes, blocks,
-                     b"".join(vectors))
+                     model["window_end"], model, json.loads(model["incident_ids"]),
+                     json.loads(model["services"]), json.loads(model["classes"]),
+                     model["blocks"], model["vectors"])
 
 
-def unindexed_ids(store: Store, since: str) -> list[str]:
+def unindexed_ids(store: Store, since: str, indexed: set[str]) -> list[str]:
     """Incidents from ``since`` on that the index does not hold (ingested after its run)."""
     return [r[0] for r in store.conn.execute(
-        "SELECT id FROM incidents WHERE timestamp >= ? AND id NOT IN "
-        "(SELECT incident_id FROM similarity_vectors) ORDER BY timestamp, id", (since,))]
+        "SELECT id FROM incidents WHERE timestamp >= ? ORDER BY timestamp, id", (since,))
+        if r[0] not in indexed]
 
 
 def all_incident_ids(store: Store) -> list[str]:

@@ -270,7 +270,8 @@ def _analysis(conn: sqlite3.Connection) -> None:
         SELECT c.pattern_id, c.run_id, r.as_of, c.cluster_id, c.status, c.size, c.label
         FROM clusters c JOIN cluster_runs r ON r.run_id = c.run_id;
     -- What `failearn similar` searches: the feature model and the vectors of the newest
-    -- cluster run's window (float32 BLOBs; see failearn.analysis.encode).
+    -- cluster run's window: JSON lists of ids, services and classes, and
+    -- one float16 BLOB of their vectors, read in one go (see failearn.analysis.encode).
     CREATE TABLE similarity_model (
         run_id INTEGER PRIMARY KEY REFERENCES runs(id),
         as_of TEXT NOT NULL,
@@ -280,15 +281,12 @@ def _analysis(conn: sqlite3.Connection) -> None:
         components BLOB NOT NULL,
         message_idf BLOB NOT NULL,
         text_idf BLOB NOT NULL,
-        trace_idf BLOB NOT NULL
-    );
-    CREATE TABLE similarity_vectors (
-        incident_id TEXT PRIMARY KEY,
-        run_id INTEGER NOT NULL REFERENCES runs(id),
-        service TEXT NOT NULL,
-        failure_class TEXT NOT NULL,
-        blocks INTEGER NOT NULL,
-        vector BLOB NOT NULL
+        trace_idf BLOB NOT NULL,
+        incident_ids TEXT NOT NULL,
+        services TEXT NOT NULL,
+        classes TEXT NOT NULL,
+        blocks BLOB NOT NULL,
+        vectors BLOB NOT NULL
     );
     """)
 

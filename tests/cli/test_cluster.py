@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -195,7 +196,8 @@ def test_the_run_is_stored_with_readable_tables(cli: Cli) -> None:
         assert members == 6
         assert conn.execute("SELECT command, status FROM runs WHERE id = ?",
                             (doc["run_id"],)).fetchone() == ("cluster", "ok")
-        assert conn.execute("SELECT COUNT(*) FROM similarity_vectors").fetchone()[0] == 25
+        ids = conn.execute("SELECT incident_ids FROM similarity_model").fetchone()[0]
+        assert len(json.loads(ids)) == 25
 
 
 def test_latest_patterns_is_the_contract_for_the_report(cli: Cli, tmp_path: Path) -> None:
