@@ -93,11 +93,15 @@ def render_detail(result: RuleDetail, console: Console) -> None:
         console.print(f"{escape(v.service)} is in cooldown until {result.in_cooldown_until}",
                       markup=False)
     table = Table(title="events", title_justify="left")
-    for column in ("at", "event", "by", "status", "confidence", "note"):
-        table.add_column(column)
+    table.add_column("at", no_wrap=True)
+    table.add_column("event", no_wrap=True)
+    table.add_column("by")
+    table.add_column("status", no_wrap=True)
+    table.add_column("confidence", justify="right")
+    table.add_column("note", ratio=1)
     for e in result.events:
         status = e["status_after"] if e["status_before"] in (None, e["status_after"]) \
-            else f"{e['status_before']} → {e['status_after']}"
+            else f"→ {e['status_after']}"
         table.add_row(e["at"], e["event"] + (" (forced)" if e["forced"] else ""),
                       escape(e["actor"]), status, f"{e['confidence_after']:.2f}",
                       escape(e["note"] or ""))

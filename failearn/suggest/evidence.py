@@ -37,6 +37,48 @@ def load_patterns(store: Store, as_of: datetime) -> PatternsInput | None:
 
 
 def latest_audit(store: Store, as_of: datetime) -> dict[str, Any] | None:
-    """The verdict of the newest drift audit at or before ``as_of``; None when none ran."""
-    del store, as_of
-    return None
+    """The verdict of the newest drift audit at or before ``as_of``; None when none ran.
+
+    The audit stage owns its tables (:mod:`failearn.store.audit`); a build of
+    failearn without that stage has no audit to show, which reads the same as an
+    audit that never ran.
+    """
+    import importlib
+
+    try:
+        audits = importlib.import_module("failearn.store.audit")
+    except ModuleNotFoundError:
+        return None
+    summary = audits.latest_audit(store, iso(as_of))
+    if summary is None:
+        return None
+    document = audits.audit_document(store, summary.audit_id) or {}
+    return drift_section(summary, document)
+
+
+_VERDICTS = {"drift": "Drift", "no-drift": "No drift", "insufficient-data": "Not enough data"}
+
+
+def drift_section(summary: Any, document: dict[str, Any], top: int = 5) -> dict[str, Any]:
+    """The report's section 5 from a stored audit: its verdict in words, why, and the classes
+    whose share moved most."""
+    verdict = str(summary.verdict)
+    reasons = [str(r) for r in summary.reasons]
+    text = _VERDICTS.get(verdict, verdict)
+    if reasons:
+        text += ": " + "; ".join(reasons)
+    classes: list[dict[str, Any]] = []
+    for item in document.get("classes") or []:
+        if not isinstance(item, dict) or "failure_class" not in item:
+            continue
+        classes.append({"failure_class": str(item["failure_class"]),
+                        "recent_share": float(item.get("recent_share") or 0.0),
+                        "baseline_share": float(item.get("baseline_share") or 0.0),
+                        "delta": float(item.get("delta") or 0.0)})
+    classes.sort(key=lambda c: (-abs(c["delta"]), c["failure_class"]))
+    return {"audit_id": summary.audit_id, "as_of": summary.as_of, "verdict": text,
+            "drift": bool(summary.drift), "status": verdict,
+            "recent": {"start": summary.recent_start, "incidents": summary.recent_incidents},
+            "baseline": {"start": summary.baseline_start,
+                         "incidents": summary.baseline_incidents},
+            "shifts": [str(s) for s in summary.shifts], "classes": classes[:top]}

@@ -353,3 +353,21 @@ def test_rules_config_keys_are_read(cli: Cli, store: None, tmp_path: Path) -> No
     doc = report(cli, "--dry-run")
     assert len(doc["suggestions"]) == 1 and doc["guardrails"]["min_support"] == 2
     assert RulesConfig().budget == 3
+
+
+@pytest.mark.slow
+def test_on_the_bundled_samples_the_planted_pool_pattern_comes_first(cli: Cli) -> None:
+    from tests.conftest import REPO
+
+    shutil.copytree(REPO / "sample-postmortems", "sample-postmortems")
+    cli.json("ingest", "sample-postmortems", "--as-of", AS_OF)
+    cli.json("cluster", "--as-of", AS_OF)
+    doc = report(cli)
+    first = doc["suggestions"][0]
+    assert (first["service"], first["failure_class"]) == ("checkout",
+                                                         "connection-pool-exhaustion")
+    precursor = first["precursor"]
+    assert precursor["metric"] == "request_volume_change_pct"
+    assert 1.6 <= precursor["median_in_pattern"] <= 2.6 and precursor["threshold"] == 2.0
+    assert first["action"].startswith("When request volume to `checkout` rises more than 2 %")
+    assert first["pattern_support"] == 108

@@ -111,3 +111,53 @@ def test_the_page_renders_in_a_browser_and_no_incident_script_runs(cli: Cli,
     assert (width, height) == (1024, 1400)
     # A rendered page, not a blank one: many distinct byte values in the image data.
     assert len(set(pixels)) > 50
+
+
+def test_the_drift_section_from_a_stored_audit() -> None:
+    from types import SimpleNamespace
+
+    from failearn.suggest.evidence import drift_section
+
+    summary = SimpleNamespace(
+        audit_id=1, as_of="2026-11-23T00:00:00Z", verdict="drift",
+        reasons=("the class mix shifted: p = 0.0001 < 0.01",), drift=True,
+        recent_start="2026-11-16T00:00:00Z", recent_incidents=34,
+        baseline_start="2026-10-19T00:00:00Z", baseline_incidents=154,
+        shifts=("`timeout` fell from 20 % to 0 % while `resource-exhaustion` rose",))
+    document = {"classes": [
+        {"failure_class": "timeout", "recent_share": 0.0, "baseline_share": 0.2, "delta": -0.2},
+        {"failure_class": "resource-exhaustion", "recent_share": 0.21, "baseline_share": 0.0,
+         "delta": 0.21},
+        {"failure_class": "dns-failure", "recent_share": 0.01, "baseline_share": 0.01,
+         "delta": 0.0}]}
+    section = drift_section(summary, document, top=2)
+    assert section["verdict"] == "Drift: the class mix shifted: p = 0.0001 < 0.01"
+    assert [c["failure_class"] for c in section["classes"]] == ["resource-exhaustion",
+                                                               "timeout"]
+    assert section["drift"] is True and section["recent"]["incidents"] == 34
+
+
+def test_every_format_shows_the_drift_verdict(cli: Cli) -> None:
+    from dataclasses import replace
+
+    from failearn.config import Settings
+    from failearn.render.report import render
+    from failearn.report import ReportOptions, build_report
+    from failearn.taxonomy import load_taxonomy
+    from failearn.timeutil import parse_as_of
+
+    build_store(cli)
+    result = build_report(Settings(), load_taxonomy(),
+                          ReportOptions(parse_as_of(AS_OF), dry_run=True))
+    assert "No audit has run" in render(result, "md")
+    drift = {"as_of": "2026-11-23T00:00:00Z", "verdict": "Drift: the class mix shifted",
+             "shifts": ["`timeout` fell <b>"], "classes": [
+                 {"failure_class": "resource-exhaustion", "recent_share": 0.21,
+                  "baseline_share": 0.0, "delta": 0.21}]}
+    shown = replace(result, drift=drift)
+    markdown = render(shown, "md")
+    assert "Drift: the class mix shifted (audit as of 2026-11-23T00:00:00Z)." in markdown
+    assert "| resource-exhaustion | 21.0 % | 0.0 % | +21 pp |" in markdown
+    assert "- `timeout` fell \\<b\\>" in markdown
+    assert "<li><code>timeout</code> fell &lt;b&gt;</li>" in render(shown, "html")
+    assert "! timeout fell <b>" in render(shown, "text")
