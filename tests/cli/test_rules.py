@@ -186,7 +186,7 @@ def test_export_writes_the_active_rules(cli: Cli, checkout: list[str], tmp_path:
 
 
 def test_list_and_show(cli: Cli, checkout: list[str]) -> None:
-    act(cli, "reject", checkout[2], "09:00", "--note", "no library")
+    act(cli, "reject", checkout[2], "09:00", "--note", "unsupported")
     listed = cli.json("rules", "list", "--as-of", at("10:00"))
     assert {r["rule_id"] for r in listed["rules"]} == set(checkout) - {checkout[2]}
     everything = cli.json("rules", "list", "--all", "--as-of", at("10:00"))
@@ -197,11 +197,11 @@ def test_list_and_show(cli: Cli, checkout: list[str]) -> None:
     assert [r["service"] for r in search["rules"]] == ["search"]
     shown = cli.json("rules", "show", checkout[2], "--as-of", at("10:00"))
     assert [e["event"] for e in shown["events"]] == ["created", "rejected"]
-    assert shown["events"][1]["note"] == "no library"
+    assert shown["events"][1]["note"] == "unsupported"
     earlier = cli.json("rules", "show", checkout[2], "--as-of", at("08:00"))
     assert earlier["rule"]["status"] == "candidate"
     text = cli("rules", "show", checkout[2], "--as-of", at("10:00"))
-    assert "no library" in text.stdout and "rejected" in text.stdout
+    assert "unsupported" in text.stdout and "rejected" in text.stdout
     assert "ana" in cli("rules", "show", checkout[2]).stdout
 
 
