@@ -92,20 +92,14 @@ def render_detail(result: RuleDetail, console: Console) -> None:
     if result.in_cooldown_until:
         console.print(f"{escape(v.service)} is in cooldown until {result.in_cooldown_until}",
                       markup=False)
-    table = Table(title="events", title_justify="left")
-    table.add_column("at", no_wrap=True)
-    table.add_column("event", no_wrap=True)
-    table.add_column("by")
-    table.add_column("status", no_wrap=True)
-    table.add_column("confidence", justify="right")
-    table.add_column("note", ratio=1)
+    console.print("events:", markup=False)
     for e in result.events:
         status = e["status_after"] if e["status_before"] in (None, e["status_after"]) \
             else f"→ {e['status_after']}"
-        table.add_row(e["at"], e["event"] + (" (forced)" if e["forced"] else ""),
-                      escape(e["actor"]), status, f"{e['confidence_after']:.2f}",
-                      escape(e["note"] or ""))
-    console.print(table)
+        event = e["event"] + (" (forced)" if e["forced"] else "")
+        note = f": {e['note']}" if e["note"] else ""
+        console.print(f"  {e['at']}  {event:<17} {status:<12} {e['confidence_after']:.2f}  "
+                      f"{e['actor']}{note}", markup=False)
 
 
 def render_action(result: ActionResult, console: Console) -> None:
