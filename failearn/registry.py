@@ -14,12 +14,8 @@ nothing the second time.
 
 from __future__ import annotations
 
-import getpass
-import json
-import os
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -44,27 +40,10 @@ from failearn.suggest.lifecycle import (
     restored_status,
 )
 from failearn.suggest.model import RuleDraft, RuleView, Trigger
-from failearn.timeutil import format_duration, iso
+from failearn.timeutil import format_duration, from_iso, iso
 
 SYSTEM_ACTOR = "failearn"
 _LAST = 1 << 62
-
-
-def default_actor(environ: Mapping[str, str] | None = None) -> str:
-    """Who acts when ``--by`` is not given: ``git config user.name``, else the OS user."""
-    env = os.environ if environ is None else environ
-    try:
-        completed = subprocess.run(["git", "config", "user.name"], capture_output=True,
-                                   text=True, timeout=2, check=False)
-        name = completed.stdout.strip()
-        if completed.returncode == 0 and name:
-            return name
-    except (OSError, subprocess.SubprocessError):
-        pass
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return env.get("USER") or env.get("USERNAME") or "unknown"
 
 
 # -- views ----------------------------------------------------------------------------------
@@ -80,7 +59,7 @@ def _later(a: str | None, b: str | None) -> str | None:
 
 def _view(rule_id: str, base: Mapping[str, Any], history: History, last_matched_at: str | None,
           as_of: datetime, config: RulesConfig, extra: dict[str, Any]) -> RuleView:
-    rec = recency(None if last_matched_at is None else _dt(last_matched_at), as_of, config.ttl)
+    rec = recency(None if last_matched_at is None else from_iso(last_matched_at), as_of, config.ttl)
     feedback = Feedback(history.accepted, history.rejected, history.negative)
     value = 0.0 if history.status == "archived" else confidence(
         int(base["support"]), float(base["cohesion"]), feedback, rec)
@@ -100,12 +79,6 @@ def _view(rule_id: str, base: Mapping[str, Any], history: History, last_matched_
         archived_at=history.archived_at,
         flagged="reverted within its cooldown" if history.flagged_revert else None,
         extra=extra)
-
-
-def _dt(text: str) -> datetime:
-    from failearn.timeutil import from_iso
-
-    return from_iso(text)
 
 
 def _draft_base(draft: RuleDraft) -> dict[str, Any]:
@@ -447,140 +420,5 @@ def mark_suggested(store: Store, views: Sequence[RuleView], as_of: datetime,
     return marked
 
 
-def with_status(view: RuleView, status: str) -> RuleView:
-    return replace(view, status=status)
-
-
 def is_pending(view: RuleView) -> bool:
     return view.status in PENDING
-
-
-def export_document(views: Sequence[RuleView], as_of: datetime, config: RulesConfig,
-                    service_cooldowns: Mapping[str, str]) -> dict[str, Any]:
-    """The active rules (accepted and applied) for a runtime rule engine to read."""
-    active = sorted((v for v in views if v.status in ACTIVE), key=lambda v: (v.service, v.id))
-    counts = active_by_service(views)
-    services = {}
-    for service, count in counts.items():
-        breaker = breaker_open(count, config.max_active_rules)
-        services[service] = {
-            "active_rules": count,
-            "automatic_adaptation": not breaker,
-            "reason": (f"circuit breaker open: {count} active rules > "
-                       f"{config.max_active_rules}") if breaker else None,
-            "cooldown_until": iso(cooldown_until(service_cooldowns[service], config.cooldown))
-            if service in service_cooldowns else None,
-        }
-    return {
-        "as_of": iso(as_of),
-        "guardrails": {"cooldown_seconds": int(config.cooldown.total_seconds()),
-                       "max_active_rules": config.max_active_rules,
-                       "ttl_seconds": int(config.ttl.total_seconds())},
-        "services": services,
-        "rules": [{
-            "id": v.id, "service": v.service, "failure_class": v.failure_class,
-            "adaptation": v.adaptation, "status": v.status, "action": v.action,
-            "trigger": v.trigger.as_dict() if v.trigger else None,
-            "confidence": round(v.confidence, 3), "support": v.support,
-            "pattern_id": v.pattern_id,
-            "automatic": services[v.service]["automatic_adaptation"],
-            "expires_at": iso(_dt(v.last_matched_at) + config.ttl) if v.last_matched_at
-            else None,
-        } for v in active],
-    }
-
-
-def decode_details(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-# -- the commands' core functions -------------------------------------------------------------
-
-
-def _open(settings: Settings) -> Store:
-    return Store.open(settings.db, create=False)
-
-
-def record_action(settings: Settings, text: str, event: str, *, actor: str, note: str | None,
-                  as_of: datetime, force: bool = False,
-                  incident_id: str | None = None) -> ActionResult:
-    """``failearn rules accept|reject|apply|revert|feedback``: one event, one transaction."""
-    if not actor.strip():
-        raise UsageError("--by must name who acts")
-    store = _open(settings)
-    try:
-        with store.transaction():
-            run_id = store.start_run(f"rules {event}", as_of, {"rule": text, "by": actor,
-                                                               "force": force})
-            result = act(settings, store, text, event, actor=actor.strip(), note=note,
-                         as_of=as_of, force=force, incident_id=incident_id)
-            store.finish_run(run_id, "ok", {"rule": result.rule.id, "event": event,
-                                            "status": result.rule.status})
-    finally:
-        store.close()
-    return result
-
-
-@dataclass
-class RuleList:
-    as_of: str
-    rules: list[RuleView]
-    active_by_service: dict[str, int]
-    breakers_open: dict[str, int]
-
-
-def list_rules(settings: Settings, as_of: datetime, *, statuses: Sequence[str] = (),
-               service: str | None = None, include_all: bool = False) -> RuleList:
-    """Registered rules at ``as_of``: by default every rule not archived or rejected."""
-    store = _open(settings)
-    try:
-        views = stored_views(store, as_of, settings.rules)
-    finally:
-        store.close()
-    shown = [v for v in views
-             if (v.status in statuses if statuses
-                 else include_all or v.status not in ("archived", "rejected"))
-             and (service is None or v.service == service)]
-    shown.sort(key=lambda v: (v.service, -round(v.confidence, 6), v.id))
-    return RuleList(iso(as_of), shown, active_by_service(views),
-                    open_breakers(views, settings.rules))
-
-
-@dataclass
-class RuleDetail:
-    as_of: str
-    rule: RuleView
-    events: list[dict[str, Any]]
-    expires_at: str | None
-    in_cooldown_until: str | None
-
-
-def rule_detail(settings: Settings, text: str, as_of: datetime) -> RuleDetail:
-    """One rule at ``as_of`` with its whole event log up to then."""
-    store = _open(settings)
-    try:
-        rule_id = resolve_rule(store, text)
-        views = stored_views(store, as_of, settings.rules, [rule_id])
-        if not views:
-            raise NotFoundError(f"rule {rule_id} did not exist yet at {iso(as_of)}")
-        events = sql.events(store, [rule_id], until=iso(as_of))
-        service_cooldowns = cooldowns(store, as_of, settings.rules)
-    finally:
-        store.close()
-    view = views[0]
-    expires = iso(_dt(view.last_matched_at) + settings.rules.ttl) if view.last_matched_at \
-        else None
-    until = service_cooldowns.get(view.service)
-    return RuleDetail(iso(as_of), view, events, expires,
-                      iso(cooldown_until(until, settings.rules.cooldown)) if until else None)
-
-
-def export_rules(settings: Settings, as_of: datetime) -> dict[str, Any]:
-    """``failearn rules export``: the active rules for a runtime rule engine."""
-    store = _open(settings)
-    try:
-        views = stored_views(store, as_of, settings.rules)
-        service_cooldowns = cooldowns(store, as_of, settings.rules)
-    finally:
-        store.close()
-    return export_document(views, as_of, settings.rules, service_cooldowns)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,7 +49,6 @@ from failearn.suggest.rules import drafts_from_patterns, signal_text
 from failearn.taxonomy import Taxonomy
 from failearn.timeutil import format_duration, from_iso, iso, iso_week_label, week_start
 
-FORMAT_VERSION = 1
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -92,7 +91,6 @@ class Report:
     registry: dict[str, Any]
     drift: dict[str, Any] | None
     recorded: bool
-    sync: dict[str, list[str]] = field(default_factory=dict)
 
 
 # -- the week ---------------------------------------------------------------------------------
@@ -468,7 +466,12 @@ def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
     report.notices = _notices(registry, patterns, as_of, recorded and not options.dry_run,
                               options.dry_run, settings)
     if run_id is not None:
-        store.finish_run(run_id, "ok", {"suggestions": [s["rule_id"] for s in
-                                                         report.suggestions],
-                                        "suppressed": report.suppressed_counts})
+        summary: dict[str, Any] = {"suggestions": [s["rule_id"] for s in report.suggestions],
+                                   "suppressed": report.suppressed_counts}
+        if synced is not None:
+            summary.update(created=synced.created, suggested=synced.suggested,
+                           archived=synced.archived, decayed=synced.decayed,
+                           restored=synced.restored,
+                           negative_feedback=[r for r, _ in synced.negative_feedback])
+        store.finish_run(run_id, "ok", summary)
     return report

@@ -40,7 +40,7 @@ NoteOption = Annotated[str | None, typer.Option(
 
 
 def _actor(by: str | None) -> str:
-    from failearn.registry import default_actor
+    from failearn.review import default_actor
 
     return by if by is not None else default_actor()
 
@@ -49,8 +49,8 @@ def _act(ctx: typer.Context, rule: str, event: str, db: Path | None, by: str | N
          note: str | None, as_of_text: str | None, output_format: OutputFormat,
          force: bool = False, incident: str | None = None, cooldown: str | None = None,
          max_active_rules: int | None = None, ttl: str | None = None) -> None:
-    from failearn.registry import record_action
     from failearn.render.rules import action_document, render_action
+    from failearn.review import record_action
 
     settings = with_rules(settings_for(ctx, db),
                           cooldown=cooldown, max_active_rules=max_active_rules, ttl=ttl)
@@ -86,8 +86,8 @@ def list_command(
 
     Example: failearn rules list --service checkout --status accepted --status applied
     """
-    from failearn.registry import list_rules
     from failearn.render.rules import list_document, render_list
+    from failearn.review import list_rules
 
     for value in status or []:
         if value not in STATUSES:
@@ -109,8 +109,8 @@ def show_command(ctx: typer.Context, rule: RuleArgument, db: DbOption = None,
 
     Example: failearn rules show R-3f9a2c1b04
     """
-    from failearn.registry import rule_detail
     from failearn.render.rules import detail_document, render_detail
+    from failearn.review import rule_detail
 
     settings = with_rules(settings_for(ctx, db), ttl=ttl)
     result = rule_detail(settings, rule, as_of(as_of_text))
@@ -211,8 +211,8 @@ def export_command(
     service's circuit breaker is open); the guardrails come along.
     Example: failearn rules export --format json -o rules.json
     """
-    from failearn.registry import export_rules
     from failearn.render.rules import render_export
+    from failearn.review import export_rules
 
     settings = with_rules(settings_for(ctx, db), ttl=ttl, max_active_rules=max_active_rules)
     document = export_rules(settings, as_of(as_of_text))

@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from failearn.registry import ActionResult, RuleDetail, RuleList
+from failearn.registry import ActionResult
+from failearn.review import RuleDetail, RuleList
 from failearn.suggest.model import RuleView
 
 
