@@ -371,3 +371,18 @@ def test_on_the_bundled_samples_the_planted_pool_pattern_comes_first(cli: Cli) -
     assert 1.6 <= precursor["median_in_pattern"] <= 2.6 and precursor["threshold"] == 2.0
     assert first["action"].startswith("When request volume to `checkout` rises more than 2 %")
     assert first["pattern_support"] == 108
+
+
+def test_rule_ids_are_stable_across_weekly_runs(cli: Cli) -> None:
+    shutil.copytree(REPORT, "report", ignore=shutil.ignore_patterns("golden"))
+    cli.json("ingest", "report/incidents.ndjson", "report/postmortems", "--as-of", AS_OF)
+    cli.json("cluster", "--as-of", "2026-11-16")
+    week_46 = report(cli, as_of="2026-11-16")
+    cli.json("cluster", "--as-of", AS_OF)
+    week_47 = report(cli)
+    pool = next(s for s in week_46["suggestions"] if s["service"] == "checkout")
+    again = {s["rule_id"]: s for s in week_47["suggestions"] + week_47["suppressed"]}
+    assert pool["rule_id"] in again
+    assert again[pool["rule_id"]]["support"] > pool["support"]
+    events = cli.json("rules", "show", pool["rule_id"], "--as-of", AS_OF)["events"]
+    assert [e["event"] for e in events] == ["created", "suggested"]
