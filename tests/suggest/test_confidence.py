@@ -14,9 +14,12 @@ T = datetime(2026, 11, 23, tzinfo=UTC)
 TTL = timedelta(days=30)
 
 supports = st.integers(min_value=0, max_value=100_000)
-cohesions = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+# The values the registry computes are 0 or far from underflow: recency moves by one
+# microsecond in a TTL of days (~1e-12), cohesion is a mean of similarities.  Subnormal
+# floats would only test rounding (5e-324 * 0.5 == 5e-324).
+cohesions = st.one_of(st.just(0.0), st.floats(min_value=1e-9, max_value=1.0))
 counts = st.integers(min_value=0, max_value=200)
-recencies = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+recencies = st.one_of(st.just(0.0), st.floats(min_value=1e-12, max_value=1.0))
 feedbacks = st.builds(Feedback, counts, counts, counts)
 
 
