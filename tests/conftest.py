@@ -14,9 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from failearn.cli import app
+
+# Property tests explore the same examples on every run: CI must not pass or fail by luck.
+settings.register_profile("failearn", derandomize=True, deadline=None)
+settings.load_profile("failearn")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
