@@ -283,8 +283,10 @@ def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], conte
         return None, "", "", []
     chosen: tuple[str, str, str] | None = None
     others: list[str] = []
+    # A label naming a class that was split in parts is placed by the record's text.
+    text = _class_text(values) if context.taxonomy.has_splits else None
     for label in labels:
-        resolution = context.taxonomy.resolve(label, context.settings.classes)
+        resolution = context.taxonomy.resolve(label, context.settings.classes, text)
         if resolution is not None and chosen is None:
             chosen = (resolution.class_id, label, resolution.via)
         else:
@@ -298,6 +300,12 @@ def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], conte
                      f"failearn.toml: [classes] \"{labels[0]}\" = \"<class-id>\"")
         return None, labels[0], "", others
     return chosen[0], chosen[1], chosen[2], others
+
+
+def _class_text(values: Mapping[str, Any]) -> str:
+    """The text that places a record in one part of a split class."""
+    parts = [_text(values.get(name)) or "" for name in ("title", "summary", "root_cause")]
+    return "\n".join([*parts, *_strings(values.get("error_messages"))])
 
 
 def _metrics(value: Any, spelling: str | None, out: _Collector) -> dict[str, float]:
