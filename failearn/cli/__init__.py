@@ -54,10 +54,11 @@ def root(
 
 
 def _register() -> None:
-    from failearn.cli import ingest, taxonomy
+    from failearn.cli import audit, ingest, taxonomy
 
     ingest.register(app)
     taxonomy.register(app)
+    audit.register(app)
 
 
 _register()

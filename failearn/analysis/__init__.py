@@ -1,0 +1,1 @@
+"""Analyses over plain data (lists, dataclasses, DataFrames): no SQL, no printing."""
