@@ -134,7 +134,7 @@ class AuditConfig:
     # The label-consistency classifier.
     classifier: bool = True
     folds: int = 5
-    max_training: int = 20_000
+    max_training: int = 10_000
     confidence: float = 0.5
     min_disagreement_rise: float = 0.10
     # Records listed per finding (the counts are always complete).

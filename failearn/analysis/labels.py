@@ -6,13 +6,18 @@ the baseline window's human labels.  No network, no downloaded model: it learns
 only what this team wrote.
 
 Its agreement with the labels is measured by stratified k-fold cross-validation
-on the baseline: each record is predicted by a model (vectoriser included) fitted
-on the other folds, never on itself, and accuracy and macro-F1 are computed over
-those held-out predictions.  The model fitted on the whole baseline then reads
-the recent records; a record *disagrees* with its label when the model gives
-another class a probability of at least ``confidence``.  The disagreement rate
-of the recent window against the baseline's held-out rate (one-sided Fisher
-exact test) says whether labelling drifted, even when the class mix did not.
+on the baseline: each record is predicted by a model fitted on the other folds,
+never on itself, and accuracy and macro-F1 are computed over those held-out
+predictions.  The words are counted once for every text, but each fold keeps
+only the terms found in at least two of *its training* records and weighs them
+by *its training* records' document frequencies, so a held-out record informs
+neither the vocabulary nor the weights of the model that predicts it (the same
+as fitting a fresh TF-IDF vectoriser per fold, without counting six times).
+The model fitted on the whole baseline then reads the recent records; a record
+*disagrees* with its label when the model gives another class a probability of
+at least ``confidence``.  The disagreement rate of the recent window against the
+baseline's held-out rate (one-sided Fisher exact test) says whether labelling
+drifted, even when the class mix did not.
 
 Classes with a single baseline example are not modelled; recent records with
 such a label are not assessed.  Recent records whose label the baseline never
@@ -51,9 +56,10 @@ class LabelledRecord:
 class LabelSettings:
     folds: int = 5
     seed: int = 0
-    max_training: int = 20_000
+    max_training: int = 10_000
     confidence: float = 0.5
     min_training: int = 30
+    max_features: int = 50_000
 
 
 @dataclass(frozen=True)
@@ -151,16 +157,37 @@ def _sample(labels: list[str], limit: int, seed: int) -> list[int]:
     return sorted(chosen)
 
 
-def _pipeline(seed: int) -> Any:
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+_TOKENS = r"(?u)\b[^\W\d_][^\W\d_]+\b"
 
-    return make_pipeline(
-        TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2), max_features=50_000,
-                        token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b", dtype=np.float32),
-        LogisticRegression(C=4.0, max_iter=300, random_state=seed))
+
+def _classifier(seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=4.0, max_iter=300, random_state=seed)
+
+
+def _count(texts: Sequence[str]) -> Any:
+    """Word and word-pair counts of every text (a sparse matrix, one row per text)."""
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(ngram_range=(1, 2), token_pattern=_TOKENS,
+                           dtype=np.float32).fit_transform(texts).tocsr()
+
+
+def _weigh(train: Any, others: Sequence[Any], max_features: int) -> tuple[Any, list[Any]]:
+    """TF-IDF features learnt from the ``train`` rows only: terms in at least two of them
+    (the most frequent ``max_features``), weighted by their document frequencies."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    frequency = np.asarray((train > 0).sum(axis=0)).ravel()
+    keep = np.flatnonzero(frequency >= 2)
+    if len(keep) > max_features:
+        totals = np.asarray(train[:, keep].sum(axis=0)).ravel()
+        keep = np.sort(keep[np.argsort(-totals, kind="stable")[:max_features]])
+    weights = TfidfTransformer(sublinear_tf=True).fit(train[:, keep])
+    return weights.transform(train[:, keep]), [weights.transform(o[:, keep]) for o in others]
 
 
 def _disagrees(predicted: str, probability: float, label: str, confidence: float) -> bool:
@@ -186,8 +213,9 @@ def check_labels(baseline: Sequence[LabelledRecord], recent: Sequence[LabelledRe
     from sklearn.model_selection import StratifiedKFold
 
     picked = _sample([r.label for r in usable], settings.max_training, settings.seed)
-    texts = [usable[i].text for i in picked]
     labels = np.asarray([usable[i].label for i in picked], dtype=object)
+    counts = _count([usable[i].text for i in picked] + [r.text for r in recent])
+    training, recent_counts = counts[:len(picked)], counts[len(picked):]
     sizes = Counter(labels.tolist()).values()
     smallest = min(sizes)
     # Stratified folds need a class at least as large as the number of folds.
@@ -202,8 +230,10 @@ def check_labels(baseline: Sequence[LabelledRecord], recent: Sequence[LabelledRe
             warnings.simplefilter("ignore", UserWarning)
         splits = list(splitter.split(np.zeros(len(picked)), labels))
     for number, (train, test) in enumerate(splits, start=1):
-        model = _pipeline(settings.seed).fit([texts[i] for i in train], labels[train])
-        probabilities = model.predict_proba([texts[i] for i in test])
+        features, (held_out,) = _weigh(training[train], [training[test]],
+                                       settings.max_features)
+        model = _classifier(settings.seed).fit(features, labels[train])
+        probabilities = model.predict_proba(held_out)
         best = probabilities.argmax(axis=1)
         predicted = model.classes_[best]
         held_out_pred[test] = predicted
@@ -221,10 +251,11 @@ def check_labels(baseline: Sequence[LabelledRecord], recent: Sequence[LabelledRe
     disagreements: list[Prediction] = []
     assessed = 0
     if recent:
-        model = _pipeline(settings.seed).fit(texts, labels)
+        features, (recent_features,) = _weigh(training, [recent_counts], settings.max_features)
+        model = _classifier(settings.seed).fit(features, labels)
         classes = list(model.classes_)
         position = {c: i for i, c in enumerate(classes)}
-        probabilities = model.predict_proba([r.text for r in recent])
+        probabilities = model.predict_proba(recent_features)
         for record, row in zip(recent, probabilities, strict=True):
             best = int(row.argmax())
             own = position.get(record.label)

@@ -97,7 +97,7 @@ def audit(
     max_training: Annotated[int | None, typer.Option(
         "--max-training", show_default=False, rich_help_panel=_THRESHOLDS,
         help="Most baseline records the classifier trains on (a stratified sample beyond) "
-             "[default: 20000].")] = None,
+             "[default: 10000].")] = None,
     confidence: Annotated[float | None, typer.Option(
         "--confidence", show_default=False, rich_help_panel=_THRESHOLDS,
         help="Probability from which the classifier's reading of another class counts as a "

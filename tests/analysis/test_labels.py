@@ -10,7 +10,9 @@ import pytest
 from failearn.analysis.labels import (
     LabelledRecord,
     LabelSettings,
-    _pipeline,
+    _classifier,
+    _count,
+    _weigh,
     check_labels,
     record_text,
     template,
@@ -49,21 +51,51 @@ def test_consistent_labels_agree_on_held_out_folds_and_nothing_disagrees() -> No
     assert check.recent_rate == 0 and check.baseline_rate is not None
 
 
-def test_agreement_is_measured_on_held_out_folds_never_on_training_rows() -> None:
-    # Labels that have nothing to do with the text: a model scored on the rows it was
-    # trained on reaches 100 %, one scored on held-out rows stays near chance (25 %).
+def noise(count: int = 200) -> list[LabelledRecord]:
+    """Labels that have nothing to do with the text."""
     rnd = random.Random(3)
     vocabulary = ["".join(rnd.choice(string.ascii_lowercase) for _ in range(6))
                   for _ in range(300)]
-    records = [LabelledRecord(f"n{i}", " ".join(rnd.choice(vocabulary) for _ in range(30)),
-                              rnd.choice("abcd")) for i in range(200)]
-    trained = _pipeline(0).fit([r.text for r in records], [r.label for r in records])
+    return [LabelledRecord(f"n{i}", " ".join(rnd.choice(vocabulary) for _ in range(30)),
+                           rnd.choice("abcd")) for i in range(count)]
+
+
+def test_agreement_is_measured_on_held_out_folds_never_on_training_rows() -> None:
+    # A model scored on the rows it was trained on reaches 100 %, one scored on
+    # held-out rows stays near chance (25 %).
+    records = noise()
+    features, _ = _weigh(_count([r.text for r in records]), [], 50_000)
+    trained = _classifier(0).fit(features, [r.label for r in records])
     on_training_rows = sum(p == r.label for p, r in zip(
-        trained.predict([r.text for r in records]), records, strict=True)) / len(records)
+        trained.predict(features), records, strict=True)) / len(records)
     assert on_training_rows > 0.95
     check = check_labels(records, [], LabelSettings())
     assert check.accuracy is not None and check.accuracy < 0.45
     assert all(f.accuracy < 0.6 for f in check.folds)
+
+
+def test_each_fold_learns_vocabulary_and_weights_from_its_training_rows_only() -> None:
+    # The same as fitting a fresh TF-IDF vectoriser on each fold's training rows.
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+
+    records = noise()
+    texts = [r.text for r in records]
+    labels = np.asarray([r.label for r in records], dtype=object)
+    expected = []
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels):
+        model = make_pipeline(TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2),
+                                              token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b"),
+                              _classifier(0))
+        model.fit([texts[i] for i in train], labels[train])
+        probabilities = model.predict_proba([texts[i] for i in test])
+        expected.append(float((model.classes_[probabilities.argmax(axis=1)]
+                               == labels[test]).mean()))
+    check = check_labels(records, [], LabelSettings())
+    assert len(set(expected)) > 1
+    assert [f.accuracy for f in check.folds] == pytest.approx(expected)
 
 
 def test_recent_records_whose_text_reads_like_another_class_are_listed() -> None:
