@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 
 from failearn.relabel import MigrateResult
+
+
+def _shown(path: str) -> str:
+    """A path relative to the working directory when it lies below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
 
 
 def render_migrate_text(result: MigrateResult, console: Console) -> None:
@@ -12,7 +22,7 @@ def render_migrate_text(result: MigrateResult, console: Console) -> None:
     heading = "taxonomy migrate" + (" (dry run: nothing written)" if result.dry_run else "")
     versions = ", ".join(f"{v} ×{n}" for v, n in result.from_versions.items()) or "none"
     console.print(f"{heading}: {result.records} record(s) from taxonomy {versions} to "
-                  f"{result.taxonomy_version} ({result.taxonomy_path})", markup=False)
+                  f"{result.taxonomy_version} ({_shown(result.taxonomy_path)})", markup=False)
     console.print(f"  {result.relabelled} relabelled, {result.rerouted} with a new route to "
                   f"the same class, {result.version_only} with only the version changed, "
                   f"{result.unchanged} unchanged", markup=False)

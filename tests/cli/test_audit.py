@@ -278,3 +278,32 @@ def test_the_sample_corpus_drift_of_its_last_week_is_found(cli: Cli) -> None:
     # The weeks before it are stable.
     before = cli.json("audit", "--as-of", "2026-11-16", "--fail-on-drift")
     assert before["verdict"] == "no-drift"
+
+
+def test_hygiene_names_aliases_old_versions_unused_classes_and_one_class_services(
+        cli: Cli, tmp_path: Path) -> None:
+    path = write_corpus(tmp_path / "corpus.ndjson")
+    extra = [{"id": f"bill-{n}", "timestamp": f"2026-11-0{n + 1}T12:00:00Z", "service": "billing",
+              "failure_class": "latency spike", "title": "billing calls timed out",
+              "trace_ids": [f"{n + 1:032x}"]} for n in range(6)]
+    with path.open("a", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(row) + "\n" for row in extra)
+    ingest(cli, path)
+    bundled = (REPO / "taxonomy" / "failure-classes.yaml").read_text("utf-8")
+    (tmp_path / "next.yaml").write_text(bundled.replace('version: "2026.11"',
+                                                        'version: "2026.12"'), "utf-8")
+    Path("failearn.toml").write_text('taxonomy = "next.yaml"\n', encoding="utf-8")
+    hygiene = audit(cli, "--show", "3")["hygiene"]
+    assert hygiene["label_routes"] == [{
+        "label": "latency spike", "failure_class": "timeout", "via": "alias", "recent": 0,
+        "baseline": 6, "incident_ids": ["bill-0", "bill-1", "bill-2"]}]
+    assert [(v["taxonomy_version"], v["incidents"]) for v in hygiene["old_versions"]] == [
+        ("2026.11", 266)]
+    assert hygiene["unknown_classes"] == []
+    assert hygiene["single_class_services"] == [{"service": "billing",
+                                                 "failure_class": "timeout", "incidents": 6}]
+    assert "dns-failure" in hygiene["unused_classes"]
+    assert "timeout" not in hygiene["unused_classes"]
+    text = cli("audit", "--as-of", AS_OF).stdout
+    assert "266 incident(s) under taxonomy 2026.11, not 2026.12" in text
+    assert "billing (timeout ×6)" in text

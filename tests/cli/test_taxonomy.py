@@ -161,3 +161,17 @@ def test_show_prints_a_split(cli: Cli) -> None:
     use("split")
     result = cli("taxonomy", "show")
     assert "resource-exhaustion -> memory-exhaustion | disk-exhaustion" in result.stdout
+
+
+def test_the_audit_points_at_records_a_migration_would_change(cli: Cli) -> None:
+    use("renamed")
+    before = cli.json("audit", "--as-of", "2026-11-09")["hygiene"]
+    assert before["unknown_classes"] == [{"failure_class": "config-error", "incidents": 1,
+                                          "incident_ids": ["c1"]}]
+    assert [(v["taxonomy_version"], v["incidents"]) for v in before["old_versions"]] == [
+        ("v1", 8)]
+    migrate(cli)
+    after = cli.json("audit", "--as-of", "2026-11-09")["hygiene"]
+    assert after["unknown_classes"] == [] and after["old_versions"] == []
+    assert {"label": "config-error", "failure_class": "configuration-error", "via": "retired",
+            "recent": 1, "baseline": 0, "incident_ids": ["c1"]} in after["label_routes"]
