@@ -8,7 +8,7 @@ baseline = [as_of − recent − baseline, as_of − recent) — and returns an
 * drift in the class mix (:mod:`failearn.analysis.drift`): a test of
   homogeneity, the Jensen–Shannon distance, per-class shares and residuals, and
   the classes that moved, paired when one fell while another rose;
-* label consistency (:mod:`failearn.analysis.labels`): a local classifier
+* label consistency (:mod:`failearn.analysis.consistency`): a local classifier
   trained on the baseline's labels, its held-out agreement, and the recent
   records whose text disagrees with their label;
 * hygiene: labels written as aliases or retired names, records under an older
@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from failearn.analysis.consistency import LabelCheck, LabelSettings, Prediction
 from failearn.analysis.drift import (
     DRIFT,
     INSUFFICIENT,
@@ -40,7 +41,6 @@ from failearn.analysis.drift import (
     Shift,
     percent,
 )
-from failearn.analysis.labels import LabelCheck, LabelSettings, Prediction
 from failearn.config import AuditConfig, Settings
 from failearn.errors import UsageError
 from failearn.store import Store
@@ -213,8 +213,6 @@ def _parameters(config: AuditConfig, taxonomy: Taxonomy) -> dict[str, Any]:
 
 
 def _with_ids(result: AuditResult, run_id: int, audit_id: int | None) -> AuditResult:
-    from dataclasses import replace
-
     return replace(result, run_id=run_id, audit_id=audit_id)
 
 
@@ -261,7 +259,7 @@ def _audit(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
 
 def _check_labels(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
                   config: AuditConfig) -> LabelCheck:
-    from failearn.analysis.labels import LabelledRecord, check_labels, record_text
+    from failearn.analysis.consistency import LabelledRecord, check_labels, record_text
 
     def labelled(incident: sql.AuditIncident) -> LabelledRecord:
         text = record_text((incident.title, incident.summary, incident.root_cause,

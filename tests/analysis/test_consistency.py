@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from failearn.analysis.labels import (
+from failearn.analysis.consistency import (
     LabelledRecord,
     LabelSettings,
     _classifier,
