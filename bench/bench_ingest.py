@@ -65,9 +65,11 @@ def bare_markdown(directory: Path) -> float:
 
 def failearn_ingest(target: Path, db: Path) -> tuple[float, float, dict[str, object]]:
     """(seconds, peak RSS in MB, JSON result) of one ``failearn ingest`` process."""
-    script = ("import resource, sys; from failearn.cli import main; sys.argv = sys.argv[1:]\n"
-              "try:\n    main()\nexcept SystemExit as e:\n"
-              "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    # Peak RSS from /proc (VmHWM): ru_maxrss would include the parent's pages before exec.
+    script = ("import sys; from failearn.cli import main; sys.argv = sys.argv[1:]\n"
+              "try:\n    main()\nexcept SystemExit:\n"
+              "    status = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+              "    print(status, file=sys.stderr)\n"
               "    raise\n")
     started = time.perf_counter()
     done = subprocess.run(

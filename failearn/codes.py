@@ -26,6 +26,8 @@ ERRORS: dict[str, str] = {
     "timestamp-in-future": "check the date; a start time cannot be in the future",
     "timestamp-too-old": "check the date; raise [gates] earliest_year only if it is right",
     "unknown-class": "use a class id of the taxonomy, or map the label in [classes]",
+    "unclassified": "add failure_class, or map the record's labels in [classes] or its words "
+                    "in [classify] keywords",
     "invalid-trace-id": "trace ids are 32 lower-case hex digits (W3C); or set "
                         "[gates] trace_id_pattern",
 }

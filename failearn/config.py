@@ -85,12 +85,80 @@ class SeverityConfig:
 
 
 @dataclass(frozen=True)
+class ClassifyConfig:
+    """Where a record names no failure class: infer one from its labels and text.
+
+    ``keywords`` maps a word or phrase of the text to a class id and is tried
+    before the taxonomy's own aliases and keywords.
+    """
+
+    # "sources": only records read through a vendor adapter or a [sources] table (systems,
+    # whose payloads carry no class); "all": also records people wrote; "off": never.
+    # A post-mortem without a class is a gate failure by default, not a guess.
+    infer: str = "sources"
+    keywords: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VendorsConfig:
+    """How vendor payloads (Alertmanager, PagerDuty, Opsgenie, OTLP, Sentry) name a service.
+
+    ``service_labels`` are the label, tag, detail or attribute keys that name
+    the affected service, in order of preference.
+    """
+
+    service_labels: tuple[str, ...] = (
+        "service", "service_name", "service.name", "app", "application", "job", "team")
+
+
+@dataclass(frozen=True)
+class SourceMapping:
+    """A named source format of the configuration: ``[sources.<name>]``.
+
+    ``fields`` maps a canonical field to dotted paths into the payload
+    (``incident.severity.name``, ``alerts[0].labels.service``; the first path
+    with a value wins); ``constants`` gives values to fields the payload leaves
+    empty; ``classes`` maps this source's own labels to class ids; ``services``
+    names a service whose pattern (a regular expression) the title or summary
+    matches, when no service is mapped; ``timezone`` is the zone of times written
+    without one (``Europe/London``, ``PDT``, ``UTC+2``).  ``detect`` (paths that must all exist)
+    recognises the format among JSON payloads; ``files`` (globs) applies it to
+    files by path, Markdown included; ``records`` is the path of a list holding
+    one record per element.
+    """
+
+    detect: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    records: str | None = None
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    constants: dict[str, Any] = field(default_factory=dict)
+    classes: dict[str, str] = field(default_factory=dict)
+    services: dict[str, str] = field(default_factory=dict)
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
 class ClusterConfig:
-    """Weekly clustering: the window, DBSCAN's parameters (None = chosen from the data)."""
+    """Weekly clustering: the window, DBSCAN's parameters (None = chosen from the data), the
+    weight of each part of an incident's vector, precursor and pattern-matching thresholds."""
 
     lookback: timedelta = timedelta(days=90)
     eps: float | None = None
     min_samples: int | None = None
+    message_weight: float = 0.45
+    text_weight: float = 0.15
+    trace_weight: float = 0.20
+    metrics_weight: float = 0.10
+    service_weight: float = 0.05
+    class_weight: float = 0.05
+    min_df: int = 5
+    svd_components: int = 100
+    precursor_min_effect: float = 0.6
+    precursor_max_p: float = 0.01
+    precursor_min_consistency: float = 0.75
+    match_min_overlap: float = 0.5
+    match_min_similarity: float = 0.8
+    growth: float = 1.5
 
 
 @dataclass(frozen=True)
@@ -154,6 +222,9 @@ class Settings:
     anonymize: AnonymizeConfig = field(default_factory=AnonymizeConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     severity: SeverityConfig = field(default_factory=SeverityConfig)
+    classify: ClassifyConfig = field(default_factory=ClassifyConfig)
+    vendors: VendorsConfig = field(default_factory=VendorsConfig)
+    sources: dict[str, SourceMapping] = field(default_factory=dict)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
@@ -285,7 +356,9 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None,
     """The settings for a command: explicit file, else discovered, else defaults.
 
     The database path comes, in order, from ``--db`` (applied by the caller),
-    ``FAILEARN_DB``, the configuration's ``db``, and ``./failearn.db``.
+    ``FAILEARN_DB``, the configuration's ``db``, and ``./failearn.db``.  The
+    pseudonymisation secret from ``FAILEARN_SECRET``, else ``[anonymize] secret``,
+    else a key the database generates and keeps.
     """
     env = os.environ if environ is None else environ
     chosen = config or (Path(env["FAILEARN_CONFIG"]) if env.get("FAILEARN_CONFIG") else None)
@@ -302,4 +375,8 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None,
         settings = settings_from_table(found[1], found[0]) if found else Settings()
     if env.get("FAILEARN_DB"):
         settings = settings.with_db(Path(env["FAILEARN_DB"]))
+    if env.get("FAILEARN_SECRET"):
+        # The pseudonymisation key belongs in a CI secret, not in a committed file.
+        settings = replace(settings, anonymize=replace(settings.anonymize,
+                                                       secret=env["FAILEARN_SECRET"]))
     return settings

@@ -15,7 +15,7 @@ joined an incident), ``updated`` (a newer version of a record already stored),
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,9 +27,10 @@ from failearn.anonymize import Anonymizer
 from failearn.config import Settings
 from failearn.dedup import Group, group, member_from_row
 from failearn.normalise import Context
-from failearn.prepare import Prepared, Preparer, choose_workers, prepared_records
+from failearn.prepare import Prepared, Preparer, Progress, choose_workers, prepared_records
 from failearn.record import Issue
 from failearn.sources import discover
+from failearn.sources.vendors import Formats
 from failearn.store import MEMORY, Store
 from failearn.store import capture as sql
 from failearn.taxonomy import Taxonomy
@@ -38,7 +39,6 @@ from failearn.timeutil import format_duration, iso
 OUTCOMES = ("accepted", "merged", "updated", "unchanged", "rejected", "skipped")
 _FLUSH_EVERY = 2000
 
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class IngestOptions:
     dry_run: bool = False
     keep_raw: bool | None = None
     dedup_window: timedelta | None = None
+    source_format: str = "auto"
 
 
 @dataclass
@@ -226,8 +227,10 @@ class _Run:
         self.flush()
         if not self.touched_groups:
             return 0, 0
+        # The run wrote each of its reports with its own record id as incident id.
         done = regroup_reports(self.store, self.touched_groups, list(self.own.values()),
-                               self.run_id, window, self.replaced_ids, self.updated_keys)
+                               self.run_id, window, self.replaced_ids, self.updated_keys,
+                               {key: ref.record_id for key, ref in self.own.items()})
         # A new record that joined others is "merged"; the primary of a new incident
         # stays "accepted".
         primaries = {g.primary for g in done.groups}
@@ -257,16 +260,19 @@ class Regrouping:
 
 def regroup_reports(store: Store, touched: set[tuple[str, str]], own: list[sql.ReportRef],
                     run_id: int, window: timedelta, replaced_ids: Iterable[str] = (),
-                    updated_keys: Iterable[str] = ()) -> Regrouping:
+                    updated_keys: Iterable[str] = (),
+                    written_ids: Mapping[str, str] | None = None) -> Regrouping:
     """Regroup every report connected to the ``touched`` (service, class) groups into
     incidents and rebuild those incidents in the store.
 
     ``own`` are the reports this run wrote or changed (``updated_run_id = run_id``):
     the store's queries skip them, so the run passes them as it knows them.
     ``replaced_ids`` are incidents whose reports the run replaced; ``updated_keys``
-    reports whose content changed, so their incidents count as changed.  Used by
-    ingest after reading its records, and by ``failearn taxonomy migrate`` after
-    re-labelling stored reports (a new class is a new dedup group).
+    reports whose content changed, so their incidents count as changed;
+    ``written_ids`` the incident id a report row holds when its ref says otherwise
+    (ingest writes a new report with its record id).  Used by ingest after reading
+    its records, and by ``failearn taxonomy migrate`` after re-labelling stored
+    reports (a new class is a new dedup group).
     """
     refs = _closure(store, touched, own, run_id)
     previous = {r.key: r.incident_id for r in refs}
@@ -284,7 +290,11 @@ def regroup_reports(store: Store, touched: set[tuple[str, str]], own: list[sql.R
     changed = {g.incident_id for g in groups
                if any(previous.get(k) != g.incident_id for k in g.keys)}
     changed |= {assignment[k] for k in updated_keys if k in assignment}
-    sql.regroup(store, assignment, aliases, old_ids, run_id)
+    written = written_ids or {}
+    stored = {r.key: written.get(r.key, r.incident_id) for r in refs}
+    moves = [(incident, key) for key, incident in assignment.items()
+             if stored.get(key) != incident]
+    sql.regroup(store, moves, new_ids, aliases, old_ids, run_id)
     return Regrouping(groups, assignment, previous, aliases, fresh, changed)
 
 
@@ -314,10 +324,13 @@ def _closure(store: Store, groups: set[tuple[str, str]], own: list[sql.ReportRef
     return sorted(loaded.values(), key=lambda r: r.key)
 
 
-def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None) -> bytes:
+def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None,
+                 source_format: str = "auto") -> bytes:
     """What, besides the payload, decides a stored record: taxonomy, mappings, masks."""
     basis = repr((taxonomy.version, sorted(taxonomy.aliases.items()),
                   sorted(settings.classes.items()), sorted(settings.fields.items()),
+                  settings.classify, settings.vendors, sorted(settings.sources.items()),
+                  source_format,
                   settings.gates, settings.severity, settings.anonymize.enabled,
                   settings.anonymize.mask, settings.anonymize.people_fields,
                   hashlib.sha256((secret or "").encode()).hexdigest()))
@@ -328,6 +341,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
                progress: Progress | None = None) -> IngestResult:
     """Ingest the inputs named in ``options`` into the store of ``settings``."""
     started = datetime.now(UTC)
+    formats = Formats.build(settings, options.source_format)
     inputs = discover(options.paths, settings.ingest)
     window = options.dedup_window or settings.dedup.window
     keep_raw = settings.ingest.keep_raw if options.keep_raw is None else options.keep_raw
@@ -340,6 +354,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
         with scope:
             run_id = store.start_run("ingest", options.as_of, {
                 "paths": options.paths, "dry_run": options.dry_run, "keep_raw": keep_raw,
+                "source_format": options.source_format,
                 "dedup_window": format_duration(window), "taxonomy": taxonomy.version})
             secret: str | None = None
             anonymizer: Anonymizer | None = None
@@ -347,12 +362,17 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
                 secret = settings.anonymize.secret or store.pseudonym_secret()
                 anonymizer = Anonymizer(secret, settings.anonymize.mask)
             context = Context.build(settings, taxonomy, options.as_of, anonymizer)
-            preparer = Preparer(context, _fingerprint(settings, taxonomy, secret), run_id)
+            preparer = Preparer(context, _fingerprint(settings, taxonomy, secret,
+                                                      options.source_format), run_id, formats)
             run = _Run(store, run_id, keep_raw)
             workers = choose_workers(inputs, settings.ingest.workers)
             for record in prepared_records(inputs, preparer, settings.ingest, workers,
                                            progress):
                 run.add(record)
+                if progress is not None and run.records % 500 == 0:
+                    progress.records(run.records)
+            if progress is not None:
+                progress.records(run.records)
             created, updated = run.merge(window)
             total = sql.counts(store)["incidents"]
             status = "rejected" if run.counts["rejected"] else "ok"

@@ -22,9 +22,11 @@ from typing import Any
 
 from failearn import codes
 from failearn.anonymize import Anonymizer
+from failearn.classify import Classifier
 from failearn.config import Settings
 from failearn.record import CANONICAL_FIELDS, TEXT_FIELDS, Incident, Issue, RawRecord
 from failearn.severity import normalise_severity
+from failearn.sources.vendors import BUILTIN_NAMES
 from failearn.taxonomy import Taxonomy
 from failearn.timeutil import TimeParseError, is_unset_time, iso, parse_time
 
@@ -48,7 +50,11 @@ BUILTIN_ALIASES: dict[str, tuple[str, ...]] = {
     "ended_at": ("ends_at", "resolved_at", "end_time", "ended", "recovered_at"),
     "caused_by_rule": ("caused_by", "rule_id"),
 }
-EXTRA_CANONICAL = ("ended_at", "caused_by_rule", "sections", "tags")
+EXTRA_CANONICAL = ("ended_at", "caused_by_rule", "sections", "tags", "class_hints",
+                   "source_format", "timeline_start", "timeline_end")
+# The text a class is inferred from, when a record names none, and what each part weighs.
+INFERENCE_TEXT = (("title", 3), ("root_cause", 2), ("summary", 1), ("resolution", 1))
+INFER_CHOICES = ("sources", "all", "off")
 _TRACE_SPLIT = re.compile(r"[\s,;]+")
 _SHAPE_SPLIT = re.compile(r"\s*(?:->|→|>|/|,)\s*")
 _LIST_SPLIT = re.compile(r"\s*,\s*")
@@ -73,6 +79,9 @@ class Context:
     trace_pattern: re.Pattern[str] = re.compile(r"^[0-9a-f]{32}$")
     key_cache: dict[str, str] = field(default_factory=dict)
     severity_cache: dict[str, str | None] = field(default_factory=dict)
+    classifier: Classifier | None = None
+    class_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    formats_tried: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, settings: Settings, taxonomy: Taxonomy, as_of: datetime,
@@ -96,7 +105,20 @@ class Context:
             from failearn.errors import ConfigError
             raise ConfigError(f"`gates.trace_id_pattern` is not a valid regular expression: "
                               f"{exc}") from exc
-        return cls(settings, taxonomy, as_of, anonymizer, aliases, people, pattern)
+        class_maps = {name: {**settings.classes, **table.classes}
+                      for name, table in settings.sources.items() if table.classes}
+        classifier = None
+        if settings.classify.infer not in INFER_CHOICES:
+            from failearn.errors import ConfigError
+            raise ConfigError(f"`classify.infer` must be one of {', '.join(INFER_CHOICES)}, "
+                              f"not {settings.classify.infer!r}")
+        if settings.classify.infer != "off":
+            classifier = Classifier(taxonomy, settings.classes, settings.classify.keywords,
+                                    {name: t.classes for name, t in settings.sources.items()})
+        tried = (*[n for n, t in settings.sources.items() if t.detect], *BUILTIN_NAMES,
+                 "canonical")
+        return cls(settings, taxonomy, as_of, anonymizer, aliases, people, pattern,
+                   classifier=classifier, class_maps=class_maps, formats_tried=tried)
 
 
 @dataclass(slots=True)
@@ -227,6 +249,9 @@ def _timestamp(values: Mapping[str, Any], spelling: Mapping[str, str], context: 
     value = values.get("timestamp")
     where = spelling.get("timestamp")
     if value is None or (isinstance(value, str) and not value.strip()):
+        # A post-mortem's timeline says when it started, when no field does.
+        value, where = values.get("timeline_start"), spelling.get("timeline_start")
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
         parsed = parse_time(value)
@@ -276,17 +301,31 @@ def _trace_ids(values: Mapping[str, Any], spelling: Mapping[str, str], context: 
     return valid
 
 
+def _inference_text(values: Mapping[str, Any]) -> list[tuple[str, int]]:
+    parts = [(text, weight) for text, weight in (
+        (_text(values.get(name)), weight) for name, weight in INFERENCE_TEXT) if text]
+    errors = "\n".join(_strings(values.get("error_messages")))
+    if errors:
+        parts.append((errors, 2))
+    return parts
+
+
 def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
                    out: _Collector) -> tuple[str | None, str, str, list[str]]:
+    """(class id, label, route, other labels); the label is empty when none was found,
+    and an error is reported when a label or an inference failed."""
     labels = _strings(values.get("failure_class"))
+    source_format = values.get("source_format")
     if not labels:
-        return None, "", "", []
+        return _inferred(values, spelling, context, out, source_format)
     chosen: tuple[str, str, str] | None = None
     others: list[str] = []
+    mapping = context.class_maps.get(source_format, context.settings.classes) \
+        if source_format else context.settings.classes
     # A label naming a class that was split in parts is placed by the record's text.
     text = _class_text(values) if context.taxonomy.has_splits else None
     for label in labels:
-        resolution = context.taxonomy.resolve(label, context.settings.classes, text)
+        resolution = context.taxonomy.resolve(label, mapping, text)
         if resolution is not None and chosen is None:
             chosen = (resolution.class_id, label, resolution.via)
         else:
@@ -306,6 +345,32 @@ def _class_text(values: Mapping[str, Any]) -> str:
     """The text that places a record in one part of a split class."""
     parts = [_text(values.get(name)) or "" for name in ("title", "summary", "root_cause")]
     return "\n".join([*parts, *_strings(values.get("error_messages"))])
+
+
+def _inferred(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
+              out: _Collector, source_format: Any) -> tuple[str | None, str, str, list[str]]:
+    """A class for a record that names none: from its hints and text, or an error."""
+    classifier = context.classifier
+    if classifier is None or (context.settings.classify.infer == "sources"
+                              and not source_format):
+        return None, "", "", []
+    hints = _strings(values.get("class_hints"))
+    text = _inference_text(values)
+    if not hints and not text:
+        return None, "", "", []
+    found = classifier.infer(hints, text, source_format if isinstance(source_format, str)
+                             else None)
+    if found is not None:
+        return found.class_id, found.label, found.via, []
+    named = f"none of its labels ({', '.join(repr(h) for h in hints[:3])}) is mapped and " \
+        if hints else ""
+    example = hints[0] if hints else "<label>"
+    out.add("unclassified", f"no failure class: {named}its text names no class of taxonomy "
+            f"{context.taxonomy.version}", "failure_class",
+            spelling=spelling.get("class_hints") or spelling.get("title"),
+            hint=f"add `failure_class`, or map it in failearn.toml: [classes] \"{example}\" = "
+                 "\"<class-id>\", or [classify] keywords = {\"<phrase>\" = \"<class-id>\"}")
+    return None, "?", "", []
 
 
 def _metrics(value: Any, spelling: str | None, out: _Collector) -> dict[str, float]:
@@ -341,6 +406,11 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
     out = _Collector(raw, raw.field_lines)
     out.issues.extend(raw.issues)
     values, spelling, unknown = _canonicalise(payload, context, out)
+    if raw.kind == "json" and not any(key != "__people__" for key in values):
+        out.add("unknown-format", "the payload has no field of an incident record and matches "
+                f"none of the formats tried ({', '.join(context.formats_tried)}); its keys: "
+                f"{', '.join(list(map(str, payload))[:8]) or 'none'}", None)
+        return Normalised(None, out.issues)
     timestamp = _timestamp(values, spelling, context, out)
     service_values = _strings(values.get("service"))
     service = " ".join(service_values[0].split()) if service_values else None
@@ -348,7 +418,8 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
                                                                      out)
     trace_ids = _trace_ids(values, spelling, context, out)
     present = {
-        "timestamp": timestamp is not None or values.get("timestamp") not in (None, ""),
+        "timestamp": timestamp is not None or values.get("timestamp") not in (None, "")
+        or values.get("timeline_start") not in (None, ""),
         "service": bool(service),
         "failure_class": bool(class_label),
         "trace_ids": bool(trace_ids) or bool(_strings(values.get("trace_ids"))),
@@ -394,6 +465,8 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
     extra = dict(unknown.items())
     if values.get("tags") is not None:
         extra["tags"] = values["tags"]
+    if values.get("source_format") is not None:
+        extra["source_format"] = values["source_format"]
     people: dict[str, list[str]] = {}
     for key, value in (values.get("__people__") or {}).items():
         people[key] = anonymizer.people(value) if anonymizer else _strings(value)
@@ -402,12 +475,13 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         sections = {k: anonymizer.mask(v) for k, v in sections.items()}
         extra = _mask_any(extra, anonymizer)
     ended_at: datetime | None = None
-    if not is_unset_time(values.get("ended_at")):
+    end_name = "ended_at" if not is_unset_time(values.get("ended_at")) else "timeline_end"
+    if not is_unset_time(values.get(end_name)):
         try:
-            ended_at = parse_time(values.get("ended_at")).value
+            ended_at = parse_time(values.get(end_name)).value
         except TimeParseError:
-            out.add("invalid-timestamp", f"end time {values.get('ended_at')!r} cannot be read; "
-                    "ignored", "ended_at", level="warning", spelling=spelling.get("ended_at"))
+            out.add("invalid-timestamp", f"end time {values.get(end_name)!r} cannot be read; "
+                    "ignored", "ended_at", level="warning", spelling=spelling.get(end_name))
     given_id = _text(values.get("id"))
     record_id = given_id or derive_id(raw, timestamp, service, class_label, texts["title"])
     caused_by = _text(values.get("caused_by_rule"))

@@ -16,9 +16,9 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import orjson
 
@@ -30,13 +30,22 @@ from failearn.sources import InputFile, read_input
 from failearn.sources.jsonfile import KIND as JSON_KIND
 from failearn.sources.jsonfile import iter_ndjson_lines
 from failearn.sources.reading import reject
+from failearn.sources.vendors import DEFAULT, Formats
 from failearn.timeutil import iso
 
 NDJSON_BATCH = 2000
 FILE_BATCH = 32
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 
-Progress = Callable[[str, int, int], None]
+
+
+class Progress(Protocol):
+    """What a long ingest reports as it goes (a progress bar implements it)."""
+
+    def file(self, source: str, number: int, total: int) -> None: ...
+
+    def records(self, count: int) -> None: ...
+
 # A task: ("lines", source, first line, [bytes]), ("files", [InputFile]) or ("empty", source).
 Task = tuple[Any, ...]
 
@@ -72,6 +81,7 @@ class Preparer:
     context: Context
     fingerprint: bytes
     run_id: int
+    formats: Formats = DEFAULT
 
 
 def report_key(incident: Incident) -> str:
@@ -116,8 +126,11 @@ def prepare(raw: RawRecord, preparer: Preparer) -> Prepared:
     base.service = incident.service
     base.failure_class = incident.failure_class
     base.content = hashlib.sha256(sha.encode() + preparer.fingerprint).hexdigest()
+    # A report first points at an incident of its own id: the merge moves the few that
+    # join another.
     base.report = (
-        key, incident.id, int(incident.id_given), None, base.content, None, incident.source,
+        key, incident.id, int(incident.id_given), incident.id, base.content, None,
+        incident.source,
         incident.line, incident.kind, iso(incident.timestamp), incident.service,
         incident.failure_class, incident.failure_class_raw, incident.failure_class_via,
         incident.taxonomy_version, incident.severity, severity_rank(incident.severity, scale),
@@ -140,15 +153,18 @@ def run_task(task: Task, preparer: Preparer, config: IngestConfig) -> list[Prepa
     pattern = preparer.context.settings.gates.trace_id_pattern
     if kind == "lines":
         _, source, first_line, lines = task
+        formats = preparer.formats
+        file_format = formats.for_file(source) if formats.mappings else None
         raws: Iterator[RawRecord] = iter_ndjson_lines(lines, source, config.max_record_bytes,
-                                                      first_line)
+                                                      first_line, formats, file_format)
         return [prepare(raw, preparer) for raw in raws]
     if kind == "empty":
         return [prepare(reject(task[1], JSON_KIND, "empty-file", "the input holds no records",
                                line=1, raw=""), preparer)]
     prepared: list[Prepared] = []
     for item in task[1]:
-        prepared.extend(prepare(raw, preparer) for raw in read_input(item, config, pattern))
+        prepared.extend(prepare(raw, preparer) for raw in read_input(item, config, pattern,
+                                                                     preparer.formats))
     return prepared
 
 
@@ -174,7 +190,7 @@ def tasks(inputs: list[InputFile], progress: Progress | None = None) -> Iterator
     files: list[InputFile] = []
     for number, item in enumerate(inputs, start=1):
         if progress is not None:
-            progress(item.source, number, len(inputs))
+            progress.file(item.source, number, len(inputs))
         if item.kind != "ndjson":
             files.append(item)
             if len(files) >= FILE_BATCH:
@@ -207,18 +223,19 @@ def _init_worker(preparer: Preparer, config: IngestConfig) -> None:
     _WORKER = (preparer, config)
 
 
-def _worker_task(task: Task) -> list[Prepared]:
+def _worker_task(task: Task) -> list[tuple[Any, ...]]:
+    """A task in a worker process; results travel as plain tuples, which pickle far faster
+    than objects."""
     assert _WORKER is not None
-    return run_task(task, *_WORKER)
+    return [tuple(getattr(p, name) for name in _FIELDS) for p in run_task(task, *_WORKER)]
+
+
+_FIELDS = Prepared.__slots__
 
 
 def choose_workers(inputs: list[InputFile], configured: int) -> int:
-    """How many processes to prepare files in: 1 unless there are enough files to pay for it.
-
-    Only whole files (Markdown, JSON documents) go to workers: parsing a post-mortem
-    costs far more than shipping its result back.  NDJSON lines are cheap to prepare
-    and as costly to ship as to prepare, so they are always prepared here.
-    """
+    """How many processes to prepare records in: 1 unless the input is large enough to pay
+    for starting workers and shipping results back (standard input always is)."""
     if configured:
         return max(1, configured)
     cpus = os.cpu_count() or 1
@@ -226,8 +243,8 @@ def choose_workers(inputs: list[InputFile], configured: int) -> int:
         return 1
     size = 0
     for item in inputs:
-        if item.path is None or item.kind == "ndjson":
-            continue
+        if item.path is None:
+            return min(cpus, 2)
         try:
             size += item.path.stat().st_size
         except OSError:
@@ -236,7 +253,7 @@ def choose_workers(inputs: list[InputFile], configured: int) -> int:
 
 
 def _result(item: Any) -> list[Prepared]:
-    return item if isinstance(item, list) else list(item.get())
+    return [Prepared(*fields) for fields in item.get()]
 
 
 def prepared_records(inputs: list[InputFile], preparer: Preparer, config: IngestConfig,
@@ -252,10 +269,7 @@ def prepared_records(inputs: list[InputFile], preparer: Preparer, config: Ingest
     try:
         pending: deque[Any] = deque()
         for task in tasks(inputs, progress):
-            if task[0] == "files":
-                pending.append(pool.apply_async(_worker_task, (task,)))
-            else:
-                pending.append(run_task(task, preparer, config))
+            pending.append(pool.apply_async(_worker_task, (task,)))
             while len(pending) > workers * 2:
                 yield from _result(pending.popleft())
         while pending:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -80,3 +81,47 @@ def test_explicit_file_and_environment(tmp_path: Path) -> None:
     assert load_settings(cwd=Path("/"), environ=env).db == tmp_path / "team.db"
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_the_pseudonym_secret_can_come_from_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "failearn.toml").write_text('[anonymize]\nsecret = "in-file"\n',
+                                            encoding="utf-8")
+    assert load_settings(cwd=tmp_path, environ={}).anonymize.secret == "in-file"
+    env = {"FAILEARN_SECRET": "from-ci"}
+    assert load_settings(cwd=tmp_path, environ=env).anonymize.secret == "from-ci"
+
+
+def test_source_mappings_vendors_and_classify(tmp_path: Path) -> None:
+    (tmp_path / "failearn.toml").write_text(
+        '[vendors]\nservice_labels = ["app"]\n[classify]\ninfer = "off"\n'
+        '[classify.keywords]\n"disk full" = "resource-exhaustion"\n'
+        '[sources.jira]\ndetect = ["fields.issuetype"]\nfiles = ["exports/jira/*.json"]\n'
+        'timezone = "Europe/London"\n'
+        '[sources.jira.fields]\ntimestamp = "fields.created"\n'
+        'service = ["fields.components[0].name", "fields.project.key"]\n'
+        '[sources.jira.constants]\nseverity = "SEV3"\n'
+        '[sources.jira.classes]\n"Database" = "dependency-failure"\n', encoding="utf-8")
+    settings = load_settings(cwd=tmp_path, environ={})
+    assert settings.vendors.service_labels == ("app",)
+    assert settings.classify.infer == "off"
+    assert settings.classify.keywords == {"disk full": "resource-exhaustion"}
+    jira = settings.sources["jira"]
+    assert jira.fields["service"] == ("fields.components[0].name", "fields.project.key")
+    assert jira.fields["timestamp"] == ("fields.created",)
+    assert jira.constants == {"severity": "SEV3"} and jira.timezone == "Europe/London"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[sources.x]\nfieldz = {}\n', "unknown configuration key `sources.x.fieldz`"),
+    ('[sources.x.fields]\nbogus = "a.b"\n', "`sources.x`: unknown field `bogus`"),
+    ('[sources.x.fields]\nservice = "a..b"\n', "`sources.x.fields.service`"),
+    ('[sources.x.services]\napi = "("\n', "`sources.x.services.api`"),
+    ('[sources.x]\ntimezone = "Mars/Olympus"\n', "`sources.x.timezone`"),
+    ('[sources.otlp]\ndetect = ["a"]\n', "`otlp` is a built-in format"),
+])
+def test_bad_source_mappings_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    from failearn.sources.vendors import Formats
+
+    (tmp_path / "failearn.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Formats.build(load_settings(cwd=tmp_path, environ={}))

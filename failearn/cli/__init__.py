@@ -54,9 +54,11 @@ def root(
 
 
 def _register() -> None:
-    from failearn.cli import audit, ingest, taxonomy
+    from failearn.cli import audit, cluster, ingest, similar, taxonomy
 
     ingest.register(app)
+    cluster.register(app)
+    similar.register(app)
     taxonomy.register(app)
     audit.register(app)
 

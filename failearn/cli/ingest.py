@@ -43,6 +43,12 @@ def ingest(
         "--dedup-window", metavar="DURATION", show_default=False,
         help="Merge records of one service and class closer than this (e.g. 5m) "
              "[default: [dedup] window, 5m].")] = None,
+    source_format: Annotated[str, typer.Option(
+        "--source-format", metavar="NAME", show_default=False,
+        help="Read every JSON payload as this format: auto (default: recognise each "
+             "payload's shape), canonical (the record format, no detection), alertmanager, "
+             "grafana, pagerduty, opsgenie, otlp, sentry, or a [sources.NAME] of the "
+             "configuration.")] = "auto",
     as_of_text: AsOfOption = None,
 ) -> None:
     """Ingest post-mortems (Markdown) and incident records (JSON, NDJSON) through the gates.
@@ -53,9 +59,15 @@ def ingest(
     ones too.  Exit code 1 when any record was rejected (the others are still
     stored), 2 when an input cannot be read at all.
 
+    JSON payloads exported by Alertmanager (and Grafana), PagerDuty, Opsgenie,
+    OpenTelemetry (OTLP traces) and Sentry are recognised by their shape and
+    expanded into one record per alert, incident or failing trace.
+
     Example, in CI on a post-mortem repository:
 
         failearn ingest postmortems/ exports/ --format github
+
+        failearn ingest alerts/ --source-format alertmanager
     """
     from failearn.ingest import IngestOptions, run_ingest
     from failearn.render.ingest import github_lines, ingest_document, render_text
@@ -70,12 +82,13 @@ def ingest(
             raise UsageError(f"--dedup-window: {exc}") from exc
     taxonomy = load_taxonomy(settings.taxonomy)
     options = IngestOptions(paths=paths, as_of=as_of(as_of_text), dry_run=dry_run,
-                            keep_raw=keep_raw, dedup_window=window)
+                            keep_raw=keep_raw, dedup_window=window,
+                            source_format=source_format.strip() or "auto")
     show_progress = output_format is IngestFormat.text and sys.stderr.isatty()
     if show_progress:
-        from failearn.render.progress import file_progress
+        from failearn.render.progress import ingest_progress
 
-        with file_progress(stderr()) as progress:
+        with ingest_progress(stderr()) as progress:
             result = run_ingest(settings, taxonomy, options, progress)
     else:
         result = run_ingest(settings, taxonomy, options)

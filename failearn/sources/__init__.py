@@ -20,6 +20,7 @@ from failearn.errors import UsageError
 from failearn.record import RawRecord
 from failearn.sources import jsonfile, markdown
 from failearn.sources.reading import display_path, read_file
+from failearn.sources.vendors import DEFAULT, Formats
 
 STDIN = "-"
 STDIN_SOURCE = "<stdin>"
@@ -85,10 +86,17 @@ def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None) ->
 
 
 def read_input(item: InputFile, config: IngestConfig,
-               trace_pattern: str = "^[0-9a-f]{32}$") -> Iterator[RawRecord]:
-    """The raw records of one input, rejected ones included, in the order written."""
+               trace_pattern: str = "^[0-9a-f]{32}$",
+               formats: Formats = DEFAULT) -> Iterator[RawRecord]:
+    """The raw records of one input, rejected ones included, in the order written.
+
+    A file named by a ``[sources.<name>]`` table's ``files`` is read in that
+    format (JSON) or gains what the table adds (Markdown).
+    """
+    file_format = formats.for_file(item.source) if formats.mappings else None
     if item.path is None:
-        yield from jsonfile.read_ndjson(sys.stdin.buffer, item.source, config.max_record_bytes)
+        yield from jsonfile.read_ndjson(sys.stdin.buffer, item.source, config.max_record_bytes,
+                                        formats)
         return
     if item.kind == "ndjson":
         try:
@@ -99,7 +107,8 @@ def read_input(item: InputFile, config: IngestConfig,
                          f"cannot read the file: {exc.strerror or exc}")
             return
         with handle:
-            yield from jsonfile.read_ndjson(handle, item.source, config.max_record_bytes)
+            yield from jsonfile.read_ndjson(handle, item.source, config.max_record_bytes,
+                                            formats, file_format)
         return
     limit = config.max_markdown_bytes if item.kind == "markdown" else config.max_json_bytes
     read = read_file(item.path, item.source, item.kind, limit)
@@ -108,6 +117,9 @@ def read_input(item: InputFile, config: IngestConfig,
         return
     assert read.text is not None
     if item.kind == "markdown":
-        yield markdown.parse_markdown(read.text, item.source, trace_pattern)
+        record = markdown.parse_markdown(read.text, item.source, trace_pattern)
+        if file_format is not None and record.payload is not None:
+            record.payload = file_format.overlay(record.payload)
+        yield record
     else:
-        yield from jsonfile.parse_json_document(read.text, item.source)
+        yield from jsonfile.parse_json_document(read.text, item.source, formats, file_format)

@@ -6,6 +6,10 @@ that is not one JSON value but several lines of objects is read as NDJSON.
 Arrays are read element by element with the element's line, so an error in the
 4,000th record of an export points at its line.  A container object such as
 ``{"incidents": [...]}`` is unwrapped.
+
+Every object goes through :class:`~failearn.sources.vendors.Formats`: a vendor
+payload (an Alertmanager group, an OTLP export, …) becomes the records it
+holds; a plain record passes through untouched.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import orjson
 
 from failearn.record import RawRecord
 from failearn.sources.reading import decode, reject
+from failearn.sources.vendors import DEFAULT, Formats
+from failearn.sources.vendors.mapping import Mapped
 
 KIND = "json"
 CONTAINER_KEYS = ("incidents", "records", "items", "data", "results", "events")
@@ -32,9 +38,21 @@ def _record(source: str, line: int, raw: str, value: Any, kind: str = KIND) -> R
     return RawRecord(source=source, line=line, kind=kind, raw=raw, payload=value)
 
 
+def _records(source: str, line: int, raw: str, value: Any, formats: Formats,
+             file_format: Mapped | None) -> list[RawRecord]:
+    """The records of one JSON value: a vendor payload's, or the value itself."""
+    if isinstance(value, dict):
+        expanded = formats.expand(value, source, line, raw, KIND, file_format)
+        if expanded is not None:
+            return expanded
+    return [_record(source, line, raw, value)]
+
+
 def iter_ndjson_lines(lines: Iterable[bytes], source: str, max_record_bytes: int,
-                      first_line: int = 1) -> Iterator[RawRecord]:
+                      first_line: int = 1, formats: Formats = DEFAULT,
+                      file_format: Mapped | None = None) -> Iterator[RawRecord]:
     """Records of an NDJSON stream, one per non-blank line, with line numbers."""
+    expand = formats.expand
     for number, data in enumerate(lines, start=first_line):
         if len(data) > max_record_bytes:
             yield reject(source, KIND, "record-too-large",
@@ -55,13 +73,20 @@ def iter_ndjson_lines(lines: Iterable[bytes], source: str, max_record_bytes: int
                          raw=data.decode("utf-8", "replace").rstrip("\r\n"))
             continue
         raw = data.decode("utf-8", "replace").rstrip("\r\n")
+        if type(value) is dict:
+            expanded = expand(value, source, number, raw, KIND, file_format)
+            if expanded is not None:
+                yield from expanded
+                continue
         yield _record(source, number, raw, value)
 
 
-def read_ndjson(handle: IO[bytes], source: str, max_record_bytes: int) -> Iterator[RawRecord]:
+def read_ndjson(handle: IO[bytes], source: str, max_record_bytes: int,
+                formats: Formats = DEFAULT, file_format: Mapped | None = None
+                ) -> Iterator[RawRecord]:
     """Stream NDJSON from a binary file handle (a file or stdin); nothing at all is an error."""
     empty = True
-    for record in iter_ndjson_lines(handle, source, max_record_bytes):
+    for record in iter_ndjson_lines(handle, source, max_record_bytes, 1, formats, file_format):
         empty = False
         yield record
     if empty:
@@ -72,7 +97,8 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _array_elements(text: str, source: str, start: int) -> Iterator[RawRecord]:
+def _array_elements(text: str, source: str, start: int, formats: Formats,
+                    file_format: Mapped | None) -> Iterator[RawRecord]:
     """Elements of a top-level array with their lines (the text is known to be valid JSON)."""
     decoder = json.JSONDecoder()
     index = start + 1
@@ -87,7 +113,7 @@ def _array_elements(text: str, source: str, start: int) -> Iterator[RawRecord]:
         line += text.count("\n", counted_to, index)
         counted_to = index
         value, end = decoder.raw_decode(text, index)
-        yield _record(source, line, text[index:end], value)
+        yield from _records(source, line, text[index:end], value, formats, file_format)
         index = end
 
 
@@ -100,28 +126,38 @@ def _unwrap(value: Any) -> tuple[str | None, Any]:
     return None, value
 
 
-def parse_json_document(text: str, source: str) -> Iterator[RawRecord]:
-    """Records of a ``.json`` document: an object, an array, a container, or NDJSON."""
+def parse_json_document(text: str, source: str, formats: Formats = DEFAULT,
+                        file_format: Mapped | None = None) -> Iterator[RawRecord]:
+    """Records of a ``.json`` document: an object, an array, a container, or NDJSON.
+
+    A vendor payload is recognised before a container is unwrapped: an OTLP
+    export or an Alertmanager group is one payload, however many records it holds.
+    """
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines):
             yield from iter_ndjson_lines((line.encode("utf-8") for line in text.splitlines()),
-                                         source, max_record_bytes=len(text) + 1)
+                                         source, len(text) + 1, 1, formats, file_format)
             return
         yield reject(source, KIND, "invalid-json", f"invalid JSON: {exc.msg} at line "
                      f"{exc.lineno}, column {exc.colno}", line=exc.lineno, raw=text)
         return
     if isinstance(value, list):
-        yield from _array_elements(text, source, text.index("["))
+        yield from _array_elements(text, source, text.index("["), formats, file_format)
         return
+    if isinstance(value, dict):
+        expanded = formats.expand(value, source, 1, text, KIND, file_format)
+        if expanded is not None:
+            yield from expanded
+            return
     key, inner = _unwrap(value)
     if key is not None:
         # A container: the records are the elements of one key.
         for element in inner:
-            yield _record(source, _find_line(text, element), orjson.dumps(element).decode(),
-                          element)
+            yield from _records(source, _find_line(text, element),
+                                orjson.dumps(element).decode(), element, formats, file_format)
         return
     yield _record(source, 1, text, value)
 

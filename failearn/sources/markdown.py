@@ -20,8 +20,10 @@ from frontmatter.default_handlers import BaseHandler, YAMLHandler
 from markdown_it import MarkdownIt
 
 from failearn.record import RawRecord
+from failearn.sources import postmortem
 from failearn.sources.reading import reject
-from failearn.sources.sections import CANONICAL_TEXT, classify_heading
+from failearn.sources.sections import CANONICAL_TEXT, VOCABULARY, classify_heading
+from failearn.timeutil import TimeParseError, parse_time
 from failearn.yamlload import YamlLoadError, load_yaml
 
 KIND = "markdown"
@@ -41,6 +43,12 @@ _ERRORISH = re.compile(
     r"exhausted|unavailable|panic|fatal|oom\w*|killed|cannot|can't|unable|invalid|exceeded|"
     r"not available|crash\w*|unreachable|rejected|overflow|traceback|5\d\d)\b")
 _MAX_ERRORS = 20
+_MAX_EVENTS = 100
+_ZONE_SCAN = 200
+# Labels a bold bullet may carry that name a section or a known field.
+KNOWN_LABELS = frozenset({*(p for phrases in VOCABULARY.values() for p in phrases),
+                          *postmortem.DURATION_LABELS, *postmortem.BODY_FIELDS,
+                          *postmortem.DATE_LABELS})
 _MAX_ERROR_CHARS = 500
 _TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=", re.MULTILINE)
 
@@ -63,6 +71,28 @@ class _Section:
     level: int
     line: int
     parts: list[str] = field(default_factory=list)
+    part_lines: list[int] = field(default_factory=list)
+
+    def add(self, text: str, line: int) -> None:
+        self.parts.append(text)
+        self.part_lines.append(line)
+
+
+# A labelled bullet (``- **Impact**: …``) opens a section below every heading level.
+_LABEL_LEVEL = 7
+_SHORT_VALUE = 100
+
+
+@dataclass(slots=True)
+class _Body:
+    """What the body of a post-mortem holds, as :func:`_walk_body` found it."""
+
+    title: str | None
+    title_line: int | None
+    sections: list[_Section]
+    trace_ids: list[str]
+    errors: list[str]
+    meta: list[tuple[str, str, int]]
 
 
 def trace_search_pattern(gate_pattern: str) -> re.Pattern[str]:
@@ -108,13 +138,40 @@ def _error_lines(text: str) -> list[str]:
     return found
 
 
-def _walk_body(body: str, body_line: int, traces: re.Pattern[str]
-               ) -> tuple[str | None, list[_Section], list[str], list[str]]:
+def _labelled_list(chunk: str, line: int, sections: list[_Section],
+                   meta: list[tuple[str, str, int]]) -> bool:
+    """A list of ``**Label**: value`` items: sections for the labels that name one,
+    metadata for short values; False when the list is an ordinary one."""
+    items = postmortem.labelled_items(chunk.split("\n"), line, KNOWN_LABELS)
+    if not items or any(item.label[:1].isdigit() for item in items):
+        return False
+    current = sections[-1]
+    if current.name != "preamble" and current.level != _LABEL_LEVEL and not any(
+            postmortem.label_key(item.label) in KNOWN_LABELS for item in items):
+        return False
+    for item in items:
+        key = postmortem.label_key(item.label)
+        name = classify_heading(item.label)
+        short = "\n" not in item.value and len(item.value) <= _SHORT_VALUE
+        if key in postmortem.DURATION_LABELS or key in postmortem.BODY_FIELDS \
+                or key in postmortem.DATE_LABELS or (name is None and short and item.value):
+            meta.append((item.label, item.value, item.line))
+            continue
+        section = _Section(item.label, name, _LABEL_LEVEL, item.line)
+        if item.value:
+            section.add(item.value, item.line)
+        sections.append(section)
+    return True
+
+
+def _walk_body(body: str, body_line: int, traces: re.Pattern[str]) -> _Body:
     tokens = _MD.parse(body)
     title: str | None = None
+    title_line: int | None = None
     sections: list[_Section] = [_Section("preamble", "preamble", 0, body_line)]
     trace_ids: list[str] = []
     errors: list[str] = []
+    meta: list[tuple[str, str, int]] = []
     lines = body.splitlines()
     index = 0
     while index < len(tokens):
@@ -125,13 +182,14 @@ def _walk_body(body: str, body_line: int, traces: re.Pattern[str]
             line = body_line + (token.map[0] if token.map else 0)
             if level == 1 and title is None:
                 title = text.strip("*_ ") or None
+                title_line = line
                 sections.append(_Section(text, "preamble", level, line))
             else:
                 name = classify_heading(text)
                 current = sections[-1]
                 if name is None and current.name not in (None, "preamble") \
-                        and level > current.level:
-                    current.parts.append(f"{'#' * level} {text}")
+                        and level > current.level and current.level != _LABEL_LEVEL:
+                    current.add(f"{'#' * level} {text}", line)
                 else:
                     sections.append(_Section(text, name, level, line))
             index += 3
@@ -152,12 +210,28 @@ def _walk_body(body: str, body_line: int, traces: re.Pattern[str]
                     trace_ids.extend(ids)
                     if not ids and _ERRORISH.search(code):
                         errors.append(code.strip()[:_MAX_ERROR_CHARS])
-            if chunk:
-                sections[-1].parts.append(chunk)
             index = _skip_block(tokens, index)
+            where = body_line + start
+            if token.type == "bullet_list_open" and _labelled_list(chunk, where, sections, meta):
+                continue
+            if token.type == "paragraph_open" and sections[-1].name == "preamble":
+                _preamble_meta(chunk, where, meta)
+            if chunk:
+                sections[-1].add(chunk, where)
             continue
         index += 1
-    return title, sections, trace_ids, errors
+    return _Body(title, title_line, sections, trace_ids, errors, meta)
+
+
+def _preamble_meta(chunk: str, line: int, meta: list[tuple[str, str, int]]) -> None:
+    """``Key: value`` lines and ``| Key | Value |`` tables before the first section."""
+    if chunk.lstrip().startswith("|"):
+        rows = postmortem.table_rows(chunk)
+        meta.extend((key, value, line) for key, value in postmortem.key_value_rows(rows))
+        return
+    labels = postmortem.plain_labels(chunk)
+    if labels:
+        meta.extend((label, value, line + offset) for label, value, offset in labels)
 
 
 def _skip_block(tokens: list[Any], index: int) -> int:
@@ -175,6 +249,115 @@ def _skip_block(tokens: list[Any], index: int) -> int:
         if depth == 0:
             break
     return index
+
+
+_META_HEADINGS = frozenset({
+    "date", "status", "report status", "authors", "author", "owner", "owners", "service",
+    "services", "affected service", "affected services", "severity", "priority",
+    "start date time", "end date time", "start time", "end time", "start date", "end date",
+    "duration", "incident number", "incident id", "category", "failure class", "component",
+    "incident date", "detected", "time to repair", "time to resolve",
+})
+
+
+def _loose(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def _heading_meta(sections: list[_Section]) -> list[tuple[str, str, int]]:
+    """Headings that hold one short value (``### Date`` then ``2015-10-21``): metadata."""
+    found: list[tuple[str, str, int]] = []
+    for section in sections:
+        if section.name is not None or len(section.parts) != 1:
+            continue
+        if postmortem.label_key(section.heading) not in _META_HEADINGS:
+            continue
+        value = section.parts[0].strip()
+        if value and "\n" not in value and len(value) <= _SHORT_VALUE:
+            found.append((section.heading.strip("*_ #"), value, section.part_lines[0]))
+    return found
+
+
+def _apply_meta(payload: dict[str, Any], field_lines: dict[str, int],
+                meta: list[tuple[str, str, int]]) -> list[tuple[str, int]]:
+    """Body metadata into the payload (what front matter says wins); the dates written."""
+    if not meta:
+        return []
+    present = {_loose(k) for k in payload}
+    metrics: dict[str, float] = {}
+    dates: list[tuple[str, int]] = []
+    for label, value, line in meta:
+        key = postmortem.label_key(label)
+        if key in postmortem.DURATION_LABELS:
+            minutes = postmortem.duration_minutes(value)
+            if minutes is not None:
+                metrics.setdefault(postmortem.DURATION_LABELS[key], minutes)
+        if key in postmortem.DATE_LABELS:
+            dates.append((value, line))
+        target = postmortem.BODY_FIELDS.get(key, label.strip())
+        if _loose(target) and _loose(target) not in present:
+            payload[target] = value
+            field_lines.setdefault(target, line)
+            present.add(_loose(target))
+    if metrics:
+        written = payload.get("metrics")
+        if written is None:
+            payload["metrics"] = metrics
+        elif isinstance(written, dict):
+            payload["metrics"] = {**metrics, **written}
+    return dates
+
+
+def _apply_timeline(payload: dict[str, Any], field_lines: dict[str, int], found: _Body,
+                    dates: list[tuple[str, int]]) -> None:
+    """When the incident started and ended, from the timeline in the post-mortem's zone.
+
+    Kept as ``timeline_start`` / ``timeline_end``: normalisation uses them only
+    when no field gives the time.
+    """
+    timelines = [s for s in found.sections if s.name == "timeline"]
+    parts = [(text, line) for s in timelines for text, line in zip(s.parts, s.part_lines,
+                                                                    strict=True)]
+    if not parts and not dates and not found.title:
+        return
+    preamble = [p for s in found.sections if s.name == "preamble" for p in s.parts]
+    # Where a post-mortem says which zone its times are in: before the first section,
+    # in a timeline's heading, or in the lines that open it.
+    zone_text = "\n".join([found.title or "", *preamble, *(s.heading for s in timelines),
+                           *(text[:_ZONE_SCAN] for text, _ in parts[:3])])
+    zone = postmortem.document_zone(zone_text) if parts else None
+    base = next((d for d in (postmortem.find_date(v) for v, _ in dates) if d), None) \
+        or postmortem.find_date(found.title or "") or (
+            postmortem.find_date(zone_text) if parts else None)
+    events = postmortem.timeline_events(parts, base, zone) if parts else []
+    start = postmortem.start_event(events, base)
+    if start is not None:
+        payload["timeline_start"] = start.written()
+        field_lines["timeline_start"] = start.line
+    elif dates:
+        value, line = dates[0]
+        day = postmortem.find_date(value)
+        payload["timeline_start"] = value if day is None or _readable(value) else day.isoformat()
+        field_lines["timeline_start"] = line
+    elif base is not None and found.title and postmortem.find_date(found.title):
+        payload["timeline_start"] = base.isoformat()
+        if found.title_line is not None:
+            field_lines["timeline_start"] = found.title_line
+    end = postmortem.end_event(events)
+    if end is not None:
+        payload["timeline_end"] = end.written()
+        field_lines["timeline_end"] = end.line
+    if events:
+        payload["timeline_events"] = [{"at": e.written(), "event": e.text}
+                                      for e in events[:_MAX_EVENTS]]
+
+
+def _readable(value: str) -> bool:
+    try:
+        parse_time(value)
+    except TimeParseError:
+        return False
+    return True
 
 
 def _body_fields(sections: list[_Section]) -> tuple[dict[str, str], dict[str, int],
@@ -230,11 +413,16 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
         payload.update({str(k): v for k, v in data.items()})
         field_lines = {path: fm_line + line - 1 for path, line in key_lines.items()}
     traces = trace_search_pattern(trace_pattern)
-    title, sections, body_traces, body_errors = _walk_body(body, body_line, traces)
+    found = _walk_body(body, body_line, traces)
+    title, sections = found.title, found.sections
+    body_traces, body_errors = found.trace_ids, found.errors
+    found.meta.extend(_heading_meta(sections))
     texts, text_lines, kept, section_errors = _body_fields(sections)
     present = {k.casefold().replace("-", "_") for k in payload}
     if title and "title" not in present:
         payload["title"] = title
+        if found.title_line is not None:
+            field_lines.setdefault("title", found.title_line)
     for name, value in texts.items():
         if name not in present:
             payload[name] = value
@@ -247,6 +435,8 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
             extra_errors)[:_MAX_ERRORS]
     if body_traces:
         payload["trace_ids"] = _as_list(payload.get("trace_ids")) + _dedupe(body_traces)
+    dates = _apply_meta(payload, field_lines, found.meta)
+    _apply_timeline(payload, field_lines, found, dates)
     return RawRecord(source=source, line=1, kind=KIND, raw=text, payload=payload,
                      field_lines=field_lines)
 

@@ -86,6 +86,7 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big runs spill less
             store._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()

@@ -165,20 +165,17 @@ def _load_temp_ids(store: Store, ids: Iterable[str]) -> None:
                            ((i,) for i in ids))
 
 
-def regroup(store: Store, assignment: dict[str, str], aliases: dict[str, str],
-            old_ids: Iterable[str], run_id: int) -> None:
+def regroup(store: Store, moves: Sequence[tuple[str, str]], new_ids: set[str],
+            aliases: dict[str, str], old_ids: Iterable[str], run_id: int) -> None:
     """Point reports at their incidents and rebuild every incident touched.
 
-    ``assignment`` maps report key to incident id for every report of the
-    touched groups; ``old_ids`` are the incident ids those reports had before;
-    ``aliases`` maps each old id that no longer exists to the incident that
-    absorbed it.
+    ``moves`` are the (incident id, report key) pairs whose stored incident id
+    changes; ``new_ids`` every incident id of the touched groups; ``old_ids`` the
+    ids their reports had before; ``aliases`` maps each old id that no longer
+    exists to the incident that absorbed it.
     """
     conn = store.conn
-    conn.executemany("UPDATE reports SET incident_id = ? WHERE key = ? "
-                     "AND incident_id IS NOT ?",
-                     ((incident, key, incident) for key, incident in assignment.items()))
-    new_ids = set(assignment.values())
+    conn.executemany("UPDATE reports SET incident_id = ? WHERE key = ?", moves)
     _load_temp_ids(store, set(old_ids) | new_ids)
     conn.execute("DELETE FROM incidents WHERE id IN (SELECT id FROM temp.touched_incidents)")
     # A single-report incident is its report; only merged ones look further.

@@ -186,6 +186,111 @@ def _capture(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _analysis(conn: sqlite3.Connection) -> None:
+    """Cluster runs, their clusters and members, patterns across runs, the similarity index."""
+    run_script(conn, """
+    -- One row per `failearn cluster` run: its window and the parameters it used.
+    CREATE TABLE cluster_runs (
+        run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+        as_of TEXT NOT NULL,
+        window_start TEXT NOT NULL,
+        window_end TEXT NOT NULL,
+        incidents INTEGER NOT NULL,
+        distinct_rows INTEGER NOT NULL,
+        clusters INTEGER NOT NULL,
+        noise INTEGER NOT NULL,
+        eps REAL NOT NULL,
+        eps_source TEXT NOT NULL,
+        min_samples INTEGER NOT NULL,
+        min_samples_source TEXT NOT NULL,
+        parameters TEXT NOT NULL
+    );
+    CREATE INDEX cluster_runs_as_of ON cluster_runs(as_of, run_id);
+    -- Recurring failure shapes; an id lasts across weekly runs.
+    CREATE TABLE patterns (
+        id TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        dominant_class TEXT NOT NULL,
+        status TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        first_run_id INTEGER NOT NULL REFERENCES runs(id),
+        last_run_id INTEGER NOT NULL REFERENCES runs(id),
+        last_as_of TEXT NOT NULL
+    );
+    -- What each run found; JSON columns hold {name: count} maps and lists.
+    CREATE TABLE clusters (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        cluster_id INTEGER NOT NULL,
+        pattern_id TEXT NOT NULL REFERENCES patterns(id),
+        status TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        dominant_template TEXT NOT NULL,
+        top_terms TEXT NOT NULL,
+        services TEXT NOT NULL,
+        classes TEXT NOT NULL,
+        dominant_class TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        pattern_first_seen TEXT NOT NULL,
+        weeks_active INTEGER NOT NULL,
+        recent_count INTEGER NOT NULL,
+        weekly_rate REAL NOT NULL,
+        cohesion REAL NOT NULL,
+        signature TEXT NOT NULL,
+        PRIMARY KEY (run_id, cluster_id)
+    );
+    CREATE INDEX clusters_pattern ON clusters(pattern_id, run_id);
+    -- Every incident of a run's window: its cluster, or NULL for noise.
+    CREATE TABLE cluster_members (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        incident_id TEXT NOT NULL,
+        cluster_id INTEGER,
+        PRIMARY KEY (run_id, incident_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX cluster_members_cluster ON cluster_members(run_id, cluster_id);
+    CREATE TABLE cluster_precursors (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        cluster_id INTEGER NOT NULL,
+        metric TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        median_in_pattern REAL NOT NULL,
+        median_rest REAL NOT NULL,
+        delta REAL NOT NULL,
+        effect_size REAL NOT NULL,
+        p_value REAL NOT NULL,
+        support INTEGER NOT NULL,
+        support_share REAL NOT NULL,
+        consistency REAL NOT NULL,
+        rest_count INTEGER NOT NULL,
+        PRIMARY KEY (run_id, cluster_id, metric)
+    ) WITHOUT ROWID;
+    CREATE VIEW pattern_history AS
+        SELECT c.pattern_id, c.run_id, r.as_of, c.cluster_id, c.status, c.size, c.label
+        FROM clusters c JOIN cluster_runs r ON r.run_id = c.run_id;
+    -- What `failearn similar` searches: the feature model and the vectors of the newest
+    -- cluster run's window: JSON lists of ids, services and classes, and
+    -- one float16 BLOB of their vectors, read in one go (see failearn.analysis.encode).
+    CREATE TABLE similarity_model (
+        run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+        as_of TEXT NOT NULL,
+        window_start TEXT NOT NULL,
+        window_end TEXT NOT NULL,
+        model TEXT NOT NULL,
+        components BLOB NOT NULL,
+        message_idf BLOB NOT NULL,
+        text_idf BLOB NOT NULL,
+        trace_idf BLOB NOT NULL,
+        incident_ids TEXT NOT NULL,
+        services TEXT NOT NULL,
+        classes TEXT NOT NULL,
+        blocks BLOB NOT NULL,
+        vectors BLOB NOT NULL
+    );
+    """)
+
+
 def _audit(conn: sqlite3.Connection) -> None:
     """Stored audits (the latest verdict and the trend) and the label history that
     ``failearn taxonomy migrate`` keeps when it re-labels stored reports."""
@@ -260,5 +365,6 @@ def _audit(conn: sqlite3.Connection) -> None:
 
 MIGRATIONS: list[Migration] = [
     ("0001_capture", _capture),
+    ("0002_analysis", _analysis),
     ("0003_audit", _audit),
 ]

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import REPO, Cli
 
 AS_OF = "2026-11-23"
+REPO_SAMPLES = REPO / "sample-postmortems"
 
 
 def rows(sql: str, db: str = "failearn.db") -> list[tuple[Any, ...]]:
@@ -265,3 +266,18 @@ def test_known_workarounds_link_new_incidents_to_earlier_fixes(
     ingest(cli, str(copy_fixture("good")))
     assert rows("SELECT incident_id, related_id FROM incident_links") == [
         ("search-2", "search-1")]
+
+
+def test_worker_processes_give_the_same_result(cli: Cli, tmp_path: Path) -> None:
+    samples = REPO_SAMPLES
+    for workers, db in ((1, "serial.db"), (2, "parallel.db")):
+        config = tmp_path / f"w{workers}.toml"
+        config.write_text(f'db = "{db}"\n[ingest]\nworkers = {workers}\n', encoding="utf-8")
+        doc = cli.json("--config", str(config), "ingest", str(samples), "--as-of", AS_OF)
+        assert doc["rejected"] == 0 and doc["accepted"] > 400
+    query = ("SELECT id, timestamp, service, failure_class, severity, report_count, summary "
+             "FROM incidents ORDER BY id")
+    assert rows(query, str(tmp_path / "serial.db")) == rows(query, str(tmp_path / "parallel.db"))
+    outcomes = "SELECT source, line, outcome FROM inbox ORDER BY id"
+    assert rows(outcomes, str(tmp_path / "serial.db")) == rows(outcomes,
+                                                              str(tmp_path / "parallel.db"))

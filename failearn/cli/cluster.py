@@ -1,0 +1,84 @@
+"""``failearn cluster``: group a window's incidents into recurring failure patterns."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from failearn.cli.common import (
+    AsOfOption,
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    as_of,
+    emit_json,
+    envelope,
+    settings_for,
+    stderr,
+    stdout,
+)
+from failearn.errors import UsageError
+from failearn.timeutil import parse_duration
+
+
+def cluster(
+    ctx: typer.Context,
+    db: DbOption = None,
+    as_of_text: AsOfOption = None,
+    lookback: Annotated[str | None, typer.Option(
+        "--lookback", metavar="DURATION", show_default=False,
+        help="How far back the window reaches from --as-of [default: [cluster] lookback, "
+             "90d].")] = None,
+    eps: Annotated[float | None, typer.Option(
+        "--eps", metavar="DISTANCE", show_default=False,
+        help="DBSCAN's neighbourhood radius, a cosine distance in (0, 1] [default: the knee "
+             "of the k-distance curve, or [cluster] eps].")] = None,
+    min_samples: Annotated[int | None, typer.Option(
+        "--min-samples", metavar="N", show_default=False,
+        help="Incidents a neighbourhood needs to seed a pattern [default: ln N clipped to "
+             "3…12, or [cluster] min_samples].")] = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Cluster the incidents of a window into recurring failure patterns.
+
+    Each incident becomes a vector of its masked error-message templates and
+    text (TF-IDF, SVD), its trace shape, its resource profile and, weakly, its
+    service and class; DBSCAN groups them and leaves one-offs as noise.  Each
+    cluster is matched to the patterns of earlier runs, so a pattern keeps its
+    id week after week (status new, recurring, growing or fading), and gets a
+    label, its services, class mix, time span, cohesion and precursor signals.
+    The run is stored with its window and parameters.
+
+    Example, weekly:
+
+        failearn cluster --as-of 2026-11-23 --lookback 90d
+    """
+    from failearn.cluster import ClusterOptions, run_cluster
+    from failearn.render.cluster import cluster_document, render_text
+
+    settings = settings_for(ctx, db)
+    window = None
+    if lookback is not None:
+        try:
+            window = parse_duration(lookback)
+        except ValueError as exc:
+            raise UsageError(f"--lookback: {exc}") from exc
+    options = ClusterOptions(as_of=as_of(as_of_text), lookback=window, eps=eps,
+                             min_samples=min_samples)
+    if output_format is OutputFormat.text and sys.stderr.isatty():
+        from failearn.render.progress import stage_progress
+
+        with stage_progress(stderr()) as stage:
+            result = run_cluster(settings, options, stage)
+    else:
+        result = run_cluster(settings, options)
+    if output_format is OutputFormat.json:
+        emit_json(envelope("cluster", cluster_document(result)))
+    else:
+        render_text(result, stdout())
+
+
+def register(app: typer.Typer) -> None:
+    app.command("cluster")(cluster)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from failearn.analysis.patterns import KnownPattern, MatchOptions, match, new_ids, trend
+from failearn.analysis.precursors import PrecursorOptions, find_precursors
+
+
+def test_a_metric_higher_in_every_incident_of_a_pattern_is_a_precursor() -> None:
+    metrics = [{"volume": 2.0 + i / 10, "cpu": 0.5} for i in range(6)]
+    metrics += [{"volume": (i % 5) / 10 - 0.2, "cpu": 0.5} for i in range(20)]
+    metrics += [{}, {"volume": 40.0}]
+    found = find_precursors(metrics, [list(range(6))], PrecursorOptions())
+    assert [p.metric for p in found[0]] == ["volume"]
+    signal = found[0][0]
+    assert signal.direction == "higher" and signal.support == 6 and signal.rest_count == 21
+    assert signal.median_in_pattern == 2.25 and signal.effect_size > 0.9
+
+
+def test_no_precursor_when_values_are_mixed_or_scarce() -> None:
+    metrics = [{"volume": float(i % 3)} for i in range(30)]
+    assert find_precursors(metrics, [list(range(0, 30, 5))], PrecursorOptions()) == [[]]
+    scarce = [{"volume": 5.0}, {}, {}, {}] + [{"volume": 0.0}] * 10
+    assert find_precursors(scarce, [[0, 1, 2, 3]], PrecursorOptions()) == [[]]
+
+
+def test_matching_prefers_overlap_then_signature() -> None:
+    known = [KnownPattern("P0001", frozenset({"a", "b", "c"}), {"template:x": 3.0}, "t", "t"),
+             KnownPattern("P0002", frozenset({"d"}), {"template:y": 1.0}, "t", "t")]
+    clusters = [(frozenset({"z"}), {"template:y": 5.0}),
+                (frozenset({"b", "c", "e"}), {"template:q": 1.0}),
+                (frozenset({"w"}), {"template:nothing": 1.0})]
+    assert match(clusters, known, MatchOptions()) == ["P0002", "P0001", None]
+    assert new_ids(["P0001", "P0007"], 2) == ["P0008", "P0009"]
+
+
+def test_trend() -> None:
+    as_of = datetime(2026, 11, 23, tzinfo=UTC)
+    start = datetime(2026, 8, 25, tzinfo=UTC)
+    weekly = [f"2026-11-{d:02d}T00:00:00Z" for d in (1, 8, 15, 20)]
+    assert trend(weekly, weekly[0], start, as_of, 1.5).status == "recurring"
+    burst = [*weekly, "2026-11-21T00:00:00Z", "2026-11-22T00:00:00Z"]
+    assert trend(burst, burst[0], start, as_of, 1.5).status == "growing"
+    assert trend(weekly[:3], weekly[0], start, as_of, 1.5).status == "fading"
+    assert trend(["2026-11-20T00:00:00Z"], "2026-11-20T00:00:00Z", start, as_of,
+                 1.5).status == "new"

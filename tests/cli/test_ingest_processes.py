@@ -1,0 +1,80 @@
+"""Ingest as separate processes: killed mid-run, and two at once on one database."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+GOOD = Path(__file__).parent.parent / "fixtures" / "good"
+
+
+def failearn(*args: str) -> list[str]:
+    return [sys.executable, "-m", "failearn", *args]
+
+
+def write_records(path: Path, count: int, service: str) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(count):
+            handle.write(json.dumps({
+                "id": f"{service}-{n}", "timestamp": f"2026-10-{1 + n % 28:02d}T"
+                f"{n % 24:02d}:{n % 60:02d}:00Z", "service": service,
+                "failure_class": "timeout", "trace_ids": [f"{n + 1:032x}"],
+                "summary": "x" * 200}) + "\n")
+    return path
+
+
+def snapshot(db: Path) -> tuple[object, ...]:
+    with sqlite3.connect(db) as conn:
+        return (conn.execute("SELECT COUNT(*) FROM inbox").fetchone(),
+                conn.execute("SELECT COUNT(*) FROM incidents").fetchone(),
+                conn.execute("SELECT COUNT(*) FROM runs").fetchone(),
+                conn.execute("PRAGMA integrity_check").fetchone())
+
+
+def test_a_killed_ingest_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    db = tmp_path / "f.db"
+    subprocess.run(failearn("ingest", str(GOOD), "--db", str(db), "--as-of", "2026-11-23"),
+                   check=True, capture_output=True)
+    before = snapshot(db)
+    big = write_records(tmp_path / "big.ndjson", 60_000, "search")
+    process = subprocess.Popen(failearn("ingest", str(big), "--db", str(db), "--as-of",
+                                        "2026-11-23", "--format", "json"),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wal = Path(f"{db}-wal")
+    deadline = time.monotonic() + 60
+    start_size = wal.stat().st_size if wal.exists() else 0
+    while time.monotonic() < deadline and process.poll() is None:
+        if wal.exists() and wal.stat().st_size > start_size + 4_000_000:
+            break  # well into its writes
+        time.sleep(0.05)
+    assert process.poll() is None, "the ingest finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert snapshot(db) == before
+
+
+def test_two_ingests_at_once_both_succeed(tmp_path: Path) -> None:
+    db = tmp_path / "f.db"
+    one = write_records(tmp_path / "one.ndjson", 3000, "checkout")
+    two = write_records(tmp_path / "two.ndjson", 3000, "payments")
+    runs = [subprocess.Popen(failearn("ingest", str(path), "--db", str(db), "--as-of",
+                                      "2026-11-23", "--format", "json"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for path in (one, two)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert [json.loads(out)["accepted"] + json.loads(out)["merged"] for out, _ in outputs] == [
+        3000, 3000]
+    with sqlite3.connect(db) as conn:
+        services = conn.execute("SELECT service, SUM(report_count) FROM incidents "
+                                "GROUP BY service ORDER BY service").fetchall()
+    assert services == [("checkout", 3000), ("payments", 3000)]

@@ -1,0 +1,137 @@
+"""``failearn ingest`` on what real teams and tools produce: vendor payloads and real
+post-mortems, with the documented example configuration."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import REPO, Cli
+
+AS_OF = "2026-11-23"
+REALDATA_CONFIG = REPO / "sample-postmortems" / "realdata.toml"
+
+
+def rows(sql: str, db: str = "failearn.db") -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def folder(source: str) -> str:
+    return source.split("realdata/")[-1].split("/")[0]
+
+
+def test_the_real_material_with_the_example_configuration(cli: Cli, fixtures: Path,
+                                                          tmp_path: Path) -> None:
+    realdata = tmp_path / "realdata"
+    shutil.copytree(fixtures / "realdata", realdata)
+    doc = cli.json("--config", str(REALDATA_CONFIG), "ingest", str(realdata), "--as-of", AS_OF,
+                   exit_code=1)
+    # Nothing lost: every file read is accepted, rejected or skipped with a note.
+    files = sorted(p for p in realdata.rglob("*") if p.is_file()
+                   and p.name not in ("SOURCES.md", "LICENSE"))
+    assert doc["files"] == len(files) == 58
+    inbox = rows("SELECT source, outcome FROM inbox")
+    assert {Path(s).name for s, _ in inbox} == {p.name for p in files}
+    outcomes = Counter((folder(s), outcome) for s, outcome in inbox)
+    assert outcomes == {
+        ("moj-cloud-platform", "accepted"): 38, ("moj-cloud-platform", "rejected"): 2,
+        ("kubernetes-test-infra", "accepted"): 5,
+        ("postmortem-templates", "rejected"): 7,
+        ("alertmanager", "rejected"): 7,
+        ("opentelemetry", "skipped"): 4,
+    }
+    # Every rejection is located and says what is missing.
+    for error in doc["errors"]:
+        assert error["source"] and error["line"] and error["field"] and error["hint"], error
+        assert error["code"] in ("missing-field", "unclassified"), error
+    by_file: dict[str, set[tuple[str, str]]] = {}
+    for error in doc["errors"]:
+        by_file.setdefault(Path(error["source"]).name, set()).add(
+            (error["code"], error["field"]))
+    assert by_file["postmortem-template-azure.md"] == {
+        ("missing-field", "timestamp"), ("missing-field", "service"),
+        ("unclassified", "failure_class")}
+    assert by_file["index.html.md.erb"] == {("missing-field", "timestamp"),
+                                            ("unclassified", "failure_class")}
+    assert by_file["send_alerts-apiv2-alerts.json"] == {("missing-field", "timestamp")}
+    assert len(doc["notes"]) == 4
+    incidents = {row[0].split("/")[-1]: row[1:] for row in rows(
+        "SELECT source, timestamp, service, failure_class FROM reports")}
+    assert incidents["post-mortem-2019-03-26.md"] == (
+        "2019-03-27T06:04:00Z", "boskos", "configuration-error")  # 23:04 PDT
+    assert incidents["2021-09-04-pingdom-check-prometheus-down.html.md.erb"] == (
+        "2021-09-04T21:05:00Z", "prometheus", "memory-exhaustion")  # 22:05 BST, OOMKilled
+    assert incidents["2022-01-22-some-dns-records-deleted.html.md.erb"] == (
+        "2022-01-22T11:57:00Z", "cloud-platform", "dns-failure")  # 11:57 GMT
+    assert doc["warnings"] == []
+
+
+def test_vendor_exports_in_one_run(cli: Cli, copy_fixture: Callable[[str], Path]) -> None:
+    vendors = copy_fixture("vendors")
+    (vendors / "SOURCES.md").unlink()
+    (Path("failearn.toml")).write_text(
+        '[gates]\nrequire = ["timestamp", "service", "failure_class"]\n'
+        '[classes]\n"High memory usage" = "memory-exhaustion"\n"High CPU usage" = '
+        '"capacity-overload"\n"ReferenceError" = "deployment-regression"\n', encoding="utf-8")
+    doc = cli.json("ingest", str(vendors), "--as-of", AS_OF)
+    assert (doc["accepted"] + doc["merged"], doc["rejected"], doc["skipped"]) == (10, 0, 5)
+    assert sorted(n.split(": ", 1)[1] for n in doc["notes"]) == [
+        "Opsgenie `Acknowledge` action: an update to an alert, not a new one",
+        "PagerDuty `acknowledge` event: an update to an alert, not a new incident",
+        "PagerDuty `resolve` event: an update to an alert, not a new incident",
+        "PagerDuty `service.updated` event: not a record of an incident",
+        "PagerDuty change event: a change, not an incident"]
+    formats = Counter(row[0] for row in rows(
+        "SELECT json_extract(details, '$.extra.source_format') FROM reports"))
+    assert formats == {"alertmanager": 2, "grafana": 2, "pagerduty": 2, "opsgenie": 1,
+                       "otlp": 1, "sentry": 2}
+    # The replicas of one alert group merge into one incident.
+    assert rows("SELECT report_count FROM incidents WHERE service = 'checkout'") == [(2,)]
+    again = cli.json("ingest", str(vendors), "--as-of", AS_OF)
+    assert again["unchanged"] == 10 and again["accepted"] == 0
+
+
+def test_a_forced_format_and_an_unknown_one(cli: Cli,
+                                            copy_fixture: Callable[[str], Path]) -> None:
+    path = copy_fixture("vendors/grafana-webhook.json")
+    doc = cli.json("ingest", str(path), "--source-format", "otlp", "--as-of", AS_OF,
+                   exit_code=1)
+    assert [(e["code"], e["line"]) for e in doc["errors"]] == [("unknown-format", 1)]
+    assert "not of the format otlp (tried: otlp)" in doc["errors"][0]["message"]
+    result = cli("ingest", str(path), "--source-format", "nagios")
+    assert result.exit_code == 2
+    assert "--source-format 'nagios' is not a format" in result.stderr
+    assert "alertmanager, grafana" in result.stderr
+
+
+def test_plain_records_keep_working_under_every_format(
+        cli: Cli, copy_fixture: Callable[[str], Path]) -> None:
+    good = copy_fixture("good")
+    auto = cli.json("ingest", str(good), "--as-of", AS_OF, "--dry-run")
+    canonical = cli.json("ingest", str(good), "--as-of", AS_OF, "--dry-run",
+                         "--source-format", "canonical")
+    keys = ("accepted", "merged", "rejected", "skipped", "errors", "warnings")
+    assert [auto[k] for k in keys] == [canonical[k] for k in keys]
+    assert (auto["accepted"], auto["merged"], auto["rejected"]) == (5, 2, 0)
+
+
+def test_a_post_mortem_without_a_class_is_not_guessed_by_default(cli: Cli,
+                                                                 tmp_path: Path) -> None:
+    page = tmp_path / "pm.md"
+    page.write_text("---\ntimestamp: 2026-11-02T10:00:00Z\nservice: auth\n"
+                    "trace_ids: [4bf92f3577b34da6a3ce929d0e0e4736]\n---\n"
+                    "# Auth timed out\n\n## Root cause\nThe upstream call timed out.\n",
+                    encoding="utf-8")
+    doc = cli.json("ingest", str(page), "--as-of", "2026-11-23", exit_code=1)
+    assert [(e["code"], e["field"]) for e in doc["errors"]] == [
+        ("missing-field", "failure_class")]
+    config = tmp_path / "infer.toml"
+    config.write_text('[classify]\ninfer = "all"\n', encoding="utf-8")
+    doc = cli.json("--config", str(config), "ingest", str(page), "--as-of", "2026-11-23",
+                   "--db", "other.db")
+    assert doc["accepted"] == 1

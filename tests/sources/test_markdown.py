@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from failearn.sources.markdown import parse_markdown, trace_search_pattern
+from failearn.sources.sections import classify_heading
+
+REALDATA = Path(__file__).parent.parent / "fixtures" / "realdata"
+
+
+@pytest.mark.parametrize(("heading", "section"), [
+    ("Root Cause", "root_cause"), ("Root Causes", "root_cause"), ("Root Cause(s)", "root_cause"),
+    ("Causes ", "root_cause"), ("3. Root cause", "root_cause"), ("**Timeline**", "timeline"),
+    ("Timeline (all times PDT)", "timeline"), ("Action Items", "action_items"),
+    ("Lessons Learned", "lessons_learned"), ("Five Whys", "root_cause"),
+    ("Executive summary", "summary"), ("Mitigation", "resolution"), ("Apendix", "appendix"),
+    ("Appendinx", "appendix"), ("Workarounds", "workarounds"), ("IV. Impact", "impact"),
+    ("Customer communication", None), ("Supporting information", "supporting_information"),
+])
+def test_headings_as_people_write_them(heading: str, section: str | None) -> None:
+    assert classify_heading(heading) == section
+
+
+def test_front_matter_lines_and_body_sections() -> None:
+    text = ("---\ntitle: T\nservice: checkout\nmetrics:\n  cpu: 0.9\n---\n# Title here\n\n"
+            "intro\n\n## Root Cause\nbecause `4BF92F3577B34DA6A3CE929D0E0E4736`\n\n"
+            "### Details\nmore detail\n\n## Odd section\nkept\n")
+    raw = parse_markdown(text, "pm.md")
+    assert raw.payload is not None
+    assert raw.field_lines["title"] == 2 and raw.field_lines["metrics.cpu"] == 5
+    assert raw.payload["title"] == "T"
+    assert "because" in raw.payload["root_cause"] and "more detail" in raw.payload["root_cause"]
+    assert raw.field_lines["root_cause"] == 11
+    assert raw.payload["sections"]["Odd section"] == "kept"
+    assert raw.payload["trace_ids"] == ["4BF92F3577B34DA6A3CE929D0E0E4736"]
+
+
+def test_toml_front_matter() -> None:
+    raw = parse_markdown('+++\ntitle = "T"\nservice = "auth"\n+++\n# Body\n', "pm.md")
+    assert raw.payload is not None and raw.payload["service"] == "auth"
+    assert raw.field_lines["service"] == 3
+
+
+def test_no_front_matter_still_gives_sections() -> None:
+    raw = parse_markdown("# Outage\n\n## Summary\nIt broke.\n", "pm.md")
+    assert raw.payload == {"title": "Outage", "summary": "It broke.",
+                           "sections": {"Summary": "It broke."}}
+
+
+def test_error_lines_from_code_and_quotes() -> None:
+    text = ("# X\n\n## Root cause\n\n> {\"level\":\"fatal\",\"error\":\"duplicated preset\"}\n\n"
+            "```\nok line\nERROR connection refused to db\n```\n\nSee `Timeout waiting 30s`.\n")
+    raw = parse_markdown(text, "pm.md")
+    assert raw.payload is not None
+    errors = raw.payload["error_messages"]
+    assert "ERROR connection refused to db" in errors
+    assert "Timeout waiting 30s" in errors
+    assert any("duplicated preset" in e for e in errors)
+    assert "ok line" not in errors
+
+
+def test_trace_search_pattern_follows_the_gate() -> None:
+    assert trace_search_pattern("^[0-9a-f]{16}$").findall("id 00f067aa0ba902b7 x") == [
+        "00f067aa0ba902b7"]
+    assert trace_search_pattern("^[0-9a-f]{32}$").findall("a" * 40) == []

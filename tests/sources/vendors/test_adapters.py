@@ -1,0 +1,239 @@
+"""Every vendor adapter on realistic payloads, through the JSON reader and the gates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from failearn.anonymize import Anonymizer
+from failearn.config import GatesConfig, Settings, SourceMapping, VendorsConfig
+from failearn.normalise import Context, Normalised, normalise
+from failearn.record import RawRecord
+from failearn.sources.jsonfile import parse_json_document
+from failearn.sources.vendors import Formats
+from failearn.taxonomy import load_taxonomy
+
+VENDORS = Path(__file__).parent.parent.parent / "fixtures" / "vendors"
+REALDATA = Path(__file__).parent.parent.parent / "fixtures" / "realdata"
+AS_OF = datetime(2026, 11, 23, tzinfo=UTC)
+NO_TRACES = Settings(gates=GatesConfig(require=("timestamp", "service", "failure_class")))
+
+
+def read(name: str, settings: Settings = NO_TRACES, forced: str = "auto",
+         folder: Path = VENDORS) -> list[RawRecord]:
+    text = (folder / name).read_text(encoding="utf-8")
+    return list(parse_json_document(text, name, Formats.build(settings, forced)))
+
+
+def gate(raw: RawRecord, settings: Settings = NO_TRACES) -> Normalised:
+    context = Context.build(settings, load_taxonomy(), AS_OF, Anonymizer("k"))
+    return normalise(raw, context)
+
+
+def payload(raw: RawRecord) -> dict[str, Any]:
+    assert raw.payload is not None, raw.issues
+    return raw.payload
+
+
+def test_grafana_alerts_one_record_each_with_offsets_and_unset_end() -> None:
+    records = read("grafana-webhook.json")
+    assert [r.line for r in records] == [21, 45]  # each alert's own line (its fingerprint)
+    first = payload(records[0])
+    assert first["source_format"] == "grafana" and first["service"] == "blue"
+    assert first["title"] == "High memory usage" and "ended_at" not in first
+    result = gate(records[0])
+    assert [i.code for i in result.errors] == ["unclassified"]
+    assert "[classes] \"High memory usage\"" in (result.errors[0].hint or "")
+    mapped = Settings(gates=NO_TRACES.gates, classes={"High memory usage": "memory-exhaustion"})
+    incident = gate(read("grafana-webhook.json", mapped)[0], mapped).incident
+    assert incident is not None
+    assert incident.timestamp == datetime(2021, 10, 12, 7, 51, 3, tzinfo=UTC)  # +02:00
+    assert incident.ended_at is None  # 0001-01-01T00:00:00Z means "not resolved"
+    assert (incident.failure_class, incident.failure_class_via) == ("memory-exhaustion",
+                                                                    "mapping")
+    assert incident.dedup_hint == "c6eadffa33fcdf37"
+    # Each alert is kept in the inbox as a group of one.
+    assert '"alerts":[{' in (records[1].raw or "") and "bc97ff14869b13e3" in (records[1].raw or "")
+    assert "c6eadffa33fcdf37" not in (records[1].raw or "")
+
+
+def test_alertmanager_group_labels_annotations_and_resolution() -> None:
+    records = read("alertmanager-webhook.json")
+    assert len(records) == 2
+    incident = gate(records[0]).incident
+    assert incident is not None
+    assert (incident.service, incident.severity, incident.title) == (
+        "checkout", "SEV1", "DBConnectionPoolExhausted")
+    assert incident.failure_class == "connection-pool-exhaustion"
+    assert incident.trace_ids == ["4bf92f3577b34da6a3ce929d0e0e4736"]
+    assert incident.ended_at == datetime(2026, 11, 2, 14, 17, 30, tzinfo=UTC)
+    assert "checkout cannot get a database connection" in (incident.summary or "")
+    # Repeated notifications of one firing alert are one record: the same id.
+    again = gate(read("alertmanager-webhook.json")[0]).incident
+    assert again is not None and again.id == incident.id and incident.id_given
+
+
+def test_the_alert_array_posted_to_the_alertmanager_api() -> None:
+    settings = Settings(gates=NO_TRACES.gates, vendors=VendorsConfig(service_labels=("instance",)),
+                        classes={"DiskRunningFull": "resource-exhaustion"})
+    records = read("send_alerts-apiv2-alerts.json", settings, folder=REALDATA / "alertmanager")
+    assert len(records) == 6 and [r.line for r in records][:2] == [2, 13]
+    assert payload(records[0])["service"] == "example1"
+    result = gate(records[0], settings)
+    # Alertmanager fills startsAt in when it receives the alert: without it, no incident.
+    assert [(i.code, i.field) for i in result.errors] == [("missing-field", "timestamp")]
+
+
+def test_pagerduty_v3_incident_and_a_service_event_skipped_with_a_note() -> None:
+    (record,) = read("pagerduty-v3-incident-triggered.json")
+    incident = gate(record).incident
+    assert incident is not None
+    assert (incident.id, incident.service, incident.severity) == ("pd-PGR0VU2", "auth", "SEV1")
+    assert incident.timestamp == datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+    assert incident.failure_class == "configuration-error"  # "feature flag", "invalid value"
+    assert incident.failure_class_via == "keyword"
+    (skipped,) = read("pagerduty-v3-service-updated.json")
+    assert skipped.skip and skipped.payload is None
+    assert skipped.notes == ["PagerDuty `service.updated` event: not a record of an incident"]
+
+
+def test_pagerduty_events_api_trigger_and_updates() -> None:
+    text = (VENDORS / "pagerduty-events.ndjson").read_text(encoding="utf-8")
+    records = list(parse_json_document(text, "pd.ndjson", Formats.build(NO_TRACES)))
+    assert [r.skip for r in records] == [False, True, True, True]
+    assert [r.line for r in records] == [1, 2, 3, 4]
+    trigger = payload(records[0])
+    assert (trigger["service"], trigger["class_hints"]) == ("prod-datapipe", ["deploy"])
+    incident = gate(records[0]).incident
+    assert incident is not None
+    assert incident.timestamp == datetime(2015, 7, 17, 8, 42, 58, tzinfo=UTC)  # ...315+0000
+    # The event's class "deploy" is no taxonomy label; its summary names the failure.
+    assert (incident.failure_class, incident.failure_class_via) == (
+        "dependency-failure", "keyword")
+    assert "change event" in records[3].notes[0]
+
+
+def test_opsgenie_milliseconds_and_nanoseconds_in_one_object() -> None:
+    (record,) = read("opsgenie-create.json")
+    data = payload(record)
+    assert data["updated_at"] == "2026-11-03T10:03:13Z"  # nanoseconds
+    incident = gate(record).incident
+    assert incident is not None
+    assert incident.timestamp == datetime(2026, 11, 3, 10, 3, 11, tzinfo=UTC)  # milliseconds
+    assert (incident.service, incident.severity, incident.id) == (
+        "payments", "SEV2", "og-052652ac-5d1c-464a-812a-7dd18bbfba8c")
+    assert incident.failure_class == "connection-pool-exhaustion"
+    (ack,) = read("opsgenie-acknowledge.json")
+    assert ack.skip and "Acknowledge" in ack.notes[0]
+
+
+def test_otlp_one_incident_per_failing_trace() -> None:
+    records = read("otlp-failing-trace.json")
+    assert len(records) == 1  # the healthy trace is no incident
+    record = records[0]
+    assert record.line == 15  # where the failing trace's id is first written
+    incident = gate(record).incident
+    assert incident is not None
+    assert incident.trace_ids == ["5b8efff798038103d269b633813fc60c"]  # upper case, lowered
+    assert incident.timestamp == datetime(2026, 11, 2, 14, 23, tzinfo=UTC)  # string nanos
+    assert incident.ended_at == datetime(2026, 11, 2, 14, 23, 5, 100000, tzinfo=UTC)
+    assert incident.service == "payments"  # where the failure began
+    assert incident.trace_shape == ["api-gateway", "checkout", "payments"]
+    assert incident.error_messages[:2] == [
+        "pool exhausted",
+        "PoolTimeoutError: connection pool exhausted: timed out after 5000ms waiting for a "
+        "connection"]
+    assert incident.failure_class == "connection-pool-exhaustion"
+    assert "0AF7651916CD43DD8448EB211C80319C" not in (record.raw or "")
+
+
+def test_otlp_without_errors_and_other_signals_are_skipped() -> None:
+    for name, words in (("trace.json", "without an error span"), ("logs.json", "OTLP logs"),
+                        ("metrics.json", "OTLP metrics")):
+        (record,) = read(name, folder=REALDATA / "opentelemetry")
+        assert record.skip and words in record.notes[0], record.notes
+
+
+def test_sentry_event_float_epoch_pairs_and_trace_context() -> None:
+    (record,) = read("sentry-event.json")
+    incident = gate(record, Settings()).incident  # the default gates: trace id required
+    assert incident is not None
+    assert incident.timestamp == datetime(2026, 11, 2, 14, 23, 5, tzinfo=UTC)
+    assert (incident.service, incident.severity) == ("payments", "SEV1")
+    assert incident.trace_ids == ["5b8efff798038103d269b633813fc60c"]
+    assert incident.extra["tags"] == {"service": "payments", "region": "eu-west-1",
+                                      "level": "fatal"}
+    assert incident.failure_class == "timeout"
+
+
+def test_sentry_issue_alert_webhook() -> None:
+    settings = Settings(gates=NO_TRACES.gates, classes={"ReferenceError": "deployment-regression"})
+    (record,) = read("sentry-issue-alert.json", settings)
+    data = payload(record)
+    assert data["service"] == "front-end"  # the project, from the event's URL
+    assert data["trace_ids"] == "A1B2C3D4E5F60718293A4B5C6D7E8F90"
+    incident = gate(record, settings).incident
+    assert incident is not None
+    assert incident.timestamp == datetime(2019, 8, 19, 21, 6, 17, tzinfo=UTC)
+    assert incident.failure_class_raw == "ReferenceError"
+
+
+def test_a_plain_record_passes_untouched() -> None:
+    text = '{"id": "x", "labels": ["a"], "data": [1], "event": "deploy", "service": "s"}'
+    (record,) = parse_json_document(text, "x.json", Formats.build(NO_TRACES))
+    assert record.payload == {"id": "x", "labels": ["a"], "data": [1], "event": "deploy",
+                              "service": "s"}
+
+
+def test_a_forced_format_rejects_other_shapes_naming_it() -> None:
+    records = read("grafana-webhook.json", forced="pagerduty")
+    assert [i.code for r in records for i in r.issues] == ["unknown-format"]
+    assert "(tried: pagerduty)" in records[0].issues[0].message
+    (canonical,) = read("sentry-event.json", forced="canonical")
+    assert payload(canonical)["event_id"] == "fc6d8c0c43fc4630ad850ee518f1b9d0"
+
+
+def test_an_unknown_shape_under_auto_names_the_formats_tried() -> None:
+    (record,) = parse_json_document('{"foo": 1, "bar": {"baz": 2}}', "x.json",
+                                    Formats.build(NO_TRACES))
+    result = gate(record)
+    assert [i.code for i in result.errors] == ["unknown-format"]
+    assert "pagerduty, opsgenie, otlp, sentry, alertmanager, grafana, canonical" in \
+        result.errors[0].message
+
+
+def test_a_configured_format_with_paths_constants_and_classes() -> None:
+    table = SourceMapping(
+        detect=("incident.reference",), records=None,
+        fields={"id": ("incident.reference",), "timestamp": ("incident.created_at",),
+                "service": ("incident.custom_fields.service", "incident.affected[0].name"),
+                "failure_class": ("incident.type.name",), "title": ("incident.name",),
+                "severity": ("incident.severity.name",)},
+        constants={"trace_ids": ["4bf92f3577b34da6a3ce929d0e0e4736"]},
+        classes={"Database": "dependency-failure"})
+    settings = Settings(sources={"incident-io": table})
+    text = ('{"incident": {"reference": "INC-42", "created_at": "2026-11-05T10:00:00+01:00",'
+            ' "name": "DB down", "severity": {"name": "Major"},'
+            ' "affected": [{"name": "orders"}], "type": {"name": "Database"}}}')
+    (record,) = parse_json_document(text, "inc.json", Formats.build(settings))
+    incident = gate(record, settings).incident
+    assert incident is not None
+    assert (incident.id, incident.service, incident.severity) == ("INC-42", "orders", "SEV2")
+    assert incident.timestamp == datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
+    assert (incident.failure_class, incident.failure_class_raw, incident.failure_class_via) == (
+        "dependency-failure", "Database", "config")
+    assert incident.extra["source_format"] == "incident-io"
+
+
+@pytest.mark.parametrize("name", ["opsgenie-create.json", "sentry-event.json"])
+def test_detection_is_stable_under_ndjson(name: str) -> None:
+    import orjson
+
+    line = orjson.dumps(orjson.loads((VENDORS / name).read_bytes())).decode()
+    records = list(parse_json_document(line + "\n" + line + "\n", "x.ndjson",
+                                       Formats.build(NO_TRACES)))
+    assert [r.line for r in records] == [1, 2]
+    assert all(payload(r)["source_format"] for r in records)
