@@ -3,11 +3,15 @@
 When a taxonomy renames, merges or splits classes, the incidents already
 stored still carry the old class ids.  :func:`run_migrate` re-resolves every
 stored report's label as written (``failure_class_raw``) under the new
-taxonomy and the configured ``[classes]`` mapping — exactly as ingest would
-resolve it today — and falls back to the report's previous class id (through
-the new taxonomy's ``retired`` entries) when the written label no longer
-resolves.  A label naming a class that was split goes to the part whose
-keywords best match the report's text.
+taxonomy and the configured ``[classes]`` mapping (with the report's own
+``[sources.NAME] classes``) — as ingest would resolve it today — and falls
+back to the report's previous class id (through the new taxonomy's
+``retired`` entries) when the written label no longer resolves.  A record
+whose class was inferred (it named none: routes ``keyword``, ``mapping``,
+``hint``) keeps its class while the class exists and otherwise follows
+``retired``; its "label" is a phrase or hint, not a label to resolve.  A label
+naming a class that was split goes to the part whose keywords best match the
+report's text.
 
 Nothing is lost: each report's previous class, route and version go to
 ``report_label_history`` before they are rewritten, and the label as written
@@ -38,6 +42,8 @@ from failearn.taxonomy import Resolution, Taxonomy
 from failearn.timeutil import format_duration, iso
 
 _SAMPLE = 20
+# Routes of a class inferred for a record that named none (failearn.classify).
+INFERRED_ROUTES = frozenset({"keyword", "mapping", "hint"})
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,10 @@ class ClassChange:
     """Records that moved from one class to another, and how they were placed.
 
     ``how`` is ``label`` when the label as written resolves in the new taxonomy,
-    ``previous-class`` when it no longer does and the record's previous class
-    was followed instead; ``via`` is the route of the new resolution (``id``,
-    ``alias``, ``retired``, ``split``, ``split-default``, ``config``, ``name``).
+    ``previous-class`` when the record's previous class was followed instead
+    (its label no longer resolves, or its class was inferred); ``via`` is the
+    route of the new resolution (``id``, ``alias``, ``retired``, ``split``,
+    ``split-default``, ``config``, ``name``).
     """
 
     from_class: str
@@ -120,17 +127,33 @@ class _Placed:
     how: str
 
 
+def _mapping(settings: Settings, source_format: str | None) -> dict[str, str]:
+    """The class mapping ingest applies to a record read through ``source_format``."""
+    table = settings.sources.get(source_format) if source_format else None
+    if table is not None and table.classes:
+        return {**settings.classes, **table.classes}
+    return settings.classes
+
+
+def _first_place(label: sql.StoredLabel, taxonomy: Taxonomy,
+                 settings: Settings) -> tuple[Resolution | None, str]:
+    """Where a report goes, before any text is read (a split class needs it)."""
+    written = label.failure_class_raw or label.failure_class
+    if label.failure_class_via in INFERRED_ROUTES:
+        previous = taxonomy.resolve(label.failure_class)
+        if previous is not None and previous.via == "id":
+            return Resolution(label.failure_class, label.failure_class_via, written), "inferred"
+        return previous, "previous-class"
+    resolution = taxonomy.resolve(written, _mapping(settings, label.source_format))
+    if resolution is not None:
+        return resolution, "label"
+    return taxonomy.resolve(label.failure_class), "previous-class"
+
+
 def _place(labels: list[sql.StoredLabel], taxonomy: Taxonomy, settings: Settings,
            store: Store) -> tuple[list[_Placed], dict[tuple[str, str], int]]:
     """The new class of every report; and the (label, class) pairs that resolve nowhere."""
-    mapping = settings.classes
-    first: list[tuple[sql.StoredLabel, Resolution | None, str]] = []
-    for label in labels:
-        written = label.failure_class_raw or label.failure_class
-        resolution, how = taxonomy.resolve(written, mapping), "label"
-        if resolution is None:
-            resolution, how = taxonomy.resolve(label.failure_class), "previous-class"
-        first.append((label, resolution, how))
+    first = [(label, *_first_place(label, taxonomy, settings)) for label in labels]
     # Labels that land on a split class are placed by their text: read it for those only.
     split = [label.key for label, res, _ in first
              if res is not None and res.via.startswith("split")]
@@ -144,8 +167,8 @@ def _place(labels: list[sql.StoredLabel], taxonomy: Taxonomy, settings: Settings
         if label.key in texts:
             written = label.failure_class_raw or label.failure_class
             text = texts[label.key]
-            again = (taxonomy.resolve(written, mapping, text) if how == "label"
-                     else taxonomy.resolve(label.failure_class, None, text))
+            again = (taxonomy.resolve(written, _mapping(settings, label.source_format), text)
+                     if how == "label" else taxonomy.resolve(label.failure_class, None, text))
             resolution = again or resolution
         placed.append(_Placed(label, resolution, how))
     return placed, dict(unresolved)
@@ -167,7 +190,7 @@ def _warnings(placed: list[_Placed], taxonomy: Taxonomy, settings: Settings,
     dropped: Counter[tuple[str, str]] = Counter()
     defaults: Counter[tuple[str, str]] = Counter()
     for p in placed:
-        if p.how == "previous-class":
+        if p.how == "previous-class" and p.label.failure_class_via not in INFERRED_ROUTES:
             dropped[(p.label.failure_class_raw or "", p.resolution.class_id)] += 1
         if p.resolution.via == "split-default" and p.label.failure_class_via != "split-default":
             defaults[(p.label.failure_class_raw or p.label.failure_class,

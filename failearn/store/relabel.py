@@ -31,6 +31,8 @@ class StoredLabel:
     failure_class_raw: str | None
     failure_class_via: str | None
     taxonomy_version: str | None
+    # The configured format it was read through (`[sources.NAME]`), if any.
+    source_format: str | None = None
 
     def ref(self, failure_class: str) -> ReportRef:
         """The report as grouping sees it, under a (new) class."""
@@ -52,8 +54,11 @@ def stored_labels(store: Store) -> list[StoredLabel]:
     """Every stored report's label, by key."""
     rows = store.conn.execute(
         "SELECT key, record_id, id_given, incident_id, service, timestamp, kind, failure_class, "
-        "failure_class_raw, failure_class_via, taxonomy_version FROM reports ORDER BY key")
-    return [StoredLabel(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+        "failure_class_raw, failure_class_via, taxonomy_version, "
+        "CASE WHEN json_valid(details) THEN json_extract(details, '$.extra.source_format') END "
+        "FROM reports ORDER BY key")
+    return [StoredLabel(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+                        r[11] if isinstance(r[11], str) else None)
             for r in rows]
 
 

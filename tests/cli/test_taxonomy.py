@@ -175,3 +175,43 @@ def test_the_audit_points_at_records_a_migration_would_change(cli: Cli) -> None:
     assert after["unknown_classes"] == [] and after["old_versions"] == []
     assert {"label": "config-error", "failure_class": "configuration-error", "via": "retired",
             "recent": 1, "baseline": 0, "incident_ids": ["c1"]} in after["label_routes"]
+
+
+SOURCES = """
+[classify]
+infer = "all"
+[sources.opsboard]
+detect = ["board_id"]
+classes = {"sluggish" = "latency"}
+[sources.opsboard.fields]
+id = ["board_id"]
+timestamp = ["at"]
+service = ["svc"]
+failure_class = ["kind"]
+title = ["title"]
+trace_ids = ["trace"]
+"""
+
+
+def test_inferred_classes_and_source_mappings_migrate_without_false_alarms(cli: Cli) -> None:
+    Path("failearn.toml").write_text('taxonomy = "v1.yaml"\n' + SOURCES, encoding="utf-8")
+    for name in ("opsboard.ndjson", "unlabelled.ndjson"):
+        shutil.copyfile(FIXTURES / "migrate" / name, name)
+    ingest = cli.json("ingest", "opsboard.ndjson", "unlabelled.ndjson", "--as-of", AS_OF)
+    assert (ingest["accepted"], ingest["rejected"]) == (3, 0)
+    assert rows("SELECT record_id, failure_class, failure_class_raw, failure_class_via FROM "
+                "reports WHERE record_id IN ('o1', 'x1', 'x2') ORDER BY record_id") == [
+        ("o1", "latency", "sluggish", "config"), ("x1", "latency", "latency", "keyword"),
+        ("x2", "timeout", "timed out", "keyword")]
+    Path("failearn.toml").write_text('taxonomy = "merged.yaml"\n' + SOURCES, encoding="utf-8")
+    doc = migrate(cli)
+    changes = {(c["from_class"], c["to_class"], c["via"], c["how"]): c["record_ids"]
+               for c in doc["changes"]}
+    # o1's label resolves through its source's own mapping; x1's class was inferred from
+    # its text, so its previous class is followed; x2's inferred class still exists.
+    assert changes[("latency", "timeout", "config", "label")] == ["o1"]
+    assert changes[("latency", "timeout", "retired", "previous-class")] == ["t3", "x1"]
+    assert rows("SELECT failure_class, failure_class_via FROM reports WHERE record_id = 'x2'"
+                ) == [("timeout", "keyword")]
+    [warning] = [w for w in doc["warnings"] if "no longer resolves" in w]
+    assert "'slowness'" in warning and "sluggish" not in warning and "'latency'" not in warning
