@@ -362,8 +362,10 @@ def _hygiene(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
     label_routes = [LabelRoute(label, cls, via, len(ids[0]), len(ids[1]),
                                sorted(ids[0] + ids[1])[:show])
                     for (label, cls, via), ids in routes.items()]
-    # Retired and split names first (vocabulary that should go), then by use.
-    rank = {"retired": 0, "split": 0, "split-default": 0, "alias": 1, "config": 2, "name": 3}
+    # Retired and split names first (vocabulary that should go), then by use; classes
+    # inferred for records that named none last.
+    rank = {"retired": 0, "split": 0, "split-default": 0, "alias": 1, "config": 2, "name": 3,
+            "mapping": 5, "hint": 5, "keyword": 5}
     label_routes.sort(key=lambda r: (rank.get(r.via, 4), -(r.recent + r.baseline), r.label))
     per_service: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for service, cls, count in service_classes:

@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from failearn.classify import INFERRED_ROUTES
 from failearn.config import Settings
 from failearn.errors import TaxonomyError
 from failearn.ingest import regroup_reports
@@ -42,8 +43,6 @@ from failearn.taxonomy import Resolution, Taxonomy
 from failearn.timeutil import format_duration, iso
 
 _SAMPLE = 20
-# Routes of a class inferred for a record that named none (failearn.classify).
-INFERRED_ROUTES = frozenset({"keyword", "mapping", "hint"})
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ rewrite it without knowing failearn's classes.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from rich.table import Table
 
 from failearn.analysis.drift import percent
 from failearn.audit import AuditResult
+from failearn.classify import INFERRED_ROUTES
 from failearn.resources import templates_dir
 from failearn.timeutil import iso
 
@@ -124,7 +126,8 @@ def _hygiene(result: AuditResult, console: Console) -> None:
     hygiene = result.hygiene
     console.print("\nHygiene", style="bold")
     old_names = [r for r in hygiene.label_routes if r.via.startswith(("retired", "split"))]
-    others = [r for r in hygiene.label_routes if r not in old_names]
+    inferred = [r for r in hygiene.label_routes if r.via in INFERRED_ROUTES]
+    others = [r for r in hygiene.label_routes if r not in old_names and r not in inferred]
     for route in old_names:
         console.print(f"  {route.via} name {route.label!r} -> {route.failure_class}: "
                       f"{route.recent} recent, {route.baseline} baseline incident(s)",
@@ -134,6 +137,14 @@ def _hygiene(result: AuditResult, console: Console) -> None:
         top = ", ".join(f"{r.label!r} ×{r.recent + r.baseline}" for r in others[:5])
         console.print(f"  {len(others)} alias(es) or other names on {used} incident(s): {top}"
                       + (" …" if len(others) > 5 else ""), markup=False)
+    if inferred:
+        count = sum(r.recent + r.baseline for r in inferred)
+        routes = Counter[str]()
+        for route in inferred:
+            routes[route.via] += route.recent + route.baseline
+        console.print(f"  {count} incident(s) named no class; it was inferred ("
+                      + ", ".join(f"{via} ×{n}" for via, n in sorted(routes.items())) + ")",
+                      markup=False)
     for version, count, ids in hygiene.old_versions:
         console.print(f"  {count} incident(s) under taxonomy {version}, not "
                       f"{result.taxonomy_version} (run `failearn taxonomy migrate`): "

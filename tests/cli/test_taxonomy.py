@@ -203,6 +203,8 @@ def test_inferred_classes_and_source_mappings_migrate_without_false_alarms(cli: 
                 "reports WHERE record_id IN ('o1', 'x1', 'x2') ORDER BY record_id") == [
         ("o1", "latency", "sluggish", "config"), ("x1", "latency", "latency", "keyword"),
         ("x2", "timeout", "timed out", "keyword")]
+    audit = cli("audit", "--as-of", "2026-11-09")
+    assert "2 incident(s) named no class; it was inferred (keyword ×2)" in audit.stdout
     Path("failearn.toml").write_text('taxonomy = "merged.yaml"\n' + SOURCES, encoding="utf-8")
     doc = migrate(cli)
     changes = {(c["from_class"], c["to_class"], c["via"], c["how"]): c["record_ids"]
