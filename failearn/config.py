@@ -163,7 +163,14 @@ class ClusterConfig:
 
 @dataclass(frozen=True)
 class RulesConfig:
-    """The learning registry and its guardrails."""
+    """The learning registry and its guardrails (DESIGN.md §5).
+
+    ``min_confidence`` suppresses suggestions the formula scores lower (stale
+    rules fall below it before they are archived); ``override_window`` is how
+    far back human decisions count towards the override rate;
+    ``trigger_window`` is the span over which a rule's precursor trigger is
+    watched ("rises more than 2 % within 10 minutes").
+    """
 
     min_support: int = 3
     budget: int = 3
@@ -171,6 +178,35 @@ class RulesConfig:
     cooldown: timedelta = timedelta(minutes=30)
     max_active_rules: int = 10
     ttl: timedelta = timedelta(days=30)
+    min_confidence: float = 0.10
+    override_window: timedelta = timedelta(days=90)
+    trigger_window: timedelta = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """The weekly report: weeks of history it compares with, links to post-mortems."""
+
+    weeks: int = 8
+    incidents_shown: int = 5
+    link_base: str | None = None
+    template_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class DrillConfig:
+    """``failearn drill``: the synthetic pattern it injects and the time the loop may take."""
+
+    target: timedelta = timedelta(minutes=2)
+    service: str = "drill-ledger"
+    failure_class: str = "connection-pool-exhaustion"
+    incidents: int = 12
+    spread: timedelta = timedelta(days=14)
+    message: str = ("drill: ledger connection pool exhausted, 0 of 40 connections available "
+                    "after 30000ms")
+    dependency: str = "ledger-db"
+    metrics: dict[str, float] = field(
+        default_factory=lambda: {"request_volume_change_pct": 6.0, "pool_utilization": 1.0})
 
 
 @dataclass(frozen=True)
@@ -227,6 +263,8 @@ class Settings:
     sources: dict[str, SourceMapping] = field(default_factory=dict)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    drill: DrillConfig = field(default_factory=DrillConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     config_path: Path | None = None
 

@@ -29,3 +29,17 @@ def test_every_command_in_the_readme_has_help(cli: Cli) -> None:
         if result.exit_code != 0:
             result = cli(words[0], "--help")
         assert result.exit_code == 0, command
+
+
+def test_the_configuration_example_is_valid_and_shows_the_defaults() -> None:
+    import tomllib
+
+    from failearn.config import Settings, settings_from_table
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Configuration", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    settings = settings_from_table(tomllib.loads(block), None)
+    defaults = Settings()
+    for section in ("rules", "report", "drill", "dedup", "audit"):
+        if hasattr(defaults, section):
+            assert getattr(settings, section) == getattr(defaults, section), section

@@ -54,11 +54,14 @@ def root(
 
 
 def _register() -> None:
-    from failearn.cli import audit, cluster, ingest, similar, taxonomy
+    from failearn.cli import audit, cluster, drill, ingest, report, rules, similar, taxonomy
 
     ingest.register(app)
     cluster.register(app)
     similar.register(app)
+    report.register(app)
+    rules.register(app)
+    drill.register(app)
     taxonomy.register(app)
     audit.register(app)
 

@@ -363,8 +363,76 @@ def _audit(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _registry(conn: sqlite3.Connection) -> None:
+    """The learning registry: rules and their append-only event log."""
+    run_script(conn, """
+    -- One row per adaptation rule; the id is stable: one pattern, adaptation kind and service
+    -- always give the same id.  status, confidence and the counters are the latest state;
+    -- rule_events is the history they are derived from.
+    CREATE TABLE rules (
+        id TEXT PRIMARY KEY,
+        pattern_id TEXT NOT NULL,
+        service TEXT NOT NULL,
+        failure_class TEXT NOT NULL,
+        adaptation TEXT NOT NULL,
+        action TEXT NOT NULL,
+        rationale TEXT NOT NULL,
+        trigger TEXT,
+        status TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        support INTEGER NOT NULL,
+        pattern_support INTEGER NOT NULL,
+        cohesion REAL NOT NULL,
+        incident_ids TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        evidence_as_of TEXT NOT NULL,
+        last_matched_at TEXT,
+        ttl_seconds INTEGER NOT NULL,
+        times_applied INTEGER NOT NULL DEFAULT 0,
+        last_applied_at TEXT,
+        accepted_count INTEGER NOT NULL DEFAULT 0,
+        rejected_count INTEGER NOT NULL DEFAULT 0,
+        negative_feedback_count INTEGER NOT NULL DEFAULT 0,
+        archived_at TEXT
+    );
+    CREATE INDEX rules_service_status ON rules(service, status);
+    CREATE INDEX rules_pattern ON rules(pattern_id);
+    -- Every change to a rule, who made it, when and why.  Rows are never updated or deleted.
+    CREATE TABLE rule_events (
+        id INTEGER PRIMARY KEY,
+        rule_id TEXT NOT NULL REFERENCES rules(id),
+        event TEXT NOT NULL,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        note TEXT,
+        status_before TEXT,
+        status_after TEXT NOT NULL,
+        confidence_before REAL,
+        confidence_after REAL NOT NULL,
+        incident_id TEXT,
+        forced INTEGER NOT NULL DEFAULT 0,
+        details TEXT,
+        run_id INTEGER REFERENCES runs(id)
+    );
+    CREATE INDEX rule_events_rule ON rule_events(rule_id, at, id);
+    CREATE INDEX rule_events_at ON rule_events(at, event);
+    CREATE UNIQUE INDEX rule_events_incident ON rule_events(rule_id, incident_id)
+        WHERE event = 'negative-feedback' AND incident_id IS NOT NULL;
+    CREATE TRIGGER rule_events_no_update BEFORE UPDATE ON rule_events
+    BEGIN
+        SELECT RAISE(ABORT, 'rule_events is append-only');
+    END;
+    CREATE TRIGGER rule_events_no_delete BEFORE DELETE ON rule_events
+    BEGIN
+        SELECT RAISE(ABORT, 'rule_events is append-only');
+    END;
+    """)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_capture", _capture),
     ("0002_analysis", _analysis),
     ("0003_audit", _audit),
+    ("0004_registry", _registry),
 ]

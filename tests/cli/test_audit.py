@@ -307,3 +307,16 @@ def test_hygiene_names_aliases_old_versions_unused_classes_and_one_class_service
     text = cli("audit", "--as-of", AS_OF).stdout
     assert "266 incident(s) under taxonomy 2026.11, not 2026.12" in text
     assert "billing (timeout ×6)" in text
+
+
+@pytest.mark.usefixtures("drifted")
+def test_the_weekly_report_shows_the_latest_audit(cli: Cli) -> None:
+    before = cli.json("report", "--as-of", AS_OF)
+    assert before["drift"] is None
+    audit(cli)
+    drift = cli.json("report", "--as-of", AS_OF)["drift"]
+    assert (drift["status"], drift["drift"], drift["as_of"]) == ("drift", True,
+                                                                "2026-11-23T00:00:00Z")
+    assert drift["shifts"] and drift["shifts"][0].startswith("`timeout` fell from")
+    assert {c["failure_class"] for c in drift["classes"][:2]} == {"timeout",
+                                                                  "resource-exhaustion"}

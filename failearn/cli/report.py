@@ -1,0 +1,136 @@
+"""``failearn report``: the weekly advisory report."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from failearn.cli.common import AsOfOption, DbOption, as_of, emit_json, envelope, settings_for
+from failearn.cli.guardrails import (
+    BudgetOption,
+    CooldownOption,
+    MaxActiveOption,
+    MinConfidenceOption,
+    MinSupportOption,
+    OverrideWarningOption,
+    TtlOption,
+    with_rules,
+)
+from failearn.errors import UsageError
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    md = "md"
+    html = "html"
+
+
+_EXTENSIONS = {".md": ReportFormat.md, ".markdown": ReportFormat.md,
+               ".html": ReportFormat.html, ".htm": ReportFormat.html,
+               ".json": ReportFormat.json, ".txt": ReportFormat.text}
+
+
+def report(
+    ctx: typer.Context,
+    db: DbOption = None,
+    as_of_text: AsOfOption = None,
+    budget: BudgetOption = None,
+    output_format: Annotated[ReportFormat | None, typer.Option(
+        "--format", "-f", case_sensitive=False, metavar="md|html|json|text",
+        show_default=False,
+        help="md for a pull request or chat, html for a standalone page, json for scripts, "
+             "text for a terminal [default: from the --output extension, else text].")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE", dir_okay=False, show_default=False,
+        help="Write the report to FILE instead of standard output.")] = None,
+    template_dir: Annotated[Path | None, typer.Option(
+        "--template-dir", metavar="DIR", file_okay=False, show_default=False,
+        help="Your own report.md.j2 / report.html.j2 / report.txt.j2, used before the "
+             "bundled ones [default: [report] template_dir].")] = None,
+    link_base: Annotated[str | None, typer.Option(
+        "--link-base", metavar="URL", show_default=False,
+        help="Prefix of the links to post-mortems, e.g. "
+             "https://github.com/acme/postmortems/blob/main/ [default: [report] link_base]."
+    )] = None,
+    weeks: Annotated[int | None, typer.Option(
+        "--weeks", metavar="N", show_default=False,
+        help="Weeks of history to compare this week with [default: [report] weeks, 8].")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Record nothing in the registry (no new rules, no events).")] = False,
+    min_support: MinSupportOption = None,
+    min_confidence: MinConfidenceOption = None,
+    cooldown: CooldownOption = None,
+    max_active_rules: MaxActiveOption = None,
+    ttl: TtlOption = None,
+    override_warning: OverrideWarningOption = None,
+) -> None:
+    """The weekly advisory report: at most --budget suggestions, with their evidence.
+
+    Reads the newest `failearn cluster` run at or before --as-of, turns its
+    patterns into adaptation rules, records them in the learning registry and
+    applies the guardrails (minimum support, cooldown, per-service circuit
+    breaker, stale rules, override rate).  Sections: 1. suggestions, each with
+    the command to accept or reject it; 2. what was held back and why; 3. the
+    week in numbers; 4. registry health; 5. the taxonomy-drift verdict.  The
+    same database and --as-of give the same report, byte for byte.  failearn
+    advises: it never changes production.
+
+    Example, each Monday:
+
+        failearn cluster --as-of 2026-11-23 && failearn report --as-of 2026-11-23 -o report.md
+    """
+    from dataclasses import replace
+
+    from failearn.render.report import render, report_document
+    from failearn.report import ReportOptions, build_report
+    from failearn.taxonomy import load_taxonomy
+
+    settings = with_rules(settings_for(ctx, db), budget=budget, min_support=min_support,
+                          min_confidence=min_confidence, cooldown=cooldown,
+                          max_active_rules=max_active_rules, ttl=ttl,
+                          override_warning=override_warning)
+    report_config = settings.report
+    if link_base is not None:
+        report_config = replace(report_config, link_base=link_base)
+    if weeks is not None:
+        report_config = replace(report_config, weeks=weeks)
+    if template_dir is not None:
+        if not template_dir.is_dir():
+            raise UsageError(f"--template-dir {template_dir} is not a directory")
+        report_config = replace(report_config, template_dir=template_dir)
+    settings = replace(settings, report=report_config)
+    chosen = output_format
+    if chosen is None:
+        chosen = _EXTENSIONS.get(output.suffix.lower(), ReportFormat.text) if output \
+            else ReportFormat.text
+    taxonomy = load_taxonomy(settings.taxonomy)
+    result = build_report(settings, taxonomy, ReportOptions(as_of(as_of_text), dry_run=dry_run))
+    if chosen is ReportFormat.json:
+        import json
+
+        text = json.dumps(envelope("report", report_document(result)), indent=2,
+                          ensure_ascii=False) + "\n"
+        if output is None:
+            emit_json(envelope("report", report_document(result)))
+            return
+    else:
+        text = render(result, chosen.value, settings.report.template_dir)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
+    typer.echo(f"wrote {output} ({len(result.suggestions)} suggestion(s), "
+               f"{len(result.suppressed)} held back)", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)

@@ -1,0 +1,189 @@
+"""``failearn drill``: a chaos experiment on the learning loop itself.
+
+In a scratch copy of the store, :func:`run_drill` injects a known synthetic
+failure pattern (by default twelve connection-pool exhaustions of a service no
+one has, spread over the last two weeks, each preceded by a rise in request
+volume), then runs the loop as a week would: ingest (through the quality gates),
+cluster, report.  The drill passes when a pattern holds the injected incidents,
+a rule for the injected service passes every guardrail, and the whole loop ran
+within the target time.  The user's store is only read (SQLite's backup API
+copies it consistently, WAL included); the scratch copy is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from failearn.config import DrillConfig, Settings
+from failearn.errors import UsageError
+from failearn.store import Store
+from failearn.taxonomy import Taxonomy
+from failearn.timeutil import format_duration, iso
+
+Stage = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class DrillOptions:
+    as_of: datetime
+    keep: Path | None = None
+
+
+@dataclass
+class DrillResult:
+    passed: bool
+    target_seconds: float
+    total_seconds: float
+    stages: list[tuple[str, float]]
+    injected: list[str]
+    service: str
+    failure_class: str
+    detected: dict[str, Any] | None
+    suggestion: dict[str, Any] | None
+    budget: int
+    misses: list[str] = field(default_factory=list)
+    scratch: str | None = None
+
+
+def synthetic_records(config: DrillConfig, as_of: datetime) -> list[dict[str, Any]]:
+    """The injected incidents: evenly spread over ``config.spread`` before ``as_of``."""
+    count = config.incidents
+    step = config.spread / count
+    records = []
+    for index in range(count):
+        seed = hashlib.sha256(f"failearn-drill:{config.service}:{index}".encode()).hexdigest()
+        jitter = (int(seed[:4], 16) / 0xFFFF - 0.5) * 0.1  # ±5 %, deterministic
+        when = as_of - config.spread + step * index + timedelta(minutes=7)
+        records.append({
+            "id": f"DRILL-{config.service}-{index + 1:03d}",
+            "timestamp": iso(when),
+            "service": config.service,
+            "failure_class": config.failure_class,
+            "severity": "SEV2",
+            "title": f"drill: {config.service} {config.failure_class}",
+            "trace_ids": [seed[:32]],
+            "error_messages": [f"{config.message} (request {seed[32:44]})"],
+            "dependencies": [config.dependency] if config.dependency else [],
+            "trace_shape": ["api-gateway", config.service,
+                            *([config.dependency] if config.dependency else [])],
+            "metrics": {name: round(value * (1 + jitter), 4)
+                        for name, value in sorted(config.metrics.items())},
+        })
+    return records
+
+
+def _copy(source: Path, target: Path) -> None:
+    src = Store.open(source, create=False)
+    try:
+        import sqlite3
+
+        dst = sqlite3.connect(target)
+        try:
+            src.conn.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
+              stage: Stage | None = None) -> DrillResult:
+    """Run the drill (see the module docstring); the result says what passed and how fast."""
+    from failearn.cluster import ClusterOptions, run_cluster
+    from failearn.ingest import IngestOptions, run_ingest
+    from failearn.report import ReportOptions, build_report
+
+    config = settings.drill
+    if config.incidents < 1:
+        raise UsageError("the drill needs at least one incident (--incidents)")
+    if taxonomy.resolve(config.failure_class) is None:
+        raise UsageError(f"--failure-class {config.failure_class!r} is not in taxonomy "
+                         f"{taxonomy.version}")
+    if not Path(settings.db).exists():
+        raise UsageError(f"database {settings.db} does not exist",
+                         hint="run `failearn ingest` first, or pass --db")
+    scratch_dir = Path(tempfile.mkdtemp(prefix="failearn-drill-"))
+    notify = stage or (lambda _name, _seconds: None)
+    stages: list[tuple[str, float]] = []
+    started = time.perf_counter()
+
+    def timed(name: str, action: Callable[[], Any]) -> Any:
+        begin = time.perf_counter()
+        value = action()
+        seconds = time.perf_counter() - begin
+        stages.append((name, seconds))
+        notify(name, seconds)
+        return value
+
+    try:
+        scratch_db = scratch_dir / "drill.db"
+        timed("copy", lambda: _copy(Path(settings.db), scratch_db))
+        scratch = replace(settings, db=scratch_db)
+        records = synthetic_records(config, options.as_of)
+        feed = scratch_dir / "drill.ndjson"
+        feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        ingested = timed("ingest", lambda: run_ingest(
+            scratch, taxonomy, IngestOptions(paths=[str(feed)], as_of=options.as_of)))
+        clustered = timed("cluster", lambda: run_cluster(
+            scratch, ClusterOptions(as_of=options.as_of)))
+        unlimited = replace(scratch, rules=replace(scratch.rules, budget=10_000))
+        report = timed("report", lambda: build_report(unlimited, taxonomy,
+                                                      ReportOptions(as_of=options.as_of)))
+        total = time.perf_counter() - started
+        injected = {r["id"] for r in records}
+        misses: list[str] = []
+        if ingested.counts.get("rejected"):
+            misses.append(f"{ingested.counts['rejected']} injected record(s) were rejected by "
+                          "the quality gates")
+        detected = None
+        best = max(clustered.clusters, key=lambda c: (len(injected & set(c.incident_ids)),
+                                                      -c.size), default=None)
+        if best is not None and injected & set(best.incident_ids):
+            hits = len(injected & set(best.incident_ids))
+            detected = {"pattern_id": best.pattern_id, "size": best.size,
+                        "injected_in_pattern": hits, "injected": len(injected),
+                        "label": best.label, "status": best.status,
+                        "precursors": [p.metric for p in best.precursors]}
+            if hits < min(len(injected), settings.rules.min_support) or hits * 2 < best.size:
+                misses.append(f"pattern {best.pattern_id} holds only {hits} of the "
+                              f"{len(injected)} injected incidents among {best.size}")
+        else:
+            misses.append("no pattern holds the injected incidents")
+        suggestion = None
+        if detected is not None:
+            for item in report.suggestions:
+                if item["service"] == config.service and \
+                        item["pattern_id"] == detected["pattern_id"]:
+                    suggestion = {"rule_id": item["rule_id"], "action": item["action"],
+                                  "confidence": item["confidence"], "rank": item["rank"],
+                                  "within_budget": item["rank"] <= settings.rules.budget}
+                    break
+            if suggestion is None:
+                held = [s for s in report.suppressed if s["service"] == config.service]
+                why = f" (held back: {held[0]['reason']}: {held[0]['detail']})" if held else ""
+                misses.append(f"no suggestion for `{config.service}`{why}")
+        target = config.target.total_seconds()
+        if total > target:
+            misses.append(f"the loop took {total:.1f}s, more than the target "
+                          f"{format_duration(config.target)}")
+        kept = None
+        if options.keep is not None:
+            options.keep.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(scratch_db, options.keep / "drill.db")
+            kept = str(options.keep / "drill.db")
+        return DrillResult(
+            passed=not misses, target_seconds=target, total_seconds=total, stages=stages,
+            injected=sorted(injected), service=config.service,
+            failure_class=config.failure_class, detected=detected, suggestion=suggestion,
+            budget=settings.rules.budget, misses=misses, scratch=kept)
+    finally:
+        shutil.rmtree(scratch_dir, ignore_errors=True)

@@ -1,0 +1,206 @@
+"""Renderings of the weekly report: JSON, and Markdown, HTML and text through Jinja2 templates.
+
+The templates live in ``templates/`` (``report.md.j2``, ``report.html.j2``,
+``report.txt.j2``); ``--template-dir`` (or ``[report] template_dir``) puts a
+team's own directory first, so a team overrides one template and keeps the
+others.  HTML is rendered with autoescaping on, so every piece of post-mortem
+text (titles, labels, service names) is escaped; the page also forbids scripts
+outright in its Content-Security-Policy.  Charts are drawn as inline SVG from the
+geometry computed here: nothing is fetched, the page works offline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from failearn.report import Report
+from failearn.resources import templates_dir
+
+FORMATS = ("md", "html", "text")
+TEMPLATES = {"md": "report.md.j2", "html": "report.html.j2", "text": "report.txt.j2"}
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+           "#ff9da7", "#9c755f", "#bab0ac")
+OTHER_COLOUR = "#d4d4d4"
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+_MD_SPECIAL = re.compile(r"([\\*_\[\]<>|#~!])")
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The JSON document of ``failearn report --format json`` (contract keys first)."""
+    counts = report.suppressed_counts
+    return {
+        "as_of": report.as_of,
+        "budget": report.budget,
+        "suggestions": report.suggestions,
+        "suppressed": report.suppressed,
+        "suppressed_summary": {
+            "total": len(report.suppressed),
+            "by_reason": counts,
+            "top_reasons": [r for r, _ in sorted(counts.items(), key=lambda kv: -kv[1])][:3],
+        },
+        "notices": [asdict(n) for n in report.notices],
+        "week": asdict(report.week),
+        "week_in_numbers": report.week_numbers,
+        "patterns": report.patterns,
+        "registry": report.registry,
+        "drift": report.drift,
+        "guardrails": report.guardrails,
+        "cluster_run": report.cluster_run,
+        "recorded": report.recorded,
+    }
+
+
+# -- filters ----------------------------------------------------------------------------------
+
+
+def md_text(value: object) -> str:
+    """Text from a post-mortem, safe inside Markdown: punctuation that would format, link or
+    open HTML is backslash-escaped; code spans are kept; line breaks become spaces."""
+    text = " ".join(str(value if value is not None else "").split())
+    parts = _CODE_SPAN.split(text)
+    return "".join(part if i % 2 else _MD_SPECIAL.sub(r"\\\1", part)
+                   for i, part in enumerate(parts))
+
+
+def html_code(value: object) -> Any:
+    """Escape text for HTML, then turn `code spans` into <code> elements."""
+    from markupsafe import Markup, escape
+
+    escaped = str(escape("" if value is None else str(value)))
+    return Markup(re.sub(r"`([^`\n]+)`", r"<code>\1</code>", escaped))
+
+
+def url(value: object) -> str:
+    """A link target with everything but the characters of a path or URL percent-encoded."""
+    from urllib.parse import quote
+
+    return quote(str(value), safe="/#:.-_~%?=&+@")
+
+
+def plain(value: object) -> str:
+    """Text for the plain-text report: code-span backticks dropped, whitespace folded."""
+    return " ".join(str("" if value is None else value).replace("`", "").split())
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value * 100:.{digits}f} %"
+
+
+def signed(value: float) -> str:
+    text = f"{value:+.1f}"
+    return "±0" if text in ("+0.0", "-0.0") else text.replace(".0", "")
+
+
+# -- charts -------------------------------------------------------------------------------------
+
+
+def _f(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def class_mix_chart(numbers: dict[str, Any], top: int = 8) -> dict[str, Any]:
+    """Stacked bars: incidents per ISO week, split by failure class (top classes + other)."""
+    weeks: list[str] = numbers["weeks"]
+    rows: list[dict[str, Any]] = numbers["by_class"]
+    ranked = sorted(rows, key=lambda r: (-sum(r["weeks"]), r["failure_class"]))
+    # The classes that moved most this week always get their own colour: drift shows.
+    moved = sorted(rows, key=lambda r: (-abs(r["change"]), r["failure_class"]))[:3]
+    keep = {r["failure_class"] for r in ranked[:top - 3]} | {r["failure_class"] for r in moved}
+    for r in ranked:
+        if len(keep) >= top:
+            break
+        keep.add(r["failure_class"])
+    shown = [r for r in ranked if r["failure_class"] in keep]
+    series = [(r["failure_class"], PALETTE[i % len(PALETTE)], r["weeks"])
+              for i, r in enumerate(shown)]
+    rest = [r for r in ranked if r["failure_class"] not in keep]
+    if rest:
+        series.append(("other", OTHER_COLOUR,
+                       [sum(r["weeks"][i] for r in rest) for i in range(len(weeks))]))
+    totals = [sum(s[2][i] for s in series) for i in range(len(weeks))]
+    peak = max(totals, default=0) or 1
+    width, height, left, bottom, top_pad = 640, 240, 36, 28, 18
+    plot_h = height - bottom - top_pad
+    slot = (width - left - 10) / max(1, len(weeks))
+    bar_w = slot * 0.7
+    bars = []
+    for i, week in enumerate(weeks):
+        x = left + i * slot + (slot - bar_w) / 2
+        y = height - bottom
+        for name, colour, counts in series:
+            if counts[i] == 0:
+                continue
+            h = plot_h * counts[i] / peak
+            y -= h
+            bars.append({"x": _f(x), "y": _f(y), "w": _f(bar_w), "h": _f(h), "colour": colour,
+                         "title": f"{week}: {name} {counts[i]}"})
+    labels = [{"x": _f(left + i * slot + slot / 2), "y": _f(height - bottom + 16),
+               "text": week.split("-")[-1]} for i, week in enumerate(weeks)]
+    totals_text = [{"x": _f(left + i * slot + slot / 2),
+                    "y": _f(height - bottom - plot_h * totals[i] / peak - 3),
+                    "text": str(totals[i])} for i in range(len(weeks)) if totals[i]]
+    legend = [{"name": name, "colour": colour} for name, colour, _ in series]
+    return {"width": width, "height": height, "bars": bars, "labels": labels,
+            "totals": totals_text, "legend": legend, "axis_y": _f(height - bottom),
+            "left": left, "right": width - 10}
+
+
+def pattern_chart(patterns: list[dict[str, Any]], top: int = 12) -> dict[str, Any]:
+    """Horizontal bars: the size of each pattern of the cluster run."""
+    shown = patterns[:top]
+    width, row, left = 640, 22, 250
+    height = max(1, len(shown)) * row + 8
+    peak = max((p["size"] for p in shown), default=0) or 1
+    bars = []
+    for i, p in enumerate(shown):
+        w = (width - left - 50) * p["size"] / peak
+        label = f"{p['pattern_id']} {p['label']}"
+        bars.append({"y": _f(4 + i * row), "w": _f(w), "h": _f(row - 6), "x": left,
+                     "label": label if len(label) <= 38 else label[:37] + "…",
+                     "full": label, "size": p["size"], "status": p["status"],
+                     "text_x": _f(left + w + 4), "text_y": _f(4 + i * row + row / 2 + 1),
+                     "colour": {"new": "#59a14f", "growing": "#e15759",
+                                "fading": "#bab0ac"}.get(p["status"], "#4e79a7")})
+    return {"width": width, "height": height, "bars": bars, "left": left}
+
+
+# -- rendering ------------------------------------------------------------------------------------
+
+
+def environment(fmt: str, template_dir: Path | None) -> Any:
+    """The Jinja2 environment of one format: the team's directory first, then the bundled one."""
+    import jinja2
+
+    search = [str(template_dir)] if template_dir is not None else []
+    search.append(str(templates_dir()))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search), autoescape=fmt == "html",
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    env.filters.update(md=md_text, code=html_code, plain=plain, percent=percent,
+                       signed=signed, url=url)
+    return env
+
+
+def render(report: Report, fmt: str, template_dir: Path | None = None) -> str:
+    """The report as Markdown, HTML or plain text."""
+    import jinja2
+
+    env = environment(fmt, template_dir)
+    document = report_document(report)
+    context = {**document, "report": document,
+               "class_chart": class_mix_chart(report.week_numbers),
+               "pattern_chart": pattern_chart(report.patterns)}
+    try:
+        template = env.get_template(TEMPLATES[fmt])
+        return str(template.render(**context))
+    except jinja2.TemplateError as exc:
+        from failearn.errors import UsageError
+
+        where = f" ({exc.filename}:{exc.lineno})" if isinstance(
+            exc, jinja2.TemplateSyntaxError) else ""
+        raise UsageError(f"cannot render {TEMPLATES[fmt]}{where}: {exc}",
+                         hint="check the template in --template-dir") from exc

@@ -1,0 +1,477 @@
+"""The weekly advisory report: suggestions within a budget, what was held back and why, the
+week in numbers, the registry's health and the drift verdict.
+
+:func:`build_report` is the one core function behind ``failearn report``.  In one
+transaction it reads the newest cluster run at or before the as-of, drafts the
+rules its patterns argue for (:mod:`failearn.suggest.rules`), records them in the
+registry (:func:`failearn.registry.sync`: new rules, negative feedback, decay,
+archiving), chooses the suggestions through the guardrails, marks them
+suggested, and assembles a :class:`Report` of plain data.  Nothing in it reads
+the clock: the same store and as-of give the same report, and running it twice
+records nothing the second time.  A report at an as-of earlier than the
+registry's newest event is computed without recording anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from failearn.config import Settings
+from failearn.errors import UsageError
+from failearn.registry import (
+    active_by_service,
+    cooldowns,
+    is_pending,
+    mark_suggested,
+    open_breakers,
+    rule_views,
+    sync,
+)
+from failearn.store import Store
+from failearn.store import registry as registry_sql
+from failearn.store import report as report_sql
+from failearn.suggest.evidence import latest_audit, load_patterns
+from failearn.suggest.guardrails import (
+    SUPPRESSION_REASONS,
+    Suppressed,
+    choose,
+    cooldown_until,
+    override_rate,
+    priority,
+    severity_weight,
+)
+from failearn.suggest.model import IncidentBrief, PatternsInput, RuleDraft, RuleView
+from failearn.suggest.rules import drafts_from_patterns, signal_text
+from failearn.taxonomy import Taxonomy
+from failearn.timeutil import format_duration, from_iso, iso, iso_week_label, week_start
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    as_of: datetime
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Week:
+    label: str
+    start: str
+    end: str
+    partial: bool
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the on-call lead must read before the suggestions."""
+
+    level: str  # alert, warning, info
+    code: str
+    message: str
+
+
+@dataclass
+class Report:
+    as_of: str
+    week: Week
+    budget: int
+    guardrails: dict[str, Any]
+    cluster_run: dict[str, Any] | None
+    notices: list[Notice]
+    suggestions: list[dict[str, Any]]
+    suppressed: list[dict[str, Any]]
+    suppressed_counts: dict[str, int]
+    week_numbers: dict[str, Any]
+    patterns: list[dict[str, Any]]
+    registry: dict[str, Any]
+    drift: dict[str, Any] | None
+    recorded: bool
+
+
+# -- the week ---------------------------------------------------------------------------------
+
+
+def report_week(as_of: datetime) -> Week:
+    """The ISO week that holds the instant just before ``as_of``, ending at ``as_of``."""
+    start = week_start(as_of - timedelta(seconds=1))
+    end = min(start + timedelta(days=7), as_of)
+    return Week(iso_week_label(start), iso(start), iso(end), end < start + timedelta(days=7))
+
+
+def _mean(values: list[int]) -> float:
+    return round(sum(values) / len(values), 2) if values else 0.0
+
+
+def week_numbers(store: Store, week: Week, history: int,
+                 patterns: PatternsInput | None) -> dict[str, Any]:
+    """Incidents by class, service and severity this week against the weeks before."""
+    start = from_iso(week.start)
+    first = start - timedelta(days=7 * history)
+    labels = [iso_week_label(first + timedelta(days=7 * i)) for i in range(history + 1)]
+    mondays = [(first + timedelta(days=7 * i)).date().isoformat() for i in range(history + 1)]
+    position = {monday: i for i, monday in enumerate(mondays)}
+    dims: dict[str, dict[str, list[int]]] = {"failure_class": {}, "service": {},
+                                             "severity": {}}
+    totals = [0] * len(mondays)
+    for monday, failure_class, service, severity, count in report_sql.weekly_counts(
+            store, iso(first), week.end):
+        index = position.get(monday)
+        if index is None:
+            continue
+        totals[index] += count
+        for dim, key in (("failure_class", failure_class), ("service", service),
+                         ("severity", severity or "unknown")):
+            dims[dim].setdefault(key, [0] * len(mondays))[index] += count
+
+    def table(dim: str) -> list[dict[str, Any]]:
+        rows = []
+        for key, counts in dims[dim].items():
+            rows.append({dim: key, "this_week": counts[-1],
+                         "previous_mean": _mean(counts[:-1]),
+                         "change": round(counts[-1] - _mean(counts[:-1]), 2),
+                         "weeks": counts})
+        if dim == "severity":
+            return sorted(rows, key=lambda r: (r[dim] == "unknown", r[dim]))
+        return sorted(rows, key=lambda r: (-r["this_week"], -r["previous_mean"], r[dim]))
+
+    by_status: dict[str, list[dict[str, Any]]] = {s: [] for s in
+                                                  ("new", "growing", "recurring", "fading")}
+    if patterns is not None:
+        for pattern in patterns.patterns:
+            by_status.setdefault(pattern.status, []).append({
+                "pattern_id": pattern.pattern_id, "label": pattern.label,
+                "size": pattern.support, "failure_class": pattern.dominant_class,
+                "services": sorted(pattern.services, key=lambda s: (-pattern.services[s], s))})
+    return {
+        "weeks": labels,
+        "incidents": {"this_week": totals[-1], "previous_mean": _mean(totals[:-1]),
+                      "weeks": totals},
+        "by_class": table("failure_class"),
+        "by_service": table("service"),
+        "by_severity": table("severity"),
+        "patterns": by_status,
+    }
+
+
+# -- suggestions ------------------------------------------------------------------------------
+
+
+def _briefs(store: Store, patterns: PatternsInput | None) -> dict[str, IncidentBrief]:
+    if patterns is None:
+        return {}
+    ids = [i for p in patterns.patterns for i in p.incident_ids]
+    return {row["id"]: IncidentBrief(
+        id=row["id"], timestamp=row["timestamp"], service=row["service"],
+        failure_class=row["failure_class"], severity=row["severity"], title=row["title"],
+        source=row["source"], line=row["line"], dependencies=tuple(row["dependencies"]))
+        for row in registry_sql.incident_briefs(store, ids).values()}
+
+
+def incident_link(source: str | None, line: int | None, link_base: str | None) -> str | None:
+    """Where a post-mortem lives: its source path (with ``#L<line>`` for a JSON record),
+    under ``[report] link_base`` when one is set."""
+    if not source or source == "-":
+        return None
+    link = source
+    if link_base is None and _SCHEME.match(link):
+        link = "./" + link  # a file named like a URL scheme stays a relative path
+    if line and not source.endswith(".md"):
+        link += f"#L{line}"
+    if link_base:
+        link = link_base.rstrip("/") + "/" + link.lstrip("./")
+    return link
+
+
+def _incidents(view: RuleView, store: Store, briefs: dict[str, IncidentBrief], shown: int,
+               link_base: str | None) -> list[dict[str, Any]]:
+    newest = sorted(view.incident_ids, key=lambda i: (briefs[i].timestamp if i in briefs
+                                                      else "", i), reverse=True)[:shown]
+    missing = [i for i in newest if i not in briefs]
+    extra = registry_sql.incident_briefs(store, missing) if missing else {}
+    out: list[dict[str, Any]] = []
+    for incident_id in newest:
+        if incident_id in briefs:
+            b = briefs[incident_id]
+            row: dict[str, Any] = {"id": b.id, "timestamp": b.timestamp, "severity": b.severity,
+                   "title": b.title, "source": b.source, "line": b.line}
+        elif incident_id in extra:
+            e = extra[incident_id]
+            row = {k: e[k] for k in ("id", "timestamp", "severity", "title", "source", "line")}
+        else:
+            continue
+        row["link"] = incident_link(row["source"], row["line"], link_base)
+        out.append(row)
+    return out
+
+
+def _precursor(view: RuleView) -> dict[str, Any] | None:
+    if view.trigger is not None:
+        return {**view.trigger.as_dict(), "text": signal_text(view.trigger)}
+    precursors = view.extra.get("precursors") or ()
+    if precursors:
+        top = precursors[0]
+        return {"metric": top.metric, "direction": top.direction, "threshold": None,
+                "window_seconds": None, "median_in_pattern": top.median_in_pattern,
+                "median_rest": top.median_rest, "effect_size": top.effect_size,
+                "support": top.support, "kind": None, "text": signal_text(top)}
+    return None
+
+
+def _suggestion(rank: int, view: RuleView, store: Store, briefs: dict[str, IncidentBrief],
+                settings: Settings) -> dict[str, Any]:
+    return {
+        "rank": rank, "rule_id": view.id, "service": view.service,
+        "failure_class": view.failure_class, "action": view.action,
+        "confidence": round(view.confidence, 3), "support": view.support,
+        "incident_ids": list(view.incident_ids), "rationale": view.rationale,
+        "priority": round(priority(view), 3),
+        "severity_weight": round(float(view.extra.get("severity_weight", 0.5)), 3),
+        "adaptation": view.adaptation,
+        "adaptation_name": view.extra.get("adaptation_name", view.adaptation),
+        "pattern_id": view.pattern_id, "pattern_label": view.extra.get("pattern_label"),
+        "pattern_status": view.extra.get("pattern_status"),
+        "pattern_support": view.pattern_support, "cohesion": round(view.cohesion, 3),
+        "status": view.status, "precursor": _precursor(view),
+        "incidents": _incidents(view, store, briefs, settings.report.incidents_shown,
+                                settings.report.link_base),
+        "commands": {
+            "accept": f'failearn rules accept {view.id} --note "…"',
+            "reject": f'failearn rules reject {view.id} --note "why not"',
+        },
+    }
+
+
+def _suppressed(item: Suppressed) -> dict[str, Any]:
+    rule = item.rule
+    return {"rule_id": rule.id, "service": rule.service, "failure_class": rule.failure_class,
+            "adaptation": rule.adaptation, "pattern_id": rule.pattern_id,
+            "confidence": round(rule.confidence, 3), "support": rule.support,
+            "registered": bool(rule.created_at),
+            "reason": item.reason, "detail": item.detail}
+
+
+def _weighted(store: Store, views: list[RuleView], briefs: dict[str, IncidentBrief],
+              scale: tuple[str, ...]) -> list[RuleView]:
+    """The views with the severity weight of their incidents (for :func:`priority`)."""
+    wanted = [i for v in views if is_pending(v) for i in v.incident_ids if i not in briefs]
+    extra = registry_sql.incident_briefs(store, wanted) if wanted else {}
+    severity = {i: b.severity for i, b in briefs.items()}
+    severity.update({i: row["severity"] for i, row in extra.items()})
+    return [replace(v, extra={**v.extra, "severity_weight": severity_weight(
+        [severity.get(i) for i in v.incident_ids], scale)}) for v in views]
+
+
+# -- registry health --------------------------------------------------------------------------
+
+
+def _decisions(store: Store, views: list[RuleView], as_of: datetime,
+               window: timedelta) -> list[tuple[str, int]]:
+    """Each rule's latest accept or reject in the window, with the rule's support."""
+    start = iso(as_of - window)
+    support = {v.id: v.support for v in views}
+    latest: dict[str, tuple[str, str]] = {}
+    for event in registry_sql.events(store, until=iso(as_of)):
+        if event["event"] in ("accepted", "rejected") and event["at"] > start:
+            latest[event["rule_id"]] = (event["at"], event["event"])
+    return [(decision, support.get(rule_id, 0)) for rule_id, (_, decision)
+            in sorted(latest.items())]
+
+
+def registry_health(store: Store, views: list[RuleView], as_of: datetime, week: Week,
+                    settings: Settings, service_cooldowns: dict[str, str],
+                    unknown_refs: list[dict[str, str]]) -> dict[str, Any]:
+    config = settings.rules
+    at = iso(as_of)
+    this_week: dict[str, list[str]] = defaultdict(list)
+    for event in registry_sql.events(store, until=at):
+        if event["at"] > week.start and event["event"] in (
+                "archived", "decayed", "restored", "negative-feedback", "accepted", "rejected",
+                "applied", "reverted", "created"):
+            this_week[event["event"]].append(event["rule_id"])
+    rate = override_rate(_decisions(store, views, as_of, config.override_window), config)
+    breakers = open_breakers(views, config)
+    statuses = Counter(v.status for v in views if v.created_at)
+    return {
+        "rules": sum(statuses.values()),
+        "by_status": {s: statuses[s] for s in ("candidate", "suggested", "accepted", "applied",
+                                               "reverted", "rejected", "archived")
+                      if statuses[s]},
+        "active_rules_by_service": active_by_service(views),
+        "breakers_open": [{"service": s, "active_rules": n, "limit": config.max_active_rules}
+                          for s, n in breakers.items()],
+        "override": {"reviewed": rate.reviewed, "rejected": rate.rejected,
+                     "rate": None if rate.rate is None else round(rate.rate, 4),
+                     "threshold": rate.threshold, "warning": rate.warning, "hint": rate.hint,
+                     "window": format_duration(config.override_window)},
+        "this_week": {kind: sorted(set(ids)) for kind, ids in sorted(this_week.items())},
+        "cooldowns": [{"service": s, "last_adaptation_at": t,
+                       "until": iso(cooldown_until(t, config.cooldown))}
+                      for s, t in service_cooldowns.items()],
+        "flagged": [{"rule_id": v.id, "service": v.service, "reason": v.flagged}
+                    for v in sorted(views, key=lambda v: v.id) if v.flagged],
+        "unknown_rule_references": unknown_refs,
+    }
+
+
+def _notices(registry: dict[str, Any], patterns: PatternsInput | None, as_of: datetime,
+             recorded: bool, dry_run: bool, settings: Settings) -> list[Notice]:
+    notices = [Notice("alert", "circuit-breaker-open",
+                      f"Automatic adaptation is OFF for `{b['service']}`: {b['active_rules']} "
+                      f"active rules, more than {b['limit']}. Review its rules "
+                      f"(failearn rules list --service {b['service']}).")
+               for b in registry["breakers_open"]]
+    if patterns is None:
+        notices.append(Notice("warning", "no-cluster-run",
+                              f"No cluster run at or before {iso(as_of)}: no patterns, so no "
+                              f"suggestions. Run `failearn cluster --as-of {iso(as_of)[:10]}` "
+                              "first."))
+    elif as_of - from_iso(patterns.as_of) > timedelta(days=7):
+        notices.append(Notice("warning", "old-cluster-run",
+                              f"The newest cluster run is as of {patterns.as_of}, more than a "
+                              "week before this report."))
+    override = registry["override"]
+    if override["warning"]:
+        notices.append(Notice("warning", "override-rate",
+                              f"{override['rejected']} of {override['reviewed']} reviewed "
+                              f"suggestions were rejected ({override['rate']:.0%} > "
+                              f"{override['threshold']:.0%}): the analysis is too sensitive; "
+                              f"{override['hint']}."))
+    for flagged in registry["flagged"]:
+        notices.append(Notice("warning", "flagged-revert",
+                              f"Rule {flagged['rule_id']} on `{flagged['service']}` was "
+                              f"{flagged['reason']} "
+                              f"({format_duration(settings.rules.cooldown)}): review it."))
+    for cooldown in registry["cooldowns"]:
+        notices.append(Notice("info", "cooldown",
+                              f"`{cooldown['service']}` is in cooldown until "
+                              f"{cooldown['until']}: no other adaptation before then."))
+    if not recorded:
+        why = "--dry-run" if dry_run else "the registry has events after this as-of"
+        notices.append(Notice("info", "not-recorded",
+                              f"Nothing was recorded in the registry ({why})."))
+    return notices
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def _patterns_table(patterns: PatternsInput | None) -> list[dict[str, Any]]:
+    if patterns is None:
+        return []
+    return [{"pattern_id": p.pattern_id, "label": p.label, "status": p.status,
+             "size": p.support, "failure_class": p.dominant_class,
+             "services": dict(sorted(p.services.items(), key=lambda kv: (-kv[1], kv[0]))),
+             "cohesion": round(p.cohesion, 3), "first_seen": p.first_seen,
+             "last_seen": p.last_seen,
+             "precursors": [signal_text(s) for s in p.precursors[:3]]}
+            for p in sorted(patterns.patterns, key=lambda p: (-p.support, p.pattern_id))]
+
+
+def check_settings(settings: Settings) -> None:
+    rules = settings.rules
+    if rules.budget < 0:
+        raise UsageError("the suggestion budget must be 0 or more")
+    if rules.min_support < 1:
+        raise UsageError("min_support must be at least 1")
+    if not 0 <= rules.override_warning <= 1:
+        raise UsageError("override_warning must be a share between 0 and 1")
+    if not 0 <= rules.min_confidence <= 1:
+        raise UsageError("min_confidence must be between 0 and 1")
+    if rules.ttl <= timedelta(0) or rules.cooldown < timedelta(0):
+        raise UsageError("ttl must be positive and cooldown not negative")
+    if rules.max_active_rules < 0:
+        raise UsageError("max_active_rules must be 0 or more")
+    if settings.report.weeks < 1:
+        raise UsageError("[report] weeks must be at least 1")
+
+
+def build_report(settings: Settings, taxonomy: Taxonomy, options: ReportOptions) -> Report:
+    """The report at ``options.as_of`` from the store of ``settings``, in one transaction
+    (rolled back under ``dry_run``)."""
+    check_settings(settings)
+    store = Store.open(settings.db, create=False)
+    try:
+        scope = store.rolled_back() if options.dry_run else store.transaction()
+        with scope:
+            return report_in(store, settings, taxonomy, options)
+    finally:
+        store.close()
+
+
+def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
+              options: ReportOptions) -> Report:
+    """The report at ``options.as_of``, recorded in the registry unless the registry has
+    events after it (see the module docstring).  Runs in the caller's transaction."""
+    config = settings.rules
+    as_of = options.as_of
+    at = iso(as_of)
+    week = report_week(as_of)
+    patterns = load_patterns(store, as_of)
+    briefs = _briefs(store, patterns)
+    drafts: list[RuleDraft] = drafts_from_patterns(
+        patterns.patterns if patterns else (), briefs, taxonomy, config.trigger_window)
+    newest = registry_sql.last_event_at(store)
+    recorded = newest is None or newest <= at
+    run_id = None
+    synced = None
+    if recorded:
+        run_id = store.start_run("report", as_of, {"budget": config.budget,
+                                                   "min_support": config.min_support})
+        synced = sync(store, drafts, as_of, config, run_id)
+    views = _weighted(store, rule_views(store, drafts, as_of, config), briefs,
+                      settings.severity.scale)
+    service_cooldowns = cooldowns(store, as_of, config)
+    breakers = open_breakers(views, config)
+    choice = choose([v for v in views if is_pending(v)], config, breakers, service_cooldowns,
+                    as_of)
+    chosen = list(choice.suggestions)
+    if recorded:
+        marked = set(mark_suggested(store, chosen, as_of, config, run_id))
+        if synced is not None:
+            synced.suggested = sorted(marked)
+        chosen = [replace(v, status="suggested") if v.id in marked else v for v in chosen]
+        views = [replace(v, status="suggested") if v.id in marked else v for v in views]
+    registry = registry_health(store, views, as_of, week, settings, service_cooldowns,
+                               synced.unknown_references if synced else [])
+    suppressed = [_suppressed(item) for item in choice.suppressed]
+    counts = Counter(item["reason"] for item in suppressed)
+    report = Report(
+        as_of=at, week=week, budget=config.budget,
+        guardrails={"min_support": config.min_support, "budget": config.budget,
+                    "min_confidence": config.min_confidence,
+                    "cooldown": format_duration(config.cooldown),
+                    "max_active_rules": config.max_active_rules,
+                    "ttl": format_duration(config.ttl),
+                    "override_warning": config.override_warning},
+        cluster_run=None if patterns is None else {
+            "run_id": patterns.run_id, "as_of": patterns.as_of,
+            "window_start": patterns.window_start, "window_end": patterns.window_end,
+            "patterns": len(patterns.patterns)},
+        notices=[],
+        suggestions=[_suggestion(i + 1, v, store, briefs, settings)
+                     for i, v in enumerate(chosen)],
+        suppressed=suppressed,
+        suppressed_counts={r: counts[r] for r in SUPPRESSION_REASONS if counts[r]},
+        week_numbers=week_numbers(store, week, settings.report.weeks, patterns),
+        patterns=_patterns_table(patterns),
+        registry=registry,
+        drift=latest_audit(store, as_of),
+        recorded=recorded,
+    )
+    report.notices = _notices(registry, patterns, as_of, recorded and not options.dry_run,
+                              options.dry_run, settings)
+    if run_id is not None:
+        summary: dict[str, Any] = {"suggestions": [s["rule_id"] for s in report.suggestions],
+                                   "suppressed": report.suppressed_counts}
+        if synced is not None:
+            summary.update(created=synced.created, suggested=synced.suggested,
+                           archived=synced.archived, decayed=synced.decayed,
+                           restored=synced.restored,
+                           negative_feedback=[r for r, _ in synced.negative_feedback])
+        store.finish_run(run_id, "ok", summary)
+    return report

@@ -1,0 +1,151 @@
+"""The shapes of the suggest stage.
+
+:class:`PatternEvidence` is what rule generation reads of one pattern (the
+analysis stage's newest cluster run, adapted by :mod:`failearn.suggest.evidence`);
+:class:`IncidentBrief` what it reads of one incident.  :class:`RuleDraft` is a
+rule as the evidence of one as-of makes it; :class:`RuleView` a registered rule
+as it stands at an as-of, with its confidence and history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A precursor: a metric consistently different in the pattern's incidents."""
+
+    metric: str
+    direction: str  # "higher" or "lower"
+    median_in_pattern: float
+    median_rest: float
+    delta: float
+    effect_size: float
+    support: int
+
+
+@dataclass(frozen=True, slots=True)
+class PatternEvidence:
+    """One pattern of the newest cluster run at or before an as-of."""
+
+    pattern_id: str
+    label: str
+    status: str  # new, recurring, growing, fading
+    first_seen: str
+    last_seen: str
+    support: int
+    incident_ids: tuple[str, ...]
+    services: dict[str, int]
+    class_counts: dict[str, int]
+    dominant_class: str
+    cohesion: float
+    precursors: tuple[Signal, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PatternsInput:
+    """The patterns of one cluster run and the run's window."""
+
+    run_id: int
+    as_of: str
+    window_start: str
+    window_end: str
+    patterns: tuple[PatternEvidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentBrief:
+    """What a suggestion shows of one incident, and what rule generation needs of it."""
+
+    id: str
+    timestamp: str
+    service: str
+    failure_class: str
+    severity: str | None = None
+    title: str | None = None
+    source: str | None = None
+    line: int | None = None
+    dependencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """The precursor a rule watches: "request volume rises more than 2 % within 10 minutes"."""
+
+    metric: str
+    direction: str
+    threshold: float
+    window_seconds: int | None
+    median_in_pattern: float
+    median_rest: float
+    effect_size: float
+    support: int
+    kind: str  # load, saturation, latency, errors, other
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"metric": self.metric, "direction": self.direction,
+                "threshold": self.threshold, "window_seconds": self.window_seconds,
+                "median_in_pattern": self.median_in_pattern, "median_rest": self.median_rest,
+                "effect_size": self.effect_size, "support": self.support, "kind": self.kind}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Trigger:
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDraft:
+    """A rule as one as-of's evidence makes it (before the registry and the guardrails)."""
+
+    id: str
+    pattern_id: str
+    pattern_label: str
+    pattern_status: str
+    service: str
+    failure_class: str
+    adaptation: str
+    adaptation_name: str
+    action: str
+    rationale: str
+    trigger: Trigger | None
+    support: int
+    pattern_support: int
+    cohesion: float
+    incident_ids: tuple[str, ...]
+    last_matched_at: str | None
+    fit: int
+    preference: int
+    precursors: tuple[Signal, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleView:
+    """A registered rule as it stands at an as-of."""
+
+    id: str
+    pattern_id: str
+    service: str
+    failure_class: str
+    adaptation: str
+    action: str
+    rationale: str
+    trigger: Trigger | None
+    status: str
+    confidence: float
+    support: int
+    pattern_support: int
+    cohesion: float
+    incident_ids: tuple[str, ...]
+    created_at: str
+    last_matched_at: str | None
+    recency: float
+    accepted: int = 0
+    rejected: int = 0
+    negative: int = 0
+    times_applied: int = 0
+    last_applied_at: str | None = None
+    archived_at: str | None = None
+    flagged: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

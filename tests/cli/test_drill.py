@@ -1,0 +1,88 @@
+"""``failearn drill``: the learning loop finds a known pattern in a scratch copy, in time."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from failearn.config import DrillConfig
+from failearn.drill import synthetic_records
+from failearn.timeutil import parse_as_of
+from tests.cli.test_report import AS_OF, build_store
+from tests.conftest import Cli
+
+pytestmark = pytest.mark.slow
+
+
+def counts(db: str = "failearn.db") -> tuple[int, int, int]:
+    with sqlite3.connect(db) as conn:
+        return (conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0],
+                conn.execute("SELECT COUNT(*) FROM rules").fetchone()[0],
+                conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+
+def test_the_drill_detects_and_suggests_and_leaves_the_store_alone(cli: Cli,
+                                                                  tmp_path: Path) -> None:
+    build_store(cli)
+    before = counts()
+    doc = cli.json("drill", "--as-of", AS_OF, "--keep", str(tmp_path / "kept"))
+    assert doc["passed"] is True and doc["misses"] == []
+    assert [s["stage"] for s in doc["stages"]] == ["copy", "ingest", "cluster", "report"]
+    assert doc["detected"]["injected_in_pattern"] == 12 == doc["detected"]["size"]
+    assert "request_volume_change_pct" in doc["detected"]["precursors"]
+    assert doc["suggestion"]["action"].startswith("When request volume to `drill-ledger`")
+    assert counts() == before
+    kept = str(tmp_path / "kept" / "drill.db")
+    assert doc["kept"] == kept and counts(kept)[0] == before[0] + 12
+    text = cli("drill", "--as-of", AS_OF)
+    assert text.exit_code == 0 and "PASS" in text.stdout and "cluster" in text.stdout
+
+
+@pytest.mark.parametrize(("args", "miss"), [
+    (("--target", "1ms"), "more than the target 1ms"),
+    (("--incidents", "2"), "holds"),
+])
+def test_the_drill_fails_when_the_loop_misses(cli: Cli, args: tuple[str, ...],
+                                             miss: str) -> None:
+    build_store(cli)
+    doc = cli.json("drill", "--as-of", AS_OF, *args, exit_code=1)
+    assert doc["passed"] is False
+    assert any(miss in m or "no pattern holds" in m for m in doc["misses"])
+
+
+def test_a_configurable_pattern(cli: Cli) -> None:
+    build_store(cli)
+    doc = cli.json("drill", "--as-of", AS_OF, "--service", "ledger", "--failure-class",
+                   "timeout", "--message", "ledger call timed out after 5000ms",
+                   "--metric", "p99_latency_ms=9000", "--incidents", "8")
+    assert doc["passed"] is True, doc["misses"]
+    assert doc["service"] == "ledger" and doc["failure_class"] == "timeout"
+    assert "p99_latency_ms" in doc["detected"]["precursors"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--metric", "volume"), "write NAME=NUMBER"),
+    (("--failure-class", "gremlins"), "not in taxonomy"),
+    (("--incidents", "0"), "at least one incident"),
+    (("--target", "soon"), "not a duration"),
+])
+def test_bad_drill_options(cli: Cli, args: tuple[str, ...], message: str) -> None:
+    build_store(cli)
+    result = cli("drill", "--as-of", AS_OF, *args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_the_drill_needs_a_database(cli: Cli) -> None:
+    result = cli("drill")
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_synthetic_records_are_deterministic_and_spread() -> None:
+    config = DrillConfig()
+    first = synthetic_records(config, parse_as_of(AS_OF))
+    assert first == synthetic_records(config, parse_as_of(AS_OF))
+    assert len(first) == 12 and first[0]["timestamp"] == "2026-11-09T00:07:00Z"
+    assert first[-1]["timestamp"] < "2026-11-23"
+    assert len({r["trace_ids"][0] for r in first}) == 12

@@ -1,0 +1,388 @@
+"""``failearn report`` end to end on a fixture store: golden files, reproducibility, guardrails."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from failearn.config import RulesConfig, Settings
+from failearn.registry import act
+from failearn.store import Store
+from failearn.timeutil import parse_as_of
+from tests.conftest import FIXTURES, Cli
+from tests.suggest.factories import draft, seed
+
+AS_OF = "2026-11-23"
+REPORT = FIXTURES / "report"
+GOLDEN = REPORT / "golden"
+
+
+def build_store(cli: Cli) -> None:
+    """Ingest the fixture from a relative path (sources, hence links, do not depend on where
+    the checkout is), then cluster."""
+    shutil.copytree(REPORT, "report", ignore=shutil.ignore_patterns("golden"))
+    cli.json("ingest", "report/incidents.ndjson", "report/postmortems", "--as-of", AS_OF)
+    cli.json("cluster", "--as-of", AS_OF)
+
+
+def report(cli: Cli, *args: str, as_of: str = AS_OF, exit_code: int = 0) -> dict[str, Any]:
+    return cli.json("report", "--as-of", as_of, *args, exit_code=exit_code)
+
+
+def event_count(db: str = "failearn.db") -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM rule_events").fetchone()[0])
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("FAILEARN_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{name} differs from its golden file; if the change is intended, rerun with "
+        "FAILEARN_UPDATE_GOLDEN=1 and review the diff")
+
+
+@pytest.fixture
+def store(cli: Cli) -> None:
+    build_store(cli)
+
+
+def test_the_pool_pattern_comes_first_with_its_precursor(cli: Cli, store: None) -> None:
+    doc = report(cli)
+    assert doc["command"] == "report"
+    first = doc["suggestions"][0]
+    assert first["service"] == "checkout"
+    assert first["failure_class"] == "connection-pool-exhaustion"
+    assert first["action"] == ("When request volume to `checkout` rises more than 2 % within "
+                               "10 minutes, scale the pool before it exhausts.")
+    assert first["precursor"]["metric"] == "request_volume_change_pct"
+    assert first["support"] == 8 and "PM-2026-101" in first["incident_ids"]
+    assert first["commands"]["accept"].startswith(f"failearn rules accept {first['rule_id']}")
+    assert len(doc["suggestions"]) == 3
+    assert len({s["pattern_id"] for s in doc["suggestions"]}) == 3
+    for key in ("rule_id", "service", "failure_class", "action", "confidence", "support",
+                "incident_ids", "rationale"):
+        assert all(key in s for s in doc["suggestions"])
+    assert all("reason" in s for s in doc["suppressed"])
+    assert doc["drift"] is None
+
+
+def test_golden_markdown_and_json(cli: Cli, store: None) -> None:
+    first = report(cli)
+    accept, reject = first["suggestions"][0]["rule_id"], first["suggestions"][1]["rule_id"]
+    cli.json("rules", "accept", accept, "--as-of", AS_OF, "--by", "ana", "--note", "yes")
+    cli.json("rules", "reject", reject, "--as-of", AS_OF, "--by", "ana", "--note",
+             "timeouts are set by the client library")
+    markdown = cli("report", "--as-of", AS_OF, "--format", "md")
+    assert markdown.exit_code == 0, markdown.stderr
+    check_golden("report.md", markdown.stdout)
+    check_golden("report.json", cli("report", "--as-of", AS_OF, "--format", "json").stdout)
+    text = cli("report", "--as-of", AS_OF)
+    assert "1. SUGGESTIONS" in text.stdout and "5. TAXONOMY DRIFT" in text.stdout
+
+
+def test_the_same_store_and_as_of_give_the_same_report(cli: Cli, store: None) -> None:
+    outputs: dict[str, list[str]] = {"md": [], "json": [], "html": [], "text": []}
+    for _ in range(2):
+        for fmt in outputs:
+            result = cli("report", "--as-of", AS_OF, "--format", fmt)
+            assert result.exit_code == 0, result.stderr
+            outputs[fmt].append(result.stdout)
+    assert all(a == b for a, b in outputs.values())
+    recorded = event_count()
+    report(cli)
+    assert event_count() == recorded
+
+
+def test_a_report_before_the_registry_s_last_event_records_nothing(cli: Cli,
+                                                                  store: None) -> None:
+    report(cli)
+    recorded = event_count()
+    earlier = report(cli, as_of="2026-11-16")
+    assert event_count() == recorded
+    assert earlier["recorded"] is False
+    assert any(n["code"] == "not-recorded" for n in earlier["notices"])
+    assert earlier["week"]["label"] == "2026-W46"
+
+
+def test_dry_run_records_nothing(cli: Cli, store: None) -> None:
+    doc = report(cli, "--dry-run")
+    assert doc["suggestions"] and event_count() == 0
+    assert doc["notices"][-1]["message"].startswith("Nothing was recorded")
+
+
+def test_min_support_two_is_held_back_and_three_is_not(cli: Cli, store: None) -> None:
+    doc = report(cli, "--dry-run")
+    payments = [s for s in doc["suppressed"] if s["service"] == "payments"]
+    assert payments and {s["reason"] for s in payments} == {"below-support"}
+    assert {s["support"] for s in payments} == {2}
+    assert all(not s["registered"] for s in payments)
+    lowered = report(cli, "--dry-run", "--min-support", "2")
+    payments = [s for s in lowered["suppressed"] if s["service"] == "payments"]
+    assert payments and "below-support" not in {s["reason"] for s in payments}
+
+
+def test_budget_from_the_command_line(cli: Cli, store: None) -> None:
+    doc = report(cli, "--dry-run", "--budget", "1")
+    assert len(doc["suggestions"]) == 1
+    # the two other patterns' rules, all of them: the budget is spent
+    assert doc["suppressed_summary"]["by_reason"]["over-budget"] == 5
+
+
+def test_week_in_numbers(cli: Cli, store: None) -> None:
+    doc = report(cli, "--dry-run")
+    numbers = doc["week_in_numbers"]
+    assert numbers["weeks"][-1] == "2026-W47" and len(numbers["weeks"]) == 9
+    assert numbers["incidents"]["this_week"] == 8
+    pool = next(r for r in numbers["by_class"] if r["failure_class"] ==
+                "connection-pool-exhaustion")
+    assert pool["this_week"] == 2 and pool["weeks"][-4:] == [3, 2, 3, 2]
+    assert {r["severity"] for r in numbers["by_severity"]} >= {"SEV1", "SEV2", "SEV3"}
+    assert numbers["patterns"]["growing"][0]["failure_class"] == "memory-exhaustion"
+    assert doc["cluster_run"]["patterns"] == 4
+
+
+def test_negative_feedback_from_a_post_mortem_that_names_a_rule(cli: Cli, store: None,
+                                                               tmp_path: Path) -> None:
+    first = report(cli)
+    rule = first["suggestions"][0]["rule_id"]
+    before = first["suggestions"][0]["confidence"]
+    feed = tmp_path / "caused.ndjson"
+    feed.write_text(json.dumps({
+        "id": "INC-caused", "timestamp": "2026-11-22T09:00:00Z", "service": "billing",
+        "failure_class": "capacity-overload", "trace_ids": ["ab" * 16],
+        "caused_by_rule": rule}) + "\n" + json.dumps({
+            "id": "INC-typo", "timestamp": "2026-11-22T10:00:00Z", "service": "billing",
+            "failure_class": "capacity-overload", "trace_ids": ["cd" * 16],
+            "caused_by_rule": "R-doesnotexist"}) + "\n")
+    cli.json("ingest", str(feed), "--as-of", AS_OF)
+    doc = report(cli)
+    again = next(s for s in doc["suggestions"] + doc["suppressed"] if s["rule_id"] == rule)
+    assert again["confidence"] < before
+    assert doc["registry"]["this_week"]["negative-feedback"] == [rule]
+    assert doc["registry"]["unknown_rule_references"] == [
+        {"incident_id": "INC-typo", "caused_by_rule": "R-doesnotexist"}]
+    shown = cli.json("rules", "show", rule, "--as-of", AS_OF)
+    feedback = [e for e in shown["events"] if e["event"] == "negative-feedback"]
+    assert len(feedback) == 1 and feedback[0]["incident_id"] == "INC-caused"
+    # the incident predates the rule's registration: the event is dated at the registration
+    assert feedback[0]["at"] == "2026-11-23T00:00:00Z"
+    recorded = event_count()
+    report(cli)
+    assert event_count() == recorded
+
+
+def test_a_rule_in_cooldown_waits_and_the_report_says_so(cli: Cli, store: None) -> None:
+    first = report(cli)
+    checkout = [s["rule_id"] for s in first["suppressed"] if s["service"] == "checkout"]
+    cli.json("rules", "accept", checkout[0], "--as-of", "2026-11-23T00:00:00Z", "--by", "ana")
+    cli.json("rules", "apply", checkout[0], "--as-of", "2026-11-23T00:00:00Z", "--by", "ana")
+    doc = report(cli, as_of="2026-11-23T00:29:00Z")
+    assert "checkout" not in {s["service"] for s in doc["suggestions"]}
+    reasons = {s["reason"] for s in doc["suppressed"] if s["service"] == "checkout"}
+    assert "cooldown" in reasons
+    assert any(n["code"] == "cooldown" for n in doc["notices"])
+    later = report(cli, as_of="2026-11-23T00:31:00Z")
+    assert "cooldown" not in {s["reason"] for s in later["suppressed"]}
+
+
+def seeded(db: str, count: int, service: str = "checkout") -> list[str]:
+    return seed(db, [draft(f"P{n:04d}", service) for n in range(1, count + 1)], AS_OF)
+
+
+def decide(db: str, decisions: list[tuple[str, str]], at: str) -> None:
+    settings = Settings(db=Path(db))
+    store = Store.open(db)
+    try:
+        with store.transaction():
+            for rule, event in decisions:
+                act(settings, store, rule, event, actor="ana", note=None,
+                    as_of=parse_as_of(at))
+    finally:
+        store.close()
+
+
+def test_the_circuit_breaker_is_reported_first(cli: Cli, tmp_path: Path) -> None:
+    rules = seeded(str(tmp_path / "failearn.db"), 12)
+    decide("failearn.db", [(r, "accepted") for r in rules[:10]], "2026-11-23T09:00:00Z")
+    closed = report(cli, as_of="2026-11-23T10:00:00Z")
+    assert closed["registry"]["breakers_open"] == []
+    decide("failearn.db", [(rules[10], "accepted")], "2026-11-23T10:00:00Z")
+    doc = report(cli, as_of="2026-11-23T11:00:00Z")
+    assert doc["notices"][0]["code"] == "circuit-breaker-open"
+    assert "Automatic adaptation is OFF for `checkout`: 11 active rules" in \
+        doc["notices"][0]["message"]
+    assert doc["registry"]["breakers_open"] == [{"service": "checkout", "active_rules": 11,
+                                                 "limit": 10}]
+    assert doc["suggestions"] == []
+    assert [s["reason"] for s in doc["suppressed"]] == ["circuit-breaker"]
+    markdown = cli("report", "--as-of", "2026-11-23T11:00:00Z", "--format", "md").stdout
+    assert markdown.index("Automatic adaptation is OFF") < markdown.index("## 1. Suggestions")
+
+
+@pytest.mark.parametrize(("rejected", "warning"), [(30, False), (31, True)])
+def test_override_rate_warns_above_thirty_percent(cli: Cli, tmp_path: Path, rejected: int,
+                                                  warning: bool) -> None:
+    rules = seeded(str(tmp_path / "failearn.db"), 100)
+    decide("failearn.db", [(r, "rejected") for r in rules[:30]]
+           + [(r, "accepted") for r in rules[30:]], "2026-11-23T09:00:00Z")
+    if rejected == 31:
+        decide("failearn.db", [(rules[30], "rejected")], "2026-11-23T09:30:00Z")
+    doc = report(cli, as_of="2026-11-23T10:00:00Z")
+    override = doc["registry"]["override"]
+    assert (override["reviewed"], override["rejected"]) == (100, rejected)
+    assert override["warning"] is warning
+    codes = [n["code"] for n in doc["notices"]]
+    assert ("override-rate" in codes) is warning
+    if warning:
+        notice = next(n for n in doc["notices"] if n["code"] == "override-rate")
+        assert "31 of 100 reviewed suggestions were rejected (31% > 30%)" in notice["message"]
+        assert "raise [rules] min_confidence" in notice["message"]
+
+
+@pytest.mark.parametrize(("days", "archived"), [(29, False), (31, True)])
+def test_a_rule_without_a_matching_incident_for_its_ttl_is_archived(
+        cli: Cli, tmp_path: Path, days: int, archived: bool) -> None:
+    (rule,) = seed(str(tmp_path / "failearn.db"),
+                   [draft("P0001", "checkout", last_matched_at="2026-11-23T00:00:00Z")], AS_OF)
+    as_of = f"2026-12-{23 + days - 30:02d}" if days >= 9 else AS_OF
+    doc = report(cli, as_of=as_of)
+    listed = cli.json("rules", "list", "--all", "--as-of", as_of)
+    status = {r["rule_id"]: r for r in listed["rules"]}[rule]
+    if archived:
+        assert status["status"] == "archived" and status["confidence"] == 0
+        assert doc["registry"]["this_week"]["archived"] == [rule]
+        assert rule not in {s["rule_id"] for s in doc["suppressed"] + doc["suggestions"]}
+        assert cli.json("rules", "show", rule, "--as-of", as_of)["rule"]["archived_at"] == \
+            f"{as_of}T00:00:00Z"
+        assert rule not in {r["rule_id"] for r in
+                            cli.json("rules", "list", "--as-of", as_of)["rules"]}
+    else:
+        assert status["status"] != "archived" and status["confidence"] > 0
+        assert "archived" not in doc["registry"]["this_week"]
+        assert doc["registry"]["this_week"]["decayed"] == [rule]
+
+
+def test_an_archived_rule_comes_back_when_its_pattern_recurs(cli: Cli, tmp_path: Path) -> None:
+    (rule,) = seed(str(tmp_path / "failearn.db"),
+                   [draft("P0001", "checkout", last_matched_at="2026-11-23T00:00:00Z")], AS_OF)
+    report(cli, as_of="2026-12-25")
+    feed = tmp_path / "again.ndjson"
+    feed.write_text(json.dumps({
+        "id": "INC-again", "timestamp": "2026-12-26T09:00:00Z", "service": "checkout",
+        "failure_class": "connection-pool-exhaustion", "trace_ids": ["ef" * 16]}) + "\n")
+    cli.json("ingest", str(feed), "--as-of", "2026-12-27")
+    doc = report(cli, as_of="2026-12-27")
+    assert doc["registry"]["this_week"]["restored"] == [rule]
+    assert doc["suggestions"][0]["rule_id"] == rule
+    events = [e["event"] for e in
+              cli.json("rules", "show", rule, "--as-of", "2026-12-27")["events"]]
+    assert events == ["created", "archived", "restored", "suggested"]
+
+
+def test_no_cluster_run_is_said_plainly(cli: Cli, tmp_path: Path) -> None:
+    cli.json("ingest", str(REPORT / "incidents.ndjson"), "--as-of", AS_OF)
+    doc = report(cli)
+    assert doc["suggestions"] == [] and doc["cluster_run"] is None
+    assert doc["notices"][0]["code"] == "no-cluster-run"
+    assert doc["week_in_numbers"]["incidents"]["this_week"] == 7
+
+
+def test_output_file_format_from_its_extension(cli: Cli, store: None, tmp_path: Path) -> None:
+    for name, start in (("r.html", "<!DOCTYPE html>"), ("r.md", "# failearn weekly report"),
+                        ("r.txt", "failearn weekly report"), ("r.json", "{")):
+        result = cli("report", "--as-of", AS_OF, "-o", str(tmp_path / name))
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == ""
+        assert (tmp_path / name).read_text().startswith(start)
+    assert json.loads((tmp_path / "r.json").read_text())["command"] == "report"
+
+
+def test_a_team_overrides_one_template(cli: Cli, store: None, tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "report.md.j2").write_text(
+        "Week {{ week.label }}: {% for s in suggestions %}{{ s.rule_id }} {% endfor %}\n")
+    result = cli("report", "--as-of", AS_OF, "--format", "md", "--template-dir", str(mine))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Week 2026-W47: R-")
+    html = cli("report", "--as-of", AS_OF, "--format", "html", "--template-dir", str(mine))
+    assert html.stdout.startswith("<!DOCTYPE html>")
+    (mine / "report.md.j2").write_text("{{ no_such_thing.x }}\n")
+    broken = cli("report", "--as-of", AS_OF, "--format", "md", "--template-dir", str(mine))
+    assert broken.exit_code == 2 and "cannot render report.md.j2" in broken.stderr
+
+
+def test_links_to_post_mortems(cli: Cli, store: None) -> None:
+    doc = report(cli, "--dry-run", "--link-base", "https://git.example/pm/blob/main/")
+    links = [i["link"] for i in doc["suggestions"][0]["incidents"]]
+    assert "https://git.example/pm/blob/main/report/postmortems/2026-11-17-checkout-pool.md" \
+        in links
+    assert all(link.startswith("https://git.example/pm/blob/main/") for link in links)
+    assert any("#L" in link for link in links)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--budget", "-1"), "budget must be 0 or more"),
+    (("--override-warning", "1.5"), "override_warning must be a share"),
+    (("--ttl", "soon"), "--ttl: 'soon' is not a duration"),
+    (("--template-dir", "nowhere"), "is not a directory"),
+    (("--weeks", "0"), "weeks must be at least 1"),
+])
+def test_bad_options_are_usage_errors(cli: Cli, store: None, args: tuple[str, ...],
+                                      message: str) -> None:
+    result = cli("report", "--as-of", AS_OF, *args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_no_database(cli: Cli) -> None:
+    result = cli("report")
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_rules_config_keys_are_read(cli: Cli, store: None, tmp_path: Path) -> None:
+    (tmp_path / "failearn.toml").write_text("[rules]\nbudget = 1\nmin_support = 2\n")
+    doc = report(cli, "--dry-run")
+    assert len(doc["suggestions"]) == 1 and doc["guardrails"]["min_support"] == 2
+    assert RulesConfig().budget == 3
+
+
+@pytest.mark.slow
+def test_on_the_bundled_samples_the_planted_pool_pattern_comes_first(cli: Cli) -> None:
+    from tests.conftest import REPO
+
+    shutil.copytree(REPO / "sample-postmortems", "sample-postmortems")
+    cli.json("ingest", "sample-postmortems", "--as-of", AS_OF)
+    cli.json("cluster", "--as-of", AS_OF)
+    doc = report(cli)
+    first = doc["suggestions"][0]
+    assert (first["service"], first["failure_class"]) == ("checkout",
+                                                         "connection-pool-exhaustion")
+    precursor = first["precursor"]
+    assert precursor["metric"] == "request_volume_change_pct"
+    assert 1.6 <= precursor["median_in_pattern"] <= 2.6 and precursor["threshold"] == 2.0
+    assert first["action"].startswith("When request volume to `checkout` rises more than 2 %")
+    assert first["pattern_support"] == 108
+
+
+def test_rule_ids_are_stable_across_weekly_runs(cli: Cli) -> None:
+    shutil.copytree(REPORT, "report", ignore=shutil.ignore_patterns("golden"))
+    cli.json("ingest", "report/incidents.ndjson", "report/postmortems", "--as-of", AS_OF)
+    cli.json("cluster", "--as-of", "2026-11-16")
+    week_46 = report(cli, as_of="2026-11-16")
+    cli.json("cluster", "--as-of", AS_OF)
+    week_47 = report(cli)
+    pool = next(s for s in week_46["suggestions"] if s["service"] == "checkout")
+    again = {s["rule_id"]: s for s in week_47["suggestions"] + week_47["suppressed"]}
+    assert pool["rule_id"] in again
+    assert again[pool["rule_id"]]["support"] > pool["support"]
+    events = cli.json("rules", "show", pool["rule_id"], "--as-of", AS_OF)["events"]
+    assert [e["event"] for e in events] == ["created", "suggested"]

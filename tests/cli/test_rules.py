@@ -1,0 +1,249 @@
+"""``failearn rules``: the review side of the registry, and its guardrails at their edges."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Cli
+from tests.suggest.factories import draft, seed
+
+T0 = "2026-11-23"
+
+
+def at(time: str) -> str:
+    return f"2026-11-23T{time}:00Z"
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> list[str]:
+    """Three rules on checkout (one pattern) and one on search, registered at T0."""
+    drafts = [draft("P0001", "checkout", kind) for kind in
+              ("pool-resize", "pre-emptive-scaling", "circuit-breaker")]
+    drafts.append(draft("P0002", "search", "timeout-tuning", failure_class="timeout"))
+    return seed(str(tmp_path / "failearn.db"), drafts, T0)
+
+
+def act(cli: Cli, verb: str, rule: str, time: str, *args: str,
+        exit_code: int = 0) -> dict[str, Any]:
+    return cli.json("rules", verb, rule, "--as-of", at(time), "--by", "ana", *args,
+                    exit_code=exit_code)
+
+
+def events(db: str = "failearn.db") -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT rule_id, event, at, actor, note, status_before, "
+                            "status_after, forced FROM rule_events ORDER BY id").fetchall()
+
+
+def test_accept_apply_revert_each_an_event_with_actor_and_note(cli: Cli,
+                                                               checkout: list[str]) -> None:
+    rule = checkout[0]
+    doc = act(cli, "accept", rule, "09:00", "--note", "agreed in the weekly review")
+    assert doc["command"] == "rules accept"
+    assert doc["event"]["status_before"] == "candidate"
+    assert doc["rule"]["status"] == "accepted"
+    assert doc["rule"]["confidence"] > doc["confidence_before"]
+    act(cli, "apply", rule, "10:00", "--note", "change 4411")
+    doc = act(cli, "revert", rule, "11:00", "--note", "doubled DB connections")
+    assert doc["warnings"] == []
+    assert doc["rule"]["times_applied"] == 1
+    assert events()[-3:] == [
+        (rule, "accepted", at("09:00"), "ana", "agreed in the weekly review", "candidate",
+         "accepted", 0),
+        (rule, "applied", at("10:00"), "ana", "change 4411", "accepted", "applied", 0),
+        (rule, "reverted", at("11:00"), "ana", "doubled DB connections", "applied", "reverted",
+         0)]
+
+
+def test_a_unique_prefix_names_a_rule(cli: Cli, checkout: list[str]) -> None:
+    doc = act(cli, "reject", checkout[0][:6], "09:00")
+    assert doc["rule"]["rule_id"] == checkout[0]
+
+
+@pytest.mark.parametrize(("time", "refused"), [("10:29", True), ("10:31", False)])
+def test_apply_is_refused_within_the_cooldown_of_another_adaptation(
+        cli: Cli, checkout: list[str], time: str, refused: bool) -> None:
+    first, second = checkout[0], checkout[1]
+    act(cli, "accept", first, "09:00")
+    act(cli, "accept", second, "09:00")
+    act(cli, "apply", first, "10:00")
+    result = cli("rules", "apply", second, "--as-of", at(time), "--by", "ana")
+    if refused:
+        assert result.exit_code == 1
+        assert "refused: `checkout` had an adaptation at 2026-11-23T10:00:00Z" in result.stderr
+        assert "lasts until 2026-11-23T10:30:00Z" in result.stderr
+        assert "--force" in result.stderr
+        assert events()[-1][1] == "applied" and events()[-1][0] == first
+    else:
+        assert result.exit_code == 0, result.stderr
+
+
+def test_force_records_the_apply_and_says_so(cli: Cli, checkout: list[str]) -> None:
+    first, second = checkout[0], checkout[1]
+    act(cli, "accept", first, "09:00")
+    act(cli, "accept", second, "09:00")
+    act(cli, "apply", first, "10:00")
+    doc = act(cli, "apply", second, "10:10", "--force", "--note", "incident bridge said so")
+    assert doc["event"]["forced"] is True
+    assert doc["overridden"][0].startswith("cooldown: `checkout` had an adaptation")
+    assert events()[-1][-1] == 1
+
+
+def test_another_service_is_not_in_cooldown(cli: Cli, checkout: list[str]) -> None:
+    act(cli, "accept", checkout[0], "09:00")
+    act(cli, "accept", checkout[3], "09:00")
+    act(cli, "apply", checkout[0], "10:00")
+    act(cli, "apply", checkout[3], "10:05")
+
+
+def test_a_cooldown_from_the_command_line(cli: Cli, checkout: list[str]) -> None:
+    act(cli, "accept", checkout[0], "09:00")
+    act(cli, "accept", checkout[1], "09:00")
+    act(cli, "apply", checkout[0], "10:00")
+    act(cli, "apply", checkout[1], "10:10", "--cooldown", "5m")
+
+
+@pytest.mark.parametrize(("time", "flagged"), [("10:29", True), ("10:31", False)])
+def test_a_revert_within_its_cooldown_is_flagged(cli: Cli, checkout: list[str], time: str,
+                                                 flagged: bool) -> None:
+    rule = checkout[0]
+    act(cli, "accept", rule, "09:00")
+    act(cli, "apply", rule, "10:00")
+    doc = act(cli, "revert", rule, time)
+    assert bool(doc["warnings"]) is flagged
+    assert (doc["rule"]["flagged"] == "reverted within its cooldown") is flagged
+    shown = cli.json("rules", "show", rule, "--as-of", at("12:00"))
+    assert (shown["rule"]["flagged"] is not None) is flagged
+
+
+@pytest.fixture
+def crowded(tmp_path: Path) -> list[str]:
+    """Twelve rules on one service, registered at T0."""
+    drafts = [draft(f"P{n:04d}", "checkout") for n in range(1, 13)]
+    return seed(str(tmp_path / "failearn.db"), drafts, T0)
+
+
+def test_circuit_breaker_ten_active_rules_closed_eleven_open(cli: Cli,
+                                                             crowded: list[str]) -> None:
+    for rule in crowded[:9]:
+        assert act(cli, "accept", rule, "09:00")["warnings"] == []
+    doc = act(cli, "accept", crowded[9], "09:00")
+    assert doc["warnings"] == []
+    act(cli, "apply", crowded[0], "10:00")
+    listed = cli.json("rules", "list", "--as-of", at("10:00"))
+    assert listed["active_rules_by_service"] == {"checkout": 10}
+    assert listed["breakers_open"] == {}
+    doc = act(cli, "accept", crowded[10], "11:00")
+    assert "now has 11 active rules, more than 10" in doc["warnings"][0]
+    result = cli("rules", "apply", crowded[1], "--as-of", at("12:00"), "--by", "ana")
+    assert result.exit_code == 1
+    assert "11 active rules, more than 10: automatic adaptation is off" in result.stderr
+    listed = cli.json("rules", "list", "--as-of", at("12:00"))
+    assert listed["breakers_open"] == {"checkout": 11}
+    exported = cli.json("rules", "export", "--as-of", at("12:00"))
+    assert exported["services"]["checkout"]["automatic_adaptation"] is False
+    assert all(r["automatic"] is False for r in exported["rules"])
+    act(cli, "apply", crowded[1], "12:00", "--max-active-rules", "11")
+
+
+def test_negative_feedback_lowers_confidence_once_per_incident(cli: Cli,
+                                                               checkout: list[str]) -> None:
+    rule = checkout[0]
+    act(cli, "accept", rule, "09:00")
+    act(cli, "apply", rule, "10:00")
+    before = cli.json("rules", "show", rule, "--as-of", at("11:00"))["rule"]["confidence"]
+    doc = act(cli, "feedback", rule, "11:00", "--incident", "INC-9", "--note", "made it worse")
+    assert doc["rule"]["status"] == "applied"
+    assert doc["rule"]["negative_feedback"] == 1
+    assert doc["rule"]["confidence"] < before
+    result = cli("rules", "feedback", rule, "--incident", "INC-9", "--as-of", at("11:30"))
+    assert result.exit_code == 2
+    assert "already recorded" in result.stderr
+
+
+def test_export_writes_the_active_rules(cli: Cli, checkout: list[str], tmp_path: Path) -> None:
+    act(cli, "accept", checkout[0], "09:00")
+    act(cli, "accept", checkout[1], "09:00")
+    act(cli, "apply", checkout[1], "10:00")
+    act(cli, "reject", checkout[2], "09:00")
+    result = cli("rules", "export", "--as-of", at("10:10"), "-o", str(tmp_path / "rules.json"))
+    assert result.exit_code == 0 and "2 active rules" in result.stderr
+    doc = json.loads((tmp_path / "rules.json").read_text())
+    assert doc["command"] == "rules export"
+    assert [(r["id"], r["status"]) for r in doc["rules"]] == sorted(
+        [(checkout[0], "accepted"), (checkout[1], "applied")])
+    assert doc["guardrails"] == {"cooldown_seconds": 1800, "max_active_rules": 10,
+                                 "ttl_seconds": 2592000}
+    assert doc["services"]["checkout"]["cooldown_until"] == "2026-11-23T10:30:00Z"
+    assert doc["rules"][0]["expires_at"] == "2026-12-20T12:00:00Z"
+    later = cli.json("rules", "export", "--as-of", at("10:30"))
+    assert later["services"]["checkout"]["cooldown_until"] is None
+
+
+def test_list_and_show(cli: Cli, checkout: list[str]) -> None:
+    act(cli, "reject", checkout[2], "09:00", "--note", "unsupported")
+    listed = cli.json("rules", "list", "--as-of", at("10:00"))
+    assert {r["rule_id"] for r in listed["rules"]} == set(checkout) - {checkout[2]}
+    everything = cli.json("rules", "list", "--all", "--as-of", at("10:00"))
+    assert len(everything["rules"]) == 4
+    only = cli.json("rules", "list", "--status", "rejected", "--as-of", at("10:00"))
+    assert [r["rule_id"] for r in only["rules"]] == [checkout[2]]
+    search = cli.json("rules", "list", "--service", "search", "--as-of", at("10:00"))
+    assert [r["service"] for r in search["rules"]] == ["search"]
+    shown = cli.json("rules", "show", checkout[2], "--as-of", at("10:00"))
+    assert [e["event"] for e in shown["events"]] == ["created", "rejected"]
+    assert shown["events"][1]["note"] == "unsupported"
+    earlier = cli.json("rules", "show", checkout[2], "--as-of", at("08:00"))
+    assert earlier["rule"]["status"] == "candidate"
+    text = cli("rules", "show", checkout[2], "--as-of", at("10:00"))
+    assert "unsupported" in text.stdout and "rejected" in text.stdout
+    assert "ana" in cli("rules", "show", checkout[2]).stdout
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("accept", "R-nope"), 2, "no rule 'R-nope' in the registry"),
+    (("apply", "{rule}"), 2, "accept it before recording that it was applied"),
+    (("revert", "{rule}"), 2, "cannot revert"),
+    (("list", "--status", "done"), 2, "--status 'done' is not one of"),
+    (("accept", "{rule}", "--as-of", "2026-11-22"), 2, "after --as-of"),
+    (("accept", "{rule}", "--by", " "), 2, "--by must name who acts"),
+])
+def test_mistakes_are_usage_errors(cli: Cli, checkout: list[str], args: tuple[str, ...],
+                                   code: int, message: str) -> None:
+    filled = [a.replace("{rule}", checkout[0]) for a in args]
+    result = cli("rules", *filled)
+    assert result.exit_code == code
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_no_database_is_a_clear_error(cli: Cli) -> None:
+    result = cli("rules", "list")
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_by_defaults_to_the_git_user_else_the_os_user(cli: Cli, checkout: list[str],
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    (tmp_path / "gitconfig").write_text("[user]\n\tname = Grace Hopper\n")
+    doc = cli.json("rules", "accept", checkout[0], "--as-of", at("09:00"))
+    assert doc["event"]["actor"] == "Grace Hopper"
+    (tmp_path / "gitconfig").write_text("")
+    monkeypatch.setenv("USER", "oncall")
+    monkeypatch.setenv("LOGNAME", "oncall")
+    doc = cli.json("rules", "reject", checkout[1], "--as-of", at("09:00"))
+    assert doc["event"]["actor"] == "oncall"
+
+
+def test_the_event_log_is_append_only(checkout: list[str]) -> None:
+    with sqlite3.connect("failearn.db") as conn:
+        for sql in ("UPDATE rule_events SET actor = 'x'", "DELETE FROM rule_events"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                conn.execute(sql)

@@ -1,0 +1,126 @@
+"""Each guardrail of DESIGN.md §5 at its edges, as pure checks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from failearn.config import RulesConfig
+from failearn.suggest.guardrails import (
+    breaker_open,
+    choose,
+    in_cooldown,
+    is_decaying,
+    is_stale,
+    override_rate,
+    priority,
+    severity_weight,
+)
+from failearn.timeutil import iso
+from tests.suggest.factories import view
+
+T = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+CONFIG = RulesConfig()
+
+
+def ago(**delta: float) -> str:
+    return iso(T - timedelta(**delta))
+
+
+@pytest.mark.parametrize(("minutes", "blocked"), [(0, True), (29, True), (29.98, True),
+                                                 (30, False), (31, False), (600, False)])
+def test_cooldown_between_adaptations(minutes: float, blocked: bool) -> None:
+    assert in_cooldown(ago(minutes=minutes), T, CONFIG.cooldown) is blocked
+
+
+def test_no_adaptation_no_cooldown_and_a_later_one_does_not_count() -> None:
+    assert not in_cooldown(None, T, CONFIG.cooldown)
+    assert not in_cooldown(iso(T + timedelta(minutes=5)), T, CONFIG.cooldown)
+
+
+@pytest.mark.parametrize(("active", "open_"), [(0, False), (10, False), (11, True), (40, True)])
+def test_circuit_breaker_opens_above_ten_active_rules(active: int, open_: bool) -> None:
+    assert breaker_open(active, CONFIG.max_active_rules) is open_
+
+
+@pytest.mark.parametrize(("days", "stale", "decaying"), [(14, False, False), (15, False, True),
+                                                         (29, False, True), (30, True, True),
+                                                         (31, True, True)])
+def test_stale_after_the_ttl_and_decaying_after_half(days: int, stale: bool,
+                                                     decaying: bool) -> None:
+    assert is_stale(ago(days=days), T, CONFIG.ttl) is stale
+    assert is_decaying(ago(days=days), T, CONFIG.ttl) is decaying
+
+
+def decisions(rejected: int, total: int, support: int = 5) -> list[tuple[str, int]]:
+    return [("rejected", support)] * rejected + [("accepted", support)] * (total - rejected)
+
+
+@pytest.mark.parametrize(("rejected", "total", "warning"), [(30, 100, False), (31, 100, True),
+                                                            (3, 10, False), (0, 0, False),
+                                                            (1, 1, True)])
+def test_override_rate_warns_above_thirty_percent(rejected: int, total: int,
+                                                  warning: bool) -> None:
+    rate = override_rate(decisions(rejected, total), CONFIG)
+    assert (rate.reviewed, rate.rejected, rate.warning) == (total, rejected, warning)
+    assert (rate.hint is not None) is warning
+
+
+def test_override_hint_names_the_support_that_would_have_avoided_the_rejections() -> None:
+    low = [("rejected", 3)] * 4 + [("accepted", 3)]
+    high = [("accepted", 8)] * 5 + [("rejected", 8)]
+    rate = override_rate(low + high, CONFIG)
+    assert rate.warning
+    assert rate.hint is not None and "min_support from 3 to 8" in rate.hint
+    assert "--min-support 8" in rate.hint
+
+
+def test_override_hint_falls_back_to_min_confidence() -> None:
+    rate = override_rate([("rejected", 3)] * 2, CONFIG)
+    assert rate.hint is not None and "min_confidence from 0.1 to 0.2" in rate.hint
+
+
+def test_min_support_two_is_held_back_three_is_suggested() -> None:
+    two, three = view("R-two", pattern="P1", support=2), view("R-three", pattern="P2", support=3)
+    choice = choose([two, three], CONFIG, [], {}, T)
+    assert [v.id for v in choice.suggestions] == ["R-three"]
+    assert [(s.rule.id, s.reason) for s in choice.suppressed] == [("R-two", "below-support")]
+    lower = choose([two, three], replace(CONFIG, min_support=2), [], {}, T)
+    assert {v.id for v in lower.suggestions} == {"R-two", "R-three"}
+
+
+def test_budget_one_suggestion_per_pattern_and_reasons_in_order() -> None:
+    rules = [view(f"R-{n}", pattern=f"P{n}", confidence=0.9 - n / 100) for n in range(5)]
+    rules.append(view("R-0b", pattern="P0", confidence=0.95))
+    rules.append(view("R-cool", pattern="P7", service="search", confidence=0.99))
+    rules.append(view("R-breaker", pattern="P8", service="auth", confidence=0.99))
+    rules.append(view("R-weak", pattern="P9", confidence=0.05, recency=0.2))
+    choice = choose(rules, CONFIG, ["auth"], {"search": ago(minutes=5)}, T)
+    assert [v.id for v in choice.suggestions] == ["R-0b", "R-1", "R-2"]
+    reasons = {s.rule.id: s.reason for s in choice.suppressed}
+    assert reasons == {"R-cool": "cooldown", "R-breaker": "circuit-breaker",
+                       "R-0": "same-pattern", "R-3": "over-budget", "R-4": "over-budget",
+                       "R-weak": "low-confidence"}
+    cool = next(s for s in choice.suppressed if s.rule.id == "R-cool")
+    assert "until 2026-11-23T10:25:00Z" in cool.detail
+    weak = next(s for s in choice.suppressed if s.rule.id == "R-weak")
+    assert "no matching incident for a while" in weak.detail
+
+
+def test_a_zero_budget_suggests_nothing() -> None:
+    choice = choose([view()], replace(CONFIG, budget=0), [], {}, T)
+    assert choice.suggestions == () and choice.suppressed[0].reason == "over-budget"
+
+
+def test_priority_weighs_confidence_by_severity() -> None:
+    scale = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
+    assert severity_weight(["SEV1", "SEV3"], scale) == pytest.approx(0.8)
+    assert severity_weight([None, "P0"], scale) == 0.5
+    assert severity_weight([], scale) == 0.5
+    severe = view("R-a", pattern="P1", confidence=0.6, severity_weight=1.0)
+    mild = view("R-b", pattern="P2", confidence=0.7, severity_weight=0.6)
+    assert priority(severe) > priority(mild)
+    assert [v.id for v in choose([mild, severe], CONFIG, [], {}, T).suggestions] == ["R-a",
+                                                                                    "R-b"]
