@@ -32,6 +32,9 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SEPARATORS = re.compile(r"[_\-./:]+")
 # A phrase repeated in a text counts up to this many times: a theme, not a stray word.
 _MAX_REPEATS = 3
+# The routes of an inferred class that no taxonomy label lookup produces (``alias`` is
+# shared with labels: an alias found in the text resolves as the same label would).
+INFERRED_ROUTES = frozenset({"mapping", "hint", "keyword"})
 
 
 @dataclass(frozen=True, slots=True)

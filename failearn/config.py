@@ -211,10 +211,38 @@ class DrillConfig:
 
 @dataclass(frozen=True)
 class AuditConfig:
-    """Taxonomy drift audit windows."""
+    """Taxonomy drift audit: windows, and when a shift counts as drift.
+
+    Drift in the class mix is declared only when the shift is both significant
+    (p < ``alpha``) and large (Jensen–Shannon distance >= ``min_distance``), and
+    only with at least ``min_recent`` and ``min_baseline`` incidents in the
+    windows.  Drift in labelling is declared when the share of recent records
+    whose text disagrees with their label rose significantly and by at least
+    ``min_disagreement_rise``.
+    """
 
     recent: timedelta = timedelta(days=7)
     baseline: timedelta = timedelta(days=28)
+    alpha: float = 0.01
+    min_distance: float = 0.1
+    min_recent: int = 20
+    min_baseline: int = 50
+    # Below this expected count in any cell, the p-value is a seeded Monte Carlo estimate.
+    min_expected: float = 5.0
+    samples: int = 10_000
+    seed: int = 0
+    # A class is named as rising or falling when its own exact test (Holm-adjusted over
+    # the classes) gives p below this and its share moved by at least min_share_change.
+    class_alpha: float = 0.05
+    min_share_change: float = 0.05
+    # The label-consistency classifier.
+    classifier: bool = True
+    folds: int = 5
+    max_training: int = 10_000
+    confidence: float = 0.5
+    min_disagreement_rise: float = 0.10
+    # Records listed per finding (the counts are always complete).
+    show: int = 20
 
 
 @dataclass(frozen=True)

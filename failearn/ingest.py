@@ -15,6 +15,7 @@ joined an incident), ``updated`` (a newer version of a record already stored),
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ import orjson
 
 from failearn.anonymize import Anonymizer
 from failearn.config import Settings
-from failearn.dedup import group, member_from_row
+from failearn.dedup import Group, group, member_from_row
 from failearn.normalise import Context
 from failearn.prepare import Prepared, Preparer, Progress, choose_workers, prepared_records
 from failearn.record import Issue
@@ -226,36 +227,75 @@ class _Run:
         self.flush()
         if not self.touched_groups:
             return 0, 0
-        refs = _closure(self.store, self.touched_groups, list(self.own.values()), self.run_id)
-        previous = {r.key: r.incident_id for r in refs}
-        old_ids = {i for i in previous.values() if i is not None} | self.replaced_ids
-        members = [member_from_row(r.key, r.record_id, r.id_given, r.service, r.failure_class,
-                                   r.timestamp, r.kind) for r in refs]
-        groups = group(members, window)
-        assignment = {key: g.incident_id for g in groups for key in g.keys}
-        new_ids = set(assignment.values())
-        aliases: dict[str, str] = {}
-        for key, old in sorted(previous.items()):
-            if old is not None and old not in new_ids and old not in aliases:
-                aliases[old] = assignment[key]
-        fresh = {g.incident_id for g in groups if all(previous.get(k) is None for k in g.keys)}
-        changed = {g.incident_id for g in groups
-                   if any(previous.get(k) != g.incident_id for k in g.keys)}
-        changed |= {assignment[k] for k in self.updated_keys if k in assignment}
-        stored = {r.key: r.record_id if r.key in self.own else r.incident_id for r in refs}
-        moves = [(incident, key) for key, incident in assignment.items()
-                 if stored.get(key) != incident]
-        sql.regroup(self.store, moves, new_ids, aliases, old_ids, self.run_id)
+        # The run wrote each of its reports with its own record id as incident id.
+        done = regroup_reports(self.store, self.touched_groups, list(self.own.values()),
+                               self.run_id, window, self.replaced_ids, self.updated_keys,
+                               {key: ref.record_id for key, ref in self.own.items()})
         # A new record that joined others is "merged"; the primary of a new incident
         # stays "accepted".
-        primaries = {g.primary for g in groups}
+        primaries = {g.primary for g in done.groups}
         merged = [("merged", inbox_id) for key, inbox_id in sorted(self.new_inbox_ids.items())
-                  if not (key in primaries and assignment.get(key) in fresh)]
+                  if not (key in primaries and done.assignment.get(key) in done.fresh)]
         if merged:
             sql.set_inbox_outcomes(self.store, merged)
             self.counts["merged"] += len(merged)
             self.counts["accepted"] -= len(merged)
-        return len(fresh), len(changed - fresh)
+        return len(done.fresh), len(done.changed - done.fresh)
+
+
+@dataclass(frozen=True)
+class Regrouping:
+    """What :func:`regroup_reports` did: the new grouping and how it differs from the old."""
+
+    groups: list[Group]
+    # Report key -> incident id, now and before (None: a report new to the store).
+    assignment: dict[str, str]
+    previous: dict[str, str | None]
+    # Old incident ids that no longer exist -> the incident that absorbed them.
+    aliases: dict[str, str]
+    # Incidents made only of new reports; incidents whose membership or content changed.
+    fresh: set[str]
+    changed: set[str]
+
+
+def regroup_reports(store: Store, touched: set[tuple[str, str]], own: list[sql.ReportRef],
+                    run_id: int, window: timedelta, replaced_ids: Iterable[str] = (),
+                    updated_keys: Iterable[str] = (),
+                    written_ids: Mapping[str, str] | None = None) -> Regrouping:
+    """Regroup every report connected to the ``touched`` (service, class) groups into
+    incidents and rebuild those incidents in the store.
+
+    ``own`` are the reports this run wrote or changed (``updated_run_id = run_id``):
+    the store's queries skip them, so the run passes them as it knows them.
+    ``replaced_ids`` are incidents whose reports the run replaced; ``updated_keys``
+    reports whose content changed, so their incidents count as changed;
+    ``written_ids`` the incident id a report row holds when its ref says otherwise
+    (ingest writes a new report with its record id).  Used by ingest after reading
+    its records, and by ``failearn taxonomy migrate`` after re-labelling stored
+    reports (a new class is a new dedup group).
+    """
+    refs = _closure(store, touched, own, run_id)
+    previous = {r.key: r.incident_id for r in refs}
+    old_ids = {i for i in previous.values() if i is not None} | set(replaced_ids)
+    members = [member_from_row(r.key, r.record_id, r.id_given, r.service, r.failure_class,
+                               r.timestamp, r.kind) for r in refs]
+    groups = group(members, window)
+    assignment = {key: g.incident_id for g in groups for key in g.keys}
+    new_ids = set(assignment.values())
+    aliases: dict[str, str] = {}
+    for key, old in sorted(previous.items()):
+        if old is not None and old not in new_ids and old not in aliases:
+            aliases[old] = assignment[key]
+    fresh = {g.incident_id for g in groups if all(previous.get(k) is None for k in g.keys)}
+    changed = {g.incident_id for g in groups
+               if any(previous.get(k) != g.incident_id for k in g.keys)}
+    changed |= {assignment[k] for k in updated_keys if k in assignment}
+    written = written_ids or {}
+    stored = {r.key: written.get(r.key, r.incident_id) for r in refs}
+    moves = [(incident, key) for key, incident in assignment.items()
+             if stored.get(key) != incident]
+    sql.regroup(store, moves, new_ids, aliases, old_ids, run_id)
+    return Regrouping(groups, assignment, previous, aliases, fresh, changed)
 
 
 def _closure(store: Store, groups: set[tuple[str, str]], own: list[sql.ReportRef],

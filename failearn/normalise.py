@@ -322,8 +322,10 @@ def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], conte
     others: list[str] = []
     mapping = context.class_maps.get(source_format, context.settings.classes) \
         if source_format else context.settings.classes
+    # A label naming a class that was split in parts is placed by the record's text.
+    text = _class_text(values) if context.taxonomy.has_splits else None
     for label in labels:
-        resolution = context.taxonomy.resolve(label, mapping)
+        resolution = context.taxonomy.resolve(label, mapping, text)
         if resolution is not None and chosen is None:
             chosen = (resolution.class_id, label, resolution.via)
         else:
@@ -337,6 +339,12 @@ def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], conte
                      f"failearn.toml: [classes] \"{labels[0]}\" = \"<class-id>\"")
         return None, labels[0], "", others
     return chosen[0], chosen[1], chosen[2], others
+
+
+def _class_text(values: Mapping[str, Any]) -> str:
+    """The text that places a record in one part of a split class."""
+    parts = [_text(values.get(name)) or "" for name in ("title", "summary", "root_cause")]
+    return "\n".join([*parts, *_strings(values.get("error_messages"))])
 
 
 def _inferred(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,

@@ -2,10 +2,11 @@
 
 A taxonomy is a versioned YAML file (see ``taxonomy/failure-classes.yaml``):
 classes with an optional parent, keywords and adaptation kinds; aliases; retired
-ids with their replacement; and the catalogue of adaptation kinds.  This module
-is the only one that knows that format.  Labels are matched case-insensitively
-with spaces, ``_`` and ``-`` treated alike, so ``Connection_Timeout``,
-``connection timeout`` and ``connection-timeout`` are one label.
+ids with their replacement (a list when the class was split in parts); and the
+catalogue of adaptation kinds.  This module is the only one that knows that
+format.  Labels are matched case-insensitively with spaces, ``_`` and ``-``
+treated alike, so ``Connection_Timeout``, ``connection timeout`` and
+``connection-timeout`` are one label.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from failearn.resources import default_taxonomy_path
 from failearn.yamlload import YamlLoadError, load_yaml
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
-_MISSING = object()
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -44,10 +44,14 @@ class FailureClass:
 
 @dataclass(frozen=True, slots=True)
 class RetiredClass:
+    """A class id no longer in use.  ``replaced_by`` is its replacement; a class split in
+    parts lists them all in ``split_into`` (``replaced_by`` is then the first part)."""
+
     id: str
     replaced_by: str
     retired_in: str | None = None
     line: int | None = field(default=None, compare=False)
+    split_into: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,8 @@ class Adaptation:
 
 @dataclass(frozen=True, slots=True)
 class Resolution:
-    """How a label resolved: the class id, the route (id, name, alias, retired, config)."""
+    """How a label resolved: the class id, the route (id, name, alias, retired, config,
+    split, split-default)."""
 
     class_id: str
     via: str
@@ -88,8 +93,11 @@ class Taxonomy:
     adaptations: dict[str, Adaptation]
     path: Path | None = None
     _index: dict[str, Resolution] = field(default_factory=dict, repr=False, compare=False)
-    _plain: dict[str, Resolution | None] = field(default_factory=dict, repr=False,
-                                                 compare=False)
+    _plain: dict[str, tuple[Resolution | None, str]] = field(
+        default_factory=dict, repr=False, compare=False)
+    # Normalised retired id -> the live classes it was split into.
+    _splits: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False,
+                                                compare=False)
 
     def __post_init__(self) -> None:
         index = self._index
@@ -103,6 +111,32 @@ class Taxonomy:
             index.setdefault(normalise_label(cls.name), Resolution(cls.id, "name", cls.name))
         for cls in self.classes.values():
             index[normalise_label(cls.id)] = Resolution(cls.id, "id", cls.id)
+        for retired in self.retired.values():
+            parts = self._parts(retired.id)
+            if parts:
+                self._splits[normalise_label(retired.id)] = parts
+
+    def _parts(self, retired_id: str) -> tuple[str, ...]:
+        """The live classes a retired id was split into (following replacements), or ()."""
+        seen: set[str] = set()
+        current = retired_id
+        while current in self.retired and current not in seen:
+            seen.add(current)
+            entry = self.retired[current]
+            if entry.split_into:
+                parts = (self._follow(p) if p in self.retired else p for p in entry.split_into)
+                return tuple(dict.fromkeys(p for p in parts if p in self.classes))
+            current = entry.replaced_by
+        return ()
+
+    @property
+    def has_splits(self) -> bool:
+        """Whether some retired class was split in parts (resolving it needs the text)."""
+        return bool(self._splits)
+
+    def split_parts(self, class_or_label: str) -> tuple[str, ...]:
+        """The classes a retired class was split into; () when it was not split."""
+        return self._splits.get(normalise_label(class_or_label), ())
 
     def _follow(self, retired_id: str) -> str | None:
         seen: set[str] = set()
@@ -112,25 +146,57 @@ class Taxonomy:
             current = self.retired[current].replaced_by
         return current if current in self.classes else None
 
-    def resolve(self, label: str, mapping: Mapping[str, str] | None = None) -> Resolution | None:
-        """Resolve a label: a config mapping first, then ids, aliases, retired ids and names."""
+    def resolve(self, label: str, mapping: Mapping[str, str] | None = None,
+                text: str | None = None) -> Resolution | None:
+        """Resolve a label: a config mapping first, then ids, aliases, retired ids and names.
+
+        A label naming a class that was split in parts resolves to the part whose
+        keywords best match ``text`` (the record's title, summary, errors), via
+        ``split``; to the first part, via ``split-default``, when none matches.
+        """
+        found, key = self._lookup(label, mapping)
+        if found is None or not self._splits:
+            return found
+        parts = self._splits.get(key)
+        if not parts:
+            return found
+        class_id, matched = self.choose_part(parts, text or "")
+        return Resolution(class_id, "split" if matched else "split-default", found.label)
+
+    def _lookup(self, label: str, mapping: Mapping[str, str] | None
+                ) -> tuple[Resolution | None, str]:
+        """The resolution of a label and the (normalised) index key it was found under."""
         if not mapping:
-            cached = self._plain.get(label, _MISSING)
-            if cached is not _MISSING:
-                return cached  # type: ignore[return-value]
+            cached = self._plain.get(label)
+            if cached is not None:
+                return cached
         key = normalise_label(label)
         found: Resolution | None = None
         if key and mapping:
             for source_label, target in mapping.items():
                 if normalise_label(source_label) == key:
-                    inner = self._index.get(normalise_label(target))
+                    target_key = normalise_label(target)
+                    inner = self._index.get(target_key)
                     if inner is not None:
-                        return Resolution(inner.class_id, "config", label)
+                        return Resolution(inner.class_id, "config", label), target_key
         if key:
             found = self._index.get(key)
         if not mapping and len(self._plain) < 10_000:
-            self._plain[label] = found
-        return found
+            self._plain[label] = (found, key)
+        return found, key
+
+    def choose_part(self, parts: tuple[str, ...], text: str) -> tuple[str, bool]:
+        """The part of a split class whose keywords best match ``text``: (class id, whether
+        any keyword matched).  Ties go to the part listed first; no match to the first."""
+        folded = text.casefold()
+        scores = dict.fromkeys(parts, 0)
+        for class_id, pattern, weight in self._keyword_patterns:
+            if class_id in scores and pattern.search(folded):
+                scores[class_id] += weight
+        best = max(scores.values())
+        if best == 0:
+            return parts[0], False
+        return next(p for p in parts if scores[p] == best), True
 
     def lineage(self, class_id: str) -> list[str]:
         """The class and its ancestors, nearest first."""
@@ -202,7 +268,8 @@ class Taxonomy:
                 for c in self.classes.values()
             ],
             "retired": [
-                {"id": r.id, "replaced_by": r.replaced_by, "retired_in": r.retired_in}
+                {"id": r.id, "replaced_by": r.replaced_by, "retired_in": r.retired_in,
+                 **({"split_into": list(r.split_into)} if r.split_into else {})}
                 for r in self.retired.values()
             ],
             "adaptations": [
@@ -283,9 +350,11 @@ def _parse(data: Any, lines: Mapping[str, int], problems: list[Problem]) -> _Par
             problems.append(Problem("bad-retired", "each retired entry needs an `id`",
                                     _line(lines, f"retired.{position}", "retired")))
             continue
-        retired.append(RetiredClass(str(item["id"]), str(item.get("replaced_by") or ""),
+        replaced = [str(r) for r in _as_list(item.get("replaced_by")) if r]
+        retired.append(RetiredClass(str(item["id"]), replaced[0] if replaced else "",
                                     str(item["retired_in"]) if item.get("retired_in") else None,
-                                    _line(lines, f"retired.{position}.id")))
+                                    _line(lines, f"retired.{position}.id"),
+                                    tuple(replaced) if len(replaced) > 1 else ()))
     return str(version or ""), classes, aliases, retired, adaptations
 
 
@@ -364,6 +433,13 @@ def _check(classes: list[FailureClass], aliases: list[tuple[str, str]],
                                     f"retired id {item.id!r} has no `replaced_by`",
                                     item.line))
     for item in retired:
+        for part in item.split_into[1:]:
+            key = normalise_label(part)
+            if key not in ids and key not in retired_ids:
+                problems.append(Problem("dangling-replaced-by",
+                                        f"retired id {item.id!r} is split into {part!r}, "
+                                        "which is neither a class nor a retired id",
+                                        item.line))
         chain = [item.id]
         current = item.replaced_by
         while current:

@@ -101,3 +101,37 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
 def test_normalise_label() -> None:
     assert normalise_label("  Connection_Timeout ") == "connection-timeout"
     assert normalise_label("`OOM`") == "oom"
+
+
+def test_a_split_class_resolves_by_the_text_of_the_record(fixtures: Path) -> None:
+    taxonomy = load_taxonomy(fixtures / "taxonomy" / "split.yaml")
+    retired = taxonomy.retired["resource-exhaustion"]
+    assert retired.split_into == ("memory-exhaustion", "disk-exhaustion")
+    assert retired.replaced_by == "memory-exhaustion"
+    assert taxonomy.has_splits
+    assert taxonomy.split_parts("Resource Exhaustion") == retired.split_into
+    disk = taxonomy.resolve("resource-exhaustion", text="No space left on device")
+    assert disk is not None and (disk.class_id, disk.via) == ("disk-exhaustion", "split")
+    memory = taxonomy.resolve("resource_exhaustion", text="the heap filled up")
+    assert memory is not None and (memory.class_id, memory.via) == ("memory-exhaustion", "split")
+    blank = taxonomy.resolve("resource-exhaustion")
+    assert blank is not None and (blank.class_id, blank.via) == ("memory-exhaustion",
+                                                                 "split-default")
+    mapped = taxonomy.resolve("db trouble", {"db trouble": "resource-exhaustion"},
+                              text="disk full")
+    assert mapped is not None and (mapped.class_id, mapped.via) == ("disk-exhaustion", "split")
+    # Labels of live classes are untouched by the text.
+    oom = taxonomy.resolve("oom", text="disk full")
+    assert oom is not None and (oom.class_id, oom.via) == ("memory-exhaustion", "alias")
+    assert not load_taxonomy().has_splits
+    assert taxonomy.to_dict()["retired"][0]["split_into"] == list(retired.split_into)
+
+
+def test_a_split_into_an_unknown_class_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text('version: "1"\nclasses:\n  - id: a\n  - id: b\nretired:\n'
+                    '  - id: old\n    replaced_by: [a, nowhere]\n', encoding="utf-8")
+    taxonomy, problems = check_taxonomy_file(path)
+    assert taxonomy is None
+    assert [p.code for p in problems] == ["dangling-replaced-by"]
+    assert "split into 'nowhere'" in problems[0].message

@@ -1,4 +1,5 @@
-"""The analysis stage: features, clustering, patterns across runs, precursors, similarity.
+"""The analysis stage: features, clustering, patterns across runs, precursors, similarity,
+and the taxonomy audit (class-mix drift, label consistency).
 
 Every module here takes and returns plain data (lists, dataclasses, numpy
 arrays); none writes SQL or prints.  The modules that need scikit-learn or

@@ -54,7 +54,7 @@ def root(
 
 
 def _register() -> None:
-    from failearn.cli import cluster, drill, ingest, report, rules, similar, taxonomy
+    from failearn.cli import audit, cluster, drill, ingest, report, rules, similar, taxonomy
 
     ingest.register(app)
     cluster.register(app)
@@ -63,6 +63,7 @@ def _register() -> None:
     rules.register(app)
     drill.register(app)
     taxonomy.register(app)
+    audit.register(app)
 
 
 _register()

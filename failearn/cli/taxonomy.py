@@ -7,12 +7,21 @@ from typing import Annotated
 
 import typer
 
-from failearn.cli.common import FormatOption, OutputFormat, emit_json, envelope, settings_for
+from failearn.cli.common import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    emit_json,
+    envelope,
+    settings_for,
+)
 from failearn.cli.common import stdout as console_out
-from failearn.errors import EXIT_FINDINGS
+from failearn.errors import EXIT_FINDINGS, UsageError
 from failearn.resources import default_taxonomy_path
+from failearn.timeutil import parse_duration
 
-taxonomy_app = typer.Typer(help="Show or check the failure taxonomy.", no_args_is_help=True)
+taxonomy_app = typer.Typer(help="Show, check or migrate to a failure taxonomy.",
+                           no_args_is_help=True)
 
 
 @taxonomy_app.command("show")
@@ -39,8 +48,9 @@ def show(ctx: typer.Context, output_format: FormatOption = OutputFormat.text) ->
                       ", ".join(item["adaptations"]))
     console.print(table)
     if taxonomy.retired:
-        console.print("retired: " + ", ".join(f"{r.id} -> {r.replaced_by}"
-                                              for r in taxonomy.retired.values()))
+        console.print("retired: " + ", ".join(
+            f"{r.id} -> {' | '.join(r.split_into) or r.replaced_by}"
+            for r in taxonomy.retired.values()), markup=False)
 
 
 @taxonomy_app.command("check")
@@ -75,6 +85,58 @@ def check(
                           f"({len(taxonomy.classes)} classes)")
     if taxonomy is None:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+@taxonomy_app.command("migrate")
+def migrate(
+    ctx: typer.Context,
+    taxonomy_file: Annotated[Path | None, typer.Option(
+        "--taxonomy", metavar="FILE", dir_okay=False, show_default=False,
+        help="The new taxonomy [default: the one in use, named by `taxonomy` in "
+             "failearn.toml].")] = None,
+    db: DbOption = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Report what would change; write nothing.")] = False,
+    dedup_window: Annotated[str | None, typer.Option(
+        "--dedup-window", metavar="DURATION", show_default=False,
+        help="Merge window of the regrouping [default: [dedup] window, 5m].")] = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Re-normalise stored incidents to a new taxonomy version.
+
+    After classes were renamed, merged or split, every stored record's label as
+    written is resolved again under the new taxonomy (falling back to its
+    previous class through `retired`; a split class is placed by keywords).
+    Each record's previous class and version are kept in report_label_history,
+    and incidents are regrouped exactly as ingest groups them (merged classes
+    can merge incidents, split ones split them).  Labels the new taxonomy cannot
+    place stop the migration with exit 2 and nothing written.
+
+    Example, after editing the taxonomy that failearn.toml names:
+
+        failearn taxonomy migrate --dry-run
+        failearn taxonomy migrate
+    """
+    from failearn.relabel import MigrateOptions, run_migrate
+    from failearn.render.taxonomy import render_migrate_text
+    from failearn.taxonomy import load_taxonomy
+
+    settings = settings_for(ctx, db)
+    window = None
+    if dedup_window is not None:
+        try:
+            window = parse_duration(dedup_window)
+        except ValueError as exc:
+            raise UsageError(f"--dedup-window: {exc}") from exc
+    if taxonomy_file is not None and not taxonomy_file.is_file():
+        raise UsageError(f"--taxonomy: {taxonomy_file} does not exist")
+    taxonomy = load_taxonomy(taxonomy_file or settings.taxonomy)
+    result = run_migrate(settings, taxonomy, MigrateOptions(dry_run=dry_run,
+                                                            dedup_window=window))
+    if output_format is OutputFormat.json:
+        emit_json(envelope("taxonomy migrate", result.document()))
+    else:
+        render_migrate_text(result, console_out())
 
 
 def register(app: typer.Typer) -> None:

@@ -291,6 +291,78 @@ def _analysis(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _audit(conn: sqlite3.Connection) -> None:
+    """Stored audits (the latest verdict and the trend) and the label history that
+    ``failearn taxonomy migrate`` keeps when it re-labels stored reports."""
+    run_script(conn, """
+    -- One row per `failearn audit`: its verdict and figures; `document` is the whole result.
+    CREATE TABLE audits (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES runs(id),
+        as_of TEXT NOT NULL,
+        recent_start TEXT NOT NULL,
+        baseline_start TEXT NOT NULL,
+        taxonomy_version TEXT,
+        verdict TEXT NOT NULL,
+        drift INTEGER NOT NULL,
+        reasons TEXT,
+        recent_incidents INTEGER NOT NULL,
+        baseline_incidents INTEGER NOT NULL,
+        test TEXT,
+        statistic REAL,
+        p_value REAL,
+        js_distance REAL,
+        accuracy REAL,
+        macro_f1 REAL,
+        disagreement_recent REAL,
+        disagreement_baseline REAL,
+        document TEXT NOT NULL
+    );
+    CREATE INDEX audits_as_of ON audits(as_of, id);
+    -- Per audit and class: counts and shares in the two windows.
+    CREATE TABLE audit_classes (
+        audit_id INTEGER NOT NULL REFERENCES audits(id) ON DELETE CASCADE,
+        failure_class TEXT NOT NULL,
+        recent_count INTEGER NOT NULL,
+        baseline_count INTEGER NOT NULL,
+        recent_share REAL,
+        baseline_share REAL,
+        delta REAL,
+        residual REAL,
+        p_value REAL,
+        PRIMARY KEY (audit_id, failure_class)
+    ) WITHOUT ROWID;
+    -- Every change of a report's class, route or taxonomy version made by a migration:
+    -- what it was before and what it became.  Nothing is lost.
+    CREATE TABLE report_label_history (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES runs(id),
+        changed_at TEXT NOT NULL,
+        report_key TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        incident_id TEXT,
+        failure_class_raw TEXT,
+        previous_class TEXT NOT NULL,
+        previous_class_via TEXT,
+        previous_taxonomy_version TEXT,
+        failure_class TEXT NOT NULL,
+        failure_class_via TEXT,
+        taxonomy_version TEXT NOT NULL
+    );
+    CREATE INDEX report_label_history_key ON report_label_history(report_key, id);
+    -- Each report's label as first stored, beside its current one.
+    CREATE VIEW report_original_labels AS
+        SELECT r.key AS report_key, r.record_id, r.incident_id, r.failure_class_raw,
+               COALESCE(h.previous_class, r.failure_class) AS original_class,
+               COALESCE(h.previous_taxonomy_version, r.taxonomy_version)
+                   AS original_taxonomy_version,
+               r.failure_class, r.taxonomy_version
+        FROM reports r
+        LEFT JOIN report_label_history h ON h.id = (
+            SELECT MIN(x.id) FROM report_label_history x WHERE x.report_key = r.key);
+    """)
+
+
 def _registry(conn: sqlite3.Connection) -> None:
     """The learning registry: rules and their append-only event log."""
     run_script(conn, """
@@ -361,5 +433,6 @@ def _registry(conn: sqlite3.Connection) -> None:
 MIGRATIONS: list[Migration] = [
     ("0001_capture", _capture),
     ("0002_analysis", _analysis),
+    ("0003_audit", _audit),
     ("0004_registry", _registry),
 ]
