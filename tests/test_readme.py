@@ -6,7 +6,8 @@ import re
 
 from tests.conftest import REPO, Cli
 
-MAIN = "pip install . && failearn ingest sample-postmortems/"
+MAIN = ("pip install . && failearn ingest sample-postmortems/ && failearn cluster --as-of "
+        "2026-11-23 && failearn audit --as-of 2026-11-23 && failearn report --as-of 2026-11-23")
 TESTS = "pip install -e '.[test]' && pytest"
 
 

@@ -9,11 +9,14 @@ that stage has not run.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from failearn.store import Store
 from failearn.suggest.model import PatternEvidence, PatternsInput, Signal
 from failearn.timeutil import iso
+
+if TYPE_CHECKING:
+    from failearn.store.audit import AuditSummary
 
 
 def load_patterns(store: Store, as_of: datetime) -> PatternsInput | None:
@@ -37,29 +40,22 @@ def load_patterns(store: Store, as_of: datetime) -> PatternsInput | None:
 
 
 def latest_audit(store: Store, as_of: datetime) -> dict[str, Any] | None:
-    """The verdict of the newest drift audit at or before ``as_of``; None when none ran.
+    """The verdict of the newest drift audit at or before ``as_of``; None when none ran."""
+    from failearn.store.audit import audit_document
+    from failearn.store.audit import latest_audit as stored_audit
 
-    The audit stage owns its tables (:mod:`failearn.store.audit`); a build of
-    failearn without that stage has no audit to show, which reads the same as an
-    audit that never ran.
-    """
-    import importlib
-
-    try:
-        audits = importlib.import_module("failearn.store.audit")
-    except ModuleNotFoundError:
-        return None
-    summary = audits.latest_audit(store, iso(as_of))
+    summary = stored_audit(store, iso(as_of))
     if summary is None:
         return None
-    document = audits.audit_document(store, summary.audit_id) or {}
+    document = audit_document(store, summary.audit_id) or {}
     return drift_section(summary, document)
 
 
 _VERDICTS = {"drift": "Drift", "no-drift": "No drift", "insufficient-data": "Not enough data"}
 
 
-def drift_section(summary: Any, document: dict[str, Any], top: int = 5) -> dict[str, Any]:
+def drift_section(summary: AuditSummary, document: dict[str, Any],
+                  top: int = 5) -> dict[str, Any]:
     """The report's section 5 from a stored audit: its verdict in words, why, and the classes
     whose share moved most."""
     verdict = str(summary.verdict)
