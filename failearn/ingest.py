@@ -37,6 +37,8 @@ from failearn.taxonomy import Taxonomy
 from failearn.timeutil import format_duration, iso
 
 OUTCOMES = ("accepted", "merged", "updated", "unchanged", "rejected", "skipped")
+BULK_TABLES = ("inbox", "reports", "report_trace_ids", "report_error_messages",
+               "report_dependencies")
 _FLUSH_EVERY = 2000
 
 
@@ -80,10 +82,13 @@ class IngestResult:
 class _Run:
     """The mutable state of one ingest run: decides each record's outcome and batches rows."""
 
-    def __init__(self, store: Store, run_id: int, keep_raw: bool) -> None:
+    def __init__(self, store: Store, run_id: int, keep_raw: bool, fresh: bool = False) -> None:
         self.store = store
         self.run_id = run_id
         self.keep_raw = keep_raw
+        # A store that has received nothing yet holds no hashes, reports or incidents to
+        # look up: the run's own memory is the whole truth.
+        self.fresh = fresh
         self.received_at = iso(datetime.now(UTC))
         self.counts = dict.fromkeys(OUTCOMES, 0)
         self.errors: list[Issue] = []
@@ -117,8 +122,8 @@ class _Run:
         """
         hashes = self.seen_hashes.get(record.source)
         if hashes is None:
-            hashes = self.seen_hashes[record.source] = sql.inbox_hashes(self.store,
-                                                                        record.source)
+            hashes = self.seen_hashes[record.source] = (
+                set() if self.fresh else sql.inbox_hashes(self.store, record.source))
         if record.sha256 in hashes and outcome in ("unchanged", "rejected", "skipped"):
             return None
         hashes.add(record.sha256)
@@ -188,7 +193,8 @@ class _Run:
     def _known(self, source: str) -> dict[str, sql.KnownReport]:
         known = self.known.get(source)
         if known is None:
-            known = self.known[source] = sql.known_reports(self.store, source)
+            known = self.known[source] = {} if self.fresh else sql.known_reports(self.store,
+                                                                                 source)
         return known
 
     def _drop_from_batch(self, key: str) -> None:
@@ -364,8 +370,13 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             context = Context.build(settings, taxonomy, options.as_of, anonymizer)
             preparer = Preparer(context, _fingerprint(settings, taxonomy, secret,
                                                       options.source_format), run_id, formats)
-            run = _Run(store, run_id, keep_raw)
             workers = choose_workers(inputs, settings.ingest.workers)
+            fresh = sql.is_empty(store)
+            # The first load of a large input into an empty store is a bulk load: the
+            # indexes are built once at the end rather than kept up to date per row.
+            suspended = (store.suspend_indexes(BULK_TABLES)
+                         if fresh and workers > 1 else [])
+            run = _Run(store, run_id, keep_raw, fresh)
             for record in prepared_records(inputs, preparer, settings.ingest, workers,
                                            progress):
                 run.add(record)
@@ -373,6 +384,8 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
                     progress.records(run.records)
             if progress is not None:
                 progress.records(run.records)
+            run.flush()
+            store.restore_indexes(suspended)
             created, updated = run.merge(window)
             total = sql.counts(store)["incidents"]
             status = "rejected" if run.counts["rejected"] else "ok"

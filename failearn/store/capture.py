@@ -59,6 +59,11 @@ def _placeholders(count: int) -> str:
     return ", ".join("?" * count)
 
 
+def is_empty(store: Store) -> bool:
+    """True when nothing has been received yet: the first load of a store."""
+    return store.conn.execute("SELECT 1 FROM inbox LIMIT 1").fetchone() is None
+
+
 def inbox_hashes(store: Store, source: str) -> set[str]:
     """Hashes of every payload already received from ``source``."""
     rows = store.conn.execute("SELECT sha256 FROM inbox WHERE source = ?", (source,))

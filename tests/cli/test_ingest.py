@@ -281,3 +281,7 @@ def test_worker_processes_give_the_same_result(cli: Cli, tmp_path: Path) -> None
     outcomes = "SELECT source, line, outcome FROM inbox ORDER BY id"
     assert rows(outcomes, str(tmp_path / "serial.db")) == rows(outcomes,
                                                               str(tmp_path / "parallel.db"))
+    # The parallel run was a bulk load into an empty store: its indexes were rebuilt.
+    indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    assert rows(indexes, str(tmp_path / "serial.db")) == rows(indexes,
+                                                             str(tmp_path / "parallel.db"))
