@@ -178,7 +178,7 @@ def run_audit(settings: Settings, taxonomy: Taxonomy, options: AuditOptions) -> 
     as_of = options.as_of
     recent_start = as_of - config.recent
     baseline_start = recent_start - config.baseline
-    store = Store.open(settings.db, busy_timeout=settings.ingest.busy_timeout, create=False)
+    store = Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
     try:
         with sql.snapshot(store):
             recent = sql.incidents_between(store, iso(recent_start), iso(as_of),

@@ -132,7 +132,7 @@ def run_cluster(settings: Settings, options: ClusterOptions,
 
     as_of = options.as_of
     start, end = iso(as_of - lookback), iso(as_of)
-    store = Store.open(settings.db, create=False)
+    store = Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
     with store:
         mark("loading")
         docs = sql.window_docs(store, start, end)

@@ -70,7 +70,6 @@ class IngestConfig:
     max_markdown_bytes: int = 5 * 1024 * 1024
     max_json_bytes: int = 256 * 1024 * 1024
     max_record_bytes: int = 5 * 1024 * 1024
-    busy_timeout: timedelta = timedelta(minutes=2)
     keep_raw: bool = True
     # Processes that read and normalise records: 0 chooses (2 on a large input), 1 is serial.
     workers: int = 0
@@ -250,6 +249,8 @@ class Settings:
     """Everything a command needs to know about the user's set-up."""
 
     db: Path = Path(DEFAULT_DB)
+    # How long a command waits for another writer (two CI jobs at once) before giving up.
+    busy_timeout: timedelta = timedelta(minutes=2)
     taxonomy: Path | None = None
     gates: GatesConfig = field(default_factory=GatesConfig)
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)

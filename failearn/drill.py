@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from failearn.config import DrillConfig, Settings
-from failearn.errors import UsageError
-from failearn.store import Store
+from failearn.errors import StoreError, UsageError
 from failearn.taxonomy import Taxonomy
 from failearn.timeutil import format_duration, iso
 
@@ -82,13 +81,23 @@ def synthetic_records(config: DrillConfig, as_of: datetime) -> list[dict[str, An
 
 
 def _copy(source: Path, target: Path) -> None:
-    src = Store.open(source, create=False)
-    try:
-        import sqlite3
+    """Copy the user's database read-only: the drill never writes to it, not even a
+    migration (the copy is migrated when the drill opens it)."""
+    import sqlite3
 
+    if not source.is_file():
+        raise StoreError(f"database {source} does not exist",
+                         hint="run `failearn ingest` first, or pass --db")
+    try:
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open database {source}: {exc}") from exc
+    try:
         dst = sqlite3.connect(target)
         try:
-            src.conn.backup(dst)
+            src.backup(dst)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{source} is not a failearn database: {exc}") from exc
         finally:
             dst.close()
     finally:

@@ -354,7 +354,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     db_path: Path | str = settings.db
     if options.dry_run and not Path(settings.db).exists():
         db_path = MEMORY
-    store = Store.open(db_path, busy_timeout=settings.ingest.busy_timeout)
+    store = Store.open(db_path, busy_timeout=settings.busy_timeout)
     try:
         scope = store.rolled_back() if options.dry_run else store.transaction()
         with scope:

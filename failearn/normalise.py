@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -500,9 +500,3 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         **texts,
     )
     return Normalised(incident, out.issues)
-
-
-def normalise_all(raws: Iterable[RawRecord], context: Context) -> list[Normalised]:
-    """Normalise many records (a convenience for tests and small inputs)."""
-    return [normalise(raw, context) for raw in raws]
-

@@ -219,7 +219,7 @@ def run_migrate(settings: Settings, taxonomy: Taxonomy, options: MigrateOptions
     """Re-normalise every stored report to ``taxonomy``; regroup what moved."""
     window = options.dedup_window or settings.dedup.window
     taxonomy_path = taxonomy.path or default_taxonomy_path()
-    store = Store.open(settings.db, busy_timeout=settings.ingest.busy_timeout, create=False)
+    store = Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
     try:
         scope = store.rolled_back() if options.dry_run else store.transaction()
         with scope:

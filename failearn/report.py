@@ -394,7 +394,7 @@ def build_report(settings: Settings, taxonomy: Taxonomy, options: ReportOptions)
     """The report at ``options.as_of`` from the store of ``settings``, in one transaction
     (rolled back under ``dry_run``)."""
     check_settings(settings)
-    store = Store.open(settings.db, create=False)
+    store = Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
     try:
         scope = store.rolled_back() if options.dry_run else store.transaction()
         with scope:

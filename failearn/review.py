@@ -53,7 +53,7 @@ def default_actor(environ: Mapping[str, str] | None = None) -> str:
 
 
 def _open(settings: Settings) -> Store:
-    return Store.open(settings.db, create=False)
+    return Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
 
 
 def record_action(settings: Settings, text: str, event: str, *, actor: str, note: str | None,

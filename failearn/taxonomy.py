@@ -12,7 +12,7 @@ treated alike, so ``Connection_Timeout``, ``connection timeout`` and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -502,8 +502,3 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
                             problems=[str(p) for p in problems],
                             hint="run `failearn taxonomy check` to see them all")
     return taxonomy
-
-
-def known_labels(taxonomy: Taxonomy) -> Iterable[str]:
-    """Every class id, for messages that list what is valid."""
-    return sorted(taxonomy.classes)

@@ -40,6 +40,7 @@ _DURATION_UNITS = {
     "ms": timedelta(milliseconds=1), "s": timedelta(seconds=1), "m": timedelta(minutes=1),
     "h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1),
 }
+_MAX_DURATION = timedelta(days=36_525)
 _NOT_SET = {"0001-01-01T00:00:00Z", "0001-01-01T00:00:00+00:00", "0001-01-01 00:00:00"}
 
 
@@ -165,7 +166,13 @@ def parse_duration(text: str | int | float) -> timedelta:
     match = _DURATION.match(text)
     if match is None:
         raise ValueError(f"{text!r} is not a duration (write e.g. 5m, 30m, 7d, 90d)")
-    return float(match.group(1)) * _DURATION_UNITS[match.group(2).lower()]
+    try:
+        value = float(match.group(1)) * _DURATION_UNITS[match.group(2).lower()]
+    except OverflowError:
+        value = _MAX_DURATION * 2
+    if value > _MAX_DURATION:
+        raise ValueError(f"{text!r} is longer than failearn can look back (100 years)")
+    return value
 
 
 def format_duration(delta: timedelta) -> str:

@@ -11,13 +11,13 @@ from failearn.cli.common import (
     AsOfOption,
     DbOption,
     as_of,
+    duration,
     emit_json,
     envelope,
     settings_for,
     stdout,
 )
-from failearn.errors import EXIT_FINDINGS, UsageError
-from failearn.timeutil import parse_duration
+from failearn.errors import EXIT_FINDINGS
 
 
 class AuditFormat(StrEnum):
@@ -27,15 +27,6 @@ class AuditFormat(StrEnum):
 
 
 _THRESHOLDS = "Thresholds (default: [audit] in failearn.toml)"
-
-
-def _duration(name: str, text: str | None) -> Any:
-    if text is None:
-        return None
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise UsageError(f"--{name}: {exc}") from exc
 
 
 def audit(
@@ -131,8 +122,8 @@ def audit(
     from failearn.taxonomy import load_taxonomy
 
     settings = settings_for(ctx, db)
-    overrides = {name: value for name, value in {
-        "recent": _duration("recent", recent), "baseline": _duration("baseline", baseline),
+    overrides: dict[str, Any] = {name: value for name, value in {
+        "recent": duration("--recent", recent), "baseline": duration("--baseline", baseline),
         "classifier": classifier, "alpha": alpha, "min_distance": min_distance,
         "min_recent": min_recent, "min_baseline": min_baseline, "min_expected": min_expected,
         "samples": samples, "seed": seed, "class_alpha": class_alpha,

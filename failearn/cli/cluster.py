@@ -13,14 +13,13 @@ from failearn.cli.common import (
     FormatOption,
     OutputFormat,
     as_of,
+    duration,
     emit_json,
     envelope,
     settings_for,
     stderr,
     stdout,
 )
-from failearn.errors import UsageError
-from failearn.timeutil import parse_duration
 
 
 def cluster(
@@ -59,12 +58,7 @@ def cluster(
     from failearn.render.cluster import cluster_document, render_text
 
     settings = settings_for(ctx, db)
-    window = None
-    if lookback is not None:
-        try:
-            window = parse_duration(lookback)
-        except ValueError as exc:
-            raise UsageError(f"--lookback: {exc}") from exc
+    window = duration("--lookback", lookback)
     options = ClusterOptions(as_of=as_of(as_of_text), lookback=window, eps=eps,
                              min_samples=min_samples)
     if output_format is OutputFormat.text and sys.stderr.isatty():

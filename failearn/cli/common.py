@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,13 +21,8 @@ import typer
 from typer.core import TyperGroup
 
 from failearn.config import Settings, load_settings
-from failearn.errors import (
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    FailearnError,
-    UsageError,
-)
-from failearn.timeutil import parse_as_of
+from failearn.errors import FailearnError, UsageError, exit_code_for
+from failearn.timeutil import parse_as_of, parse_duration
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -87,6 +82,16 @@ def as_of(text: str | None) -> datetime:
         raise UsageError(str(exc)) from exc
 
 
+def duration(option: str, text: str | None) -> timedelta | None:
+    """A duration option (``--lookback 90d``) as a timedelta; None when not given."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from exc
+
+
 def emit_json(document: dict[str, Any]) -> None:
     """Write one JSON document to stdout (and nothing else)."""
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
@@ -116,10 +121,10 @@ class FailearnGroup(TyperGroup):
             problems = getattr(error, "problems", None)
             for problem in problems or []:
                 typer.echo(f"  - {problem}", err=True)
-            raise typer.Exit(error.exit_code) from None
-        except KeyboardInterrupt:
+            raise typer.Exit(exit_code_for(error)) from None
+        except KeyboardInterrupt as error:
             typer.echo("interrupted; the database is unchanged", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise typer.Exit(exit_code_for(error)) from None
         except Exception as error:
             if _is_cli_control(error):
                 raise
@@ -129,4 +134,4 @@ class FailearnGroup(TyperGroup):
             typer.echo(f"internal error: {type(error).__name__}: {error}\n"
                        "  this is a bug in failearn; run again with --debug for the traceback "
                        "and report it", err=True)
-            raise typer.Exit(EXIT_INTERNAL) from None
+            raise typer.Exit(exit_code_for(error)) from None

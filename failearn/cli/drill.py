@@ -15,6 +15,7 @@ from failearn.cli.common import (
     FormatOption,
     OutputFormat,
     as_of,
+    duration,
     emit_json,
     envelope,
     settings_for,
@@ -23,7 +24,6 @@ from failearn.cli.common import (
 )
 from failearn.cli.guardrails import MinSupportOption, with_rules
 from failearn.errors import EXIT_FINDINGS, UsageError
-from failearn.timeutil import parse_duration
 
 
 def _metrics(values: list[str]) -> dict[str, float]:
@@ -94,15 +94,11 @@ def drill(
 
     settings = with_rules(settings_for(ctx, db), min_support=min_support)
     config = settings.drill
-    try:
-        changes: dict[str, Any] = {
-            "target": parse_duration(target) if target else None,
-            "spread": parse_duration(spread) if spread else None,
-            "service": service, "failure_class": failure_class, "incidents": incidents,
-            "message": message, "metrics": _metrics(metric) if metric else None,
-        }
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    changes: dict[str, Any] = {
+        "target": duration("--target", target), "spread": duration("--spread", spread),
+        "service": service, "failure_class": failure_class, "incidents": incidents,
+        "message": message, "metrics": _metrics(metric) if metric else None,
+    }
     config = replace(config, **{k: v for k, v in changes.items() if v is not None})
     settings = replace(settings, drill=config)
     taxonomy = load_taxonomy(settings.taxonomy)

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from failearn.cli.common import duration
 from failearn.config import Settings
-from failearn.errors import UsageError
-from failearn.timeutil import parse_duration
 
 MinSupportOption = Annotated[int | None, typer.Option(
     "--min-support", metavar="N", show_default=False,
@@ -38,15 +37,6 @@ BudgetOption = Annotated[int | None, typer.Option(
     help="At most this many suggestions [default: [rules] budget, 3].")]
 
 
-def _duration(name: str, text: str | None) -> Any:
-    if text is None:
-        return None
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise UsageError(f"{name}: {exc}") from exc
-
-
 def with_rules(settings: Settings, *, budget: int | None = None, min_support: int | None = None,
                min_confidence: float | None = None, cooldown: str | None = None,
                max_active_rules: int | None = None, ttl: str | None = None,
@@ -54,8 +44,8 @@ def with_rules(settings: Settings, *, budget: int | None = None, min_support: in
     """The settings with the guardrail options given on the command line."""
     values: dict[str, Any] = {
         "budget": budget, "min_support": min_support, "min_confidence": min_confidence,
-        "cooldown": _duration("--cooldown", cooldown), "max_active_rules": max_active_rules,
-        "ttl": _duration("--ttl", ttl), "override_warning": override_warning,
+        "cooldown": duration("--cooldown", cooldown), "max_active_rules": max_active_rules,
+        "ttl": duration("--ttl", ttl), "override_warning": override_warning,
     }
     changes = {key: value for key, value in values.items() if value is not None}
     if not changes:

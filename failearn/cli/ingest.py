@@ -12,14 +12,14 @@ from failearn.cli.common import (
     DbOption,
     IngestFormat,
     as_of,
+    duration,
     emit_json,
     envelope,
     settings_for,
     stderr,
     stdout,
 )
-from failearn.errors import EXIT_FINDINGS, UsageError
-from failearn.timeutil import parse_duration
+from failearn.errors import EXIT_FINDINGS
 
 
 def ingest(
@@ -74,12 +74,7 @@ def ingest(
     from failearn.taxonomy import load_taxonomy
 
     settings = settings_for(ctx, db)
-    window = None
-    if dedup_window is not None:
-        try:
-            window = parse_duration(dedup_window)
-        except ValueError as exc:
-            raise UsageError(f"--dedup-window: {exc}") from exc
+    window = duration("--dedup-window", dedup_window)
     taxonomy = load_taxonomy(settings.taxonomy)
     options = IngestOptions(paths=paths, as_of=as_of(as_of_text), dry_run=dry_run,
                             keep_raw=keep_raw, dedup_window=window,

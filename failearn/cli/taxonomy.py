@@ -11,6 +11,7 @@ from failearn.cli.common import (
     DbOption,
     FormatOption,
     OutputFormat,
+    duration,
     emit_json,
     envelope,
     settings_for,
@@ -18,7 +19,6 @@ from failearn.cli.common import (
 from failearn.cli.common import stdout as console_out
 from failearn.errors import EXIT_FINDINGS, UsageError
 from failearn.resources import default_taxonomy_path
-from failearn.timeutil import parse_duration
 
 taxonomy_app = typer.Typer(help="Show, check or migrate to a failure taxonomy.",
                            no_args_is_help=True)
@@ -122,12 +122,7 @@ def migrate(
     from failearn.taxonomy import load_taxonomy
 
     settings = settings_for(ctx, db)
-    window = None
-    if dedup_window is not None:
-        try:
-            window = parse_duration(dedup_window)
-        except ValueError as exc:
-            raise UsageError(f"--dedup-window: {exc}") from exc
+    window = duration("--dedup-window", dedup_window)
     if taxonomy_file is not None and not taxonomy_file.is_file():
         raise UsageError(f"--taxonomy: {taxonomy_file} does not exist")
     taxonomy = load_taxonomy(taxonomy_file or settings.taxonomy)

@@ -24,7 +24,6 @@ from failearn.sources.vendors import DEFAULT, Formats
 
 STDIN = "-"
 STDIN_SOURCE = "<stdin>"
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mdx")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +42,8 @@ def kind_of(path: Path) -> str:
         return "ndjson"
     if name.endswith(".json"):
         return "json"
-    suffixes = [s.casefold() for s in path.suffixes]
-    if any(s in MARKDOWN_SUFFIXES for s in suffixes):
-        return "markdown"
+    # Markdown by suffix (x.md, x.html.md.erb) and, for a file named on the command line
+    # or picked by an [ingest] include glob, whatever else it is called.
     return "markdown"
 
 

@@ -9,10 +9,9 @@ with "database is locked".
 
 The SQL of each capability lives in a module of this package named for it
 (:mod:`failearn.store.capture` for ingest); callers get plain data back.
-sqlite-utils (:attr:`Store.db`) serves the read side of the analysis commands
-(``query`` returning dicts, ``table_names``).  It is opened lazily because
-importing it imports pandas, which ``failearn ingest`` must not pay for; and its
-write helpers are not used inside transactions, because they commit on their own.
+All of it is plain :mod:`sqlite3`: the statements are few, hand-written and
+reviewed in one place, and an ORM or sqlite-utils would only add import time
+(sqlite-utils imports pandas) to ``failearn ingest``, which CI runs on every push.
 """
 
 from __future__ import annotations
@@ -40,16 +39,6 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: str) -> None:
         self.conn = conn
         self.path = path
-        self._db: Any = None
-
-    @property
-    def db(self) -> Any:
-        """A :class:`sqlite_utils.Database` over the same connection (imported on first use)."""
-        if self._db is None:
-            import sqlite_utils
-
-            self._db = sqlite_utils.Database(self.conn)
-        return self._db
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of a query as dicts (plain sqlite3: cheap to import)."""
@@ -88,9 +77,17 @@ class Store:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big runs spill less
             store._migrate()
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise StoreError(f"cannot open database {target}: {exc}",
+                             hint="is another failearn writing to it, or is it read-only?"
+                             ) from exc
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"{target} is not a failearn database: {exc}") from exc
+        except BaseException:
+            conn.close()
+            raise
         return store
 
     def close(self) -> None:

@@ -8,7 +8,6 @@ from their reports in one set-based statement each.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,16 +67,6 @@ def inbox_hashes(store: Store, source: str) -> set[str]:
     """Hashes of every payload already received from ``source``."""
     rows = store.conn.execute("SELECT sha256 FROM inbox WHERE source = ?", (source,))
     return {row[0] for row in rows}
-
-
-def add_inbox(store: Store, rows: Sequence[tuple[Any, ...]]) -> list[int]:
-    """Insert inbox rows (in :data:`INBOX_COLUMNS` order); their ids, in order."""
-    sql = (f"INSERT INTO inbox ({', '.join(INBOX_COLUMNS)}) "
-           f"VALUES ({_placeholders(len(INBOX_COLUMNS))}) RETURNING id")
-    ids: list[int] = []
-    for row in rows:
-        ids.append(int(store.conn.execute(sql, row).fetchone()[0]))
-    return ids
 
 
 def add_inbox_many(store: Store, rows: Sequence[tuple[Any, ...]]) -> tuple[int, int]:
@@ -251,42 +240,6 @@ def resolve_incident_id(store: Store, incident_id: str) -> str | None:
     row = store.conn.execute("SELECT incident_id FROM incident_aliases WHERE alias = ?",
                              (incident_id,)).fetchone()
     return str(row[0]) if row else None
-
-
-def incident_detail(store: Store, incident_id: str) -> dict[str, Any] | None:
-    """One incident with its many-valued fields, sources and known workarounds."""
-    current = resolve_incident_id(store, incident_id)
-    if current is None:
-        return None
-    rows = store.query("SELECT * FROM incidents WHERE id = ?", [current])
-    if not rows:
-        return None
-    incident = dict(rows[0])
-    for name in ("trace_shape", "metrics"):
-        if incident.get(name):
-            incident[name] = json.loads(incident[name])
-    details = store.conn.execute(
-        "SELECT details FROM reports WHERE incident_id = ? AND details IS NOT NULL "
-        "ORDER BY kind != 'markdown', timestamp, key LIMIT 1", (current,)).fetchone()
-    incident["details"] = json.loads(details[0]) if details else {}
-    conn = store.conn
-    incident["trace_ids"] = [r[0] for r in conn.execute(
-        "SELECT DISTINCT trace_id FROM incident_trace_ids WHERE incident_id = ? "
-        "ORDER BY trace_id", (current,))]
-    incident["error_messages"] = list(dict.fromkeys(r[0] for r in conn.execute(
-        "SELECT message FROM incident_error_messages WHERE incident_id = ? "
-        "ORDER BY report_key, position", (current,))))
-    incident["dependencies"] = [r[0] for r in conn.execute(
-        "SELECT dependency FROM incident_dependencies WHERE incident_id = ? "
-        "ORDER BY dependency", (current,))]
-    incident["sources"] = [dict(zip(("source", "line", "kind"), r, strict=True))
-                           for r in conn.execute(
-        "SELECT source, line, kind FROM reports WHERE incident_id = ? ORDER BY timestamp, key",
-        (current,))]
-    incident["known_workarounds"] = [r[0] for r in conn.execute(
-        "SELECT related_id FROM incident_links WHERE incident_id = ? "
-        "AND reason = 'known-workaround' ORDER BY related_id", (current,))]
-    return incident
 
 
 def counts(store: Store) -> dict[str, int]:
