@@ -11,6 +11,7 @@ silently falls back to a default.  Relative paths in a file are relative to it.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import types
 import typing
@@ -377,12 +378,67 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not UTF-8 text") from exc
 
 
+INFER_CHOICES = ("sources", "all", "off")
+
+
+def validate(settings: Settings) -> None:
+    """Check what types alone cannot: names that must exist, sizes that must be positive.
+
+    Each problem names its key, at load time, so a typo is not discovered as a
+    puzzling rejection of every record later.
+    """
+    from failearn.anonymize import MASKS
+    from failearn.record import CANONICAL_FIELDS, EXTRA_FIELDS
+
+    known = (*CANONICAL_FIELDS, *EXTRA_FIELDS)
+
+    def fail(key: str, message: str) -> None:
+        raise ConfigError(f"`{key}` {message}")
+
+    for field_name in settings.gates.require:
+        if field_name not in known:
+            fail("gates.require", f"names {field_name!r}, which is not a record field "
+                 f"(fields: {', '.join(CANONICAL_FIELDS)})")
+    try:
+        re.compile(settings.gates.trace_id_pattern)
+    except re.error as exc:
+        fail("gates.trace_id_pattern", f"is not a valid regular expression: {exc}")
+    for field_name in settings.fields:
+        if field_name not in known:
+            fail(f"fields.{field_name}", f"is not a record field (fields: "
+                 f"{', '.join(CANONICAL_FIELDS)})")
+    if settings.dedup.window < timedelta(0):
+        fail("dedup.window", "cannot be negative")
+    for mask in settings.anonymize.mask:
+        if mask not in MASKS:
+            fail("anonymize.mask", f"names {mask!r}; masks: {', '.join(MASKS)}")
+    ingest = settings.ingest
+    for key in ("max_markdown_bytes", "max_json_bytes", "max_record_bytes"):
+        if getattr(ingest, key) <= 0:
+            fail(f"ingest.{key}", "must be positive")
+    if ingest.workers < 0:
+        fail("ingest.workers", "cannot be negative (0 chooses, 1 is one process)")
+    scale = settings.severity.scale
+    if not scale or len(set(scale)) != len(scale):
+        fail("severity.scale", "must list at least one level, each once")
+    for spelling, level in settings.severity.aliases.items():
+        if level not in scale:
+            fail(f"severity.aliases.{spelling}", f"maps to {level!r}, which is not on the "
+                 f"scale {', '.join(scale)}")
+    if settings.classify.infer not in INFER_CHOICES:
+        fail("classify.infer", f"must be one of {', '.join(INFER_CHOICES)}, not "
+             f"{settings.classify.infer!r}")
+    if settings.busy_timeout < timedelta(0):
+        fail("busy_timeout", "cannot be negative")
+
+
 def settings_from_table(table: dict[str, Any], path: Path | None) -> Settings:
     """Validate a configuration table (as read from TOML) into :class:`Settings`."""
     base = path.parent if path is not None else None
     where = f"{path}: " if path is not None else ""
     try:
         settings = _build(Settings, table, "", base)
+        validate(settings)
     except ConfigError as exc:
         raise ConfigError(where + exc.message, hint=exc.hint) from exc
     if path is not None:

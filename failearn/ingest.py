@@ -26,7 +26,7 @@ import orjson
 from failearn.anonymize import Anonymizer
 from failearn.config import Settings
 from failearn.dedup import Group, group, member_from_row
-from failearn.normalise import Context
+from failearn.normalise import Context, check_labels
 from failearn.prepare import Prepared, Preparer, Progress, choose_workers, prepared_records
 from failearn.record import Issue
 from failearn.sources import discover
@@ -348,6 +348,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     """Ingest the inputs named in ``options`` into the store of ``settings``."""
     started = datetime.now(UTC)
     formats = Formats.build(settings, options.source_format)
+    check_labels(settings, taxonomy)
     inputs = discover(options.paths, settings.ingest)
     window = options.dedup_window or settings.dedup.window
     keep_raw = settings.ingest.keep_raw if options.keep_raw is None else options.keep_raw

@@ -24,7 +24,15 @@ from failearn import codes
 from failearn.anonymize import Anonymizer
 from failearn.classify import Classifier
 from failearn.config import Settings
-from failearn.record import CANONICAL_FIELDS, TEXT_FIELDS, Incident, Issue, RawRecord
+from failearn.errors import ConfigError
+from failearn.record import (
+    CANONICAL_FIELDS,
+    EXTRA_FIELDS,
+    TEXT_FIELDS,
+    Incident,
+    Issue,
+    RawRecord,
+)
 from failearn.severity import normalise_severity
 from failearn.sources.vendors import BUILTIN_NAMES
 from failearn.taxonomy import Taxonomy
@@ -50,11 +58,8 @@ BUILTIN_ALIASES: dict[str, tuple[str, ...]] = {
     "ended_at": ("ends_at", "resolved_at", "end_time", "ended", "recovered_at"),
     "caused_by_rule": ("caused_by", "rule_id"),
 }
-EXTRA_CANONICAL = ("ended_at", "caused_by_rule", "sections", "tags", "class_hints",
-                   "source_format", "timeline_start", "timeline_end")
 # The text a class is inferred from, when a record names none, and what each part weighs.
 INFERENCE_TEXT = (("title", 3), ("root_cause", 2), ("summary", 1), ("resolution", 1))
-INFER_CHOICES = ("sources", "all", "off")
 _TRACE_SPLIT = re.compile(r"[\s,;]+")
 _SHAPE_SPLIT = re.compile(r"\s*(?:->|→|>|/|,)\s*")
 _LIST_SPLIT = re.compile(r"\s*,\s*")
@@ -89,7 +94,7 @@ class Context:
         aliases: dict[str, str] = {}
         # Only what a source may give: ``source``, ``line`` and the like are set by ingest,
         # so a payload's own "source" (an exporter's name) stays in the record's extra.
-        canonical = (*CANONICAL_FIELDS, *EXTRA_CANONICAL)
+        canonical = (*CANONICAL_FIELDS, *EXTRA_FIELDS)
         for name in canonical:
             aliases[field_key(name)] = name
         for name, spellings in BUILTIN_ALIASES.items():
@@ -99,19 +104,11 @@ class Context:
             for spelling in spellings:
                 aliases[field_key(spelling)] = name
         people = frozenset(field_key(p) for p in settings.anonymize.people_fields)
-        try:
-            pattern = re.compile(settings.gates.trace_id_pattern)
-        except re.error as exc:
-            from failearn.errors import ConfigError
-            raise ConfigError(f"`gates.trace_id_pattern` is not a valid regular expression: "
-                              f"{exc}") from exc
+        check_labels(settings, taxonomy)
+        pattern = re.compile(settings.gates.trace_id_pattern)  # validated with the settings
         class_maps = {name: {**settings.classes, **table.classes}
                       for name, table in settings.sources.items() if table.classes}
         classifier = None
-        if settings.classify.infer not in INFER_CHOICES:
-            from failearn.errors import ConfigError
-            raise ConfigError(f"`classify.infer` must be one of {', '.join(INFER_CHOICES)}, "
-                              f"not {settings.classify.infer!r}")
         if settings.classify.infer != "off":
             classifier = Classifier(taxonomy, settings.classes, settings.classify.keywords,
                                     {name: t.classes for name, t in settings.sources.items()})
@@ -119,6 +116,20 @@ class Context:
                  "canonical")
         return cls(settings, taxonomy, as_of, anonymizer, aliases, people, pattern,
                    classifier=classifier, class_maps=class_maps, formats_tried=tried)
+
+
+def check_labels(settings: Settings, taxonomy: Taxonomy) -> None:
+    """Every class a configuration maps a label to must exist in the taxonomy: a typo would
+    otherwise reject records far from its cause.  (Keywords are checked by the
+    classifier that uses them.)"""
+    targets = [(f"classes.{label!r}", target) for label, target in settings.classes.items()]
+    for name, table in settings.sources.items():
+        targets += [(f"sources.{name}.classes.{label!r}", target)
+                    for label, target in table.classes.items()]
+    for where, target in targets:
+        if taxonomy.resolve(target) is None:
+            raise ConfigError(f"`{where}` maps to {target!r}, which is not a class of taxonomy "
+                              f"{taxonomy.version}", hint="see `failearn taxonomy show`")
 
 
 @dataclass(slots=True)

@@ -20,6 +20,11 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "id", "timestamp", "service", "failure_class", "trace_ids", "severity", *TEXT_FIELDS,
     "error_messages", "dependencies", "metrics", "trace_shape",
 )
+# Further fields a source may give (beyond DESIGN.md's canonical record).
+EXTRA_FIELDS: tuple[str, ...] = (
+    "ended_at", "caused_by_rule", "sections", "tags", "class_hints", "source_format",
+    "timeline_start", "timeline_end",
+)
 
 
 @dataclass(frozen=True, slots=True)

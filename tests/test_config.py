@@ -125,3 +125,21 @@ def test_bad_source_mappings_name_the_key(tmp_path: Path, text: str, message: st
     (tmp_path / "failearn.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(message)):
         Formats.build(load_settings(cwd=tmp_path, environ={}))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[gates]\nrequire = ["timestamp", "servce"]\n', "`gates.require` names 'servce'"),
+    ('[gates]\ntrace_id_pattern = "[0-9"\n', "`gates.trace_id_pattern` is not a valid"),
+    ('[fields]\nservce = ["svc"]\n', "`fields.servce` is not a record field"),
+    ('[dedup]\nwindow = "0m"\n[anonymize]\nmask = ["emails"]\n', "`anonymize.mask` names"),
+    ("[ingest]\nmax_json_bytes = -1\n", "`ingest.max_json_bytes` must be positive"),
+    ("[ingest]\nworkers = -2\n", "`ingest.workers` cannot be negative"),
+    ("[severity]\nscale = []\n", "`severity.scale` must list at least one level"),
+    ('[severity]\naliases = { urgent = "SEV0" }\n', "`severity.aliases.urgent` maps to"),
+    ('[classify]\ninfer = "sometimes"\n', "`classify.infer` must be one of"),
+])
+def test_meaningless_values_are_refused_when_loaded(tmp_path: Path, text: str,
+                                                    message: str) -> None:
+    (tmp_path / "failearn.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(cwd=tmp_path, environ={})

@@ -285,3 +285,13 @@ def test_worker_processes_give_the_same_result(cli: Cli, tmp_path: Path) -> None
     indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
     assert rows(indexes, str(tmp_path / "serial.db")) == rows(indexes,
                                                              str(tmp_path / "parallel.db"))
+
+
+def test_a_class_mapping_to_no_class_is_a_configuration_error(cli: Cli, fixtures: Path,
+                                                              tmp_path: Path) -> None:
+    config = tmp_path / "typo.toml"
+    config.write_text('[classes]\n"config-change" = "configuration-errror"\n', encoding="utf-8")
+    result = cli("--config", str(config), "ingest", str(fixtures / "good"))
+    assert result.exit_code == 2
+    assert "`classes.'config-change'` maps to 'configuration-errror'" in result.stderr
+    assert not (tmp_path / "failearn.db").exists()
