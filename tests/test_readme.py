@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 from tests.conftest import REPO, Cli
 
@@ -19,17 +20,33 @@ def test_ci_runs_the_readme_commands() -> None:
         assert f"\n{command}\n" in ci
 
 
-def test_every_command_in_the_readme_has_help(cli: Cli) -> None:
+def _readme_commands() -> list[str]:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     blocks = "\n".join(re.findall(r"```sh\n(.*?)```", readme, re.DOTALL))
-    commands = set(re.findall(r"^failearn ([a-z]+(?: [a-z]+)?)", blocks, re.MULTILINE))
-    assert commands
-    for command in sorted(commands):
-        words = command.split()
-        result = cli(*words, "--help")
-        if result.exit_code != 0:
-            result = cli(words[0], "--help")
-        assert result.exit_code == 0, command
+    lines = [re.split(r"\s{2,}#", line)[0].strip() for line in blocks.splitlines()]
+    return [line for line in lines if line.startswith("failearn ")]
+
+
+def test_every_command_in_the_readme_parses(cli: Cli) -> None:
+    """Examples must run as written (their options exist and their values parse); a
+    synopsis ("failearn report [--budget 3] …") names a command and options that exist."""
+    commands = _readme_commands()
+    assert len(commands) > 10
+    for line in commands:
+        argv = shlex.split(line)[1:]
+        if any(mark in line for mark in ("[", "(", "…", "...", "|")):
+            path = []
+            for word in argv:
+                if not re.fullmatch(r"[a-z]+", word):
+                    break
+                path.append(word)
+            result = cli(*path, "--help")
+            assert result.exit_code == 0, (line, result.stderr)
+            for option in re.findall(r"(--[a-z][a-z-]+)", line):
+                assert option in result.stdout, (line, option)
+        else:
+            result = cli(*argv, "--help")
+            assert result.exit_code == 0, (line, result.stdout, result.stderr)
 
 
 def test_the_configuration_example_is_valid_and_shows_the_defaults() -> None:

@@ -1,0 +1,57 @@
+"""The error boundary: what a user sees when a command fails, and its exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+
+GOOD = Path(__file__).parent.parent / "fixtures" / "good"
+
+
+def test_an_internal_error_is_one_line_and_exit_3(cli: Cli,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import failearn.ingest
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(failearn.ingest, "run_ingest", broken)
+    result = cli("ingest", str(GOOD))
+    assert result.exit_code == 3
+    assert result.stderr.splitlines()[0] == "internal error: RuntimeError: boom"
+    assert "Traceback" not in result.stderr
+    debug = cli("--debug", "ingest", str(GOOD))
+    assert debug.exit_code == 3
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert "RuntimeError: boom" in debug.stderr
+
+
+def test_ctrl_c_is_exit_130_and_says_the_database_is_unchanged(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import failearn.ingest
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(failearn.ingest, "run_ingest", interrupted)
+    result = cli("ingest", str(GOOD))
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "interrupted; the database is unchanged"
+
+
+def test_usage_errors_are_exit_2_with_a_hint(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "failearn.toml").write_text("[dedup]\nwindows = '5m'\n", encoding="utf-8")
+    result = cli("ingest", str(GOOD))
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == (f"error: {tmp_path / 'failearn.toml'}: unknown configuration key "
+                        "`dedup.windows`")
+    assert lines[1].startswith("  hint: known keys here: window")
+
+
+def test_an_unknown_command_or_option_is_exit_2(cli: Cli) -> None:
+    assert cli("ingets").exit_code == 2
+    assert cli("ingest", str(GOOD), "--formt", "json").exit_code == 2
