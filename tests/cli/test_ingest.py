@@ -295,3 +295,18 @@ def test_a_class_mapping_to_no_class_is_a_configuration_error(cli: Cli, fixtures
     assert result.exit_code == 2
     assert "`classes.'config-change'` maps to 'configuration-errror'" in result.stderr
     assert not (tmp_path / "failearn.db").exists()
+
+
+def test_times_beyond_the_date_limits_reject_their_record_not_the_run(cli: Cli,
+                                                                      fixtures: Path) -> None:
+    edge = fixtures / "edge"
+    doc = ingest(cli, str(edge / "ts-overflow.ndjson"), str(edge / "ts-year9999.md"),
+                 str(edge / "timeline-rollover-9999.md"), exit_code=1)
+    assert doc["accepted"] == 1 and doc["rejected"] == 9
+    assert sorted((e["source"].rsplit("/", 1)[-1], e["line"]) for e in doc["errors"]
+                  if e["code"] == "invalid-timestamp") == [
+        ("timeline-rollover-9999.md", 13), ("ts-overflow.ndjson", 2), ("ts-overflow.ndjson", 3),
+        ("ts-overflow.ndjson", 4), ("ts-overflow.ndjson", 5), ("ts-overflow.ndjson", 6),
+        ("ts-overflow.ndjson", 7), ("ts-overflow.ndjson", 8), ("ts-year9999.md", 4)]
+    assert rows("SELECT outcome, COUNT(*) FROM inbox GROUP BY outcome ORDER BY outcome") == [
+        ("accepted", 1), ("rejected", 9)]

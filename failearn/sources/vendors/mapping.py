@@ -156,7 +156,11 @@ def _in_zone(value: str, zone: tzinfo) -> str:
         return value
     if parsed.tzinfo is not None:
         return value
-    return iso(parsed.replace(tzinfo=zone))
+    local = parsed.replace(tzinfo=zone)
+    try:
+        return iso(local)
+    except OverflowError:  # beyond 9999-12-31 in UTC: left for the gate to reject
+        return local.isoformat()
 
 
 def _show(steps: tuple[str | int, ...]) -> str:

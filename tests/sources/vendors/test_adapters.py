@@ -237,3 +237,14 @@ def test_detection_is_stable_under_ndjson(name: str) -> None:
                                        Formats.build(NO_TRACES)))
     assert [r.line for r in records] == [1, 2]
     assert all(payload(r)["source_format"] for r in records)
+
+
+def test_a_local_time_past_9999_in_utc_is_rejected_not_a_crash() -> None:
+    table = SourceMapping(detect=("ref",), fields={"id": ("ref",), "timestamp": ("at",)},
+                          constants={"service": "orders", "failure_class": "timeout"},
+                          timezone="UTC-5")
+    settings = Settings(gates=NO_TRACES.gates, sources={"local": table})
+    text = '{"ref": "INC-9", "at": "9999-12-31T23:00:00"}'
+    (record,) = parse_json_document(text, "inc.json", Formats.build(settings))
+    assert payload(record)["timestamp"] == "9999-12-31T23:00:00-05:00"
+    assert [i.code for i in gate(record, settings).errors] == ["invalid-timestamp"]
