@@ -20,6 +20,8 @@ ERRORS: dict[str, str] = {
     "yaml-too-complex": "front matter may not expand aliases into thousands of values",
     "front-matter-not-mapping": "front matter must be `key: value` lines between `---` lines",
     "unknown-format": "name the format with --source-format, or map it in [sources]",
+    "malformed-payload": "the payload has a tool's shape but a part of it is missing or of "
+                         "the wrong type: fix the exporter, or read it with --source-format",
     # quality gates
     "missing-field": "add the field, or map the name your source uses in [fields]",
     "invalid-timestamp": "write the time as RFC 3339, e.g. 2026-11-02T14:03:00Z",

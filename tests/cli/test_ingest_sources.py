@@ -135,3 +135,17 @@ def test_a_post_mortem_without_a_class_is_not_guessed_by_default(cli: Cli,
     doc = cli.json("--config", str(config), "ingest", str(page), "--as-of", "2026-11-23",
                    "--db", "other.db")
     assert doc["accepted"] == 1
+
+
+def test_malformed_vendor_payloads_are_rejected_and_kept_not_skipped_or_fatal(
+        cli: Cli, copy_fixture: Callable[[str], Path]) -> None:
+    malformed = copy_fixture("vendors-malformed")
+    (malformed / "SOURCES.md").unlink()
+    shutil.copy(REPO / "tests" / "fixtures" / "vendors" / "opsgenie-create.json", malformed)
+    Path("failearn.toml").write_text('[gates]\nrequire = ["timestamp", "service"]\n',
+                                     encoding="utf-8")
+    doc = cli.json("ingest", str(malformed), "--as-of", AS_OF, exit_code=1)
+    assert (doc["accepted"], doc["rejected"], doc["skipped"]) == (2, 12, 0)
+    assert {e["code"] for e in doc["errors"]} == {"malformed-payload"}
+    assert rows("SELECT outcome, COUNT(*), COUNT(raw) FROM inbox GROUP BY outcome") == [
+        ("accepted", 2, 2), ("rejected", 12, 12)]
