@@ -103,7 +103,10 @@ def _details(incident: Incident) -> str | None:
         ("other_classes", incident.other_classes), ("severity_raw", incident.severity_raw),
         ("people", incident.people), ("sections", incident.sections),
         ("extra", incident.extra), ("dedup_hint", incident.dedup_hint)) if value}
-    return orjson.dumps(details, default=str).decode() if details else None
+    # Keys that are not strings cannot reach here from the sources; spelled as strings
+    # all the same, should one slip through (a crash here would lose the whole run).
+    return orjson.dumps(details, default=str,
+                        option=orjson.OPT_NON_STR_KEYS).decode() if details else None
 
 
 def prepare(raw: RawRecord, preparer: Preparer) -> Prepared:

@@ -11,6 +11,7 @@ constructor and returns it with a map of key paths to 1-based line numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -80,6 +81,32 @@ def _key_lines(node: yaml.Node, prefix: str, lines: dict[str, int], depth: int =
         path = f"{prefix}{key.value}"
         lines.setdefault(path, key.start_mark.line + 1)
         _key_lines(value, path + ".", lines, depth + 1)
+
+
+def json_key(key: object) -> str:
+    """A mapping key as JSON spells it: ``500``, ``true``, ``null``, ``2026-11-02``."""
+    if isinstance(key, str):
+        return key
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, date | datetime):
+        return key.isoformat()
+    return str(key)
+
+
+def string_keys(value: Any) -> Any:
+    """Data with every mapping key a string, as JSON (and the store) needs.
+
+    YAML keys may be numbers, dates, booleans or null (``http_errors: {500: 120}``);
+    they are kept, spelled as JSON would.
+    """
+    if isinstance(value, dict):
+        return {json_key(k): string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [string_keys(item) for item in value]
+    return value
 
 
 def load_yaml(text: str) -> LoadedYaml:

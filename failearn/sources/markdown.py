@@ -24,7 +24,7 @@ from failearn.sources import postmortem
 from failearn.sources.reading import reject
 from failearn.sources.sections import CANONICAL_TEXT, VOCABULARY, classify_heading
 from failearn.timeutil import TimeParseError, parse_time
-from failearn.yamlload import YamlLoadError, load_yaml
+from failearn.yamlload import YamlLoadError, load_yaml, string_keys
 
 KIND = "markdown"
 
@@ -410,7 +410,7 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
             return reject(source, KIND, "front-matter-not-mapping",
                           f"front matter is a {type(data).__name__}, not a mapping of fields",
                           line=first, raw=text)
-        payload.update({str(k): v for k, v in data.items()})
+        payload.update(string_keys(data))
         field_lines = {path: fm_line + line - 1 for path, line in key_lines.items()}
     traces = trace_search_pattern(trace_pattern)
     found = _walk_body(body, body_line, traces)

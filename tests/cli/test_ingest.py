@@ -310,3 +310,10 @@ def test_times_beyond_the_date_limits_reject_their_record_not_the_run(cli: Cli,
         ("ts-overflow.ndjson", 7), ("ts-overflow.ndjson", 8), ("ts-year9999.md", 4)]
     assert rows("SELECT outcome, COUNT(*) FROM inbox GROUP BY outcome ORDER BY outcome") == [
         ("accepted", 1), ("rejected", 9)]
+
+
+def test_front_matter_keys_that_are_not_strings_are_stored(cli: Cli, fixtures: Path) -> None:
+    doc = ingest(cli, str(fixtures / "edge" / "yaml-nonstr-keys.md"))
+    assert doc["accepted"] == 1
+    (details,), = rows("SELECT details FROM reports")
+    assert '"http_errors":{"500":120,"503":4}' in details and '"2026-11-02":124' in details

@@ -7,7 +7,8 @@ import pytest
 from failearn.sources.markdown import parse_markdown, trace_search_pattern
 from failearn.sources.sections import classify_heading
 
-REALDATA = Path(__file__).parent.parent / "fixtures" / "realdata"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+REALDATA = FIXTURES / "realdata"
 
 
 @pytest.mark.parametrize(("heading", "section"), [
@@ -65,3 +66,12 @@ def test_trace_search_pattern_follows_the_gate() -> None:
     assert trace_search_pattern("^[0-9a-f]{16}$").findall("id 00f067aa0ba902b7 x") == [
         "00f067aa0ba902b7"]
     assert trace_search_pattern("^[0-9a-f]{32}$").findall("a" * 40) == []
+
+
+def test_front_matter_keys_that_are_not_strings_are_kept_as_json_spells_them() -> None:
+    text = (FIXTURES / "edge" / "yaml-nonstr-keys.md").read_text(encoding="utf-8")
+    raw = parse_markdown(text, "pm.md")
+    assert raw.payload is not None
+    assert raw.payload["http_errors"] == {"500": 120, "503": 4}
+    assert raw.payload["by_day"] == {"2026-11-02": 124}
+    assert raw.payload["flags"] == {"true": "enabled", "null": "unset", "1.5": "half"}
