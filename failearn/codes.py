@@ -32,7 +32,11 @@ ERRORS: dict[str, str] = {
                     "in [classify] keywords",
     "invalid-trace-id": "trace ids are 32 lower-case hex digits (W3C); or set "
                         "[gates] trace_id_pattern",
+    # failearn itself
+    "record-error": "this is a bug in failearn; please report it (the record is kept in the "
+                    "inbox, and the other records were read)",
 }
+RECORD_ERROR = "record-error"
 
 WARNINGS: dict[str, str] = {
     "naive-timestamp": "add a zone (Z or +02:00) so the time is not guessed",

@@ -15,14 +15,18 @@ import hashlib
 import multiprocessing
 import os
 import sys
+import traceback
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any, Protocol
 
 import orjson
 
+from failearn.codes import RECORD_ERROR, hint
 from failearn.config import IngestConfig
+from failearn.errors import FailearnError
 from failearn.normalise import Context, normalise
 from failearn.record import Incident, Issue, RawRecord
 from failearn.severity import severity_rank
@@ -109,9 +113,41 @@ def _details(incident: Incident) -> str | None:
                         option=orjson.OPT_NON_STR_KEYS).decode() if details else None
 
 
+def failure(exc: Exception) -> str:
+    """An unexpected exception as a record's error says it: what, and where in failearn."""
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        parts = Path(frame.filename).parts
+        if "failearn" in parts:
+            top = max(i for i, part in enumerate(parts) if part == "failearn")
+            where = f" (at {'/'.join(parts[top:])}:{frame.lineno})"
+            break
+    return f"failearn could not process this record: {type(exc).__name__}: {exc}{where}"
+
+
+def _broken(raw: RawRecord, sha: str, exc: Exception) -> Prepared:
+    """A record whose preparation raised: rejected with ``record-error``, kept in the inbox."""
+    issue = Issue(code=RECORD_ERROR, message=failure(exc), source=raw.source, line=raw.line,
+                  hint=hint(RECORD_ERROR))
+    return Prepared(raw.source, raw.line, raw.kind, sha, raw.raw, raw.raw_bytes, [issue])
+
+
 def prepare(raw: RawRecord, preparer: Preparer) -> Prepared:
-    """Normalise one raw record and build its rows (the inbox index is filled in later)."""
+    """Normalise one raw record and build its rows (the inbox index is filled in later).
+
+    A record that makes failearn fail (a bug) is rejected as ``record-error`` and kept
+    in the inbox: one odd record never costs the rest of the run.
+    """
     sha = _sha256(raw)
+    try:
+        return _prepare(raw, preparer, sha)
+    except FailearnError:
+        raise
+    except Exception as exc:  # any bug is confined to its record
+        return _broken(raw, sha, exc)
+
+
+def _prepare(raw: RawRecord, preparer: Preparer, sha: str) -> Prepared:
     base = Prepared(raw.source, raw.line, raw.kind, sha, raw.raw, raw.raw_bytes, [],
                     raw.skip, list(raw.notes))
     if raw.skip:
@@ -156,19 +192,59 @@ def run_task(task: Task, preparer: Preparer, config: IngestConfig) -> list[Prepa
     pattern = preparer.context.settings.gates.trace_id_pattern
     if kind == "lines":
         _, source, first_line, lines = task
-        formats = preparer.formats
-        file_format = formats.for_file(source) if formats.mappings else None
-        raws: Iterator[RawRecord] = iter_ndjson_lines(lines, source, config.max_record_bytes,
-                                                      first_line, formats, file_format)
-        return [prepare(raw, preparer) for raw in raws]
+        try:
+            return _lines(source, first_line, lines, preparer, config)
+        except FailearnError:
+            raise
+        except Exception:  # a bug in reading one line: find it, keep the others
+            return [record for number, line in enumerate(lines, start=first_line)
+                    for record in _line(source, number, line, preparer, config)]
     if kind == "empty":
         return [prepare(reject(task[1], JSON_KIND, "empty-file", "the input holds no records",
                                line=1, raw=""), preparer)]
     prepared: list[Prepared] = []
     for item in task[1]:
-        prepared.extend(prepare(raw, preparer) for raw in read_input(item, config, pattern,
-                                                                     preparer.formats))
+        try:
+            raws = list(read_input(item, config, pattern, preparer.formats))
+        except FailearnError:
+            raise
+        except Exception as exc:  # a bug in reading one file: the others are still read
+            raws = [_unreadable(item, config, exc)]
+        prepared.extend(prepare(raw, preparer) for raw in raws)
     return prepared
+
+
+def _lines(source: str, first_line: int, lines: list[bytes], preparer: Preparer,
+           config: IngestConfig) -> list[Prepared]:
+    formats = preparer.formats
+    file_format = formats.for_file(source) if formats.mappings else None
+    raws: Iterator[RawRecord] = iter_ndjson_lines(lines, source, config.max_record_bytes,
+                                                  first_line, formats, file_format)
+    return [prepare(raw, preparer) for raw in raws]
+
+
+def _line(source: str, number: int, line: bytes, preparer: Preparer,
+          config: IngestConfig) -> list[Prepared]:
+    try:
+        return _lines(source, number, [line], preparer, config)
+    except FailearnError:
+        raise
+    except Exception as exc:
+        raw = RawRecord(source, number, JSON_KIND, None, raw_bytes=line.rstrip(b"\r\n"))
+        return [_broken(raw, _sha256(raw), exc)]
+
+
+def _unreadable(item: InputFile, config: IngestConfig, exc: Exception) -> RawRecord:
+    """A file whose reading raised (a bug), as a rejected record with what it holds."""
+    data: bytes | None = None
+    if item.path is not None:
+        try:
+            with item.path.open("rb") as handle:
+                data = handle.read(config.max_json_bytes)
+        except OSError:
+            data = None
+    return reject(item.source, item.kind if item.kind != "ndjson" else JSON_KIND, RECORD_ERROR,
+                  failure(exc), line=1, raw_bytes=data)
 
 
 def _ndjson_tasks(handle: IO[bytes], source: str) -> Iterator[Task]:
