@@ -33,7 +33,7 @@ from failearn.severity import severity_rank
 from failearn.sources import InputFile, read_input
 from failearn.sources.jsonfile import KIND as JSON_KIND
 from failearn.sources.jsonfile import iter_ndjson_lines
-from failearn.sources.reading import reject
+from failearn.sources.reading import open_regular, reject
 from failearn.sources.vendors import DEFAULT, Formats
 from failearn.timeutil import iso
 
@@ -283,10 +283,9 @@ def tasks(inputs: list[InputFile], progress: Progress | None = None) -> Iterator
             yield from _ndjson_tasks(sys.stdin.buffer, item.source)
             continue
         try:
-            handle = item.path.open("rb")
-        except OSError as exc:
+            handle = open_regular(item.path)
+        except OSError:
             yield ("files", [item])  # read_input turns the failure into a located rejection
-            del exc
             continue
         with handle:
             yield from _ndjson_tasks(handle, item.source)

@@ -7,13 +7,52 @@ so the inbox keeps what was received and the run goes on with the next file.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from failearn.codes import hint
 from failearn.record import Issue, RawRecord
 
 _BINARY_SNIFF = 8192
+NOT_REGULAR = "not a regular file"
+
+
+class NotRegularFileError(OSError):
+    """A path that is a FIFO, a socket or a device: reading it could block or never end."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(0, NOT_REGULAR, str(path))
+
+
+def is_regular(path: Path) -> bool:
+    """True for a regular file (or a link to one), and for a path that cannot be looked at
+    (reading it will say why); False for a FIFO, socket or device."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a file to read bytes, refusing anything but a regular file.
+
+    Opening a FIFO for reading blocks until something writes to it, and a device
+    may never end: the file is opened without blocking, checked, then read as usual.
+    """
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFileError(path)
+        if nonblocking:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 @dataclass(slots=True)
@@ -68,15 +107,14 @@ def decode(data: bytes, source: str, kind: str, *, line_offset: int = 0) -> Read
 def read_file(path: Path, source: str, kind: str, max_bytes: int) -> ReadText:
     """Read and decode a whole file within ``max_bytes``."""
     try:
-        size = path.stat().st_size
+        with open_regular(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read()
         if size > max_bytes:
-            with path.open("rb") as handle:
-                data = handle.read()
             return ReadText(None, reject(
                 source, kind, "file-too-large",
                 f"the file is {size:,} bytes; the limit is {max_bytes:,}", line=1,
                 raw_bytes=data))
-        data = path.read_bytes()
     except OSError as exc:
         return ReadText(None, reject(source, kind, "unreadable-file",
                                      f"cannot read the file: {exc.strerror or exc}"))

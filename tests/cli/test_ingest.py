@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, Cli
+from tests.conftest import REPO, Cli, no_hang
 
 AS_OF = "2026-11-23"
 REPO_SAMPLES = REPO / "sample-postmortems"
@@ -317,3 +318,34 @@ def test_front_matter_keys_that_are_not_strings_are_stored(cli: Cli, fixtures: P
     assert doc["accepted"] == 1
     (details,), = rows("SELECT details FROM reports")
     assert '"http_errors":{"500":120,"503":4}' in details and '"2026-11-02":124' in details
+
+
+def test_a_fifo_is_skipped_in_a_walk_and_rejected_when_named(cli: Cli, tmp_path: Path,
+                                                              fixtures: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(fixtures / "good" / "2026-11-02-checkout-pool.md", folder)
+    os.mkfifo(folder / "pipe.ndjson")
+    os.mkfifo(tmp_path / "named.md")
+    with no_hang():
+        doc = ingest(cli, str(folder), str(tmp_path / "named.md"), exit_code=1)
+    assert (doc["files"], doc["accepted"], doc["rejected"]) == (2, 1, 1)
+    assert [(e["source"], e["code"], e["message"]) for e in doc["errors"]] == [
+        ("named.md", "unreadable-file", "cannot read the file: not a regular file")]
+    assert rows("SELECT source, outcome FROM inbox ORDER BY id") == [
+        ("in/2026-11-02-checkout-pool.md", "accepted"), ("named.md", "rejected")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root lists any directory "
+                    "(tests/sources/test_discover.py covers it as nobody)")
+def test_a_directory_that_cannot_be_listed_is_a_located_rejection(cli: Cli, tmp_path: Path,
+                                                                   fixtures: Path) -> None:
+    locked = tmp_path / "in" / "locked"
+    locked.mkdir(parents=True)
+    shutil.copy(fixtures / "good" / "2026-11-02-checkout-pool.md", locked)
+    locked.chmod(0)
+    try:
+        doc = ingest(cli, str(tmp_path / "in"), exit_code=1)
+    finally:
+        locked.chmod(0o755)
+    assert [(e["source"], e["code"]) for e in doc["errors"]] == [("in/locked", "unreadable-file")]
