@@ -367,7 +367,8 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             anonymizer: Anonymizer | None = None
             if settings.anonymize.enabled:
                 secret = settings.anonymize.secret or store.pseudonym_secret()
-                anonymizer = Anonymizer(secret, settings.anonymize.mask)
+                anonymizer = Anonymizer(secret, settings.anonymize.mask,
+                                        settings.anonymize.people_fields)
             context = Context.build(settings, taxonomy, options.as_of, anonymizer)
             preparer = Preparer(context, _fingerprint(settings, taxonomy, secret,
                                                       options.source_format), run_id, formats)

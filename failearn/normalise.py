@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from failearn import codes
-from failearn.anonymize import Anonymizer
+from failearn.anonymize import PEOPLE_LABELS, Anonymizer
 from failearn.classify import Classifier
 from failearn.config import Settings
 from failearn.errors import ConfigError
@@ -103,7 +103,8 @@ class Context:
         for name, spellings in settings.fields.items():
             for spelling in spellings:
                 aliases[field_key(spelling)] = name
-        people = frozenset(field_key(p) for p in settings.anonymize.people_fields)
+        people = frozenset({*(field_key(p) for p in settings.anonymize.people_fields),
+                            *(field_key(p) for p in PEOPLE_LABELS)})
         check_labels(settings, taxonomy)
         pattern = re.compile(settings.gates.trace_id_pattern)  # validated with the settings
         class_maps = {name: {**settings.classes, **table.classes}
@@ -195,12 +196,20 @@ def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
 
 def _mask_any(value: Any, anonymizer: Anonymizer) -> Any:
     if isinstance(value, str):
-        return anonymizer.mask(value)
+        return anonymizer.text(value)
     if isinstance(value, list):
         return [_mask_any(item, anonymizer) for item in value]
     if isinstance(value, dict):
-        return {key: _mask_any(item, anonymizer) for key, item in value.items()}
+        return {key: anonymizer.people(item) if _names_people(key, item, anonymizer)
+                else _mask_any(item, anonymizer) for key, item in value.items()}
     return value
+
+
+def _names_people(key: Any, value: Any, anonymizer: Anonymizer) -> bool:
+    """A nested ``owner: Jane`` (a people key over names) is pseudonymised like a people
+    field."""
+    return (isinstance(value, str) or (isinstance(value, list) and all(
+        isinstance(v, str) for v in value))) and field_key(str(key)) in anonymizer.people_keys
 
 
 def derive_id(raw: RawRecord, timestamp: datetime | None, service: str | None,
@@ -470,7 +479,7 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
     texts: dict[str, str | None] = {}
     for name in TEXT_FIELDS:
         text = _text(values.get(name))
-        texts[name] = anonymizer.mask(text) if (anonymizer and text) else text
+        texts[name] = anonymizer.text(text) if (anonymizer and text) else text
     errors_list = _strings(values.get("error_messages"))
     sections = {str(k): str(v) for k, v in (values.get("sections") or {}).items()}
     extra = dict(unknown.items())
@@ -482,8 +491,11 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
     for key, value in (values.get("__people__") or {}).items():
         people[key] = anonymizer.people(value) if anonymizer else _strings(value)
     if anonymizer is not None:
-        errors_list = [anonymizer.mask(message) for message in errors_list]
-        sections = {k: anonymizer.mask(v) for k, v in sections.items()}
+        errors_list = [anonymizer.text(message) for message in errors_list]
+        # A section under a people heading ("Authors") lists people; others may label some.
+        sections = {k: anonymizer.mask(anonymizer.people_block(v))
+                    if field_key(k) in context.people_keys else anonymizer.text(v)
+                    for k, v in sections.items()}
         extra = _mask_any(extra, anonymizer)
     ended_at: datetime | None = None
     end_name = "ended_at" if not is_unset_time(values.get("ended_at")) else "timeline_end"

@@ -187,3 +187,22 @@ def test_a_payload_cannot_set_what_ingest_sets() -> None:
     assert incident is not None
     assert (incident.source, incident.line, incident.kind) == ("x.json", 7, "json")
     assert incident.extra == {"source": "grafana", "line": 99, "kind": "markdown"}
+
+
+def test_people_named_in_text_get_the_pseudonyms_of_the_people_fields() -> None:
+    anonymizer = Anonymizer("k")
+    result = run({**GOOD, "Written By": "Frank Miller",
+                  "summary": "**Authors**: Frank Miller, Grace Hopper\n\nThe pool ran dry.",
+                  "sections": {"preamble": "Created By: Frank Miller <frank@example.com>",
+                               "Authors": "- Grace Hopper\n- Frank Miller"},
+                  "error_messages": ["owner: Grace Hopper"],
+                  "details": {"owner": "Grace Hopper", "note": "IC: Frank Miller"}})
+    incident = result.incident
+    assert incident is not None
+    frank, grace = anonymizer.pseudonym("Frank Miller"), anonymizer.pseudonym("Grace Hopper")
+    assert incident.people == {"Written By": [frank]}  # a post-mortem's label: a people field
+    assert incident.summary == f"**Authors**: {frank}, {grace}\n\nThe pool ran dry."
+    assert incident.sections == {"preamble": f"Created By: {frank}",
+                                 "Authors": f"- {grace}\n- {frank}"}
+    assert incident.error_messages == [f"owner: {grace}"]
+    assert incident.extra["details"] == {"owner": [grace], "note": f"IC: {frank}"}
