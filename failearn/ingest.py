@@ -154,6 +154,9 @@ class _Run:
             return
         previous = self.seen_keys.get(key)
         known = None if previous is not None else self._known(record.source).get(key)
+        # The incident the stored version of this report belonged to: an edited record
+        # updates that incident, it does not make a new one.
+        was: str | None = None
         if record.content in (previous, known.content_sha256 if known else None):
             self.seen_keys[key] = record.content or ""
             self.counts["unchanged"] += 1
@@ -162,10 +165,13 @@ class _Run:
         if previous is not None:
             outcome = "updated"
             self._drop_from_batch(key)
+            earlier = self.own.get(key)
+            was = earlier.incident_id if earlier is not None else None
         elif known is not None:
             outcome = "updated"
             self.replaced.append(key)
             self.touched_groups.add((known.service, known.failure_class))
+            was = known.incident_id
             if known.incident_id is not None:
                 self.replaced_ids.add(known.incident_id)
             if known.first_run_id is not None:
@@ -186,7 +192,7 @@ class _Run:
         self.reports[key] = record
         report = record.report
         self.own[key] = sql.ReportRef(key, report[1], bool(report[2]), report[10], report[11],
-                                      report[9], report[8], None)
+                                      report[9], report[8], was)
         if len(self.inbox_rows) >= _FLUSH_EVERY:
             self.flush()
 

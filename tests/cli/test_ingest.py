@@ -349,3 +349,21 @@ def test_a_directory_that_cannot_be_listed_is_a_located_rejection(cli: Cli, tmp_
     finally:
         locked.chmod(0o755)
     assert [(e["source"], e["code"]) for e in doc["errors"]] == [("in/locked", "unreadable-file")]
+
+
+def test_an_edited_post_mortem_on_its_own_updates_its_incident_and_makes_none(
+        cli: Cli, copy_fixture: Callable[[str], Path]) -> None:
+    page = copy_fixture("good/2026-11-02-checkout-pool.md")
+    ingest(cli, str(page))
+    page.write_text(page.read_text(encoding="utf-8").replace("14 minutes", "19 minutes"),
+                    encoding="utf-8")
+    doc = ingest(cli, str(page))
+    assert (doc["accepted"], doc["updated"]) == (0, 1)
+    assert doc["incidents"] == {"created": 0, "updated": 1, "total": 1}
+    # An edit of its id too: the incident takes the new id, the old one stays resolvable.
+    page.write_text(page.read_text(encoding="utf-8").replace("PM-2026-0042", "PM-2026-0043"),
+                    encoding="utf-8")
+    doc = ingest(cli, str(page))
+    assert doc["incidents"] == {"created": 0, "updated": 1, "total": 1}
+    assert rows("SELECT alias, incident_id FROM incident_aliases") == [
+        ("PM-2026-0042", "PM-2026-0043")]
