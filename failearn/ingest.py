@@ -356,7 +356,9 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     formats = Formats.build(settings, options.source_format)
     check_labels(settings, taxonomy)
     inputs = discover(options.paths, settings.ingest)
-    window = options.dedup_window or settings.dedup.window
+    # 0s is a window (merge only records at the same second), not "use the default".
+    window = settings.dedup.window if options.dedup_window is None \
+        else options.dedup_window
     keep_raw = settings.ingest.keep_raw if options.keep_raw is None else options.keep_raw
     db_path: Path | str = settings.db
     if options.dry_run and not Path(settings.db).exists():

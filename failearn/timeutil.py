@@ -199,6 +199,8 @@ def parse_duration(text: str | int | float) -> timedelta:
 def format_duration(delta: timedelta) -> str:
     """The shortest exact spelling of a duration in the units of :func:`parse_duration`."""
     seconds = delta.total_seconds()
+    if not seconds:
+        return "0s"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if seconds and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"

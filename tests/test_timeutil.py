@@ -108,3 +108,8 @@ def test_times_beyond_the_years_a_date_can_hold_are_unreadable_not_a_crash(value
                                                                           ) -> None:
     with pytest.raises(TimeParseError):
         parse_time(value)
+
+
+def test_a_zero_duration_is_written_0s() -> None:
+    assert format_duration(parse_duration("0s")) == "0s"
+    assert format_duration(timedelta(0)) == "0s"

@@ -367,3 +367,11 @@ def test_an_edited_post_mortem_on_its_own_updates_its_incident_and_makes_none(
     assert doc["incidents"] == {"created": 0, "updated": 1, "total": 1}
     assert rows("SELECT alias, incident_id FROM incident_aliases") == [
         ("PM-2026-0042", "PM-2026-0043")]
+
+
+def test_a_dedup_window_of_zero_is_zero_not_the_default(cli: Cli, fixtures: Path) -> None:
+    alerts = str(fixtures / "edge" / "one-minute-apart.ndjson")
+    doc = ingest(cli, alerts, "--dedup-window", "0s", "--dry-run")
+    assert (doc["accepted"], doc["merged"], doc["dedup_window"]) == (2, 0, "0s")
+    doc = ingest(cli, alerts, "--dry-run")
+    assert (doc["accepted"], doc["merged"], doc["dedup_window"]) == (1, 1, "5m")

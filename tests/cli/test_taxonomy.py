@@ -217,3 +217,9 @@ def test_inferred_classes_and_source_mappings_migrate_without_false_alarms(cli: 
                 ) == [("timeout", "keyword")]
     [warning] = [w for w in doc["warnings"] if "no longer resolves" in w]
     assert "'slowness'" in warning and "sluggish" not in warning and "'latency'" not in warning
+
+
+def test_a_dedup_window_of_zero_is_zero_not_the_default(cli: Cli) -> None:
+    use("merged")
+    assert migrate(cli, "--dedup-window", "0s", "--dry-run")["dedup_window"] == "0s"
+    assert migrate(cli, "--dry-run")["dedup_window"] == "5m"
