@@ -19,6 +19,8 @@ ERRORS: dict[str, str] = {
     "invalid-yaml": "fix the YAML front matter at the line shown",
     "yaml-too-complex": "front matter may not expand aliases into thousands of values",
     "front-matter-not-mapping": "front matter must be `key: value` lines between `---` lines",
+    "front-matter-not-closed": "end the front matter with a `---` line (`+++` for TOML) after "
+                               "its last field",
     "unknown-format": "name the format with --source-format, or map it in [sources]",
     "malformed-payload": "the payload has a tool's shape but a part of it is missing or of "
                          "the wrong type: fix the exporter, or read it with --source-format",

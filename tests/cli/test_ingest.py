@@ -111,6 +111,7 @@ BAD_CASES = [
     ("bad-timestamp.md", "invalid-timestamp", 3),
     ("yaml-bomb.md", "yaml-too-complex", None),
     ("not-mapping.md", "front-matter-not-mapping", 2),
+    ("unclosed-front-matter.md", "front-matter-not-closed", 1),
     ("malformed-yaml.md", "invalid-yaml", 5),
     ("empty.md", "empty-file", 1),
     ("binary.md", "binary-file", 1),
