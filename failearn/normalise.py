@@ -13,6 +13,7 @@ from :mod:`failearn.codes`, the field, and the line the field was written on.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -192,6 +193,36 @@ def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
         else:
             result.append(text)
     return result
+
+
+def _type_name(value: Any) -> str:
+    """How a value's type reads in a message (JSON's words: a list, an object, null)."""
+    return {dict: "an object", list: "a list", tuple: "a list", str: "a string",
+            bool: "a boolean", int: "a number", float: "a number", type(None): "null"}.get(
+                type(value), f"a {type(value).__name__}")
+
+
+def _text_list(values: Mapping[str, Any], name: str, spelling: Mapping[str, str],
+               out: _Collector, split: re.Pattern[str] | None = None) -> list[str]:
+    """A list field as text items: a string (split where the field allows it) or a list of
+    strings.  Anything else is dropped with an ``invalid-field-type`` warning naming the
+    field, never silently."""
+    value = values.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, str | list | tuple):
+        out.add("invalid-field-type", f"`{name}` is {_type_name(value)}, not a list of text; "
+                "dropped", name, level="warning", spelling=spelling.get(name))
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    texts = [item for item in items if isinstance(item, str)]
+    dropped = [item for item in items if not isinstance(item, str)]
+    if dropped:
+        shown = ", ".join(repr(item)[:40] for item in dropped[:3]) + (
+            " …" if len(dropped) > 3 else "")
+        out.add("invalid-field-type", f"`{name}`: dropped {len(dropped)} item(s) that are not "
+                f"text: {shown}", name, level="warning", spelling=spelling.get(name))
+    return _strings(texts, split)
 
 
 def _mask_any(value: Any, anonymizer: Anonymizer) -> Any:
@@ -403,16 +434,17 @@ def _metrics(value: Any, spelling: str | None, out: _Collector) -> dict[str, flo
     metrics: dict[str, float] = {}
     for name, raw in value.items():
         number: float | None = None
-        if isinstance(raw, int | float) and not isinstance(raw, bool):
-            number = float(raw)
-        elif isinstance(raw, str):
-            try:
+        try:
+            if isinstance(raw, int | float) and not isinstance(raw, bool):
+                number = float(raw)
+            elif isinstance(raw, str):
                 number = float(raw.strip().rstrip("%").replace(",", ""))
-            except ValueError:
-                number = None
-        if number is None or number != number:
-            out.add("invalid-metric", f"metric {name!r} = {raw!r} is not a number; dropped",
-                    "metrics", level="warning", spelling=spelling)
+        except (ValueError, OverflowError):  # OverflowError: an integer beyond any float
+            number = None
+        if number is None or not math.isfinite(number):
+            shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:37] + "..."
+            out.add("invalid-metric", f"metric {name!r} = {shown} is not a finite number; "
+                    "dropped", "metrics", level="warning", spelling=spelling)
             continue
         metrics[str(name)] = number
     return metrics
@@ -431,6 +463,10 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
                 f"none of the formats tried ({', '.join(context.formats_tried)}); its keys: "
                 f"{', '.join(list(map(str, payload))[:8]) or 'none'}", None)
         return Normalised(None, out.issues)
+    given = values.get("id")
+    if isinstance(given, dict | list | tuple):
+        out.add("invalid-field-type", f"`id` is {_type_name(given)}, not a single value (an id "
+                "is a string or a number)", "id", spelling=spelling.get("id"))
     timestamp = _timestamp(values, spelling, context, out)
     service_values = _strings(values.get("service"))
     service = " ".join(service_values[0].split()) if service_values else None
@@ -473,14 +509,14 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
             context.severity_cache[severity_raw] = severity
     if severity_raw and severity is None:
         out.add("unknown-severity", f"severity {severity_raw!r} is not on the scale "
-                f"{', '.join(scale.scale)}; kept as written", "severity", level="warning",
-                spelling=spelling.get("severity"))
+                f"{', '.join(scale.scale)}; no severity, the spelling kept as severity_raw",
+                "severity", level="warning", spelling=spelling.get("severity"))
     anonymizer = context.anonymizer
     texts: dict[str, str | None] = {}
     for name in TEXT_FIELDS:
         text = _text(values.get(name))
         texts[name] = anonymizer.text(text) if (anonymizer and text) else text
-    errors_list = _strings(values.get("error_messages"))
+    errors_list = _text_list(values, "error_messages", spelling, out)
     sections = {str(k): str(v) for k, v in (values.get("sections") or {}).items()}
     extra = dict(unknown.items())
     if values.get("tags") is not None:
@@ -512,11 +548,11 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         id=record_id, id_given=given_id is not None, timestamp=timestamp, service=service,
         failure_class=class_id, failure_class_raw=class_label, failure_class_via=class_via,
         taxonomy_version=context.taxonomy.version, source=raw.source, line=raw.line,
-        kind=raw.kind, trace_ids=trace_ids, severity=severity or severity_raw,
+        kind=raw.kind, trace_ids=trace_ids, severity=severity,
         severity_raw=severity_raw, error_messages=errors_list,
-        dependencies=_strings(values.get("dependencies"), _LIST_SPLIT),
+        dependencies=_text_list(values, "dependencies", spelling, out, _LIST_SPLIT),
         metrics=_metrics(values.get("metrics"), spelling.get("metrics"), out),
-        trace_shape=_strings(values.get("trace_shape"), _SHAPE_SPLIT),
+        trace_shape=_text_list(values, "trace_shape", spelling, out, _SHAPE_SPLIT),
         other_classes=other_classes, people=people, sections=sections, extra=extra,
         ended_at=ended_at, caused_by_rule=caused_by,
         dedup_hint=_text(payload.get("fingerprint")) if isinstance(payload, dict) else None,

@@ -142,10 +142,15 @@ def test_severity_spellings(spelling: object, severity: str) -> None:
     assert result.incident is not None and result.incident.severity == severity
 
 
-def test_unknown_severity_is_kept_with_a_warning() -> None:
-    result = run({**GOOD, "severity": "apocalyptic"})
+@pytest.mark.parametrize(("spelling", "raw"), [
+    ("apocalyptic", "apocalyptic"), (-1, "-1"), (1.5, "1.5"), (True, "True"),
+    ({"a": 1}, "a: 1"), ("P12", "P12"),
+])
+def test_a_severity_off_the_scale_is_none_with_a_warning_and_kept_as_written(
+        spelling: object, raw: str) -> None:
+    result = run({**GOOD, "severity": spelling})
     assert result.incident is not None
-    assert result.incident.severity == "apocalyptic"
+    assert (result.incident.severity, result.incident.severity_raw) == (None, raw)
     assert [i.code for i in result.issues] == ["unknown-severity"]
 
 
@@ -206,3 +211,48 @@ def test_people_named_in_text_get_the_pseudonyms_of_the_people_fields() -> None:
                                  "Authors": f"- {grace}\n- {frank}"}
     assert incident.error_messages == [f"owner: {grace}"]
     assert incident.extra["details"] == {"owner": [grace], "note": f"IC: {frank}"}
+
+
+@pytest.mark.parametrize("given", [["a", "b"], {"a": "b"}])
+def test_an_id_that_is_not_a_single_value_is_rejected(given: object) -> None:
+    result = run({**GOOD, "id": given}, lines={"id": 2})
+    assert [(i.code, i.field, i.line) for i in result.errors] == [("invalid-field-type", "id", 2)]
+    assert "not a single value" in result.errors[0].message
+
+
+@pytest.mark.parametrize("given", [123, 1.5, "inc-9"])
+def test_a_scalar_id_is_kept(given: object) -> None:
+    result = run({**GOOD, "id": given})
+    assert result.incident is not None and result.incident.id == str(given)
+
+
+def test_list_fields_drop_what_is_not_text_with_a_warning_naming_the_field() -> None:
+    result = run({**GOOD, "error_messages": [{"a": 1}, 3, None, "pool exhausted"],
+                  "dependencies": "payments, ledger", "trace_shape": {"a": 1}},
+                 lines={"error_messages": 4, "trace_shape": 6})
+    incident = result.incident
+    assert incident is not None
+    assert incident.error_messages == ["pool exhausted"]
+    assert incident.dependencies == ["payments", "ledger"]
+    assert incident.trace_shape == []
+    assert [(i.code, i.field, i.level, i.line, i.message) for i in result.issues] == [
+        ("invalid-field-type", "error_messages", "warning", 4,
+         "`error_messages`: dropped 3 item(s) that are not text: {'a': 1}, 3, None"),
+        ("invalid-field-type", "trace_shape", "warning", 6,
+         "`trace_shape` is an object, not a list of text; dropped")]
+
+
+def test_text_fields_given_as_structures_are_flattened() -> None:
+    result = run({**GOOD, "title": ["a", "b"], "summary": {"a": "b"}, "root_cause": 5})
+    incident = result.incident
+    assert incident is not None
+    assert (incident.title, incident.summary, incident.root_cause) == ("- a\n- b", "a: b", "5")
+    assert result.issues == []
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), "inf", "1e400",
+                                   10**400, {"b": 1}, [1, 2], True])
+def test_a_metric_that_is_not_a_finite_number_is_dropped_with_a_warning(value: object) -> None:
+    result = run({**GOOD, "metrics": {"cpu": 0.5, "bad": value}})
+    assert result.incident is not None and result.incident.metrics == {"cpu": 0.5}
+    assert [(i.code, i.level) for i in result.issues] == [("invalid-metric", "warning")]

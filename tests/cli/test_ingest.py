@@ -376,3 +376,28 @@ def test_a_dedup_window_of_zero_is_zero_not_the_default(cli: Cli, fixtures: Path
     assert (doc["accepted"], doc["merged"], doc["dedup_window"]) == (2, 0, "0s")
     doc = ingest(cli, alerts, "--dry-run")
     assert (doc["accepted"], doc["merged"], doc["dedup_window"]) == (1, 1, "5m")
+
+
+def test_fields_of_odd_types_are_rejected_or_warned_about_never_silently_changed(
+        cli: Cli, fixtures: Path) -> None:
+    edge = fixtures / "edge"
+    doc = ingest(cli, str(edge / "id-list.md"), str(edge / "id-mapping.md"), exit_code=1)
+    assert [(e["source"].rsplit("/", 1)[-1], e["line"], e["code"], e["field"])
+            for e in doc["errors"]] == [("id-list.md", 2, "invalid-field-type", "id"),
+                                        ("id-mapping.md", 2, "invalid-field-type", "id")]
+    doc = ingest(cli, str(edge / "list-fields-of-odd-types.md"),
+                 str(edge / "metrics-not-finite.md"), str(edge / "severities-off-the-scale.json"))
+    warned = sorted({(w["source"].rsplit("/", 1)[-1], w["code"], w["field"], w["line"])
+                     for w in doc["warnings"]})
+    assert warned == [
+        ("list-fields-of-odd-types.md", "invalid-field-type", "error_messages", 8),
+        ("list-fields-of-odd-types.md", "invalid-field-type", "trace_shape", 10),
+        ("metrics-not-finite.md", "invalid-metric", "metrics", 8),
+        ("severities-off-the-scale.json", "unknown-severity", "severity", 1)]
+    assert len([w for w in doc["warnings"] if w["code"] == "invalid-metric"]) == 6
+    severities = rows("SELECT record_id, severity, json_extract(details, '$.severity_raw') "
+                      "FROM reports WHERE record_id LIKE 'V%' ORDER BY record_id")
+    assert severities == [("V1", "SEV1", "1"), ("V2", None, "1.5"), ("V3", "SEV1", "P0"),
+                          ("V4", "SEV1", "SEV0"), ("V5", None, "-1"), ("V6", None, "True")]
+    (metrics,), = rows("SELECT metrics FROM reports WHERE record_id = 'PM-QA-MN'")
+    assert metrics is None
