@@ -46,6 +46,7 @@ WARNINGS: dict[str, str] = {
     "unknown-severity": "use SEV1…SEV5 or map the spelling in [severity] aliases",
     "invalid-metric": "metrics are numbers",
     "invalid-field-type": "see the record format in the README",
+    "duplicate-key": "write each field once; YAML keeps only the last value",
     "skipped": "not an incident; nothing to do",
 }
 

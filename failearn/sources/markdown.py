@@ -18,12 +18,13 @@ from typing import Any
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 from markdown_it import MarkdownIt
 
-from failearn.record import RawRecord
+from failearn.codes import hint
+from failearn.record import Issue, RawRecord
 from failearn.sources import postmortem
 from failearn.sources.reading import reject
 from failearn.sources.sections import CANONICAL_TEXT, VOCABULARY, classify_heading
 from failearn.timeutil import TimeParseError, parse_time
-from failearn.yamlload import YamlLoadError, load_yaml, string_keys
+from failearn.yamlload import DuplicateKey, YamlLoadError, load_yaml, string_keys
 
 KIND = "markdown"
 
@@ -405,6 +406,8 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
     """Parse one post-mortem into a raw record (or a rejected one, with a located issue)."""
     payload: dict[str, Any] = {}
     field_lines: dict[str, int] = {}
+    issues: list[Issue] = []
+    duplicates: list[DuplicateKey] = []
     body = text
     body_line = 1
     split = _split_front_matter(text)
@@ -420,6 +423,7 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
             else:
                 loaded = load_yaml(fm)
                 data, key_lines = loaded.data, loaded.lines
+                duplicates = loaded.duplicates
         except YamlLoadError as exc:
             line = fm_line + exc.line - 1 if exc.line else fm_line
             return reject(source, KIND, exc.code, f"front matter: {exc}", line=line, raw=text)
@@ -435,6 +439,11 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
                           line=first, raw=text)
         payload.update(string_keys(data))
         field_lines = {path: fm_line + line - 1 for path, line in key_lines.items()}
+        issues = [Issue(code="duplicate-key", level="warning", source=source,
+                        line=fm_line + d.line - 1, field=d.path, hint=hint("duplicate-key"),
+                        message=f"front matter: `{d.path}` is written again (first on line "
+                                f"{fm_line + d.first_line - 1}); the last value is used")
+                  for d in duplicates]
     traces = trace_search_pattern(trace_pattern)
     found = _walk_body(body, body_line, traces)
     title, sections = found.title, found.sections
@@ -461,7 +470,7 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
     dates = _apply_meta(payload, field_lines, found.meta)
     _apply_timeline(payload, field_lines, found, dates)
     return RawRecord(source=source, line=1, kind=KIND, raw=text, payload=payload,
-                     field_lines=field_lines)
+                     field_lines=field_lines, issues=issues)
 
 
 def _as_list(value: Any) -> list[Any]:

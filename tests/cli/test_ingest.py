@@ -401,3 +401,10 @@ def test_fields_of_odd_types_are_rejected_or_warned_about_never_silently_changed
                           ("V4", "SEV1", "SEV0"), ("V5", None, "-1"), ("V6", None, "True")]
     (metrics,), = rows("SELECT metrics FROM reports WHERE record_id = 'PM-QA-MN'")
     assert metrics is None
+
+
+def test_a_front_matter_key_written_twice_is_warned_about(cli: Cli, fixtures: Path) -> None:
+    doc = ingest(cli, str(fixtures / "edge" / "duplicate-keys.md"))
+    assert doc["accepted"] == 1
+    assert [(w["code"], w["line"], w["field"]) for w in doc["warnings"]] == [
+        ("duplicate-key", 6, "service")]

@@ -96,3 +96,12 @@ def test_blank_lines_before_the_front_matter_are_allowed() -> None:
     assert (raw.field_lines["id"], raw.field_lines["trace_ids"]) == (4, 9)
     assert raw.payload["title"] == "t"
     assert raw.field_lines["summary"] == 14
+
+
+def test_a_front_matter_key_written_twice_is_a_warning_at_its_second_line() -> None:
+    text = (FIXTURES / "edge" / "duplicate-keys.md").read_text(encoding="utf-8")
+    raw = parse_markdown(text, "pm.md")
+    assert raw.payload is not None and raw.payload["service"] == "payments"
+    assert [(i.code, i.level, i.line, i.field, i.message) for i in raw.issues] == [
+        ("duplicate-key", "warning", 6, "service",
+         "front matter: `service` is written again (first on line 5); the last value is used")]
