@@ -33,7 +33,7 @@ from failearn.severity import severity_rank
 from failearn.sources import InputFile, read_input
 from failearn.sources.jsonfile import KIND as JSON_KIND
 from failearn.sources.jsonfile import iter_ndjson_lines
-from failearn.sources.reading import open_regular, reject
+from failearn.sources.reading import open_regular, reject, text_lines
 from failearn.sources.vendors import DEFAULT, Formats
 from failearn.timeutil import iso
 
@@ -252,7 +252,7 @@ def _ndjson_tasks(handle: IO[bytes], source: str) -> Iterator[Task]:
     first = 1
     number = 0
     content = False
-    for number, line in enumerate(handle, start=1):
+    for number, line in enumerate(text_lines(handle), start=1):
         content = content or bool(line.strip())
         batch.append(line)
         if len(batch) >= NDJSON_BATCH:

@@ -21,7 +21,7 @@ from typing import IO, Any
 import orjson
 
 from failearn.record import RawRecord
-from failearn.sources.reading import decode, reject
+from failearn.sources.reading import decode, reject, text_lines
 from failearn.sources.vendors import DEFAULT, Formats
 from failearn.sources.vendors.mapping import Mapped
 
@@ -86,7 +86,8 @@ def read_ndjson(handle: IO[bytes], source: str, max_record_bytes: int,
                 ) -> Iterator[RawRecord]:
     """Stream NDJSON from a binary file handle (a file or stdin); nothing at all is an error."""
     empty = True
-    for record in iter_ndjson_lines(handle, source, max_record_bytes, 1, formats, file_format):
+    for record in iter_ndjson_lines(text_lines(handle), source, max_record_bytes, 1, formats,
+                                    file_format):
         empty = False
         yield record
     if empty:

@@ -7,11 +7,14 @@ so the inbox keeps what was received and the run goes on with the next file.
 
 from __future__ import annotations
 
+import codecs
+import io
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from failearn.codes import hint
 from failearn.record import Issue, RawRecord
@@ -88,8 +91,34 @@ def first_bad_utf8_line(data: bytes, error: UnicodeDecodeError) -> int:
     return data.count(b"\n", 0, error.start) + 1
 
 
+# Byte-order marks of the Unicode encodings other than UTF-8 (the longer ones first:
+# UTF-32-LE's mark begins with UTF-16-LE's).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding a UTF-16 or UTF-32 byte-order mark at the start names, if any."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    return None
+
+
 def decode(data: bytes, source: str, kind: str, *, line_offset: int = 0) -> ReadText:
-    """Decode UTF-8 (a BOM is dropped); reject binary content and invalid bytes."""
+    """Decode UTF-8 (a BOM is dropped), or UTF-16 / UTF-32 when a byte-order mark says so
+    (Windows editors save so); reject binary content and invalid bytes."""
+    encoding = bom_encoding(data)
+    if encoding is not None:
+        try:
+            return ReadText(data.decode(encoding), None)
+        except UnicodeDecodeError as exc:
+            text = data[:exc.start].decode(encoding, "replace")
+            return ReadText(None, reject(source, kind, "invalid-utf8",
+                                         f"the file is marked {encoding.upper()} but byte "
+                                         f"offset {exc.start} is not {encoding.upper()}",
+                                         line=line_offset + text.count("\n") + 1,
+                                         raw_bytes=data))
     if b"\x00" in data[:_BINARY_SNIFF]:
         return ReadText(None, reject(source, kind, "binary-file",
                                      "the file holds binary data, not text",
@@ -102,6 +131,27 @@ def decode(data: bytes, source: str, kind: str, *, line_offset: int = 0) -> Read
                                      f"byte 0x{data[exc.start]:02x} at offset {exc.start} is "
                                      "not UTF-8", line=line, raw_bytes=data))
     return ReadText(text, None)
+
+
+def text_lines(handle: IO[bytes]) -> Iterator[bytes]:
+    """The lines of a stream as UTF-8 bytes: as they are (a UTF-8 byte-order mark
+    dropped), or decoded from UTF-16 / UTF-32 when the stream opens with a byte-order
+    mark (such lines are not split at 0x0A bytes)."""
+    peek = getattr(handle, "peek", None)
+    head = bytes(peek(4)[:4]) if peek is not None else b""
+    encoding = bom_encoding(head)
+    if encoding is None:
+        lines = iter(handle)
+        first = next(lines, None)
+        if first is None:
+            return
+        yield first.removeprefix(codecs.BOM_UTF8)
+        yield from lines
+        return
+    reader = io.TextIOWrapper(handle, encoding=encoding, errors="replace",
+                              newline="")
+    for line in reader:
+        yield line.encode("utf-8")
 
 
 def read_file(path: Path, source: str, kind: str, max_bytes: int) -> ReadText:

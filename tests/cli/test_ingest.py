@@ -408,3 +408,12 @@ def test_a_front_matter_key_written_twice_is_warned_about(cli: Cli, fixtures: Pa
     assert doc["accepted"] == 1
     assert [(w["code"], w["line"], w["field"]) for w in doc["warnings"]] == [
         ("duplicate-key", 6, "service")]
+
+
+def test_utf16_files_with_a_byte_order_mark_are_read(cli: Cli, fixtures: Path) -> None:
+    edge = fixtures / "edge"
+    doc = ingest(cli, str(edge / "utf16-le.md"), str(edge / "utf16-le.json"),
+                 str(edge / "utf16-be.ndjson"))
+    assert (doc["rejected"], doc["accepted"] + doc["merged"]) == (0, 5)
+    titles = {title for (title,) in rows("SELECT title FROM reports")}
+    assert "café ☕ 2" in titles
