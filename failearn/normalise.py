@@ -156,16 +156,51 @@ class _Collector:
             level: str = "error", spelling: str | None = None) -> None:
         line = self.lines.get(spelling or name or "") if (spelling or name) else None
         self.issues.append(Issue(
-            code=code, message=message, source=self.raw.source,
+            code=code, message=printable(message), source=self.raw.source,
             line=line if line is not None else self.raw.line, field=name,
             hint=hint or codes.hint(code), level=level))
+
+
+# Terminal control sequences and control characters: escape sequences (CSI ``ESC [ … m``,
+# OSC ``ESC ] … BEL`` that retitles a terminal, DCS/APC strings, C1 CSI/OSC), then any
+# other C0 control but tab and newline, DEL and C1.  Incident text is shown in terminals
+# and reports: stored text never holds them, so no renderer has to care.
+_CONTROL_SEQUENCE = re.compile(
+    "\x1b\\][^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"
+    "|\x1b\\[[0-?]*[ -/]*[@-~]?"
+    "|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\\\|\x9c)?"
+    "|\x1b[ -/]*[0-~]?"
+    "|\x9b[0-?]*[ -/]*[@-~]?"
+    "|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"
+    "|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text without terminal escape sequences and control characters (tab and newline
+    stay; CR LF becomes LF)."""
+    if _ANY_CONTROL.search(text) is None:
+        return text
+    return _CONTROL_SEQUENCE.sub("", text.replace("\r\n", "\n"))
+
+
+def _printable_any(value: Any) -> Any:
+    """Nested data with every string (and key) printable."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable_any(item) for item in value]
+    if isinstance(value, dict):
+        return {printable(k) if isinstance(k, str) else k: _printable_any(v)
+                for k, v in value.items()}
+    return value
 
 
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        stripped = value.strip()
+        stripped = printable(value).strip()
         return stripped or None
     if isinstance(value, list):
         lines = [_text(item) for item in value]
@@ -174,7 +209,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, dict):
         parts = [f"{k}: {_text(v)}" for k, v in value.items() if _text(v)]
         return "; ".join(parts) or None
-    return str(value)
+    return printable(str(value))
 
 
 def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
@@ -185,7 +220,7 @@ def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
     for item in items:
         if item is None or isinstance(item, dict | list):
             continue
-        text = str(item).strip()
+        text = printable(str(item)).strip()
         if not text:
             continue
         if split is not None:
@@ -193,6 +228,26 @@ def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
         else:
             result.append(text)
     return result
+
+
+def _sections(values: Mapping[str, Any], spelling: Mapping[str, str],
+              out: _Collector) -> dict[str, str]:
+    """A post-mortem's sections by heading (a mapping of text; anything else is dropped
+    with a warning)."""
+    given = values.get("sections")
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        out.add("invalid-field-type", f"`sections` is {_type_name(given)}, not an object of "
+                "headings to text; dropped", "sections", level="warning",
+                spelling=spelling.get("sections"))
+        return {}
+    sections: dict[str, str] = {}
+    for heading, text in given.items():
+        value = _text(text)
+        if value is not None:
+            sections[printable(str(heading))] = value
+    return sections
 
 
 def _type_name(value: Any) -> str:
@@ -446,7 +501,7 @@ def _metrics(value: Any, spelling: str | None, out: _Collector) -> dict[str, flo
             out.add("invalid-metric", f"metric {name!r} = {shown} is not a finite number; "
                     "dropped", "metrics", level="warning", spelling=spelling)
             continue
-        metrics[str(name)] = number
+        metrics[printable(str(name))] = number
     return metrics
 
 
@@ -517,15 +572,16 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         text = _text(values.get(name))
         texts[name] = anonymizer.text(text) if (anonymizer and text) else text
     errors_list = _text_list(values, "error_messages", spelling, out)
-    sections = {str(k): str(v) for k, v in (values.get("sections") or {}).items()}
+    sections = _sections(values, spelling, out)
     extra = dict(unknown.items())
     if values.get("tags") is not None:
         extra["tags"] = values["tags"]
     if values.get("source_format") is not None:
         extra["source_format"] = values["source_format"]
+    extra = _printable_any(extra)
     people: dict[str, list[str]] = {}
     for key, value in (values.get("__people__") or {}).items():
-        people[key] = anonymizer.people(value) if anonymizer else _strings(value)
+        people[printable(key)] = anonymizer.people(value) if anonymizer else _strings(value)
     if anonymizer is not None:
         errors_list = [anonymizer.text(message) for message in errors_list]
         # A section under a people heading ("Authors") lists people; others may label some.

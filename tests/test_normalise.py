@@ -10,7 +10,7 @@ import pytest
 
 from failearn.anonymize import Anonymizer
 from failearn.config import GatesConfig, Settings
-from failearn.normalise import Context, Normalised, normalise
+from failearn.normalise import Context, Normalised, normalise, printable
 from failearn.record import RawRecord
 from failearn.taxonomy import load_taxonomy
 
@@ -256,3 +256,22 @@ def test_a_metric_that_is_not_a_finite_number_is_dropped_with_a_warning(value: o
     result = run({**GOOD, "metrics": {"cpu": 0.5, "bad": value}})
     assert result.incident is not None and result.incident.metrics == {"cpu": 0.5}
     assert [(i.code, i.level) for i in result.issues] == [("invalid-metric", "warning")]
+
+
+def test_terminal_escapes_and_control_characters_never_reach_stored_text() -> None:
+    text = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m\ttab\r\nnext\x9b31m\x85\x00\x7f"
+    assert printable(text) == "red\ttab\nnext"
+    result = run({**GOOD, "id": "E-\x1b[1mX", "service": "svc\x07", "title": text,
+                  "summary": text, "error_messages": [text], "dependencies": ["db\x1b[K"],
+                  "trace_shape": "gw -> \x1bcapi", "severity": "SEV2\x00",
+                  "metrics": {"cpu\x1b[2J": 0.5}, "sections": {"Notes\x1b[1m": "kept\x08"},
+                  "runbook": {"step\x1b[0m": ["\x1b[5mblink"]}})
+    incident = result.incident
+    assert incident is not None, result.issues
+    assert (incident.id, incident.service, incident.title, incident.summary) == (
+        "E-X", "svc", "red\ttab\nnext", "red\ttab\nnext")
+    assert (incident.error_messages, incident.dependencies, incident.trace_shape) == (
+        ["red\ttab\nnext"], ["db"], ["gw", "api"])
+    assert (incident.severity, incident.metrics, incident.sections) == (
+        "SEV2", {"cpu": 0.5}, {"Notes": "kept"})
+    assert incident.extra == {"runbook": {"step": ["blink"]}}

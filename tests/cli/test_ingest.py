@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -417,3 +418,20 @@ def test_utf16_files_with_a_byte_order_mark_are_read(cli: Cli, fixtures: Path) -
     assert (doc["rejected"], doc["accepted"] + doc["merged"]) == (0, 5)
     titles = {title for (title,) in rows("SELECT title FROM reports")}
     assert "café ☕ 2" in titles
+
+
+def test_terminal_escapes_in_incident_text_are_not_stored_or_printed(cli: Cli,
+                                                                     fixtures: Path) -> None:
+    alerts = str(fixtures / "edge" / "terminal-escapes.ndjson")
+    result = cli("ingest", alerts, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stdout
+    control = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+    with sqlite3.connect("failearn.db") as conn:
+        for table in ("reports", "incidents", "report_error_messages", "report_dependencies",
+                      "incident_error_messages"):
+            for row in conn.execute(f"SELECT * FROM {table}"):
+                text = "".join(str(v) for v in row if isinstance(v, str))
+                assert not control.search(text.replace("\n", "").replace("\t", "")), (table, row)
+    assert rows("SELECT DISTINCT message FROM report_error_messages") == [("red timeout",)]
+    assert "\\u001b[31m" in rows("SELECT raw FROM inbox")[0][0]  # the raw copy, as received
+    assert "\x1b" not in result.stdout
