@@ -135,7 +135,7 @@ class _Run:
             record.sha256, record.raw if keep and record.raw_bytes is None else None,
             record.raw_bytes if keep else None, 0 if keep else 1, outcome, record.key,
             record.record_id, orjson.dumps(errors).decode() if errors else None,
-            orjson.dumps(warnings).decode() if warnings else None))
+            orjson.dumps(warnings).decode() if warnings else None, record.raw_size))
         return len(self.inbox_rows) - 1
 
     def add(self, record: Prepared) -> None:

@@ -76,6 +76,8 @@ class Prepared:
     trace_rows: list[tuple[str, str]] = field(default_factory=list)
     error_rows: list[tuple[str, int, str]] = field(default_factory=list)
     dependency_rows: list[tuple[str, str]] = field(default_factory=list)
+    # The size of the payload when the raw copy is only its head.
+    raw_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ def report_key(incident: Incident) -> str:
 
 
 def _sha256(raw: RawRecord) -> str:
+    if raw.sha256 is not None:  # the hash of a payload only the head of which is kept
+        return raw.sha256
     data = raw.raw_bytes if raw.raw_bytes is not None else (raw.raw or "").encode("utf-8")
     return hashlib.sha256(data).hexdigest()
 
@@ -129,7 +133,8 @@ def _broken(raw: RawRecord, sha: str, exc: Exception) -> Prepared:
     """A record whose preparation raised: rejected with ``record-error``, kept in the inbox."""
     issue = Issue(code=RECORD_ERROR, message=failure(exc), source=raw.source, line=raw.line,
                   hint=hint(RECORD_ERROR))
-    return Prepared(raw.source, raw.line, raw.kind, sha, raw.raw, raw.raw_bytes, [issue])
+    return Prepared(raw.source, raw.line, raw.kind, sha, raw.raw, raw.raw_bytes, [issue],
+                    raw_size=raw.size)
 
 
 def prepare(raw: RawRecord, preparer: Preparer) -> Prepared:
@@ -149,7 +154,7 @@ def prepare(raw: RawRecord, preparer: Preparer) -> Prepared:
 
 def _prepare(raw: RawRecord, preparer: Preparer, sha: str) -> Prepared:
     base = Prepared(raw.source, raw.line, raw.kind, sha, raw.raw, raw.raw_bytes, [],
-                    raw.skip, list(raw.notes))
+                    raw.skip, list(raw.notes), raw_size=raw.size)
     if raw.skip:
         return base
     result = normalise(raw, preparer.context)

@@ -21,7 +21,7 @@ from typing import IO, Any
 import orjson
 
 from failearn.record import RawRecord
-from failearn.sources.reading import decode, reject, text_lines
+from failearn.sources.reading import decode, head_and_digest, reject, text_lines, too_large
 from failearn.sources.vendors import DEFAULT, Formats
 from failearn.sources.vendors.mapping import Mapped
 
@@ -55,9 +55,8 @@ def iter_ndjson_lines(lines: Iterable[bytes], source: str, max_record_bytes: int
     expand = formats.expand
     for number, data in enumerate(lines, start=first_line):
         if len(data) > max_record_bytes:
-            yield reject(source, KIND, "record-too-large",
-                         f"the line is {len(data):,} bytes; the limit is {max_record_bytes:,}",
-                         line=number, raw_bytes=data)
+            head, digest, size = head_and_digest(data)
+            yield too_large(source, KIND, head, digest, size, max_record_bytes, "line", number)
             continue
         if not data.strip():
             continue

@@ -8,6 +8,7 @@ so the inbox keeps what was received and the run goes on with the next file.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import os
 import stat
@@ -21,6 +22,10 @@ from failearn.record import Issue, RawRecord
 
 _BINARY_SNIFF = 8192
 NOT_REGULAR = "not a regular file"
+# What the inbox keeps of a payload over the size limit: its head (and the hash and size
+# of all of it), never the whole of a file that may be gigabytes.
+RAW_HEAD_BYTES = 1024 * 1024
+_CHUNK = 1024 * 1024
 
 
 class NotRegularFileError(OSError):
@@ -154,17 +159,47 @@ def text_lines(handle: IO[bytes]) -> Iterator[bytes]:
         yield line.encode("utf-8")
 
 
+def too_large(source: str, kind: str, head: bytes, digest: str, size: int, limit: int,
+              what: str = "file", line: int | None = 1) -> RawRecord:
+    """A payload over its size limit, rejected: the inbox keeps its head only, with the
+    SHA-256 and size of all of it."""
+    code = "file-too-large" if what == "file" else "record-too-large"
+    kept = (f"; the inbox keeps its first {len(head):,} bytes and the SHA-256 of all of it"
+            if len(head) < size else "")
+    record = reject(source, kind, code, f"the {what} is {size:,} bytes; the limit is "
+                    f"{limit:,}{kept}", line=line, raw_bytes=head)
+    record.sha256 = digest
+    record.size = size if len(head) < size else None
+    return record
+
+
+def head_and_digest(first: bytes, rest: BinaryIO | None = None) -> tuple[bytes, str, int]:
+    """The head the inbox keeps of a payload, the SHA-256 and the size of all of it,
+    reading what is left of it in chunks (nothing beyond the head stays in memory)."""
+    digest = hashlib.sha256(first)
+    size = len(first)
+    head = first[:RAW_HEAD_BYTES]
+    if rest is not None:
+        while chunk := rest.read(_CHUNK):
+            if len(head) < RAW_HEAD_BYTES:
+                head += chunk[:RAW_HEAD_BYTES - len(head)]
+            digest.update(chunk)
+            size += len(chunk)
+    return head, digest.hexdigest(), size
+
+
 def read_file(path: Path, source: str, kind: str, max_bytes: int) -> ReadText:
-    """Read and decode a whole file within ``max_bytes``."""
+    """Read and decode a whole file within ``max_bytes``; a larger one is rejected without
+    being loaded."""
     try:
         with open_regular(path) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            data = handle.read()
-        if size > max_bytes:
-            return ReadText(None, reject(
-                source, kind, "file-too-large",
-                f"the file is {size:,} bytes; the limit is {max_bytes:,}", line=1,
-                raw_bytes=data))
+            if os.fstat(handle.fileno()).st_size > max_bytes:
+                data = handle.read(min(RAW_HEAD_BYTES, max_bytes + 1))
+            else:
+                data = handle.read(max_bytes + 1)  # the file may have grown since
+            if len(data) > max_bytes or os.fstat(handle.fileno()).st_size > max_bytes:
+                head, digest, size = head_and_digest(data, handle)
+                return ReadText(None, too_large(source, kind, head, digest, size, max_bytes))
     except OSError as exc:
         return ReadText(None, reject(source, kind, "unreadable-file",
                                      f"cannot read the file: {exc.strerror or exc}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -162,8 +163,39 @@ def test_a_50_mb_file_is_rejected_not_loaded(cli: Cli, tmp_path: Path) -> None:
             handle.write(line)
     doc = ingest(cli, str(big), exit_code=1)
     assert [e["code"] for e in doc["errors"]] == ["file-too-large"]
-    (size,), = rows("SELECT length(raw_bytes) FROM inbox")
-    assert size == big.stat().st_size
+    assert doc["errors"][0]["message"] == (
+        f"the file is {big.stat().st_size:,} bytes; the limit is {5 * 1024 * 1024:,}; the inbox "
+        "keeps its first 1,048,576 bytes and the SHA-256 of all of it")
+    # The inbox keeps the head, and the size and hash of the whole file.
+    (kept, size, sha), = rows("SELECT raw_bytes, raw_size, sha256 FROM inbox")
+    data = big.read_bytes()
+    assert kept == data[:1024 * 1024]
+    assert (size, sha) == (len(data), hashlib.sha256(data).hexdigest())
+    # The same file again is the same payload: not kept twice.
+    ingest(cli, str(big), exit_code=1)
+    assert rows("SELECT COUNT(*) FROM inbox") == [(1,)]
+
+
+def test_a_line_over_the_record_limit_keeps_its_head_and_hash(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "failearn.toml").write_text("[ingest]\nmax_record_bytes = 2000000\n",
+                                            encoding="utf-8")
+    line = ('{"id": "big", "title": "' + "x" * 3_000_000 + '"}').encode()
+    (tmp_path / "big.ndjson").write_bytes(line + b"\n")
+    doc = ingest(cli, "big.ndjson", exit_code=1)
+    assert [(e["code"], e["line"]) for e in doc["errors"]] == [("record-too-large", 1)]
+    (kept, size, sha), = rows("SELECT raw_bytes, raw_size, sha256 FROM inbox")
+    assert (kept, size) == (line[:1024 * 1024], len(line) + 1)
+    assert sha == hashlib.sha256(line + b"\n").hexdigest()
+
+
+def test_a_small_file_over_a_small_limit_is_kept_whole(cli: Cli, tmp_path: Path,
+                                                      fixtures: Path) -> None:
+    (tmp_path / "failearn.toml").write_text("[ingest]\nmax_markdown_bytes = 100\n",
+                                            encoding="utf-8")
+    page = fixtures / "good" / "2026-11-02-checkout-pool.md"
+    doc = ingest(cli, str(page), exit_code=1)
+    assert doc["errors"][0]["message"].endswith("; the limit is 100")
+    assert rows("SELECT raw_bytes, raw_size FROM inbox") == [(page.read_bytes(), None)]
 
 
 def test_dry_run_writes_nothing(cli: Cli, copy_fixture: Callable[[str], Path],

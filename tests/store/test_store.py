@@ -91,3 +91,13 @@ def test_a_second_writer_waits_instead_of_failing(tmp_path: Path) -> None:
     holder.wait(timeout=10)
     with Store.open(path) as store:
         assert sorted(r["command"] for r in store.runs()) == ["holder", "waiter"]
+
+
+def test_migration_0005_adds_the_size_of_a_payload_kept_in_part(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        conn.executescript((FIXTURES / "db" / "schema-0001.sql").read_text(encoding="utf-8"))
+    with Store.open(old) as store:
+        assert "raw_size" in store.table_columns()["inbox"]
+        assert store.conn.execute("SELECT COUNT(*) FROM inbox WHERE raw_size IS NULL"
+                                  ).fetchone()[0] == 7
