@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -338,15 +338,30 @@ def _closure(store: Store, groups: set[tuple[str, str]], own: list[sql.ReportRef
 
 def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None,
                  source_format: str = "auto") -> bytes:
-    """What, besides the payload, decides a stored record: taxonomy, mappings, masks."""
-    basis = repr((taxonomy.version, sorted(taxonomy.aliases.items()),
-                  sorted(settings.classes.items()), sorted(settings.fields.items()),
-                  settings.classify, settings.vendors, sorted(settings.sources.items()),
-                  source_format,
-                  settings.gates, settings.severity, settings.anonymize.enabled,
-                  settings.anonymize.mask, settings.anonymize.people_fields,
-                  hashlib.sha256((secret or "").encode()).hexdigest()))
-    return hashlib.sha256(basis.encode("utf-8")).digest()
+    """What, besides the payload, decides a stored record: taxonomy, mappings, masks.
+
+    Canonical JSON (object keys sorted), so that writing failearn.toml's tables in
+    another order changes nothing; what is an order (a scale, service labels by
+    preference, [sources] tables tried in turn, their service patterns) stays one.
+    """
+    anonymize = settings.anonymize
+    basis = {
+        "taxonomy": [taxonomy.version, sorted(taxonomy.aliases.items())],
+        "classes": settings.classes,
+        "fields": settings.fields,
+        "classify": asdict(settings.classify),
+        "vendors": asdict(settings.vendors),
+        "sources": [[name, {**asdict(table), "services": list(table.services.items())}]
+                    for name, table in settings.sources.items()],
+        "source_format": source_format,
+        "gates": {**asdict(settings.gates), "require": sorted(settings.gates.require)},
+        "severity": asdict(settings.severity),
+        "anonymize": [anonymize.enabled, sorted(anonymize.mask),
+                      sorted(anonymize.people_fields)],
+        "secret": hashlib.sha256((secret or "").encode()).hexdigest(),
+    }
+    canonical = orjson.dumps(basis, default=str, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).digest()
 
 
 def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,

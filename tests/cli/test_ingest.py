@@ -467,3 +467,30 @@ def test_terminal_escapes_in_incident_text_are_not_stored_or_printed(cli: Cli,
     assert rows("SELECT DISTINCT message FROM report_error_messages") == [("red timeout",)]
     assert "\\u001b[31m" in rows("SELECT raw FROM inbox")[0][0]  # the raw copy, as received
     assert "\x1b" not in result.stdout
+
+
+def test_writing_the_configuration_in_another_order_changes_no_record(
+        cli: Cli, copy_fixture: Callable[[str], Path], tmp_path: Path) -> None:
+    good = copy_fixture("good")
+    config = tmp_path / "failearn.toml"
+
+    def write(keywords: list[tuple[str, str]], aliases: list[tuple[str, str]]) -> None:
+        config.write_text(
+            "[classify.keywords]\n" + "".join(f'"{k}" = "{v}"\n' for k, v in keywords)
+            + "[severity.aliases]\n" + "".join(f'"{k}" = "{v}"\n' for k, v in aliases)
+            + '[anonymize]\nmask = ["ip", "email", "phone", "bearer", "api_key"]\n',
+            encoding="utf-8")
+
+    keywords = [("pool exhausted", "connection-pool-exhaustion"), ("gremlin", "timeout")]
+    aliases = [("blocker", "SEV1"), ("meh", "SEV5")]
+    write(keywords, aliases)
+    ingest(cli, str(good))
+    write(keywords[::-1], aliases[::-1])
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        '"ip", "email"', '"email", "ip"'), encoding="utf-8")
+    doc = ingest(cli, str(good))
+    assert (doc["unchanged"], doc["updated"]) == (7, 0)
+    # A change of meaning still updates every record.
+    write([keywords[0], ("gremlin", "dependency-failure")], aliases)
+    doc = ingest(cli, str(good))
+    assert (doc["unchanged"], doc["updated"]) == (0, 7)
