@@ -36,7 +36,7 @@ from failearn.record import (
 )
 from failearn.severity import normalise_severity
 from failearn.sources.vendors import BUILTIN_NAMES
-from failearn.taxonomy import Taxonomy
+from failearn.taxonomy import Resolution, Taxonomy, normalise_label
 from failearn.timeutil import TimeParseError, is_unset_time, iso, parse_time
 
 # Spellings of canonical fields that need no configuration.  Keys are compared
@@ -86,8 +86,11 @@ class Context:
     key_cache: dict[str, str] = field(default_factory=dict)
     severity_cache: dict[str, str | None] = field(default_factory=dict)
     classifier: Classifier | None = None
+    # The [classes] mapping, and each [sources.NAME] table's merged over it, with their
+    # labels normalised once (normalised label -> class label).
     class_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     formats_tried: tuple[str, ...] = ()
+    classes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, taxonomy: Taxonomy, as_of: datetime,
@@ -108,7 +111,8 @@ class Context:
                             *(field_key(p) for p in PEOPLE_LABELS)})
         check_labels(settings, taxonomy)
         pattern = re.compile(settings.gates.trace_id_pattern)  # validated with the settings
-        class_maps = {name: {**settings.classes, **table.classes}
+        classes = normalised_mapping(settings.classes)
+        class_maps = {name: {**classes, **normalised_mapping(table.classes)}
                       for name, table in settings.sources.items() if table.classes}
         classifier = None
         if settings.classify.infer != "off":
@@ -117,7 +121,35 @@ class Context:
         tried = (*[n for n, t in settings.sources.items() if t.detect], *BUILTIN_NAMES,
                  "canonical")
         return cls(settings, taxonomy, as_of, anonymizer, aliases, people, pattern,
-                   classifier=classifier, class_maps=class_maps, formats_tried=tried)
+                   classifier=classifier, class_maps=class_maps, formats_tried=tried,
+                   classes=classes)
+
+
+def normalised_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
+    """A label mapping keyed by normalised label, built once per run (not per record).
+
+    Of labels that normalise alike ("Config Change", "config-change"), the first written
+    wins, as when the mapping is searched in order."""
+    normalised: dict[str, str] = {}
+    for label, target in mapping.items():
+        key = normalise_label(label)
+        if key:
+            normalised.setdefault(key, target)
+    return normalised
+
+
+def resolve_label(taxonomy: Taxonomy, label: str, mapping: Mapping[str, str],
+                  text: str | None = None) -> Resolution | None:
+    """Resolve a label through a :func:`normalised_mapping` first (route ``config``), then
+    the taxonomy's ids, aliases, retired ids and names: what ``Taxonomy.resolve(label,
+    mapping, text)`` does, with one dictionary lookup for the mapping."""
+    target = mapping.get(normalise_label(label)) if mapping else None
+    if target is not None:
+        inner = taxonomy.resolve(target, None, text)
+        if inner is not None:
+            via = inner.via if inner.via in ("split", "split-default") else "config"
+            return Resolution(inner.class_id, via, label)
+    return taxonomy.resolve(label, None, text)
 
 
 def check_labels(settings: Settings, taxonomy: Taxonomy) -> None:
@@ -426,12 +458,12 @@ def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], conte
         return _inferred(values, spelling, context, out, source_format)
     chosen: tuple[str, str, str] | None = None
     others: list[str] = []
-    mapping = context.class_maps.get(source_format, context.settings.classes) \
-        if source_format else context.settings.classes
+    mapping = context.class_maps.get(source_format, context.classes) \
+        if isinstance(source_format, str) else context.classes
     # A label naming a class that was split in parts is placed by the record's text.
     text = _class_text(values) if context.taxonomy.has_splits else None
     for label in labels:
-        resolution = context.taxonomy.resolve(label, mapping, text)
+        resolution = resolve_label(context.taxonomy, label, mapping, text)
         if resolution is not None and chosen is None:
             chosen = (resolution.class_id, label, resolution.via)
         else:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from failearn.anonymize import Anonymizer
-from failearn.config import GatesConfig, Settings
-from failearn.normalise import Context, Normalised, normalise, printable
+from failearn.config import GatesConfig, Settings, SourceMapping
+from failearn.normalise import (
+    Context,
+    Normalised,
+    normalise,
+    normalised_mapping,
+    printable,
+    resolve_label,
+)
 from failearn.record import RawRecord
 from failearn.taxonomy import load_taxonomy
 
@@ -275,3 +283,31 @@ def test_terminal_escapes_and_control_characters_never_reach_stored_text() -> No
     assert (incident.severity, incident.metrics, incident.sections) == (
         "SEV2", {"cpu": 0.5}, {"Notes": "kept"})
     assert incident.extra == {"runbook": {"step": ["blink"]}}
+
+
+SPLIT = load_taxonomy(Path(__file__).parent / "fixtures" / "taxonomy" / "split.yaml")
+MAPPING = {"Config Change": "config-error", "config-change": "latency", "Disk": "oom",
+           "Kaputt": "resource-exhaustion", "broken": "no-such-class", "Slow": "slowness"}
+
+
+@pytest.mark.parametrize("label", ["config change", "CONFIG_CHANGE", "disk", "kaputt", "broken",
+                                   "slow", "timeout", "time out", "resource-exhaustion", "nope",
+                                   "**", ""])
+@pytest.mark.parametrize("text", [None, "the disk was full: no space left", "heap oom"])
+def test_a_mapping_normalised_once_resolves_as_the_taxonomy_would(label: str,
+                                                                  text: str | None) -> None:
+    assert resolve_label(SPLIT, label, normalised_mapping(MAPPING), text) == SPLIT.resolve(
+        label, MAPPING, text)
+
+
+def test_the_context_normalises_the_class_mappings_once() -> None:
+    settings = Settings(classes={"Config Change": "configuration-error"},
+                        sources={"board": SourceMapping(classes={"DB": "dependency-failure"})})
+    context = Context.build(settings, load_taxonomy(), AS_OF, None)
+    assert context.classes == {"config-change": "configuration-error"}
+    assert context.class_maps == {"board": {"config-change": "configuration-error",
+                                            "db": "dependency-failure"}}
+    result = run({**GOOD, "failure_class": "CONFIG change"}, settings)
+    assert result.incident is not None
+    assert (result.incident.failure_class, result.incident.failure_class_via) == (
+        "configuration-error", "config")
