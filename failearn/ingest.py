@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -402,11 +403,14 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             suspended = (store.suspend_indexes(BULK_TABLES)
                          if fresh and workers > 1 else [])
             run = _Run(store, run_id, keep_raw, fresh)
-            for record in prepared_records(inputs, preparer, settings.ingest, workers,
-                                           progress):
-                run.add(record)
-                if progress is not None and run.records % 500 == 0:
-                    progress.records(run.records)
+            # Closed on the way out, even on an error or Ctrl-C: the worker pool is gone
+            # before anything is committed, and never outlives the run.
+            with closing(prepared_records(inputs, preparer, settings.ingest, workers,
+                                          progress)) as records:
+                for record in records:
+                    run.add(record)
+                    if progress is not None and run.records % 500 == 0:
+                        progress.records(run.records)
             if progress is not None:
                 progress.records(run.records)
             run.flush()
@@ -417,6 +421,8 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             summary = {**run.counts, "incidents_created": created,
                        "incidents_updated": updated, "files": len(inputs)}
             store.finish_run(run_id, status, summary)
+        # Nothing but closing the database follows the commit: an interrupt after it has
+        # nothing left to undo.
     finally:
         store.close()
     return IngestResult(

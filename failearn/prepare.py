@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
 import sys
 import traceback
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -304,6 +305,9 @@ _WORKER: tuple[Preparer, IngestConfig] | None = None
 def _init_worker(preparer: Preparer, config: IngestConfig) -> None:
     global _WORKER
     _WORKER = (preparer, config)
+    # Ctrl-C reaches the whole process group: the parent handles it (rolls back, ends the
+    # pool); a worker printing its own KeyboardInterrupt traceback helps nobody.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _worker_task(task: Task) -> list[tuple[Any, ...]]:
@@ -340,8 +344,14 @@ def _result(item: Any) -> list[Prepared]:
 
 
 def prepared_records(inputs: list[InputFile], preparer: Preparer, config: IngestConfig,
-                     workers: int, progress: Progress | None = None) -> Iterator[Prepared]:
-    """Every record of the inputs, prepared, in input order."""
+                     workers: int, progress: Progress | None = None
+                     ) -> Generator[Prepared, None, None]:
+    """Every record of the inputs, prepared, in input order.
+
+    The worker pool ends when the generator is exhausted or closed: a caller that may
+    stop early closes it (``contextlib.closing``) rather than wait for the garbage
+    collector.
+    """
     if workers <= 1:
         for task in tasks(inputs, progress):
             yield from run_task(task, preparer, config)
