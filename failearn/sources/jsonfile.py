@@ -145,6 +145,10 @@ def parse_json_document(text: str, source: str, formats: Formats = DEFAULT,
                      f"{exc.lineno}, column {exc.colno}", line=exc.lineno, raw=text)
         return
     if isinstance(value, list):
+        if not value:  # nothing to store, but the file was received: say so
+            yield reject(source, KIND, "empty-file", "the JSON array holds no records", line=1,
+                         raw=text)
+            return
         yield from _array_elements(text, source, text.index("["), formats, file_format)
         return
     if isinstance(value, dict):
