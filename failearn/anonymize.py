@@ -148,7 +148,9 @@ class Anonymizer:
 
     def text(self, text: str) -> str:
         """Text as it is stored: the people its lines label pseudonymised, then masked."""
-        return _mask(self.people_lines(text), self._masks)
+        if ":" in text or "|" in text:  # a people line has one or the other
+            text = self.people_lines(text)
+        return _mask(text, self._masks)
 
     def _names_of(self, value: str) -> str:
         stripped = value.strip().strip("*_` ")
@@ -159,7 +161,7 @@ class Anonymizer:
     def people_lines(self, text: str) -> str:
         """The values of lines that label people (``Created By: Jane Doe``, a table's
         ``| Owner | Jane |`` row or "Owner" column) replaced by their pseudonyms."""
-        if not self._may_name.search(text):
+        if (":" not in text and "|" not in text) or not self._may_name.search(text):
             return text
         lines = text.split("\n")
         columns: set[int] = set()

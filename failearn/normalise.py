@@ -211,13 +211,15 @@ _ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def printable(text: str) -> str:
     """Text without terminal escape sequences and control characters (tab and newline
     stay; CR LF becomes LF)."""
-    if _ANY_CONTROL.search(text) is None:
+    if text.isprintable() or _ANY_CONTROL.search(text) is None:  # the first: C speed
         return text
     return _CONTROL_SEQUENCE.sub("", text.replace("\r\n", "\n"))
 
 
 def _printable_any(value: Any) -> Any:
     """Nested data with every string (and key) printable."""
+    if not value:
+        return value
     if isinstance(value, str):
         return printable(value)
     if isinstance(value, list):
@@ -232,7 +234,7 @@ def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        stripped = printable(value).strip()
+        stripped = (value if value.isprintable() else printable(value)).strip()
         return stripped or None
     if isinstance(value, list):
         lines = [_text(item) for item in value]
@@ -250,9 +252,11 @@ def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
     items = value if isinstance(value, list | tuple) else [value]
     result: list[str] = []
     for item in items:
-        if item is None or isinstance(item, dict | list):
-            continue
-        text = printable(str(item)).strip()
+        if type(item) is not str:
+            if item is None or isinstance(item, dict | list):
+                continue
+            item = str(item)
+        text = (item if item.isprintable() else printable(item)).strip()
         if not text:
             continue
         if split is not None:
@@ -301,14 +305,16 @@ def _text_list(values: Mapping[str, Any], name: str, spelling: Mapping[str, str]
         out.add("invalid-field-type", f"`{name}` is {_type_name(value)}, not a list of text; "
                 "dropped", name, level="warning", spelling=spelling.get(name))
         return []
-    items = [value] if isinstance(value, str) else list(value)
-    texts = [item for item in items if isinstance(item, str)]
-    dropped = [item for item in items if not isinstance(item, str)]
-    if dropped:
-        shown = ", ".join(repr(item)[:40] for item in dropped[:3]) + (
-            " …" if len(dropped) > 3 else "")
-        out.add("invalid-field-type", f"`{name}`: dropped {len(dropped)} item(s) that are not "
-                f"text: {shown}", name, level="warning", spelling=spelling.get(name))
+    if type(value) is str:
+        return _strings(value, split)
+    dropped = [item for item in value if type(item) is not str]
+    if not dropped:  # the usual case: a list of strings
+        return _strings(value, split)
+    texts = [item for item in value if type(item) is str]
+    shown = ", ".join(repr(item)[:40] for item in dropped[:3]) + (
+        " …" if len(dropped) > 3 else "")
+    out.add("invalid-field-type", f"`{name}`: dropped {len(dropped)} item(s) that are not "
+            f"text: {shown}", name, level="warning", spelling=spelling.get(name))
     return _strings(texts, split)
 
 
@@ -533,7 +539,8 @@ def _metrics(value: Any, spelling: str | None, out: _Collector) -> dict[str, flo
             out.add("invalid-metric", f"metric {name!r} = {shown} is not a finite number; "
                     "dropped", "metrics", level="warning", spelling=spelling)
             continue
-        metrics[printable(str(name))] = number
+        metrics[name if type(name) is str and name.isprintable() else printable(str(name))] = \
+            number
     return metrics
 
 
