@@ -123,7 +123,8 @@ class FailearnGroup(TyperGroup):
                 typer.echo(f"  - {problem}", err=True)
             raise typer.Exit(exit_code_for(error)) from None
         except KeyboardInterrupt as error:
-            typer.echo("interrupted; the database is unchanged", err=True)
+            typer.echo("interrupted; a write that had not finished was rolled back",
+                       err=True)
             raise typer.Exit(exit_code_for(error)) from None
         except Exception as error:
             if _is_cli_control(error):
