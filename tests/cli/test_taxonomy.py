@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import FIXTURES, Cli
 
+FIXTURES_TAXONOMY = FIXTURES / "taxonomy"
+
 AS_OF = "2026-11-23"
 
 
@@ -217,3 +219,27 @@ def test_inferred_classes_and_source_mappings_migrate_without_false_alarms(cli: 
                 ) == [("timeout", "keyword")]
     [warning] = [w for w in doc["warnings"] if "no longer resolves" in w]
     assert "'slowness'" in warning and "sluggish" not in warning and "'latency'" not in warning
+
+
+def test_check_a_missing_file_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    result = cli("taxonomy", "check", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and "no such taxonomy file" in result.stderr
+
+
+def test_check_an_inconsistent_file_is_exit_1_with_located_problems(cli: Cli) -> None:
+    broken = FIXTURES_TAXONOMY / "broken.yaml"
+    result = cli("taxonomy", "check", str(broken))
+    assert result.exit_code == 1
+    assert f"{broken}:7: duplicate-id: class id 'timeout' is defined twice" in result.stdout
+
+
+def test_taxonomy_text_is_printed_as_text_not_markup(cli: Cli, tmp_path: Path) -> None:
+    odd = tmp_path / "odd.yaml"
+    odd.write_text('version: "2026.[/b]"\nclasses:\n  - id: odd-thing\n    name: Odd\n'
+                   'aliases:\n  "[red]slow": odd-thing\n', encoding="utf-8")
+    (tmp_path / "failearn.toml").write_text(f'taxonomy = "{odd}"\n', encoding="utf-8")
+    result = cli("taxonomy", "show")
+    assert result.exit_code == 0, result.stderr
+    assert "taxonomy 2026.[/b]" in result.stdout
+    assert "[red]slow" in result.stdout
