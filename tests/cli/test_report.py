@@ -306,6 +306,33 @@ def test_output_file_format_from_its_extension(cli: Cli, store: None, tmp_path: 
     assert json.loads((tmp_path / "r.json").read_text())["command"] == "report"
 
 
+@pytest.mark.parametrize("name", ["failearn.db", "./failearn.db", "failearn.db-wal",
+                                  "failearn.db-shm", "link.md", "hard.md"])
+def test_the_output_cannot_be_the_database(cli: Cli, store: None, tmp_path: Path,
+                                           name: str) -> None:
+    (tmp_path / "link.md").symlink_to(tmp_path / "failearn.db")
+    os.link(tmp_path / "failearn.db", tmp_path / "hard.md")
+    before = (tmp_path / "failearn.db").read_bytes()
+    result = cli("report", "--as-of", AS_OF, "--output", name)
+    assert result.exit_code == 2, result.stderr
+    assert "is the database" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "failearn.db").read_bytes() == before
+    assert event_count() == 0
+    assert cli("rules", "list").exit_code == 0
+
+
+def test_an_unwritable_output_fails_before_anything_is_recorded(cli: Cli, store: None,
+                                                                tmp_path: Path) -> None:
+    result = cli("report", "--as-of", AS_OF, "--output", "missing/report.md")
+    assert result.exit_code == 2
+    assert "cannot write missing/report.md" in result.stderr and "does not exist" in result.stderr
+    assert event_count() == 0
+    (tmp_path / "a-file").write_text("")
+    result = cli("report", "--as-of", AS_OF, "--output", "a-file/report.md")
+    assert result.exit_code == 2 and "cannot write" in result.stderr
+    assert event_count() == 0
+
+
 def test_a_team_overrides_one_template(cli: Cli, store: None, tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()

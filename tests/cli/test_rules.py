@@ -185,6 +185,18 @@ def test_export_writes_the_active_rules(cli: Cli, checkout: list[str], tmp_path:
     assert later["services"]["checkout"]["cooldown_until"] is None
 
 
+@pytest.mark.parametrize("name", ["failearn.db", "failearn.db-wal", "sub/../failearn.db"])
+def test_export_refuses_to_overwrite_the_database(cli: Cli, checkout: list[str], tmp_path: Path,
+                                                  name: str) -> None:
+    (tmp_path / "sub").mkdir()
+    before = (tmp_path / "failearn.db").read_bytes()
+    result = cli("rules", "export", "-o", name)
+    assert result.exit_code == 2 and "is the database" in result.stderr, result.stderr
+    assert (tmp_path / "failearn.db").read_bytes() == before
+    result = cli("rules", "export", "-o", "nowhere/rules.json")
+    assert result.exit_code == 2 and "cannot write nowhere/rules.json" in result.stderr
+
+
 def test_list_and_show(cli: Cli, checkout: list[str]) -> None:
     act(cli, "reject", checkout[2], "09:00", "--note", "unsupported")
     listed = cli.json("rules", "list", "--as-of", at("10:00"))
