@@ -161,3 +161,22 @@ def test_text_is_masked_so_that_ids_and_numbers_do_not_count() -> None:
     assert template("timeout after 3021ms calling 10.2.3.4:8443 trace 4bf92f3577b34da6") \
         .split() == ["timeout", "after", "calling", "trace"]
     assert record_text(["Title", None, "", "x" * 3000]).count("x") == 2000
+
+
+def test_records_without_text_are_insufficient_data_not_a_crash() -> None:
+    baseline = [LabelledRecord(r.id, "", r.label) for r in corpus(150, 1)]
+    recent = [LabelledRecord(r.id, " 42 ", r.label) for r in corpus(40, 2, "r")]
+    check = check_labels(baseline, recent, LabelSettings())
+    assert check.status == "insufficient-data"
+    assert check.reason.startswith("the records carry no text")
+    assert check.disagreements == [] and check.recent_rate is None
+
+
+def test_words_no_two_records_share_are_insufficient_data() -> None:
+    unique = ["".join(string.ascii_lowercase[(i // 26 ** k) % 26] for k in range(3)) * 2
+              for i in range(190)]
+    records = [LabelledRecord(r.id, unique[i], r.label)
+               for i, r in enumerate(corpus(150, 1) + corpus(40, 2, "r"))]
+    check = check_labels(records[:150], records[150:], LabelSettings())
+    assert check.status == "insufficient-data"
+    assert "share almost no words" in check.reason

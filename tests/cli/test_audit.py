@@ -160,6 +160,27 @@ def test_an_empty_store_is_insufficient_data(cli: Cli) -> None:
     assert doc["hygiene"]["unused_classes"]
 
 
+def test_alerts_without_text_still_get_the_class_mix(cli: Cli, tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus.ndjson")
+    alerts = tmp_path / "alerts.ndjson"
+    with alerts.open("w", encoding="utf-8") as handle:
+        for line in corpus.read_text("utf-8").splitlines():
+            record = json.loads(line)
+            handle.write(json.dumps({k: record[k] for k in ("id", "timestamp", "service",
+                                                            "failure_class", "trace_ids")})
+                         + "\n")
+    ingest(cli, alerts)
+    doc = audit(cli)
+    assert doc["verdict"] == "no-drift" and doc["statistics"]["p_value"] is not None
+    assert doc["windows"]["recent"]["incidents"] == 60 and len(doc["classes"]) == 6
+    assert doc["labels"]["status"] == "insufficient-data" and doc["labels"]["drift"] is False
+    assert doc["labels"]["reason"] == ("label consistency not checked: the records carry no "
+                                       "text to read (no title, summary, root cause or error "
+                                       "message)")
+    text = cli("audit", "--as-of", AS_OF)
+    assert text.exit_code == 0 and "the records carry no text" in text.stdout
+
+
 @pytest.mark.usefixtures("drifted")
 def test_windows_follow_recent_and_baseline(cli: Cli) -> None:
     doc = audit(cli, "--recent", "14d", "--baseline", "21d")
