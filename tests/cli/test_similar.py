@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -89,3 +90,50 @@ def test_text_output(cli: Cli) -> None:
     result = cli("similar", "search-to-2", "--top", "2")
     assert result.exit_code == 0
     assert "search-to-" in result.stdout and "workaround: Lower the inventory" in result.stdout
+
+
+def _copy(record_id: str, new_id: str, timestamp: str, trace: str) -> str:
+    for line in WEEKS.read_text("utf-8").splitlines():
+        record = json.loads(line)
+        if record["id"] == record_id:
+            record.update(id=new_id, timestamp=timestamp, trace_ids=[trace])
+            return json.dumps(record) + "\n"
+    raise AssertionError(record_id)
+
+
+def test_incidents_merged_after_the_run_are_one_result(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "late.ndjson").write_text(_copy("search-to-2", "search-to-2b",
+                                                "2026-11-06T08:29:00Z", "ab" * 16))
+    ingest(cli, WEEKS)
+    ingest(cli, tmp_path / "late.ndjson")
+    cluster(cli)
+    before = cli.json("similar", "search-to-1", "--top", "7")["results"]
+    assert {"search-to-2", "search-to-2b"} <= {r["incident_id"] for r in before}
+    # A record between the two bridges them: search-to-2b becomes part of search-to-2.
+    (tmp_path / "bridge.ndjson").write_text(_copy("search-to-2", "search-to-2m",
+                                                  "2026-11-06T08:25:00Z", "cd" * 16))
+    ingest(cli, tmp_path / "bridge.ndjson")
+    after = cli.json("similar", "search-to-1", "--top", "7")["results"]
+    ids = [r["incident_id"] for r in after]
+    assert "search-to-2b" not in ids and ids.count("search-to-2") == 1
+    assert ids[:5] == [r["incident_id"] for r in before if r["incident_id"] != "search-to-2b"][:5]
+    merged = {r["incident_id"]: r["score"] for r in before}
+    best = max(merged["search-to-2"], merged["search-to-2b"])
+    assert {r["incident_id"]: r["score"] for r in after}["search-to-2"] == best
+    # The old id and the bridging record's id both name the merged incident.
+    for name in ("search-to-2b", "search-to-2m"):
+        doc = cli.json("similar", name, "--top", "3")
+        assert doc["query"] == {"incident_id": "search-to-2"}
+        assert doc["results"] and doc["results"][0]["incident_id"].startswith("search-to-")
+        assert "search-to-2" not in {r["incident_id"] for r in doc["results"]}
+
+
+def test_incidents_gone_since_the_run_are_left_out(cli: Cli) -> None:
+    ingest(cli, WEEKS)
+    cluster(cli)
+    with sqlite3.connect("failearn.db") as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("DELETE FROM incidents WHERE id = 'pool-2'")
+    doc = cli.json("similar", "pool-1", "--top", "8")
+    ids = [r["incident_id"] for r in doc["results"]]
+    assert len(ids) == 8 and "pool-2" not in ids and set(ids[:6]) <= POOL
