@@ -118,7 +118,7 @@ def run_cluster(settings: Settings, options: ClusterOptions,
     config = settings.cluster
     check_parameters(config.eps, config.min_samples, "[cluster] ")
     check_parameters(options.eps, options.min_samples, "--")
-    lookback = options.lookback or config.lookback
+    lookback = options.lookback if options.lookback is not None else config.lookback
     if lookback <= timedelta(0):
         raise UsageError("--lookback must be positive")
     feature_options = _feature_options(config)

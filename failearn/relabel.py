@@ -217,7 +217,7 @@ def _warnings(placed: list[_Placed], taxonomy: Taxonomy, settings: Settings,
 def run_migrate(settings: Settings, taxonomy: Taxonomy, options: MigrateOptions
                 ) -> MigrateResult:
     """Re-normalise every stored report to ``taxonomy``; regroup what moved."""
-    window = options.dedup_window or settings.dedup.window
+    window = options.dedup_window if options.dedup_window is not None else settings.dedup.window
     taxonomy_path = taxonomy.path or default_taxonomy_path()
     store = Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
     try:

@@ -160,6 +160,7 @@ def test_parameters_from_the_command_line_and_the_configuration(cli: Cli,
     (("--eps", "1.5"), "eps must be in (0, 1]"),
     (("--min-samples", "0"), "min_samples must be at least 1"),
     (("--lookback", "soon"), "--lookback"),
+    (("--lookback", "0s"), "--lookback must be positive"),
     (("--as-of", "yesterday-ish"), "--as-of"),
 ])
 def test_bad_options_are_usage_errors(cli: Cli, args: tuple[str, ...], message: str) -> None:

@@ -96,6 +96,14 @@ def test_merged_classes_merge_incidents_through_the_ingest_grouping(cli: Cli) ->
     assert "'slowness'" in dropped and "add the label under `aliases`" in dropped
 
 
+def test_a_zero_dedup_window_merges_nothing(cli: Cli) -> None:
+    use("merged")
+    doc = migrate(cli, "--dedup-window", "0s")
+    assert doc["records"]["relabelled"] == 2
+    assert doc["incidents"]["merged"] == [] and doc["incidents"]["after"] == 8
+    assert incidents()["t2"] == ("timeout", "v2-merged", 1)
+
+
 def test_a_split_class_is_placed_by_text_and_splits_its_incident(cli: Cli) -> None:
     use("split")
     doc = migrate(cli)
