@@ -6,7 +6,8 @@ transaction it reads the newest cluster run at or before the as-of, drafts the
 rules its patterns argue for (:mod:`failearn.suggest.rules`), records them in the
 registry (:func:`failearn.registry.sync`: new rules, negative feedback, decay,
 archiving), chooses the suggestions through the guardrails, marks them
-suggested, and assembles a :class:`Report` of plain data.  Nothing in it reads
+suggested, and assembles a :class:`Report` of plain data.  Under ``--dry-run``
+it writes nothing and reports the registry as it stands.  Nothing in it reads
 the clock: the same store and as-of give the same report, and running it twice
 records nothing the second time.  A report at an as-of earlier than the
 registry's newest event is computed without recording anything.
@@ -90,7 +91,10 @@ class Report:
     patterns: list[dict[str, Any]]
     registry: dict[str, Any]
     drift: dict[str, Any] | None
+    # Whether this report wrote to the registry (not under --dry-run, nor at an as-of
+    # earlier than the registry's newest event).
     recorded: bool
+    dry_run: bool = False
 
 
 # -- the week ---------------------------------------------------------------------------------
@@ -416,7 +420,9 @@ def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
     drafts: list[RuleDraft] = drafts_from_patterns(
         patterns.patterns if patterns else (), briefs, taxonomy, config.trigger_window)
     newest = registry_sql.last_event_at(store)
-    recorded = newest is None or newest <= at
+    # A dry run shows the registry as it is: rules it would create stay unregistered
+    # candidates, and no status or count includes what it did not write.
+    recorded = not options.dry_run and (newest is None or newest <= at)
     run_id = None
     synced = None
     if recorded:
@@ -462,9 +468,9 @@ def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
         registry=registry,
         drift=latest_audit(store, as_of),
         recorded=recorded,
+        dry_run=options.dry_run,
     )
-    report.notices = _notices(registry, patterns, as_of, recorded and not options.dry_run,
-                              options.dry_run, settings)
+    report.notices = _notices(registry, patterns, as_of, recorded, options.dry_run, settings)
     if run_id is not None:
         summary: dict[str, Any] = {"suggestions": [s["rule_id"] for s in report.suggestions],
                                    "suppressed": report.suppressed_counts}

@@ -50,6 +50,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "guardrails": report.guardrails,
         "cluster_run": report.cluster_run,
         "recorded": report.recorded,
+        "dry_run": report.dry_run,
     }
 
 

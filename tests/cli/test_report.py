@@ -116,7 +116,28 @@ def test_a_report_before_the_registry_s_last_event_records_nothing(cli: Cli,
 def test_dry_run_records_nothing(cli: Cli, store: None) -> None:
     doc = report(cli, "--dry-run")
     assert doc["suggestions"] and event_count() == 0
-    assert doc["notices"][-1]["message"].startswith("Nothing was recorded")
+    assert doc["notices"][-1] == {"level": "info", "code": "not-recorded",
+                                  "message": "Nothing was recorded in the registry "
+                                             "(--dry-run)."}
+    # It says what the registry holds, not what a report would have written to it.
+    assert doc["recorded"] is False and doc["dry_run"] is True
+    assert {s["status"] for s in doc["suggestions"]} == {"candidate"}
+    assert not any(s["registered"] for s in doc["suppressed"])
+    assert doc["registry"]["rules"] == 0 and doc["registry"]["by_status"] == {}
+    assert doc["registry"]["this_week"] == {}
+    with sqlite3.connect("failearn.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM rules").fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM runs WHERE command = 'report'"
+                            ).fetchone() == (0,)
+    markdown = cli("report", "--as-of", AS_OF, "--dry-run", "--format", "md")
+    assert "Nothing was recorded in the registry (--dry-run)." in markdown.stdout
+    # The same suggestions, recorded for real.
+    real = report(cli)
+    assert real["recorded"] is True and real["dry_run"] is False
+    assert [s["rule_id"] for s in real["suggestions"]] == \
+        [s["rule_id"] for s in doc["suggestions"]]
+    assert {s["status"] for s in real["suggestions"]} == {"suggested"}
+    assert real["registry"]["rules"] > 0 and event_count() > 0
 
 
 def test_min_support_two_is_held_back_and_three_is_not(cli: Cli, store: None) -> None:
