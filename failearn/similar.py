@@ -78,7 +78,7 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
                                 hint="run `failearn ingest` first")
         query_id = None
         if options.incident_id is not None:
-            query_id = _query_incident(store, options.incident_id, str(settings.db))
+            query_id = incident_sql.resolve_incident(store, options.incident_id)
         stored = sql.load_index(store)
         ids: list[str | None]  # each row's incident now (None: it no longer exists)
         if stored is None:
@@ -175,19 +175,6 @@ def _top_incidents(ids: Sequence[str | None], scores: Any, exclude: str | None,
             ranked = sorted(best, key=lambda i: (-round(best[i], 6), i))[:top]
             return {incident: best[incident] for incident in ranked}
         want = 2 * want + (k - len(best))
-
-
-def _query_incident(store: Store, text: str, db: str) -> str:
-    """The incident an id names (an old id of a merged incident, or a record's id too)."""
-    found = incident_sql.incidents_named(store, text)
-    if not found:
-        raise NotFoundError(f"no incident {text!r} in {db}",
-                            hint="incident ids are listed by `failearn cluster "
-                                 "--format json`, or in the incidents table")
-    if len(found) > 1:
-        raise UsageError(f"{text!r} is a record of {len(found)} incidents: "
-                         + ", ".join(found), hint="name one of them")
-    return found[0]
 
 
 def _concat(a: Any, b: Any) -> Any:

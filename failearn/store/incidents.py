@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from failearn.errors import NotFoundError, UsageError
 from failearn.store import Store
 
 _CHUNK = 500
@@ -32,6 +33,19 @@ def incidents_named(store: Store, text: str) -> list[str]:
     return [str(r[0]) for r in store.conn.execute(
         "SELECT DISTINCT r.incident_id FROM reports r JOIN incidents i ON i.id = r.incident_id "
         "WHERE r.record_id = ? ORDER BY r.incident_id", (name,))]
+
+
+def resolve_incident(store: Store, text: str) -> str:
+    """The one incident ``text`` names (:func:`incidents_named`); an error when none is."""
+    found = incidents_named(store, text)
+    if not found:
+        raise NotFoundError(f"no incident {text!r} in {store.path}",
+                            hint="incident ids are listed by `failearn cluster --format json`, "
+                                 "or in the incidents table")
+    if len(found) > 1:
+        raise UsageError(f"{text!r} is a record of {len(found)} incidents: "
+                         + ", ".join(found), hint="name one of them")
+    return found[0]
 
 
 def current_ids(store: Store, incident_ids: Sequence[str]) -> dict[str, str]:

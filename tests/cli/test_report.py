@@ -201,6 +201,27 @@ def test_negative_feedback_from_a_post_mortem_that_names_a_rule(cli: Cli, store:
     assert event_count() == recorded
 
 
+def test_feedback_by_hand_and_from_a_post_mortem_on_one_incident_counts_once(
+        cli: Cli, store: None, tmp_path: Path) -> None:
+    rule = report(cli)["suggestions"][0]["rule_id"]
+    feed = tmp_path / "caused.ndjson"
+    feed.write_text("".join(json.dumps({
+        "id": record_id, "timestamp": f"2026-11-23T09:0{minute}:00Z", "service": "billing",
+        "failure_class": "capacity-overload", "trace_ids": [trace * 16], **extra}) + "\n"
+        for record_id, minute, trace, extra in (
+            ("INC-caused", 0, "ab", {"caused_by_rule": rule}), ("INC-caused-b", 3, "cd", {}))))
+    cli.json("ingest", str(feed), "--as-of", "2026-11-24")
+    # The on-call lead names the incident by the id of its second record.
+    done = cli.json("rules", "feedback", rule, "--incident", "INC-caused-b", "--by", "ana",
+                    "--as-of", "2026-11-23T12:00:00Z")
+    assert done["event"]["incident_id"] == "INC-caused"
+    report(cli, as_of="2026-11-24")
+    shown = cli.json("rules", "show", rule, "--as-of", "2026-11-24")
+    assert [e["incident_id"] for e in shown["events"] if e["event"] == "negative-feedback"] == \
+        ["INC-caused"]
+    assert shown["rule"]["negative_feedback"] == 1
+
+
 def test_a_rule_in_cooldown_waits_and_the_report_says_so(cli: Cli, store: None) -> None:
     first = report(cli)
     checkout = [s["rule_id"] for s in first["suppressed"] if s["service"] == "checkout"]

@@ -151,8 +151,18 @@ def test_circuit_breaker_ten_active_rules_closed_eleven_open(cli: Cli,
     act(cli, "apply", crowded[1], "12:00", "--max-active-rules", "11")
 
 
-def test_negative_feedback_lowers_confidence_once_per_incident(cli: Cli,
-                                                               checkout: list[str]) -> None:
+def incident_records(path: Path) -> None:
+    """INC-9, and INC-9b four minutes later on the same service and class (merged into it)."""
+    path.write_text("".join(json.dumps({
+        "id": record_id, "timestamp": f"2026-11-22T09:0{minute}:00Z", "service": "checkout",
+        "failure_class": "connection-pool-exhaustion", "trace_ids": [trace * 16]}) + "\n"
+        for record_id, minute, trace in (("INC-9", 0, "ab"), ("INC-9b", 4, "cd"))))
+
+
+def test_negative_feedback_lowers_confidence_once_per_incident(cli: Cli, checkout: list[str],
+                                                               tmp_path: Path) -> None:
+    incident_records(tmp_path / "incidents.ndjson")
+    cli.json("ingest", "incidents.ndjson", "--as-of", T0)
     rule = checkout[0]
     act(cli, "accept", rule, "09:00")
     act(cli, "apply", rule, "10:00")
@@ -164,6 +174,25 @@ def test_negative_feedback_lowers_confidence_once_per_incident(cli: Cli,
     result = cli("rules", "feedback", rule, "--incident", "INC-9", "--as-of", at("11:30"))
     assert result.exit_code == 2
     assert "already recorded" in result.stderr
+    # A record merged into INC-9 names INC-9: it does not count a second time.
+    result = cli("rules", "feedback", rule, "--incident", "INC-9b", "--as-of", at("11:30"))
+    assert result.exit_code == 2
+    assert "incident INC-9 is already recorded" in result.stderr
+
+
+def test_feedback_on_an_unknown_incident_is_refused(cli: Cli, checkout: list[str],
+                                                     tmp_path: Path) -> None:
+    incident_records(tmp_path / "incidents.ndjson")
+    cli.json("ingest", "incidents.ndjson", "--as-of", T0)
+    rule = checkout[0]
+    recorded = len(events())
+    result = cli("rules", "feedback", rule, "--incident", "DOES-NOT-EXIST", "--as-of",
+                 at("11:00"), "--by", "ana")
+    assert result.exit_code == 2
+    assert "no incident 'DOES-NOT-EXIST'" in result.stderr and "Traceback" not in result.stderr
+    assert len(events()) == recorded
+    doc = act(cli, "feedback", rule, "11:00", "--incident", "INC-9b")
+    assert doc["event"]["incident_id"] == "INC-9"
 
 
 def test_export_writes_the_active_rules(cli: Cli, checkout: list[str], tmp_path: Path) -> None:
