@@ -192,11 +192,21 @@ class ActionResult:
 
 
 def resolve_rule(store: Store, text: str) -> str:
+    """The rule ``text`` names: its id in any case, or a unique prefix of 4 characters or more;
+    a prefix that several rules share is an error that lists them."""
     rule_id = sql.find_rule_id(store, text)
-    if rule_id is None:
-        raise NotFoundError(f"no rule {text!r} in the registry",
-                            hint="`failearn rules list --all` shows every rule")
-    return rule_id
+    if rule_id is not None:
+        return rule_id
+    shown = 5
+    matches = sql.rule_ids_starting(store, text, limit=shown + 1) if text.strip() else []
+    if len(matches) > 1:
+        listed = ", ".join(matches[:shown]) + (", …" if len(matches) > shown else "")
+        raise UsageError(f"ambiguous: {text.strip()} matches {listed}",
+                         hint="give more characters of the rule id")
+    hint = "`failearn rules list --all` shows every rule"
+    if matches:
+        hint = f"a prefix needs at least 4 characters; did you mean {matches[0]}?"
+    raise NotFoundError(f"no rule {text!r} in the registry", hint=hint)
 
 
 class _Ledger:

@@ -248,6 +248,7 @@ def test_list_and_show(cli: Cli, checkout: list[str]) -> None:
 
 @pytest.mark.parametrize(("args", "code", "message"), [
     (("accept", "R-nope"), 2, "no rule 'R-nope' in the registry"),
+    (("show", "R-"), 2, "ambiguous: R- matches R-"),
     (("apply", "{rule}"), 2, "accept it before recording that it was applied"),
     (("revert", "{rule}"), 2, "cannot revert"),
     (("list", "--status", "done"), 2, "--status 'done' is not one of"),
