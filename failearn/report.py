@@ -64,7 +64,9 @@ class Week:
     label: str
     start: str
     end: str
-    partial: bool
+    # Always false: the report covers complete weeks.  Kept because scripts and teams'
+    # templates read it.
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,12 @@ class Report:
 
 
 def report_week(as_of: datetime) -> Week:
-    """The ISO week that holds the instant just before ``as_of``, ending at ``as_of``."""
-    start = week_start(as_of - timedelta(seconds=1))
-    end = min(start + timedelta(days=7), as_of)
-    return Week(iso_week_label(start), iso(start), iso(end), end < start + timedelta(days=7))
+    """The last complete ISO week before ``as_of``: a report on a Wednesday covers the week
+    that ended on Sunday, not the two and a half days since, which the weeks before it
+    would outnumber."""
+    end = week_start(as_of)
+    start = end - timedelta(days=7)
+    return Week(iso_week_label(start), iso(start), iso(end))
 
 
 def _mean(values: list[int]) -> float:

@@ -171,6 +171,17 @@ def test_week_in_numbers(cli: Cli, store: None) -> None:
     assert doc["cluster_run"]["patterns"] == 4
 
 
+def test_a_mid_week_report_covers_the_last_complete_week(cli: Cli, store: None) -> None:
+    monday = report(cli, "--dry-run")
+    for as_of in ("2026-11-25T09:30:00Z", "2026-11-29T23:59:59Z"):
+        doc = report(cli, "--dry-run", as_of=as_of)
+        assert doc["week"] == {"label": "2026-W47", "start": "2026-11-16T00:00:00Z",
+                               "end": "2026-11-23T00:00:00Z", "partial": False}
+        assert doc["week_in_numbers"] == monday["week_in_numbers"]
+    markdown = cli("report", "--as-of", "2026-11-25", "--dry-run", "--format", "md").stdout
+    assert markdown.startswith("# failearn weekly report — 2026-W47\n")
+
+
 def test_negative_feedback_from_a_post_mortem_that_names_a_rule(cli: Cli, store: None,
                                                                tmp_path: Path) -> None:
     first = report(cli)
