@@ -191,7 +191,7 @@ def incident_link(source: str | None, line: int | None, link_base: str | None) -
     if line and not source.endswith(".md"):
         link += f"#L{line}"
     if link_base:
-        link = link_base.rstrip("/") + "/" + link.lstrip("./")
+        link = link_base.rstrip("/") + "/" + link.removeprefix("./")
     return link
 
 

@@ -28,6 +28,13 @@ def test_the_week_is_the_last_complete_iso_week_before_the_as_of(as_of: str, lab
     ("./pm/a.md", None, "https://git.example/pm/blob/main/",
      "https://git.example/pm/blob/main/pm/a.md"),
     ("javascript:alert(1)", None, None, "./javascript:alert(1)"),
+    (".github/postmortems/a.md", None, "https://git.example/pm/blob/main/",
+     "https://git.example/pm/blob/main/.github/postmortems/a.md"),
+    ("./.hidden/b.md", None, "https://git.example/pm/blob/main",
+     "https://git.example/pm/blob/main/.hidden/b.md"),
+    ("../shared/alerts.ndjson", 7, "https://git.example/pm/blob/main/",
+     "https://git.example/pm/blob/main/../shared/alerts.ndjson#L7"),
+    ("../shared/c.md", None, None, "../shared/c.md"),
     ("-", 3, None, None),
     (None, None, None, None),
 ])
