@@ -172,33 +172,9 @@ def run_cluster(settings: Settings, options: ClusterOptions,
             [d.metrics for d in docs], ordered,
             PrecursorOptions(config.precursor_min_effect, config.precursor_max_p,
                              config.precursor_min_consistency, settings.rules.min_support))
-        known = sql.known_patterns(store, end)
         match_options = MatchOptions(config.match_min_overlap, config.match_min_similarity,
                                      config.growth)
         member_sets = [frozenset(docs[i].id for i in members) for members in ordered]
-        matched = match([(m, s.signature) for m, s in zip(member_sets, summaries, strict=True)],
-                        known, match_options)
-        fresh = iter(new_ids(sql.all_pattern_ids(store), matched.count(None)))
-        known_by_id = {k.pattern_id: k for k in known}
-        clusters: list[ClusterOut] = []
-        for number, (members, summary, pattern_id) in enumerate(
-                zip(ordered, summaries, matched, strict=True), start=1):
-            pid = pattern_id or next(fresh)
-            prior = known_by_id.get(pid)
-            first_seen = min(prior.first_seen, summary.first_seen) if prior else \
-                summary.first_seen
-            times = [docs[i].timestamp for i in members]
-            state = trend(times, first_seen, as_of - lookback, as_of, config.growth)
-            clusters.append(ClusterOut(
-                id=number, pattern_id=pid, status=state.status, size=len(members),
-                incident_ids=[docs[i].id for i in members], label=summary.label,
-                dominant_template=summary.dominant_template, top_terms=list(summary.top_terms),
-                services=summary.services, classes=summary.classes,
-                dominant_class=summary.dominant_class, first_seen=summary.first_seen,
-                last_seen=summary.last_seen, pattern_first_seen=first_seen,
-                weeks_active=summary.weeks_active, recent_count=state.recent_count,
-                weekly_rate=state.weekly_rate, cohesion=summary.cohesion,
-                precursors=signals[number - 1], signature=summary.signature))
 
         parameters = {
             "eps": params.eps, "eps_source": params.eps_source,
@@ -213,6 +189,35 @@ def run_cluster(settings: Settings, options: ClusterOptions,
         mark("saving")
         index_updated = False
         with store.transaction():
+            # The known patterns and the next free pattern id are read under the write lock:
+            # two runs at once would otherwise both take the same new id, and saving the
+            # second would merge its pattern into the first's.
+            known = sql.known_patterns(store, end)
+            matched = match([(m, s.signature) for m, s in zip(member_sets, summaries,
+                                                                strict=True)],
+                            known, match_options)
+            fresh = iter(new_ids(sql.all_pattern_ids(store), matched.count(None)))
+            known_by_id = {k.pattern_id: k for k in known}
+            clusters: list[ClusterOut] = []
+            for number, (members, summary, pattern_id) in enumerate(
+                    zip(ordered, summaries, matched, strict=True), start=1):
+                pid = pattern_id or next(fresh)
+                prior = known_by_id.get(pid)
+                first_seen = min(prior.first_seen, summary.first_seen) if prior else \
+                    summary.first_seen
+                times = [docs[i].timestamp for i in members]
+                state = trend(times, first_seen, as_of - lookback, as_of, config.growth)
+                clusters.append(ClusterOut(
+                    id=number, pattern_id=pid, status=state.status, size=len(members),
+                    incident_ids=[docs[i].id for i in members], label=summary.label,
+                    dominant_template=summary.dominant_template,
+                    top_terms=list(summary.top_terms), services=summary.services,
+                    classes=summary.classes, dominant_class=summary.dominant_class,
+                    first_seen=summary.first_seen, last_seen=summary.last_seen,
+                    pattern_first_seen=first_seen, weeks_active=summary.weeks_active,
+                    recent_count=state.recent_count, weekly_rate=state.weekly_rate,
+                    cohesion=summary.cohesion, precursors=signals[number - 1],
+                    signature=summary.signature))
             run_id = store.start_run("cluster", as_of, {
                 "lookback": format_duration(lookback), "eps": options.eps,
                 "min_samples": options.min_samples})
