@@ -134,7 +134,9 @@ def audit(
     taxonomy = load_taxonomy(settings.taxonomy)
     result = run_audit(settings, taxonomy, options)
     if output_format is AuditFormat.json:
-        emit_json(envelope("audit", result.document()))
+        from failearn.render.audit import audit_document
+
+        emit_json(envelope("audit", audit_document(result)))
     elif output_format is AuditFormat.md:
         from failearn.render.audit import render_markdown
 
