@@ -39,10 +39,10 @@ from failearn.analysis.drift import (
     DriftAnalysis,
     DriftThresholds,
     Shift,
-    percent,
 )
 from failearn.config import AuditConfig, Settings
 from failearn.errors import UsageError
+from failearn.figures import percent
 from failearn.store import Store
 from failearn.store import audit as sql
 from failearn.taxonomy import Taxonomy

@@ -23,6 +23,7 @@ from typing import Any
 
 from failearn.config import Settings
 from failearn.errors import UsageError
+from failearn.figures import percent
 from failearn.registry import (
     active_by_service,
     cooldowns,
@@ -346,8 +347,9 @@ def _notices(registry: dict[str, Any], patterns: PatternsInput | None, as_of: da
     if override["warning"]:
         notices.append(Notice("warning", "override-rate",
                               f"{override['rejected']} of {override['reviewed']} reviewed "
-                              f"suggestions were rejected ({override['rate']:.0%} > "
-                              f"{override['threshold']:.0%}): the analysis is too sensitive; "
+                              f"suggestions were rejected ({percent(override['rate'])} > "
+                              f"{percent(override['threshold'])}): the analysis is too "
+                              f"sensitive; "
                               f"{override['hint']}."))
     for flagged in registry["flagged"]:
         notices.append(Notice("warning", "flagged-revert",

@@ -32,6 +32,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from failearn.figures import percent
+
 INSUFFICIENT = "insufficient-data"
 DRIFT = "drift"
 NO_DRIFT = "no-drift"
@@ -108,13 +110,6 @@ class Shift:
     # Recent records of the rising class that look like the falling class.
     evidence: int
     message: str
-
-
-def percent(share: float) -> str:
-    """A share as people read it: ``31 %``; ``<1 %`` for a small non-zero share."""
-    if 0 < share < 0.005:
-        return "<1 %"
-    return f"{share * 100:.0f} %"
 
 
 def _insufficient(recent: int, baseline: int, thresholds: DriftThresholds) -> str | None:

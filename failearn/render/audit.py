@@ -18,9 +18,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from failearn.analysis.consistency import LabelCheck
-from failearn.analysis.drift import percent
 from failearn.audit import AuditResult, rounded, significant
 from failearn.classify import INFERRED_ROUTES
+from failearn.figures import percent
 from failearn.resources import templates_dir
 from failearn.timeutil import format_duration, iso
 
@@ -280,10 +280,6 @@ def _hygiene(result: AuditResult, console: Console) -> None:
                   markup=False)
 
 
-def _percent_filter(value: Any) -> str:
-    return "–" if value is None else percent(float(value))
-
-
 def _cell_filter(value: Any) -> str:
     """Text safe inside a Markdown table cell."""
     return " ".join(str(value).split()).replace("|", "\\|")
@@ -296,7 +292,7 @@ def render_markdown(result: AuditResult) -> str:
     environment = Environment(loader=FileSystemLoader(str(templates_dir())),
                               undefined=StrictUndefined, keep_trailing_newline=True,
                               trim_blocks=True, lstrip_blocks=True, autoescape=False)
-    environment.filters["percent"] = _percent_filter
+    environment.filters["percent"] = percent
     environment.filters["cell"] = _cell_filter
     template = environment.get_template("audit.md.j2")
     return template.render(audit=audit_document(result))

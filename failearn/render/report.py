@@ -16,6 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from failearn.figures import percent
 from failearn.report import Report
 from failearn.resources import templates_dir
 
@@ -84,10 +85,6 @@ def url(value: object) -> str:
 def plain(value: object) -> str:
     """Text for the plain-text report: code-span backticks dropped, whitespace folded."""
     return " ".join(str("" if value is None else value).replace("`", "").split())
-
-
-def percent(value: float | None, digits: int = 0) -> str:
-    return "–" if value is None else f"{value * 100:.{digits}f} %"
 
 
 def signed(value: float) -> str:

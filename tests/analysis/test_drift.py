@@ -8,7 +8,6 @@ from failearn.analysis.drift import (
     DriftThresholds,
     compare,
     name_shifts,
-    percent,
 )
 
 BASELINE = {"timeout": 31, "connection-pool-exhaustion": 35, "memory-exhaustion": 15,
@@ -155,9 +154,3 @@ def test_jensen_shannon_distance_is_zero_for_one_mix_and_one_for_disjoint_mixes(
     disjoint = compare({"x": 40}, {"y": 80}, DEFAULTS).test.js_distance
     assert same == pytest.approx(0, abs=0.02)
     assert disjoint == pytest.approx(1)
-
-
-@pytest.mark.parametrize(("share", "text"), [(0.31, "31 %"), (0.0, "0 %"), (0.003, "<1 %"),
-                                              (1.0, "100 %")])
-def test_percent(share: float, text: str) -> None:
-    assert percent(share) == text

@@ -297,7 +297,7 @@ def test_override_rate_warns_above_thirty_percent(cli: Cli, tmp_path: Path, reje
     assert ("override-rate" in codes) is warning
     if warning:
         notice = next(n for n in doc["notices"] if n["code"] == "override-rate")
-        assert "31 of 100 reviewed suggestions were rejected (31% > 30%)" in notice["message"]
+        assert "31 of 100 reviewed suggestions were rejected (31 % > 30 %)" in notice["message"]
         assert "raise [rules] min_confidence" in notice["message"]
 
 
