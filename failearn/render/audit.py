@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -21,7 +22,6 @@ from failearn.analysis.consistency import LabelCheck
 from failearn.audit import AuditResult, rounded, significant
 from failearn.classify import INFERRED_ROUTES
 from failearn.figures import percent
-from failearn.resources import templates_dir
 from failearn.timeutil import format_duration, iso
 
 # -- the JSON document ---------------------------------------------------------------
@@ -280,19 +280,10 @@ def _hygiene(result: AuditResult, console: Console) -> None:
                   markup=False)
 
 
-def _cell_filter(value: Any) -> str:
-    """Text safe inside a Markdown table cell."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+def render_markdown(result: AuditResult, template_dir: Path | None = None) -> str:
+    """The audit as a Markdown page, through ``audit.md.j2`` (a team's own in
+    ``template_dir`` first), with the report's filters: ``md`` escapes post-mortem text."""
+    from failearn.render.report import render_template
 
-
-def render_markdown(result: AuditResult) -> str:
-    """The audit as a Markdown page, through ``templates/audit.md.j2``."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    environment = Environment(loader=FileSystemLoader(str(templates_dir())),
-                              undefined=StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True, autoescape=False)
-    environment.filters["percent"] = percent
-    environment.filters["cell"] = _cell_filter
-    template = environment.get_template("audit.md.j2")
-    return template.render(audit=audit_document(result))
+    return render_template("audit.md.j2", "md", {"audit": audit_document(result)},
+                           template_dir)

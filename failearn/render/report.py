@@ -183,22 +183,29 @@ def environment(fmt: str, template_dir: Path | None) -> Any:
     return env
 
 
-def render(report: Report, fmt: str, template_dir: Path | None = None) -> str:
-    """The report as Markdown, HTML or plain text."""
+def render_template(name: str, fmt: str, context: dict[str, Any],
+                    template_dir: Path | None = None) -> str:
+    """Render one template of ``templates/`` (a team's ``template_dir`` first) with the
+    filters above; a broken template is a usage error naming it, not a crash."""
     import jinja2
 
     env = environment(fmt, template_dir)
-    document = report_document(report)
-    context = {**document, "report": document,
-               "class_chart": class_mix_chart(report.week_numbers),
-               "pattern_chart": pattern_chart(report.patterns)}
     try:
-        template = env.get_template(TEMPLATES[fmt])
+        template = env.get_template(name)
         return str(template.render(**context))
     except jinja2.TemplateError as exc:
         from failearn.errors import UsageError
 
         where = f" ({exc.filename}:{exc.lineno})" if isinstance(
             exc, jinja2.TemplateSyntaxError) else ""
-        raise UsageError(f"cannot render {TEMPLATES[fmt]}{where}: {exc}",
+        raise UsageError(f"cannot render {name}{where}: {exc}",
                          hint="check the template in --template-dir") from exc
+
+
+def render(report: Report, fmt: str, template_dir: Path | None = None) -> str:
+    """The report as Markdown, HTML or plain text."""
+    document = report_document(report)
+    context = {**document, "report": document,
+               "class_chart": class_mix_chart(report.week_numbers),
+               "pattern_chart": pattern_chart(report.patterns)}
+    return render_template(TEMPLATES[fmt], fmt, context, template_dir)
