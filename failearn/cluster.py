@@ -64,6 +64,19 @@ class ClusterOut:
     precursors: list[Precursor]
     signature: dict[str, float] = field(repr=False)
 
+    def summary(self) -> dict[str, Any]:
+        """What the run says of the cluster, as stored (``clusters``) and as printed (JSON):
+        one list of fields for both."""
+        return {
+            "pattern_id": self.pattern_id, "status": self.status, "size": self.size,
+            "label": self.label, "dominant_template": self.dominant_template,
+            "top_terms": self.top_terms, "services": self.services, "classes": self.classes,
+            "dominant_class": self.dominant_class, "first_seen": self.first_seen,
+            "last_seen": self.last_seen, "pattern_first_seen": self.pattern_first_seen,
+            "weeks_active": self.weeks_active, "recent_count": self.recent_count,
+            "weekly_rate": self.weekly_rate, "cohesion": self.cohesion,
+        }
+
 
 @dataclass
 class ClusterResult:
@@ -268,14 +281,4 @@ def _json(value: Any) -> str:
 
 
 def _cluster_row(cluster: ClusterOut) -> dict[str, Any]:
-    return {
-        "cluster_id": cluster.id, "pattern_id": cluster.pattern_id, "status": cluster.status,
-        "size": cluster.size, "label": cluster.label,
-        "dominant_template": cluster.dominant_template, "top_terms": cluster.top_terms,
-        "services": cluster.services, "classes": cluster.classes,
-        "dominant_class": cluster.dominant_class, "first_seen": cluster.first_seen,
-        "last_seen": cluster.last_seen, "pattern_first_seen": cluster.pattern_first_seen,
-        "weeks_active": cluster.weeks_active, "recent_count": cluster.recent_count,
-        "weekly_rate": cluster.weekly_rate, "cohesion": cluster.cohesion,
-        "signature": cluster.signature,
-    }
+    return {"cluster_id": cluster.id, **cluster.summary(), "signature": cluster.signature}

@@ -201,6 +201,26 @@ def test_the_run_is_stored_with_readable_tables(cli: Cli) -> None:
         assert len(json.loads(ids)) == 25
 
 
+def test_the_stored_clusters_say_what_the_json_says(cli: Cli) -> None:
+    ingest(cli, WEEKS)
+    doc = cluster(cli)
+    with Store.open("failearn.db") as store:
+        stored = {row["cluster_id"]: row for row in store.query(
+            "SELECT * FROM clusters WHERE run_id = ?", [doc["run_id"]])}
+    assert set(stored) == {c["id"] for c in doc["clusters"]}
+    for entry in doc["clusters"]:
+        assert list(entry)[:5] == ["id", "pattern_id", "size", "incident_ids", "label"]
+        row = stored[entry["id"]]
+        shared = set(entry) - {"id", "incident_ids", "precursors"}
+        assert shared and shared <= set(row)
+        for key in shared:
+            value = row[key]
+            if isinstance(entry[key], dict | list):
+                value = json.loads(value)
+            assert value == entry[key], key
+        assert json.loads(row["signature"])
+
+
 def test_latest_patterns_is_the_contract_for_the_report(cli: Cli, tmp_path: Path) -> None:
     ingest(cli, WEEKS)
     doc = cluster(cli)
