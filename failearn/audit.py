@@ -222,13 +222,9 @@ def _audit(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
     from failearn.analysis.drift import compare, name_shifts
 
     config = options.config
-    thresholds = DriftThresholds(
-        alpha=config.alpha, min_distance=config.min_distance, min_recent=config.min_recent,
-        min_baseline=config.min_baseline, min_expected=config.min_expected,
-        samples=config.samples, seed=config.seed, class_alpha=config.class_alpha,
-        min_share_change=config.min_share_change)
     distribution = compare(Counter(i.failure_class for i in recent),
-                           Counter(i.failure_class for i in baseline), thresholds)
+                           Counter(i.failure_class for i in baseline),
+                           DriftThresholds.of(config))
     labels = None
     if config.classifier and distribution.verdict != INSUFFICIENT:
         labels = _check_labels(recent, baseline, config)
@@ -265,10 +261,8 @@ def _check_labels(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncid
                             incident.error_messages))
         return LabelledRecord(incident.id, text, incident.failure_class)
 
-    settings = LabelSettings(folds=config.folds, seed=config.seed,
-                             max_training=config.max_training, confidence=config.confidence)
     return check_labels([labelled(i) for i in baseline], [labelled(i) for i in recent],
-                        settings)
+                        LabelSettings.of(config))
 
 
 def _labelling_verdict(labels: LabelCheck | None, distribution: DriftAnalysis,

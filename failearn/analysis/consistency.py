@@ -36,6 +36,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from failearn.config import AuditConfig
+
 MODEL = "tf-idf (words and word pairs) + multinomial logistic regression"
 OK = "ok"
 INSUFFICIENT = "insufficient-data"
@@ -54,12 +56,22 @@ class LabelledRecord:
 
 @dataclass(frozen=True)
 class LabelSettings:
-    folds: int = 5
-    seed: int = 0
-    max_training: int = 10_000
-    confidence: float = 0.5
+    """The classifier's settings: the first four are ``[audit]`` values (:meth:`of`), whose
+    defaults are :class:`failearn.config.AuditConfig`'s; the others are fixed here."""
+
+    folds: int
+    seed: int
+    max_training: int
+    confidence: float
+    # Fewer labelled baseline records than this and agreement means nothing.
     min_training: int = 30
     max_features: int = 50_000
+
+    @classmethod
+    def of(cls, config: AuditConfig) -> LabelSettings:
+        """The settings the audit settings in force set."""
+        return cls(folds=config.folds, seed=config.seed, max_training=config.max_training,
+                   confidence=config.confidence)
 
 
 @dataclass(frozen=True)
