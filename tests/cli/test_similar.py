@@ -17,6 +17,7 @@ def test_similar_by_incident_id(cli: Cli) -> None:
     results = doc["results"]
     assert len(results) == 5
     assert {r["incident_id"] for r in results} <= POOL - {"pool-1"}
+    assert [r["incident_id"] for r in results[:3]] == ["pool-5", "pool-3", "pool-7"]
     scores = [r["score"] for r in results]
     assert scores == sorted(scores, reverse=True) and 0.9 < scores[0] <= 1.0
     first = results[0]
@@ -34,7 +35,11 @@ def test_similar_by_text(cli: Cli) -> None:
     cluster(cli)
     doc = cli.json("similar", "--text", "upstream request timeout after 912ms calling "
                    "inventory at 10.1.2.3:8443", "--top", "3")
-    assert {r["incident_id"] for r in doc["results"]} <= SEARCH
+    assert len(doc["results"]) == 3 and {r["incident_id"] for r in doc["results"]} <= SEARCH
+    # Equal scores come in id order.
+    assert [r["incident_id"] for r in doc["results"]] == ["search-to-1", "search-to-2",
+                                                          "search-to-3"]
+    assert doc["results"][0]["score"] > 0.9
     assert doc["query"]["text"].startswith("upstream")
     unknown = cli.json("similar", "--text", "zebra quokka")
     assert unknown["results"] == [] and unknown["notes"]
@@ -46,7 +51,9 @@ def test_incidents_ingested_after_the_run_are_found(cli: Cli) -> None:
     ingest(cli, WEEK_48, as_of="2026-11-30")
     doc = cli.json("similar", "pool-w48-1", "--top", "3")
     assert doc["index"]["added"] == 4
+    assert len(doc["results"]) == 3
     assert {r["incident_id"] for r in doc["results"]} <= POOL | {"pool-w48-2", "pool-w48-3"}
+    assert doc["results"][0]["incident_id"] == "pool-2" and doc["results"][0]["score"] > 0.8
     text = cli.json("similar", "--text", "pool exhausted after 10ms on db-1234.internal",
                     "--top", "11")
     assert {"pool-w48-1", "pool-w48-2", "pool-w48-3"} <= {r["incident_id"]
@@ -56,7 +63,8 @@ def test_incidents_ingested_after_the_run_are_found(cli: Cli) -> None:
 def test_before_any_cluster_run_a_temporary_index_is_used(cli: Cli) -> None:
     ingest(cli, WEEKS)
     doc = cli.json("similar", "search-to-2", "--top", "3")
-    assert {r["incident_id"] for r in doc["results"]} <= SEARCH
+    assert len(doc["results"]) == 3 and {r["incident_id"] for r in doc["results"]} <= SEARCH
+    assert doc["results"][0]["incident_id"] == "search-to-1"
     assert doc["index"]["run_id"] is None and "no cluster run yet" in doc["notes"][0]
 
 
