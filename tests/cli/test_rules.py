@@ -226,6 +226,28 @@ def test_export_refuses_to_overwrite_the_database(cli: Cli, checkout: list[str],
     assert result.exit_code == 2 and "cannot write nowhere/rules.json" in result.stderr
 
 
+def test_the_list_is_readable_at_80_columns(cli: Cli, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    drafts = [draft("P0001", "recommendations", kind, failure_class="memory-exhaustion")
+              for kind in ("pre-emptive-scaling", "load-shedding")]
+    drafts.append(draft("P0002", "notifications", "config-validation",
+                        failure_class="configuration-error"))
+    rules = seed(str(tmp_path / "failearn.db"), drafts, T0)
+    act(cli, "reject", rules[1], "09:00")
+    result = cli("rules", "list", "--all", "--as-of", at("10:00"))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
+    rows = {line.split()[0]: line.split() for line in lines if line.startswith("R-")}
+    assert set(rows) == set(rules)
+    assert [rows[r][1] for r in rules] == ["candidate", "rejected", "candidate"]
+    # What does not fit wraps: every letter of a long name is still there.
+    text = "".join(result.stdout.split())
+    for name in ("recommendations", "notifications", "pre-emptive-scaling", "config-validation"):
+        assert name in text or all(part in result.stdout for part in (name[:8], name[-3:]))
+
+
 def test_list_and_show(cli: Cli, checkout: list[str]) -> None:
     act(cli, "reject", checkout[2], "09:00", "--note", "unsupported")
     listed = cli.json("rules", "list", "--as-of", at("10:00"))
