@@ -98,6 +98,14 @@ def test_merged_classes_merge_incidents_through_the_ingest_grouping(cli: Cli) ->
     assert "'slowness'" in dropped and "add the label under `aliases`" in dropped
 
 
+def test_a_zero_dedup_window_merges_nothing(cli: Cli) -> None:
+    use("merged")
+    doc = migrate(cli, "--dedup-window", "0s")
+    assert doc["records"]["relabelled"] == 2
+    assert doc["incidents"]["merged"] == [] and doc["incidents"]["after"] == 8
+    assert incidents()["t2"] == ("timeout", "v2-merged", 1)
+
+
 def test_a_split_class_is_placed_by_text_and_splits_its_incident(cli: Cli) -> None:
     use("split")
     doc = migrate(cli)
@@ -117,6 +125,28 @@ def test_a_split_class_is_placed_by_text_and_splits_its_incident(cli: Cli) -> No
     assert result["rejected"] == 0
     assert {i: c for i, (c, _, _) in incidents().items()} == {
         i: c for i, (c, _, _) in stored.items()}
+
+
+def test_a_second_migration_to_a_split_taxonomy_changes_nothing(cli: Cli) -> None:
+    # Without its alias, the label 'OOM' (r3) no longer resolves: r3 follows its previous
+    # class, resource-exhaustion, which was split.
+    split = Path("split.yaml").read_text(encoding="utf-8")
+    Path("split-no-alias.yaml").write_text(split.replace("  oom: memory-exhaustion\n", ""),
+                                           encoding="utf-8")
+    use("split-no-alias")
+    doc = migrate(cli)
+    changes = {(c["to_class"], c["via"], c["how"]): c["record_ids"] for c in doc["changes"]}
+    assert changes[("memory-exhaustion", "split-default", "previous-class")] == ["r3"]
+    routes = dict(rows("SELECT record_id, failure_class_via FROM reports"))
+    history = len(rows("SELECT * FROM report_label_history"))
+    for _ in range(2):
+        again = migrate(cli)
+        assert again["records"] == {"total": 9, "relabelled": 0, "rerouted": 0,
+                                    "version_only": 0, "unchanged": 9}
+        assert again["changes"] == [] and again["incidents"]["relabelled"] == 0
+        assert dict(rows("SELECT record_id, failure_class_via FROM reports")) == routes
+        assert len(rows("SELECT * FROM report_label_history")) == history
+    assert any("'OOM'" in w and "no longer resolves" in w for w in again["warnings"])
 
 
 def test_a_dry_run_reports_and_writes_nothing(cli: Cli) -> None:
