@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,10 +39,10 @@ from failearn.analysis.drift import (
     DriftAnalysis,
     DriftThresholds,
     Shift,
-    percent,
 )
 from failearn.config import AuditConfig, Settings
 from failearn.errors import UsageError
+from failearn.figures import percent
 from failearn.store import Store
 from failearn.store import audit as sql
 from failearn.taxonomy import Taxonomy
@@ -128,10 +128,6 @@ class AuditResult:
     disagreements: list[Disagreement]
     hygiene: Hygiene
 
-    def document(self) -> dict[str, Any]:
-        """The result as plain JSON-ready data (the contract keys of DESIGN.md §7 first)."""
-        return _document(self)
-
 
 # -- options -------------------------------------------------------------------------
 
@@ -173,6 +169,8 @@ def check_config(config: AuditConfig) -> None:
 
 def run_audit(settings: Settings, taxonomy: Taxonomy, options: AuditOptions) -> AuditResult:
     """Audit the store of ``settings`` at ``options.as_of``; store and return the result."""
+    from failearn.render.audit import audit_document
+
     config = options.config
     check_config(config)
     as_of = options.as_of
@@ -192,8 +190,9 @@ def run_audit(settings: Settings, taxonomy: Taxonomy, options: AuditOptions) -> 
         with store.transaction():
             run_id = store.start_run("audit", as_of, _parameters(config, taxonomy))
             result = _with_ids(result, run_id, None)
+            # The stored document is the JSON the command prints (the report reads it).
             audit_id = sql.save_audit(store, _summary(result), _class_rows(result),
-                                      result.document())
+                                      audit_document(result))
             result = _with_ids(result, run_id, audit_id)
             store.finish_run(run_id, result.verdict, {
                 "verdict": result.verdict, "drift": result.drift, "audit_id": audit_id,
@@ -223,13 +222,9 @@ def _audit(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
     from failearn.analysis.drift import compare, name_shifts
 
     config = options.config
-    thresholds = DriftThresholds(
-        alpha=config.alpha, min_distance=config.min_distance, min_recent=config.min_recent,
-        min_baseline=config.min_baseline, min_expected=config.min_expected,
-        samples=config.samples, seed=config.seed, class_alpha=config.class_alpha,
-        min_share_change=config.min_share_change)
     distribution = compare(Counter(i.failure_class for i in recent),
-                           Counter(i.failure_class for i in baseline), thresholds)
+                           Counter(i.failure_class for i in baseline),
+                           DriftThresholds.of(config))
     labels = None
     if config.classifier and distribution.verdict != INSUFFICIENT:
         labels = _check_labels(recent, baseline, config)
@@ -266,10 +261,8 @@ def _check_labels(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncid
                             incident.error_messages))
         return LabelledRecord(incident.id, text, incident.failure_class)
 
-    settings = LabelSettings(folds=config.folds, seed=config.seed,
-                             max_training=config.max_training, confidence=config.confidence)
     return check_labels([labelled(i) for i in baseline], [labelled(i) for i in recent],
-                        settings)
+                        LabelSettings.of(config))
 
 
 def _labelling_verdict(labels: LabelCheck | None, distribution: DriftAnalysis,
@@ -380,7 +373,7 @@ def _hygiene(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
         single_class_services=single)
 
 
-# -- storing and the document ---------------------------------------------------------------
+# -- storing ---------------------------------------------------------------------------
 
 
 def _summary(result: AuditResult) -> sql.AuditSummary:
@@ -393,141 +386,30 @@ def _summary(result: AuditResult) -> sql.AuditSummary:
         taxonomy_version=result.taxonomy_version, verdict=result.verdict, drift=result.drift,
         reasons=tuple(result.reasons), recent_incidents=result.distribution.recent_total,
         baseline_incidents=result.distribution.baseline_total,
-        test=test.method, statistic=_round(test.statistic), p_value=_sig(test.p_value),
-        js_distance=_round(test.js_distance),
-        accuracy=_round(labels.accuracy) if ok and labels else None,
-        macro_f1=_round(labels.macro_f1) if ok and labels else None,
-        disagreement_recent=_round(labels.recent_rate) if ok and labels else None,
-        disagreement_baseline=_round(labels.baseline_rate) if ok and labels else None)
+        test=test.method, statistic=rounded(test.statistic), p_value=significant(test.p_value),
+        js_distance=rounded(test.js_distance),
+        accuracy=rounded(labels.accuracy) if ok and labels else None,
+        macro_f1=rounded(labels.macro_f1) if ok and labels else None,
+        disagreement_recent=rounded(labels.recent_rate) if ok and labels else None,
+        disagreement_baseline=rounded(labels.baseline_rate) if ok and labels else None)
 
 
 def _class_rows(result: AuditResult
                 ) -> list[tuple[str, int, int, float, float, float, float, float | None]]:
-    return [(c.failure_class, c.recent_count, c.baseline_count, _round(c.recent_share) or 0.0,
-             _round(c.baseline_share) or 0.0, _round(c.delta) or 0.0, _round(c.residual) or 0.0,
-             _sig(c.p_value)) for c in result.distribution.classes]
+    return [(c.failure_class, c.recent_count, c.baseline_count, rounded(c.recent_share) or 0.0,
+             rounded(c.baseline_share) or 0.0, rounded(c.delta) or 0.0, rounded(c.residual) or 0.0,
+             significant(c.p_value)) for c in result.distribution.classes]
 
 
-def _round(value: float | None, digits: int = 4) -> float | None:
+def rounded(value: float | None, digits: int = 4) -> float | None:
     if value is None or math.isnan(value):
         return None
     rounded = round(float(value), digits)
     return 0.0 if rounded == 0 else rounded
 
 
-def _sig(value: float | None) -> float | None:
+def significant(value: float | None) -> float | None:
     """A p-value to four significant digits (they span many orders of magnitude)."""
     if value is None or math.isnan(value):
         return None
     return float(f"{value:.4g}")
-
-
-def _document(result: AuditResult) -> dict[str, Any]:
-    dist = result.distribution
-    test = dist.test
-    config = result.config
-    labels = result.labels
-    return {
-        "drift": result.drift,
-        "verdict": result.verdict,
-        "reasons": result.reasons,
-        "statistics": {
-            "test": test.method,
-            "chi_square": _round(test.statistic),
-            "dof": test.dof,
-            "p_value": _sig(test.p_value),
-            "monte_carlo_samples": test.samples,
-            "seed": test.seed,
-            "smallest_expected": _round(test.smallest_expected),
-            "jensen_shannon_distance": _round(test.js_distance),
-            "significant": dist.significant,
-            "large": dist.large,
-        },
-        "classes": [{
-            "failure_class": c.failure_class,
-            "recent_share": _round(c.recent_share),
-            "baseline_share": _round(c.baseline_share),
-            "delta": _round(c.delta),
-            "residual": _round(c.residual, 3),
-            "p_value": _sig(c.p_value),
-            "recent_count": c.recent_count,
-            "baseline_count": c.baseline_count,
-            "direction": c.direction,
-        } for c in dist.classes],
-        "shifts": [{
-            "kind": f.shift.kind,
-            "fell": f.shift.fell.failure_class if f.shift.fell else None,
-            "rose": f.shift.rose.failure_class if f.shift.rose else None,
-            "message": f.shift.message,
-            "evidence": f.shift.evidence,
-            "incident_ids": f.incident_ids,
-            "incident_count": f.incident_count,
-        } for f in result.shifts],
-        "labels": _labels_document(result, labels),
-        "hygiene": {
-            "label_routes": [asdict(r) for r in result.hygiene.label_routes],
-            "old_versions": [{"taxonomy_version": v, "incidents": n, "incident_ids": ids}
-                             for v, n, ids in result.hygiene.old_versions],
-            "unknown_classes": [{"failure_class": c, "incidents": n, "incident_ids": ids}
-                                for c, n, ids in result.hygiene.unknown_classes],
-            "unused_classes": result.hygiene.unused_classes,
-            "single_class_services": [{"service": s, "failure_class": c, "incidents": n}
-                                      for s, c, n in result.hygiene.single_class_services],
-        },
-        "as_of": iso(result.as_of),
-        "windows": {
-            "recent": {"start": iso(result.recent_start), "end": iso(result.as_of),
-                       "duration": format_duration(config.recent),
-                       "incidents": dist.recent_total},
-            "baseline": {"start": iso(result.baseline_start), "end": iso(result.recent_start),
-                         "duration": format_duration(config.baseline),
-                         "incidents": dist.baseline_total},
-        },
-        "thresholds": {
-            "alpha": config.alpha, "min_distance": config.min_distance,
-            "min_recent": config.min_recent, "min_baseline": config.min_baseline,
-            "min_expected": config.min_expected, "class_alpha": config.class_alpha,
-            "min_share_change": config.min_share_change, "confidence": config.confidence,
-            "min_disagreement_rise": config.min_disagreement_rise,
-        },
-        "taxonomy_version": result.taxonomy_version,
-        "audit_id": result.audit_id,
-        "run_id": result.run_id,
-        "db": result.db,
-    }
-
-
-def _labels_document(result: AuditResult, labels: LabelCheck | None) -> dict[str, Any]:
-    if labels is None:
-        return {"status": "not-run", "reason": result.labelling_reason, "drift": False}
-    show = result.config.show
-    return {
-        "status": labels.status,
-        "drift": result.labelling_drift,
-        "reason": result.labelling_reason,
-        "model": labels.model,
-        "evaluation": labels.reason,
-        "training_records": labels.training_records,
-        "classes": labels.classes,
-        "excluded_classes": labels.excluded_classes,
-        "accuracy": _round(labels.accuracy),
-        "macro_f1": _round(labels.macro_f1),
-        "folds": [{"fold": f.fold, "records": f.records, "accuracy": _round(f.accuracy),
-                   "macro_f1": _round(f.macro_f1)} for f in labels.folds],
-        "disagreement_rate_recent": _round(labels.recent_rate),
-        "disagreement_rate_baseline": _round(labels.baseline_rate),
-        "recent_assessed": labels.recent_assessed,
-        "baseline_assessed": labels.baseline_assessed,
-        "rise_p_value": _sig(labels.rise_p_value),
-        "disagreement_count": len(result.disagreements),
-        "disagreements": [{
-            "incident_id": d.incident_id,
-            "timestamp": d.timestamp,
-            "service": d.service,
-            "title": d.title,
-            "failure_class": d.prediction.label,
-            "predicted_class": d.prediction.predicted,
-            "probability": _round(d.prediction.probability, 3),
-            "label_probability": _round(d.prediction.label_probability, 3),
-        } for d in result.disagreements[:show]],
-    }

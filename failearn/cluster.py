@@ -64,6 +64,19 @@ class ClusterOut:
     precursors: list[Precursor]
     signature: dict[str, float] = field(repr=False)
 
+    def summary(self) -> dict[str, Any]:
+        """What the run says of the cluster, as stored (``clusters``) and as printed (JSON):
+        one list of fields for both."""
+        return {
+            "pattern_id": self.pattern_id, "status": self.status, "size": self.size,
+            "label": self.label, "dominant_template": self.dominant_template,
+            "top_terms": self.top_terms, "services": self.services, "classes": self.classes,
+            "dominant_class": self.dominant_class, "first_seen": self.first_seen,
+            "last_seen": self.last_seen, "pattern_first_seen": self.pattern_first_seen,
+            "weeks_active": self.weeks_active, "recent_count": self.recent_count,
+            "weekly_rate": self.weekly_rate, "cohesion": self.cohesion,
+        }
+
 
 @dataclass
 class ClusterResult:
@@ -118,7 +131,7 @@ def run_cluster(settings: Settings, options: ClusterOptions,
     config = settings.cluster
     check_parameters(config.eps, config.min_samples, "[cluster] ")
     check_parameters(options.eps, options.min_samples, "--")
-    lookback = options.lookback or config.lookback
+    lookback = options.lookback if options.lookback is not None else config.lookback
     if lookback <= timedelta(0):
         raise UsageError("--lookback must be positive")
     feature_options = _feature_options(config)
@@ -172,33 +185,9 @@ def run_cluster(settings: Settings, options: ClusterOptions,
             [d.metrics for d in docs], ordered,
             PrecursorOptions(config.precursor_min_effect, config.precursor_max_p,
                              config.precursor_min_consistency, settings.rules.min_support))
-        known = sql.known_patterns(store, end)
         match_options = MatchOptions(config.match_min_overlap, config.match_min_similarity,
                                      config.growth)
         member_sets = [frozenset(docs[i].id for i in members) for members in ordered]
-        matched = match([(m, s.signature) for m, s in zip(member_sets, summaries, strict=True)],
-                        known, match_options)
-        fresh = iter(new_ids(sql.all_pattern_ids(store), matched.count(None)))
-        known_by_id = {k.pattern_id: k for k in known}
-        clusters: list[ClusterOut] = []
-        for number, (members, summary, pattern_id) in enumerate(
-                zip(ordered, summaries, matched, strict=True), start=1):
-            pid = pattern_id or next(fresh)
-            prior = known_by_id.get(pid)
-            first_seen = min(prior.first_seen, summary.first_seen) if prior else \
-                summary.first_seen
-            times = [docs[i].timestamp for i in members]
-            state = trend(times, first_seen, as_of - lookback, as_of, config.growth)
-            clusters.append(ClusterOut(
-                id=number, pattern_id=pid, status=state.status, size=len(members),
-                incident_ids=[docs[i].id for i in members], label=summary.label,
-                dominant_template=summary.dominant_template, top_terms=list(summary.top_terms),
-                services=summary.services, classes=summary.classes,
-                dominant_class=summary.dominant_class, first_seen=summary.first_seen,
-                last_seen=summary.last_seen, pattern_first_seen=first_seen,
-                weeks_active=summary.weeks_active, recent_count=state.recent_count,
-                weekly_rate=state.weekly_rate, cohesion=summary.cohesion,
-                precursors=signals[number - 1], signature=summary.signature))
 
         parameters = {
             "eps": params.eps, "eps_source": params.eps_source,
@@ -213,6 +202,35 @@ def run_cluster(settings: Settings, options: ClusterOptions,
         mark("saving")
         index_updated = False
         with store.transaction():
+            # The known patterns and the next free pattern id are read under the write lock:
+            # two runs at once would otherwise both take the same new id, and saving the
+            # second would merge its pattern into the first's.
+            known = sql.known_patterns(store, end)
+            matched = match([(m, s.signature) for m, s in zip(member_sets, summaries,
+                                                                strict=True)],
+                            known, match_options)
+            fresh = iter(new_ids(sql.all_pattern_ids(store), matched.count(None)))
+            known_by_id = {k.pattern_id: k for k in known}
+            clusters: list[ClusterOut] = []
+            for number, (members, summary, pattern_id) in enumerate(
+                    zip(ordered, summaries, matched, strict=True), start=1):
+                pid = pattern_id or next(fresh)
+                prior = known_by_id.get(pid)
+                first_seen = min(prior.first_seen, summary.first_seen) if prior else \
+                    summary.first_seen
+                times = [docs[i].timestamp for i in members]
+                state = trend(times, first_seen, as_of - lookback, as_of, config.growth)
+                clusters.append(ClusterOut(
+                    id=number, pattern_id=pid, status=state.status, size=len(members),
+                    incident_ids=[docs[i].id for i in members], label=summary.label,
+                    dominant_template=summary.dominant_template,
+                    top_terms=list(summary.top_terms), services=summary.services,
+                    classes=summary.classes, dominant_class=summary.dominant_class,
+                    first_seen=summary.first_seen, last_seen=summary.last_seen,
+                    pattern_first_seen=first_seen, weeks_active=summary.weeks_active,
+                    recent_count=state.recent_count, weekly_rate=state.weekly_rate,
+                    cohesion=summary.cohesion, precursors=signals[number - 1],
+                    signature=summary.signature))
             run_id = store.start_run("cluster", as_of, {
                 "lookback": format_duration(lookback), "eps": options.eps,
                 "min_samples": options.min_samples})
@@ -263,14 +281,4 @@ def _json(value: Any) -> str:
 
 
 def _cluster_row(cluster: ClusterOut) -> dict[str, Any]:
-    return {
-        "cluster_id": cluster.id, "pattern_id": cluster.pattern_id, "status": cluster.status,
-        "size": cluster.size, "label": cluster.label,
-        "dominant_template": cluster.dominant_template, "top_terms": cluster.top_terms,
-        "services": cluster.services, "classes": cluster.classes,
-        "dominant_class": cluster.dominant_class, "first_seen": cluster.first_seen,
-        "last_seen": cluster.last_seen, "pattern_first_seen": cluster.pattern_first_seen,
-        "weeks_active": cluster.weeks_active, "recent_count": cluster.recent_count,
-        "weekly_rate": cluster.weekly_rate, "cohesion": cluster.cohesion,
-        "signature": cluster.signature,
-    }
+    return {"cluster_id": cluster.id, **cluster.summary(), "signature": cluster.signature}

@@ -21,7 +21,7 @@ from typing import Any
 
 from failearn.config import RulesConfig, Settings
 from failearn.errors import NotFoundError, RefusedError, UsageError
-from failearn.store import Store
+from failearn.store import Store, incidents
 from failearn.store import registry as sql
 from failearn.suggest.confidence import Feedback, confidence, recency
 from failearn.suggest.guardrails import (
@@ -192,11 +192,21 @@ class ActionResult:
 
 
 def resolve_rule(store: Store, text: str) -> str:
+    """The rule ``text`` names: its id in any case, or a unique prefix of 4 characters or more;
+    a prefix that several rules share is an error that lists them."""
     rule_id = sql.find_rule_id(store, text)
-    if rule_id is None:
-        raise NotFoundError(f"no rule {text!r} in the registry",
-                            hint="`failearn rules list --all` shows every rule")
-    return rule_id
+    if rule_id is not None:
+        return rule_id
+    shown = 5
+    matches = sql.rule_ids_starting(store, text, limit=shown + 1) if text.strip() else []
+    if len(matches) > 1:
+        listed = ", ".join(matches[:shown]) + (", …" if len(matches) > shown else "")
+        raise UsageError(f"ambiguous: {text.strip()} matches {listed}",
+                         hint="give more characters of the rule id")
+    hint = "`failearn rules list --all` shows every rule"
+    if matches:
+        hint = f"a prefix needs at least 4 characters; did you mean {matches[0]}?"
+    raise NotFoundError(f"no rule {text!r} in the registry", hint=hint)
 
 
 class _Ledger:
@@ -258,6 +268,15 @@ class _Ledger:
         return record, after
 
 
+def _blamed(store: Store, events: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The incidents a rule's negative feedback names, as they are now (an incident merged
+    into another since counts as the other: it must not count twice)."""
+    named = [e["incident_id"] for e in events
+             if e["event"] == "negative-feedback" and e["incident_id"]]
+    now = incidents.current_ids(store, named) if named else {}
+    return {now.get(i, i) for i in named}
+
+
 def _state(view: RuleView, history: History, at: str) -> dict[str, Any]:
     return {"status": view.status, "confidence": round(view.confidence, 6), "updated_at": at,
             "times_applied": history.times_applied, "last_applied_at": history.last_applied_at,
@@ -272,6 +291,8 @@ def act(settings: Settings, store: Store, text: str, event: str, *, actor: str,
     ``reverted``, ``negative-feedback``), in the caller's transaction."""
     config = settings.rules
     rule_id = resolve_rule(store, text)
+    if incident_id is not None:
+        incident_id = incidents.resolve_incident(store, incident_id)
     at = iso(as_of)
     last = sql.last_event_at(store, rule_id)
     if last is not None and at < last:
@@ -311,9 +332,8 @@ def act(settings: Settings, store: Store, text: str, event: str, *, actor: str,
             in_cooldown(before.last_applied_at, as_of, config.cooldown):
         warnings.append(f"reverted less than {format_duration(config.cooldown)} after it was "
                         f"applied ({before.last_applied_at}): flagged for review")
-    if event == "negative-feedback" and incident_id and any(
-            e["event"] == "negative-feedback" and e["incident_id"] == incident_id
-            for e in ledger.events.get(rule_id, [])):
+    if event == "negative-feedback" and incident_id and \
+            incident_id in _blamed(store, ledger.events.get(rule_id, [])):
         raise UsageError(f"incident {incident_id} is already recorded against {rule_id}")
     record, after = ledger.append(rule_id, event, status, actor=actor, note=note,
                                   incident_id=incident_id,
@@ -378,8 +398,7 @@ def sync(store: Store, drafts: Sequence[RuleDraft], as_of: datetime, config: Rul
             result.unknown_references.append({"incident_id": ref["incident_id"],
                                               "caused_by_rule": named})
             continue
-        if any(e["event"] == "negative-feedback" and e["incident_id"] == ref["incident_id"]
-               for e in ledger.events[rule_id]):
+        if ref["incident_id"] in _blamed(store, ledger.events[rule_id]):
             continue
         when = max(ref["timestamp"], ledger.events[rule_id][0]["at"])
         status = ledger.history(rule_id).status

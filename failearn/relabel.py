@@ -9,7 +9,9 @@ back to the report's previous class id (through the new taxonomy's
 ``retired`` entries) when the written label no longer resolves.  A record
 whose class was inferred (it named none: routes ``keyword``, ``mapping``,
 ``hint``) keeps its class while the class exists and otherwise follows
-``retired``; its "label" is a phrase or hint, not a label to resolve.  A label
+``retired``; its "label" is a phrase or hint, not a label to resolve.  So does a
+record whose label no longer resolves but whose class the new taxonomy has (an
+earlier migration placed it): a second run of a migration changes nothing.  A label
 naming a class that was split goes to the part whose keywords best match the
 report's text.
 
@@ -43,6 +45,8 @@ from failearn.taxonomy import Resolution, Taxonomy
 from failearn.timeutil import format_duration, iso
 
 _SAMPLE = 20
+# A record whose label no longer resolves, already in a class of the new taxonomy.
+_KEPT = "kept"
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,12 @@ def _first_place(label: sql.StoredLabel, taxonomy: Taxonomy,
     resolution = taxonomy.resolve(written, _mapping(settings, label.source_format))
     if resolution is not None:
         return resolution, "label"
-    return taxonomy.resolve(label.failure_class), "previous-class"
+    previous = taxonomy.resolve(label.failure_class)
+    if previous is not None and previous.via == "id" and label.failure_class_via:
+        # Its class is a class of this taxonomy (an earlier migration put it there):
+        # it stays, and so does the route that placed it, or every run would reroute it.
+        return Resolution(label.failure_class, label.failure_class_via, written), _KEPT
+    return previous, "previous-class"
 
 
 def _place(labels: list[sql.StoredLabel], taxonomy: Taxonomy, settings: Settings,
@@ -154,8 +163,8 @@ def _place(labels: list[sql.StoredLabel], taxonomy: Taxonomy, settings: Settings
     """The new class of every report; and the (label, class) pairs that resolve nowhere."""
     first = [(label, *_first_place(label, taxonomy, settings)) for label in labels]
     # Labels that land on a split class are placed by their text: read it for those only.
-    split = [label.key for label, res, _ in first
-             if res is not None and res.via.startswith("split")]
+    split = [label.key for label, res, how in first
+             if res is not None and res.via.startswith("split") and how != _KEPT]
     texts = sql.report_texts(store, split) if split else {}
     placed: list[_Placed] = []
     unresolved: Counter[tuple[str, str]] = Counter()
@@ -169,7 +178,7 @@ def _place(labels: list[sql.StoredLabel], taxonomy: Taxonomy, settings: Settings
             again = (taxonomy.resolve(written, _mapping(settings, label.source_format), text)
                      if how == "label" else taxonomy.resolve(label.failure_class, None, text))
             resolution = again or resolution
-        placed.append(_Placed(label, resolution, how))
+        placed.append(_Placed(label, resolution, "previous-class" if how == _KEPT else how))
     return placed, dict(unresolved)
 
 
@@ -217,9 +226,7 @@ def _warnings(placed: list[_Placed], taxonomy: Taxonomy, settings: Settings,
 def run_migrate(settings: Settings, taxonomy: Taxonomy, options: MigrateOptions
                 ) -> MigrateResult:
     """Re-normalise every stored report to ``taxonomy``; regroup what moved."""
-    # 0s is a window (merge only records at the same second), not "use the default".
-    window = settings.dedup.window if options.dedup_window is None \
-        else options.dedup_window
+    window = options.dedup_window if options.dedup_window is not None else settings.dedup.window
     taxonomy_path = taxonomy.path or default_taxonomy_path()
     store = Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
     try:

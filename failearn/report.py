@@ -6,7 +6,8 @@ transaction it reads the newest cluster run at or before the as-of, drafts the
 rules its patterns argue for (:mod:`failearn.suggest.rules`), records them in the
 registry (:func:`failearn.registry.sync`: new rules, negative feedback, decay,
 archiving), chooses the suggestions through the guardrails, marks them
-suggested, and assembles a :class:`Report` of plain data.  Nothing in it reads
+suggested, and assembles a :class:`Report` of plain data.  Under ``--dry-run``
+it writes nothing and reports the registry as it stands.  Nothing in it reads
 the clock: the same store and as-of give the same report, and running it twice
 records nothing the second time.  A report at an as-of earlier than the
 registry's newest event is computed without recording anything.
@@ -22,6 +23,7 @@ from typing import Any
 
 from failearn.config import Settings
 from failearn.errors import UsageError
+from failearn.figures import percent
 from failearn.registry import (
     active_by_service,
     cooldowns,
@@ -63,7 +65,9 @@ class Week:
     label: str
     start: str
     end: str
-    partial: bool
+    # Always false: the report covers complete weeks.  Kept because scripts and teams'
+    # templates read it.
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,17 +94,22 @@ class Report:
     patterns: list[dict[str, Any]]
     registry: dict[str, Any]
     drift: dict[str, Any] | None
+    # Whether this report wrote to the registry (not under --dry-run, nor at an as-of
+    # earlier than the registry's newest event).
     recorded: bool
+    dry_run: bool = False
 
 
 # -- the week ---------------------------------------------------------------------------------
 
 
 def report_week(as_of: datetime) -> Week:
-    """The ISO week that holds the instant just before ``as_of``, ending at ``as_of``."""
-    start = week_start(as_of - timedelta(seconds=1))
-    end = min(start + timedelta(days=7), as_of)
-    return Week(iso_week_label(start), iso(start), iso(end), end < start + timedelta(days=7))
+    """The last complete ISO week before ``as_of``: a report on a Wednesday covers the week
+    that ended on Sunday, not the two and a half days since, which the weeks before it
+    would outnumber."""
+    end = week_start(as_of)
+    start = end - timedelta(days=7)
+    return Week(iso_week_label(start), iso(start), iso(end))
 
 
 def _mean(values: list[int]) -> float:
@@ -183,7 +192,7 @@ def incident_link(source: str | None, line: int | None, link_base: str | None) -
     if line and not source.endswith(".md"):
         link += f"#L{line}"
     if link_base:
-        link = link_base.rstrip("/") + "/" + link.lstrip("./")
+        link = link_base.rstrip("/") + "/" + link.removeprefix("./")
     return link
 
 
@@ -338,8 +347,9 @@ def _notices(registry: dict[str, Any], patterns: PatternsInput | None, as_of: da
     if override["warning"]:
         notices.append(Notice("warning", "override-rate",
                               f"{override['rejected']} of {override['reviewed']} reviewed "
-                              f"suggestions were rejected ({override['rate']:.0%} > "
-                              f"{override['threshold']:.0%}): the analysis is too sensitive; "
+                              f"suggestions were rejected ({percent(override['rate'])} > "
+                              f"{percent(override['threshold'])}): the analysis is too "
+                              f"sensitive; "
                               f"{override['hint']}."))
     for flagged in registry["flagged"]:
         notices.append(Notice("warning", "flagged-revert",
@@ -416,7 +426,9 @@ def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
     drafts: list[RuleDraft] = drafts_from_patterns(
         patterns.patterns if patterns else (), briefs, taxonomy, config.trigger_window)
     newest = registry_sql.last_event_at(store)
-    recorded = newest is None or newest <= at
+    # A dry run shows the registry as it is: rules it would create stay unregistered
+    # candidates, and no status or count includes what it did not write.
+    recorded = not options.dry_run and (newest is None or newest <= at)
     run_id = None
     synced = None
     if recorded:
@@ -462,9 +474,9 @@ def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
         registry=registry,
         drift=latest_audit(store, as_of),
         recorded=recorded,
+        dry_run=options.dry_run,
     )
-    report.notices = _notices(registry, patterns, as_of, recorded and not options.dry_run,
-                              options.dry_run, settings)
+    report.notices = _notices(registry, patterns, as_of, recorded, options.dry_run, settings)
     if run_id is not None:
         summary: dict[str, Any] = {"suggestions": [s["rule_id"] for s in report.suggestions],
                                    "suppressed": report.suppressed_counts}

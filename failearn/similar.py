@@ -17,6 +17,7 @@ Scores (higher is more similar, at most 1):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from failearn.config import Settings
 from failearn.errors import NotFoundError, UsageError
 from failearn.store import Store
 from failearn.store import analysis as sql
-from failearn.store.capture import resolve_incident_id
+from failearn.store import incidents as incident_sql
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,14 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
                                 hint="run `failearn ingest` first")
         query_id = None
         if options.incident_id is not None:
-            query_id = resolve_incident_id(store, options.incident_id)
-            if query_id is None:
-                raise NotFoundError(f"no incident {options.incident_id!r} in {settings.db}",
-                                    hint="incident ids are listed by `failearn cluster "
-                                         "--format json`, or in the incidents table")
+            query_id = incident_sql.resolve_incident(store, options.incident_id)
         stored = sql.load_index(store)
+        ids: list[str | None]  # each row's incident now (None: it no longer exists)
         if stored is None:
-            model, ids, candidates = _temporary_index(store)
-            index: dict[str, Any] = {"run_id": None, "as_of": None, "indexed": 0, "added": len(ids)}
+            model, rows, candidates = _temporary_index(store)
+            ids = list(rows)
+            index: dict[str, Any] = {"run_id": None, "as_of": None, "indexed": 0,
+                                     "added": len(rows)}
             notes.append("no cluster run yet: a temporary index was fitted over the whole "
                          "store; run `failearn cluster` to make this fast")
         else:
@@ -96,24 +96,27 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
             candidates = Blocks(matrix[:, :k], matrix[:, k:k + t], matrix[:, k + t:],
                                 np.frombuffer(stored.blocks, dtype=np.int8).astype(np.int64),
                                 stored.services, stored.classes)
-            ids = list(stored.incident_ids)
+            # Merges and migrations since the run renamed or removed some of its incidents.
+            now = incident_sql.current_ids(store, stored.incident_ids)
+            rows = list(stored.incident_ids)
+            ids = [now.get(i) for i in rows]
             extra = sql.docs_for(store, sql.unindexed_ids(store, stored.window_start,
-                                                          set(ids)))
+                                                          set(now.values())))
             if extra:
                 more = model.encode(extra)
                 candidates = _concat(candidates, more)
+                rows += [d.id for d in extra]
                 ids += [d.id for d in extra]
             index = {"run_id": stored.run_id, "as_of": stored.as_of,
                      "indexed": len(stored.incident_ids), "added": len(extra)}
         if query_id is not None:
-            position = {incident: i for i, incident in enumerate(ids)}.get(query_id)
+            # The incident's own row, unless a merge since the run gave it new content.
+            position = {incident: i for i, incident in enumerate(rows)}.get(query_id)
             if position is not None:
                 query, row = candidates, position
             else:
                 query, row = model.encode(sql.docs_for(store, [query_id])), 0
             scores = similarity_to(query, row, candidates, model.weights)
-            if position is not None:
-                scores[position] = -np.inf
             query_doc = {"incident_id": query_id}
         else:
             text = options.text or ""
@@ -125,27 +128,53 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
             else:
                 scores = candidates.text.astype(np.float64) @ (vector / norm)
             query_doc = {"text": text}
-        top = min(options.top, int(np.isfinite(scores).sum()))
-        if top > 0:
-            candidates_at = np.argpartition(-scores, top - 1)[:top] if top < len(scores) \
-                else np.arange(len(scores))
-            picked = [int(i) for i in candidates_at if np.isfinite(scores[i])]
-            order = sorted(picked, key=lambda i: (-round(float(scores[i]), 6), ids[i]))[:top]
-        else:
-            order = []
-        chosen = [ids[i] for i in order]
+        best = _top_incidents(ids, scores, query_id, options.top)
+        chosen = list(best)
         briefs = sql.incident_briefs(store, chosen)
         patterns = sql.latest_pattern_of(store, chosen)
         hits = []
-        for i in order:
-            brief = briefs[ids[i]]
+        for incident_id in chosen:
+            brief = briefs[incident_id]
             hits.append(SimilarHit(
-                incident_id=ids[i], score=round(min(1.0, float(scores[i])), 4),
+                incident_id=incident_id, score=round(min(1.0, best[incident_id]), 4),
                 timestamp=brief["timestamp"], service=brief["service"],
                 failure_class=brief["failure_class"], source=brief["source"],
                 line=brief["line"], title=brief["title"], resolution=brief["resolution"],
-                workarounds=brief["workarounds"], pattern_id=patterns.get(ids[i])))
+                workarounds=brief["workarounds"], pattern_id=patterns.get(incident_id)))
     return SimilarResult(query=query_doc, results=hits, index=index, notes=notes)
+
+
+def _top_incidents(ids: Sequence[str | None], scores: Any, exclude: str | None,
+                   top: int) -> dict[str, float]:
+    """The ``top`` incidents with the highest score, most similar first.
+
+    Several rows can stand for one incident (an index row of an incident merged into
+    another since the run): an incident scores its best row.  Rows are read from the
+    highest score down, all those tied at the cut-off included, until ``top``
+    incidents are found: an index of any size costs a partition, not a sort.
+    """
+    import numpy as np
+
+    finite = np.flatnonzero(np.isfinite(scores))
+    values = scores[finite]
+    want = top
+    while True:
+        k = min(len(finite), want)
+        if k == 0:
+            return {}
+        cut = np.partition(values, len(values) - k)[len(values) - k]
+        best: dict[str, float] = {}
+        for row in finite[values >= cut].tolist():
+            incident = ids[row]
+            if incident is None or incident == exclude:
+                continue
+            score = float(scores[row])
+            if score > best.get(incident, -np.inf):
+                best[incident] = score
+        if len(best) >= top or k == len(finite):
+            ranked = sorted(best, key=lambda i: (-round(best[i], 6), i))[:top]
+            return {incident: best[incident] for incident in ranked}
+        want = 2 * want + (k - len(best))
 
 
 def _concat(a: Any, b: Any) -> Any:

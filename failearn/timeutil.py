@@ -207,20 +207,36 @@ def format_duration(delta: timedelta) -> str:
     return f"{int(seconds * 1000)}ms"
 
 
+AS_OF_YEARS = (1970, 9000)
+
+
 def parse_as_of(text: str | None, *, now: datetime | None = None) -> datetime:
     """The reference instant of a time-dependent command.
 
     A date (``2026-11-23``) means the start of that day, UTC: windows end just
     before it, so ``--as-of`` a Monday covers the ISO week that ended the
-    Sunday before.  A date-time is taken as given (UTC when no zone is named).
+    Sunday before.  A date-time (ISO 8601) is taken as given, UTC when it names
+    no zone.  Unlike a source's timestamps, nothing else is guessed at: an
+    option is typed by a person who can write it exactly.
     """
     if text is None:
         return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    value = text.strip()
+    hint = "write a date (2026-11-23) or a date-time (2026-11-23T09:00:00Z)"
     try:
-        return parse_time(text).value
-    except TimeParseError as exc:
-        raise ValueError(f"--as-of {text!r}: write a date (2026-11-23) or a date-time "
-                         "(2026-11-23T09:00:00Z)") from exc
+        if "T" in value or " " in value or ":" in value:
+            parsed = datetime.fromisoformat(value)
+            parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+        else:
+            day = date.fromisoformat(value)
+            parsed = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"--as-of {text!r}: {hint}") from exc
+    if not AS_OF_YEARS[0] <= parsed.year <= AS_OF_YEARS[1]:
+        raise ValueError(f"--as-of {text!r}: the year must be between {AS_OF_YEARS[0]} and "
+                         f"{AS_OF_YEARS[1]}")
+    return parsed
 
 
 def iso(value: datetime) -> str:

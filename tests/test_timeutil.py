@@ -113,3 +113,21 @@ def test_times_beyond_the_years_a_date_can_hold_are_unreadable_not_a_crash(value
 def test_a_zero_duration_is_written_0s() -> None:
     assert format_duration(parse_duration("0s")) == "0s"
     assert format_duration(timedelta(0)) == "0s"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-11-23", datetime(2026, 11, 23, tzinfo=UTC)),
+    ("20261123", datetime(2026, 11, 23, tzinfo=UTC)),
+    ("2026-11-23T09:00:00Z", datetime(2026, 11, 23, 9, tzinfo=UTC)),
+    ("2026-11-23T11:00:00+02:00", datetime(2026, 11, 23, 9, tzinfo=UTC)),
+    ("2026-11-23 09:00", datetime(2026, 11, 23, 9, tzinfo=UTC)),
+])
+def test_as_of_reads_dates_and_date_times(text: str, expected: datetime) -> None:
+    assert parse_as_of(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1793628180", "yesterday", "2026-13-45", "0001-01-01",
+                                  "9999-12-31", "9999-12-31T23:59:59-05:00", "Nov 23 2026"])
+def test_as_of_refuses_what_is_not_a_plain_date(text: str) -> None:
+    with pytest.raises(ValueError, match="--as-of"):
+        parse_as_of(text)

@@ -36,6 +36,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from failearn.config import AuditConfig
+
 MODEL = "tf-idf (words and word pairs) + multinomial logistic regression"
 OK = "ok"
 INSUFFICIENT = "insufficient-data"
@@ -54,12 +56,22 @@ class LabelledRecord:
 
 @dataclass(frozen=True)
 class LabelSettings:
-    folds: int = 5
-    seed: int = 0
-    max_training: int = 10_000
-    confidence: float = 0.5
+    """The classifier's settings: the first four are ``[audit]`` values (:meth:`of`), whose
+    defaults are :class:`failearn.config.AuditConfig`'s; the others are fixed here."""
+
+    folds: int
+    seed: int
+    max_training: int
+    confidence: float
+    # Fewer labelled baseline records than this and agreement means nothing.
     min_training: int = 30
     max_features: int = 50_000
+
+    @classmethod
+    def of(cls, config: AuditConfig) -> LabelSettings:
+        """The settings the audit settings in force set."""
+        return cls(folds=config.folds, seed=config.seed, max_training=config.max_training,
+                   confidence=config.confidence)
 
 
 @dataclass(frozen=True)
@@ -167,12 +179,23 @@ def _classifier(seed: int) -> Any:
 
 
 def _count(texts: Sequence[str]) -> Any:
-    """Word and word-pair counts of every text (a sparse matrix, one row per text)."""
+    """Word and word-pair counts of every text (a sparse matrix, one row per text); None
+    when no text has a single word (alert exports often carry none)."""
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer
 
+    if not any(re.search(_TOKENS, text) for text in texts):
+        return None
     return CountVectorizer(ngram_range=(1, 2), token_pattern=_TOKENS,
                            dtype=np.float32).fit_transform(texts).tocsr()
+
+
+def _shared_terms(train: Any) -> Any:
+    """The columns of the terms found in at least two of the ``train`` rows."""
+    import numpy as np
+
+    frequency = np.asarray((train > 0).sum(axis=0)).ravel()
+    return np.flatnonzero(frequency >= 2)
 
 
 def _weigh(train: Any, others: Sequence[Any], max_features: int) -> tuple[Any, list[Any]]:
@@ -181,8 +204,7 @@ def _weigh(train: Any, others: Sequence[Any], max_features: int) -> tuple[Any, l
     import numpy as np
     from sklearn.feature_extraction.text import TfidfTransformer
 
-    frequency = np.asarray((train > 0).sum(axis=0)).ravel()
-    keep = np.flatnonzero(frequency >= 2)
+    keep = _shared_terms(train)
     if len(keep) > max_features:
         totals = np.asarray(train[:, keep].sum(axis=0)).ravel()
         keep = np.sort(keep[np.argsort(-totals, kind="stable")[:max_features]])
@@ -215,6 +237,9 @@ def check_labels(baseline: Sequence[LabelledRecord], recent: Sequence[LabelledRe
     picked = _sample([r.label for r in usable], settings.max_training, settings.seed)
     labels = np.asarray([usable[i].label for i in picked], dtype=object)
     counts = _count([usable[i].text for i in picked] + [r.text for r in recent])
+    if counts is None:
+        return _insufficient("the records carry no text to read (no title, summary, root "
+                             "cause or error message)", excluded, len(picked))
     training, recent_counts = counts[:len(picked)], counts[len(picked):]
     sizes = Counter(labels.tolist()).values()
     smallest = min(sizes)
@@ -229,6 +254,10 @@ def check_labels(baseline: Sequence[LabelledRecord], recent: Sequence[LabelledRe
         if smallest < n_folds:
             warnings.simplefilter("ignore", UserWarning)
         splits = list(splitter.split(np.zeros(len(picked)), labels))
+    # Each fold's model reads only the words shared by two of its training records.
+    if any(len(_shared_terms(training[train])) == 0 for train, _ in splits):
+        return _insufficient("too little text to learn from: the baseline records share "
+                             "almost no words", excluded, len(picked))
     for number, (train, test) in enumerate(splits, start=1):
         features, (held_out,) = _weigh(training[train], [training[test]],
                                        settings.max_features)

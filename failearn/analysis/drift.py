@@ -30,7 +30,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+
+from failearn.config import AuditConfig
+from failearn.figures import percent
 
 INSUFFICIENT = "insufficient-data"
 DRIFT = "drift"
@@ -39,17 +42,23 @@ NO_DRIFT = "no-drift"
 
 @dataclass(frozen=True)
 class DriftThresholds:
-    """When a shift counts as drift (the ``[audit]`` configuration)."""
+    """When a shift counts as drift: the ``[audit]`` values of these names, whose
+    defaults and meaning are :class:`failearn.config.AuditConfig`'s (:meth:`of`)."""
 
-    alpha: float = 0.01
-    min_distance: float = 0.1
-    min_recent: int = 20
-    min_baseline: int = 50
-    min_expected: float = 5.0
-    samples: int = 10_000
-    seed: int = 0
-    class_alpha: float = 0.05
-    min_share_change: float = 0.05
+    alpha: float
+    min_distance: float
+    min_recent: int
+    min_baseline: int
+    min_expected: float
+    samples: int
+    seed: int
+    class_alpha: float
+    min_share_change: float
+
+    @classmethod
+    def of(cls, config: AuditConfig) -> DriftThresholds:
+        """The thresholds the audit settings in force set."""
+        return cls(**{f.name: getattr(config, f.name) for f in fields(cls)})
 
 
 @dataclass(frozen=True)
@@ -108,13 +117,6 @@ class Shift:
     # Recent records of the rising class that look like the falling class.
     evidence: int
     message: str
-
-
-def percent(share: float) -> str:
-    """A share as people read it: ``31 %``; ``<1 %`` for a small non-zero share."""
-    if 0 < share < 0.005:
-        return "<1 %"
-    return f"{share * 100:.0f} %"
 
 
 def _insufficient(recent: int, baseline: int, thresholds: DriftThresholds) -> str | None:

@@ -19,6 +19,10 @@ app = typer.Typer(
     name="failearn",
     cls=FailearnGroup,
     help="Learn from incident post-mortems: capture, analyse, suggest, review.\n\n"
+         "\b\nIn CI on a post-mortem repository:\n"
+         "    failearn ingest postmortems/ --format github\n\n"
+         "\b\nOnce a week:\n"
+         "    failearn cluster && failearn audit && failearn report --output report.html\n\n"
          "Exit codes: 0 success; 1 the command found what you asked it to fail on "
          "(rejected records, drift); 2 usage error or unreadable input; 3 internal error; "
          "130 interrupted.",

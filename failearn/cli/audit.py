@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +18,7 @@ from failearn.cli.common import (
     settings_for,
     stdout,
 )
-from failearn.errors import EXIT_FINDINGS
+from failearn.errors import EXIT_FINDINGS, UsageError
 
 
 class AuditFormat(StrEnum):
@@ -101,6 +102,10 @@ def audit(
         "--show", show_default=False, rich_help_panel=_THRESHOLDS,
         help="Incidents listed per finding; counts are always complete [default: 20].")
     ] = None,
+    template_dir: Annotated[Path | None, typer.Option(
+        "--template-dir", metavar="DIR", file_okay=False, show_default=False,
+        help="Your own audit.md.j2 for --format md, used before the bundled one "
+             "[default: [report] template_dir].")] = None,
 ) -> None:
     """Compare the recent class mix with the baseline's and check label consistency.
 
@@ -111,6 +116,8 @@ def audit(
     recent records whose text reads like another class than their label rose
     significantly.  Too few incidents give the verdict "insufficient-data".
     Each audit is stored.  Exit 1 with --fail-on-drift when drift is declared.
+    --format md renders audit.md.j2, which --template-dir (or [report]
+    template_dir) can override as it does the report's templates.
 
     Example, weekly in CI:
 
@@ -122,6 +129,8 @@ def audit(
     from failearn.taxonomy import load_taxonomy
 
     settings = settings_for(ctx, db)
+    if template_dir is not None and not template_dir.is_dir():
+        raise UsageError(f"--template-dir {template_dir} is not a directory")
     overrides: dict[str, Any] = {name: value for name, value in {
         "recent": duration("--recent", recent), "baseline": duration("--baseline", baseline),
         "classifier": classifier, "alpha": alpha, "min_distance": min_distance,
@@ -134,11 +143,14 @@ def audit(
     taxonomy = load_taxonomy(settings.taxonomy)
     result = run_audit(settings, taxonomy, options)
     if output_format is AuditFormat.json:
-        emit_json(envelope("audit", result.document()))
+        from failearn.render.audit import audit_document
+
+        emit_json(envelope("audit", audit_document(result)))
     elif output_format is AuditFormat.md:
         from failearn.render.audit import render_markdown
 
-        typer.echo(render_markdown(result), nl=False)
+        typer.echo(render_markdown(result, template_dir or settings.report.template_dir),
+                   nl=False)
     else:
         from failearn.render.audit import render_text
 

@@ -9,7 +9,6 @@ user sees.
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from datetime import datetime, timedelta
@@ -94,7 +93,9 @@ def duration(option: str, text: str | None) -> timedelta | None:
 
 def emit_json(document: dict[str, Any]) -> None:
     """Write one JSON document to stdout (and nothing else)."""
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+    from failearn.render.output import json_text
+
+    sys.stdout.write(json_text(document))
 
 
 def envelope(command: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +124,8 @@ class FailearnGroup(TyperGroup):
                 typer.echo(f"  - {problem}", err=True)
             raise typer.Exit(exit_code_for(error)) from None
         except KeyboardInterrupt as error:
-            typer.echo("interrupted; the database is unchanged", err=True)
+            typer.echo("interrupted; a write that had not finished was rolled back",
+                       err=True)
             raise typer.Exit(exit_code_for(error)) from None
         except Exception as error:
             if _is_cli_control(error):

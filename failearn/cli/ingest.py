@@ -25,7 +25,7 @@ from failearn.errors import EXIT_FINDINGS
 def ingest(
     ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(
-        metavar="PATH...", show_default=False,
+        metavar="PATH", show_default=False,
         help="Files, directories (walked for *.md, *.json, *.ndjson, *.jsonl) or - for "
              "NDJSON on stdin.")],
     db: DbOption = None,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from failearn.cli.common import AsOfOption, DbOption, as_of, emit_json, envelope, settings_for
+from failearn.cli.common import AsOfOption, DbOption, as_of, envelope, settings_for
 from failearn.cli.guardrails import (
     BudgetOption,
     CooldownOption,
@@ -87,6 +87,7 @@ def report(
     """
     from dataclasses import replace
 
+    from failearn.render.output import check_output, json_text, write_output
     from failearn.render.report import render, report_document
     from failearn.report import ReportOptions, build_report
     from failearn.taxonomy import load_taxonomy
@@ -109,25 +110,18 @@ def report(
     if chosen is None:
         chosen = _EXTENSIONS.get(output.suffix.lower(), ReportFormat.text) if output \
             else ReportFormat.text
+    if output is not None:
+        check_output(output, settings.db)
     taxonomy = load_taxonomy(settings.taxonomy)
     result = build_report(settings, taxonomy, ReportOptions(as_of(as_of_text), dry_run=dry_run))
     if chosen is ReportFormat.json:
-        import json
-
-        text = json.dumps(envelope("report", report_document(result)), indent=2,
-                          ensure_ascii=False) + "\n"
-        if output is None:
-            emit_json(envelope("report", report_document(result)))
-            return
+        text = json_text(envelope("report", report_document(result)))
     else:
         text = render(result, chosen.value, settings.report.template_dir)
     if output is None:
         sys.stdout.write(text)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
+    write_output(text, output)
     typer.echo(f"wrote {output} ({len(result.suggestions)} suggestion(s), "
                f"{len(result.suppressed)} held back)", err=True)
 

@@ -3,7 +3,6 @@ give negative feedback, export."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -211,10 +210,13 @@ def export_command(
     service's circuit breaker is open); the guardrails come along.
     Example: failearn rules export --format json -o rules.json
     """
+    from failearn.render.output import check_output, json_text, write_output
     from failearn.render.rules import render_export
     from failearn.review import export_rules
 
     settings = with_rules(settings_for(ctx, db), ttl=ttl, max_active_rules=max_active_rules)
+    if output is not None:
+        check_output(output, settings.db)
     document = export_rules(settings, as_of(as_of_text))
     if output_format is OutputFormat.text and output is None:
         render_export(document, stdout())
@@ -223,11 +225,7 @@ def export_command(
     if output is None:
         emit_json(full)
         return
-    try:
-        output.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n",
-                          encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
+    write_output(json_text(full), output)
     stderr().print(f"wrote {output} ({len(document['rules'])} active rules)", markup=False)
 
 

@@ -31,8 +31,7 @@ def show(ctx: typer.Context, output_format: FormatOption = OutputFormat.text) ->
     The taxonomy is the one named by `taxonomy` in failearn.toml, else the
     bundled default.  Example: failearn taxonomy show --format json
     """
-    from rich.table import Table
-
+    from failearn.render.taxonomy import render_show_text
     from failearn.taxonomy import load_taxonomy
 
     settings = settings_for(ctx)
@@ -40,17 +39,7 @@ def show(ctx: typer.Context, output_format: FormatOption = OutputFormat.text) ->
     if output_format is OutputFormat.json:
         emit_json(envelope("taxonomy show", taxonomy.to_dict()))
         return
-    console = console_out()
-    console.print(f"taxonomy {taxonomy.version} ({taxonomy.path})")
-    table = Table("class", "parent", "aliases", "adaptations")
-    for item in taxonomy.to_dict()["classes"]:
-        table.add_row(item["id"], item["parent"] or "", ", ".join(item["aliases"]),
-                      ", ".join(item["adaptations"]))
-    console.print(table)
-    if taxonomy.retired:
-        console.print("retired: " + ", ".join(
-            f"{r.id} -> {' | '.join(r.split_into) or r.replaced_by}"
-            for r in taxonomy.retired.values()), markup=False)
+    render_show_text(taxonomy, console_out())
 
 
 @taxonomy_app.command("check")
@@ -60,29 +49,25 @@ def check(
         help="Taxonomy file [default: the one in use].", show_default=False)] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
-    """Validate a taxonomy file; exit 1 when it is inconsistent.
+    """Validate a taxonomy file; exit 1 when it is inconsistent, 2 when it cannot be read.
 
     Finds duplicate ids or aliases, an alias that names two classes, an alias
     or parent naming an unknown class, cycles, and a dangling `replaced_by`.
     Example: failearn taxonomy check taxonomy/failure-classes.yaml
     """
+    from failearn.render.taxonomy import check_document, render_check_text
     from failearn.taxonomy import check_taxonomy_file
 
     target = file or settings_for(ctx).taxonomy or default_taxonomy_path()
+    if not target.is_file():
+        raise UsageError(f"{target}: no such taxonomy file")
     taxonomy, problems = check_taxonomy_file(target)
+    if [p.code for p in problems] == ["unreadable"]:
+        raise UsageError(problems[0].message)
     if output_format is OutputFormat.json:
-        emit_json(envelope("taxonomy check", {
-            "file": str(target), "valid": taxonomy is not None,
-            "version": taxonomy.version if taxonomy else None,
-            "problems": [{"code": p.code, "line": p.line, "message": p.message}
-                         for p in problems]}))
+        emit_json(envelope("taxonomy check", check_document(target, taxonomy, problems)))
     else:
-        console = console_out()
-        for problem in problems:
-            console.print(f"{target}:{problem.line or 1}: {problem.code}: {problem.message}")
-        if taxonomy is not None:
-            console.print(f"{target}: taxonomy {taxonomy.version} is valid "
-                          f"({len(taxonomy.classes)} classes)")
+        render_check_text(target, taxonomy, problems, console_out())
     if taxonomy is None:
         raise typer.Exit(EXIT_FINDINGS)
 

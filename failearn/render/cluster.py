@@ -12,18 +12,10 @@ from failearn.cluster import ClusterOut, ClusterResult
 
 
 def cluster_entry(cluster: ClusterOut) -> dict[str, Any]:
-    return {
-        "id": cluster.id, "pattern_id": cluster.pattern_id, "size": cluster.size,
-        "incident_ids": cluster.incident_ids, "label": cluster.label,
-        "status": cluster.status, "dominant_template": cluster.dominant_template,
-        "top_terms": cluster.top_terms, "services": cluster.services,
-        "classes": cluster.classes, "dominant_class": cluster.dominant_class,
-        "first_seen": cluster.first_seen, "last_seen": cluster.last_seen,
-        "pattern_first_seen": cluster.pattern_first_seen,
-        "weeks_active": cluster.weeks_active, "recent_count": cluster.recent_count,
-        "weekly_rate": cluster.weekly_rate, "cohesion": cluster.cohesion,
-        "precursors": [asdict(p) for p in cluster.precursors],
-    }
+    """One cluster in the JSON document: the contract keys first, then its summary."""
+    return {"id": cluster.id, "pattern_id": cluster.pattern_id, "size": cluster.size,
+            "incident_ids": cluster.incident_ids, "label": cluster.label, **cluster.summary(),
+            "precursors": [asdict(p) for p in cluster.precursors]}
 
 
 def cluster_document(result: ClusterResult) -> dict[str, Any]:

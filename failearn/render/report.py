@@ -16,6 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from failearn.figures import percent
 from failearn.report import Report
 from failearn.resources import templates_dir
 
@@ -50,6 +51,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "guardrails": report.guardrails,
         "cluster_run": report.cluster_run,
         "recorded": report.recorded,
+        "dry_run": report.dry_run,
     }
 
 
@@ -83,10 +85,6 @@ def url(value: object) -> str:
 def plain(value: object) -> str:
     """Text for the plain-text report: code-span backticks dropped, whitespace folded."""
     return " ".join(str("" if value is None else value).replace("`", "").split())
-
-
-def percent(value: float | None, digits: int = 0) -> str:
-    return "–" if value is None else f"{value * 100:.{digits}f} %"
 
 
 def signed(value: float) -> str:
@@ -185,22 +183,29 @@ def environment(fmt: str, template_dir: Path | None) -> Any:
     return env
 
 
-def render(report: Report, fmt: str, template_dir: Path | None = None) -> str:
-    """The report as Markdown, HTML or plain text."""
+def render_template(name: str, fmt: str, context: dict[str, Any],
+                    template_dir: Path | None = None) -> str:
+    """Render one template of ``templates/`` (a team's ``template_dir`` first) with the
+    filters above; a broken template is a usage error naming it, not a crash."""
     import jinja2
 
     env = environment(fmt, template_dir)
-    document = report_document(report)
-    context = {**document, "report": document,
-               "class_chart": class_mix_chart(report.week_numbers),
-               "pattern_chart": pattern_chart(report.patterns)}
     try:
-        template = env.get_template(TEMPLATES[fmt])
+        template = env.get_template(name)
         return str(template.render(**context))
     except jinja2.TemplateError as exc:
         from failearn.errors import UsageError
 
         where = f" ({exc.filename}:{exc.lineno})" if isinstance(
             exc, jinja2.TemplateSyntaxError) else ""
-        raise UsageError(f"cannot render {TEMPLATES[fmt]}{where}: {exc}",
+        raise UsageError(f"cannot render {name}{where}: {exc}",
                          hint="check the template in --template-dir") from exc
+
+
+def render(report: Report, fmt: str, template_dir: Path | None = None) -> str:
+    """The report as Markdown, HTML or plain text."""
+    document = report_document(report)
+    context = {**document, "report": document,
+               "class_chart": class_mix_chart(report.week_numbers),
+               "pattern_chart": pattern_chart(report.patterns)}
+    return render_template(TEMPLATES[fmt], fmt, context, template_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -64,11 +65,18 @@ def render_list(result: RuleList, console: Console) -> None:
         console.print("no rules (failearn report registers them; --all shows archived and "
                       "rejected ones)")
         return
-    table = Table(title=f"rules as of {result.as_of}", title_justify="left")
-    for column in ("rule", "status", "service", "adaptation", "confidence", "support",
-                   "applied", "last match"):
-        table.add_column(column, justify="right" if column in ("confidence", "support",
-                                                                "applied") else "left")
+    # Readable at 80 columns (a pipe, a CI log): ids, statuses, figures and dates are never
+    # cut; a long service or adaptation name wraps onto a second line instead.
+    table = Table(title=f"rules as of {result.as_of}", title_justify="left",
+                  box=box.SIMPLE_HEAD, show_edge=False, padding=0)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("service", overflow="fold", min_width=8)
+    table.add_column("adaptation", overflow="fold", min_width=10)
+    table.add_column("conf.", justify="right", no_wrap=True)
+    table.add_column("support", justify="right", no_wrap=True)
+    table.add_column("applied", justify="right", no_wrap=True)
+    table.add_column("last match", no_wrap=True)
     for v in result.rules:
         table.add_row(v.id, v.status + (" (flagged)" if v.flagged else ""), escape(v.service),
                       v.adaptation, f"{v.confidence:.2f}", str(v.support),

@@ -1,12 +1,55 @@
-"""Rendering of ``failearn taxonomy migrate`` as text (JSON is the result's document)."""
+"""Renderings of ``failearn taxonomy show``, ``check`` and ``migrate``.
+
+Taxonomy files are user input: every string from one is printed as text, never
+as rich markup (a version "2026.[/b]" must not break the output).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
-from failearn.relabel import MigrateResult
+if TYPE_CHECKING:
+    from failearn.relabel import MigrateResult
+    from failearn.taxonomy import Problem, Taxonomy
+
+
+def render_show_text(taxonomy: Taxonomy, console: Console) -> None:
+    """Classes with their parent, aliases and adaptations; then retired ids."""
+    console.print(f"taxonomy {taxonomy.version} ({taxonomy.path})", markup=False)
+    table = Table("class", "parent", "aliases", "adaptations")
+    for item in taxonomy.to_dict()["classes"]:
+        table.add_row(Text(item["id"]), Text(item["parent"] or ""),
+                      Text(", ".join(item["aliases"])), Text(", ".join(item["adaptations"])))
+    console.print(table)
+    if taxonomy.retired:
+        console.print("retired: " + ", ".join(
+            f"{r.id} -> {' | '.join(r.split_into) or r.replaced_by}"
+            for r in taxonomy.retired.values()), markup=False)
+
+
+def check_document(target: Path, taxonomy: Taxonomy | None,
+                   problems: list[Problem]) -> dict[str, Any]:
+    """The JSON document of ``failearn taxonomy check``."""
+    return {"file": str(target), "valid": taxonomy is not None,
+            "version": taxonomy.version if taxonomy else None,
+            "problems": [{"code": p.code, "line": p.line, "message": p.message}
+                         for p in problems]}
+
+
+def render_check_text(target: Path, taxonomy: Taxonomy | None, problems: list[Problem],
+                      console: Console) -> None:
+    """Each problem at its line, then the verdict."""
+    for problem in problems:
+        console.print(f"{target}:{problem.line or 1}: {problem.code}: {problem.message}",
+                      markup=False)
+    if taxonomy is not None:
+        console.print(f"{target}: taxonomy {taxonomy.version} is valid "
+                      f"({len(taxonomy.classes)} classes)", markup=False)
 
 
 def _shown(path: str) -> str:

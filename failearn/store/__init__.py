@@ -17,6 +17,7 @@ reviewed in one place, and an ORM or sqlite-utils would only add import time
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -36,9 +37,10 @@ MEMORY = ":memory:"
 class Store:
     """An open failearn database."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: str, readonly: bool = False) -> None:
         self.conn = conn
         self.path = path
+        self.readonly = readonly
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of a query as dicts (plain sqlite3: cheap to import)."""
@@ -51,8 +53,13 @@ class Store:
     @classmethod
     def open(cls, path: Path | str, *, busy_timeout: timedelta = timedelta(minutes=2),
              create: bool = True) -> Store:
-        """Open (creating if allowed) and migrate the database at ``path``."""
+        """Open (creating if allowed) and migrate the database at ``path``.
+
+        A database file the user cannot write is opened read-only: commands that
+        only read it work, and one that writes says the file is read-only.
+        """
         target = str(path)
+        readonly = False
         if target != MEMORY:
             file = Path(target)
             if not file.exists() and not create:
@@ -63,16 +70,20 @@ class Store:
             if not file.parent.exists():
                 raise StoreError(f"cannot create database {target}: "
                                  f"{file.parent} does not exist")
+            readonly = file.exists() and not os.access(file, os.W_OK)
+        location = f"{Path(target).resolve().as_uri()}?mode=ro" if readonly else target
         try:
-            conn = sqlite3.connect(target, timeout=busy_timeout.total_seconds(),
-                                   isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(location, timeout=busy_timeout.total_seconds(),
+                                   isolation_level=None, check_same_thread=False,
+                                   uri=readonly)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {target}: {exc}") from exc
-        store = cls(conn, target)
+        store = cls(conn, target, readonly)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout.total_seconds() * 1000)}")
-            if target != MEMORY:
-                conn.execute("PRAGMA journal_mode = WAL")
+            if target != MEMORY and not readonly:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big runs spill less
@@ -112,6 +123,10 @@ class Store:
                 f"this failearn understands ({len(MIGRATIONS)})", hint="upgrade failearn")
         if self.schema_version == len(MIGRATIONS):
             return
+        if self.readonly:
+            raise StoreError(f"database {self.path} is read-only and was made by an older "
+                             "failearn: it needs a migration to be read",
+                             hint="make the file writable once, or work on a copy")
         with self.transaction():
             self.conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
                               "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
@@ -140,11 +155,7 @@ class Store:
         if self.conn.in_transaction:
             yield
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"database {self.path} is busy: {exc}",
-                             hint="another failearn is writing; try again") from exc
+        self._begin()
         try:
             yield
         except BaseException:
@@ -153,10 +164,28 @@ class Store:
         else:
             self.conn.commit()
 
+    def _begin(self) -> None:
+        """Take the write lock now (waiting up to the busy timeout), or say why not."""
+        if self.readonly:
+            raise StoreError(f"database {self.path} is read-only",
+                             hint="this command writes to the database: make the file "
+                                  "writable, or pass another --db")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                raise StoreError(f"database {self.path} is read-only: {exc}") from exc
+            raise StoreError(f"database {self.path} is busy: {exc}",
+                             hint="another failearn is writing; try again") from exc
+
     @contextmanager
     def rolled_back(self) -> Iterator[None]:
-        """A transaction that is always rolled back (``--dry-run``)."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """A transaction that is always rolled back (``--dry-run``).
+
+        It takes the write lock like a real run, so what it reports is what the
+        real run would do.
+        """
+        self._begin()
         try:
             yield
         finally:

@@ -59,12 +59,18 @@ def find_rule_id(store: Store, text: str) -> str | None:
     if row:
         return str(row[0])
     if len(text.strip()) >= 4:
-        rows = store.conn.execute("SELECT id FROM rules WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
-                                  (text.strip().replace("\\", "\\\\").replace("%", "\\%")
-                                   .replace("_", "\\_") + "%",)).fetchall()
+        rows = rule_ids_starting(store, text, limit=2)
         if len(rows) == 1:
-            return str(rows[0][0])
+            return rows[0]
     return None
+
+
+def rule_ids_starting(store: Store, text: str, limit: int) -> list[str]:
+    """Rule ids that start with ``text`` (case-insensitively), in order, at most ``limit``."""
+    prefix = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return [str(r[0]) for r in store.conn.execute(
+        "SELECT id FROM rules WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+        (prefix + "%", limit))]
 
 
 def insert_rule(store: Store, row: dict[str, Any]) -> None:

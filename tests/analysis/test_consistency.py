@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import string
+from dataclasses import replace
 
 import pytest
 
@@ -17,6 +18,9 @@ from failearn.analysis.consistency import (
     record_text,
     template,
 )
+from failearn.config import AuditConfig
+
+DEFAULTS = LabelSettings.of(AuditConfig())
 
 TEXTS = {
     "timeout": ["calls to {d} timed out after the deadline",
@@ -40,7 +44,7 @@ def corpus(count: int, seed: int, prefix: str = "b") -> list[LabelledRecord]:
 
 
 def test_consistent_labels_agree_on_held_out_folds_and_nothing_disagrees() -> None:
-    check = check_labels(corpus(150, 1), corpus(40, 2, "r"), LabelSettings())
+    check = check_labels(corpus(150, 1), corpus(40, 2, "r"), DEFAULTS)
     assert check.status == "ok"
     assert check.accuracy is not None and check.accuracy > 0.95
     assert check.macro_f1 is not None and check.macro_f1 > 0.95
@@ -69,7 +73,7 @@ def test_agreement_is_measured_on_held_out_folds_never_on_training_rows() -> Non
     on_training_rows = sum(p == r.label for p, r in zip(
         trained.predict(features), records, strict=True)) / len(records)
     assert on_training_rows > 0.95
-    check = check_labels(records, [], LabelSettings())
+    check = check_labels(records, [], DEFAULTS)
     assert check.accuracy is not None and check.accuracy < 0.45
     assert all(f.accuracy < 0.6 for f in check.folds)
 
@@ -93,7 +97,7 @@ def test_each_fold_learns_vocabulary_and_weights_from_its_training_rows_only() -
         probabilities = model.predict_proba([texts[i] for i in test])
         expected.append(float((model.classes_[probabilities.argmax(axis=1)]
                                == labels[test]).mean()))
-    check = check_labels(records, [], LabelSettings())
+    check = check_labels(records, [], DEFAULTS)
     assert len(set(expected)) > 1
     assert [f.accuracy for f in check.folds] == pytest.approx(expected)
 
@@ -102,7 +106,7 @@ def test_recent_records_whose_text_reads_like_another_class_are_listed() -> None
     recent = corpus(40, 2, "r")
     relabelled = [LabelledRecord(f"x{i}", TEXTS["timeout"][i % 3].format(d="inventory"),
                                  "memory-exhaustion") for i in range(6)]
-    check = check_labels(corpus(150, 1), recent + relabelled, LabelSettings())
+    check = check_labels(corpus(150, 1), recent + relabelled, DEFAULTS)
     assert {d.id for d in check.disagreements} == {f"x{i}" for i in range(6)}
     first = check.disagreements[0]
     assert (first.label, first.predicted) == ("memory-exhaustion", "timeout")
@@ -120,7 +124,7 @@ def test_a_label_the_baseline_never_used_is_assessed_and_one_used_once_is_not() 
                              "resource-exhaustion"),
               LabelledRecord("rare", "calls to search timed out after the deadline",
                              "cert-expiry")]
-    check = check_labels(baseline, recent, LabelSettings())
+    check = check_labels(baseline, recent, DEFAULTS)
     assert check.excluded_classes == {"cert-expiry": 1}
     assert "cert-expiry" not in check.classes
     assert check.recent_assessed == 1
@@ -131,8 +135,8 @@ def test_a_label_the_baseline_never_used_is_assessed_and_one_used_once_is_not() 
 
 def test_low_confidence_readings_are_not_disagreements() -> None:
     recent = [LabelledRecord("x", TEXTS["timeout"][0].format(d="kafka"), "memory-exhaustion")]
-    assert len(check_labels(corpus(150, 1), recent, LabelSettings()).disagreements) == 1
-    strict = check_labels(corpus(150, 1), recent, LabelSettings(confidence=0.999))
+    assert len(check_labels(corpus(150, 1), recent, DEFAULTS).disagreements) == 1
+    strict = check_labels(corpus(150, 1), recent, replace(DEFAULTS, confidence=0.999))
     assert strict.disagreements == [] and strict.recent_assessed == 1
 
 
@@ -141,7 +145,7 @@ def test_low_confidence_readings_are_not_disagreements() -> None:
     ([LabelledRecord(f"t{i}", "timed out", "timeout") for i in range(50)], "a single class"),
 ])
 def test_too_few_labels_are_insufficient_data(baseline: list[LabelledRecord], words: str) -> None:
-    check = check_labels(baseline, corpus(10, 2, "r"), LabelSettings())
+    check = check_labels(baseline, corpus(10, 2, "r"), DEFAULTS)
     assert check.status == "insufficient-data"
     assert words in check.reason
     assert check.accuracy is None and check.disagreements == []
@@ -149,7 +153,7 @@ def test_too_few_labels_are_insufficient_data(baseline: list[LabelledRecord], wo
 
 def test_a_large_baseline_is_sampled_by_class_and_deterministically() -> None:
     baseline = corpus(400, 5)
-    settings = LabelSettings(max_training=150)
+    settings = replace(DEFAULTS, max_training=150)
     first = check_labels(baseline, [], settings)
     again = check_labels(baseline, [], settings)
     assert first.training_records == again.training_records
@@ -161,3 +165,29 @@ def test_text_is_masked_so_that_ids_and_numbers_do_not_count() -> None:
     assert template("timeout after 3021ms calling 10.2.3.4:8443 trace 4bf92f3577b34da6") \
         .split() == ["timeout", "after", "calling", "trace"]
     assert record_text(["Title", None, "", "x" * 3000]).count("x") == 2000
+
+
+def test_records_without_text_are_insufficient_data_not_a_crash() -> None:
+    baseline = [LabelledRecord(r.id, "", r.label) for r in corpus(150, 1)]
+    recent = [LabelledRecord(r.id, " 42 ", r.label) for r in corpus(40, 2, "r")]
+    check = check_labels(baseline, recent, DEFAULTS)
+    assert check.status == "insufficient-data"
+    assert check.reason.startswith("the records carry no text")
+    assert check.disagreements == [] and check.recent_rate is None
+
+
+def test_words_no_two_records_share_are_insufficient_data() -> None:
+    unique = ["".join(string.ascii_lowercase[(i // 26 ** k) % 26] for k in range(3)) * 2
+              for i in range(190)]
+    records = [LabelledRecord(r.id, unique[i], r.label)
+               for i, r in enumerate(corpus(150, 1) + corpus(40, 2, "r"))]
+    check = check_labels(records[:150], records[150:], DEFAULTS)
+    assert check.status == "insufficient-data"
+    assert "share almost no words" in check.reason
+
+
+def test_the_settings_are_the_audit_settings_in_force() -> None:
+    settings = LabelSettings.of(AuditConfig(folds=3, seed=7, max_training=200, confidence=0.9))
+    assert (settings.folds, settings.seed, settings.max_training, settings.confidence) == \
+        (3, 7, 200, 0.9)
+    assert settings.min_training == 30

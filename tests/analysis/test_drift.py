@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from failearn.analysis.drift import (
     DriftThresholds,
     compare,
     name_shifts,
-    percent,
 )
+from failearn.config import AuditConfig
 
 BASELINE = {"timeout": 31, "connection-pool-exhaustion": 35, "memory-exhaustion": 15,
             "deployment-regression": 18, "hardware-failure": 12, "dependency-failure": 8,
             "configuration-error": 7, "capacity-overload": 7, "data-corruption": 6}
-DEFAULTS = DriftThresholds()
+DEFAULTS = DriftThresholds.of(AuditConfig())
 
 
 def scaled(counts: dict[str, int], factor: float) -> dict[str, int]:
@@ -71,7 +73,7 @@ def test_a_noise_class_is_not_named_for_sitting_in_a_drifting_table() -> None:
 def test_shifts_are_paired_by_evidence_before_size() -> None:
     baseline = {"a": 40, "b": 40, "c": 10, "d": 10}
     recent = {"a": 0, "b": 40, "c": 32, "d": 28}
-    analysis = compare(recent, baseline, DriftThresholds(min_recent=10, min_baseline=10))
+    analysis = compare(recent, baseline, replace(DEFAULTS, min_recent=10, min_baseline=10))
     directions = {c.failure_class: c.direction for c in analysis.classes}
     assert directions == {"a": "fell", "b": None, "c": "rose", "d": "rose"}
 
@@ -127,7 +129,7 @@ def test_the_monte_carlo_p_value_agrees_with_the_asymptotic_one_when_counts_are_
     baseline = scaled(BASELINE, 4)
     recent = {**BASELINE, "timeout": 50, "memory-exhaustion": 6, "deployment-regression": 12}
     exact = compare(recent, baseline, DEFAULTS).test
-    simulated = compare(recent, baseline, DriftThresholds(min_expected=1e9, samples=20_000)).test
+    simulated = compare(recent, baseline, replace(DEFAULTS, min_expected=1e9, samples=20_000)).test
     assert exact.method == "chi-square" and simulated.method == "monte-carlo"
     assert exact.statistic == pytest.approx(simulated.statistic)
     assert exact.p_value is not None and simulated.p_value is not None
@@ -157,7 +159,9 @@ def test_jensen_shannon_distance_is_zero_for_one_mix_and_one_for_disjoint_mixes(
     assert disjoint == pytest.approx(1)
 
 
-@pytest.mark.parametrize(("share", "text"), [(0.31, "31 %"), (0.0, "0 %"), (0.003, "<1 %"),
-                                              (1.0, "100 %")])
-def test_percent(share: float, text: str) -> None:
-    assert percent(share) == text
+def test_the_thresholds_are_the_audit_settings_in_force() -> None:
+    config = AuditConfig(alpha=0.05, min_recent=7, samples=500, seed=3)
+    thresholds = DriftThresholds.of(config)
+    assert (thresholds.alpha, thresholds.min_recent, thresholds.samples, thresholds.seed) == \
+        (0.05, 7, 500, 3)
+    assert thresholds.min_distance == AuditConfig().min_distance

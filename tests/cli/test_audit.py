@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,27 @@ def test_an_empty_store_is_insufficient_data(cli: Cli) -> None:
     assert doc["hygiene"]["unused_classes"]
 
 
+def test_alerts_without_text_still_get_the_class_mix(cli: Cli, tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus.ndjson")
+    alerts = tmp_path / "alerts.ndjson"
+    with alerts.open("w", encoding="utf-8") as handle:
+        for line in corpus.read_text("utf-8").splitlines():
+            record = json.loads(line)
+            handle.write(json.dumps({k: record[k] for k in ("id", "timestamp", "service",
+                                                            "failure_class", "trace_ids")})
+                         + "\n")
+    ingest(cli, alerts)
+    doc = audit(cli)
+    assert doc["verdict"] == "no-drift" and doc["statistics"]["p_value"] is not None
+    assert doc["windows"]["recent"]["incidents"] == 60 and len(doc["classes"]) == 6
+    assert doc["labels"]["status"] == "insufficient-data" and doc["labels"]["drift"] is False
+    assert doc["labels"]["reason"] == ("label consistency not checked: the records carry no "
+                                       "text to read (no title, summary, root cause or error "
+                                       "message)")
+    text = cli("audit", "--as-of", AS_OF)
+    assert text.exit_code == 0 and "the records carry no text" in text.stdout
+
+
 @pytest.mark.usefixtures("drifted")
 def test_windows_follow_recent_and_baseline(cli: Cli) -> None:
     doc = audit(cli, "--recent", "14d", "--baseline", "21d")
@@ -215,6 +237,45 @@ def test_markdown_and_text(cli: Cli) -> None:
     assert text.exit_code == 0
     assert "drift" in text.stdout.splitlines()[0]
     assert "`timeout` fell from" in text.stdout and "reads like `timeout`" in text.stdout
+
+
+def test_markdown_escapes_what_records_say(cli: Cli, tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "drifted.ndjson", relabel=("timeout", "resource-exhaustion"))
+    lines = []
+    for line in corpus.read_text("utf-8").splitlines():
+        record = json.loads(line)
+        if str(record["id"]).startswith("r-"):
+            record["title"] = f"{record['title']} <img src=x> | *now* [link](http://x)"
+        lines.append(json.dumps(record))
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingest(cli, corpus)
+    md = cli("audit", "--as-of", AS_OF, "--format", "md")
+    assert md.exit_code == 0, md.stderr
+    rows = [line for line in md.stdout.splitlines() if line.startswith("| r-")]
+    assert rows and all(line.count(" | ") == 5 for line in rows)
+    for raw in (r"<img", r"\*now", r"\[link", r"\| \*"):
+        assert not re.search(r"(?<!\\)" + raw, md.stdout), raw
+    assert "\\<img src=x\\> \\| \\*now\\* \\[link\\](http://x)" in rows[0]
+    assert "| r\\-" not in md.stdout  # ids and services keep their hyphens
+
+
+def test_a_team_overrides_the_audit_template(cli: Cli, tmp_path: Path) -> None:
+    ingest(cli, write_corpus(tmp_path / "stable.ndjson"))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "audit.md.j2").write_text("Verdict {{ audit.verdict }}: {{ '<b>' | md }}\n")
+    result = cli("audit", "--as-of", AS_OF, "--format", "md", "--template-dir", str(mine))
+    assert (result.exit_code, result.stdout) == (0, "Verdict no-drift: \\<b\\>\n")
+    (tmp_path / "failearn.toml").write_text('[report]\ntemplate_dir = "mine"\n')
+    assert cli("audit", "--as-of", AS_OF, "--format", "md").stdout.startswith("Verdict no-drift")
+    (mine / "audit.md.j2").write_text("{{ audit.no_such_key.x }}\n")
+    broken = cli("audit", "--as-of", AS_OF, "--format", "md")
+    assert broken.exit_code == 2 and "cannot render audit.md.j2" in broken.stderr
+    (mine / "audit.md.j2").write_text("{% if %}\n")
+    broken = cli("audit", "--as-of", AS_OF, "--format", "md")
+    assert broken.exit_code == 2 and "cannot render audit.md.j2" in broken.stderr
+    missing = cli("audit", "--as-of", AS_OF, "--format", "md", "--template-dir", "nowhere")
+    assert missing.exit_code == 2 and "is not a directory" in missing.stderr
 
 
 @pytest.mark.usefixtures("drifted")

@@ -160,6 +160,7 @@ def test_parameters_from_the_command_line_and_the_configuration(cli: Cli,
     (("--eps", "1.5"), "eps must be in (0, 1]"),
     (("--min-samples", "0"), "min_samples must be at least 1"),
     (("--lookback", "soon"), "--lookback"),
+    (("--lookback", "0s"), "--lookback must be positive"),
     (("--as-of", "yesterday-ish"), "--as-of"),
 ])
 def test_bad_options_are_usage_errors(cli: Cli, args: tuple[str, ...], message: str) -> None:
@@ -198,6 +199,26 @@ def test_the_run_is_stored_with_readable_tables(cli: Cli) -> None:
                             (doc["run_id"],)).fetchone() == ("cluster", "ok")
         ids = conn.execute("SELECT incident_ids FROM similarity_model").fetchone()[0]
         assert len(json.loads(ids)) == 25
+
+
+def test_the_stored_clusters_say_what_the_json_says(cli: Cli) -> None:
+    ingest(cli, WEEKS)
+    doc = cluster(cli)
+    with Store.open("failearn.db") as store:
+        stored = {row["cluster_id"]: row for row in store.query(
+            "SELECT * FROM clusters WHERE run_id = ?", [doc["run_id"]])}
+    assert set(stored) == {c["id"] for c in doc["clusters"]}
+    for entry in doc["clusters"]:
+        assert list(entry)[:5] == ["id", "pattern_id", "size", "incident_ids", "label"]
+        row = stored[entry["id"]]
+        shared = set(entry) - {"id", "incident_ids", "precursors"}
+        assert shared and shared <= set(row)
+        for key in shared:
+            value = row[key]
+            if isinstance(entry[key], dict | list):
+                value = json.loads(value)
+            assert value == entry[key], key
+        assert json.loads(row["signature"])
 
 
 def test_latest_patterns_is_the_contract_for_the_report(cli: Cli, tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def test_ctrl_c_is_exit_130_and_says_the_database_is_unchanged(
     monkeypatch.setattr(failearn.ingest, "run_ingest", interrupted)
     result = cli("ingest", str(GOOD))
     assert result.exit_code == 130
-    assert result.stderr.strip() == "interrupted; the database is unchanged"
+    assert result.stderr.strip() == "interrupted; a write that had not finished was rolled back"
 
 
 def test_usage_errors_are_exit_2_with_a_hint(cli: Cli, tmp_path: Path) -> None:

@@ -116,7 +116,28 @@ def test_a_report_before_the_registry_s_last_event_records_nothing(cli: Cli,
 def test_dry_run_records_nothing(cli: Cli, store: None) -> None:
     doc = report(cli, "--dry-run")
     assert doc["suggestions"] and event_count() == 0
-    assert doc["notices"][-1]["message"].startswith("Nothing was recorded")
+    assert doc["notices"][-1] == {"level": "info", "code": "not-recorded",
+                                  "message": "Nothing was recorded in the registry "
+                                             "(--dry-run)."}
+    # It says what the registry holds, not what a report would have written to it.
+    assert doc["recorded"] is False and doc["dry_run"] is True
+    assert {s["status"] for s in doc["suggestions"]} == {"candidate"}
+    assert not any(s["registered"] for s in doc["suppressed"])
+    assert doc["registry"]["rules"] == 0 and doc["registry"]["by_status"] == {}
+    assert doc["registry"]["this_week"] == {}
+    with sqlite3.connect("failearn.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM rules").fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM runs WHERE command = 'report'"
+                            ).fetchone() == (0,)
+    markdown = cli("report", "--as-of", AS_OF, "--dry-run", "--format", "md")
+    assert "Nothing was recorded in the registry (--dry-run)." in markdown.stdout
+    # The same suggestions, recorded for real.
+    real = report(cli)
+    assert real["recorded"] is True and real["dry_run"] is False
+    assert [s["rule_id"] for s in real["suggestions"]] == \
+        [s["rule_id"] for s in doc["suggestions"]]
+    assert {s["status"] for s in real["suggestions"]} == {"suggested"}
+    assert real["registry"]["rules"] > 0 and event_count() > 0
 
 
 def test_min_support_two_is_held_back_and_three_is_not(cli: Cli, store: None) -> None:
@@ -150,6 +171,17 @@ def test_week_in_numbers(cli: Cli, store: None) -> None:
     assert doc["cluster_run"]["patterns"] == 4
 
 
+def test_a_mid_week_report_covers_the_last_complete_week(cli: Cli, store: None) -> None:
+    monday = report(cli, "--dry-run")
+    for as_of in ("2026-11-25T09:30:00Z", "2026-11-29T23:59:59Z"):
+        doc = report(cli, "--dry-run", as_of=as_of)
+        assert doc["week"] == {"label": "2026-W47", "start": "2026-11-16T00:00:00Z",
+                               "end": "2026-11-23T00:00:00Z", "partial": False}
+        assert doc["week_in_numbers"] == monday["week_in_numbers"]
+    markdown = cli("report", "--as-of", "2026-11-25", "--dry-run", "--format", "md").stdout
+    assert markdown.startswith("# failearn weekly report — 2026-W47\n")
+
+
 def test_negative_feedback_from_a_post_mortem_that_names_a_rule(cli: Cli, store: None,
                                                                tmp_path: Path) -> None:
     first = report(cli)
@@ -178,6 +210,27 @@ def test_negative_feedback_from_a_post_mortem_that_names_a_rule(cli: Cli, store:
     recorded = event_count()
     report(cli)
     assert event_count() == recorded
+
+
+def test_feedback_by_hand_and_from_a_post_mortem_on_one_incident_counts_once(
+        cli: Cli, store: None, tmp_path: Path) -> None:
+    rule = report(cli)["suggestions"][0]["rule_id"]
+    feed = tmp_path / "caused.ndjson"
+    feed.write_text("".join(json.dumps({
+        "id": record_id, "timestamp": f"2026-11-23T09:0{minute}:00Z", "service": "billing",
+        "failure_class": "capacity-overload", "trace_ids": [trace * 16], **extra}) + "\n"
+        for record_id, minute, trace, extra in (
+            ("INC-caused", 0, "ab", {"caused_by_rule": rule}), ("INC-caused-b", 3, "cd", {}))))
+    cli.json("ingest", str(feed), "--as-of", "2026-11-24")
+    # The on-call lead names the incident by the id of its second record.
+    done = cli.json("rules", "feedback", rule, "--incident", "INC-caused-b", "--by", "ana",
+                    "--as-of", "2026-11-23T12:00:00Z")
+    assert done["event"]["incident_id"] == "INC-caused"
+    report(cli, as_of="2026-11-24")
+    shown = cli.json("rules", "show", rule, "--as-of", "2026-11-24")
+    assert [e["incident_id"] for e in shown["events"] if e["event"] == "negative-feedback"] == \
+        ["INC-caused"]
+    assert shown["rule"]["negative_feedback"] == 1
 
 
 def test_a_rule_in_cooldown_waits_and_the_report_says_so(cli: Cli, store: None) -> None:
@@ -244,7 +297,7 @@ def test_override_rate_warns_above_thirty_percent(cli: Cli, tmp_path: Path, reje
     assert ("override-rate" in codes) is warning
     if warning:
         notice = next(n for n in doc["notices"] if n["code"] == "override-rate")
-        assert "31 of 100 reviewed suggestions were rejected (31% > 30%)" in notice["message"]
+        assert "31 of 100 reviewed suggestions were rejected (31 % > 30 %)" in notice["message"]
         assert "raise [rules] min_confidence" in notice["message"]
 
 
@@ -304,6 +357,33 @@ def test_output_file_format_from_its_extension(cli: Cli, store: None, tmp_path: 
         assert result.stdout == ""
         assert (tmp_path / name).read_text().startswith(start)
     assert json.loads((tmp_path / "r.json").read_text())["command"] == "report"
+
+
+@pytest.mark.parametrize("name", ["failearn.db", "./failearn.db", "failearn.db-wal",
+                                  "failearn.db-shm", "link.md", "hard.md"])
+def test_the_output_cannot_be_the_database(cli: Cli, store: None, tmp_path: Path,
+                                           name: str) -> None:
+    (tmp_path / "link.md").symlink_to(tmp_path / "failearn.db")
+    os.link(tmp_path / "failearn.db", tmp_path / "hard.md")
+    before = (tmp_path / "failearn.db").read_bytes()
+    result = cli("report", "--as-of", AS_OF, "--output", name)
+    assert result.exit_code == 2, result.stderr
+    assert "is the database" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "failearn.db").read_bytes() == before
+    assert event_count() == 0
+    assert cli("rules", "list").exit_code == 0
+
+
+def test_an_unwritable_output_fails_before_anything_is_recorded(cli: Cli, store: None,
+                                                                tmp_path: Path) -> None:
+    result = cli("report", "--as-of", AS_OF, "--output", "missing/report.md")
+    assert result.exit_code == 2
+    assert "cannot write missing/report.md" in result.stderr and "does not exist" in result.stderr
+    assert event_count() == 0
+    (tmp_path / "a-file").write_text("")
+    result = cli("report", "--as-of", AS_OF, "--output", "a-file/report.md")
+    assert result.exit_code == 2 and "cannot write" in result.stderr
+    assert event_count() == 0
 
 
 def test_a_team_overrides_one_template(cli: Cli, store: None, tmp_path: Path) -> None:

@@ -151,8 +151,18 @@ def test_circuit_breaker_ten_active_rules_closed_eleven_open(cli: Cli,
     act(cli, "apply", crowded[1], "12:00", "--max-active-rules", "11")
 
 
-def test_negative_feedback_lowers_confidence_once_per_incident(cli: Cli,
-                                                               checkout: list[str]) -> None:
+def incident_records(path: Path) -> None:
+    """INC-9, and INC-9b four minutes later on the same service and class (merged into it)."""
+    path.write_text("".join(json.dumps({
+        "id": record_id, "timestamp": f"2026-11-22T09:0{minute}:00Z", "service": "checkout",
+        "failure_class": "connection-pool-exhaustion", "trace_ids": [trace * 16]}) + "\n"
+        for record_id, minute, trace in (("INC-9", 0, "ab"), ("INC-9b", 4, "cd"))))
+
+
+def test_negative_feedback_lowers_confidence_once_per_incident(cli: Cli, checkout: list[str],
+                                                               tmp_path: Path) -> None:
+    incident_records(tmp_path / "incidents.ndjson")
+    cli.json("ingest", "incidents.ndjson", "--as-of", T0)
     rule = checkout[0]
     act(cli, "accept", rule, "09:00")
     act(cli, "apply", rule, "10:00")
@@ -164,6 +174,25 @@ def test_negative_feedback_lowers_confidence_once_per_incident(cli: Cli,
     result = cli("rules", "feedback", rule, "--incident", "INC-9", "--as-of", at("11:30"))
     assert result.exit_code == 2
     assert "already recorded" in result.stderr
+    # A record merged into INC-9 names INC-9: it does not count a second time.
+    result = cli("rules", "feedback", rule, "--incident", "INC-9b", "--as-of", at("11:30"))
+    assert result.exit_code == 2
+    assert "incident INC-9 is already recorded" in result.stderr
+
+
+def test_feedback_on_an_unknown_incident_is_refused(cli: Cli, checkout: list[str],
+                                                     tmp_path: Path) -> None:
+    incident_records(tmp_path / "incidents.ndjson")
+    cli.json("ingest", "incidents.ndjson", "--as-of", T0)
+    rule = checkout[0]
+    recorded = len(events())
+    result = cli("rules", "feedback", rule, "--incident", "DOES-NOT-EXIST", "--as-of",
+                 at("11:00"), "--by", "ana")
+    assert result.exit_code == 2
+    assert "no incident 'DOES-NOT-EXIST'" in result.stderr and "Traceback" not in result.stderr
+    assert len(events()) == recorded
+    doc = act(cli, "feedback", rule, "11:00", "--incident", "INC-9b")
+    assert doc["event"]["incident_id"] == "INC-9"
 
 
 def test_export_writes_the_active_rules(cli: Cli, checkout: list[str], tmp_path: Path) -> None:
@@ -183,6 +212,40 @@ def test_export_writes_the_active_rules(cli: Cli, checkout: list[str], tmp_path:
     assert doc["rules"][0]["expires_at"] == "2026-12-20T12:00:00Z"
     later = cli.json("rules", "export", "--as-of", at("10:30"))
     assert later["services"]["checkout"]["cooldown_until"] is None
+
+
+@pytest.mark.parametrize("name", ["failearn.db", "failearn.db-wal", "sub/../failearn.db"])
+def test_export_refuses_to_overwrite_the_database(cli: Cli, checkout: list[str], tmp_path: Path,
+                                                  name: str) -> None:
+    (tmp_path / "sub").mkdir()
+    before = (tmp_path / "failearn.db").read_bytes()
+    result = cli("rules", "export", "-o", name)
+    assert result.exit_code == 2 and "is the database" in result.stderr, result.stderr
+    assert (tmp_path / "failearn.db").read_bytes() == before
+    result = cli("rules", "export", "-o", "nowhere/rules.json")
+    assert result.exit_code == 2 and "cannot write nowhere/rules.json" in result.stderr
+
+
+def test_the_list_is_readable_at_80_columns(cli: Cli, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    drafts = [draft("P0001", "recommendations", kind, failure_class="memory-exhaustion")
+              for kind in ("pre-emptive-scaling", "load-shedding")]
+    drafts.append(draft("P0002", "notifications", "config-validation",
+                        failure_class="configuration-error"))
+    rules = seed(str(tmp_path / "failearn.db"), drafts, T0)
+    act(cli, "reject", rules[1], "09:00")
+    result = cli("rules", "list", "--all", "--as-of", at("10:00"))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
+    rows = {line.split()[0]: line.split() for line in lines if line.startswith("R-")}
+    assert set(rows) == set(rules)
+    assert [rows[r][1] for r in rules] == ["candidate", "rejected", "candidate"]
+    # What does not fit wraps: every letter of a long name is still there.
+    text = "".join(result.stdout.split())
+    for name in ("recommendations", "notifications", "pre-emptive-scaling", "config-validation"):
+        assert name in text or all(part in result.stdout for part in (name[:8], name[-3:]))
 
 
 def test_list_and_show(cli: Cli, checkout: list[str]) -> None:
@@ -207,6 +270,7 @@ def test_list_and_show(cli: Cli, checkout: list[str]) -> None:
 
 @pytest.mark.parametrize(("args", "code", "message"), [
     (("accept", "R-nope"), 2, "no rule 'R-nope' in the registry"),
+    (("show", "R-"), 2, "ambiguous: R- matches R-"),
     (("apply", "{rule}"), 2, "accept it before recording that it was applied"),
     (("revert", "{rule}"), 2, "cannot revert"),
     (("list", "--status", "done"), 2, "--status 'done' is not one of"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -16,6 +17,7 @@ def test_similar_by_incident_id(cli: Cli) -> None:
     results = doc["results"]
     assert len(results) == 5
     assert {r["incident_id"] for r in results} <= POOL - {"pool-1"}
+    assert [r["incident_id"] for r in results[:3]] == ["pool-5", "pool-3", "pool-7"]
     scores = [r["score"] for r in results]
     assert scores == sorted(scores, reverse=True) and 0.9 < scores[0] <= 1.0
     first = results[0]
@@ -33,7 +35,11 @@ def test_similar_by_text(cli: Cli) -> None:
     cluster(cli)
     doc = cli.json("similar", "--text", "upstream request timeout after 912ms calling "
                    "inventory at 10.1.2.3:8443", "--top", "3")
-    assert {r["incident_id"] for r in doc["results"]} <= SEARCH
+    assert len(doc["results"]) == 3 and {r["incident_id"] for r in doc["results"]} <= SEARCH
+    # Equal scores come in id order.
+    assert [r["incident_id"] for r in doc["results"]] == ["search-to-1", "search-to-2",
+                                                          "search-to-3"]
+    assert doc["results"][0]["score"] > 0.9
     assert doc["query"]["text"].startswith("upstream")
     unknown = cli.json("similar", "--text", "zebra quokka")
     assert unknown["results"] == [] and unknown["notes"]
@@ -45,7 +51,9 @@ def test_incidents_ingested_after_the_run_are_found(cli: Cli) -> None:
     ingest(cli, WEEK_48, as_of="2026-11-30")
     doc = cli.json("similar", "pool-w48-1", "--top", "3")
     assert doc["index"]["added"] == 4
+    assert len(doc["results"]) == 3
     assert {r["incident_id"] for r in doc["results"]} <= POOL | {"pool-w48-2", "pool-w48-3"}
+    assert doc["results"][0]["incident_id"] == "pool-2" and doc["results"][0]["score"] > 0.8
     text = cli.json("similar", "--text", "pool exhausted after 10ms on db-1234.internal",
                     "--top", "11")
     assert {"pool-w48-1", "pool-w48-2", "pool-w48-3"} <= {r["incident_id"]
@@ -55,7 +63,8 @@ def test_incidents_ingested_after_the_run_are_found(cli: Cli) -> None:
 def test_before_any_cluster_run_a_temporary_index_is_used(cli: Cli) -> None:
     ingest(cli, WEEKS)
     doc = cli.json("similar", "search-to-2", "--top", "3")
-    assert {r["incident_id"] for r in doc["results"]} <= SEARCH
+    assert len(doc["results"]) == 3 and {r["incident_id"] for r in doc["results"]} <= SEARCH
+    assert doc["results"][0]["incident_id"] == "search-to-1"
     assert doc["index"]["run_id"] is None and "no cluster run yet" in doc["notes"][0]
 
 
@@ -89,3 +98,50 @@ def test_text_output(cli: Cli) -> None:
     result = cli("similar", "search-to-2", "--top", "2")
     assert result.exit_code == 0
     assert "search-to-" in result.stdout and "workaround: Lower the inventory" in result.stdout
+
+
+def _copy(record_id: str, new_id: str, timestamp: str, trace: str) -> str:
+    for line in WEEKS.read_text("utf-8").splitlines():
+        record = json.loads(line)
+        if record["id"] == record_id:
+            record.update(id=new_id, timestamp=timestamp, trace_ids=[trace])
+            return json.dumps(record) + "\n"
+    raise AssertionError(record_id)
+
+
+def test_incidents_merged_after_the_run_are_one_result(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "late.ndjson").write_text(_copy("search-to-2", "search-to-2b",
+                                                "2026-11-06T08:29:00Z", "ab" * 16))
+    ingest(cli, WEEKS)
+    ingest(cli, tmp_path / "late.ndjson")
+    cluster(cli)
+    before = cli.json("similar", "search-to-1", "--top", "7")["results"]
+    assert {"search-to-2", "search-to-2b"} <= {r["incident_id"] for r in before}
+    # A record between the two bridges them: search-to-2b becomes part of search-to-2.
+    (tmp_path / "bridge.ndjson").write_text(_copy("search-to-2", "search-to-2m",
+                                                  "2026-11-06T08:25:00Z", "cd" * 16))
+    ingest(cli, tmp_path / "bridge.ndjson")
+    after = cli.json("similar", "search-to-1", "--top", "7")["results"]
+    ids = [r["incident_id"] for r in after]
+    assert "search-to-2b" not in ids and ids.count("search-to-2") == 1
+    assert ids[:5] == [r["incident_id"] for r in before if r["incident_id"] != "search-to-2b"][:5]
+    merged = {r["incident_id"]: r["score"] for r in before}
+    best = max(merged["search-to-2"], merged["search-to-2b"])
+    assert {r["incident_id"]: r["score"] for r in after}["search-to-2"] == best
+    # The old id and the bridging record's id both name the merged incident.
+    for name in ("search-to-2b", "search-to-2m"):
+        doc = cli.json("similar", name, "--top", "3")
+        assert doc["query"] == {"incident_id": "search-to-2"}
+        assert doc["results"] and doc["results"][0]["incident_id"].startswith("search-to-")
+        assert "search-to-2" not in {r["incident_id"] for r in doc["results"]}
+
+
+def test_incidents_gone_since_the_run_are_left_out(cli: Cli) -> None:
+    ingest(cli, WEEKS)
+    cluster(cli)
+    with sqlite3.connect("failearn.db") as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("DELETE FROM incidents WHERE id = 'pool-2'")
+    doc = cli.json("similar", "pool-1", "--top", "8")
+    ids = [r["incident_id"] for r in doc["results"]]
+    assert len(ids) == 8 and "pool-2" not in ids and set(ids[:6]) <= POOL

@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import FIXTURES, Cli
 
+FIXTURES_TAXONOMY = FIXTURES / "taxonomy"
+
 AS_OF = "2026-11-23"
 
 
@@ -96,6 +98,14 @@ def test_merged_classes_merge_incidents_through_the_ingest_grouping(cli: Cli) ->
     assert "'slowness'" in dropped and "add the label under `aliases`" in dropped
 
 
+def test_a_zero_dedup_window_merges_nothing(cli: Cli) -> None:
+    use("merged")
+    doc = migrate(cli, "--dedup-window", "0s")
+    assert doc["records"]["relabelled"] == 2
+    assert doc["incidents"]["merged"] == [] and doc["incidents"]["after"] == 8
+    assert incidents()["t2"] == ("timeout", "v2-merged", 1)
+
+
 def test_a_split_class_is_placed_by_text_and_splits_its_incident(cli: Cli) -> None:
     use("split")
     doc = migrate(cli)
@@ -115,6 +125,28 @@ def test_a_split_class_is_placed_by_text_and_splits_its_incident(cli: Cli) -> No
     assert result["rejected"] == 0
     assert {i: c for i, (c, _, _) in incidents().items()} == {
         i: c for i, (c, _, _) in stored.items()}
+
+
+def test_a_second_migration_to_a_split_taxonomy_changes_nothing(cli: Cli) -> None:
+    # Without its alias, the label 'OOM' (r3) no longer resolves: r3 follows its previous
+    # class, resource-exhaustion, which was split.
+    split = Path("split.yaml").read_text(encoding="utf-8")
+    Path("split-no-alias.yaml").write_text(split.replace("  oom: memory-exhaustion\n", ""),
+                                           encoding="utf-8")
+    use("split-no-alias")
+    doc = migrate(cli)
+    changes = {(c["to_class"], c["via"], c["how"]): c["record_ids"] for c in doc["changes"]}
+    assert changes[("memory-exhaustion", "split-default", "previous-class")] == ["r3"]
+    routes = dict(rows("SELECT record_id, failure_class_via FROM reports"))
+    history = len(rows("SELECT * FROM report_label_history"))
+    for _ in range(2):
+        again = migrate(cli)
+        assert again["records"] == {"total": 9, "relabelled": 0, "rerouted": 0,
+                                    "version_only": 0, "unchanged": 9}
+        assert again["changes"] == [] and again["incidents"]["relabelled"] == 0
+        assert dict(rows("SELECT record_id, failure_class_via FROM reports")) == routes
+        assert len(rows("SELECT * FROM report_label_history")) == history
+    assert any("'OOM'" in w and "no longer resolves" in w for w in again["warnings"])
 
 
 def test_a_dry_run_reports_and_writes_nothing(cli: Cli) -> None:
@@ -223,3 +255,27 @@ def test_a_dedup_window_of_zero_is_zero_not_the_default(cli: Cli) -> None:
     use("merged")
     assert migrate(cli, "--dedup-window", "0s", "--dry-run")["dedup_window"] == "0s"
     assert migrate(cli, "--dry-run")["dedup_window"] == "5m"
+
+
+def test_check_a_missing_file_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    result = cli("taxonomy", "check", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and "no such taxonomy file" in result.stderr
+
+
+def test_check_an_inconsistent_file_is_exit_1_with_located_problems(cli: Cli) -> None:
+    broken = FIXTURES_TAXONOMY / "broken.yaml"
+    result = cli("taxonomy", "check", str(broken))
+    assert result.exit_code == 1
+    assert f"{broken}:7: duplicate-id: class id 'timeout' is defined twice" in result.stdout
+
+
+def test_taxonomy_text_is_printed_as_text_not_markup(cli: Cli, tmp_path: Path) -> None:
+    odd = tmp_path / "odd.yaml"
+    odd.write_text('version: "2026.[/b]"\nclasses:\n  - id: odd-thing\n    name: Odd\n'
+                   'aliases:\n  "[red]slow": odd-thing\n', encoding="utf-8")
+    (tmp_path / "failearn.toml").write_text(f'taxonomy = "{odd}"\n', encoding="utf-8")
+    result = cli("taxonomy", "show")
+    assert result.exit_code == 0, result.stderr
+    assert "taxonomy 2026.[/b]" in result.stdout
+    assert "[red]slow" in result.stdout

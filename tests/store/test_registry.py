@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from failearn.config import RulesConfig
-from failearn.registry import evidence_row, sync
+from failearn.errors import NotFoundError, UsageError
+from failearn.registry import evidence_row, resolve_rule, sync
 from failearn.store import Store
 from failearn.store import registry as sql
 from failearn.timeutil import parse_as_of
@@ -36,6 +37,22 @@ def test_a_rule_is_found_by_its_id_any_case_or_a_unique_prefix(store: Store) -> 
     assert sql.find_rule_id(store, "R-") is None  # ambiguous
     assert sql.find_rule_id(store, first[:3]) is None  # too short to be a prefix
     assert sql.find_rule_id(store, "R-%") is None  # LIKE wildcards are literal
+
+
+def test_a_prefix_several_rules_share_is_ambiguous_and_says_which(store: Store) -> None:
+    ids = sorted(sql.rules(store))
+    assert sql.rule_ids_starting(store, "r-", limit=10) == ids
+    with pytest.raises(UsageError) as ambiguous:
+        resolve_rule(store, " r- ")
+    assert ambiguous.value.message == f"ambiguous: r- matches {', '.join(ids)}"
+    shared = [i for i in ids if i.startswith(ids[0][:3])]
+    with pytest.raises(UsageError if len(shared) > 1 else NotFoundError) as short:
+        resolve_rule(store, ids[0][:3])
+    assert ids[0] in str(short.value)
+    with pytest.raises(NotFoundError) as missing:
+        resolve_rule(store, "R-nope")
+    assert missing.value.message == "no rule 'R-nope' in the registry"
+    assert resolve_rule(store, ids[0].lower()) == ids[0]
 
 
 def test_evidence_only_moves_forward(store: Store) -> None:

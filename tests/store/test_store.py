@@ -101,3 +101,28 @@ def test_migration_0005_adds_the_size_of_a_payload_kept_in_part(tmp_path: Path) 
         assert "raw_size" in store.table_columns()["inbox"]
         assert store.conn.execute("SELECT COUNT(*) FROM inbox WHERE raw_size IS NULL"
                                   ).fetchone()[0] == 7
+
+
+def test_a_database_the_user_cannot_write_is_read_but_not_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "shared.db"
+    with Store.open(path) as store, store.transaction():
+        store.start_run("ingest", None, {})
+    monkeypatch.setattr("failearn.store.os.access", lambda *args: False)
+    with Store.open(path) as store:
+        assert store.readonly
+        assert [r["command"] for r in store.runs()] == ["ingest"]
+        with pytest.raises(StoreError, match="is read-only"), store.transaction():
+            store.start_run("report", None, {})
+        with pytest.raises(sqlite3.OperationalError):
+            store.conn.execute("INSERT INTO settings (key, value) VALUES ('k', 'v')")
+
+
+def test_a_read_only_database_of_an_older_schema_says_it_needs_a_migration(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        conn.executescript((FIXTURES / "db" / "schema-0001.sql").read_text(encoding="utf-8"))
+    monkeypatch.setattr("failearn.store.os.access", lambda *args: False)
+    with pytest.raises(StoreError, match="needs a migration"):
+        Store.open(old)

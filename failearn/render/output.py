@@ -1,0 +1,68 @@
+"""Where a rendered result goes: one JSON spelling, and ``--output FILE`` written safely.
+
+``report`` and ``rules export`` both write to a file when asked; both check the
+file first (:func:`check_output`), before any work is done or recorded, so that
+a typo cannot replace the database with a report and an unwritable path fails
+before the registry records a report nobody will read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from failearn.errors import UsageError
+
+# The files SQLite keeps beside a database while it is open or after a crash.
+_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def json_text(document: Any) -> str:
+    """A JSON document as failearn prints it: indented, UTF-8 as is, times as text."""
+    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _named(path: Path) -> Path:
+    """The path with its directory resolved but its last part as named (a symlink stays)."""
+    absolute = path.absolute()
+    return absolute.parent.resolve() / absolute.name
+
+
+def _database_files(database: Path) -> set[Path]:
+    files: set[Path] = set()
+    for base in {_named(database), database.resolve()}:
+        files.update(base.with_name(base.name + suffix) for suffix in _SIDE_FILES)
+    return files
+
+
+def check_output(path: Path, database: Path) -> None:
+    """Refuse an output file that is the database (or one of its side files), a directory,
+    or cannot be written; nothing is created."""
+    target = path.resolve()
+    protected = _database_files(database)
+    same = target in protected or _named(path) in protected
+    if not same and path.exists() and database.exists():
+        try:
+            same = path.samefile(database)
+        except OSError:
+            same = False
+    if same:
+        raise UsageError(f"--output {path} is the database ({database}); refusing to "
+                         "overwrite it", hint="write the output to another file")
+    if target.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory")
+    parent = target.parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {path}: directory {parent} does not exist")
+    if not os.access(target if target.exists() else parent, os.W_OK):
+        raise UsageError(f"cannot write {path}: permission denied")
+
+
+def write_output(text: str, path: Path) -> None:
+    """Write ``text`` to ``path`` (UTF-8); an OS error is a usage error naming the file."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
