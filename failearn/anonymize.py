@@ -8,6 +8,12 @@ become stable keyed pseudonyms: the same name gives the same ``person-…`` in
 every run as long as the secret is the same, and the name cannot be recovered
 from it without the secret.
 
+Post-mortems also name people in their text, in lines that label them
+("Created By: Jane Doe", "**Authors**: Ann, Bob", "- **Incident commander**: …",
+``| On-call | Dave |``, an "Owner" column of an action-item table):
+:meth:`Anonymizer.text` gives the value of such a line the same pseudonyms as
+the people fields, before masking the rest.
+
 Trace ids (lower-case hex), commit hashes and UUIDs are deliberately *not*
 treated as secrets: they are what joins an incident to its evidence.
 """
@@ -42,6 +48,38 @@ _PHONE = re.compile(
     r"|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}|\d{3}[.\-]\d{3}[.\-]\d{4})(?![\w])")
 
 MASKS = ("email", "ip", "phone", "bearer", "api_key")
+# How post-mortems label the people of an incident (besides [anonymize] people_fields).
+PEOPLE_LABELS: tuple[str, ...] = (
+    "created by", "written by", "authored by", "prepared by", "edited by", "reported by",
+    "author", "authors", "owner", "owners", "editor", "editors", "reviewer", "reviewers",
+    "responder", "responders", "incident commander", "commander", "ic", "on call",
+    "on-call", "oncall", "on call engineer", "primary on call", "secondary on call",
+    "reporter", "scribe", "participants", "attendees", "assignee", "assignees",
+    "incident lead", "incident owner", "tech lead", "technical lead", "comms lead",
+    "communications lead", "document owner", "postmortem owner", "post-mortem owner",
+)
+# Values that name nobody.
+_NOBODY = frozenset({"", "-", "—", "–", "n/a", "na", "tbd", "tba", "none", "?", "unknown",
+                     "nobody", "todo"})
+_LABELLED_LINE = re.compile(
+    r"^(?P<lead>[ \t]*(?:>[ \t]*)*(?:[-*+][ \t]+|\d{1,3}[.)][ \t]+)?(?:\*\*|__)?[ \t]*)"
+    r"(?P<label>[A-Za-z][\w /&'()\-]{0,40}?)"
+    r"(?P<sep>[ \t]*(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*)(?P<value>\S.*?)[ \t]*$")
+_BLOCK_ITEM = re.compile(r"^(?P<lead>[ \t]*(?:[-*+][ \t]+|\d{1,3}[.)][ \t]+)?)(?P<value>.*?)"
+                         r"[ \t]*$")
+_TABLE_RULE = re.compile(r"^[\s|:\-]+$")
+_PSEUDONYMS = re.compile(r"^person-[0-9a-f]{8}(?:, person-[0-9a-f]{8})*$")
+
+
+def label_key(label: str) -> str:
+    """A label compared loosely: ``Author(s)``, ``on_call`` and ``On-Call`` are one."""
+    return "".join(ch for ch in label.replace("(s)", "s").casefold() if ch.isalnum())
+
+
+def _label_words(label: str) -> str:
+    """A regex for a label in any spelling: ``on[\\s_-]*call``."""
+    words = [w for w in re.split(r"[\s_\-]+", label.strip()) if w]
+    return r"[\s_\-]*".join(re.escape(w) for w in words)
 
 
 def _has_mixed_classes(token: str) -> bool:
@@ -91,14 +129,85 @@ def _mask(text: str, masks: frozenset[str]) -> str:
 class Anonymizer:
     """Masks text and pseudonymises names with one secret."""
 
-    def __init__(self, secret: str, masks: Iterable[str] = MASKS) -> None:
+    def __init__(self, secret: str, masks: Iterable[str] = MASKS,
+                 people_labels: Iterable[str] = ()) -> None:
         self._key = secret.encode("utf-8")
         self._masks = frozenset(masks)
         self._names: dict[str, str] = {}
+        labels = sorted({*PEOPLE_LABELS, *people_labels}, key=len, reverse=True)
+        self.people_keys = frozenset(label_key(label) for label in labels)
+        # A cheap test that a text may hold a people line at all: a label opening a line
+        # or a table cell (anchored, so most positions fail at once).
+        self._may_name = re.compile(
+            r"(?im)(?:^|\|)[ \t>*+\-\d.)_]*(?:"
+            + "|".join(_label_words(label) for label in labels) + ")")
 
     def mask(self, text: str) -> str:
         """Text with personal data and secrets replaced by ``<email>``, ``<ip>`` …"""
         return _mask(text, self._masks)
+
+    def text(self, text: str) -> str:
+        """Text as it is stored: the people its lines label pseudonymised, then masked."""
+        if ":" in text or "|" in text:  # a people line has one or the other
+            text = self.people_lines(text)
+        return _mask(text, self._masks)
+
+    def _names_of(self, value: str) -> str:
+        stripped = value.strip().strip("*_` ")
+        if stripped.casefold() in _NOBODY or _PSEUDONYMS.match(stripped):
+            return value
+        return ", ".join(self.people(stripped)) or value
+
+    def people_lines(self, text: str) -> str:
+        """The values of lines that label people (``Created By: Jane Doe``, a table's
+        ``| Owner | Jane |`` row or "Owner" column) replaced by their pseudonyms."""
+        if (":" not in text and "|" not in text) or not self._may_name.search(text):
+            return text
+        lines = text.split("\n")
+        columns: set[int] = set()
+        for number, line in enumerate(lines):
+            if line.lstrip().startswith("|"):
+                header = number + 1 < len(lines) and _TABLE_RULE.match(lines[number + 1]) \
+                    is not None and "-" in lines[number + 1]
+                lines[number], columns = self._table_row(line, columns, header)
+                continue
+            columns = set()
+            match = _LABELLED_LINE.match(line)
+            if match is not None and label_key(match.group("label")) in self.people_keys:
+                lines[number] = (line[:match.start("value")] + self._names_of(match.group("value"))
+                                 + line[match.end("value"):])
+        return "\n".join(lines)
+
+    def _table_row(self, line: str, columns: set[int], header: bool
+                   ) -> tuple[str, set[int]]:
+        """One row of a Markdown table: a header (its people columns are returned), a
+        ``| Owner | Jane |`` row, or a row under a header that named people columns."""
+        cells = line.split("|")
+        inner = range(1, len(cells) - 1) if line.rstrip().endswith("|") else range(1, len(cells))
+        if _TABLE_RULE.match(line):
+            return line, columns
+        if header:
+            return line, {i for i in inner
+                          if label_key(cells[i].strip(" *_:")) in self.people_keys}
+        changed = set(columns)
+        for i in inner:
+            if i + 1 in inner and label_key(cells[i].strip(" *_:")) in self.people_keys:
+                changed.add(i + 1)
+        for i in sorted(changed):
+            if i in inner:
+                value = self._names_of(cells[i])
+                if value != cells[i]:
+                    cells[i] = f" {value} "
+        return "|".join(cells), columns
+
+    def people_block(self, text: str) -> str:
+        """A section that lists people (under an "Authors" heading): every item pseudonymised."""
+        lines = text.split("\n")
+        for number, line in enumerate(lines):
+            match = _BLOCK_ITEM.match(line)
+            if match is not None and match.group("value"):
+                lines[number] = match.group("lead") + self._names_of(match.group("value"))
+        return "\n".join(lines)
 
     def pseudonym(self, name: str) -> str:
         """A stable keyed pseudonym (``person-3fa94c1e``) for a person's name."""

@@ -19,7 +19,11 @@ ERRORS: dict[str, str] = {
     "invalid-yaml": "fix the YAML front matter at the line shown",
     "yaml-too-complex": "front matter may not expand aliases into thousands of values",
     "front-matter-not-mapping": "front matter must be `key: value` lines between `---` lines",
+    "front-matter-not-closed": "end the front matter with a `---` line (`+++` for TOML) after "
+                               "its last field",
     "unknown-format": "name the format with --source-format, or map it in [sources]",
+    "malformed-payload": "the payload has a tool's shape but a part of it is missing or of "
+                         "the wrong type: fix the exporter, or read it with --source-format",
     # quality gates
     "missing-field": "add the field, or map the name your source uses in [fields]",
     "invalid-timestamp": "write the time as RFC 3339, e.g. 2026-11-02T14:03:00Z",
@@ -30,7 +34,11 @@ ERRORS: dict[str, str] = {
                     "in [classify] keywords",
     "invalid-trace-id": "trace ids are 32 lower-case hex digits (W3C); or set "
                         "[gates] trace_id_pattern",
+    # failearn itself
+    "record-error": "this is a bug in failearn; please report it (the record is kept in the "
+                    "inbox, and the other records were read)",
 }
+RECORD_ERROR = "record-error"
 
 WARNINGS: dict[str, str] = {
     "naive-timestamp": "add a zone (Z or +02:00) so the time is not guessed",
@@ -38,6 +46,7 @@ WARNINGS: dict[str, str] = {
     "unknown-severity": "use SEV1…SEV5 or map the spelling in [severity] aliases",
     "invalid-metric": "metrics are numbers",
     "invalid-field-type": "see the record format in the README",
+    "duplicate-key": "write each field once; YAML keeps only the last value",
     "skipped": "not an incident; nothing to do",
 }
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from contextlib import closing
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -135,7 +136,7 @@ class _Run:
             record.sha256, record.raw if keep and record.raw_bytes is None else None,
             record.raw_bytes if keep else None, 0 if keep else 1, outcome, record.key,
             record.record_id, orjson.dumps(errors).decode() if errors else None,
-            orjson.dumps(warnings).decode() if warnings else None))
+            orjson.dumps(warnings).decode() if warnings else None, record.raw_size))
         return len(self.inbox_rows) - 1
 
     def add(self, record: Prepared) -> None:
@@ -154,6 +155,9 @@ class _Run:
             return
         previous = self.seen_keys.get(key)
         known = None if previous is not None else self._known(record.source).get(key)
+        # The incident the stored version of this report belonged to: an edited record
+        # updates that incident, it does not make a new one.
+        was: str | None = None
         if record.content in (previous, known.content_sha256 if known else None):
             self.seen_keys[key] = record.content or ""
             self.counts["unchanged"] += 1
@@ -162,10 +166,13 @@ class _Run:
         if previous is not None:
             outcome = "updated"
             self._drop_from_batch(key)
+            earlier = self.own.get(key)
+            was = earlier.incident_id if earlier is not None else None
         elif known is not None:
             outcome = "updated"
             self.replaced.append(key)
             self.touched_groups.add((known.service, known.failure_class))
+            was = known.incident_id
             if known.incident_id is not None:
                 self.replaced_ids.add(known.incident_id)
             if known.first_run_id is not None:
@@ -186,7 +193,7 @@ class _Run:
         self.reports[key] = record
         report = record.report
         self.own[key] = sql.ReportRef(key, report[1], bool(report[2]), report[10], report[11],
-                                      report[9], report[8], None)
+                                      report[9], report[8], was)
         if len(self.inbox_rows) >= _FLUSH_EVERY:
             self.flush()
 
@@ -332,15 +339,30 @@ def _closure(store: Store, groups: set[tuple[str, str]], own: list[sql.ReportRef
 
 def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None,
                  source_format: str = "auto") -> bytes:
-    """What, besides the payload, decides a stored record: taxonomy, mappings, masks."""
-    basis = repr((taxonomy.version, sorted(taxonomy.aliases.items()),
-                  sorted(settings.classes.items()), sorted(settings.fields.items()),
-                  settings.classify, settings.vendors, sorted(settings.sources.items()),
-                  source_format,
-                  settings.gates, settings.severity, settings.anonymize.enabled,
-                  settings.anonymize.mask, settings.anonymize.people_fields,
-                  hashlib.sha256((secret or "").encode()).hexdigest()))
-    return hashlib.sha256(basis.encode("utf-8")).digest()
+    """What, besides the payload, decides a stored record: taxonomy, mappings, masks.
+
+    Canonical JSON (object keys sorted), so that writing failearn.toml's tables in
+    another order changes nothing; what is an order (a scale, service labels by
+    preference, [sources] tables tried in turn, their service patterns) stays one.
+    """
+    anonymize = settings.anonymize
+    basis = {
+        "taxonomy": [taxonomy.version, sorted(taxonomy.aliases.items())],
+        "classes": settings.classes,
+        "fields": settings.fields,
+        "classify": asdict(settings.classify),
+        "vendors": asdict(settings.vendors),
+        "sources": [[name, {**asdict(table), "services": list(table.services.items())}]
+                    for name, table in settings.sources.items()],
+        "source_format": source_format,
+        "gates": {**asdict(settings.gates), "require": sorted(settings.gates.require)},
+        "severity": asdict(settings.severity),
+        "anonymize": [anonymize.enabled, sorted(anonymize.mask),
+                      sorted(anonymize.people_fields)],
+        "secret": hashlib.sha256((secret or "").encode()).hexdigest(),
+    }
+    canonical = orjson.dumps(basis, default=str, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).digest()
 
 
 def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
@@ -350,7 +372,9 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     formats = Formats.build(settings, options.source_format)
     check_labels(settings, taxonomy)
     inputs = discover(options.paths, settings.ingest)
-    window = options.dedup_window or settings.dedup.window
+    # 0s is a window (merge only records at the same second), not "use the default".
+    window = settings.dedup.window if options.dedup_window is None \
+        else options.dedup_window
     keep_raw = settings.ingest.keep_raw if options.keep_raw is None else options.keep_raw
     db_path: Path | str = settings.db
     if options.dry_run and not Path(settings.db).exists():
@@ -367,7 +391,8 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             anonymizer: Anonymizer | None = None
             if settings.anonymize.enabled:
                 secret = settings.anonymize.secret or store.pseudonym_secret()
-                anonymizer = Anonymizer(secret, settings.anonymize.mask)
+                anonymizer = Anonymizer(secret, settings.anonymize.mask,
+                                        settings.anonymize.people_fields)
             context = Context.build(settings, taxonomy, options.as_of, anonymizer)
             preparer = Preparer(context, _fingerprint(settings, taxonomy, secret,
                                                       options.source_format), run_id, formats)
@@ -378,11 +403,14 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             suspended = (store.suspend_indexes(BULK_TABLES)
                          if fresh and workers > 1 else [])
             run = _Run(store, run_id, keep_raw, fresh)
-            for record in prepared_records(inputs, preparer, settings.ingest, workers,
-                                           progress):
-                run.add(record)
-                if progress is not None and run.records % 500 == 0:
-                    progress.records(run.records)
+            # Closed on the way out, even on an error or Ctrl-C: the worker pool is gone
+            # before anything is committed, and never outlives the run.
+            with closing(prepared_records(inputs, preparer, settings.ingest, workers,
+                                          progress)) as records:
+                for record in records:
+                    run.add(record)
+                    if progress is not None and run.records % 500 == 0:
+                        progress.records(run.records)
             if progress is not None:
                 progress.records(run.records)
             run.flush()
@@ -393,6 +421,8 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             summary = {**run.counts, "incidents_created": created,
                        "incidents_updated": updated, "files": len(inputs)}
             store.finish_run(run_id, status, summary)
+        # Nothing but closing the database follows the commit: an interrupt after it has
+        # nothing left to undo.
     finally:
         store.close()
     return IngestResult(

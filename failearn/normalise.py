@@ -13,6 +13,7 @@ from :mod:`failearn.codes`, the field, and the line the field was written on.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from failearn import codes
-from failearn.anonymize import Anonymizer
+from failearn.anonymize import PEOPLE_LABELS, Anonymizer
 from failearn.classify import Classifier
 from failearn.config import Settings
 from failearn.errors import ConfigError
@@ -35,7 +36,7 @@ from failearn.record import (
 )
 from failearn.severity import normalise_severity
 from failearn.sources.vendors import BUILTIN_NAMES
-from failearn.taxonomy import Taxonomy
+from failearn.taxonomy import Resolution, Taxonomy, normalise_label
 from failearn.timeutil import TimeParseError, is_unset_time, iso, parse_time
 
 # Spellings of canonical fields that need no configuration.  Keys are compared
@@ -85,8 +86,11 @@ class Context:
     key_cache: dict[str, str] = field(default_factory=dict)
     severity_cache: dict[str, str | None] = field(default_factory=dict)
     classifier: Classifier | None = None
+    # The [classes] mapping, and each [sources.NAME] table's merged over it, with their
+    # labels normalised once (normalised label -> class label).
     class_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     formats_tried: tuple[str, ...] = ()
+    classes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, taxonomy: Taxonomy, as_of: datetime,
@@ -103,10 +107,12 @@ class Context:
         for name, spellings in settings.fields.items():
             for spelling in spellings:
                 aliases[field_key(spelling)] = name
-        people = frozenset(field_key(p) for p in settings.anonymize.people_fields)
+        people = frozenset({*(field_key(p) for p in settings.anonymize.people_fields),
+                            *(field_key(p) for p in PEOPLE_LABELS)})
         check_labels(settings, taxonomy)
         pattern = re.compile(settings.gates.trace_id_pattern)  # validated with the settings
-        class_maps = {name: {**settings.classes, **table.classes}
+        classes = normalised_mapping(settings.classes)
+        class_maps = {name: {**classes, **normalised_mapping(table.classes)}
                       for name, table in settings.sources.items() if table.classes}
         classifier = None
         if settings.classify.infer != "off":
@@ -115,7 +121,35 @@ class Context:
         tried = (*[n for n, t in settings.sources.items() if t.detect], *BUILTIN_NAMES,
                  "canonical")
         return cls(settings, taxonomy, as_of, anonymizer, aliases, people, pattern,
-                   classifier=classifier, class_maps=class_maps, formats_tried=tried)
+                   classifier=classifier, class_maps=class_maps, formats_tried=tried,
+                   classes=classes)
+
+
+def normalised_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
+    """A label mapping keyed by normalised label, built once per run (not per record).
+
+    Of labels that normalise alike ("Config Change", "config-change"), the first written
+    wins, as when the mapping is searched in order."""
+    normalised: dict[str, str] = {}
+    for label, target in mapping.items():
+        key = normalise_label(label)
+        if key:
+            normalised.setdefault(key, target)
+    return normalised
+
+
+def resolve_label(taxonomy: Taxonomy, label: str, mapping: Mapping[str, str],
+                  text: str | None = None) -> Resolution | None:
+    """Resolve a label through a :func:`normalised_mapping` first (route ``config``), then
+    the taxonomy's ids, aliases, retired ids and names: what ``Taxonomy.resolve(label,
+    mapping, text)`` does, with one dictionary lookup for the mapping."""
+    target = mapping.get(normalise_label(label)) if mapping else None
+    if target is not None:
+        inner = taxonomy.resolve(target, None, text)
+        if inner is not None:
+            via = inner.via if inner.via in ("split", "split-default") else "config"
+            return Resolution(inner.class_id, via, label)
+    return taxonomy.resolve(label, None, text)
 
 
 def check_labels(settings: Settings, taxonomy: Taxonomy) -> None:
@@ -154,16 +188,53 @@ class _Collector:
             level: str = "error", spelling: str | None = None) -> None:
         line = self.lines.get(spelling or name or "") if (spelling or name) else None
         self.issues.append(Issue(
-            code=code, message=message, source=self.raw.source,
+            code=code, message=printable(message), source=self.raw.source,
             line=line if line is not None else self.raw.line, field=name,
             hint=hint or codes.hint(code), level=level))
+
+
+# Terminal control sequences and control characters: escape sequences (CSI ``ESC [ … m``,
+# OSC ``ESC ] … BEL`` that retitles a terminal, DCS/APC strings, C1 CSI/OSC), then any
+# other C0 control but tab and newline, DEL and C1.  Incident text is shown in terminals
+# and reports: stored text never holds them, so no renderer has to care.
+_CONTROL_SEQUENCE = re.compile(
+    "\x1b\\][^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"
+    "|\x1b\\[[0-?]*[ -/]*[@-~]?"
+    "|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\\\|\x9c)?"
+    "|\x1b[ -/]*[0-~]?"
+    "|\x9b[0-?]*[ -/]*[@-~]?"
+    "|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"
+    "|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text without terminal escape sequences and control characters (tab and newline
+    stay; CR LF becomes LF)."""
+    if text.isprintable() or _ANY_CONTROL.search(text) is None:  # the first: C speed
+        return text
+    return _CONTROL_SEQUENCE.sub("", text.replace("\r\n", "\n"))
+
+
+def _printable_any(value: Any) -> Any:
+    """Nested data with every string (and key) printable."""
+    if not value:
+        return value
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable_any(item) for item in value]
+    if isinstance(value, dict):
+        return {printable(k) if isinstance(k, str) else k: _printable_any(v)
+                for k, v in value.items()}
+    return value
 
 
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        stripped = value.strip()
+        stripped = (value if value.isprintable() else printable(value)).strip()
         return stripped or None
     if isinstance(value, list):
         lines = [_text(item) for item in value]
@@ -172,7 +243,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, dict):
         parts = [f"{k}: {_text(v)}" for k, v in value.items() if _text(v)]
         return "; ".join(parts) or None
-    return str(value)
+    return printable(str(value))
 
 
 def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
@@ -181,9 +252,11 @@ def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
     items = value if isinstance(value, list | tuple) else [value]
     result: list[str] = []
     for item in items:
-        if item is None or isinstance(item, dict | list):
-            continue
-        text = str(item).strip()
+        if type(item) is not str:
+            if item is None or isinstance(item, dict | list):
+                continue
+            item = str(item)
+        text = (item if item.isprintable() else printable(item)).strip()
         if not text:
             continue
         if split is not None:
@@ -193,14 +266,74 @@ def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
     return result
 
 
+def _sections(values: Mapping[str, Any], spelling: Mapping[str, str],
+              out: _Collector) -> dict[str, str]:
+    """A post-mortem's sections by heading (a mapping of text; anything else is dropped
+    with a warning)."""
+    given = values.get("sections")
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        out.add("invalid-field-type", f"`sections` is {_type_name(given)}, not an object of "
+                "headings to text; dropped", "sections", level="warning",
+                spelling=spelling.get("sections"))
+        return {}
+    sections: dict[str, str] = {}
+    for heading, text in given.items():
+        value = _text(text)
+        if value is not None:
+            sections[printable(str(heading))] = value
+    return sections
+
+
+def _type_name(value: Any) -> str:
+    """How a value's type reads in a message (JSON's words: a list, an object, null)."""
+    return {dict: "an object", list: "a list", tuple: "a list", str: "a string",
+            bool: "a boolean", int: "a number", float: "a number", type(None): "null"}.get(
+                type(value), f"a {type(value).__name__}")
+
+
+def _text_list(values: Mapping[str, Any], name: str, spelling: Mapping[str, str],
+               out: _Collector, split: re.Pattern[str] | None = None) -> list[str]:
+    """A list field as text items: a string (split where the field allows it) or a list of
+    strings.  Anything else is dropped with an ``invalid-field-type`` warning naming the
+    field, never silently."""
+    value = values.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, str | list | tuple):
+        out.add("invalid-field-type", f"`{name}` is {_type_name(value)}, not a list of text; "
+                "dropped", name, level="warning", spelling=spelling.get(name))
+        return []
+    if type(value) is str:
+        return _strings(value, split)
+    dropped = [item for item in value if type(item) is not str]
+    if not dropped:  # the usual case: a list of strings
+        return _strings(value, split)
+    texts = [item for item in value if type(item) is str]
+    shown = ", ".join(repr(item)[:40] for item in dropped[:3]) + (
+        " …" if len(dropped) > 3 else "")
+    out.add("invalid-field-type", f"`{name}`: dropped {len(dropped)} item(s) that are not "
+            f"text: {shown}", name, level="warning", spelling=spelling.get(name))
+    return _strings(texts, split)
+
+
 def _mask_any(value: Any, anonymizer: Anonymizer) -> Any:
     if isinstance(value, str):
-        return anonymizer.mask(value)
+        return anonymizer.text(value)
     if isinstance(value, list):
         return [_mask_any(item, anonymizer) for item in value]
     if isinstance(value, dict):
-        return {key: _mask_any(item, anonymizer) for key, item in value.items()}
+        return {key: anonymizer.people(item) if _names_people(key, item, anonymizer)
+                else _mask_any(item, anonymizer) for key, item in value.items()}
     return value
+
+
+def _names_people(key: Any, value: Any, anonymizer: Anonymizer) -> bool:
+    """A nested ``owner: Jane`` (a people key over names) is pseudonymised like a people
+    field."""
+    return (isinstance(value, str) or (isinstance(value, list) and all(
+        isinstance(v, str) for v in value))) and field_key(str(key)) in anonymizer.people_keys
 
 
 def derive_id(raw: RawRecord, timestamp: datetime | None, service: str | None,
@@ -331,12 +464,12 @@ def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], conte
         return _inferred(values, spelling, context, out, source_format)
     chosen: tuple[str, str, str] | None = None
     others: list[str] = []
-    mapping = context.class_maps.get(source_format, context.settings.classes) \
-        if source_format else context.settings.classes
+    mapping = context.class_maps.get(source_format, context.classes) \
+        if isinstance(source_format, str) else context.classes
     # A label naming a class that was split in parts is placed by the record's text.
     text = _class_text(values) if context.taxonomy.has_splits else None
     for label in labels:
-        resolution = context.taxonomy.resolve(label, mapping, text)
+        resolution = resolve_label(context.taxonomy, label, mapping, text)
         if resolution is not None and chosen is None:
             chosen = (resolution.class_id, label, resolution.via)
         else:
@@ -394,18 +527,20 @@ def _metrics(value: Any, spelling: str | None, out: _Collector) -> dict[str, flo
     metrics: dict[str, float] = {}
     for name, raw in value.items():
         number: float | None = None
-        if isinstance(raw, int | float) and not isinstance(raw, bool):
-            number = float(raw)
-        elif isinstance(raw, str):
-            try:
+        try:
+            if isinstance(raw, int | float) and not isinstance(raw, bool):
+                number = float(raw)
+            elif isinstance(raw, str):
                 number = float(raw.strip().rstrip("%").replace(",", ""))
-            except ValueError:
-                number = None
-        if number is None or number != number:
-            out.add("invalid-metric", f"metric {name!r} = {raw!r} is not a number; dropped",
-                    "metrics", level="warning", spelling=spelling)
+        except (ValueError, OverflowError):  # OverflowError: an integer beyond any float
+            number = None
+        if number is None or not math.isfinite(number):
+            shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:37] + "..."
+            out.add("invalid-metric", f"metric {name!r} = {shown} is not a finite number; "
+                    "dropped", "metrics", level="warning", spelling=spelling)
             continue
-        metrics[str(name)] = number
+        metrics[name if type(name) is str and name.isprintable() else printable(str(name))] = \
+            number
     return metrics
 
 
@@ -422,6 +557,10 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
                 f"none of the formats tried ({', '.join(context.formats_tried)}); its keys: "
                 f"{', '.join(list(map(str, payload))[:8]) or 'none'}", None)
         return Normalised(None, out.issues)
+    given = values.get("id")
+    if isinstance(given, dict | list | tuple):
+        out.add("invalid-field-type", f"`id` is {_type_name(given)}, not a single value (an id "
+                "is a string or a number)", "id", spelling=spelling.get("id"))
     timestamp = _timestamp(values, spelling, context, out)
     service_values = _strings(values.get("service"))
     service = " ".join(service_values[0].split()) if service_values else None
@@ -464,26 +603,30 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
             context.severity_cache[severity_raw] = severity
     if severity_raw and severity is None:
         out.add("unknown-severity", f"severity {severity_raw!r} is not on the scale "
-                f"{', '.join(scale.scale)}; kept as written", "severity", level="warning",
-                spelling=spelling.get("severity"))
+                f"{', '.join(scale.scale)}; no severity, the spelling kept as severity_raw",
+                "severity", level="warning", spelling=spelling.get("severity"))
     anonymizer = context.anonymizer
     texts: dict[str, str | None] = {}
     for name in TEXT_FIELDS:
         text = _text(values.get(name))
-        texts[name] = anonymizer.mask(text) if (anonymizer and text) else text
-    errors_list = _strings(values.get("error_messages"))
-    sections = {str(k): str(v) for k, v in (values.get("sections") or {}).items()}
+        texts[name] = anonymizer.text(text) if (anonymizer and text) else text
+    errors_list = _text_list(values, "error_messages", spelling, out)
+    sections = _sections(values, spelling, out)
     extra = dict(unknown.items())
     if values.get("tags") is not None:
         extra["tags"] = values["tags"]
     if values.get("source_format") is not None:
         extra["source_format"] = values["source_format"]
+    extra = _printable_any(extra)
     people: dict[str, list[str]] = {}
     for key, value in (values.get("__people__") or {}).items():
-        people[key] = anonymizer.people(value) if anonymizer else _strings(value)
+        people[printable(key)] = anonymizer.people(value) if anonymizer else _strings(value)
     if anonymizer is not None:
-        errors_list = [anonymizer.mask(message) for message in errors_list]
-        sections = {k: anonymizer.mask(v) for k, v in sections.items()}
+        errors_list = [anonymizer.text(message) for message in errors_list]
+        # A section under a people heading ("Authors") lists people; others may label some.
+        sections = {k: anonymizer.mask(anonymizer.people_block(v))
+                    if field_key(k) in context.people_keys else anonymizer.text(v)
+                    for k, v in sections.items()}
         extra = _mask_any(extra, anonymizer)
     ended_at: datetime | None = None
     end_name = "ended_at" if not is_unset_time(values.get("ended_at")) else "timeline_end"
@@ -500,11 +643,11 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         id=record_id, id_given=given_id is not None, timestamp=timestamp, service=service,
         failure_class=class_id, failure_class_raw=class_label, failure_class_via=class_via,
         taxonomy_version=context.taxonomy.version, source=raw.source, line=raw.line,
-        kind=raw.kind, trace_ids=trace_ids, severity=severity or severity_raw,
+        kind=raw.kind, trace_ids=trace_ids, severity=severity,
         severity_raw=severity_raw, error_messages=errors_list,
-        dependencies=_strings(values.get("dependencies"), _LIST_SPLIT),
+        dependencies=_text_list(values, "dependencies", spelling, out, _LIST_SPLIT),
         metrics=_metrics(values.get("metrics"), spelling.get("metrics"), out),
-        trace_shape=_strings(values.get("trace_shape"), _SHAPE_SPLIT),
+        trace_shape=_text_list(values, "trace_shape", spelling, out, _SHAPE_SPLIT),
         other_classes=other_classes, people=people, sections=sections, extra=extra,
         ended_at=ended_at, caused_by_rule=caused_by,
         dedup_hint=_text(payload.get("fingerprint")) if isinstance(payload, dict) else None,

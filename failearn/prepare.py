@@ -14,22 +14,27 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
 import sys
+import traceback
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any, Protocol
 
 import orjson
 
+from failearn.codes import RECORD_ERROR, hint
 from failearn.config import IngestConfig
+from failearn.errors import FailearnError
 from failearn.normalise import Context, normalise
 from failearn.record import Incident, Issue, RawRecord
 from failearn.severity import severity_rank
 from failearn.sources import InputFile, read_input
 from failearn.sources.jsonfile import KIND as JSON_KIND
 from failearn.sources.jsonfile import iter_ndjson_lines
-from failearn.sources.reading import reject
+from failearn.sources.reading import open_regular, reject, text_lines
 from failearn.sources.vendors import DEFAULT, Formats
 from failearn.timeutil import iso
 
@@ -72,6 +77,8 @@ class Prepared:
     trace_rows: list[tuple[str, str]] = field(default_factory=list)
     error_rows: list[tuple[str, int, str]] = field(default_factory=list)
     dependency_rows: list[tuple[str, str]] = field(default_factory=list)
+    # The size of the payload when the raw copy is only its head.
+    raw_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,8 @@ def report_key(incident: Incident) -> str:
 
 
 def _sha256(raw: RawRecord) -> str:
+    if raw.sha256 is not None:  # the hash of a payload only the head of which is kept
+        return raw.sha256
     data = raw.raw_bytes if raw.raw_bytes is not None else (raw.raw or "").encode("utf-8")
     return hashlib.sha256(data).hexdigest()
 
@@ -103,14 +112,50 @@ def _details(incident: Incident) -> str | None:
         ("other_classes", incident.other_classes), ("severity_raw", incident.severity_raw),
         ("people", incident.people), ("sections", incident.sections),
         ("extra", incident.extra), ("dedup_hint", incident.dedup_hint)) if value}
-    return orjson.dumps(details, default=str).decode() if details else None
+    # Keys that are not strings cannot reach here from the sources; spelled as strings
+    # all the same, should one slip through (a crash here would lose the whole run).
+    return orjson.dumps(details, default=str,
+                        option=orjson.OPT_NON_STR_KEYS).decode() if details else None
+
+
+def failure(exc: Exception) -> str:
+    """An unexpected exception as a record's error says it: what, and where in failearn."""
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        parts = Path(frame.filename).parts
+        if "failearn" in parts:
+            top = max(i for i, part in enumerate(parts) if part == "failearn")
+            where = f" (at {'/'.join(parts[top:])}:{frame.lineno})"
+            break
+    return f"failearn could not process this record: {type(exc).__name__}: {exc}{where}"
+
+
+def _broken(raw: RawRecord, sha: str, exc: Exception) -> Prepared:
+    """A record whose preparation raised: rejected with ``record-error``, kept in the inbox."""
+    issue = Issue(code=RECORD_ERROR, message=failure(exc), source=raw.source, line=raw.line,
+                  hint=hint(RECORD_ERROR))
+    return Prepared(raw.source, raw.line, raw.kind, sha, raw.raw, raw.raw_bytes, [issue],
+                    raw_size=raw.size)
 
 
 def prepare(raw: RawRecord, preparer: Preparer) -> Prepared:
-    """Normalise one raw record and build its rows (the inbox index is filled in later)."""
+    """Normalise one raw record and build its rows (the inbox index is filled in later).
+
+    A record that makes failearn fail (a bug) is rejected as ``record-error`` and kept
+    in the inbox: one odd record never costs the rest of the run.
+    """
     sha = _sha256(raw)
+    try:
+        return _prepare(raw, preparer, sha)
+    except FailearnError:
+        raise
+    except Exception as exc:  # any bug is confined to its record
+        return _broken(raw, sha, exc)
+
+
+def _prepare(raw: RawRecord, preparer: Preparer, sha: str) -> Prepared:
     base = Prepared(raw.source, raw.line, raw.kind, sha, raw.raw, raw.raw_bytes, [],
-                    raw.skip, list(raw.notes))
+                    raw.skip, list(raw.notes), raw_size=raw.size)
     if raw.skip:
         return base
     result = normalise(raw, preparer.context)
@@ -153,19 +198,59 @@ def run_task(task: Task, preparer: Preparer, config: IngestConfig) -> list[Prepa
     pattern = preparer.context.settings.gates.trace_id_pattern
     if kind == "lines":
         _, source, first_line, lines = task
-        formats = preparer.formats
-        file_format = formats.for_file(source) if formats.mappings else None
-        raws: Iterator[RawRecord] = iter_ndjson_lines(lines, source, config.max_record_bytes,
-                                                      first_line, formats, file_format)
-        return [prepare(raw, preparer) for raw in raws]
+        try:
+            return _lines(source, first_line, lines, preparer, config)
+        except FailearnError:
+            raise
+        except Exception:  # a bug in reading one line: find it, keep the others
+            return [record for number, line in enumerate(lines, start=first_line)
+                    for record in _line(source, number, line, preparer, config)]
     if kind == "empty":
         return [prepare(reject(task[1], JSON_KIND, "empty-file", "the input holds no records",
                                line=1, raw=""), preparer)]
     prepared: list[Prepared] = []
     for item in task[1]:
-        prepared.extend(prepare(raw, preparer) for raw in read_input(item, config, pattern,
-                                                                     preparer.formats))
+        try:
+            raws = list(read_input(item, config, pattern, preparer.formats))
+        except FailearnError:
+            raise
+        except Exception as exc:  # a bug in reading one file: the others are still read
+            raws = [_unreadable(item, config, exc)]
+        prepared.extend(prepare(raw, preparer) for raw in raws)
     return prepared
+
+
+def _lines(source: str, first_line: int, lines: list[bytes], preparer: Preparer,
+           config: IngestConfig) -> list[Prepared]:
+    formats = preparer.formats
+    file_format = formats.for_file(source) if formats.mappings else None
+    raws: Iterator[RawRecord] = iter_ndjson_lines(lines, source, config.max_record_bytes,
+                                                  first_line, formats, file_format)
+    return [prepare(raw, preparer) for raw in raws]
+
+
+def _line(source: str, number: int, line: bytes, preparer: Preparer,
+          config: IngestConfig) -> list[Prepared]:
+    try:
+        return _lines(source, number, [line], preparer, config)
+    except FailearnError:
+        raise
+    except Exception as exc:
+        raw = RawRecord(source, number, JSON_KIND, None, raw_bytes=line.rstrip(b"\r\n"))
+        return [_broken(raw, _sha256(raw), exc)]
+
+
+def _unreadable(item: InputFile, config: IngestConfig, exc: Exception) -> RawRecord:
+    """A file whose reading raised (a bug), as a rejected record with what it holds."""
+    data: bytes | None = None
+    if item.path is not None:
+        try:
+            with item.path.open("rb") as handle:
+                data = handle.read(config.max_json_bytes)
+        except OSError:
+            data = None
+    return reject(item.source, item.kind if item.kind != "ndjson" else JSON_KIND, RECORD_ERROR,
+                  failure(exc), line=1, raw_bytes=data)
 
 
 def _ndjson_tasks(handle: IO[bytes], source: str) -> Iterator[Task]:
@@ -173,7 +258,7 @@ def _ndjson_tasks(handle: IO[bytes], source: str) -> Iterator[Task]:
     first = 1
     number = 0
     content = False
-    for number, line in enumerate(handle, start=1):
+    for number, line in enumerate(text_lines(handle), start=1):
         content = content or bool(line.strip())
         batch.append(line)
         if len(batch) >= NDJSON_BATCH:
@@ -204,10 +289,9 @@ def tasks(inputs: list[InputFile], progress: Progress | None = None) -> Iterator
             yield from _ndjson_tasks(sys.stdin.buffer, item.source)
             continue
         try:
-            handle = item.path.open("rb")
-        except OSError as exc:
+            handle = open_regular(item.path)
+        except OSError:
             yield ("files", [item])  # read_input turns the failure into a located rejection
-            del exc
             continue
         with handle:
             yield from _ndjson_tasks(handle, item.source)
@@ -221,6 +305,9 @@ _WORKER: tuple[Preparer, IngestConfig] | None = None
 def _init_worker(preparer: Preparer, config: IngestConfig) -> None:
     global _WORKER
     _WORKER = (preparer, config)
+    # Ctrl-C reaches the whole process group: the parent handles it (rolls back, ends the
+    # pool); a worker printing its own KeyboardInterrupt traceback helps nobody.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _worker_task(task: Task) -> list[tuple[Any, ...]]:
@@ -257,8 +344,14 @@ def _result(item: Any) -> list[Prepared]:
 
 
 def prepared_records(inputs: list[InputFile], preparer: Preparer, config: IngestConfig,
-                     workers: int, progress: Progress | None = None) -> Iterator[Prepared]:
-    """Every record of the inputs, prepared, in input order."""
+                     workers: int, progress: Progress | None = None
+                     ) -> Generator[Prepared, None, None]:
+    """Every record of the inputs, prepared, in input order.
+
+    The worker pool ends when the generator is exhausted or closed: a caller that may
+    stop early closes it (``contextlib.closing``) rather than wait for the garbage
+    collector.
+    """
     if workers <= 1:
         for task in tasks(inputs, progress):
             yield from run_task(task, preparer, config)

@@ -58,7 +58,9 @@ class RawRecord:
     a field name to the 1-based line it was written on (front-matter keys);
     ``raw`` is the exact text received (``raw_bytes`` when it was not UTF-8).
     A record the source could not even read carries ``issues`` and no payload:
-    it is still kept in the inbox, rejected.
+    it is still kept in the inbox, rejected.  A payload too large to keep whole
+    keeps only its head as ``raw_bytes``, with the ``sha256`` and ``size`` of all
+    of it.
     """
 
     source: str
@@ -71,6 +73,8 @@ class RawRecord:
     raw_bytes: bytes | None = None
     notes: list[str] = field(default_factory=list)
     skip: bool = False
+    sha256: str | None = None
+    size: int | None = None
 
 
 @dataclass(slots=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-_NUMBERED = re.compile(r"^(?:sev(?:erity)?|s|p|priority|level)?[\s\-_:]*([0-9])$")
+# A digit, alone or after a prefix ("sev-1", "P 2"): "-1" is no severity.
+_NUMBERED = re.compile(r"^(?:(?:sev(?:erity)?|s|p|priority|level)[\s\-_:]*)?([0-9])$")
 # Position on a five-step ladder, 1 = most severe.
 _WORDS: dict[str, int] = {
     "critical": 1, "crit": 1, "emergency": 1, "fatal": 1, "blocker": 1, "urgent": 1,

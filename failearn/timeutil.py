@@ -59,36 +59,54 @@ class ParsedTime:
 def from_epoch(number: float) -> datetime:
     """Epoch seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude."""
     magnitude = abs(number)
-    if magnitude < _EPOCH_SECONDS_MAX:
-        seconds = float(number)
-    elif magnitude < _EPOCH_MILLIS_MAX:
-        seconds = number / 1e3
-    elif magnitude < _EPOCH_MICROS_MAX:
-        seconds = number / 1e6
-    else:
-        seconds = number / 1e9
     try:
+        if magnitude < _EPOCH_SECONDS_MAX:
+            seconds = float(number)
+        elif magnitude < _EPOCH_MILLIS_MAX:
+            seconds = number / 1e3
+        elif magnitude < _EPOCH_MICROS_MAX:
+            seconds = number / 1e6
+        else:
+            seconds = number / 1e9  # an integer beyond any float overflows here
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError) as exc:
-        raise TimeParseError(f"epoch value {number!r} is out of range") from exc
+        raise TimeParseError(f"epoch value {_shown(number)} is out of range") from exc
+
+
+def _shown(value: object) -> str:
+    """A value as an error message quotes it: at most 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _epoch_from_string(text: str) -> datetime:
-    if "." in text:
-        return from_epoch(float(text))
-    # Integers as strings: keep full precision for nanoseconds.
-    value = int(text)
+    try:
+        # Integers as strings: keep full precision for nanoseconds.
+        value = float(text) if "." in text else int(text)
+    except ValueError as exc:  # more digits than Python converts
+        raise TimeParseError(f"epoch value {_shown(text)} is out of range") from exc
+    if isinstance(value, float):
+        return from_epoch(value)
     if abs(value) >= _EPOCH_MICROS_MAX:
         seconds, nanos = divmod(value, 1_000_000_000)
         try:
             return datetime.fromtimestamp(seconds, tz=UTC) + timedelta(microseconds=nanos // 1000)
         except (OverflowError, OSError, ValueError) as exc:
-            raise TimeParseError(f"epoch value {text!r} is out of range") from exc
+            raise TimeParseError(f"epoch value {_shown(text)} is out of range") from exc
     return from_epoch(value)
 
 
 def _with_zone(parsed: datetime, minutes: int) -> datetime:
     return parsed.replace(tzinfo=timezone(timedelta(minutes=minutes)))
+
+
+def _utc(parsed: datetime, written: object) -> datetime:
+    """An aware time in UTC; a time whose UTC instant falls outside the years 1-9999
+    (``9999-12-31T23:59:59-05:00``) is not a time failearn can store."""
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise TimeParseError(f"{written!r} is outside the years 1 to 9999 in UTC") from exc
 
 
 def parse_time(value: object) -> ParsedTime:
@@ -98,7 +116,7 @@ def parse_time(value: object) -> ParsedTime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             return ParsedTime(value.replace(tzinfo=UTC), naive=True)
-        return ParsedTime(value.astimezone(UTC))
+        return ParsedTime(_utc(value, value.isoformat()))
     if isinstance(value, date):
         return ParsedTime(datetime(value.year, value.month, value.day, tzinfo=UTC), naive=True)
     if isinstance(value, int | float):
@@ -110,12 +128,15 @@ def parse_time(value: object) -> ParsedTime:
         raise TimeParseError("the time is empty")
     if _NUMBER.match(text):
         return ParsedTime(_epoch_from_string(text))
-    parsed = _parse_text(text)
+    try:
+        parsed = _parse_text(text)
+    except (OverflowError, ValueError) as exc:
+        raise TimeParseError(f"{text!r} is outside the years 1 to 9999") from exc
     if parsed is None:
         raise TimeParseError(f"{text!r} is not a time failearn can read")
     if parsed.tzinfo is None:
         return ParsedTime(parsed.replace(tzinfo=UTC), naive=True)
-    return ParsedTime(parsed.astimezone(UTC))
+    return ParsedTime(_utc(parsed, text))
 
 
 def _parse_text(text: str) -> datetime | None:
@@ -126,7 +147,7 @@ def _parse_text(text: str) -> datetime | None:
         pass
     try:
         parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         parsed = None
     if parsed is not None:
         return parsed
@@ -178,6 +199,8 @@ def parse_duration(text: str | int | float) -> timedelta:
 def format_duration(delta: timedelta) -> str:
     """The shortest exact spelling of a duration in the units of :func:`parse_duration`."""
     seconds = delta.total_seconds()
+    if not seconds:
+        return "0s"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if seconds and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"

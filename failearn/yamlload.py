@@ -5,12 +5,15 @@ point at a line.  PyYAML's node graph carries marks; this module composes the
 node graph first (libyaml's C parser when present: it is ~5x faster), refuses
 documents whose alias expansion would explode (the "billion laughs" YAML bomb)
 or nest absurdly deep, then constructs plain Python data with the safe
-constructor and returns it with a map of key paths to 1-based line numbers.
+constructor and returns it with a map of key paths to 1-based line numbers,
+and the keys written twice in one mapping (YAML keeps the last silently; people
+mean one of them, so callers warn).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -33,12 +36,52 @@ class YamlLoadError(ValueError):
         self.code = code
 
 
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    """A key written again in the same mapping: its path, and the lines of both."""
+
+    path: str
+    line: int
+    first_line: int
+
+
 @dataclass(slots=True)
 class LoadedYaml:
-    """Plain data and, per key path (``"metrics.cpu"``, ``"trace_ids"``), its 1-based line."""
+    """Plain data and, per key path (``"metrics.cpu"``, ``"trace_ids"``), its 1-based line;
+    the keys written twice in one mapping (the last value is the one kept)."""
 
     data: Any
     lines: dict[str, int] = field(default_factory=dict)
+    duplicates: list[DuplicateKey] = field(default_factory=list)
+
+
+def _duplicates(node: yaml.Node) -> list[DuplicateKey]:
+    """Keys written twice in one mapping, found on the composed node graph (after
+    construction only the last value remains).  Merge keys (``<<``) are not duplicates."""
+    found: list[DuplicateKey] = []
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, str]] = [(node, "")]
+    while stack:
+        current, prefix = stack.pop()
+        if id(current) in seen:  # an alias: the same node again
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend((child, f"{prefix}{n}.") for n, child in enumerate(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            first: dict[tuple[str, str], int] = {}
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    written = (key.tag, key.value)
+                    line = key.start_mark.line + 1
+                    if written in first:
+                        found.append(DuplicateKey(f"{prefix}{key.value}", line, first[written]))
+                    else:
+                        first[written] = line
+                    stack.append((value, f"{prefix}{key.value}."))
+                else:
+                    stack.append((value, prefix))
+    return sorted(found, key=lambda d: (d.line, d.path))
 
 
 def _check_size(node: yaml.Node) -> None:
@@ -82,6 +125,32 @@ def _key_lines(node: yaml.Node, prefix: str, lines: dict[str, int], depth: int =
         _key_lines(value, path + ".", lines, depth + 1)
 
 
+def json_key(key: object) -> str:
+    """A mapping key as JSON spells it: ``500``, ``true``, ``null``, ``2026-11-02``."""
+    if isinstance(key, str):
+        return key
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, date | datetime):
+        return key.isoformat()
+    return str(key)
+
+
+def string_keys(value: Any) -> Any:
+    """Data with every mapping key a string, as JSON (and the store) needs.
+
+    YAML keys may be numbers, dates, booleans or null (``http_errors: {500: 120}``);
+    they are kept, spelled as JSON would.
+    """
+    if isinstance(value, dict):
+        return {json_key(k): string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [string_keys(item) for item in value]
+    return value
+
+
 def load_yaml(text: str) -> LoadedYaml:
     """Load one YAML document safely; an empty document loads as ``None``."""
     loader = _Loader(text)
@@ -98,6 +167,8 @@ def load_yaml(text: str) -> LoadedYaml:
         if node is None:
             return LoadedYaml(None)
         _check_size(node)
+        # Before construction, which flattens merge keys (<<) into the mappings.
+        duplicates = _duplicates(node)
         try:
             data = loader.construct_document(node)
         except yaml.MarkedYAMLError as exc:
@@ -108,6 +179,6 @@ def load_yaml(text: str) -> LoadedYaml:
             raise YamlLoadError(f"unsupported YAML: {exc}", line=node.start_mark.line + 1) from exc
         lines: dict[str, int] = {}
         _key_lines(node, "", lines)
-        return LoadedYaml(data, lines)
+        return LoadedYaml(data, lines, duplicates)
     finally:
         loader.dispose()

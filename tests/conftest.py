@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -79,3 +82,19 @@ class Cli:
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
+
+
+@contextmanager
+def no_hang(seconds: int = 20) -> Iterator[None]:
+    """Turn a read that blocks forever (a FIFO) into a failure instead of a stuck test run."""
+
+    def stuck(signum: int, frame: FrameType | None) -> None:
+        raise AssertionError(f"blocked for {seconds}s")
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from failearn.anonymize import Anonymizer
@@ -44,3 +46,51 @@ def test_pseudonyms_are_stable_keyed_and_split_lists() -> None:
     assert one.pseudonym("Jane Doe").startswith("person-")
     assert len(one.people("Ann, Bob and Carl")) == 3
     assert one.people([{"name": "Ann"}, None]) == [one.pseudonym("Ann")]
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("Created By: Benjamin Elder <bentheelder@google.com>", "Created By: {Benjamin Elder}"),
+    ("**Authors**: Frank Miller, Grace Hopper", "**Authors**: {Frank Miller}, {Grace Hopper}"),
+    ("**Authors:** Frank Miller and Grace Hopper",
+     "**Authors:** {Frank Miller}, {Grace Hopper}"),
+    ("- **Incident commander**: Alice Smith", "- **Incident commander**: {Alice Smith}"),
+    ("* On-call: Dave Jones", "* On-call: {Dave Jones}"),
+    ("IC: Eve", "IC: {Eve}"),
+    ("> Written by: Ann", "> Written by: {Ann}"),
+    ("Author(s): Ann; Bob", "Author(s): {Ann}, {Bob}"),
+    ("| On-call | Dave Jones |", "| On-call | {Dave Jones} |"),
+    ("| **Owner** | Carol | **Severity** | SEV1 |",
+     "| **Owner** | {Carol} | **Severity** | SEV1 |"),
+    ("Duty manager: Zoe", "Duty manager: {Zoe}"),  # configured: [anonymize] people_fields
+    # Not people lines, or nobody named: unchanged.
+    ("Owner of the database was paged.", None),
+    ("Severity: SEV1", None),
+    ("Author(s): TBD", None),
+    ("Owners: n/a", None),
+    ("the on-call engineer: restarted the pods", None),
+])
+def test_lines_that_label_people_get_their_pseudonyms(line: str, expected: str | None) -> None:
+    anonymizer = Anonymizer("k", people_labels=["duty_manager"])
+    want = line if expected is None else re.sub(
+        r"\{([^}]+)\}", lambda m: anonymizer.pseudonym(m.group(1)), expected)
+    assert anonymizer.people_lines(line) == want
+    assert anonymizer.people_lines(f"intro\n{line}\noutro") == f"intro\n{want}\noutro"
+
+
+def test_the_people_column_of_a_table_and_a_people_section() -> None:
+    anonymizer = Anonymizer("k")
+    table = ("| Action | Owner | Bug |\n|---|---|---|\n| fix pool | Carol King | 123 |\n"
+             "| alert | TBD | 124 |\n\n| Owner | Status |\n|---|---|\n| Dan | open |\n")
+    carol, dan = anonymizer.pseudonym("Carol King"), anonymizer.pseudonym("Dan")
+    assert anonymizer.people_lines(table) == (
+        f"| Action | Owner | Bug |\n|---|---|---|\n| fix pool | {carol} | 123 |\n"
+        f"| alert | TBD | 124 |\n\n| Owner | Status |\n|---|---|\n| {dan} | open |\n")
+    assert anonymizer.people_block("- Carol King\n- Dan\n") == f"- {carol}\n- {dan}\n"
+
+
+def test_stored_text_names_people_as_the_people_fields_do_then_is_masked() -> None:
+    anonymizer = Anonymizer("k")
+    text = anonymizer.text("Created By: Benjamin Elder <ben@example.com>\nmail ben@example.com")
+    (ben,) = anonymizer.people("Benjamin Elder <ben@example.com>")
+    assert text == f"Created By: {ben}\nmail <email>"
+    assert anonymizer.text(text) == text  # pseudonyms are not pseudonymised again

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from failearn.anonymize import Anonymizer
-from failearn.config import GatesConfig, Settings
-from failearn.normalise import Context, Normalised, normalise
+from failearn.config import GatesConfig, Settings, SourceMapping
+from failearn.normalise import (
+    Context,
+    Normalised,
+    normalise,
+    normalised_mapping,
+    printable,
+    resolve_label,
+)
 from failearn.record import RawRecord
 from failearn.taxonomy import load_taxonomy
 
@@ -142,10 +150,15 @@ def test_severity_spellings(spelling: object, severity: str) -> None:
     assert result.incident is not None and result.incident.severity == severity
 
 
-def test_unknown_severity_is_kept_with_a_warning() -> None:
-    result = run({**GOOD, "severity": "apocalyptic"})
+@pytest.mark.parametrize(("spelling", "raw"), [
+    ("apocalyptic", "apocalyptic"), (-1, "-1"), (1.5, "1.5"), (True, "True"),
+    ({"a": 1}, "a: 1"), ("P12", "P12"),
+])
+def test_a_severity_off_the_scale_is_none_with_a_warning_and_kept_as_written(
+        spelling: object, raw: str) -> None:
+    result = run({**GOOD, "severity": spelling})
     assert result.incident is not None
-    assert result.incident.severity == "apocalyptic"
+    assert (result.incident.severity, result.incident.severity_raw) == (None, raw)
     assert [i.code for i in result.issues] == ["unknown-severity"]
 
 
@@ -187,3 +200,114 @@ def test_a_payload_cannot_set_what_ingest_sets() -> None:
     assert incident is not None
     assert (incident.source, incident.line, incident.kind) == ("x.json", 7, "json")
     assert incident.extra == {"source": "grafana", "line": 99, "kind": "markdown"}
+
+
+def test_people_named_in_text_get_the_pseudonyms_of_the_people_fields() -> None:
+    anonymizer = Anonymizer("k")
+    result = run({**GOOD, "Written By": "Frank Miller",
+                  "summary": "**Authors**: Frank Miller, Grace Hopper\n\nThe pool ran dry.",
+                  "sections": {"preamble": "Created By: Frank Miller <frank@example.com>",
+                               "Authors": "- Grace Hopper\n- Frank Miller"},
+                  "error_messages": ["owner: Grace Hopper"],
+                  "details": {"owner": "Grace Hopper", "note": "IC: Frank Miller"}})
+    incident = result.incident
+    assert incident is not None
+    frank, grace = anonymizer.pseudonym("Frank Miller"), anonymizer.pseudonym("Grace Hopper")
+    assert incident.people == {"Written By": [frank]}  # a post-mortem's label: a people field
+    assert incident.summary == f"**Authors**: {frank}, {grace}\n\nThe pool ran dry."
+    assert incident.sections == {"preamble": f"Created By: {frank}",
+                                 "Authors": f"- {grace}\n- {frank}"}
+    assert incident.error_messages == [f"owner: {grace}"]
+    assert incident.extra["details"] == {"owner": [grace], "note": f"IC: {frank}"}
+
+
+@pytest.mark.parametrize("given", [["a", "b"], {"a": "b"}])
+def test_an_id_that_is_not_a_single_value_is_rejected(given: object) -> None:
+    result = run({**GOOD, "id": given}, lines={"id": 2})
+    assert [(i.code, i.field, i.line) for i in result.errors] == [("invalid-field-type", "id", 2)]
+    assert "not a single value" in result.errors[0].message
+
+
+@pytest.mark.parametrize("given", [123, 1.5, "inc-9"])
+def test_a_scalar_id_is_kept(given: object) -> None:
+    result = run({**GOOD, "id": given})
+    assert result.incident is not None and result.incident.id == str(given)
+
+
+def test_list_fields_drop_what_is_not_text_with_a_warning_naming_the_field() -> None:
+    result = run({**GOOD, "error_messages": [{"a": 1}, 3, None, "pool exhausted"],
+                  "dependencies": "payments, ledger", "trace_shape": {"a": 1}},
+                 lines={"error_messages": 4, "trace_shape": 6})
+    incident = result.incident
+    assert incident is not None
+    assert incident.error_messages == ["pool exhausted"]
+    assert incident.dependencies == ["payments", "ledger"]
+    assert incident.trace_shape == []
+    assert [(i.code, i.field, i.level, i.line, i.message) for i in result.issues] == [
+        ("invalid-field-type", "error_messages", "warning", 4,
+         "`error_messages`: dropped 3 item(s) that are not text: {'a': 1}, 3, None"),
+        ("invalid-field-type", "trace_shape", "warning", 6,
+         "`trace_shape` is an object, not a list of text; dropped")]
+
+
+def test_text_fields_given_as_structures_are_flattened() -> None:
+    result = run({**GOOD, "title": ["a", "b"], "summary": {"a": "b"}, "root_cause": 5})
+    incident = result.incident
+    assert incident is not None
+    assert (incident.title, incident.summary, incident.root_cause) == ("- a\n- b", "a: b", "5")
+    assert result.issues == []
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), "inf", "1e400",
+                                   10**400, {"b": 1}, [1, 2], True])
+def test_a_metric_that_is_not_a_finite_number_is_dropped_with_a_warning(value: object) -> None:
+    result = run({**GOOD, "metrics": {"cpu": 0.5, "bad": value}})
+    assert result.incident is not None and result.incident.metrics == {"cpu": 0.5}
+    assert [(i.code, i.level) for i in result.issues] == [("invalid-metric", "warning")]
+
+
+def test_terminal_escapes_and_control_characters_never_reach_stored_text() -> None:
+    text = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m\ttab\r\nnext\x9b31m\x85\x00\x7f"
+    assert printable(text) == "red\ttab\nnext"
+    result = run({**GOOD, "id": "E-\x1b[1mX", "service": "svc\x07", "title": text,
+                  "summary": text, "error_messages": [text], "dependencies": ["db\x1b[K"],
+                  "trace_shape": "gw -> \x1bcapi", "severity": "SEV2\x00",
+                  "metrics": {"cpu\x1b[2J": 0.5}, "sections": {"Notes\x1b[1m": "kept\x08"},
+                  "runbook": {"step\x1b[0m": ["\x1b[5mblink"]}})
+    incident = result.incident
+    assert incident is not None, result.issues
+    assert (incident.id, incident.service, incident.title, incident.summary) == (
+        "E-X", "svc", "red\ttab\nnext", "red\ttab\nnext")
+    assert (incident.error_messages, incident.dependencies, incident.trace_shape) == (
+        ["red\ttab\nnext"], ["db"], ["gw", "api"])
+    assert (incident.severity, incident.metrics, incident.sections) == (
+        "SEV2", {"cpu": 0.5}, {"Notes": "kept"})
+    assert incident.extra == {"runbook": {"step": ["blink"]}}
+
+
+SPLIT = load_taxonomy(Path(__file__).parent / "fixtures" / "taxonomy" / "split.yaml")
+MAPPING = {"Config Change": "config-error", "config-change": "latency", "Disk": "oom",
+           "Kaputt": "resource-exhaustion", "broken": "no-such-class", "Slow": "slowness"}
+
+
+@pytest.mark.parametrize("label", ["config change", "CONFIG_CHANGE", "disk", "kaputt", "broken",
+                                   "slow", "timeout", "time out", "resource-exhaustion", "nope",
+                                   "**", ""])
+@pytest.mark.parametrize("text", [None, "the disk was full: no space left", "heap oom"])
+def test_a_mapping_normalised_once_resolves_as_the_taxonomy_would(label: str,
+                                                                  text: str | None) -> None:
+    assert resolve_label(SPLIT, label, normalised_mapping(MAPPING), text) == SPLIT.resolve(
+        label, MAPPING, text)
+
+
+def test_the_context_normalises_the_class_mappings_once() -> None:
+    settings = Settings(classes={"Config Change": "configuration-error"},
+                        sources={"board": SourceMapping(classes={"DB": "dependency-failure"})})
+    context = Context.build(settings, load_taxonomy(), AS_OF, None)
+    assert context.classes == {"config-change": "configuration-error"}
+    assert context.class_maps == {"board": {"config-change": "configuration-error",
+                                            "db": "dependency-failure"}}
+    result = run({**GOOD, "failure_class": "CONFIG change"}, settings)
+    assert result.incident is not None
+    assert (result.incident.failure_class, result.incident.failure_class_via) == (
+        "configuration-error", "config")

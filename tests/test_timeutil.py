@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -96,6 +96,23 @@ def test_iso_weeks_start_monday() -> None:
     sunday = datetime(2026, 11, 22, 23, 59, tzinfo=UTC)
     assert week_start(sunday) == datetime(2026, 11, 16, tzinfo=UTC)
     assert iso_week_label(sunday) == "2026-W47"
+
+
+@pytest.mark.parametrize("value", [
+    "9999-12-31T23:59:59-05:00", "0001-01-01T00:30:00+01:00", "9999-12-31 23:59 PST",
+    "Fri, 31 Dec 9999 23:59:59 -0500", "9999-12-31 23:59 UTC-5", "2026-11-02 10:00 UTC+99",
+    datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),
+    10**30, 10**400, "1" * 5000, float("inf"), float("nan"),
+])
+def test_times_beyond_the_years_a_date_can_hold_are_unreadable_not_a_crash(value: object
+                                                                          ) -> None:
+    with pytest.raises(TimeParseError):
+        parse_time(value)
+
+
+def test_a_zero_duration_is_written_0s() -> None:
+    assert format_duration(parse_duration("0s")) == "0s"
+    assert format_duration(timedelta(0)) == "0s"
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -2,8 +2,11 @@
 
 Sources know formats (Markdown, JSON, NDJSON) and nothing about gates or
 storage.  A directory is walked recursively in a stable (sorted) order for the
-``[ingest] include`` globs, skipping ``exclude``; a file named explicitly is
-always read; ``-`` is NDJSON on standard input.
+``[ingest] include`` globs, skipping ``exclude`` and anything that is not a
+regular file (a FIFO would block the run forever); a directory that cannot be
+listed becomes an input that is rejected, so nothing is skipped silently.  A
+file named explicitly is always read (and rejected if it is not a regular
+file); ``-`` is NDJSON on standard input.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from failearn.config import IngestConfig
 from failearn.errors import UsageError
 from failearn.record import RawRecord
 from failearn.sources import jsonfile, markdown
-from failearn.sources.reading import display_path, read_file
+from failearn.sources.reading import display_path, is_regular, open_regular, read_file, reject
 from failearn.sources.vendors import DEFAULT, Formats
 
 STDIN = "-"
@@ -32,7 +35,9 @@ class InputFile:
 
     path: Path | None
     source: str
-    kind: str  # "markdown", "json" or "ndjson"
+    kind: str  # "markdown", "json", "ndjson", or "directory" (one that cannot be listed)
+    # Why the input cannot be read at all (a directory that cannot be listed).
+    problem: str | None = None
 
 
 def kind_of(path: Path) -> str:
@@ -51,15 +56,26 @@ def _excluded(name: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
-def _walk(root: Path, config: IngestConfig) -> Iterator[Path]:
-    for directory, subdirs, files in os.walk(root):
+DIRECTORY = "directory"
+
+
+def _walk(root: Path, config: IngestConfig) -> Iterator[tuple[Path, str | None]]:
+    """The files to read under ``root`` and the directories that cannot be listed (with
+    why), in a stable order."""
+    failures: list[OSError] = []
+    for directory, subdirs, files in os.walk(root, onerror=failures.append):
         subdirs[:] = sorted(d for d in subdirs if not _excluded(d, config.exclude))
         for name in sorted(files):
             if _excluded(name, config.exclude):
                 continue
             if any(fnmatch.fnmatch(name.casefold(), pattern.casefold())
                    for pattern in config.include):
-                yield Path(directory) / name
+                path = Path(directory) / name
+                if is_regular(path):
+                    yield path, None
+    for failure in failures:
+        where = Path(failure.filename) if failure.filename else root
+        yield where, f"cannot list the directory: {failure.strerror or failure}"
 
 
 def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None) -> list[InputFile]:
@@ -73,13 +89,15 @@ def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None) ->
         path = Path(given)
         if not path.exists():
             raise UsageError(f"{given}: no such file or directory")
-        candidates = sorted(_walk(path, config)) if path.is_dir() else [path]
-        for candidate in candidates:
+        candidates = sorted(_walk(path, config), key=lambda c: c[0]) if path.is_dir() \
+            else [(path, None)]
+        for candidate, problem in candidates:
             resolved = candidate.resolve()
             if resolved in seen:
                 continue
             seen.add(resolved)
-            inputs.append(InputFile(candidate, display_path(candidate, cwd), kind_of(candidate)))
+            kind = DIRECTORY if problem is not None else kind_of(candidate)
+            inputs.append(InputFile(candidate, display_path(candidate, cwd), kind, problem))
     return inputs
 
 
@@ -91,6 +109,9 @@ def read_input(item: InputFile, config: IngestConfig,
     A file named by a ``[sources.<name>]`` table's ``files`` is read in that
     format (JSON) or gains what the table adds (Markdown).
     """
+    if item.problem is not None:
+        yield reject(item.source, item.kind, "unreadable-file", item.problem)
+        return
     file_format = formats.for_file(item.source) if formats.mappings else None
     if item.path is None:
         yield from jsonfile.read_ndjson(sys.stdin.buffer, item.source, config.max_record_bytes,
@@ -98,9 +119,8 @@ def read_input(item: InputFile, config: IngestConfig,
         return
     if item.kind == "ndjson":
         try:
-            handle = item.path.open("rb")
+            handle = open_regular(item.path)
         except OSError as exc:
-            from failearn.sources.reading import reject
             yield reject(item.source, jsonfile.KIND, "unreadable-file",
                          f"cannot read the file: {exc.strerror or exc}")
             return

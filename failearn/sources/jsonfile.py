@@ -21,7 +21,7 @@ from typing import IO, Any
 import orjson
 
 from failearn.record import RawRecord
-from failearn.sources.reading import decode, reject
+from failearn.sources.reading import decode, head_and_digest, reject, text_lines, too_large
 from failearn.sources.vendors import DEFAULT, Formats
 from failearn.sources.vendors.mapping import Mapped
 
@@ -55,9 +55,8 @@ def iter_ndjson_lines(lines: Iterable[bytes], source: str, max_record_bytes: int
     expand = formats.expand
     for number, data in enumerate(lines, start=first_line):
         if len(data) > max_record_bytes:
-            yield reject(source, KIND, "record-too-large",
-                         f"the line is {len(data):,} bytes; the limit is {max_record_bytes:,}",
-                         line=number, raw_bytes=data)
+            head, digest, size = head_and_digest(data)
+            yield too_large(source, KIND, head, digest, size, max_record_bytes, "line", number)
             continue
         if not data.strip():
             continue
@@ -86,7 +85,8 @@ def read_ndjson(handle: IO[bytes], source: str, max_record_bytes: int,
                 ) -> Iterator[RawRecord]:
     """Stream NDJSON from a binary file handle (a file or stdin); nothing at all is an error."""
     empty = True
-    for record in iter_ndjson_lines(handle, source, max_record_bytes, 1, formats, file_format):
+    for record in iter_ndjson_lines(text_lines(handle), source, max_record_bytes, 1, formats,
+                                    file_format):
         empty = False
         yield record
     if empty:
@@ -145,6 +145,10 @@ def parse_json_document(text: str, source: str, formats: Formats = DEFAULT,
                      f"{exc.lineno}, column {exc.colno}", line=exc.lineno, raw=text)
         return
     if isinstance(value, list):
+        if not value:  # nothing to store, but the file was received: say so
+            yield reject(source, KIND, "empty-file", "the JSON array holds no records", line=1,
+                         raw=text)
+            return
         yield from _array_elements(text, source, text.index("["), formats, file_format)
         return
     if isinstance(value, dict):

@@ -15,16 +15,16 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-import frontmatter
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 from markdown_it import MarkdownIt
 
-from failearn.record import RawRecord
+from failearn.codes import hint
+from failearn.record import Issue, RawRecord
 from failearn.sources import postmortem
 from failearn.sources.reading import reject
 from failearn.sources.sections import CANONICAL_TEXT, VOCABULARY, classify_heading
 from failearn.timeutil import TimeParseError, parse_time
-from failearn.yamlload import YamlLoadError, load_yaml
+from failearn.yamlload import DuplicateKey, YamlLoadError, load_yaml, string_keys
 
 KIND = "markdown"
 
@@ -105,22 +105,42 @@ def trace_search_pattern(gate_pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![0-9A-Za-z])(?:{inner})(?![0-9A-Za-z])", re.IGNORECASE)
 
 
-def _split_front_matter(text: str) -> tuple[Any, str, str, int, int] | None:
-    """(handler, front matter text, body, front matter's first line, body's first line)."""
-    handler = frontmatter.detect_format(text, _HANDLERS)
-    if handler is None:
-        return None
-    try:
-        fm, body = handler.split(text)
-    except ValueError:
-        return None
-    boundary = handler.FM_BOUNDARY
-    opening = boundary.match(text) if boundary is not None else None
-    fm_start = text.find(fm, opening.end() if opening else 0)
-    fm_line = text.count("\n", 0, fm_start) + 1
-    body_start = text.find(body, fm_start + len(fm)) if body else len(text)
-    body_line = text.count("\n", 0, body_start) + 1
-    return handler, fm, body, fm_line, body_line
+_BLANK_LINES = re.compile(r"(?:[ \t]*\r?\n)*")
+
+
+class _Unclosed:
+    """Front matter that was opened and never closed: where it was opened, by what."""
+
+    def __init__(self, delimiter: str, line: int) -> None:
+        self.delimiter = delimiter
+        self.line = line
+
+
+def _split_front_matter(text: str) -> tuple[Any, str, str, int, int] | _Unclosed | None:
+    """(handler, front matter text, body, front matter's first line, body's first line);
+    an :class:`_Unclosed` when the opening delimiter has no closing one; None when the
+    text opens with no front matter.  Blank lines before the opening delimiter are
+    allowed (editors and templates leave them)."""
+    start = _BLANK_LINES.match(text)
+    begin = start.end() if start else 0
+    for handler in _HANDLERS:
+        boundary = handler.FM_BOUNDARY
+        opening = boundary.match(text, begin) if boundary is not None else None
+        if boundary is None or opening is None:
+            continue
+        closing = boundary.search(text, opening.end())
+        if closing is None:
+            return _Unclosed(str(handler.START_DELIMITER), text.count("\n", 0, begin) + 1)
+        fm = text[opening.end():closing.start()]
+        body = text[closing.end():]
+        fm_line = text.count("\n", 0, opening.end()) + 1
+        body_line = text.count("\n", 0, closing.end()) + 1
+        if body.startswith("\r\n"):
+            body, body_line = body[2:], body_line + 1
+        elif body.startswith("\n"):
+            body, body_line = body[1:], body_line + 1
+        return handler, fm, body, fm_line, body_line
+    return None
 
 
 def _load_toml(fm: str) -> tuple[Any, dict[str, int]]:
@@ -386,9 +406,15 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
     """Parse one post-mortem into a raw record (or a rejected one, with a located issue)."""
     payload: dict[str, Any] = {}
     field_lines: dict[str, int] = {}
+    issues: list[Issue] = []
+    duplicates: list[DuplicateKey] = []
     body = text
     body_line = 1
     split = _split_front_matter(text)
+    if isinstance(split, _Unclosed):
+        return reject(source, KIND, "front-matter-not-closed",
+                      f"front matter opened with `{split.delimiter}` on line {split.line} is "
+                      f"never closed", line=split.line, raw=text)
     if split is not None:
         handler, fm, body, fm_line, body_line = split
         try:
@@ -397,6 +423,7 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
             else:
                 loaded = load_yaml(fm)
                 data, key_lines = loaded.data, loaded.lines
+                duplicates = loaded.duplicates
         except YamlLoadError as exc:
             line = fm_line + exc.line - 1 if exc.line else fm_line
             return reject(source, KIND, exc.code, f"front matter: {exc}", line=line, raw=text)
@@ -410,8 +437,13 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
             return reject(source, KIND, "front-matter-not-mapping",
                           f"front matter is a {type(data).__name__}, not a mapping of fields",
                           line=first, raw=text)
-        payload.update({str(k): v for k, v in data.items()})
+        payload.update(string_keys(data))
         field_lines = {path: fm_line + line - 1 for path, line in key_lines.items()}
+        issues = [Issue(code="duplicate-key", level="warning", source=source,
+                        line=fm_line + d.line - 1, field=d.path, hint=hint("duplicate-key"),
+                        message=f"front matter: `{d.path}` is written again (first on line "
+                                f"{fm_line + d.first_line - 1}); the last value is used")
+                  for d in duplicates]
     traces = trace_search_pattern(trace_pattern)
     found = _walk_body(body, body_line, traces)
     title, sections = found.title, found.sections
@@ -438,7 +470,7 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
     dates = _apply_meta(payload, field_lines, found.meta)
     _apply_timeline(payload, field_lines, found, dates)
     return RawRecord(source=source, line=1, kind=KIND, raw=text, payload=payload,
-                     field_lines=field_lines)
+                     field_lines=field_lines, issues=issues)
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -215,6 +215,8 @@ def _zone(name: str | None, when: date | None = None) -> tzinfo | None:
     offset = re.fullmatch(r"(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", upper)
     if offset:
         minutes = int(offset.group(2)) * 60 + int(offset.group(3) or 0)
+        if minutes >= 24 * 60:  # "UTC+30" names no zone
+            return None
         return timezone(timedelta(minutes=minutes if offset.group(1) == "+" else -minutes))
     if upper in ZONE_ABBREVIATIONS:
         return timezone(timedelta(minutes=ZONE_ABBREVIATIONS[upper]))
@@ -292,19 +294,34 @@ class Event:
     text: str
     line: int
     date_only: bool = False
+    # The entry rolled over midnight past the last day a date can name (9999-12-31).
+    past_limit: bool = False
 
     @property
     def instant(self) -> datetime:
-        """UTC when the zone is known, else the wall time without a zone."""
+        """UTC when the zone is known, else the wall time without a zone; the wall time
+        in its zone when the UTC instant is beyond the years 1-9999."""
         if self.zone is None:
             return self.local
-        return self.local.replace(tzinfo=self.zone).astimezone(UTC)
+        local = self.local.replace(tzinfo=self.zone)
+        try:
+            return local.astimezone(UTC)
+        except OverflowError:
+            return local
 
     def written(self) -> str:
-        """ISO text: ``2019-01-23T12:49:00Z`` with a zone, naive otherwise."""
+        """ISO text: ``2019-01-23T12:49:00Z`` with a zone, naive otherwise.
+
+        A time that cannot be stored is written so that it fails to parse where it
+        is read, and the record is rejected with the entry's line.
+        """
+        if self.past_limit:
+            return f"the day after {self.local.isoformat()}"
         value = self.instant
         if value.tzinfo is None:
             return value.date().isoformat() if self.date_only else value.isoformat()
+        if value.utcoffset():
+            return value.isoformat()
         return value.replace(tzinfo=None).isoformat() + "Z"
 
 
@@ -373,11 +390,16 @@ def timeline_events(parts: Iterable[tuple[str, int]], base: date | None,
         if named:
             entry_zone = _zone(named) or entry_zone
         local = datetime(day.year, day.month, day.day, *clock)
+        past_limit = False
         if match.re is _LEADING_TIME and previous is not None and current is None \
                 and local < previous:
-            local += timedelta(days=1)
+            try:
+                local += timedelta(days=1)
+            except OverflowError:
+                past_limit = True
         previous = local
-        events.append(Event(local, entry_zone, _entry_text(line), number))
+        events.append(Event(local, entry_zone, _entry_text(line), number,
+                            past_limit=past_limit))
     return events
 
 
@@ -388,7 +410,7 @@ def _month_day(month: int, day: int, base: date | None) -> date | None:
         found = date(base.year, month, day)
     except ValueError:
         return None
-    if found > base + timedelta(days=31):
+    if found > base and (found - base).days > 31:
         try:
             found = date(base.year - 1, month, day)
         except ValueError:

@@ -7,13 +7,60 @@ so the inbox keeps what was received and the run goes on with the next file.
 
 from __future__ import annotations
 
+import codecs
+import hashlib
+import io
+import os
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, BinaryIO
 
 from failearn.codes import hint
 from failearn.record import Issue, RawRecord
 
 _BINARY_SNIFF = 8192
+NOT_REGULAR = "not a regular file"
+# What the inbox keeps of a payload over the size limit: its head (and the hash and size
+# of all of it), never the whole of a file that may be gigabytes.
+RAW_HEAD_BYTES = 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+class NotRegularFileError(OSError):
+    """A path that is a FIFO, a socket or a device: reading it could block or never end."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(0, NOT_REGULAR, str(path))
+
+
+def is_regular(path: Path) -> bool:
+    """True for a regular file (or a link to one), and for a path that cannot be looked at
+    (reading it will say why); False for a FIFO, socket or device."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a file to read bytes, refusing anything but a regular file.
+
+    Opening a FIFO for reading blocks until something writes to it, and a device
+    may never end: the file is opened without blocking, checked, then read as usual.
+    """
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFileError(path)
+        if nonblocking:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 @dataclass(slots=True)
@@ -49,8 +96,34 @@ def first_bad_utf8_line(data: bytes, error: UnicodeDecodeError) -> int:
     return data.count(b"\n", 0, error.start) + 1
 
 
+# Byte-order marks of the Unicode encodings other than UTF-8 (the longer ones first:
+# UTF-32-LE's mark begins with UTF-16-LE's).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding a UTF-16 or UTF-32 byte-order mark at the start names, if any."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    return None
+
+
 def decode(data: bytes, source: str, kind: str, *, line_offset: int = 0) -> ReadText:
-    """Decode UTF-8 (a BOM is dropped); reject binary content and invalid bytes."""
+    """Decode UTF-8 (a BOM is dropped), or UTF-16 / UTF-32 when a byte-order mark says so
+    (Windows editors save so); reject binary content and invalid bytes."""
+    encoding = bom_encoding(data)
+    if encoding is not None:
+        try:
+            return ReadText(data.decode(encoding), None)
+        except UnicodeDecodeError as exc:
+            text = data[:exc.start].decode(encoding, "replace")
+            return ReadText(None, reject(source, kind, "invalid-utf8",
+                                         f"the file is marked {encoding.upper()} but byte "
+                                         f"offset {exc.start} is not {encoding.upper()}",
+                                         line=line_offset + text.count("\n") + 1,
+                                         raw_bytes=data))
     if b"\x00" in data[:_BINARY_SNIFF]:
         return ReadText(None, reject(source, kind, "binary-file",
                                      "the file holds binary data, not text",
@@ -65,18 +138,68 @@ def decode(data: bytes, source: str, kind: str, *, line_offset: int = 0) -> Read
     return ReadText(text, None)
 
 
+def text_lines(handle: IO[bytes]) -> Iterator[bytes]:
+    """The lines of a stream as UTF-8 bytes: as they are (a UTF-8 byte-order mark
+    dropped), or decoded from UTF-16 / UTF-32 when the stream opens with a byte-order
+    mark (such lines are not split at 0x0A bytes)."""
+    peek = getattr(handle, "peek", None)
+    head = bytes(peek(4)[:4]) if peek is not None else b""
+    encoding = bom_encoding(head)
+    if encoding is None:
+        lines = iter(handle)
+        first = next(lines, None)
+        if first is None:
+            return
+        yield first.removeprefix(codecs.BOM_UTF8)
+        yield from lines
+        return
+    reader = io.TextIOWrapper(handle, encoding=encoding, errors="replace",
+                              newline="")
+    for line in reader:
+        yield line.encode("utf-8")
+
+
+def too_large(source: str, kind: str, head: bytes, digest: str, size: int, limit: int,
+              what: str = "file", line: int | None = 1) -> RawRecord:
+    """A payload over its size limit, rejected: the inbox keeps its head only, with the
+    SHA-256 and size of all of it."""
+    code = "file-too-large" if what == "file" else "record-too-large"
+    kept = (f"; the inbox keeps its first {len(head):,} bytes and the SHA-256 of all of it"
+            if len(head) < size else "")
+    record = reject(source, kind, code, f"the {what} is {size:,} bytes; the limit is "
+                    f"{limit:,}{kept}", line=line, raw_bytes=head)
+    record.sha256 = digest
+    record.size = size if len(head) < size else None
+    return record
+
+
+def head_and_digest(first: bytes, rest: BinaryIO | None = None) -> tuple[bytes, str, int]:
+    """The head the inbox keeps of a payload, the SHA-256 and the size of all of it,
+    reading what is left of it in chunks (nothing beyond the head stays in memory)."""
+    digest = hashlib.sha256(first)
+    size = len(first)
+    head = first[:RAW_HEAD_BYTES]
+    if rest is not None:
+        while chunk := rest.read(_CHUNK):
+            if len(head) < RAW_HEAD_BYTES:
+                head += chunk[:RAW_HEAD_BYTES - len(head)]
+            digest.update(chunk)
+            size += len(chunk)
+    return head, digest.hexdigest(), size
+
+
 def read_file(path: Path, source: str, kind: str, max_bytes: int) -> ReadText:
-    """Read and decode a whole file within ``max_bytes``."""
+    """Read and decode a whole file within ``max_bytes``; a larger one is rejected without
+    being loaded."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            with path.open("rb") as handle:
-                data = handle.read()
-            return ReadText(None, reject(
-                source, kind, "file-too-large",
-                f"the file is {size:,} bytes; the limit is {max_bytes:,}", line=1,
-                raw_bytes=data))
-        data = path.read_bytes()
+        with open_regular(path) as handle:
+            if os.fstat(handle.fileno()).st_size > max_bytes:
+                data = handle.read(min(RAW_HEAD_BYTES, max_bytes + 1))
+            else:
+                data = handle.read(max_bytes + 1)  # the file may have grown since
+            if len(data) > max_bytes or os.fstat(handle.fileno()).st_size > max_bytes:
+                head, digest, size = head_and_digest(data, handle)
+                return ReadText(None, too_large(source, kind, head, digest, size, max_bytes))
     except OSError as exc:
         return ReadText(None, reject(source, kind, "unreadable-file",
                                      f"cannot read the file: {exc.strerror or exc}"))

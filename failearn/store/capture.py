@@ -16,7 +16,7 @@ from failearn.store import Store
 
 INBOX_COLUMNS = ("run_id", "received_at", "source", "line", "kind", "sha256", "raw",
                  "raw_bytes", "raw_dropped", "outcome", "report_key", "record_id", "errors",
-                 "warnings")
+                 "warnings", "raw_size")
 REPORT_COLUMNS = (
     "key", "record_id", "id_given", "incident_id", "content_sha256", "inbox_id", "source", "line",
     "kind", "timestamp", "service", "failure_class", "failure_class_raw", "failure_class_via",

@@ -430,9 +430,18 @@ def _registry(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _inbox_raw_size(conn: sqlite3.Connection) -> None:
+    """The size of a payload whose raw copy is only its head (a file over the size limit
+    keeps its first bytes; ``sha256`` is still the hash of all of it)."""
+    run_script(conn, """
+    ALTER TABLE inbox ADD COLUMN raw_size INTEGER;
+    """)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_capture", _capture),
     ("0002_analysis", _analysis),
     ("0003_audit", _audit),
     ("0004_registry", _registry),
+    ("0005_inbox_raw_size", _inbox_raw_size),
 ]

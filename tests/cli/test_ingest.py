@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -10,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, Cli
+from tests.conftest import REPO, Cli, no_hang
 
 AS_OF = "2026-11-23"
 REPO_SAMPLES = REPO / "sample-postmortems"
@@ -110,6 +113,7 @@ BAD_CASES = [
     ("bad-timestamp.md", "invalid-timestamp", 3),
     ("yaml-bomb.md", "yaml-too-complex", None),
     ("not-mapping.md", "front-matter-not-mapping", 2),
+    ("unclosed-front-matter.md", "front-matter-not-closed", 1),
     ("malformed-yaml.md", "invalid-yaml", 5),
     ("empty.md", "empty-file", 1),
     ("binary.md", "binary-file", 1),
@@ -159,8 +163,39 @@ def test_a_50_mb_file_is_rejected_not_loaded(cli: Cli, tmp_path: Path) -> None:
             handle.write(line)
     doc = ingest(cli, str(big), exit_code=1)
     assert [e["code"] for e in doc["errors"]] == ["file-too-large"]
-    (size,), = rows("SELECT length(raw_bytes) FROM inbox")
-    assert size == big.stat().st_size
+    assert doc["errors"][0]["message"] == (
+        f"the file is {big.stat().st_size:,} bytes; the limit is {5 * 1024 * 1024:,}; the inbox "
+        "keeps its first 1,048,576 bytes and the SHA-256 of all of it")
+    # The inbox keeps the head, and the size and hash of the whole file.
+    (kept, size, sha), = rows("SELECT raw_bytes, raw_size, sha256 FROM inbox")
+    data = big.read_bytes()
+    assert kept == data[:1024 * 1024]
+    assert (size, sha) == (len(data), hashlib.sha256(data).hexdigest())
+    # The same file again is the same payload: not kept twice.
+    ingest(cli, str(big), exit_code=1)
+    assert rows("SELECT COUNT(*) FROM inbox") == [(1,)]
+
+
+def test_a_line_over_the_record_limit_keeps_its_head_and_hash(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "failearn.toml").write_text("[ingest]\nmax_record_bytes = 2000000\n",
+                                            encoding="utf-8")
+    line = ('{"id": "big", "title": "' + "x" * 3_000_000 + '"}').encode()
+    (tmp_path / "big.ndjson").write_bytes(line + b"\n")
+    doc = ingest(cli, "big.ndjson", exit_code=1)
+    assert [(e["code"], e["line"]) for e in doc["errors"]] == [("record-too-large", 1)]
+    (kept, size, sha), = rows("SELECT raw_bytes, raw_size, sha256 FROM inbox")
+    assert (kept, size) == (line[:1024 * 1024], len(line) + 1)
+    assert sha == hashlib.sha256(line + b"\n").hexdigest()
+
+
+def test_a_small_file_over_a_small_limit_is_kept_whole(cli: Cli, tmp_path: Path,
+                                                      fixtures: Path) -> None:
+    (tmp_path / "failearn.toml").write_text("[ingest]\nmax_markdown_bytes = 100\n",
+                                            encoding="utf-8")
+    page = fixtures / "good" / "2026-11-02-checkout-pool.md"
+    doc = ingest(cli, str(page), exit_code=1)
+    assert doc["errors"][0]["message"].endswith("; the limit is 100")
+    assert rows("SELECT raw_bytes, raw_size FROM inbox") == [(page.read_bytes(), None)]
 
 
 def test_dry_run_writes_nothing(cli: Cli, copy_fixture: Callable[[str], Path],
@@ -295,3 +330,167 @@ def test_a_class_mapping_to_no_class_is_a_configuration_error(cli: Cli, fixtures
     assert result.exit_code == 2
     assert "`classes.'config-change'` maps to 'configuration-errror'" in result.stderr
     assert not (tmp_path / "failearn.db").exists()
+
+
+def test_times_beyond_the_date_limits_reject_their_record_not_the_run(cli: Cli,
+                                                                      fixtures: Path) -> None:
+    edge = fixtures / "edge"
+    doc = ingest(cli, str(edge / "ts-overflow.ndjson"), str(edge / "ts-year9999.md"),
+                 str(edge / "timeline-rollover-9999.md"), exit_code=1)
+    assert doc["accepted"] == 1 and doc["rejected"] == 9
+    assert sorted((e["source"].rsplit("/", 1)[-1], e["line"]) for e in doc["errors"]
+                  if e["code"] == "invalid-timestamp") == [
+        ("timeline-rollover-9999.md", 13), ("ts-overflow.ndjson", 2), ("ts-overflow.ndjson", 3),
+        ("ts-overflow.ndjson", 4), ("ts-overflow.ndjson", 5), ("ts-overflow.ndjson", 6),
+        ("ts-overflow.ndjson", 7), ("ts-overflow.ndjson", 8), ("ts-year9999.md", 4)]
+    assert rows("SELECT outcome, COUNT(*) FROM inbox GROUP BY outcome ORDER BY outcome") == [
+        ("accepted", 1), ("rejected", 9)]
+
+
+def test_front_matter_keys_that_are_not_strings_are_stored(cli: Cli, fixtures: Path) -> None:
+    doc = ingest(cli, str(fixtures / "edge" / "yaml-nonstr-keys.md"))
+    assert doc["accepted"] == 1
+    (details,), = rows("SELECT details FROM reports")
+    assert '"http_errors":{"500":120,"503":4}' in details and '"2026-11-02":124' in details
+
+
+def test_a_fifo_is_skipped_in_a_walk_and_rejected_when_named(cli: Cli, tmp_path: Path,
+                                                              fixtures: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(fixtures / "good" / "2026-11-02-checkout-pool.md", folder)
+    os.mkfifo(folder / "pipe.ndjson")
+    os.mkfifo(tmp_path / "named.md")
+    with no_hang():
+        doc = ingest(cli, str(folder), str(tmp_path / "named.md"), exit_code=1)
+    assert (doc["files"], doc["accepted"], doc["rejected"]) == (2, 1, 1)
+    assert [(e["source"], e["code"], e["message"]) for e in doc["errors"]] == [
+        ("named.md", "unreadable-file", "cannot read the file: not a regular file")]
+    assert rows("SELECT source, outcome FROM inbox ORDER BY id") == [
+        ("in/2026-11-02-checkout-pool.md", "accepted"), ("named.md", "rejected")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root lists any directory "
+                    "(tests/sources/test_discover.py covers it as nobody)")
+def test_a_directory_that_cannot_be_listed_is_a_located_rejection(cli: Cli, tmp_path: Path,
+                                                                   fixtures: Path) -> None:
+    locked = tmp_path / "in" / "locked"
+    locked.mkdir(parents=True)
+    shutil.copy(fixtures / "good" / "2026-11-02-checkout-pool.md", locked)
+    locked.chmod(0)
+    try:
+        doc = ingest(cli, str(tmp_path / "in"), exit_code=1)
+    finally:
+        locked.chmod(0o755)
+    assert [(e["source"], e["code"]) for e in doc["errors"]] == [("in/locked", "unreadable-file")]
+
+
+def test_an_edited_post_mortem_on_its_own_updates_its_incident_and_makes_none(
+        cli: Cli, copy_fixture: Callable[[str], Path]) -> None:
+    page = copy_fixture("good/2026-11-02-checkout-pool.md")
+    ingest(cli, str(page))
+    page.write_text(page.read_text(encoding="utf-8").replace("14 minutes", "19 minutes"),
+                    encoding="utf-8")
+    doc = ingest(cli, str(page))
+    assert (doc["accepted"], doc["updated"]) == (0, 1)
+    assert doc["incidents"] == {"created": 0, "updated": 1, "total": 1}
+    # An edit of its id too: the incident takes the new id, the old one stays resolvable.
+    page.write_text(page.read_text(encoding="utf-8").replace("PM-2026-0042", "PM-2026-0043"),
+                    encoding="utf-8")
+    doc = ingest(cli, str(page))
+    assert doc["incidents"] == {"created": 0, "updated": 1, "total": 1}
+    assert rows("SELECT alias, incident_id FROM incident_aliases") == [
+        ("PM-2026-0042", "PM-2026-0043")]
+
+
+def test_a_dedup_window_of_zero_is_zero_not_the_default(cli: Cli, fixtures: Path) -> None:
+    alerts = str(fixtures / "edge" / "one-minute-apart.ndjson")
+    doc = ingest(cli, alerts, "--dedup-window", "0s", "--dry-run")
+    assert (doc["accepted"], doc["merged"], doc["dedup_window"]) == (2, 0, "0s")
+    doc = ingest(cli, alerts, "--dry-run")
+    assert (doc["accepted"], doc["merged"], doc["dedup_window"]) == (1, 1, "5m")
+
+
+def test_fields_of_odd_types_are_rejected_or_warned_about_never_silently_changed(
+        cli: Cli, fixtures: Path) -> None:
+    edge = fixtures / "edge"
+    doc = ingest(cli, str(edge / "id-list.md"), str(edge / "id-mapping.md"), exit_code=1)
+    assert [(e["source"].rsplit("/", 1)[-1], e["line"], e["code"], e["field"])
+            for e in doc["errors"]] == [("id-list.md", 2, "invalid-field-type", "id"),
+                                        ("id-mapping.md", 2, "invalid-field-type", "id")]
+    doc = ingest(cli, str(edge / "list-fields-of-odd-types.md"),
+                 str(edge / "metrics-not-finite.md"), str(edge / "severities-off-the-scale.json"))
+    warned = sorted({(w["source"].rsplit("/", 1)[-1], w["code"], w["field"], w["line"])
+                     for w in doc["warnings"]})
+    assert warned == [
+        ("list-fields-of-odd-types.md", "invalid-field-type", "error_messages", 8),
+        ("list-fields-of-odd-types.md", "invalid-field-type", "trace_shape", 10),
+        ("metrics-not-finite.md", "invalid-metric", "metrics", 8),
+        ("severities-off-the-scale.json", "unknown-severity", "severity", 1)]
+    assert len([w for w in doc["warnings"] if w["code"] == "invalid-metric"]) == 6
+    severities = rows("SELECT record_id, severity, json_extract(details, '$.severity_raw') "
+                      "FROM reports WHERE record_id LIKE 'V%' ORDER BY record_id")
+    assert severities == [("V1", "SEV1", "1"), ("V2", None, "1.5"), ("V3", "SEV1", "P0"),
+                          ("V4", "SEV1", "SEV0"), ("V5", None, "-1"), ("V6", None, "True")]
+    (metrics,), = rows("SELECT metrics FROM reports WHERE record_id = 'PM-QA-MN'")
+    assert metrics is None
+
+
+def test_a_front_matter_key_written_twice_is_warned_about(cli: Cli, fixtures: Path) -> None:
+    doc = ingest(cli, str(fixtures / "edge" / "duplicate-keys.md"))
+    assert doc["accepted"] == 1
+    assert [(w["code"], w["line"], w["field"]) for w in doc["warnings"]] == [
+        ("duplicate-key", 6, "service")]
+
+
+def test_utf16_files_with_a_byte_order_mark_are_read(cli: Cli, fixtures: Path) -> None:
+    edge = fixtures / "edge"
+    doc = ingest(cli, str(edge / "utf16-le.md"), str(edge / "utf16-le.json"),
+                 str(edge / "utf16-be.ndjson"))
+    assert (doc["rejected"], doc["accepted"] + doc["merged"]) == (0, 5)
+    titles = {title for (title,) in rows("SELECT title FROM reports")}
+    assert "café ☕ 2" in titles
+
+
+def test_terminal_escapes_in_incident_text_are_not_stored_or_printed(cli: Cli,
+                                                                     fixtures: Path) -> None:
+    alerts = str(fixtures / "edge" / "terminal-escapes.ndjson")
+    result = cli("ingest", alerts, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stdout
+    control = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+    with sqlite3.connect("failearn.db") as conn:
+        for table in ("reports", "incidents", "report_error_messages", "report_dependencies",
+                      "incident_error_messages"):
+            for row in conn.execute(f"SELECT * FROM {table}"):
+                text = "".join(str(v) for v in row if isinstance(v, str))
+                assert not control.search(text.replace("\n", "").replace("\t", "")), (table, row)
+    assert rows("SELECT DISTINCT message FROM report_error_messages") == [("red timeout",)]
+    assert "\\u001b[31m" in rows("SELECT raw FROM inbox")[0][0]  # the raw copy, as received
+    assert "\x1b" not in result.stdout
+
+
+def test_writing_the_configuration_in_another_order_changes_no_record(
+        cli: Cli, copy_fixture: Callable[[str], Path], tmp_path: Path) -> None:
+    good = copy_fixture("good")
+    config = tmp_path / "failearn.toml"
+
+    def write(keywords: list[tuple[str, str]], aliases: list[tuple[str, str]]) -> None:
+        config.write_text(
+            "[classify.keywords]\n" + "".join(f'"{k}" = "{v}"\n' for k, v in keywords)
+            + "[severity.aliases]\n" + "".join(f'"{k}" = "{v}"\n' for k, v in aliases)
+            + '[anonymize]\nmask = ["ip", "email", "phone", "bearer", "api_key"]\n',
+            encoding="utf-8")
+
+    keywords = [("pool exhausted", "connection-pool-exhaustion"), ("gremlin", "timeout")]
+    aliases = [("blocker", "SEV1"), ("meh", "SEV5")]
+    write(keywords, aliases)
+    ingest(cli, str(good))
+    write(keywords[::-1], aliases[::-1])
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        '"ip", "email"', '"email", "ip"'), encoding="utf-8")
+    doc = ingest(cli, str(good))
+    assert (doc["unchanged"], doc["updated"]) == (7, 0)
+    # A change of meaning still updates every record.
+    write([keywords[0], ("gremlin", "dependency-failure")], aliases)
+    doc = ingest(cli, str(good))
+    assert (doc["unchanged"], doc["updated"]) == (0, 7)

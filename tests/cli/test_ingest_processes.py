@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -78,3 +79,32 @@ def test_two_ingests_at_once_both_succeed(tmp_path: Path) -> None:
         services = conn.execute("SELECT service, SUM(report_count) FROM incidents "
                                 "GROUP BY service ORDER BY service").fetchall()
     assert services == [("checkout", 3000), ("payments", 3000)]
+
+
+def test_ctrl_c_while_workers_read_ends_them_quietly_and_changes_nothing(
+        tmp_path: Path) -> None:
+    db = tmp_path / "f.db"
+    subprocess.run(failearn("ingest", str(GOOD), "--db", str(db), "--as-of", "2026-11-23"),
+                   check=True, capture_output=True)
+    before = snapshot(db)
+    big = write_records(tmp_path / "big.ndjson", 60_000, "search")  # large: two workers
+    # Its own process group, as a terminal's Ctrl-C reaches the command and its workers.
+    process = subprocess.Popen(failearn("ingest", str(big), "--db", str(db), "--as-of",
+                                        "2026-11-23", "--format", "json"),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    wal = Path(f"{db}-wal")
+    deadline = time.monotonic() + 60
+    start_size = wal.stat().st_size if wal.exists() else 0
+    while time.monotonic() < deadline and process.poll() is None:
+        if wal.exists() and wal.stat().st_size > start_size + 2_000_000:
+            break  # reading, and writing batches
+        time.sleep(0.02)
+    assert process.poll() is None, "the ingest finished before it could be interrupted"
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    with pytest.raises(ProcessLookupError):  # no worker outlived the command
+        os.killpg(process.pid, 0)
+    assert snapshot(db) == before

@@ -135,3 +135,37 @@ def test_a_post_mortem_without_a_class_is_not_guessed_by_default(cli: Cli,
     doc = cli.json("--config", str(config), "ingest", str(page), "--as-of", "2026-11-23",
                    "--db", "other.db")
     assert doc["accepted"] == 1
+
+
+def test_malformed_vendor_payloads_are_rejected_and_kept_not_skipped_or_fatal(
+        cli: Cli, copy_fixture: Callable[[str], Path]) -> None:
+    malformed = copy_fixture("vendors-malformed")
+    (malformed / "SOURCES.md").unlink()
+    shutil.copy(REPO / "tests" / "fixtures" / "vendors" / "opsgenie-create.json", malformed)
+    Path("failearn.toml").write_text('[gates]\nrequire = ["timestamp", "service"]\n',
+                                     encoding="utf-8")
+    doc = cli.json("ingest", str(malformed), "--as-of", AS_OF, exit_code=1)
+    assert (doc["accepted"], doc["rejected"], doc["skipped"]) == (2, 12, 0)
+    assert {e["code"] for e in doc["errors"]} == {"malformed-payload"}
+    assert rows("SELECT outcome, COUNT(*), COUNT(raw) FROM inbox GROUP BY outcome") == [
+        ("accepted", 2, 2), ("rejected", 12, 12)]
+
+
+def test_the_people_a_post_mortem_labels_are_pseudonymised_in_every_stored_text(
+        cli: Cli, fixtures: Path, tmp_path: Path) -> None:
+    # "Created By: Benjamin Elder <…>" opens the page, in its preamble.
+    page = Path("kubernetes-test-infra") / "post-mortem-2019-01-23.md"
+    (tmp_path / page.parent).mkdir()
+    shutil.copy(fixtures / "realdata" / page, tmp_path / page)
+    for keep in ("--keep-raw", "--no-keep-raw"):
+        db = f"{keep}.db"
+        doc = cli.json("--config", str(REALDATA_CONFIG), "ingest", str(page), "--as-of", AS_OF,
+                       keep, "--db", db)
+        assert doc["accepted"] == 1
+        for table in ("reports", "incidents", "report_error_messages",
+                      "incident_error_messages"):
+            assert "Benjamin Elder" not in str(rows(f"SELECT * FROM {table}", db)), table
+        (details,), = rows("SELECT details FROM reports", db)
+        assert '"preamble":"Created By: person-' in details
+        raw = str(rows("SELECT raw FROM inbox", db))
+        assert ("Benjamin Elder" in raw) == (keep == "--keep-raw")

@@ -251,6 +251,12 @@ def test_inferred_classes_and_source_mappings_migrate_without_false_alarms(cli: 
     assert "'slowness'" in warning and "sluggish" not in warning and "'latency'" not in warning
 
 
+def test_a_dedup_window_of_zero_is_zero_not_the_default(cli: Cli) -> None:
+    use("merged")
+    assert migrate(cli, "--dedup-window", "0s", "--dry-run")["dedup_window"] == "0s"
+    assert migrate(cli, "--dry-run")["dedup_window"] == "5m"
+
+
 def test_check_a_missing_file_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
     result = cli("taxonomy", "check", str(tmp_path / "nope.yaml"))
     assert result.exit_code == 2

@@ -36,3 +36,10 @@ def test_oversized_and_empty_streams() -> None:
     assert records[0].issues[0].code == "record-too-large"
     records = list(read_ndjson(io.BytesIO(b"\n  \n"), "s", 20))
     assert records[0].issues[0].code == "empty-file"
+
+
+def test_an_empty_array_is_an_empty_file_not_nothing_at_all() -> None:
+    (record,) = parse_json_document(" [ ]\n", "x.json")
+    assert [(i.code, i.line, i.message) for i in record.issues] == [
+        ("empty-file", 1, "the JSON array holds no records")]
+    assert record.raw == " [ ]\n"

@@ -7,7 +7,8 @@ import pytest
 from failearn.sources.markdown import parse_markdown, trace_search_pattern
 from failearn.sources.sections import classify_heading
 
-REALDATA = Path(__file__).parent.parent / "fixtures" / "realdata"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+REALDATA = FIXTURES / "realdata"
 
 
 @pytest.mark.parametrize(("heading", "section"), [
@@ -65,3 +66,42 @@ def test_trace_search_pattern_follows_the_gate() -> None:
     assert trace_search_pattern("^[0-9a-f]{16}$").findall("id 00f067aa0ba902b7 x") == [
         "00f067aa0ba902b7"]
     assert trace_search_pattern("^[0-9a-f]{32}$").findall("a" * 40) == []
+
+
+def test_front_matter_keys_that_are_not_strings_are_kept_as_json_spells_them() -> None:
+    text = (FIXTURES / "edge" / "yaml-nonstr-keys.md").read_text(encoding="utf-8")
+    raw = parse_markdown(text, "pm.md")
+    assert raw.payload is not None
+    assert raw.payload["http_errors"] == {"500": 120, "503": 4}
+    assert raw.payload["by_day"] == {"2026-11-02": 124}
+    assert raw.payload["flags"] == {"true": "enabled", "null": "unset", "1.5": "half"}
+
+
+def test_front_matter_that_is_never_closed_is_rejected_where_it_opens() -> None:
+    text = (FIXTURES / "bad" / "unclosed-front-matter.md").read_text(encoding="utf-8")
+    raw = parse_markdown(text, "pm.md")
+    assert [(i.code, i.line, i.message) for i in raw.issues] == [
+        ("front-matter-not-closed", 1, "front matter opened with `---` on line 1 is never "
+                                       "closed")]
+    assert raw.payload is None and raw.raw == text
+    raw = parse_markdown("\n+++\ntitle = 'x'\n\n# x\n", "pm.md")
+    assert [(i.code, i.line) for i in raw.issues] == [("front-matter-not-closed", 2)]
+
+
+def test_blank_lines_before_the_front_matter_are_allowed() -> None:
+    path = FIXTURES / "edge" / "blank-lines-before-front-matter.md"
+    raw = parse_markdown(path.read_text(encoding="utf-8"), "pm.md")
+    assert raw.payload is not None, raw.issues
+    assert raw.payload["id"] == "PM-BLANK" and raw.payload["service"] == "checkout"
+    assert (raw.field_lines["id"], raw.field_lines["trace_ids"]) == (4, 9)
+    assert raw.payload["title"] == "t"
+    assert raw.field_lines["summary"] == 14
+
+
+def test_a_front_matter_key_written_twice_is_a_warning_at_its_second_line() -> None:
+    text = (FIXTURES / "edge" / "duplicate-keys.md").read_text(encoding="utf-8")
+    raw = parse_markdown(text, "pm.md")
+    assert raw.payload is not None and raw.payload["service"] == "payments"
+    assert [(i.code, i.level, i.line, i.field, i.message) for i in raw.issues] == [
+        ("duplicate-key", "warning", 6, "service",
+         "front matter: `service` is written again (first on line 5); the last value is used")]

@@ -166,3 +166,23 @@ def test_an_empty_template_is_rejected_for_what_it_lacks() -> None:
     assert sorted((i.code, i.field) for i in result.errors) == [
         ("missing-field", "service"), ("missing-field", "timestamp"),
         ("unclassified", "failure_class")]
+
+
+def test_a_timeline_that_rolls_over_past_9999_is_unreadable_not_a_crash() -> None:
+    text = ("---\nservice: search\nfailure_class: timeout\n---\n# Search slow on 9999-12-31\n\n"
+            "## Timeline (UTC-8)\n\n- 23:50 latency rises\n- 00:20 outage began\n")
+    raw = parse_markdown(text, "pm.md")
+    assert raw.payload is not None
+    assert raw.payload["timeline_start"] == "the day after 9999-12-31T00:20:00"
+    late = text.replace("- 00:20 outage began\n", "")
+    raw = parse_markdown(late, "pm.md")
+    assert raw.payload is not None  # 23:50 in UTC-8 is past 9999 in UTC: kept with its zone
+    assert raw.payload["timeline_start"] == "9999-12-31T23:50:00-08:00"
+
+
+def test_an_offset_of_a_day_or_more_names_no_zone() -> None:
+    text = ("---\nservice: s\n---\n# Outage on 2020-01-01\n\n## Timeline (UTC+30)\n\n"
+            "- 10:00 outage began\n")
+    raw = parse_markdown(text, "pm.md")
+    assert raw.payload is not None
+    assert raw.payload["timeline_start"] == "2020-01-01T10:00:00"

@@ -93,6 +93,16 @@ def test_a_second_writer_waits_instead_of_failing(tmp_path: Path) -> None:
         assert sorted(r["command"] for r in store.runs()) == ["holder", "waiter"]
 
 
+def test_migration_0005_adds_the_size_of_a_payload_kept_in_part(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        conn.executescript((FIXTURES / "db" / "schema-0001.sql").read_text(encoding="utf-8"))
+    with Store.open(old) as store:
+        assert "raw_size" in store.table_columns()["inbox"]
+        assert store.conn.execute("SELECT COUNT(*) FROM inbox WHERE raw_size IS NULL"
+                                  ).fetchone()[0] == 7
+
+
 def test_a_database_the_user_cannot_write_is_read_but_not_written(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "shared.db"

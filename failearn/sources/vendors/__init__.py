@@ -145,7 +145,15 @@ class Formats:
                                f"the payload is not of the format {forced} (tried: {forced}); "
                                f"its keys: {', '.join(list(map(str, value))[:8])}",
                                line=line, raw=raw)]
-        return self.records(adapter.expand(value, self.options), source, line, raw, kind)
+        try:
+            items = adapter.expand(value, self.options)
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+            # A part of the payload of a type the adapter does not check for.
+            name = getattr(adapter, "name", "vendor")
+            return [reject(source, kind, "malformed-payload",
+                           f"the {name} payload cannot be read: {type(exc).__name__}: {exc}",
+                           line=line, raw=raw)]
+        return self.records(items, source, line, raw, kind)
 
     @staticmethod
     def records(items: list[Item], source: str, line: int | None, raw: str,
@@ -153,7 +161,7 @@ class Formats:
         """Raw records of expanded items, each with its own raw text and line."""
         records: list[RawRecord] = []
         for item in items:
-            if item.payload is None:
+            if item.payload is None and item.error is None:
                 records.append(RawRecord(source=source, line=line, kind=kind, raw=raw,
                                          skip=True, notes=[item.note or "not an incident"]))
                 continue
@@ -163,6 +171,10 @@ class Formats:
                 position = raw.find(item.anchor)
                 if position > 0:
                     where = line + raw.count("\n", 0, position)
+            if item.error is not None:
+                records.append(reject(source, kind, "malformed-payload", item.error,
+                                      line=where, raw=own))
+                continue
             records.append(RawRecord(source=source, line=where, kind=kind, raw=own,
                                      payload=item.payload))
         return records

@@ -23,13 +23,16 @@ from failearn.sources.vendors.common import (
     class_hints,
     compact,
     first_label,
+    malformed,
     short_hash,
     skip,
     text,
+    wrong_type,
 )
 
 NAME = "alertmanager"
 GRAFANA = "grafana"
+_SHOWN = {NAME: "Alertmanager", GRAFANA: "Grafana"}
 _TEXT_ANNOTATIONS = ("summary", "description", "message", "info")
 
 
@@ -53,6 +56,15 @@ def detect(value: dict[str, Any]) -> bool:
 def is_grafana(value: dict[str, Any]) -> bool:
     return "orgId" in value or (is_alert(value) and ("values" in value or "valueString" in value
                                                      or "silenceURL" in value))
+
+
+def _problem(alert: dict[str, Any], where: str) -> str | None:
+    """What makes an alert unreadable: ``labels`` or ``annotations`` that are no object."""
+    for key in ("labels", "annotations"):
+        value = alert.get(key)
+        if value is not None and not isinstance(value, dict):
+            return wrong_type(f"{where}{key}", value, "an object of names to values")
+    return None
 
 
 def _alert(alert: dict[str, Any], common_labels: dict[str, Any],
@@ -90,18 +102,31 @@ def _alert(alert: dict[str, Any], common_labels: dict[str, Any],
 def expand(value: dict[str, Any], options: Options) -> list[Item]:
     fmt = GRAFANA if is_grafana(value) else NAME
     if not is_group(value):
+        problem = _problem(value, "")
+        if problem is not None:
+            return [malformed(f"{_SHOWN[fmt]} alert: {problem}")]
         return [Item(_alert(value, {}, {}, options, fmt))]
-    alerts = [a for a in value["alerts"] if isinstance(a, dict)]
+    alerts = value["alerts"]
     if not alerts:
         return [skip("an Alertmanager notification with no alerts")]
     common_labels = value.get("commonLabels") or {}
     common_annotations = value.get("commonAnnotations") or {}
     envelope = {k: v for k, v in value.items() if k != "alerts"}
     items = []
-    for alert in alerts:
+    for position, alert in enumerate(alerts):
+        document = {**envelope, "alerts": [alert]}
+        if not isinstance(alert, dict):
+            problem = wrong_type(f"alerts[{position}]", alert, "an alert object")
+            items.append(malformed(f"{_SHOWN[fmt]} notification: {problem}", document))
+            continue
+        anchor = text(alert.get("fingerprint")) or text(alert.get("startsAt"))
+        problem = _problem(alert, f"alerts[{position}].")
+        if problem is not None:
+            items.append(malformed(f"{_SHOWN[fmt]} notification: {problem}", document,
+                                   anchor))
+            continue
         payload = _alert(alert, common_labels if isinstance(common_labels, dict) else {},
                          common_annotations if isinstance(common_annotations, dict) else {},
                          options, fmt)
-        anchor = text(alert.get("fingerprint")) or text(alert.get("startsAt"))
-        items.append(Item(payload, {**envelope, "alerts": [alert]}, anchor))
+        items.append(Item(payload, document, anchor))
     return items

@@ -5,7 +5,9 @@ describes (an alert of a group, a failing trace), each with a payload in
 canonical field names, the part of the original document it came from (kept
 raw in the inbox), and a string to find its line by.  A payload that is not an
 incident (a "service updated" event) becomes an item with a note instead of a
-payload: it is skipped, not rejected.
+payload: it is skipped, not rejected.  A payload of a vendor's shape with a part
+of the wrong type (``labels`` a list, ``spans`` a number) becomes an item with an
+error instead: it is rejected, located, and the rest of the payload is still read.
 """
 
 from __future__ import annotations
@@ -39,11 +41,31 @@ class Item:
     document: Any = None
     anchor: str | None = None
     note: str | None = None
+    error: str | None = None
 
 
 def skip(note: str) -> Item:
     """An item for a payload that is not an incident."""
     return Item(None, note=note)
+
+
+def malformed(error: str, document: Any = None, anchor: str | None = None) -> Item:
+    """An item for a part of a payload that cannot be read: it is rejected."""
+    return Item(None, document, anchor, error=error)
+
+
+_TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+               int: "a number", float: "a number", type(None): "null"}
+
+
+def type_name(value: Any) -> str:
+    """How a JSON value's type reads in a message: ``a list``, ``null``."""
+    return _TYPE_NAMES.get(type(value), f"a {type(value).__name__}")
+
+
+def wrong_type(path: str, value: Any, expected: str) -> str:
+    """The message for a part of a payload of the wrong type."""
+    return f"`{path}` is {type_name(value)}, not {expected}"
 
 
 def parse_path(path: str) -> list[str | int]:

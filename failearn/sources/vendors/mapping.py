@@ -19,7 +19,16 @@ from failearn.config import SourceMapping
 from failearn.errors import ConfigError
 from failearn.record import CANONICAL_FIELDS
 from failearn.sources.postmortem import zone_named
-from failearn.sources.vendors.common import Item, Options, compact, get_path, parse_path, text
+from failearn.sources.vendors.common import (
+    Item,
+    Options,
+    compact,
+    get_path,
+    malformed,
+    parse_path,
+    text,
+    wrong_type,
+)
 from failearn.timeutil import iso
 
 MAPPABLE = (*CANONICAL_FIELDS, "ended_at", "tags", "class_hints", "caused_by_rule")
@@ -142,10 +151,16 @@ class Mapped:
         if self.records is None:
             return [Item(self.map(value))]
         elements = get_path(value, self.records)
-        if not isinstance(elements, list) or not elements:
-            return [Item(None, note=f"no records at `{_show(self.records)}` "
-                         f"(format {self.name})")]
-        return [Item(self.map(e), e, _anchor(e)) for e in elements if isinstance(e, dict)]
+        where = _show(self.records)
+        if elements is None or elements == []:
+            return [Item(None, note=f"no records at `{where}` (format {self.name})")]
+        if not isinstance(elements, list):
+            return [malformed(f"format {self.name}: " + wrong_type(where, elements,
+                                                                   "a list of records"))]
+        return [Item(self.map(e), e, _anchor(e)) if isinstance(e, dict) else
+                malformed(f"format {self.name}: "
+                          + wrong_type(f"{where}[{n}]", e, "a record object"), e)
+                for n, e in enumerate(elements)]
 
 
 def _in_zone(value: str, zone: tzinfo) -> str:
@@ -156,7 +171,11 @@ def _in_zone(value: str, zone: tzinfo) -> str:
         return value
     if parsed.tzinfo is not None:
         return value
-    return iso(parsed.replace(tzinfo=zone))
+    local = parsed.replace(tzinfo=zone)
+    try:
+        return iso(local)
+    except OverflowError:  # beyond 9999-12-31 in UTC: left for the gate to reject
+        return local.isoformat()
 
 
 def _show(steps: tuple[str | int, ...]) -> str:

@@ -19,8 +19,10 @@ from failearn.sources.vendors.common import (
     class_hints,
     compact,
     first_label,
+    malformed,
     skip,
     text,
+    wrong_type,
 )
 from failearn.timeutil import TimeParseError, iso, parse_time
 
@@ -53,6 +55,10 @@ def expand(value: dict[str, Any], options: Options) -> list[Item]:
     alert = value["alert"]
     if action.casefold().replace(" ", "") not in _NEW:
         return [skip(f"Opsgenie `{action}` action: an update to an alert, not a new one")]
+    for key in ("tags", "teams"):
+        found = alert.get(key)
+        if found is not None and not isinstance(found, list):
+            return [malformed("Opsgenie alert: " + wrong_type(f"alert.{key}", found, "a list"))]
     tags = [t for t in (text(t) for t in alert.get("tags") or []) if t]
     teams = [t for t in (text(t) for t in alert.get("teams") or []) if t]
     details = alert.get("details") if isinstance(alert.get("details"), dict) else None

@@ -15,7 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from failearn.sources.vendors.common import Item, Options, class_hints, compact, skip, text
+from failearn.sources.vendors.common import (
+    Item,
+    Options,
+    class_hints,
+    compact,
+    dig,
+    malformed,
+    skip,
+    text,
+    wrong_type,
+)
 
 NAME = "otlp"
 _ERROR = {2, "2", "STATUS_CODE_ERROR", "ERROR"}
@@ -38,7 +48,9 @@ def attributes(items: Any) -> dict[str, Any]:
         if isinstance(value, dict) and value:
             kind, inner = next(iter(value.items()))
             if kind == "arrayValue" and isinstance(inner, dict):
-                inner = [next(iter(v.values()), None) for v in inner.get("values") or []
+                values = inner.get("values")
+                inner = [next(iter(v.values()), None)
+                         for v in (values if isinstance(values, list) else [])
                          if isinstance(v, dict)]
             result[str(item["key"])] = inner
         else:
@@ -49,13 +61,30 @@ def attributes(items: Any) -> dict[str, Any]:
 def _nanos(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
         return None
 
 
 def _is_error(span: dict[str, Any]) -> bool:
     status = span.get("status")
-    return isinstance(status, dict) and status.get("code") in _ERROR
+    if not isinstance(status, dict):
+        return False
+    code = status.get("code")
+    return isinstance(code, int | str) and code in _ERROR
+
+
+def _span_problem(span: dict[str, Any], where: str) -> str | None:
+    """What makes a span unreadable: a status that is no object, a code that is no code."""
+    status = span.get("status")
+    if status is None:
+        return None
+    if not isinstance(status, dict):
+        return wrong_type(f"{where}.status", status, "an object")
+    code = status.get("code")
+    if code is not None and (isinstance(code, bool) or not isinstance(code, int | str)):
+        return wrong_type(f"{where}.status.code", code, "a status code (2 or "
+                          "\"STATUS_CODE_ERROR\")")
+    return None
 
 
 class _Span:
@@ -78,32 +107,62 @@ class _Span:
         self.scope = scope
 
 
-def _spans(value: dict[str, Any]) -> list[_Span]:
+def _spans(value: dict[str, Any]) -> tuple[list[_Span], list[Item]]:
+    """The spans of an export, and a rejected item for each part that cannot be read
+    (the part as its document: the rest of the export is still read)."""
     spans: list[_Span] = []
-    for resource_spans in value.get("resourceSpans") or []:
+    problems: list[Item] = []
+    for index, resource_spans in enumerate(value.get("resourceSpans") or []):
+        where = f"resourceSpans[{index}]"
+        document = {"resourceSpans": [resource_spans]}
         if not isinstance(resource_spans, dict):
+            problems.append(malformed("OTLP export: " + wrong_type(where, resource_spans,
+                                                                   "an object"), document))
             continue
         resource = resource_spans.get("resource") or {}
+        if not isinstance(resource, dict):
+            problems.append(malformed("OTLP export: " + wrong_type(f"{where}.resource", resource,
+                                                                   "an object"), document))
+            continue
         service = text(attributes(resource.get("attributes")).get("service.name"))
-        scopes = resource_spans.get("scopeSpans") or resource_spans.get(
-            "instrumentationLibrarySpans") or []
-        for scope_spans in scopes if isinstance(scopes, list) else []:
+        key = "scopeSpans" if "scopeSpans" in resource_spans else "instrumentationLibrarySpans"
+        scopes = resource_spans.get(key) or []
+        if not isinstance(scopes, list):
+            problems.append(malformed("OTLP export: " + wrong_type(f"{where}.{key}", scopes,
+                                                                   "a list"), document))
+            continue
+        for number, scope_spans in enumerate(scopes):
+            inner = f"{where}.{key}[{number}]"
             if not isinstance(scope_spans, dict):
+                problems.append(malformed("OTLP export: " + wrong_type(inner, scope_spans,
+                                                                       "an object"), document))
                 continue
             scope = scope_spans.get("scope") or scope_spans.get("instrumentationLibrary")
-            for raw in scope_spans.get("spans") or []:
-                if isinstance(raw, dict):
-                    spans.append(_Span(raw, service, resource, scope))
-    return spans
+            found = scope_spans.get("spans") or []
+            if not isinstance(found, list):
+                problems.append(malformed("OTLP export: " + wrong_type(f"{inner}.spans", found,
+                                                                       "a list"), document))
+                continue
+            for position, raw in enumerate(found):
+                problem = (wrong_type(f"{inner}.spans[{position}]", raw, "an object")
+                           if not isinstance(raw, dict)
+                           else _span_problem(raw, f"{inner}.spans[{position}]"))
+                if problem is not None:
+                    anchor = text(raw.get("spanId")) if isinstance(raw, dict) else None
+                    problems.append(malformed(f"OTLP export: {problem}", document, anchor))
+                    continue
+                spans.append(_Span(raw, service, resource, scope))
+    return spans, problems
 
 
 def _messages(span: _Span) -> tuple[list[str], list[str]]:
     messages: list[str] = []
     types: list[str] = []
-    status = text((span.raw.get("status") or {}).get("message"))
+    status = text(dig(span.raw, "status", "message"))
     if status:
         messages.append(status)
-    for event in span.raw.get("events") or []:
+    events = span.raw.get("events")
+    for event in events if isinstance(events, list) else []:
         if not isinstance(event, dict) or event.get("name") != "exception":
             continue
         attrs = attributes(event.get("attributes"))
@@ -195,10 +254,12 @@ def expand(value: dict[str, Any], options: Options) -> list[Item]:
         signal = next(name for key, name in _OTHER_SIGNALS.items() if key in value)
         return [skip(f"OTLP {signal}: not traces; failearn reads failing traces")]
     traces: dict[str, list[_Span]] = {}
-    for span in _spans(value):
+    spans, problems = _spans(value)
+    for span in spans:
         if span.trace_id:
             traces.setdefault(span.trace_id, []).append(span)
     items = [_record(spans) for spans in traces.values() if any(s.is_error for s in spans)]
+    items.extend(problems)
     if not items:
         shown = ", ".join(list(traces)[:3]) or "none"
         return [skip(f"OTLP traces without an error span (trace {shown}): not an incident")]

@@ -24,8 +24,10 @@ from failearn.sources.vendors.common import (
     compact,
     dig,
     first_label,
+    malformed,
     skip,
     text,
+    wrong_type,
 )
 
 NAME = "pagerduty"
@@ -54,8 +56,12 @@ def _webhook(value: dict[str, Any]) -> Item:
     event = value["event"]
     event_type = text(event.get("event_type")) or "?"
     data = event.get("data")
-    if not isinstance(data, dict) or not event_type.startswith("incident.") \
-            or data.get("type") not in ("incident", None):
+    if not event_type.startswith("incident."):
+        return skip(f"PagerDuty `{event_type}` event: not a record of an incident")
+    if not isinstance(data, dict):
+        return malformed(f"PagerDuty `{event_type}` event: "
+                         + wrong_type("event.data", data, "the incident object"))
+    if data.get("type") not in ("incident", None):
         return skip(f"PagerDuty `{event_type}` event: not a record of an incident")
     incident_id = text(data.get("id"))
     priority = dig(data, "priority", "summary") or dig(data, "priority", "name")
@@ -90,8 +96,11 @@ def _event(value: dict[str, Any], options: Options) -> Item:
     payload = value.get("payload")
     if action is None:
         return skip("PagerDuty change event: a change, not an incident")
-    if action != "trigger" or not isinstance(payload, dict):
+    if action != "trigger":
         return skip(f"PagerDuty `{action}` event: an update to an alert, not a new incident")
+    if not isinstance(payload, dict):
+        return malformed("PagerDuty `trigger` event: "
+                         + wrong_type("payload", payload, "the alert object"))
     dedup = text(value.get("dedup_key"))
     details = payload.get("custom_details")
     record: dict[str, Any] = {

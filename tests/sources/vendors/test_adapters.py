@@ -14,6 +14,7 @@ from failearn.normalise import Context, Normalised, normalise
 from failearn.record import RawRecord
 from failearn.sources.jsonfile import parse_json_document
 from failearn.sources.vendors import Formats
+from failearn.sources.vendors.common import Item, Options
 from failearn.taxonomy import load_taxonomy
 
 VENDORS = Path(__file__).parent.parent.parent / "fixtures" / "vendors"
@@ -237,3 +238,86 @@ def test_detection_is_stable_under_ndjson(name: str) -> None:
                                        Formats.build(NO_TRACES)))
     assert [r.line for r in records] == [1, 2]
     assert all(payload(r)["source_format"] for r in records)
+
+
+def test_a_local_time_past_9999_in_utc_is_rejected_not_a_crash() -> None:
+    table = SourceMapping(detect=("ref",), fields={"id": ("ref",), "timestamp": ("at",)},
+                          constants={"service": "orders", "failure_class": "timeout"},
+                          timezone="UTC-5")
+    settings = Settings(gates=NO_TRACES.gates, sources={"local": table})
+    text = '{"ref": "INC-9", "at": "9999-12-31T23:00:00"}'
+    (record,) = parse_json_document(text, "inc.json", Formats.build(settings))
+    assert payload(record)["timestamp"] == "9999-12-31T23:00:00-05:00"
+    assert [i.code for i in gate(record, settings).errors] == ["invalid-timestamp"]
+
+
+MALFORMED = VENDORS.parent / "vendors-malformed"
+
+
+@pytest.mark.parametrize(("name", "messages"), [
+    ("am-labels-list.json", ["Alertmanager notification: `alerts[0].labels` is a list, not an "
+                             "object of names to values"]),
+    ("am-ann-str.json", ["Alertmanager notification: `alerts[0].annotations` is a string, not "
+                         "an object of names to values"]),
+    ("am-alerts-items.json", [f"Alertmanager notification: `alerts[{n}]` is {kind}, not an "
+                              "alert object" for n, kind in ((0, "a number"), (1, "a string"),
+                                                             (2, "null"))]),
+    ("otlp-resource-str.json", ["OTLP export: `resourceSpans[0].resource` is a string, not an "
+                                "object"]),
+    ("otlp-spans-int.json", ["OTLP export: `resourceSpans[0].scopeSpans[0].spans` is a number, "
+                             "not a list"]),
+    ("otlp-status-code-list.json", ["OTLP export: `resourceSpans[0].scopeSpans[0].spans[0]."
+                                    "status.code` is a list, not a status code (2 or "
+                                    "\"STATUS_CODE_ERROR\")"]),
+    ("opsgenie-tags-int.json", ["Opsgenie alert: `alert.tags` is a number, not a list"]),
+    ("pd-data-null.json", ["PagerDuty `incident.triggered` event: `event.data` is null, not "
+                           "the incident object"]),
+    ("pdev2-payload-null.json", ["PagerDuty `trigger` event: `payload` is null, not the alert "
+                                 "object"]),
+])
+def test_a_vendor_payload_with_a_part_of_the_wrong_type_is_rejected_saying_which(
+        name: str, messages: list[str]) -> None:
+    records = read(name, folder=MALFORMED)
+    assert [(r.skip, r.payload) for r in records] == [(False, None)] * len(messages)
+    assert [[(i.code, i.message) for i in r.issues] for r in records] == [
+        [("malformed-payload", message)] for message in messages]
+    assert all(r.raw and r.line == 1 for r in records)
+
+
+def test_the_readable_parts_of_a_partly_malformed_export_are_still_read() -> None:
+    records = read("otlp-one-bad-resource.json", folder=MALFORMED)
+    assert [r.issues[0].code if r.issues else payload(r)["id"] for r in records] == [
+        "trace-5b8efff798038103d269b633813fc60c", "malformed-payload"]
+    assert '"resource":"x"' in (records[1].raw or "") and "GET /x" not in (records[1].raw or "")
+
+
+def test_a_configured_format_rejects_records_that_are_not_objects() -> None:
+    table = SourceMapping(detect=("items",), records="items", fields={"id": ("ref",)})
+    settings = Settings(sources={"board": table})
+    records = list(parse_json_document('{"items": [{"ref": "a"}, 3]}', "b.json",
+                                       Formats.build(settings)))
+    assert payload(records[0])["id"] == "a"
+    assert [i.message for i in records[1].issues] == [
+        "format board: `items[1]` is a number, not a record object"]
+    (record,) = parse_json_document('{"items": "none"}', "b.json", Formats.build(settings))
+    assert [i.message for i in record.issues] == [
+        "format board: `items` is a string, not a list of records"]
+    (record,) = parse_json_document('{"items": []}', "b.json", Formats.build(settings))
+    assert record.skip  # well-formed, and no incident in it
+
+
+class _Brittle:
+    """A format whose reader trips over a payload (as an unguarded adapter would)."""
+
+    name = "brittle"
+    detect = ()
+
+    def expand(self, value: dict[str, Any], options: Options) -> list[Item]:
+        return [Item({"n": value["n"] + 1})]
+
+
+def test_a_format_that_trips_over_a_payload_rejects_it_naming_the_format() -> None:
+    formats = Formats(forced="brittle", mappings={"brittle": _Brittle()})  # type: ignore[dict-item]
+    (record,) = parse_json_document('{"n": "1"}', "b.json", formats)
+    assert [(i.code, i.line) for i in record.issues] == [("malformed-payload", 1)]
+    assert record.issues[0].message.startswith("the brittle payload cannot be read: TypeError: ")

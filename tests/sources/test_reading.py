@@ -1,0 +1,45 @@
+"""Reading one file: encodings, binary content, files that are not files."""
+
+from __future__ import annotations
+
+import codecs
+import io
+
+import pytest
+
+from failearn.sources.reading import decode, text_lines
+
+TEXT = "---\nid: café\n---\n# Outage ☕\n"
+
+
+@pytest.mark.parametrize("data", [
+    TEXT.encode("utf-8"), TEXT.encode("utf-8-sig"), TEXT.encode("utf-16"),
+    codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"),
+    codecs.BOM_UTF32_LE + TEXT.encode("utf-32-le"), codecs.BOM_UTF32_BE + TEXT.encode("utf-32-be"),
+])
+def test_text_in_utf8_or_marked_utf16_or_utf32_is_read(data: bytes) -> None:
+    read = decode(data, "pm.md", "markdown")
+    assert read.rejected is None and read.text == TEXT
+
+
+def test_bytes_that_break_the_encoding_their_mark_names_are_rejected_at_their_line() -> None:
+    data = codecs.BOM_UTF16_LE + "a\nb\n".encode("utf-16-le") + b"\x00\xdc"  # a lone surrogate
+    read = decode(data, "pm.md", "markdown")
+    assert read.rejected is not None
+    assert [(i.code, i.line) for i in read.rejected.issues] == [("invalid-utf8", 3)]
+    assert "marked UTF-16" in read.rejected.issues[0].message
+
+
+def test_binary_without_a_mark_is_still_binary() -> None:
+    read = decode(b"\x89PNG\r\n\x1a\n\x00\x00", "x.md", "markdown")
+    assert read.rejected is not None and read.rejected.issues[0].code == "binary-file"
+
+
+@pytest.mark.parametrize("encoded", [
+    "{\"a\": \"é\"}\n{\"b\": 2}\n".encode("utf-16"),
+    codecs.BOM_UTF16_BE + "{\"a\": \"é\"}\n{\"b\": 2}\n".encode("utf-16-be"),
+    "{\"a\": \"é\"}\n{\"b\": 2}\n".encode("utf-8-sig"),
+])
+def test_lines_of_a_stream_come_out_as_utf8(encoded: bytes) -> None:
+    lines = list(text_lines(io.BufferedReader(io.BytesIO(encoded))))
+    assert lines == ['{"a": "é"}\n'.encode(), b'{"b": 2}\n']
