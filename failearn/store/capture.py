@@ -232,16 +232,6 @@ def _relink(store: Store) -> None:
     """)
 
 
-def resolve_incident_id(store: Store, incident_id: str) -> str | None:
-    """The current id of an incident, following the aliases left by merges."""
-    row = store.conn.execute("SELECT id FROM incidents WHERE id = ?", (incident_id,)).fetchone()
-    if row:
-        return str(row[0])
-    row = store.conn.execute("SELECT incident_id FROM incident_aliases WHERE alias = ?",
-                             (incident_id,)).fetchone()
-    return str(row[0]) if row else None
-
-
 def counts(store: Store) -> dict[str, int]:
     """Row counts of the capture tables."""
     conn = store.conn
