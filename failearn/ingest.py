@@ -243,7 +243,8 @@ class _Run:
         # The run wrote each of its reports with its own record id as incident id.
         done = regroup_reports(self.store, self.touched_groups, list(self.own.values()),
                                self.run_id, window, self.replaced_ids, self.updated_keys,
-                               {key: ref.record_id for key, ref in self.own.items()})
+                               {key: ref.record_id for key, ref in self.own.items()},
+                               only_own=self.fresh)
         # A new record that joined others is "merged"; the primary of a new incident
         # stays "accepted".
         primaries = {g.primary for g in done.groups}
@@ -274,7 +275,8 @@ class Regrouping:
 def regroup_reports(store: Store, touched: set[tuple[str, str]], own: list[sql.ReportRef],
                     run_id: int, window: timedelta, replaced_ids: Iterable[str] = (),
                     updated_keys: Iterable[str] = (),
-                    written_ids: Mapping[str, str] | None = None) -> Regrouping:
+                    written_ids: Mapping[str, str] | None = None,
+                    only_own: bool = False) -> Regrouping:
     """Regroup every report connected to the ``touched`` (service, class) groups into
     incidents and rebuild those incidents in the store.
 
@@ -285,9 +287,11 @@ def regroup_reports(store: Store, touched: set[tuple[str, str]], own: list[sql.R
     ``written_ids`` the incident id a report row holds when its ref says otherwise
     (ingest writes a new report with its record id).  Used by ingest after reading
     its records, and by ``failearn taxonomy migrate`` after re-labelling stored
-    reports (a new class is a new dedup group).
+    reports (a new class is a new dedup group).  ``only_own``: the store held no
+    reports before this run, so there is nothing stored to connect to.
     """
-    refs = _closure(store, touched, own, run_id)
+    refs = sorted(own, key=lambda r: r.key) if only_own else _closure(store, touched, own,
+                                                                        run_id)
     previous = {r.key: r.incident_id for r in refs}
     old_ids = {i for i in previous.values() if i is not None} | set(replaced_ids)
     members = [member_from_row(r.key, r.record_id, r.id_given, r.service, r.failure_class,
