@@ -56,14 +56,14 @@ def stdout() -> Console:
     """A rich console on stdout, for text output."""
     from rich.console import Console
 
-    return Console(soft_wrap=True, highlight=False)
+    return Console(soft_wrap=True, highlight=False, emoji=False)
 
 
 def stderr() -> Console:
     """A rich console on stderr, for progress."""
     from rich.console import Console
 
-    return Console(stderr=True, soft_wrap=True, highlight=False)
+    return Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 
 def settings_for(ctx: typer.Context, db: Path | None = None) -> Settings:

@@ -494,3 +494,18 @@ def test_writing_the_configuration_in_another_order_changes_no_record(
     write([keywords[0], ("gremlin", "dependency-failure")], aliases)
     doc = ingest(cli, str(good))
     assert (doc["unchanged"], doc["updated"]) == (0, 7)
+
+
+def test_text_output_prints_line_numbers_and_names_as_they_are(cli: Cli, tmp_path: Path) -> None:
+    # rich turns ":100:" into an emoji unless told not to.
+    lines = ['{"id": "ok-%d", "timestamp": "2026-11-02T10:00:00Z", "service": "auth", '
+             '"failure_class": "timeout", "trace_ids": ["%032x"]}' % (n, n + 1)
+             for n in range(99)]
+    lines.append('{"id": "bad", "timestamp": "2026-11-02T10:00:00Z", "service": "auth", '
+                 '"failure_class": ":fire:", "trace_ids": ["4bf92f3577b34da6a3ce929d0e0e4736"]}')
+    path = tmp_path / "l.ndjson"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("ingest", str(path), "--as-of", AS_OF)
+    assert result.exit_code == 1
+    assert "l.ndjson:100: error unknown-class" in result.stdout
+    assert "':fire:'" in result.stdout
