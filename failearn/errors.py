@@ -12,7 +12,9 @@ Exit codes (documented in the README):
 * 2 - usage error or unreadable input (bad option, missing file, bad config,
   bad taxonomy, a database failearn cannot open);
 * 3 - an internal error (a bug: please report it);
-* 130 - interrupted (Ctrl-C); the store is left as it was.
+* 130 - interrupted (Ctrl-C); the store is left as it was;
+* 141 - the output was closed before it was all written (``| head``, a pager
+  quit early): the command's work was done, only its output was cut.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as other command-line tools exit
 
 
 class FailearnError(Exception):
@@ -75,4 +78,6 @@ def exit_code_for(error: BaseException) -> int:
         return error.exit_code
     if isinstance(error, KeyboardInterrupt):
         return EXIT_INTERRUPTED
+    if isinstance(error, BrokenPipeError):
+        return EXIT_BROKEN_PIPE
     return EXIT_INTERNAL

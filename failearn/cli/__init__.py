@@ -25,7 +25,7 @@ app = typer.Typer(
          "    failearn cluster && failearn audit && failearn report --output report.html\n\n"
          "Exit codes: 0 success; 1 the command found what you asked it to fail on "
          "(rejected records, drift); 2 usage error or unreadable input; 3 internal error; "
-         "130 interrupted.",
+         "130 interrupted; 141 output closed early (| head).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,

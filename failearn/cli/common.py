@@ -9,6 +9,7 @@ user sees.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from datetime import datetime, timedelta
@@ -56,7 +57,13 @@ def stdout() -> Console:
     """A rich console on stdout, for text output."""
     from rich.console import Console
 
-    return Console(soft_wrap=True, highlight=False, emoji=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit 1, which reads as "found problems": let the boundary
+            # give the documented code instead.
+            raise BrokenPipeError
+
+    return _Console(soft_wrap=True, highlight=False, emoji=False)
 
 
 def stderr() -> Console:
@@ -96,6 +103,7 @@ def emit_json(document: dict[str, Any]) -> None:
     from failearn.render.output import json_text
 
     sys.stdout.write(json_text(document))
+    sys.stdout.flush()  # a closed pipe is reported here, inside the error boundary
 
 
 def envelope(command: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -122,6 +130,11 @@ class FailearnGroup(TyperGroup):
             problems = getattr(error, "problems", None)
             for problem in problems or []:
                 typer.echo(f"  - {problem}", err=True)
+            raise typer.Exit(exit_code_for(error)) from None
+        except BrokenPipeError as error:
+            # The reader went away (| head): stop writing, say nothing, exit 141.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(exit_code_for(error)) from None
         except KeyboardInterrupt as error:
             typer.echo("interrupted; a write that had not finished was rolled back",

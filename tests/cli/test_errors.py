@@ -55,3 +55,18 @@ def test_usage_errors_are_exit_2_with_a_hint(cli: Cli, tmp_path: Path) -> None:
 def test_an_unknown_command_or_option_is_exit_2(cli: Cli) -> None:
     assert cli("ingets").exit_code == 2
     assert cli("ingest", str(GOOD), "--formt", "json").exit_code == 2
+
+
+def test_output_closed_early_is_exit_141_and_quiet() -> None:
+    import subprocess
+    import sys
+
+    for argv in (["taxonomy", "show"], ["taxonomy", "show", "--format", "json"],
+                 ["ingest", str(GOOD), "--dry-run", "--format", "github"]):
+        process = subprocess.Popen([sys.executable, "-m", "failearn", *argv],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader is gone before anything is written: | head -0
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 141, (argv, stderr)
+        assert "Traceback" not in stderr and "internal error" not in stderr, stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -498,11 +499,12 @@ def test_writing_the_configuration_in_another_order_changes_no_record(
 
 def test_text_output_prints_line_numbers_and_names_as_they_are(cli: Cli, tmp_path: Path) -> None:
     # rich turns ":100:" into an emoji unless told not to.
-    lines = ['{"id": "ok-%d", "timestamp": "2026-11-02T10:00:00Z", "service": "auth", '
-             '"failure_class": "timeout", "trace_ids": ["%032x"]}' % (n, n + 1)
-             for n in range(99)]
-    lines.append('{"id": "bad", "timestamp": "2026-11-02T10:00:00Z", "service": "auth", '
-                 '"failure_class": ":fire:", "trace_ids": ["4bf92f3577b34da6a3ce929d0e0e4736"]}')
+    def record(name: str, label: str, number: int) -> str:
+        return json.dumps({"id": name, "timestamp": "2026-11-02T10:00:00Z", "service": "auth",
+                           "failure_class": label, "trace_ids": [f"{number:032x}"]})
+
+    lines = [record(f"ok-{n}", "timeout", n + 1) for n in range(99)]
+    lines.append(record("bad", ":fire:", 500))
     path = tmp_path / "l.ndjson"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = cli("ingest", str(path), "--as-of", AS_OF)
