@@ -111,6 +111,12 @@ def envelope(command: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "command": command, **data}
 
 
+def _commits() -> int:
+    """Transactions committed so far (0 when the store was never imported)."""
+    store = sys.modules.get("failearn.store")
+    return int(getattr(store, "commits", 0))
+
+
 def _is_cli_control(error: BaseException) -> bool:
     """Exit, Abort and usage errors of the CLI framework: they carry their own exit code."""
     return type(error).__module__.split(".")[0] in ("click", "typer")
@@ -120,6 +126,7 @@ class FailearnGroup(TyperGroup):
     """The error boundary: user mistakes become one line on stderr and an exit code."""
 
     def invoke(self, ctx: Any) -> Any:
+        commits_before = _commits()
         try:
             return super().invoke(ctx)
         except FailearnError as error:
@@ -137,8 +144,11 @@ class FailearnGroup(TyperGroup):
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(exit_code_for(error)) from None
         except KeyboardInterrupt as error:
-            typer.echo("interrupted; a write that had not finished was rolled back",
-                       err=True)
+            if _commits() > commits_before:
+                typer.echo("interrupted after the command's changes were saved", err=True)
+            else:
+                typer.echo("interrupted; a write that had not finished was rolled back",
+                           err=True)
             raise typer.Exit(exit_code_for(error)) from None
         except Exception as error:
             if _is_cli_control(error):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,22 @@ from failearn.store.migrations import MIGRATIONS
 from failearn.timeutil import iso
 
 MEMORY = ":memory:"
+# Transactions committed by this process; the CLI compares it before and after a
+# command to say truthfully, on Ctrl-C, whether the command's changes were saved.
+commits = 0
+
+
+def _hold_interrupts() -> bool:
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    except (AttributeError, ValueError, OSError):  # not POSIX, or not the main thread
+        return False
+    return True
+
+
+def _release_interrupts(blocked: bool) -> None:
+    if blocked:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class Store:
@@ -162,7 +179,18 @@ class Store:
             self.conn.rollback()
             raise
         else:
+            self._commit()
+
+    def _commit(self) -> None:
+        """Commit with Ctrl-C held back until the commit is counted, so that an interrupt
+        can always tell whether the command's changes were saved."""
+        global commits
+        blocked = _hold_interrupts()
+        try:
             self.conn.commit()
+            commits += 1
+        finally:
+            _release_interrupts(blocked)
 
     def _begin(self) -> None:
         """Take the write lock now (waiting up to the busy timeout), or say why not."""

@@ -70,3 +70,16 @@ def test_output_closed_early_is_exit_141_and_quiet() -> None:
         stderr = process.stderr.read().decode()
         assert process.wait(timeout=60) == 141, (argv, stderr)
         assert "Traceback" not in stderr and "internal error" not in stderr, stderr
+
+
+def test_ctrl_c_after_the_commit_says_the_changes_were_saved(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import failearn.render.ingest
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(failearn.render.ingest, "render_text", interrupted)
+    result = cli("ingest", str(GOOD))
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "interrupted after the command's changes were saved"
