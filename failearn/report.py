@@ -53,6 +53,9 @@ from failearn.timeutil import format_duration, from_iso, iso, iso_week_label, we
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
+# Ten years of weekly history is more than a report can show, and keeps dates in range.
+MAX_WEEKS = 520
+
 
 @dataclass(frozen=True)
 class ReportOptions:
@@ -396,8 +399,8 @@ def check_settings(settings: Settings) -> None:
         raise UsageError("ttl must be positive and cooldown not negative")
     if rules.max_active_rules < 0:
         raise UsageError("max_active_rules must be 0 or more")
-    if settings.report.weeks < 1:
-        raise UsageError("[report] weeks must be at least 1")
+    if not 1 <= settings.report.weeks <= MAX_WEEKS:
+        raise UsageError(f"[report] weeks (--weeks) must be between 1 and {MAX_WEEKS}")
 
 
 def build_report(settings: Settings, taxonomy: Taxonomy, options: ReportOptions) -> Report:

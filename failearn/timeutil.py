@@ -10,6 +10,7 @@ zone is taken as UTC and flagged, so the caller can warn.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -183,6 +184,10 @@ def parse_duration(text: str | int | float) -> timedelta:
     if isinstance(text, bool):
         raise ValueError(f"{text!r} is not a duration")
     if isinstance(text, int | float):
+        if not math.isfinite(text) or text < 0:
+            raise ValueError(f"{text!r} is not a duration (a number of seconds, 0 or more)")
+        if text > _MAX_DURATION.total_seconds():
+            raise ValueError(f"{text!r} is longer than failearn can look back (100 years)")
         return timedelta(seconds=text)
     match = _DURATION.match(text)
     if match is None:

@@ -143,3 +143,15 @@ def test_meaningless_values_are_refused_when_loaded(tmp_path: Path, text: str,
     (tmp_path / "failearn.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_settings(cwd=tmp_path, environ={})
+
+
+def test_a_configuration_with_a_byte_order_mark(tmp_path: Path) -> None:
+    (tmp_path / "failearn.toml").write_bytes("\ufeff[dedup]\nwindow = \"7m\"\n".encode())
+    assert load_settings(cwd=tmp_path, environ={}).dedup.window == timedelta(minutes=7)
+
+
+@pytest.mark.parametrize("value", ["1e18", "inf", "nan", "-1"])
+def test_durations_written_as_numbers_are_checked(tmp_path: Path, value: str) -> None:
+    (tmp_path / "failearn.toml").write_text(f"[dedup]\nwindow = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"`dedup\.window`"):
+        load_settings(cwd=tmp_path, environ={})

@@ -415,7 +415,7 @@ def test_links_to_post_mortems(cli: Cli, store: None) -> None:
     (("--override-warning", "1.5"), "override_warning must be a share"),
     (("--ttl", "soon"), "--ttl: 'soon' is not a duration"),
     (("--template-dir", "nowhere"), "is not a directory"),
-    (("--weeks", "0"), "weeks must be at least 1"),
+    (("--weeks", "0"), "weeks (--weeks) must be between 1 and 520"),
 ])
 def test_bad_options_are_usage_errors(cli: Cli, store: None, args: tuple[str, ...],
                                       message: str) -> None:
@@ -466,3 +466,10 @@ def test_rule_ids_are_stable_across_weekly_runs(cli: Cli) -> None:
     assert again[pool["rule_id"]]["support"] > pool["support"]
     events = cli.json("rules", "show", pool["rule_id"], "--as-of", AS_OF)["events"]
     assert [e["event"] for e in events] == ["created", "suggested"]
+
+
+@pytest.mark.parametrize("weeks", ["0", "200000"])
+def test_weeks_out_of_range_is_a_usage_error(cli: Cli, weeks: str) -> None:
+    result = cli("report", "--weeks", weeks, "--as-of", "2026-11-23", "--dry-run")
+    assert result.exit_code == 2
+    assert "weeks" in result.stderr and "internal error" not in result.stderr
