@@ -63,8 +63,21 @@ def md_text(value: object) -> str:
     open HTML is backslash-escaped; code spans are kept; line breaks become spaces."""
     text = " ".join(str(value if value is not None else "").split())
     parts = _CODE_SPAN.split(text)
-    return "".join(part if i % 2 else _MD_SPECIAL.sub(r"\\\1", part)
+    # GitHub splits table cells at '|' even inside code spans: escape it there too.
+    return "".join(part.replace("|", "\\|") if i % 2 else _MD_SPECIAL.sub(r"\\\1", part)
                    for i, part in enumerate(parts))
+
+
+def md_code(value: object) -> str:
+    """A value (a service, a rule id: anything a source named) as a Markdown code span that
+    stays one: fenced with more backticks than it holds, padded when it starts or ends
+    with one, and with '|' escaped so that it cannot split a table cell."""
+    text = " ".join(str(value if value is not None else "").split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if not text or text[0] == "`" or text[-1] == "`" else ""
+    escaped = text.replace("|", "\\|")
+    return f"{fence}{pad}{escaped}{pad}{fence}"
 
 
 def html_code(value: object) -> Any:
@@ -178,7 +191,7 @@ def environment(fmt: str, template_dir: Path | None) -> Any:
         loader=jinja2.FileSystemLoader(search), autoescape=fmt == "html",
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
-    env.filters.update(md=md_text, code=html_code, plain=plain, percent=percent,
+    env.filters.update(md=md_text, mdcode=md_code, code=html_code, plain=plain, percent=percent,
                        signed=signed, url=url)
     return env
 
