@@ -95,6 +95,8 @@ class MigrateResult:
     # Old incident id -> the incident that absorbed it; incidents that did not exist before.
     incidents_merged: dict[str, str] = field(default_factory=dict)
     incidents_created: list[str] = field(default_factory=list)
+    # Rule id -> its new class, for rules of the registry whose class was retired.
+    rules_relabelled: dict[str, str] = field(default_factory=dict)
     dedup_window: str = "5m"
     warnings: list[str] = field(default_factory=list)
 
@@ -115,6 +117,8 @@ class MigrateResult:
                           "merged": [{"incident_id": old, "into": new}
                                      for old, new in sorted(self.incidents_merged.items())],
                           "created": self.incidents_created},
+            "rules": {"relabelled": [{"rule_id": rule, "to_class": cls}
+                                     for rule, cls in sorted(self.rules_relabelled.items())]},
             "warnings": self.warnings,
             "dedup_window": self.dedup_window,
             "dry_run": self.dry_run,
@@ -246,6 +250,19 @@ def run_migrate(settings: Settings, taxonomy: Taxonomy, options: MigrateOptions
     return result
 
 
+def _relabel_rules(store: Store, taxonomy: Taxonomy) -> dict[str, str]:
+    """Rules of a retired class follow it to its replacement, as its incidents did."""
+    moves: dict[str, str] = {}
+    for rule_id, old in sql.rule_classes(store).items():
+        if old in taxonomy.classes:
+            continue
+        resolution = taxonomy.resolve(old)
+        if resolution is not None and resolution.class_id != old:
+            moves[rule_id] = resolution.class_id
+    sql.relabel_rules(store, moves)
+    return moves
+
+
 def _migrate(store: Store, settings: Settings, taxonomy: Taxonomy, taxonomy_path: Path,
              run_id: int, window: timedelta, dry_run: bool) -> MigrateResult:
     labels = sql.stored_labels(store)
@@ -294,6 +311,7 @@ def _migrate(store: Store, settings: Settings, taxonomy: Taxonomy, taxonomy_path
         relabelled_incidents = sum(1 for i, cls in after.items()
                                    if i in before and before[i] != cls)
     sql.set_incident_versions(store, taxonomy.version)
+    rules = _relabel_rules(store, taxonomy)
     class_changes = [ClassChange(old, new, via, how, len(ids), sorted(ids)[:_SAMPLE])
                      for (old, new, via, how), ids in sorted(moved.items())]
     return MigrateResult(
@@ -306,5 +324,5 @@ def _migrate(store: Store, settings: Settings, taxonomy: Taxonomy, taxonomy_path
         changes=class_changes, incidents_before=incidents_before,
         incidents_after=sql.incident_count(store), incidents_relabelled=relabelled_incidents,
         incidents_merged=merged, incidents_created=created,
-        dedup_window=format_duration(window),
+        rules_relabelled=rules, dedup_window=format_duration(window),
         warnings=_warnings(placed, taxonomy, settings, taxonomy_path, len(class_changes)))

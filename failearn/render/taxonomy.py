@@ -83,6 +83,8 @@ def render_migrate_text(result: MigrateResult, console: Console) -> None:
         console.print(f"  {old} is now part of {new}", markup=False)
     for incident in result.incidents_created:
         console.print(f"  new incident {incident}", markup=False)
+    for rule, cls in sorted(result.rules_relabelled.items()):
+        console.print(f"  rule {rule} now addresses {cls}", markup=False)
     for warning in result.warnings:
         console.print(f"warning: {warning}", style="yellow", markup=False)
     if not result.dry_run and (result.relabelled or result.rerouted or result.version_only):

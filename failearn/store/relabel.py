@@ -131,6 +131,19 @@ def relabel(store: Store, changes: Sequence[LabelChange], version: str, run_id: 
     conn.execute("DELETE FROM temp.relabel")
 
 
+def rule_classes(store: Store) -> dict[str, str]:
+    """The failure class of every rule of the registry, by rule id."""
+    return {str(r[0]): str(r[1]) for r in store.conn.execute(
+        "SELECT id, failure_class FROM rules ORDER BY id")}
+
+
+def relabel_rules(store: Store, classes: dict[str, str]) -> None:
+    """Move rules to the class their retired one became (rule ids do not change: they
+    are made of the pattern, the adaptation and the service)."""
+    store.conn.executemany("UPDATE rules SET failure_class = ? WHERE id = ?",
+                           ((cls, rule_id) for rule_id, cls in sorted(classes.items())))
+
+
 def set_incident_versions(store: Store, version: str) -> None:
     """Incidents not rebuilt by the regrouping take the version their reports now have."""
     store.conn.execute("UPDATE incidents SET taxonomy_version = ? WHERE taxonomy_version IS NOT ?",

@@ -279,3 +279,22 @@ def test_taxonomy_text_is_printed_as_text_not_markup(cli: Cli, tmp_path: Path) -
     assert result.exit_code == 0, result.stderr
     assert "taxonomy 2026.[/b]" in result.stdout
     assert "[red]slow" in result.stdout
+
+
+def test_rules_of_a_retired_class_follow_it_to_its_replacement(cli: Cli) -> None:
+    with sqlite3.connect("failearn.db") as conn:
+        for rule_id, cls in (("R-config", "config-error"), ("R-timeout", "timeout")):
+            conn.execute(
+                "INSERT INTO rules (id, pattern_id, service, failure_class, adaptation, action, "
+                "rationale, status, confidence, support, pattern_support, cohesion, "
+                "incident_ids, created_at, updated_at, evidence_as_of, ttl_seconds) VALUES "
+                "(?, 'P0001', 'api', ?, 'config-validation', 'validate', 'why', 'suggested', "
+                "0.5, 3, 3, 0.9, '[]', ?, ?, ?, 2592000)",
+                (rule_id, cls, AS_OF, AS_OF, AS_OF))
+    use("renamed")
+    doc = migrate(cli)
+    assert doc["rules"] == {"relabelled": [{"rule_id": "R-config",
+                                            "to_class": "configuration-error"}]}
+    assert rows("SELECT id, failure_class FROM rules ORDER BY id") == [
+        ("R-config", "configuration-error"), ("R-timeout", "timeout")]
+    assert migrate(cli)["rules"] == {"relabelled": []}
