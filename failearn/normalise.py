@@ -380,6 +380,11 @@ def _canonicalise(payload: Mapping[str, Any], context: Context,
                 values[name] = _strings(values[name]) + _strings(value)
             else:
                 unknown[str(key)] = value
+                if value != values[name]:
+                    collector.add("duplicate-key", f"`{name}` is given twice, as "
+                                  f"{spelling.get(name, name)!r} and {str(key)!r}; the first "
+                                  "is used and the other kept with the record", name,
+                                  level="warning", spelling=str(key))
             continue
         values[name] = value
         spelling[name] = str(key)

@@ -311,3 +311,13 @@ def test_the_context_normalises_the_class_mappings_once() -> None:
     assert result.incident is not None
     assert (result.incident.failure_class, result.incident.failure_class_via) == (
         "configuration-error", "config")
+
+
+def test_a_field_given_twice_under_two_spellings_warns() -> None:
+    result = run({**GOOD, "Service": "payments"}, lines={"Service": 9})
+    assert result.incident is not None and result.incident.service == "checkout"
+    assert result.incident.extra == {"Service": "payments"}
+    warnings = [(i.code, i.field, i.line) for i in result.issues]
+    assert warnings == [("duplicate-key", "service", 9)]
+    same = run({**GOOD, "Service": "checkout"})
+    assert same.issues == []
