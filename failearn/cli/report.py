@@ -107,11 +107,14 @@ def report(
         report_config = replace(report_config, template_dir=template_dir)
     settings = replace(settings, report=report_config)
     chosen = output_format
-    if chosen is None:
-        chosen = _EXTENSIONS.get(output.suffix.lower(), ReportFormat.text) if output \
-            else ReportFormat.text
     if output is not None:
         check_output(output, settings.db)
+    if chosen is None and output is not None and output.suffix:
+        chosen = _EXTENSIONS.get(output.suffix.lower())
+        if chosen is None:
+            raise UsageError(f"--output {output}: failearn writes .md, .html, .json or .txt "
+                             "reports; name the format with --format to use another name")
+    chosen = chosen or ReportFormat.text
     taxonomy = load_taxonomy(settings.taxonomy)
     result = build_report(settings, taxonomy, ReportOptions(as_of(as_of_text), dry_run=dry_run))
     if chosen is ReportFormat.json:

@@ -473,3 +473,10 @@ def test_weeks_out_of_range_is_a_usage_error(cli: Cli, weeks: str) -> None:
     result = cli("report", "--weeks", weeks, "--as-of", "2026-11-23", "--dry-run")
     assert result.exit_code == 2
     assert "weeks" in result.stderr and "internal error" not in result.stderr
+
+
+def test_an_output_name_of_no_known_format_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    result = cli("report", "--as-of", "2026-11-23", "--output", str(tmp_path / "r.pdf"))
+    assert result.exit_code == 2
+    assert "name the format with --format" in result.stderr
+    assert not (tmp_path / "r.pdf").exists()
