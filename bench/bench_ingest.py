@@ -92,6 +92,8 @@ def main() -> None:
         work = Path(scratch)
         ndjson = write_ndjson(work / "records.ndjson", args.records)
         size = ndjson.stat().st_size / args.records
+        # Written pages still being flushed to disk would slow whichever run comes first.
+        os.sync()
         bare = bare_json(ndjson, work / "bare.db")
         seconds, peak, result = failearn_ingest(ndjson, work / "json.db")
         print(f"JSON: {args.records:,} records, {size:.0f} B each")
@@ -100,6 +102,7 @@ def main() -> None:
               f"(peak {peak:,.0f} MB, {result['accepted']} accepted, {result['merged']} merged)")
         print(f"  ratio failearn / bare     : {bare / seconds:10.2f}  (goal >= 0.33)")
         pages = write_markdown(work / "md", args.files)
+        os.sync()
         bare_md = bare_markdown(pages)
         seconds_md, peak_md, result_md = failearn_ingest(pages, work / "md.db")
         print(f"Markdown: {args.files:,} files")
