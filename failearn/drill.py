@@ -114,6 +114,9 @@ def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
     config = settings.drill
     if config.incidents < 1:
         raise UsageError("the drill needs at least one incident (--incidents)")
+    for option, value in (("--service", config.service), ("--message", config.message)):
+        if not value.strip():
+            raise UsageError(f"{option} is empty: the injected incidents need one")
     if taxonomy.resolve(config.failure_class) is None:
         raise UsageError(f"--failure-class {config.failure_class!r} is not in taxonomy "
                          f"{taxonomy.version}")

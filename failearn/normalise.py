@@ -230,9 +230,16 @@ def _printable_any(value: Any) -> Any:
     return value
 
 
+def _decoded(value: bytes) -> str:
+    """A YAML ``!!binary`` value, as the text it most likely holds."""
+    return value.decode("utf-8", errors="replace")
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
+    if isinstance(value, bytes):
+        value = _decoded(value)
     if isinstance(value, str):
         stripped = (value if value.isprintable() else printable(value)).strip()
         return stripped or None
@@ -255,7 +262,7 @@ def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
         if type(item) is not str:
             if item is None or isinstance(item, dict | list):
                 continue
-            item = str(item)
+            item = _decoded(item) if isinstance(item, bytes) else str(item)
         text = (item if item.isprintable() else printable(item)).strip()
         if not text:
             continue
@@ -301,6 +308,10 @@ def _text_list(values: Mapping[str, Any], name: str, spelling: Mapping[str, str]
     value = values.get(name)
     if value is None:
         return []
+    if isinstance(value, bytes):
+        value = _decoded(value)
+    elif isinstance(value, list | tuple) and any(isinstance(item, bytes) for item in value):
+        value = [_decoded(item) if isinstance(item, bytes) else item for item in value]
     if not isinstance(value, str | list | tuple):
         out.add("invalid-field-type", f"`{name}` is {_type_name(value)}, not a list of text; "
                 "dropped", name, level="warning", spelling=spelling.get(name))

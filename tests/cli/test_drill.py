@@ -66,6 +66,8 @@ def test_a_configurable_pattern(cli: Cli) -> None:
     (("--metric", "volume"), "write NAME=NUMBER"),
     (("--failure-class", "gremlins"), "not in taxonomy"),
     (("--incidents", "0"), "at least one incident"),
+    (("--service", ""), "--service is empty"),
+    (("--message", "  "), "--message is empty"),
     (("--target", "soon"), "not a duration"),
 ])
 def test_bad_drill_options(cli: Cli, args: tuple[str, ...], message: str) -> None:

@@ -355,6 +355,14 @@ def test_front_matter_keys_that_are_not_strings_are_stored(cli: Cli, fixtures: P
     assert '"http_errors":{"500":120,"503":4}' in details and '"2026-11-02":124' in details
 
 
+def test_yaml_binary_values_are_stored_as_the_text_they_hold(cli: Cli, fixtures: Path) -> None:
+    doc = ingest(cli, str(fixtures / "edge" / "yaml-binary.md"))
+    assert doc["accepted"] == 1
+    assert rows("SELECT service, title FROM incidents") == [("checkout", "ledger timeouts")]
+    assert rows("SELECT message FROM report_error_messages") == [
+        ("upstream timed out \ufffd",)]
+
+
 def test_a_fifo_is_skipped_in_a_walk_and_rejected_when_named(cli: Cli, tmp_path: Path,
                                                               fixtures: Path) -> None:
     folder = tmp_path / "in"
