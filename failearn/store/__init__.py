@@ -87,8 +87,8 @@ class Store:
             if not file.parent.exists():
                 raise StoreError(f"cannot create database {target}: "
                                  f"{file.parent} does not exist")
-            readonly = file.exists() and not os.access(file, os.W_OK)
-        location = f"{Path(target).resolve().as_uri()}?mode=ro" if readonly else target
+            readonly = file.exists() and not _writable(file)
+        location = _read_only_uri(Path(target)) if readonly else target
         try:
             conn = sqlite3.connect(location, timeout=busy_timeout.total_seconds(),
                                    isolation_level=None, check_same_thread=False,
@@ -211,13 +211,39 @@ class Store:
         """A transaction that is always rolled back (``--dry-run``).
 
         It takes the write lock like a real run, so what it reports is what the
-        real run would do.
+        real run would do.  A database opened read-only is copied into memory
+        and the run works on the copy: checking needs no write access.
         """
+        if self.readonly:
+            with self._in_memory_copy():
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield
+                finally:
+                    self.conn.rollback()
+            return
         self._begin()
         try:
             yield
         finally:
             self.conn.rollback()
+
+    @contextmanager
+    def _in_memory_copy(self) -> Iterator[None]:
+        """Work on an in-memory copy of the database for the duration of the block."""
+        original = self.conn
+        copy = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False)
+        try:
+            original.backup(copy)
+            copy.execute("PRAGMA foreign_keys = ON")
+            self.conn = copy
+            self.readonly = False
+            try:
+                yield
+            finally:
+                self.conn, self.readonly = original, True
+        finally:
+            copy.close()
 
     # -- bulk loads -------------------------------------------------------------
 
@@ -283,3 +309,32 @@ class Store:
             value = secrets.token_hex(32)
             self.put_setting("pseudonym_secret", value)
         return value
+
+
+def _writable(file: Path) -> bool:
+    """Whether a write to the existing database ``file`` can succeed: the file itself, and
+    its folder when the write-ahead log and its index would have to be created there."""
+    if not _may_write(file):
+        return False
+    companions = [Path(f"{file}{suffix}") for suffix in ("-wal", "-shm")]
+    return all(c.exists() for c in companions) or _may_write(file.parent)
+
+
+def _may_write(path: Path) -> bool:
+    """Write permission as the process holds it (its effective user, where that is known)."""
+    effective = os.access in os.supports_effective_ids
+    return os.access(path, os.W_OK, effective_ids=effective)
+
+
+def _read_only_uri(file: Path) -> str:
+    """The URI that opens ``file`` for reading only.
+
+    Reading a WAL database needs its ``-shm`` index, which SQLite creates beside
+    it; in a folder the user cannot write, with no log left to replay, the file
+    is opened as immutable (nobody can be writing it through this folder).
+    """
+    uri = f"{file.resolve().as_uri()}?mode=ro"
+    stuck = not _may_write(file.parent) and not Path(f"{file}-shm").exists()
+    if stuck and not Path(f"{file}-wal").exists():
+        uri += "&immutable=1"
+    return uri

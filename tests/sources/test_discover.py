@@ -5,31 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from failearn.config import IngestConfig
 from failearn.sources import InputFile, discover, read_input
-from tests.conftest import no_hang
+from tests.conftest import no_hang, unprivileged
 
 GOOD = Path(__file__).parent.parent / "fixtures" / "good" / "2026-11-02-checkout-pool.md"
-NOBODY = 65534
-
-
-@contextmanager
-def unprivileged() -> Iterator[None]:
-    """Permissions as a user sees them: root reads any directory, so drop to nobody."""
-    if os.geteuid() != 0:
-        yield
-        return
-    os.seteuid(NOBODY)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from failearn.errors import StoreError
 from failearn.store import Store
 from failearn.store.migrations import MIGRATIONS
+from tests.conftest import unprivileged
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -108,7 +111,7 @@ def test_a_database_the_user_cannot_write_is_read_but_not_written(
     path = tmp_path / "shared.db"
     with Store.open(path) as store, store.transaction():
         store.start_run("ingest", None, {})
-    monkeypatch.setattr("failearn.store.os.access", lambda *args: False)
+    monkeypatch.setattr("failearn.store.os.access", lambda *args, **kwargs: False)
     with Store.open(path) as store:
         assert store.readonly
         assert [r["command"] for r in store.runs()] == ["ingest"]
@@ -123,6 +126,33 @@ def test_a_read_only_database_of_an_older_schema_says_it_needs_a_migration(
     old = tmp_path / "old.db"
     with sqlite3.connect(old) as conn:
         conn.executescript((FIXTURES / "db" / "schema-0001.sql").read_text(encoding="utf-8"))
-    monkeypatch.setattr("failearn.store.os.access", lambda *args: False)
+    monkeypatch.setattr("failearn.store.os.access", lambda *args, **kwargs: False)
     with pytest.raises(StoreError, match="needs a migration"):
         Store.open(old)
+
+
+def test_a_database_in_a_folder_the_user_cannot_write_is_read_and_checked_in_memory(
+        ) -> None:
+    # The write-ahead log's index (-shm) cannot be created beside the file: SQLite refuses a
+    # plain read-only open, so the file is opened immutable; a dry run works on a copy.
+    base = Path(tempfile.mkdtemp(prefix="failearn-test-"))
+    try:
+        path = base / "shared.db"
+        with Store.open(path) as store, store.transaction():
+            store.start_run("ingest", None, {})
+        before = path.read_bytes()
+        path.chmod(0o644)
+        base.chmod(0o755)
+        with unprivileged(), Store.open(path) as store:
+            assert store.readonly
+            assert [r["command"] for r in store.runs()] == ["ingest"]
+            with pytest.raises(StoreError, match="is read-only"), store.transaction():
+                store.start_run("report", None, {})
+            with store.rolled_back():
+                store.start_run("report", None, {})
+                assert [r["command"] for r in store.runs()] == ["report", "ingest"]
+            assert [r["command"] for r in store.runs()] == ["ingest"]
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in base.iterdir()) == ["shared.db"]
+    finally:
+        shutil.rmtree(base)
