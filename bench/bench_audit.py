@@ -16,39 +16,17 @@ generator's true classes (the ceiling a classifier of the labels can reach).
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from audit_data import END, generate, write_ndjson
+from measure import run_failearn
 
 GOAL_SECONDS = 30.0
-_RUN = ("import resource, sys; from failearn.cli import main; sys.argv = sys.argv[1:]\n"
-        "try:\n    main()\nexcept SystemExit as e:\n"
-        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-        "    raise\n")
-
-
-def failearn(*args: str) -> tuple[float, float, dict[str, Any]]:
-    """(seconds, peak RSS in MB, JSON document) of one failearn process."""
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _RUN, "failearn", *args, "--format", "json"],
-                          capture_output=True, text=True, check=False,
-                          env={**os.environ, "FAILEARN_CONFIG": ""})
-    seconds = time.perf_counter() - started
-    if done.returncode not in (0, 1):
-        raise SystemExit(done.stderr)
-    peak_kb = float(done.stderr.strip().splitlines()[-1])
-    return seconds, peak_kb / 1024, json.loads(done.stdout)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=50_000)
@@ -62,7 +40,7 @@ def main() -> None:
         work = Path(scratch)
         ndjson = write_ndjson(work / "incidents.ndjson", pairs)
         db = work / "audit.db"
-        seconds, _, ingested = failearn("ingest", str(ndjson), "--db", str(db), "--as-of",
+        seconds, _, ingested = run_failearn("ingest", str(ndjson), "--db", str(db), "--as-of",
                                         "2026-11-23")
         print(f"store: {ingested['incidents']['total']:,} incidents "
               f"(ingested in {seconds:.1f}s, {args.incidents / seconds:,.0f} records/s)")
@@ -70,7 +48,7 @@ def main() -> None:
         peaks: list[float] = []
         document: dict[str, Any] = {}
         for _ in range(args.runs):
-            seconds, peak, document = failearn("audit", "--db", str(db), "--as-of",
+            seconds, peak, document = run_failearn("audit", "--db", str(db), "--as-of",
                                                "2026-11-23", "--show", "1000000")
             times.append(seconds)
             peaks.append(peak)

@@ -32,15 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from cluster_data import AS_OF, write_incidents
+from measure import FAILEARN, PEAK, run_python
 
-PEAK = ("\nimport atexit, sys\n"
-        "def _peak():\n"
-        "    for line in open('/proc/self/status'):\n"
-        "        if line.startswith('VmHWM'):\n"
-        "            sys.stderr.write('PEAK_KB ' + line.split()[1] + '\\n')\n"
-        "atexit.register(_peak)\n")
-FAILEARN = PEAK + ("from failearn.cli import app\n"
-                   "app(sys.argv[1:])\n")
 BASELINE = PEAK + """
 import json, resource
 cap = int(float(sys.argv[3]) * 1024 ** 3)
@@ -59,13 +52,9 @@ json.dump(dict(zip(ids, labels.tolist())), open(sys.argv[2], 'w'))
 
 
 def run(code: str, *args: str) -> tuple[float, float | None, int, str]:
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          check=False)
-    seconds = time.perf_counter() - started
-    peak = next((int(line.split()[1]) / 1024 for line in done.stderr.splitlines()
-                 if line.startswith("PEAK_KB")), None)
-    return seconds, peak, done.returncode, done.stdout if done.returncode == 0 else done.stderr
+    done = run_python(code, *args)
+    return done.seconds, done.peak_mb, done.returncode, \
+        done.stdout if done.returncode == 0 else done.stderr
 
 
 def ari(truth: dict[str, int], predicted: dict[str, int]) -> float:

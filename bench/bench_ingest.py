@@ -17,15 +17,14 @@ Each failearn run is a separate process, so its peak RSS is its own.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import frontmatter
 import orjson
@@ -33,6 +32,7 @@ from markdown_it import MarkdownIt
 
 sys.path.insert(0, str(Path(__file__).parent))
 from ingest_data import write_markdown, write_ndjson
+from measure import run_failearn
 
 
 def bare_json(path: Path, db: Path) -> float:
@@ -63,24 +63,9 @@ def bare_markdown(directory: Path) -> float:
     return time.perf_counter() - started
 
 
-def failearn_ingest(target: Path, db: Path) -> tuple[float, float, dict[str, object]]:
+def failearn_ingest(target: Path, db: Path) -> tuple[float, float, dict[str, Any]]:
     """(seconds, peak RSS in MB, JSON result) of one ``failearn ingest`` process."""
-    # Peak RSS from /proc (VmHWM): ru_maxrss would include the parent's pages before exec.
-    script = ("import sys; from failearn.cli import main; sys.argv = sys.argv[1:]\n"
-              "try:\n    main()\nexcept SystemExit:\n"
-              "    status = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
-              "    print(status, file=sys.stderr)\n"
-              "    raise\n")
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", script, "failearn", "ingest", str(target), "--db", str(db),
-         "--format", "json", "--as-of", "2027-01-01"],
-        capture_output=True, text=True, check=False, env={**os.environ, "FAILEARN_CONFIG": ""})
-    seconds = time.perf_counter() - started
-    if done.returncode not in (0, 1):
-        raise SystemExit(done.stderr)
-    peak_kb = float(done.stderr.strip().splitlines()[-1])
-    return seconds, peak_kb / 1024, json.loads(done.stdout)
+    return run_failearn("ingest", str(target), "--db", str(db), "--as-of", "2027-01-01")
 
 
 def main() -> None:
