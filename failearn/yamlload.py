@@ -12,6 +12,7 @@ mean one of them, so callers warn).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -106,6 +107,55 @@ def _check_size(node: yaml.Node) -> None:
                 stack.append((value, depth + 1))
 
 
+_STR = "tag:yaml.org,2002:str"
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                          r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+
+
+def _as_written(node: yaml.Node, loader: Any) -> None:
+    """Keep as text the plain scalars that only YAML 1.1 reads as something else.
+
+    PyYAML follows YAML 1.1, where ``service: off`` is False, ``title: yes`` is
+    True, ``id: 0042`` is the octal 34 and ``duration: 1:20`` is 80.  People mean
+    the text they wrote, as YAML 1.2 reads it: only ``true``/``false`` are
+    booleans, only plain decimals are integers.  A date that is no date
+    (``2026-11-31``) stays text too, so the field's own check reports it where
+    it was written.
+    """
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack.append(key)
+                stack.append(value)
+        elif isinstance(current, yaml.ScalarNode) and not current.style:  # plain
+            tag, text = current.tag, current.value
+            if tag.endswith(":bool"):
+                keep = text.lower() in ("true", "false")
+            elif tag.endswith(":int"):
+                keep = _DECIMAL.fullmatch(text) is not None
+            elif tag.endswith(":float"):
+                keep = _PLAIN_FLOAT.fullmatch(text) is not None
+            elif tag.endswith(":timestamp"):
+                try:
+                    loader.construct_yaml_timestamp(current)
+                    keep = True
+                except ValueError:
+                    keep = False
+            else:
+                keep = True
+            if not keep:
+                current.tag = _STR
+
+
 def _key_lines(node: yaml.Node, prefix: str, lines: dict[str, int], depth: int = 0) -> None:
     if depth > 3:
         return
@@ -167,6 +217,7 @@ def load_yaml(text: str) -> LoadedYaml:
         if node is None:
             return LoadedYaml(None)
         _check_size(node)
+        _as_written(node, loader)
         # Before construction, which flattens merge keys (<<) into the mappings.
         duplicates = _duplicates(node)
         try:

@@ -17,3 +17,22 @@ def test_merge_keys_aliases_and_distinct_keys_are_not_duplicates() -> None:
     loaded = load_yaml("base: &b {a: 1}\none:\n  <<: *b\n  a: 2\ntwo: *b\nthree: *b\n"
                        "'1': x\n1: y\n")
     assert loaded.duplicates == []
+
+
+def test_plain_words_and_numbers_keep_the_text_yaml_1_2_reads() -> None:
+    loaded = load_yaml("id: 0042\ntitle: yes\nservice: off\nspan: 1:20\nhex: 0x1F\n"
+                       "big: 1_000\nflags: [on, Off, NO]\nquoted: 'yes'\n"
+                       "n: -3\nx: 1.5\ninf: .inf\nok: True\nnone: ~\nday: 2026-11-02\n")
+    data = loaded.data
+    assert [data[k] for k in ("id", "title", "service", "span", "hex", "big", "flags")] == [
+        "0042", "yes", "off", "1:20", "0x1F", "1_000", ["on", "Off", "NO"]]
+    assert (data["quoted"], data["n"], data["x"], data["inf"], data["ok"], data["none"]) == (
+        "yes", -3, 1.5, float("inf"), True, None)
+    assert str(data["day"]) == "2026-11-02"
+
+
+def test_a_date_that_is_no_date_stays_text() -> None:
+    loaded = load_yaml("title: x\ntimestamp: 2026-11-31T00:00:00Z\nat: 2026-11-02T24:00:00Z\n")
+    assert loaded.data["timestamp"] == "2026-11-31T00:00:00Z"
+    assert loaded.data["at"] == "2026-11-02T24:00:00Z"
+    assert loaded.lines["timestamp"] == 2

@@ -355,6 +355,20 @@ def test_front_matter_keys_that_are_not_strings_are_stored(cli: Cli, fixtures: P
     assert '"http_errors":{"500":120,"503":4}' in details and '"2026-11-02":124' in details
 
 
+def test_front_matter_words_yaml_1_1_would_change_are_stored_as_written(cli: Cli,
+                                                                        fixtures: Path) -> None:
+    doc = ingest(cli, str(fixtures / "edge" / "yaml11-words.md"))
+    assert doc["accepted"] == 1
+    assert rows("SELECT record_id, service, title FROM reports") == [("0042", "off", "yes")]
+
+
+def test_an_impossible_date_in_front_matter_is_an_invalid_timestamp_at_its_line(
+        cli: Cli, fixtures: Path) -> None:
+    doc = ingest(cli, str(fixtures / "edge" / "fm-impossible-date.md"), exit_code=1)
+    assert [(e["code"], e["field"], e["line"]) for e in doc["errors"]] == [
+        ("invalid-timestamp", "timestamp", 3)]
+
+
 def test_yaml_binary_values_are_stored_as_the_text_they_hold(cli: Cli, fixtures: Path) -> None:
     doc = ingest(cli, str(fixtures / "edge" / "yaml-binary.md"))
     assert doc["accepted"] == 1
