@@ -98,6 +98,7 @@ class Store:
         store = cls(conn, target, readonly)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout.total_seconds() * 1000)}")
+            store._check_ours()
             if target != MEMORY and not readonly:
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
@@ -132,6 +133,17 @@ class Store:
     @property
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _check_ours(self) -> None:
+        """Refuse, before changing anything, a database some other program made: one
+        with tables of its own and no record of failearn's migrations."""
+        names = {row[0] for row in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+        if names and "_migrations" not in names:
+            shown = ", ".join(sorted(names)[:5]) + (" …" if len(names) > 5 else "")
+            raise StoreError(f"{self.path} is not a failearn database (it holds tables "
+                             f"{shown})", hint="pass --db with a new file or a failearn "
+                             "database")
 
     def _migrate(self) -> None:
         if self.schema_version > len(MIGRATIONS):

@@ -156,3 +156,16 @@ def test_a_database_in_a_folder_the_user_cannot_write_is_read_and_checked_in_mem
         assert sorted(p.name for p in base.iterdir()) == ["shared.db"]
     finally:
         shutil.rmtree(base)
+
+
+def test_a_database_another_program_made_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (x)")
+        conn.execute("INSERT INTO notes VALUES (1)")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"is not a failearn database .*notes"):
+        Store.open(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
