@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,6 +57,9 @@ class AuditOptions:
 
     as_of: datetime
     config: AuditConfig
+    # Called with the finished result before it is stored (the command renders it
+    # there): what it raises leaves the store as it was.
+    before_commit: Callable[[AuditResult], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,8 @@ def run_audit(settings: Settings, taxonomy: Taxonomy, options: AuditOptions) -> 
                 "verdict": result.verdict, "drift": result.drift, "audit_id": audit_id,
                 "recent_incidents": result.distribution.recent_total,
                 "baseline_incidents": result.distribution.baseline_total})
+            if options.before_commit is not None:
+                options.before_commit(result)
     finally:
         store.close()
     return result

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,6 +62,9 @@ MAX_WEEKS = 520
 class ReportOptions:
     as_of: datetime
     dry_run: bool = False
+    # Called with the finished report before it is recorded (the command renders it
+    # there): what it raises leaves the store as it was.
+    before_commit: Callable[[Report], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -411,7 +415,10 @@ def build_report(settings: Settings, taxonomy: Taxonomy, options: ReportOptions)
     try:
         scope = store.rolled_back() if options.dry_run else store.transaction()
         with scope:
-            return report_in(store, settings, taxonomy, options)
+            report = report_in(store, settings, taxonomy, options)
+            if options.before_commit is not None:
+                options.before_commit(report)
+            return report
     finally:
         store.close()
 

@@ -125,7 +125,7 @@ def audit(
     """
     from dataclasses import replace
 
-    from failearn.audit import AuditOptions, run_audit
+    from failearn.audit import AuditOptions, AuditResult, run_audit
     from failearn.taxonomy import load_taxonomy
 
     settings = settings_for(ctx, db)
@@ -139,7 +139,20 @@ def audit(
         "min_share_change": min_share_change, "folds": folds, "max_training": max_training,
         "confidence": confidence, "min_disagreement_rise": min_disagreement_rise,
         "show": show}.items() if value is not None}
-    options = AuditOptions(as_of=as_of(as_of_text), config=replace(settings.audit, **overrides))
+    markdown: list[str] = []
+    hook = None
+    if output_format is AuditFormat.md:
+        from failearn.render.audit import render_markdown
+        from failearn.render.report import load_template
+
+        templates = template_dir or settings.report.template_dir
+        load_template("audit.md.j2", "md", templates)  # a broken template stops it first
+
+        def hook(audit: AuditResult) -> None:
+            markdown.append(render_markdown(audit, templates))
+
+    options = AuditOptions(as_of=as_of(as_of_text), config=replace(settings.audit, **overrides),
+                           before_commit=hook)
     taxonomy = load_taxonomy(settings.taxonomy)
     result = run_audit(settings, taxonomy, options)
     if output_format is AuditFormat.json:
@@ -147,10 +160,7 @@ def audit(
 
         emit_json(envelope("audit", audit_document(result)))
     elif output_format is AuditFormat.md:
-        from failearn.render.audit import render_markdown
-
-        typer.echo(render_markdown(result, template_dir or settings.report.template_dir),
-                   nl=False)
+        typer.echo(markdown[0], nl=False)
     else:
         from failearn.render.audit import render_text
 

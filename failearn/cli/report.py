@@ -88,8 +88,8 @@ def report(
     from dataclasses import replace
 
     from failearn.render.output import check_output, json_text, write_output
-    from failearn.render.report import render, report_document
-    from failearn.report import ReportOptions, build_report
+    from failearn.render.report import TEMPLATES, load_template, render, report_document
+    from failearn.report import Report, ReportOptions, build_report
     from failearn.taxonomy import load_taxonomy
 
     settings = with_rules(settings_for(ctx, db), budget=budget, min_support=min_support,
@@ -116,11 +116,19 @@ def report(
                              "reports; name the format with --format to use another name")
     chosen = chosen or ReportFormat.text
     taxonomy = load_taxonomy(settings.taxonomy)
-    result = build_report(settings, taxonomy, ReportOptions(as_of(as_of_text), dry_run=dry_run))
-    if chosen is ReportFormat.json:
-        text = json_text(envelope("report", report_document(result)))
-    else:
-        text = render(result, chosen.value, settings.report.template_dir)
+    fmt = chosen
+    if fmt is not ReportFormat.json:  # a broken template stops the command before any work
+        load_template(TEMPLATES[fmt.value], fmt.value, settings.report.template_dir)
+    rendered: list[str] = []
+
+    def render_report(report: Report) -> None:
+        rendered.append(json_text(envelope("report", report_document(report)))
+                        if fmt is ReportFormat.json
+                        else render(report, fmt.value, settings.report.template_dir))
+
+    result = build_report(settings, taxonomy, ReportOptions(
+        as_of(as_of_text), dry_run=dry_run, before_commit=render_report))
+    (text,) = rendered
     if output is None:
         sys.stdout.write(text)
         return

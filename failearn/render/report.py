@@ -196,22 +196,46 @@ def environment(fmt: str, template_dir: Path | None) -> Any:
     return env
 
 
-def render_template(name: str, fmt: str, context: dict[str, Any],
-                    template_dir: Path | None = None) -> str:
-    """Render one template of ``templates/`` (a team's ``template_dir`` first) with the
-    filters above; a broken template is a usage error naming it, not a crash."""
+def load_template(name: str, fmt: str, template_dir: Path | None = None) -> Any:
+    """One template of ``templates/`` (a team's ``template_dir`` first), compiled.
+
+    Commands load theirs before doing any work, so a broken template stops
+    them before anything is recorded; it is a usage error naming the template.
+    """
     import jinja2
 
-    env = environment(fmt, template_dir)
-    try:
-        template = env.get_template(name)
-        return str(template.render(**context))
-    except jinja2.TemplateError as exc:
-        from failearn.errors import UsageError
+    from failearn.errors import UsageError
 
+    try:
+        return environment(fmt, template_dir).get_template(name)
+    except jinja2.TemplateError as exc:
         where = f" ({exc.filename}:{exc.lineno})" if isinstance(
             exc, jinja2.TemplateSyntaxError) else ""
         raise UsageError(f"cannot render {name}{where}: {exc}",
+                         hint="check the template in --template-dir") from exc
+    except (UnicodeDecodeError, OSError) as exc:
+        raise UsageError(f"cannot read template {name}: {exc}",
+                         hint="templates are UTF-8 text files") from exc
+
+
+def render_template(name: str, fmt: str, context: dict[str, Any],
+                    template_dir: Path | None = None) -> str:
+    """Render one template with the filters above; a broken team template is a usage error
+    naming it, not a crash (a fault in a bundled one is failearn's own and is raised)."""
+    import jinja2
+
+    from failearn.errors import UsageError
+
+    template = load_template(name, fmt, template_dir)
+    try:
+        return str(template.render(**context))
+    except Exception as exc:
+        bundled = str(templates_dir())
+        if not isinstance(exc, jinja2.TemplateError) and \
+                str(template.filename or "").startswith(bundled):
+            raise
+        where = f" ({template.filename})" if template.filename else ""
+        raise UsageError(f"cannot render {name}{where}: {type(exc).__name__}: {exc}",
                          hint="check the template in --template-dir") from exc
 
 

@@ -274,6 +274,14 @@ def test_a_team_overrides_the_audit_template(cli: Cli, tmp_path: Path) -> None:
     (mine / "audit.md.j2").write_text("{% if %}\n")
     broken = cli("audit", "--as-of", AS_OF, "--format", "md")
     assert broken.exit_code == 2 and "cannot render audit.md.j2" in broken.stderr
+    (mine / "audit.md.j2").write_text("{{ 1 / 0 }}\n")
+    broken = cli("audit", "--as-of", AS_OF, "--format", "md")
+    assert broken.exit_code == 2 and "ZeroDivisionError" in broken.stderr
+    (mine / "audit.md.j2").write_bytes(b"\xff\xfe{{ audit.verdict }}\n")
+    broken = cli("audit", "--as-of", AS_OF, "--format", "md")
+    assert broken.exit_code == 2 and "cannot read template audit.md.j2" in broken.stderr
+    with sqlite3.connect("failearn.db") as conn:  # only the two audits that were printed
+        assert conn.execute("SELECT COUNT(*) FROM audits").fetchone()[0] == 2
     missing = cli("audit", "--as-of", AS_OF, "--format", "md", "--template-dir", "nowhere")
     assert missing.exit_code == 2 and "is not a directory" in missing.stderr
 

@@ -401,6 +401,28 @@ def test_a_team_overrides_one_template(cli: Cli, store: None, tmp_path: Path) ->
     assert broken.exit_code == 2 and "cannot render report.md.j2" in broken.stderr
 
 
+@pytest.mark.parametrize(("fmt", "template"), [
+    ("md", b"{% if %}\n"),                 # does not compile
+    ("md", b"{{ 1 / 0 }}\n"),              # fails as it renders
+    ("html", b'{{ "x" + 1 }}\n'),
+    ("text", b"Week \xff\xfe {{ week.label }}\n"),  # not UTF-8
+])
+def test_a_broken_team_template_is_a_usage_error_and_records_nothing(
+        cli: Cli, store: None, tmp_path: Path, fmt: str, template: bytes) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    name = {"md": "report.md.j2", "html": "report.html.j2", "text": "report.txt.j2"}[fmt]
+    (mine / name).write_bytes(template)
+    result = cli("report", "--as-of", AS_OF, "--format", fmt, "--template-dir", str(mine))
+    assert result.exit_code == 2, result.stderr
+    assert name in result.stderr and "internal error" not in result.stderr
+    assert event_count() == 0
+    with sqlite3.connect("failearn.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM rules").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM runs WHERE command = 'report'"
+                            ).fetchone()[0] == 0
+
+
 def test_links_to_post_mortems(cli: Cli, store: None) -> None:
     doc = report(cli, "--dry-run", "--link-base", "https://git.example/pm/blob/main/")
     links = [i["link"] for i in doc["suggestions"][0]["incidents"]]
