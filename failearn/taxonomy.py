@@ -247,7 +247,16 @@ def check_taxonomy_file(path: Path) -> tuple[Taxonomy | None, list[Problem]]:
         loaded = load_yaml(text)
     except YamlLoadError as exc:
         return None, [Problem(exc.code, str(exc), exc.line)]
-    return build_taxonomy(loaded.data, loaded.lines, path)
+    taxonomy, problems = build_taxonomy(loaded.data, loaded.lines, path)
+    # YAML keeps the last of a key written twice: an alias or a version would change
+    # silently, so the file is refused.
+    written_twice = [Problem("duplicate-key", f"`{d.path}` is written twice (first at line "
+                             f"{d.first_line}); YAML would keep only this one", d.line)
+                     for d in loaded.duplicates]
+    if written_twice:
+        return None, sorted([*problems, *written_twice],
+                            key=lambda p: (p.line is None, p.line or 0))
+    return taxonomy, problems
 
 
 def load_taxonomy(path: Path | None = None) -> Taxonomy:

@@ -135,3 +135,11 @@ def test_a_split_into_an_unknown_class_is_a_problem(tmp_path: Path) -> None:
     assert taxonomy is None
     assert [p.code for p in problems] == ["dangling-replaced-by"]
     assert "split into 'nowhere'" in problems[0].message
+
+
+def test_a_key_written_twice_is_a_problem_not_a_silent_change(fixtures: Path) -> None:
+    taxonomy, problems = check_taxonomy_file(fixtures / "taxonomy" / "duplicate-keys.yaml")
+    assert taxonomy is None
+    assert [(p.code, p.line) for p in problems] == [("duplicate-key", 10),
+                                                   ("duplicate-key", 11)]
+    assert "`aliases.oom` is written twice (first at line 9)" in problems[0].message
