@@ -94,11 +94,16 @@ class ClusterResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+# Far above any store's size: a larger value only leaves every incident as noise.
+MAX_MIN_SAMPLES = 1_000_000
+
+
 def check_parameters(eps: float | None, min_samples: int | None, where: str) -> None:
     if eps is not None and not 0.0 < eps <= 1.0:
         raise UsageError(f"{where}eps must be in (0, 1] (a cosine distance), not {eps}")
-    if min_samples is not None and min_samples < 1:
-        raise UsageError(f"{where}min_samples must be at least 1, not {min_samples}")
+    if min_samples is not None and not 1 <= min_samples <= MAX_MIN_SAMPLES:
+        raise UsageError(f"{where}min_samples must be between 1 and {MAX_MIN_SAMPLES:,}, "
+                         f"not {min_samples}")
 
 
 def _feature_options(config: ClusterConfig) -> Any:

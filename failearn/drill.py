@@ -53,6 +53,9 @@ class DrillResult:
     scratch: str | None = None
 
 
+MAX_INCIDENTS = 10_000
+
+
 def synthetic_records(config: DrillConfig, as_of: datetime) -> list[dict[str, Any]]:
     """The injected incidents: evenly spread over ``config.spread`` before ``as_of``."""
     count = config.incidents
@@ -112,8 +115,9 @@ def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
     from failearn.report import ReportOptions, build_report
 
     config = settings.drill
-    if config.incidents < 1:
-        raise UsageError("the drill needs at least one incident (--incidents)")
+    if not 1 <= config.incidents <= MAX_INCIDENTS:
+        raise UsageError(f"--incidents must be between 1 and {MAX_INCIDENTS:,}: the drill "
+                         "needs at least one incident, and a pattern, not a load test")
     for option, value in (("--service", config.service), ("--message", config.message)):
         if not value.strip():
             raise UsageError(f"{option} is empty: the injected incidents need one")

@@ -65,7 +65,8 @@ def test_a_configurable_pattern(cli: Cli) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (("--metric", "volume"), "write NAME=NUMBER"),
     (("--failure-class", "gremlins"), "not in taxonomy"),
-    (("--incidents", "0"), "at least one incident"),
+    (("--incidents", "0"), "between 1 and 10,000"),
+    (("--incidents", "9223372036854775808"), "between 1 and 10,000"),
     (("--service", ""), "--service is empty"),
     (("--message", "  "), "--message is empty"),
     (("--target", "soon"), "not a duration"),
