@@ -1,16 +1,20 @@
 """Patterns across runs: matching this run's clusters to known patterns, and their status.
 
 A *pattern* is a recurring failure shape with an id that lasts from week to
-week; a *cluster* is what one run found.  Each cluster is matched to the
-pattern of an earlier run (at or before this run's as-of) that it resembles
-most, one to one, greedily from the best pair:
+week; a *cluster* is what one run found.  Each cluster of this run continues at
+most one pattern of an earlier run (at or before this run's as-of), and each
+pattern at most one cluster, as a lineage:
 
-* **member overlap**: shared incidents over the smaller of the two (weekly runs
-  over a 90-day window share most of their incidents), at least
-  ``min_overlap``;
-* else **signature similarity**: cosine of the two bags of templates and trace
-  shapes, at least ``min_similarity`` (it carries a pattern over a gap of more
-  than a window, when no incident is shared).
+* **shared incidents** first: a pattern continues into the cluster that holds
+  the most of its incidents, provided they are at least ``min_overlap`` of the
+  smaller of the two (weekly runs over a 90-day window share most of their
+  incidents).  When a pattern splits, its larger part keeps the id; when
+  several patterns continue into one cluster (they joined), the cluster takes
+  the oldest one's id and the others end there;
+* else **signature similarity**, for the clusters and patterns left: cosine of
+  the two bags of templates and trace shapes, at least ``min_similarity``,
+  best pair first (it carries a pattern over a gap of more than a window, when
+  no incident is shared).
 
 A cluster matched to nothing is a new pattern, numbered after the highest id so
 far (``P0001``, ``P0002``…).  Status compares the last seven days before the
@@ -59,25 +63,39 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
 def match(clusters: Sequence[tuple[frozenset[str], dict[str, float]]],
           known: Sequence[KnownPattern], options: MatchOptions) -> list[str | None]:
     """For each cluster (members, signature), the id of the known pattern it continues."""
-    pairs: list[tuple[float, float, int, str]] = []
-    for number, (members, signature) in enumerate(clusters):
-        for pattern in known:
-            shared = len(members & pattern.members)
-            smaller = min(len(members), len(pattern.members)) or 1
-            overlap = shared / smaller
-            jaccard = shared / (len(members | pattern.members) or 1)
-            score = overlap if overlap >= options.min_overlap else 0.0
-            if score == 0.0:
-                similarity = cosine(signature, pattern.signature)
-                score = similarity if similarity >= options.min_similarity else 0.0
-                # A shared incident is stronger evidence than a resemblance.
-                score *= 0.99
-            if score > 0:
-                pairs.append((score, jaccard, number, pattern.pattern_id))
-    pairs.sort(key=lambda p: (-p[0], -p[1], p[2], p[3]))
     result: list[str | None] = [None] * len(clusters)
+    claims: dict[int, list[KnownPattern]] = {}
+    claimed: set[str] = set()
+    for pattern in known:
+        best: tuple[tuple[int, float, int], int] | None = None
+        for number, (members, _) in enumerate(clusters):
+            shared = len(members & pattern.members)
+            if not shared:
+                continue
+            overlap = shared / (min(len(members), len(pattern.members)) or 1)
+            key = (shared, overlap, -number)
+            if overlap >= options.min_overlap and (best is None or key > best[0]):
+                best = (key, number)
+        if best is not None:
+            claims.setdefault(best[1], []).append(pattern)
+            claimed.add(pattern.pattern_id)
+    for number, patterns in claims.items():
+        oldest = min(patterns, key=lambda p: (p.first_seen, pattern_number(p.pattern_id),
+                                              p.pattern_id))
+        result[number] = oldest.pattern_id
+    pairs: list[tuple[float, int, str]] = []
+    for number, (_, signature) in enumerate(clusters):
+        if result[number] is not None:
+            continue
+        for pattern in known:
+            if pattern.pattern_id in claimed:
+                continue
+            similarity = cosine(signature, pattern.signature)
+            if similarity >= options.min_similarity:
+                pairs.append((similarity, number, pattern.pattern_id))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     taken: set[str] = set()
-    for _, _, number, pattern_id in pairs:
+    for _, number, pattern_id in pairs:
         if result[number] is None and pattern_id not in taken:
             result[number] = pattern_id
             taken.add(pattern_id)

@@ -44,3 +44,23 @@ def test_trend() -> None:
     assert trend(weekly[:3], weekly[0], start, as_of, 1.5).status == "fading"
     assert trend(["2026-11-20T00:00:00Z"], "2026-11-20T00:00:00Z", start, as_of,
                  1.5).status == "new"
+
+
+def test_a_split_pattern_keeps_its_id_in_its_larger_part_and_gets_it_back_when_joined(
+        ) -> None:
+    old = KnownPattern("P0001", frozenset("abcdefgh"), {"template:x": 1.0}, "2026-09-01", "t")
+    # The week after: split in two; the larger part carries more of its incidents on.
+    split = [(frozenset("abc"), {"template:x": 1.0}), (frozenset("defghij"), {"template:x": 1.0})]
+    assert match(split, [old], MatchOptions()) == [None, "P0001"]
+    # The week after that, the smaller part is the new P0002 and they join again.
+    parts = [KnownPattern("P0001", frozenset("defghij"), {"template:x": 1.0}, "2026-09-01", "t"),
+             KnownPattern("P0002", frozenset("abc"), {"template:x": 1.0}, "2026-10-19", "t")]
+    joined = [(frozenset("abcdefghijk"), {"template:x": 1.0})]
+    assert match(joined, parts, MatchOptions()) == ["P0001"]
+    # Joined from the other side, the older pattern still wins: it is the lineage.
+    reversed_parts = [KnownPattern("P0003", frozenset("defghij"), {}, "2026-10-19", "t"),
+                      KnownPattern("P0002", frozenset("abc"), {}, "2026-09-01", "t")]
+    assert match(joined, reversed_parts, MatchOptions()) == ["P0002"]
+    # A pattern that ended in a join is not carried on by resemblance elsewhere.
+    other = [(frozenset("abcdefghijk"), {"template:x": 1.0}), (frozenset("z"), {"template:x": 1.0})]
+    assert match(other, parts, MatchOptions()) == ["P0001", None]
