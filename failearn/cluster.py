@@ -163,9 +163,9 @@ def run_cluster(settings: Settings, options: ClusterOptions,
         eps_from = "option" if options.eps is not None else "config"
         samples_from = "option" if options.min_samples is not None else "config"
         if features is not None:
-            params = choose_parameters(features.matrix, features.counts, len(docs), eps,
+            params = choose_parameters(features.similarities, features.counts, len(docs), eps,
                                        min_samples, eps_from, samples_from)
-            distinct_labels, _ = dbscan(features.matrix, features.counts, params.eps,
+            distinct_labels, _ = dbscan(features.similarities, features.counts, params.eps,
                                         params.min_samples, notify)
             labels = distinct_labels[features.row_of]
         else:

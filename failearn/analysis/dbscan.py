@@ -1,11 +1,13 @@
 """DBSCAN on weighted distinct rows, in bounded memory, and how its parameters are chosen.
 
-Rows are vectors whose dot product is the similarity (distance ``1 - dot``,
-see :mod:`failearn.analysis.encode`); each row stands for ``weight``
-incidents.  The algorithm is DBSCAN's, with scikit-learn's conventions (a point
-counts itself; a core point has neighbours of total weight ``>= min_samples``
-within ``eps``), computed in two passes over blocks of rows so that memory
-grows with ``block × rows`` and never with the squared size of a
+Rows are compared by a similarity (distance ``1 - similarity``) computed block
+by block: the dot products of a plain matrix (:class:`DotProducts`), or the
+incidents' similarity of :class:`failearn.analysis.encode.BlockSimilarities`;
+each row stands for ``weight`` incidents.  The algorithm is DBSCAN's, with
+scikit-learn's conventions (a point counts itself; a core point has neighbours
+of total weight ``>= min_samples`` within ``eps``), computed in two passes over
+blocks of rows so that memory grows with ``block × rows`` and never with the
+squared size of a
 neighbourhood, which is what makes scikit-learn's DBSCAN need gigabytes on one
 large cluster:
 
@@ -46,6 +48,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -55,6 +58,35 @@ KNEE_SAMPLE = 2000
 BLOCK = 1024
 BIN = 0.025
 SPARSE = 200
+
+
+class Similarities(Protocol):
+    """Similarities of rows, a block at a time."""
+
+    @property
+    def rows(self) -> int: ...
+
+    def between(self, rows: slice | np.ndarray,
+                cols: np.ndarray | None = None) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class DotProducts:
+    """Rows whose dot products are their similarities (unit vectors: the cosine)."""
+
+    matrix: np.ndarray
+
+    @property
+    def rows(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def between(self, rows: slice | np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        other = self.matrix if cols is None else self.matrix[cols]
+        return np.asarray(self.matrix[rows] @ other.T)
+
+
+def _similarities(source: Similarities | np.ndarray) -> Similarities:
+    return DotProducts(source) if isinstance(source, np.ndarray) else source
 
 
 @dataclass(frozen=True)
@@ -78,26 +110,27 @@ def default_min_samples(incidents: int) -> int:
     return int(min(high, max(low, round(math.log(max(incidents, 1))))))
 
 
-def k_distances(matrix: np.ndarray, weights: np.ndarray, k: int,
+def k_distances(source: Similarities | np.ndarray, weights: np.ndarray, k: int,
                 sample: int = KNEE_SAMPLE) -> np.ndarray:
     """Sorted distances at which each sampled incident has ``k`` incidents (itself included).
 
     Incidents are sampled evenly along the rows weighted by their counts, so a
     row standing for many incidents is sampled as often as they would be.
     """
+    similarities = _similarities(source)
     total = float(weights.sum())
-    if total == 0 or matrix.shape[0] == 0:
+    if total == 0 or similarities.rows == 0:
         return np.zeros(0)
     picks = min(sample, int(total))
     cumulative = np.cumsum(weights)
     positions = (np.arange(picks) + 0.5) * total / picks
     rows = np.searchsorted(cumulative, positions, side="right")
-    rows = np.minimum(rows, matrix.shape[0] - 1)
+    rows = np.minimum(rows, similarities.rows - 1)
     unique_rows, multiplicity = np.unique(rows, return_counts=True)
     out = []
     for start in range(0, len(unique_rows), BLOCK):
         chosen = unique_rows[start:start + BLOCK]
-        sims = matrix[chosen] @ matrix.T
+        sims = similarities.between(chosen)
         # The weighted k-th neighbour lies among the k most similar rows (weights >= 1).
         top = min(k, sims.shape[1])
         idx = np.argpartition(-sims, top - 1, axis=1)[:, :top]
@@ -159,7 +192,8 @@ def valley(values: np.ndarray, width: float = BIN, min_share: float = 0.2
     return None
 
 
-def choose_parameters(matrix: np.ndarray, weights: np.ndarray, incidents: int,
+def choose_parameters(similarities: Similarities | np.ndarray, weights: np.ndarray,
+                      incidents: int,
                       eps: float | None, min_samples: int | None,
                       eps_source: str = "config", min_samples_source: str = "config"
                       ) -> Parameters:
@@ -168,7 +202,7 @@ def choose_parameters(matrix: np.ndarray, weights: np.ndarray, incidents: int,
     samples_from = min_samples_source if min_samples is not None else "default"
     if eps is not None:
         return Parameters(float(eps), samples, eps_source, samples_from)
-    curve = k_distances(matrix, weights, samples)
+    curve = k_distances(similarities, weights, samples)
     if len(curve) == 0:
         return Parameters(EPS_RANGE[1], samples, "default", samples_from)
     found = valley(curve) if len(curve) >= SPARSE else widest_gap(curve)
@@ -188,13 +222,16 @@ def choose_parameters(matrix: np.ndarray, weights: np.ndarray, incidents: int,
     return Parameters(round(chosen, 4), samples, source, samples_from, summary)
 
 
-def dbscan(matrix: np.ndarray, weights: np.ndarray, eps: float, min_samples: int,
-           progress: Callable[[str], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted DBSCAN over rows of ``matrix``; (labels with -1 for noise, core mask)."""
+def dbscan(source: Similarities | np.ndarray, weights: np.ndarray, eps: float,
+           min_samples: int, progress: Callable[[str], None] | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted DBSCAN over the rows of ``source`` (a matrix: its rows' dot products);
+    (labels with -1 for noise, core mask)."""
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
-    rows = matrix.shape[0]
+    similarities = _similarities(source)
+    rows = similarities.rows
     if rows == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     threshold = np.float32(1.0 - eps)
@@ -203,19 +240,19 @@ def dbscan(matrix: np.ndarray, weights: np.ndarray, eps: float, min_samples: int
         progress("neighbours")
     counts = np.zeros(rows)
     for start in range(0, rows, BLOCK):
-        sims = matrix[start:start + BLOCK] @ matrix.T
+        sims = similarities.between(slice(start, start + BLOCK))
         counts[start:start + BLOCK] = (sims >= threshold) @ w32
     core = counts >= min_samples - 1e-9
     if progress:
         progress("clustering")
     core_index = np.flatnonzero(core)
-    core_matrix = matrix[core_index]
     sources: list[np.ndarray] = []
     targets: list[np.ndarray] = []
     nearest_core = np.full(rows, -1, dtype=np.int64)
     for start in range(0, rows, BLOCK):
-        block = matrix[start:start + BLOCK]
-        sims = block @ core_matrix.T if len(core_index) else np.zeros((len(block), 0))
+        block = np.arange(start, min(start + BLOCK, rows))
+        sims = similarities.between(slice(start, start + BLOCK), core_index) \
+            if len(core_index) else np.zeros((len(block), 0))
         linked = sims >= threshold
         if not len(core_index):
             continue

@@ -18,12 +18,19 @@ A vector has three *evidence* blocks and two *weak* features:
 * **service** and **failure class**: weak one-hot features, so a pattern may
   cross services and classes.
 
-Rows are combined as ``x = Σ sqrt(W_b) u_b`` where ``W_b`` is the block's weight
-renormalised over the evidence blocks the incident *has* (times one minus the
-weak weights), so an alert without a trace shape or metrics is compared on
-what it has.  Similarity is the dot product; distance is ``1 - similarity``.
-An incident with no evidence at all is only ever similar through its service
-and class (at most their weights), and so is never a core point.
+The similarity of two incidents is the weighted mean of their blocks' dot
+products over the evidence blocks *both* have (times one minus the weak
+weights), plus the weak features they share::
+
+    sim(a, b) = (1 - weak) · Σ_{b∈A∩B} W_b (u_ab · u_bb) / Σ_{b∈A∩B} W_b + weak matches
+
+so an alert without a trace shape or metrics is compared on what it has, and
+an incident with metrics is as close to its twin without them as the rest of
+their evidence says.  Distance is ``1 - similarity``.  An incident with no
+evidence at all is only ever similar through its service and class (at most
+their weights), and so is never a core point.  :class:`BlockSimilarities`
+computes it for blocks of rows as one matrix product and a lookup of the
+normaliser by the two rows' sets of blocks (eight of them).
 
 This module needs only numpy: ``failearn similar`` encodes a query with it
 without importing scikit-learn.
@@ -292,27 +299,80 @@ def presence(text: bool, trace: bool, metrics: bool) -> int:
         BLOCK_METRICS if metrics else 0)
 
 
-def block_scales(present: np.ndarray, weights: Weights) -> np.ndarray:
-    """Per row and evidence block, sqrt of the block's weight renormalised over the row's blocks.
+_BITS = (BLOCK_TEXT, BLOCK_TRACE, BLOCK_METRICS)
 
-    Shape (rows, 3), columns text, trace, metrics.
-    """
+
+def shared_weights(weights: Weights) -> np.ndarray:
+    """8×8: for two rows' sets of evidence blocks, ``(1 - weak)`` over the weight of the
+    blocks both have (0 when they share none)."""
     evidence = weights.evidence
-    bits = (BLOCK_TEXT, BLOCK_TRACE, BLOCK_METRICS)
-    has = np.stack([(present & b) > 0 for b in bits], axis=1).astype(np.float64)
-    raw = has * np.array([evidence[b] for b in bits])
-    total = raw.sum(axis=1, keepdims=True)
-    share = np.divide(raw, total, out=np.zeros_like(raw), where=total > 0)
-    return np.asarray(np.sqrt(share * (1.0 - weights.weak)), dtype=np.float64)
+    table = np.zeros((8, 8))
+    for a, b in itertools.product(range(8), repeat=2):
+        total = sum(evidence[bit] for bit in _BITS if a & b & bit)
+        table[a, b] = (1.0 - weights.weak) / total if total > 0 else 0.0
+    return table
+
+
+def _evidence_rows(blocks: Blocks, weights: Weights) -> np.ndarray:
+    """The evidence blocks side by side, each scaled by the square root of its weight."""
+    evidence = weights.evidence
+    return np.hstack([blocks.text * math.sqrt(evidence[BLOCK_TEXT]),
+                      blocks.trace * math.sqrt(evidence[BLOCK_TRACE]),
+                      blocks.metrics * math.sqrt(evidence[BLOCK_METRICS])])
+
+
+def _weak_rows(blocks: Blocks, weights: Weights) -> np.ndarray:
+    """One-hot services and classes, each scaled by the square root of its weight."""
+    parts = []
+    for values, weight in ((blocks.services, weights.service),
+                           (blocks.classes, weights.failure_class)):
+        names = sorted(set(values))
+        if not names or weight <= 0:
+            continue
+        index = {n: i for i, n in enumerate(names)}
+        onehot = np.zeros((len(values), len(names)))
+        onehot[np.arange(len(values)), [index[v] for v in values]] = math.sqrt(weight)
+        parts.append(onehot)
+    return np.hstack(parts) if parts else np.zeros((len(blocks.services), 0))
+
+
+@dataclass(frozen=True)
+class BlockSimilarities:
+    """The similarities of encoded rows (see the module docstring), block by block."""
+
+    evidence: np.ndarray   # float32, rows × evidence width
+    weak: np.ndarray       # float32, rows × weak width
+    present: np.ndarray    # per row, its set of evidence blocks (0..7)
+    normaliser: np.ndarray  # float32 8×8, :func:`shared_weights`
+
+    @classmethod
+    def build(cls, blocks: Blocks, weights: Weights) -> BlockSimilarities:
+        return cls(_evidence_rows(blocks, weights).astype(np.float32),
+                   _weak_rows(blocks, weights).astype(np.float32),
+                   np.asarray(blocks.present, dtype=np.int64),
+                   shared_weights(weights).astype(np.float32))
+
+    @property
+    def rows(self) -> int:
+        return int(self.evidence.shape[0])
+
+    def between(self, rows: slice | np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """Similarities of ``rows`` (a slice or indices) to ``cols`` (all rows by default)."""
+        other = slice(None) if cols is None else cols
+        sims = self.evidence[rows] @ self.evidence[other].T
+        sims *= self.normaliser[self.present[rows]][:, self.present[other]]
+        sims += self.weak[rows] @ self.weak[other].T
+        return np.asarray(sims)
 
 
 def similarity_to(query: Blocks, row: int, candidates: Blocks, weights: Weights) -> np.ndarray:
     """Similarity of one encoded incident to every candidate (the clustering similarity)."""
-    q_scales = block_scales(query.present[row:row + 1], weights)[0]
-    c_scales = block_scales(candidates.present, weights)
-    score = (candidates.text @ query.text[row]) * c_scales[:, 0] * q_scales[0]
-    score += (candidates.trace @ query.trace[row]) * c_scales[:, 1] * q_scales[1]
-    score += (candidates.metrics @ query.metrics[row]) * c_scales[:, 2] * q_scales[2]
+    evidence = weights.evidence
+    score = (candidates.text @ query.text[row]) * evidence[BLOCK_TEXT]
+    score += (candidates.trace @ query.trace[row]) * evidence[BLOCK_TRACE]
+    score += (candidates.metrics @ query.metrics[row]) * evidence[BLOCK_METRICS]
+    score *= shared_weights(weights)[np.asarray(candidates.present, dtype=np.int64),
+                                     int(query.present[row])]
     services = np.array(candidates.services, dtype=object)
     classes = np.array(candidates.classes, dtype=object)
     score += weights.service * (services == query.services[row])

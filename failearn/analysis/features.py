@@ -21,11 +21,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from failearn.analysis.encode import (
+    BLOCK_METRICS,
+    BLOCK_TEXT,
+    BLOCK_TRACE,
     Blocks,
+    BlockSimilarities,
     FeatureModel,
     MetricScale,
     Weights,
-    block_scales,
     message_share,
     message_terms,
     metric_level,
@@ -60,7 +63,8 @@ class Features:
 
     model: FeatureModel
     blocks: Blocks                 # one row per distinct row
-    matrix: np.ndarray             # float32, rows unit-or-shorter: similarity = dot product
+    matrix: np.ndarray             # float32, each row's centroid-view vector (cohesion)
+    similarities: BlockSimilarities  # what clustering compares rows by
     counts: np.ndarray             # incidents per distinct row (DBSCAN's sample weights)
     row_of: np.ndarray             # per incident, its distinct row
     templates: list[tuple[str, ...]]   # per distinct row, its masked message templates
@@ -206,7 +210,8 @@ def build_features(docs: Sequence[IncidentDoc], options: FeatureOptions) -> Feat
                         for r in range(len(distinct))], dtype=np.int64)
     blocks = Blocks(text, trace, metrics, present, [d.service for d in distinct],
                     [d.failure_class for d in distinct])
-    return Features(model, blocks, clustering_matrix(blocks, weights), counts, row_of,
+    return Features(model, blocks, clustering_matrix(blocks, weights),
+                    BlockSimilarities.build(blocks, weights), counts, row_of,
                     templates_rows, [list(m) + list(t) for m, t in zip(message_rows, text_rows,
                                                                         strict=True)],
                     min_df)
@@ -245,8 +250,23 @@ def _components(joined: object, wanted: int) -> np.ndarray:
     return np.asarray(components * signs[:, None], dtype=np.float64)
 
 
+def block_scales(present: np.ndarray, weights: Weights) -> np.ndarray:
+    """Per row and evidence block, sqrt of the block's weight renormalised over the row's blocks.
+
+    Shape (rows, 3), columns text, trace, metrics.
+    """
+    evidence = weights.evidence
+    bits = (BLOCK_TEXT, BLOCK_TRACE, BLOCK_METRICS)
+    has = np.stack([(present & b) > 0 for b in bits], axis=1).astype(np.float64)
+    raw = has * np.array([evidence[b] for b in bits])
+    total = raw.sum(axis=1, keepdims=True)
+    share = np.divide(raw, total, out=np.zeros_like(raw), where=total > 0)
+    return np.asarray(np.sqrt(share * (1.0 - weights.weak)), dtype=np.float64)
+
+
 def clustering_matrix(blocks: Blocks, weights: Weights) -> np.ndarray:
-    """Rows whose dot products are the similarities of :func:`encode.similarity_to`."""
+    """Each row as one vector of norm at most one (its blocks weighted over the blocks it
+    has): the centroid view that a cluster's cohesion is measured in."""
     scales = block_scales(blocks.present, weights)
     parts = [blocks.text * scales[:, [0]], blocks.trace * scales[:, [1]],
              blocks.metrics * scales[:, [2]]]

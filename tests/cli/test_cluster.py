@@ -124,6 +124,16 @@ def test_only_noise(cli: Cli, tmp_path: Path) -> None:
     assert doc["clusters"] == [] and set(doc["noise"]) == NOISE
 
 
+def test_twins_with_and_without_metrics_are_one_pattern(cli: Cli) -> None:
+    # Same service, class, title and message; every other one carries a latency metric.
+    ingest(cli, FIXTURES / "analysis" / "with-and-without-metrics.ndjson")
+    doc = cluster(cli)
+    assert [c["size"] for c in doc["clusters"]] == [24] and doc["noise"] == []
+    similar = cli.json("similar", "NM-0", "--top", "23")
+    assert len(similar["results"]) == 23
+    assert {round(m["score"], 3) for m in similar["results"]} == {1.0}
+
+
 def test_a_single_incident_is_noise(cli: Cli, tmp_path: Path) -> None:
     one = tmp_path / "one.ndjson"
     one.write_text(WEEKS.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
