@@ -37,7 +37,7 @@ _TEXT_ANNOTATIONS = ("summary", "description", "message", "info")
 
 
 def is_group(value: dict[str, Any]) -> bool:
-    return isinstance(value.get("alerts"), list) and (
+    return "alerts" in value and (
         "groupKey" in value or "commonLabels" in value or "receiver" in value
         or "groupLabels" in value)
 
@@ -107,6 +107,9 @@ def expand(value: dict[str, Any], options: Options) -> list[Item]:
             return [malformed(f"{_SHOWN[fmt]} alert: {problem}")]
         return [Item(_alert(value, {}, {}, options, fmt))]
     alerts = value["alerts"]
+    if not isinstance(alerts, list):
+        return [malformed(f"{_SHOWN[fmt]} notification: "
+                          + wrong_type("alerts", alerts, "a list of alerts"))]
     if not alerts:
         return [skip("an Alertmanager notification with no alerts")]
     common_labels = value.get("commonLabels") or {}

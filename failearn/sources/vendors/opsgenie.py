@@ -32,7 +32,8 @@ _NEW = ("create", "createalert")
 
 def detect(value: dict[str, Any]) -> bool:
     alert = value.get("alert")
-    return isinstance(alert, dict) and ("alertId" in alert or "action" in value)
+    return ("alert" in value and "action" in value) or (
+        isinstance(alert, dict) and "alertId" in alert)
 
 
 def _tag_value(tags: list[str], key: str) -> str | None:
@@ -55,6 +56,8 @@ def expand(value: dict[str, Any], options: Options) -> list[Item]:
     alert = value["alert"]
     if action.casefold().replace(" ", "") not in _NEW:
         return [skip(f"Opsgenie `{action}` action: an update to an alert, not a new one")]
+    if not isinstance(alert, dict):
+        return [malformed("Opsgenie alert: " + wrong_type("alert", alert, "the alert object"))]
     for key in ("tags", "teams"):
         found = alert.get(key)
         if found is not None and not isinstance(found, list):

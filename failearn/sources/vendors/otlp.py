@@ -34,7 +34,7 @@ _OTHER_SIGNALS = {"resourceLogs": "logs", "resourceMetrics": "metrics",
 
 
 def detect(value: dict[str, Any]) -> bool:
-    return isinstance(value.get("resourceSpans"), list) or any(
+    return "resourceSpans" in value or any(
         isinstance(value.get(key), list) for key in _OTHER_SIGNALS)
 
 
@@ -250,6 +250,9 @@ def _record(trace: list[_Span]) -> Item:
 
 
 def expand(value: dict[str, Any], options: Options) -> list[Item]:
+    if "resourceSpans" in value and not isinstance(value["resourceSpans"], list):
+        return [malformed("OTLP traces: " + wrong_type("resourceSpans", value["resourceSpans"],
+                                                       "a list of resource spans"))]
     if not isinstance(value.get("resourceSpans"), list):
         signal = next(name for key, name in _OTHER_SIGNALS.items() if key in value)
         return [skip(f"OTLP {signal}: not traces; failearn reads failing traces")]

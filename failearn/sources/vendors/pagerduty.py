@@ -54,6 +54,9 @@ def _names(items: Any) -> list[str]:
 
 def _webhook(value: dict[str, Any]) -> Item:
     event = value["event"]
+    if not isinstance(event.get("event_type"), str) or not text(event.get("event_type")):
+        return malformed("PagerDuty webhook: " + wrong_type(
+            "event.event_type", event.get("event_type"), "a string such as incident.triggered"))
     event_type = text(event.get("event_type")) or "?"
     data = event.get("data")
     if not event_type.startswith("incident."):
@@ -92,6 +95,9 @@ def _service(payload: dict[str, Any], options: Options) -> str | None:
 
 
 def _event(value: dict[str, Any], options: Options) -> Item:
+    if "event_action" in value and not isinstance(value.get("event_action"), str):
+        return malformed("PagerDuty event: " + wrong_type(
+            "event_action", value.get("event_action"), "a string such as trigger"))
     action = text(value.get("event_action"))
     payload = value.get("payload")
     if action is None:

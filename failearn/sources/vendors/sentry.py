@@ -20,9 +20,10 @@ from failearn.sources.vendors.common import (
     compact,
     dig,
     first_label,
+    malformed,
     pairs,
-    skip,
     text,
+    wrong_type,
 )
 
 NAME = "sentry"
@@ -45,8 +46,14 @@ def _wrapped(value: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _webhook_shape(value: dict[str, Any]) -> bool:
+    """A Sentry webhook (``action`` and ``data.event`` or ``data.error``), readable or not."""
+    data = value.get("data")
+    return "action" in value and isinstance(data, dict) and ("event" in data or "error" in data)
+
+
 def detect(value: dict[str, Any]) -> bool:
-    return is_event(value) or _wrapped(value) is not None
+    return is_event(value) or _webhook_shape(value)
 
 
 def _project(event: dict[str, Any]) -> str | None:
@@ -85,8 +92,11 @@ def _errors(event: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 def expand(value: dict[str, Any], options: Options) -> list[Item]:
     event = value if is_event(value) else _wrapped(value)
-    if event is None:  # pragma: no cover - detect() said otherwise
-        return [skip("a Sentry payload without an event")]
+    if event is None:
+        data = value["data"]
+        key = "event" if "event" in data else "error"
+        return [malformed("Sentry webhook: " + wrong_type(
+            f"data.{key}", data[key], "an event object with an event_id"))]
     tags = pairs(event.get("tags"))
     messages, types = _errors(event)
     found = event.get("metadata")
