@@ -152,8 +152,11 @@ class Mapped:
             return [Item(self.map(value))]
         elements = get_path(value, self.records)
         where = _show(self.records)
-        if elements is None or elements == []:
+        if elements == []:  # an export of an empty batch
             return [Item(None, note=f"no records at `{where}` (format {self.name})")]
+        if elements is None:
+            return [malformed(f"format {self.name}: the payload has no records at `{where}` "
+                              "(missing or null); is it of this format?")]
         if not isinstance(elements, list):
             return [malformed(f"format {self.name}: " + wrong_type(where, elements,
                                                                    "a list of records"))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -304,6 +305,13 @@ def test_a_configured_format_rejects_records_that_are_not_objects() -> None:
         "format board: `items` is a string, not a list of records"]
     (record,) = parse_json_document('{"items": []}', "b.json", Formats.build(settings))
     assert record.skip  # well-formed, and no incident in it
+    forced = Formats.build(Settings(sources={"board": replace(table, detect=())}), "board")
+    for text in ('{"id": "INC-1"}', '{"items": null}'):
+        (record,) = parse_json_document(text, "b.json", forced)
+        assert not record.skip
+        assert [(i.code, i.message) for i in record.issues] == [(
+            "malformed-payload", "format board: the payload has no records at `items` "
+            "(missing or null); is it of this format?")]
 
 
 class _Brittle:
