@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -230,6 +230,13 @@ def _printable_any(value: Any) -> Any:
     return value
 
 
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: text quoted, a YAML date or time as written."""
+    if isinstance(value, date | datetime):
+        return f"'{value.isoformat()}'"
+    return repr(value)
+
+
 def _decoded(value: bytes) -> str:
     """A YAML ``!!binary`` value, as the text it most likely holds."""
     return value.decode("utf-8", errors="replace")
@@ -416,11 +423,12 @@ def _timestamp(values: Mapping[str, Any], spelling: Mapping[str, str], context: 
     try:
         parsed = parse_time(value)
     except TimeParseError as exc:
-        out.add("invalid-timestamp", f"timestamp {value!r} cannot be read: {exc}", "timestamp",
+        out.add("invalid-timestamp", f"timestamp {_shown(value)} cannot be read: {exc}",
+                "timestamp",
                 spelling=where)
         return None
     if parsed.naive:
-        out.add("naive-timestamp", f"timestamp {value!r} names no time zone; taken as UTC",
+        out.add("naive-timestamp", f"timestamp {_shown(value)} names no time zone; taken as UTC",
                 "timestamp", level="warning", spelling=where)
     gates = context.settings.gates
     if parsed.value > context.as_of + gates.max_future:

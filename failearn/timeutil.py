@@ -32,6 +32,7 @@ ZONE_ABBREVIATIONS: dict[str, int] = {
 }
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_RFC3339_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d")
 _ZONE_SUFFIX = re.compile(
     r"^(?P<body>.+?)\s*(?:\(?\s*(?P<abbr>[A-Z]{1,5})\s*\)?|(?P<utc>(?:UTC|GMT)\s*(?P<sign>[+-])"
     r"\s*(?P<hh>\d{1,2})(?::?(?P<mm>\d{2}))?))$"
@@ -142,6 +143,8 @@ def parse_time(value: object) -> ParsedTime:
 
 def _parse_text(text: str) -> datetime | None:
     candidate = text.replace(" UTC", "Z") if text.endswith(" UTC") else text
+    if candidate.endswith("z") and _RFC3339_DATE.match(candidate):
+        candidate = candidate[:-1] + "Z"  # RFC 3339 allows a lower-case z (and t)
     try:
         return datetime.fromisoformat(candidate)
     except ValueError:
@@ -182,7 +185,7 @@ def is_unset_time(value: object) -> bool:
 def parse_duration(text: str | int | float) -> timedelta:
     """Parse ``5m``, ``30m``, ``7d``, ``90d``, ``2h``, ``1w``, ``500ms``; a number is seconds."""
     if isinstance(text, bool):
-        raise ValueError(f"{text!r} is not a duration")
+        raise ValueError(f"{str(text).lower()} is not a duration (write e.g. 5m, 30m, 7d, 90d)")
     if isinstance(text, int | float):
         if not math.isfinite(text) or text < 0:
             raise ValueError(f"{text!r} is not a duration (a number of seconds, 0 or more)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +139,10 @@ def test_naive_time_is_utc_with_a_warning() -> None:
     result = run({**GOOD, "timestamp": "2026-11-02 14:03"})
     assert result.incident is not None
     assert [(i.code, i.level) for i in result.issues] == [("naive-timestamp", "warning")]
+    # A YAML date in front matter is quoted as written, not as Python spells it.
+    dated = run({**GOOD, "timestamp": date(2026, 11, 2)})
+    assert [i.message for i in dated.issues] == [
+        "timestamp '2026-11-02' names no time zone; taken as UTC"]
 
 
 @pytest.mark.parametrize(("spelling", "severity"), [

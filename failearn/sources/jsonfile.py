@@ -23,6 +23,7 @@ import orjson
 from failearn.record import RawRecord
 from failearn.sources.reading import decode, head_and_digest, reject, text_lines, too_large
 from failearn.sources.vendors import DEFAULT, Formats
+from failearn.sources.vendors.common import type_name
 from failearn.sources.vendors.mapping import Mapped
 
 KIND = "json"
@@ -33,7 +34,8 @@ _WHITESPACE = " \t\r\n"
 def _record(source: str, line: int, raw: str, value: Any, kind: str = KIND) -> RawRecord:
     if not isinstance(value, dict):
         return reject(source, kind, "not-an-object",
-                      f"a JSON {type(value).__name__} is not an incident record", line=line,
+                      f"{type_name(value)} is not an incident record (a JSON object is)",
+                      line=line,
                       raw=raw)
     return RawRecord(source=source, line=line, kind=kind, raw=raw, payload=value)
 

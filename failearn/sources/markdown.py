@@ -408,6 +408,8 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
     field_lines: dict[str, int] = {}
     issues: list[Issue] = []
     duplicates: list[DuplicateKey] = []
+    if "\r" in text and "\n" not in text:  # lines ended by CR alone (classic Mac OS)
+        text = text.replace("\r", "\n")
     body = text
     body_line = 1
     split = _split_front_matter(text)

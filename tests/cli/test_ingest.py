@@ -369,6 +369,12 @@ def test_an_impossible_date_in_front_matter_is_an_invalid_timestamp_at_its_line(
         ("invalid-timestamp", "timestamp", 3)]
 
 
+def test_a_post_mortem_with_lines_ended_by_cr_alone_is_read(cli: Cli, fixtures: Path) -> None:
+    doc = ingest(cli, str(fixtures / "edge" / "cr-line-endings.md"))
+    assert doc["accepted"] == 1 and doc["errors"] == []
+    assert rows("SELECT service, failure_class FROM incidents") == [("payments", "timeout")]
+
+
 def test_yaml_binary_values_are_stored_as_the_text_they_hold(cli: Cli, fixtures: Path) -> None:
     doc = ingest(cli, str(fixtures / "edge" / "yaml-binary.md"))
     assert doc["accepted"] == 1

@@ -29,6 +29,8 @@ def test_ndjson_lines_numbers_and_errors() -> None:
     records = list(read_ndjson(io.BytesIO(data), "s.ndjson", max_record_bytes=100))
     assert [(r.line, r.issues[0].code if r.issues else None) for r in records] == [
         (1, None), (3, "invalid-json"), (4, "not-an-object"), (5, "invalid-utf8")]
+    assert records[2].issues[0].message == (
+        "a string is not an incident record (a JSON object is)")
 
 
 def test_oversized_and_empty_streams() -> None:
