@@ -27,8 +27,9 @@ _WORD_DATE = (rf"(?P<wm>{_MONTH})\s+(?P<wd>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<wy
               rf"|(?P<wd2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<wm2>{_MONTH}),?\s+(?P<wy2>\d{{4}})")
 DATE = re.compile(rf"{_ISO_DATE}|{_WORD_DATE}", re.IGNORECASE)
 _YEAR = re.compile(r"\d{4}")
-_ZONE = (r"(?P<zone>(?:UTC|GMT)\s*[+\-−]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|Z|[A-Z]{2,5}"
-         r"|(?:Pacific|Eastern|Central|Mountain)\s+Time)")
+# Named zones first: "Pacific Time" must not stop at an abbreviation-like "Pacif".
+_ZONE = (r"(?P<zone>(?:Pacific|Eastern|Central|Mountain)\s+Time"
+         r"|(?:UTC|GMT)\s*[+\-−]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|Z|[A-Z]{2,5}(?![A-Za-z]))")
 _TIME = (r"(?P<h>\d{1,2})(?P<sep>[:.])(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?"
          r"(?:\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?))?")
 # A date with a time beside it, anywhere in an entry: "Fault occurs 2020-02-12 11:45".
@@ -42,7 +43,8 @@ _LEADING_TIME = re.compile(
 _DATE_LINE = re.compile(rf"^[\s>*+\-#|]*(?:\*\*)?\s*(?:{_ISO_DATE})\s*(?:\*\*)?\s*:?\s*$")
 _ISO_ANYWHERE = re.compile(_ISO_DATE)
 _ALL_TIMES = re.compile(
-    rf"(?:all\s+)?times?\s+(?:are\s+|listed\s+|shown\s+)?(?:in\s+)?\(?{_ZONE}\)?"
+    rf"(?:all\s+)?(?:times?|timeline)\s+(?:is\s+|are\s+|listed\s+|shown\s+)?(?:in\s+)?\(?"
+    rf"(?:{_ZONE}|(?P<iana>[A-Za-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?))\)?"
     rf"(?:\s*\((?P<offset>(?:UTC|GMT)\s*[+\-−]\s*\d{{1,2}}(?::?\d{{2}})?)\))?", re.IGNORECASE)
 _ZONE_IN_HEADING = re.compile(rf"\(\s*(?:all\s+times\s+(?:in\s+)?)?{_ZONE}\s*\)", re.IGNORECASE)
 _NAMED_ZONES = {"pacific time": "America/Los_Angeles", "eastern time": "America/New_York",
@@ -251,8 +253,9 @@ def document_zone(text: str) -> tzinfo | None:
     """The zone a post-mortem says its times are in, if it says so."""
     for pattern in (_ALL_TIMES, _ZONE_IN_HEADING):
         for match in pattern.finditer(text):
-            offset = match.groupdict().get("offset")
-            zone = _zone(offset) or _zone(match.group("zone"))
+            groups = match.groupdict()
+            zone = _zone(groups.get("offset")) or _zone(groups.get("zone")) or (
+                zone_named(groups["iana"]) if groups.get("iana") else None)
             if zone is not None and (pattern is _ZONE_IN_HEADING or match.group(0).casefold()
                                      .lstrip().startswith(("all", "time"))):
                 return zone

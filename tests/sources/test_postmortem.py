@@ -101,7 +101,7 @@ def test_bullets_with_dates_and_zones_in_the_entries() -> None:
 @pytest.mark.parametrize(("text", "offset"), [
     ("All times in PDT (UTC-7).", -7 * 60), ("All times PST.", -8 * 60),
     ("Timeline (all times UTC+2)", 120), ("all times are in UTC", 0),
-    ("## Timeline (CEST)", 120),
+    ("## Timeline (CEST)", 120), ("Timeline is in CET", 60),
 ])
 def test_the_zone_a_post_mortem_names(text: str, offset: int) -> None:
     zone = postmortem.document_zone(text)
@@ -109,8 +109,11 @@ def test_the_zone_a_post_mortem_names(text: str, offset: int) -> None:
     assert zone.utcoffset(None) == timedelta(minutes=offset)
 
 
-def test_pacific_time_follows_daylight_saving() -> None:
-    zone = postmortem.document_zone("> (all times in Pacific Time)")
+@pytest.mark.parametrize("text", ["> (all times in Pacific Time)", "All times in Pacific Time",
+                                  "All times are in Pacific Time.",
+                                  "All times in America/Los_Angeles"])
+def test_pacific_time_follows_daylight_saving(text: str) -> None:
+    zone = postmortem.document_zone(text)
     assert zone is not None
     summer = datetime(2019, 5, 30, 13, 26, tzinfo=zone).astimezone(UTC)
     assert summer.hour == 20
