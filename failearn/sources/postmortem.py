@@ -141,16 +141,24 @@ def _dedent(text: str) -> str:
     return "\n".join([lines[0], *(line[margin:] for line in lines[1:])])
 
 
+_PIPE_PAIR = re.compile(r"^\s*\|\s*(?P<label>[^|]+?)\s*\|\s*(?P<rest>[^|]*?)\s*\|?\s*$")
+
+
 def plain_labels(paragraph: str) -> list[tuple[str, str, int]] | None:
-    """``Key: value`` lines of a paragraph (every line must be one), with line offsets."""
+    """``Key: value`` lines of a paragraph, with line offsets.
+
+    A line may also be a lone ``| Key | Value |`` row.  Every line must be one,
+    except that prose may follow a block of at least two: a paragraph of prose
+    that happens to hold a colon is not metadata.
+    """
     found: list[tuple[str, str, int]] = []
     for offset, line in enumerate(paragraph.splitlines()):
         line = line.rstrip()
         if not line.strip():
             continue
-        match = _BOLD_LABEL.match(line) or _PLAIN_LABEL.match(line)
+        match = _BOLD_LABEL.match(line) or _PLAIN_LABEL.match(line) or _PIPE_PAIR.match(line)
         if match is None or not match.group("rest").strip():
-            return None
+            return found if len(found) >= 2 else None
         found.append((match.group("label").strip(), match.group("rest").strip(), offset))
     return found or None
 

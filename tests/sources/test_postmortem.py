@@ -189,3 +189,14 @@ def test_an_offset_of_a_day_or_more_names_no_zone() -> None:
     raw = parse_markdown(text, "pm.md")
     assert raw.payload is not None
     assert raw.payload["timeline_start"] == "2020-01-01T10:00:00"
+
+
+def test_metadata_lines_may_mix_labels_and_a_lone_table_row() -> None:
+    block = "Date: 2026-11-02\n**Service**: checkout\n| Severity | SEV2 |\nFailure class: timeout"
+    assert postmortem.plain_labels(block) == [
+        ("Date", "2026-11-02", 0), ("Service", "checkout", 1), ("Severity", "SEV2", 2),
+        ("Failure class", "timeout", 3)]
+    # Prose may follow a block of labels; a paragraph of prose with a colon is no metadata.
+    assert postmortem.plain_labels("Date: 2026-11-02\nService: checkout\nThen it broke.") == [
+        ("Date", "2026-11-02", 0), ("Service", "checkout", 1)]
+    assert postmortem.plain_labels("Note: the pool was full.\nWe restarted it.") is None
