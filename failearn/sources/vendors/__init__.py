@@ -160,6 +160,7 @@ class Formats:
                 kind: str) -> list[RawRecord]:
         """Raw records of expanded items, each with its own raw text and line."""
         records: list[RawRecord] = []
+        cursor = 0  # items come in the payload's order: search on from the last one found
         for item in items:
             if item.payload is None and item.error is None:
                 records.append(RawRecord(source=source, line=line, kind=kind, raw=raw,
@@ -168,7 +169,11 @@ class Formats:
             own = raw if item.document is None else orjson.dumps(item.document).decode()
             where = line
             if item.anchor and line is not None:
-                position = raw.find(item.anchor)
+                position = raw.find(item.anchor, cursor)
+                if position < 0:
+                    position = raw.find(item.anchor)
+                else:
+                    cursor = position + len(item.anchor)
                 if position > 0:
                     where = line + raw.count("\n", 0, position)
             if item.error is not None:

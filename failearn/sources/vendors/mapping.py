@@ -160,10 +160,16 @@ class Mapped:
         if not isinstance(elements, list):
             return [malformed(f"format {self.name}: " + wrong_type(where, elements,
                                                                    "a list of records"))]
-        return [Item(self.map(e), e, _anchor(e)) if isinstance(e, dict) else
-                malformed(f"format {self.name}: "
-                          + wrong_type(f"{where}[{n}]", e, "a record object"), e)
-                for n, e in enumerate(elements)]
+        items = []
+        for n, element in enumerate(elements):
+            if not isinstance(element, dict):
+                items.append(malformed(f"format {self.name}: " + wrong_type(
+                    f"{where}[{n}]", element, "a record object"), element))
+                continue
+            record = self.map(element)
+            # Located by the id the table maps (e.g. `ref`), else by a usual id key.
+            items.append(Item(record, element, text(record.get("id")) or _anchor(element)))
+        return items
 
 
 def _in_zone(value: str, zone: tzinfo) -> str:

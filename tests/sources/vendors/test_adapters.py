@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -329,3 +330,19 @@ def test_a_format_that_trips_over_a_payload_rejects_it_naming_the_format() -> No
     (record,) = parse_json_document('{"n": "1"}', "b.json", formats)
     assert [(i.code, i.line) for i in record.issues] == [("malformed-payload", 1)]
     assert record.issues[0].message.startswith("the brittle payload cannot be read: TypeError: ")
+
+
+def test_records_of_one_payload_are_located_at_their_own_lines() -> None:
+    # Three alerts that share a start time and have no fingerprint.
+    alerts = ('{"version": "4", "groupKey": "g", "receiver": "r", "alerts": [\n'
+              + ",\n".join(json.dumps({"labels": {"alertname": "HighLatency", "service": s},
+                                        "startsAt": "2026-11-02T14:03:00Z"})
+                             for s in ("orders", "payments", "search")) + "\n]}\n")
+    records = list(parse_json_document(alerts, "am.json", Formats.build(NO_TRACES)))
+    assert [r.line for r in records] == [2, 3, 4]
+    # A [sources] table's records, by the id field it maps.
+    table = SourceMapping(detect=("items",), records="items", fields={"id": ("ref",)})
+    board = '{"items": [\n{"ref": "A-1"},\n{"ref": "A-2"},\n{"ref": "A-3"}\n]}\n'
+    records = list(parse_json_document(board, "b.json",
+                                       Formats.build(Settings(sources={"b": table}))))
+    assert [r.line for r in records] == [2, 3, 4]
