@@ -284,6 +284,9 @@ def _state(view: RuleView, history: History, at: str) -> dict[str, Any]:
             "negative_feedback_count": history.negative, "archived_at": history.archived_at}
 
 
+_END_OF_TIME = "9999-12-31T23:59:59Z"
+
+
 def act(settings: Settings, store: Store, text: str, event: str, *, actor: str,
         note: str | None, as_of: datetime, force: bool = False,
         incident_id: str | None = None) -> ActionResult:
@@ -300,6 +303,15 @@ def act(settings: Settings, store: Store, text: str, event: str, *, actor: str,
                          hint="events are recorded in order; use a later --as-of")
     ledger = _Ledger(store, as_of, config)
     before = ledger.view(rule_id)
+    if event in ("applied", "reverted"):
+        # The cooldown is judged from a service's adaptations in order: none may be
+        # recorded before one already in the log.
+        newest = sql.adaptations(store, until=_END_OF_TIME, service=before.service)[:1]
+        if newest and at < newest[0]["at"]:
+            raise UsageError(f"`{before.service}` has an adaptation at {newest[0]['at']} "
+                             f"({newest[0]['event']} {newest[0]['rule_id']}), after --as-of "
+                             f"{at}", hint="adaptations are recorded in order; use a later "
+                                           "--as-of")
     status = next_status(rule_id, before.status, event)
     warnings: list[str] = []
     overridden: list[str] = []

@@ -94,6 +94,21 @@ def test_force_records_the_apply_and_says_so(cli: Cli, checkout: list[str]) -> N
     assert events()[-1][-1] == 1
 
 
+def test_an_adaptation_cannot_be_backdated_before_another_on_its_service(
+        cli: Cli, checkout: list[str]) -> None:
+    first, second = checkout[0], checkout[1]
+    act(cli, "accept", first, "09:00")
+    act(cli, "accept", second, "09:00")
+    act(cli, "apply", first, "10:00")
+    act(cli, "apply", second, "11:30")
+    before = events()
+    result = cli("rules", "revert", first, "--as-of", at("11:20"), "--by", "ana")
+    assert result.exit_code == 2
+    assert f"`checkout` has an adaptation at 2026-11-23T11:30:00Z (applied {second})" \
+        in result.stderr
+    assert events() == before
+
+
 def test_another_service_is_not_in_cooldown(cli: Cli, checkout: list[str]) -> None:
     act(cli, "accept", checkout[0], "09:00")
     act(cli, "accept", checkout[3], "09:00")
