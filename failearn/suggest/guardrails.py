@@ -14,8 +14,10 @@
 * **override rate**: above ``override_warning`` (30 %) of reviewed suggestions
   rejected, the analysis is too sensitive: the report warns and names the
   threshold to raise.
-* **budget**: at most ``budget`` (3) suggestions, one per pattern, spent in order
-  of :func:`priority` (confidence × the severity weight of the rule's incidents).
+* **budget**: at most ``budget`` (3) suggestions, one per pattern and one per
+  action on a service (the same adaptation of the same service is not asked
+  for twice), spent in order of :func:`priority` (confidence × the severity
+  weight of the rule's incidents).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from failearn.suggest.model import RuleView
 from failearn.timeutil import format_duration, from_iso
 
 SUPPRESSION_REASONS = ("below-support", "low-confidence", "circuit-breaker", "cooldown",
-                       "same-pattern", "over-budget")
+                       "same-pattern", "same-action", "over-budget")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,7 @@ def choose(pending: Iterable[RuleView], config: RulesConfig, breakers: Iterable[
     chosen: list[RuleView] = []
     suppressed: list[Suppressed] = []
     patterns: dict[str, str] = {}
+    actions: dict[tuple[str, str], str] = {}
     for rule in sorted(pending, key=rank_key):
         if rule.support < config.min_support:
             suppressed.append(Suppressed(rule, "below-support",
@@ -193,10 +196,16 @@ def choose(pending: Iterable[RuleView], config: RulesConfig, breakers: Iterable[
             suppressed.append(Suppressed(rule, "same-pattern",
                                          f"{patterns[rule.pattern_id]} is this report's "
                                          f"suggestion for pattern {rule.pattern_id}"))
+        elif (rule.service, rule.adaptation) in actions:
+            # Two patterns (one split in two, or joined since) would ask for one change.
+            suppressed.append(Suppressed(rule, "same-action",
+                                         f"{actions[rule.service, rule.adaptation]} already "
+                                         f"suggests {rule.adaptation} for `{rule.service}`"))
         elif len(chosen) >= config.budget:
             suppressed.append(Suppressed(rule, "over-budget",
                                          f"the budget is {config.budget} suggestions"))
         else:
             chosen.append(rule)
             patterns[rule.pattern_id] = rule.id
+            actions[rule.service, rule.adaptation] = rule.id
     return Choice(tuple(chosen), tuple(suppressed))

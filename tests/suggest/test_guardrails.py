@@ -83,7 +83,8 @@ def test_override_hint_falls_back_to_min_confidence() -> None:
 
 
 def test_min_support_two_is_held_back_three_is_suggested() -> None:
-    two, three = view("R-two", pattern="P1", support=2), view("R-three", pattern="P2", support=3)
+    two = view("R-two", pattern="P1", support=2, service="payments")
+    three = view("R-three", pattern="P2", support=3)
     choice = choose([two, three], CONFIG, [], {}, T)
     assert [v.id for v in choice.suggestions] == ["R-three"]
     assert [(s.rule.id, s.reason) for s in choice.suppressed] == [("R-two", "below-support")]
@@ -92,8 +93,9 @@ def test_min_support_two_is_held_back_three_is_suggested() -> None:
 
 
 def test_budget_one_suggestion_per_pattern_and_reasons_in_order() -> None:
-    rules = [view(f"R-{n}", pattern=f"P{n}", confidence=0.9 - n / 100) for n in range(5)]
-    rules.append(view("R-0b", pattern="P0", confidence=0.95))
+    rules = [view(f"R-{n}", pattern=f"P{n}", service=f"svc-{n}", confidence=0.9 - n / 100)
+             for n in range(5)]
+    rules.append(view("R-0b", pattern="P0", service="svc-0", confidence=0.95))
     rules.append(view("R-cool", pattern="P7", service="search", confidence=0.99))
     rules.append(view("R-breaker", pattern="P8", service="auth", confidence=0.99))
     rules.append(view("R-weak", pattern="P9", confidence=0.05, recency=0.2))
@@ -114,13 +116,24 @@ def test_a_zero_budget_suggests_nothing() -> None:
     assert choice.suggestions == () and choice.suppressed[0].reason == "over-budget"
 
 
+def test_one_change_to_a_service_is_asked_for_once() -> None:
+    # A pattern that split in two asks twice for the same pool resize on checkout.
+    first = view("R-a", pattern="P1", confidence=0.9)
+    again = view("R-b", pattern="P2", confidence=0.8)
+    elsewhere = view("R-c", pattern="P2b", service="payments", confidence=0.7)
+    choice = choose([again, first, elsewhere], CONFIG, [], {}, T)
+    assert [v.id for v in choice.suggestions] == ["R-a", "R-c"]
+    assert [(s.rule.id, s.reason, s.detail) for s in choice.suppressed] == [
+        ("R-b", "same-action", "R-a already suggests pool-resize for `checkout`")]
+
+
 def test_priority_weighs_confidence_by_severity() -> None:
     scale = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
     assert severity_weight(["SEV1", "SEV3"], scale) == pytest.approx(0.8)
     assert severity_weight([None, "P0"], scale) == 0.5
     assert severity_weight([], scale) == 0.5
     severe = view("R-a", pattern="P1", confidence=0.6, severity_weight=1.0)
-    mild = view("R-b", pattern="P2", confidence=0.7, severity_weight=0.6)
+    mild = view("R-b", pattern="P2", service="payments", confidence=0.7, severity_weight=0.6)
     assert priority(severe) > priority(mild)
     assert [v.id for v in choose([mild, severe], CONFIG, [], {}, T).suggestions] == ["R-a",
                                                                                     "R-b"]
