@@ -48,7 +48,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -66,8 +66,9 @@ class Similarities(Protocol):
     @property
     def rows(self) -> int: ...
 
-    def between(self, rows: slice | np.ndarray,
-                cols: np.ndarray | None = None) -> np.ndarray: ...
+    def take(self, indices: np.ndarray) -> Similarities: ...
+
+    def between(self, rows: slice | np.ndarray, other: Any = None) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,12 @@ class DotProducts:
     def rows(self) -> int:
         return int(self.matrix.shape[0])
 
-    def between(self, rows: slice | np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
-        other = self.matrix if cols is None else self.matrix[cols]
-        return np.asarray(self.matrix[rows] @ other.T)
+    def take(self, indices: np.ndarray) -> DotProducts:
+        return DotProducts(self.matrix[indices])
+
+    def between(self, rows: slice | np.ndarray, other: Any = None) -> np.ndarray:
+        cols = self.matrix if other is None else other.matrix
+        return np.asarray(self.matrix[rows] @ cols.T)
 
 
 def _similarities(source: Similarities | np.ndarray) -> Similarities:
@@ -246,13 +250,14 @@ def dbscan(source: Similarities | np.ndarray, weights: np.ndarray, eps: float,
     if progress:
         progress("clustering")
     core_index = np.flatnonzero(core)
+    core_rows = similarities.take(core_index) if len(core_index) else None
     sources: list[np.ndarray] = []
     targets: list[np.ndarray] = []
     nearest_core = np.full(rows, -1, dtype=np.int64)
     for start in range(0, rows, BLOCK):
         block = np.arange(start, min(start + BLOCK, rows))
-        sims = similarities.between(slice(start, start + BLOCK), core_index) \
-            if len(core_index) else np.zeros((len(block), 0))
+        sims = similarities.between(slice(start, start + BLOCK), core_rows) \
+            if core_rows is not None else np.zeros((len(block), 0))
         linked = sims >= threshold
         if not len(core_index):
             continue

@@ -22,15 +22,19 @@ The similarity of two incidents is the weighted mean of their blocks' dot
 products over the evidence blocks *both* have (times one minus the weak
 weights), plus the weak features they share::
 
-    sim(a, b) = (1 - weak) · Σ_{b∈A∩B} W_b (u_ab · u_bb) / Σ_{b∈A∩B} W_b + weak matches
+    sim(a, b) = (1 - weak) · Σ_{b∈A∩B} W_b (u_ab · u_bb) / Σ_{b∈A∩B} W_b · enough + weak matches
 
 so an alert without a trace shape or metrics is compared on what it has, and
 an incident with metrics is as close to its twin without them as the rest of
-their evidence says.  Distance is ``1 - similarity``.  An incident with no
-evidence at all is only ever similar through its service and class (at most
-their weights), and so is never a core point.  :class:`BlockSimilarities`
-computes it for blocks of rows as one matrix product and a lookup of the
-normaliser by the two rows' sets of blocks (eight of them).
+their evidence says.  ``enough`` is 1 when the shared blocks carry at least
+half (:data:`SHARED_ENOUGH`) of the richer incident's evidence weight, and
+shrinks in proportion below that: an incident known only by its metrics is
+not the twin of every richly described incident whose metrics look alike.
+Distance is ``1 - similarity``.  An incident with no evidence at all is only
+ever similar through its service and class (at most their weights), and so is
+never a core point.  :class:`BlockSimilarities` computes it for blocks of rows
+as one matrix product and a lookup of the factor by the two rows' sets of
+blocks (eight of them).
 
 This module needs only numpy: ``failearn similar`` encodes a query with it
 without importing scikit-learn.
@@ -44,7 +48,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -302,14 +306,22 @@ def presence(text: bool, trace: bool, metrics: bool) -> int:
 _BITS = (BLOCK_TEXT, BLOCK_TRACE, BLOCK_METRICS)
 
 
+# The blocks two incidents share must carry at least this share of the richer one's
+# evidence to be compared on alone; below it the similarity shrinks in proportion.
+SHARED_ENOUGH = 0.5
+
+
 def shared_weights(weights: Weights) -> np.ndarray:
-    """8×8: for two rows' sets of evidence blocks, ``(1 - weak)`` over the weight of the
-    blocks both have (0 when they share none)."""
+    """8×8: for two rows' sets of evidence blocks, the factor that turns the weighted sum of
+    their shared blocks' dot products into their evidence similarity (module docstring)."""
     evidence = weights.evidence
     table = np.zeros((8, 8))
     for a, b in itertools.product(range(8), repeat=2):
-        total = sum(evidence[bit] for bit in _BITS if a & b & bit)
-        table[a, b] = (1.0 - weights.weak) / total if total > 0 else 0.0
+        shared = sum(evidence[bit] for bit in _BITS if a & b & bit)
+        richer = max(sum(evidence[bit] for bit in _BITS if side & bit) for side in (a, b))
+        if shared > 0:
+            enough = min(1.0, shared / (SHARED_ENOUGH * richer))
+            table[a, b] = (1.0 - weights.weak) * enough / shared
     return table
 
 
@@ -321,19 +333,11 @@ def _evidence_rows(blocks: Blocks, weights: Weights) -> np.ndarray:
                       blocks.metrics * math.sqrt(evidence[BLOCK_METRICS])])
 
 
-def _weak_rows(blocks: Blocks, weights: Weights) -> np.ndarray:
-    """One-hot services and classes, each scaled by the square root of its weight."""
-    parts = []
-    for values, weight in ((blocks.services, weights.service),
-                           (blocks.classes, weights.failure_class)):
-        names = sorted(set(values))
-        if not names or weight <= 0:
-            continue
-        index = {n: i for i, n in enumerate(names)}
-        onehot = np.zeros((len(values), len(names)))
-        onehot[np.arange(len(values)), [index[v] for v in values]] = math.sqrt(weight)
-        parts.append(onehot)
-    return np.hstack(parts) if parts else np.zeros((len(blocks.services), 0))
+def _codes(values: Sequence[str]) -> np.ndarray:
+    """Each value as a small integer, equal values equal codes."""
+    index: dict[str, int] = {}
+    return np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32,
+                       count=len(values))
 
 
 @dataclass(frozen=True)
@@ -341,27 +345,43 @@ class BlockSimilarities:
     """The similarities of encoded rows (see the module docstring), block by block."""
 
     evidence: np.ndarray   # float32, rows × evidence width
-    weak: np.ndarray       # float32, rows × weak width
     present: np.ndarray    # per row, its set of evidence blocks (0..7)
+    services: np.ndarray   # per row, its service as a code
+    classes: np.ndarray    # per row, its failure class as a code
     normaliser: np.ndarray  # float32 8×8, :func:`shared_weights`
+    service_weight: float
+    class_weight: float
 
     @classmethod
     def build(cls, blocks: Blocks, weights: Weights) -> BlockSimilarities:
+        codes = _codes([*blocks.services, *blocks.classes])
+        count = len(blocks.services)
         return cls(_evidence_rows(blocks, weights).astype(np.float32),
-                   _weak_rows(blocks, weights).astype(np.float32),
-                   np.asarray(blocks.present, dtype=np.int64),
-                   shared_weights(weights).astype(np.float32))
+                   np.asarray(blocks.present, dtype=np.int64), codes[:count], codes[count:],
+                   shared_weights(weights).astype(np.float32), weights.service,
+                   weights.failure_class)
 
     @property
     def rows(self) -> int:
         return int(self.evidence.shape[0])
 
-    def between(self, rows: slice | np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
-        """Similarities of ``rows`` (a slice or indices) to ``cols`` (all rows by default)."""
-        other = slice(None) if cols is None else cols
-        sims = self.evidence[rows] @ self.evidence[other].T
-        sims *= self.normaliser[self.present[rows]][:, self.present[other]]
-        sims += self.weak[rows] @ self.weak[other].T
+    def take(self, indices: np.ndarray) -> BlockSimilarities:
+        """The rows at ``indices``, gathered once (e.g. a run's core rows)."""
+        return replace(self, evidence=self.evidence[indices], present=self.present[indices],
+                       services=self.services[indices], classes=self.classes[indices])
+
+    def between(self, rows: slice | np.ndarray,
+                other: BlockSimilarities | None = None) -> np.ndarray:
+        """Similarities of ``rows`` (a slice or indices) to every row of ``other`` (of these
+        rows by default), as float32; temporaries stay the size of the result."""
+        cols = self if other is None else other
+        sims = self.evidence[rows] @ cols.evidence.T
+        sims *= np.take(self.normaliser[self.present[rows]], cols.present, axis=1)
+        for mine, theirs, weight in ((self.services, cols.services, self.service_weight),
+                                     (self.classes, cols.classes, self.class_weight)):
+            if weight > 0:
+                np.add(sims, np.float32(weight), out=sims,
+                       where=mine[rows][:, None] == theirs[None, :])
         return np.asarray(sims)
 
 
