@@ -230,9 +230,9 @@ def render_template(name: str, fmt: str, context: dict[str, Any],
     try:
         return str(template.render(**context))
     except Exception as exc:
-        bundled = str(templates_dir())
-        if not isinstance(exc, jinja2.TemplateError) and \
-                str(template.filename or "").startswith(bundled):
+        bundled = templates_dir().resolve()
+        if not isinstance(exc, jinja2.TemplateError) and template.filename and \
+                Path(template.filename).resolve().is_relative_to(bundled):
             raise
         where = f" ({template.filename})" if template.filename else ""
         raise UsageError(f"cannot render {name}{where}: {type(exc).__name__}: {exc}",

@@ -32,8 +32,7 @@ _NEW = ("create", "createalert")
 
 def detect(value: dict[str, Any]) -> bool:
     alert = value.get("alert")
-    return ("alert" in value and "action" in value) or (
-        isinstance(alert, dict) and "alertId" in alert)
+    return isinstance(alert, dict) and ("alertId" in alert or "action" in value)
 
 
 def _tag_value(tags: list[str], key: str) -> str | None:
