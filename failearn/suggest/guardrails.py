@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -159,6 +160,15 @@ def rank_key(rule: RuleView) -> tuple[float, float, int, int, int, str]:
             -rule.support, rule.id)
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _change(rule: RuleView) -> tuple[str, str, str]:
+    """What a rule asks for, whatever evidence it quotes: its service, adaptation and action
+    with numbers masked (a breaker to `ledger-db` and one to `card-processor` are two)."""
+    return rule.service, rule.adaptation, _NUMBER.sub("#", rule.action)
+
+
 def choose(pending: Iterable[RuleView], config: RulesConfig, breakers: Iterable[str],
            cooldowns: dict[str, str], at: datetime) -> Choice:
     """This week's suggestions within the budget, and every other pending rule with its reason.
@@ -170,7 +180,7 @@ def choose(pending: Iterable[RuleView], config: RulesConfig, breakers: Iterable[
     chosen: list[RuleView] = []
     suppressed: list[Suppressed] = []
     patterns: dict[str, str] = {}
-    actions: dict[tuple[str, str], str] = {}
+    actions: dict[tuple[str, str, str], str] = {}
     for rule in sorted(pending, key=rank_key):
         if rule.support < config.min_support:
             suppressed.append(Suppressed(rule, "below-support",
@@ -196,16 +206,16 @@ def choose(pending: Iterable[RuleView], config: RulesConfig, breakers: Iterable[
             suppressed.append(Suppressed(rule, "same-pattern",
                                          f"{patterns[rule.pattern_id]} is this report's "
                                          f"suggestion for pattern {rule.pattern_id}"))
-        elif (rule.service, rule.adaptation) in actions:
+        elif _change(rule) in actions:
             # Two patterns (one split in two, or joined since) would ask for one change.
             suppressed.append(Suppressed(rule, "same-action",
-                                         f"{actions[rule.service, rule.adaptation]} already "
-                                         f"suggests {rule.adaptation} for `{rule.service}`"))
+                                         f"{actions[_change(rule)]} already suggests "
+                                         f"{rule.adaptation} for `{rule.service}`"))
         elif len(chosen) >= config.budget:
             suppressed.append(Suppressed(rule, "over-budget",
                                          f"the budget is {config.budget} suggestions"))
         else:
             chosen.append(rule)
             patterns[rule.pattern_id] = rule.id
-            actions[rule.service, rule.adaptation] = rule.id
+            actions[_change(rule)] = rule.id
     return Choice(tuple(chosen), tuple(suppressed))
