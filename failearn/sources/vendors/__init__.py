@@ -17,6 +17,7 @@ Adapters: :mod:`.alertmanager` (and Grafana's variant), :mod:`.pagerduty`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -169,9 +170,9 @@ class Formats:
             own = raw if item.document is None else orjson.dumps(item.document).decode()
             where = line
             if item.anchor and line is not None:
-                position = raw.find(item.anchor, cursor)
+                position = _token_at(raw, item.anchor, cursor)
                 if position < 0:
-                    position = raw.find(item.anchor)
+                    position = _token_at(raw, item.anchor, 0)
                 else:
                     cursor = position + len(item.anchor)
                 if position > 0:
@@ -183,6 +184,17 @@ class Formats:
             records.append(RawRecord(source=source, line=where, kind=kind, raw=own,
                                      payload=item.payload))
         return records
+
+
+def _token_at(raw: str, anchor: str, start: int) -> int:
+    """Where ``anchor`` stands in ``raw`` from ``start`` as a JSON value of its own (the
+    string ``"2"``, or the number 2 not inside ``2026`` or ``503``); -1 if nowhere."""
+    quoted = orjson.dumps(anchor).decode()
+    position = raw.find(quoted, start)
+    if position >= 0:
+        return position
+    found = re.compile(rf"(?<![\w.\-]){re.escape(anchor)}(?![\w.\-])").search(raw, start)
+    return found.start() if found else -1
 
 
 DEFAULT = Formats()

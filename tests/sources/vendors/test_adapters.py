@@ -346,6 +346,12 @@ def test_records_of_one_payload_are_located_at_their_own_lines() -> None:
     records = list(parse_json_document(board, "b.json",
                                        Formats.build(Settings(sources={"b": table}))))
     assert [r.line for r in records] == [2, 3, 4]
+    # Numeric ids are found as values of their own, not inside "2026" or 503.
+    numbered = ('{"items": [\n{"ref": 1,\n "title": "503 since 2026-11-05"},\n'
+                '{"ref": 2,\n "title": "x"},\n{"ref": 3}\n]}\n')
+    records = list(parse_json_document(numbered, "b.json",
+                                       Formats.build(Settings(sources={"b": table}))))
+    assert [r.line for r in records] == [2, 4, 6]
 
 
 def test_a_plain_record_with_fields_named_alert_and_action_stays_a_plain_record() -> None:
