@@ -15,14 +15,43 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
 try:  # libyaml is present in most wheels of PyYAML
-    _Loader: type[Any] = yaml.CSafeLoader
+    _Base: type[Any] = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the build of PyYAML
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+_YAML11_ONLY = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The safe loader, reading plain scalars as YAML 1.2 does.
+
+    PyYAML follows YAML 1.1, where ``service: off`` is False, ``title: yes`` is
+    True, ``id: 0042`` is the octal 34 and ``duration: 1:20`` is 80.  People mean
+    the text they wrote: here only ``true``/``false`` are booleans and only
+    plain decimals are numbers.  A tag written explicitly (``!!int 0x1F``) still
+    decides.
+    """
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag not in _YAML11_ONLY]
+        for first, resolvers in _Base.yaml_implicit_resolvers.items()}
+
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool",
+                              re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"),
+                              list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?"
+               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
 
 MAX_NODES = 20_000
 MAX_DEPTH = 64
@@ -108,21 +137,11 @@ def _check_size(node: yaml.Node) -> None:
 
 
 _STR = "tag:yaml.org,2002:str"
-_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
-_PLAIN_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-                          r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
 
 def _as_written(node: yaml.Node, loader: Any) -> None:
-    """Keep as text the plain scalars that only YAML 1.1 reads as something else.
-
-    PyYAML follows YAML 1.1, where ``service: off`` is False, ``title: yes`` is
-    True, ``id: 0042`` is the octal 34 and ``duration: 1:20`` is 80.  People mean
-    the text they wrote, as YAML 1.2 reads it: only ``true``/``false`` are
-    booleans, only plain decimals are integers.  A date that is no date
-    (``2026-11-31``) stays text too, so the field's own check reports it where
-    it was written.
-    """
+    """Keep as text a plain scalar that looks like a date but is none (``2026-11-31``), so
+    the field's own check reports it where it was written, not the whole document."""
     seen: set[int] = set()
     stack = [node]
     while stack:
@@ -136,23 +155,10 @@ def _as_written(node: yaml.Node, loader: Any) -> None:
             for key, value in current.value:
                 stack.append(key)
                 stack.append(value)
-        elif isinstance(current, yaml.ScalarNode) and not current.style:  # plain
-            tag, text = current.tag, current.value
-            if tag.endswith(":bool"):
-                keep = text.lower() in ("true", "false")
-            elif tag.endswith(":int"):
-                keep = _DECIMAL.fullmatch(text) is not None
-            elif tag.endswith(":float"):
-                keep = _PLAIN_FLOAT.fullmatch(text) is not None
-            elif tag.endswith(":timestamp"):
-                try:
-                    loader.construct_yaml_timestamp(current)
-                    keep = True
-                except ValueError:
-                    keep = False
-            else:
-                keep = True
-            if not keep:
+        elif isinstance(current, yaml.ScalarNode) and current.tag.endswith(":timestamp"):
+            try:
+                loader.construct_yaml_timestamp(current)
+            except ValueError:
                 current.tag = _STR
 
 

@@ -36,3 +36,8 @@ def test_a_date_that_is_no_date_stays_text() -> None:
     assert loaded.data["timestamp"] == "2026-11-31T00:00:00Z"
     assert loaded.data["at"] == "2026-11-02T24:00:00Z"
     assert loaded.lines["timestamp"] == 2
+
+
+def test_a_tag_written_explicitly_still_decides() -> None:
+    data = load_yaml("hex: !!int 0x1F\nflag: !!bool yes\ntext: !!str 12\n").data
+    assert (data["hex"], data["flag"], data["text"]) == (31, True, "12")
