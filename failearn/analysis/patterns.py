@@ -10,7 +10,9 @@ pattern at most one cluster, as a lineage:
   smaller of the two (weekly runs over a 90-day window share most of their
   incidents).  When a pattern splits, its larger part keeps the id; when
   several patterns continue into one cluster (they joined), the cluster takes
-  the oldest one's id and the others end there;
+  the id of the oldest among those that brought at least half as many of its
+  incidents as the largest, and the others continue into their next cluster,
+  if any, or end there;
 * else **signature similarity**, for the clusters and patterns left: cosine of
   the two bags of templates and trace shapes, at least ``min_similarity``,
   best pair first (it carries a pattern over a gap of more than a window, when
@@ -64,25 +66,38 @@ def match(clusters: Sequence[tuple[frozenset[str], dict[str, float]]],
           known: Sequence[KnownPattern], options: MatchOptions) -> list[str | None]:
     """For each cluster (members, signature), the id of the known pattern it continues."""
     result: list[str | None] = [None] * len(clusters)
-    claims: dict[int, list[KnownPattern]] = {}
-    claimed: set[str] = set()
+    # Per pattern, the clusters it may continue into, the one holding most of it first.
+    candidates: dict[str, list[tuple[int, int]]] = {}
     for pattern in known:
-        best: tuple[tuple[int, float, int], int] | None = None
+        eligible = []
         for number, (members, _) in enumerate(clusters):
             shared = len(members & pattern.members)
-            if not shared:
-                continue
             overlap = shared / (min(len(members), len(pattern.members)) or 1)
-            key = (shared, overlap, -number)
-            if overlap >= options.min_overlap and (best is None or key > best[0]):
-                best = (key, number)
-        if best is not None:
-            claims.setdefault(best[1], []).append(pattern)
-            claimed.add(pattern.pattern_id)
-    for number, patterns in claims.items():
-        oldest = min(patterns, key=lambda p: (p.first_seen, pattern_number(p.pattern_id),
-                                              p.pattern_id))
-        result[number] = oldest.pattern_id
+            if shared and overlap >= options.min_overlap:
+                eligible.append(((shared, overlap, -number), number))
+        if eligible:
+            candidates[pattern.pattern_id] = [(key[0], number) for key, number in
+                                              sorted(eligible, reverse=True)]
+    claimed = set(candidates)
+    pending = [p for p in known if p.pattern_id in candidates]
+    while pending:
+        claims: dict[int, list[tuple[int, KnownPattern]]] = {}
+        for pattern in pending:
+            left = candidates[pattern.pattern_id]
+            while left and result[left[0][1]] is not None:
+                left.pop(0)
+            if left:
+                claims.setdefault(left[0][1], []).append((left[0][0], pattern))
+        pending = []
+        for number, claimants in sorted(claims.items()):
+            # Joined patterns: the oldest of those that brought a fair part of it (at least
+            # half as much as the largest) keeps its id; the others try their next cluster.
+            most = max(shared for shared, _ in claimants)
+            winner = min((p for shared, p in claimants if 2 * shared >= most),
+                         key=lambda p: (p.first_seen, pattern_number(p.pattern_id),
+                                        p.pattern_id))
+            result[number] = winner.pattern_id
+            pending.extend(p for _, p in claimants if p is not winner)
     pairs: list[tuple[float, int, str]] = []
     for number, (_, signature) in enumerate(clusters):
         if result[number] is not None:

@@ -57,10 +57,22 @@ def test_a_split_pattern_keeps_its_id_in_its_larger_part_and_gets_it_back_when_j
              KnownPattern("P0002", frozenset("abc"), {"template:x": 1.0}, "2026-10-19", "t")]
     joined = [(frozenset("abcdefghijk"), {"template:x": 1.0})]
     assert match(joined, parts, MatchOptions()) == ["P0001"]
-    # Joined from the other side, the older pattern still wins: it is the lineage.
-    reversed_parts = [KnownPattern("P0003", frozenset("defghij"), {}, "2026-10-19", "t"),
-                      KnownPattern("P0002", frozenset("abc"), {}, "2026-09-01", "t")]
+    # Joined, the older pattern wins when it brought a fair part (half the largest's) ...
+    reversed_parts = [KnownPattern("P0003", frozenset("efghij"), {}, "2026-10-19", "t"),
+                      KnownPattern("P0002", frozenset("abcd"), {}, "2026-09-01", "t")]
     assert match(joined, reversed_parts, MatchOptions()) == ["P0002"]
+    # ... not when it is a sliver of a large pattern's cluster.
+    big = frozenset(f"i{n}" for n in range(40))
+    sliver = [KnownPattern("P0007", big, {}, "2026-10-01", "t"),
+              KnownPattern("P0001", frozenset({"i0", "i1"}), {}, "2025-01-01", "t")]
+    assert match([(big, {})], sliver, MatchOptions()) == ["P0007"]
+    # A pattern that lost a join continues into its next cluster.
+    older = KnownPattern("P0001", frozenset(f"o{n}" for n in range(100)), {}, "2026-01-01", "t")
+    younger = KnownPattern("P0002", frozenset(f"p{n}" for n in range(60)), {}, "2026-06-01",
+                           "t")
+    x = frozenset([*older.members, *(f"p{n}" for n in range(31))])
+    y = frozenset(f"p{n}" for n in range(31, 60))
+    assert match([(x, {}), (y, {})], [older, younger], MatchOptions()) == ["P0001", "P0002"]
     # A pattern that ended in a join is not carried on by resemblance elsewhere.
     other = [(frozenset("abcdefghijk"), {"template:x": 1.0}), (frozenset("z"), {"template:x": 1.0})]
     assert match(other, parts, MatchOptions()) == ["P0001", None]
