@@ -202,7 +202,8 @@ def run_cluster(settings: Settings, options: ClusterOptions,
             "min_df": features.min_df if features else None,
             "svd_components": int(features.model.components.shape[0]) if features else 0,
             "metrics": [s.name for s in features.model.metrics] if features else [],
-            "distance": "1 - dot product of the weighted feature vectors (cosine)",
+            "distance": "1 - weighted mean similarity over the evidence blocks both "
+                        "incidents have, plus shared service and class",
         }
         mark("saving")
         index_updated = False

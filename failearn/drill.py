@@ -120,7 +120,8 @@ def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
                          "needs at least one incident, and a pattern, not a load test")
     for option, value in (("--service", config.service), ("--message", config.message)):
         if not value.strip():
-            raise UsageError(f"{option} is empty: the injected incidents need one")
+            raise UsageError(f"{option} (or [drill] {option[2:]}) is empty: the injected "
+                             "incidents need one")
     if taxonomy.resolve(config.failure_class) is None:
         raise UsageError(f"--failure-class {config.failure_class!r} is not in taxonomy "
                          f"{taxonomy.version}")

@@ -67,8 +67,8 @@ def test_a_configurable_pattern(cli: Cli) -> None:
     (("--failure-class", "gremlins"), "not in taxonomy"),
     (("--incidents", "0"), "between 1 and 10,000"),
     (("--incidents", "9223372036854775808"), "between 1 and 10,000"),
-    (("--service", ""), "--service is empty"),
-    (("--message", "  "), "--message is empty"),
+    (("--service", ""), "--service (or [drill] service) is empty"),
+    (("--message", "  "), "--message (or [drill] message) is empty"),
     (("--target", "soon"), "not a duration"),
 ])
 def test_bad_drill_options(cli: Cli, args: tuple[str, ...], message: str) -> None:
