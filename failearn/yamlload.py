@@ -42,6 +42,18 @@ class _Loader(_Base):  # type: ignore[misc]
         for first, resolvers in _Base.yaml_implicit_resolvers.items()}
 
 
+def _construct_bool(loader: Any, node: yaml.ScalarNode) -> bool:
+    """An explicit ``!!bool``: a boolean word of YAML 1.1 (``yes``, ``off``), else an error
+    at its line."""
+    value = str(loader.construct_scalar(node))
+    try:
+        return bool(loader.bool_values[value.lower()])
+    except KeyError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{value!r} is not a boolean", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool",
                               re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
                               list("tTfF"))
@@ -158,7 +170,7 @@ def _as_written(node: yaml.Node, loader: Any) -> None:
         elif isinstance(current, yaml.ScalarNode) and current.tag.endswith(":timestamp"):
             try:
                 loader.construct_yaml_timestamp(current)
-            except ValueError:
+            except (ValueError, AttributeError):  # no date, or not even its shape
                 current.tag = _STR
 
 
@@ -232,7 +244,8 @@ def load_yaml(text: str) -> LoadedYaml:
             mark = exc.problem_mark or exc.context_mark
             raise YamlLoadError(f"unsupported YAML: {exc.problem or exc}",
                                 line=mark.line + 1 if mark else None) from exc
-        except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError,
+                RecursionError) as exc:
             raise YamlLoadError(f"unsupported YAML: {exc}", line=node.start_mark.line + 1) from exc
         lines: dict[str, int] = {}
         _key_lines(node, "", lines)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from failearn.yamlload import DuplicateKey, load_yaml
+import pytest
+
+from failearn.yamlload import DuplicateKey, YamlLoadError, load_yaml
 
 
 def test_a_key_written_twice_is_reported_with_both_lines() -> None:
@@ -41,3 +43,10 @@ def test_a_date_that_is_no_date_stays_text() -> None:
 def test_a_tag_written_explicitly_still_decides() -> None:
     data = load_yaml("hex: !!int 0x1F\nflag: !!bool yes\ntext: !!str 12\n").data
     assert (data["hex"], data["flag"], data["text"]) == (31, True, "12")
+
+
+def test_an_explicit_tag_its_value_cannot_fill_is_a_located_error_or_text() -> None:
+    with pytest.raises(YamlLoadError, match="'maybe' is not a boolean") as caught:
+        load_yaml("title: x\nok: !!bool maybe\n")
+    assert caught.value.line == 2
+    assert load_yaml("at: !!timestamp soon\n").data == {"at": "soon"}
