@@ -17,7 +17,6 @@ Adapters: :mod:`.alertmanager` (and Grafana's variant), :mod:`.pagerduty`,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -162,6 +161,7 @@ class Formats:
         """Raw records of expanded items, each with its own raw text and line."""
         records: list[RawRecord] = []
         cursor = 0  # items come in the payload's order: search on from the last one found
+        counted, lines = 0, 0  # newlines counted so far, up to ``counted``
         for item in items:
             if item.payload is None and item.error is None:
                 records.append(RawRecord(source=source, line=line, kind=kind, raw=raw,
@@ -170,13 +170,17 @@ class Formats:
             own = raw if item.document is None else orjson.dumps(item.document).decode()
             where = line
             if item.anchor and line is not None:
-                position = _token_at(raw, item.anchor, cursor)
+                position = _token_at(raw, item.anchor, cursor, item.typed)
                 if position < 0:
-                    position = _token_at(raw, item.anchor, 0)
+                    position = _token_at(raw, item.anchor, 0, item.typed)
                 else:
                     cursor = position + len(item.anchor)
                 if position > 0:
-                    where = line + raw.count("\n", 0, position)
+                    if position < counted:
+                        counted, lines = 0, 0
+                    lines += raw.count("\n", counted, position)
+                    counted = position
+                    where = line + lines
             if item.error is not None:
                 records.append(reject(source, kind, "malformed-payload", item.error,
                                       line=where, raw=own))
@@ -186,15 +190,26 @@ class Formats:
         return records
 
 
-def _token_at(raw: str, anchor: str, start: int) -> int:
-    """Where ``anchor`` stands in ``raw`` from ``start`` as a JSON value of its own (the
-    string ``"2"``, or the number 2 not inside ``2026`` or ``503``); -1 if nowhere."""
-    quoted = orjson.dumps(anchor).decode()
-    position = raw.find(quoted, start)
-    if position >= 0:
-        return position
-    found = re.compile(rf"(?<![\w.\-]){re.escape(anchor)}(?![\w.\-])").search(raw, start)
-    return found.start() if found else -1
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def _token_at(raw: str, anchor: str, start: int, typed: bool = False) -> int:
+    """Where ``anchor`` first stands in ``raw`` from ``start`` as a JSON value of its own:
+    the string ``"A-1"``, or the number 2 (not inside ``2026``, ``503`` or ``"2"``); -1 if
+    nowhere.  A ``typed`` anchor is a JSON value as written: a string is quoted."""
+    if typed and anchor.startswith('"'):
+        return raw.find(anchor, start)
+    position = raw.find(anchor, start)
+    end = len(anchor)
+    while position >= 0:
+        before = raw[position - 1] if position else " "
+        after = raw[position + end] if position + end < len(raw) else " "
+        quoted = before == after == '"'
+        if (quoted and not typed) or (before not in _WORD and before != '"'
+                                      and after not in _WORD and after != '"'):
+            return position
+        position = raw.find(anchor, position + 1)
+    return -1
 
 
 DEFAULT = Formats()

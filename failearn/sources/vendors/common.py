@@ -34,7 +34,8 @@ class Item:
     """One record an adapter found in a payload, or a note on a payload it skips.
 
     ``document`` is what the inbox keeps for this item (None: the payload as
-    received); ``anchor`` is text written inside the record, to locate its line.
+    received); ``anchor`` is text written inside the record, to locate its line
+    (``typed``: the anchor is a JSON value as written, ``"A-1"`` or ``2``).
     """
 
     payload: dict[str, Any] | None
@@ -42,6 +43,7 @@ class Item:
     anchor: str | None = None
     note: str | None = None
     error: str | None = None
+    typed: bool = False
 
 
 def skip(note: str) -> Item:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
+import orjson
+
 from failearn.config import SourceMapping
 from failearn.errors import ConfigError
 from failearn.record import CANONICAL_FIELDS
@@ -167,8 +169,12 @@ class Mapped:
                     f"{where}[{n}]", element, "a record object"), element))
                 continue
             record = self.map(element)
-            # Located by the id the table maps (e.g. `ref`), else by a usual id key.
-            items.append(Item(record, element, text(record.get("id")) or _anchor(element)))
+            # Located by the id the table maps (e.g. `ref`), as JSON writes it.
+            given = record.get("id")
+            if isinstance(given, str | int) and not isinstance(given, bool):
+                items.append(Item(record, element, orjson.dumps(given).decode(), typed=True))
+            else:
+                items.append(Item(record, element, _anchor(element)))
         return items
 
 

@@ -352,6 +352,11 @@ def test_records_of_one_payload_are_located_at_their_own_lines() -> None:
     records = list(parse_json_document(numbered, "b.json",
                                        Formats.build(Settings(sources={"b": table}))))
     assert [r.line for r in records] == [2, 4, 6]
+    for quoted_two in ('{"items": [\n{"ref": 1, "priority": "2"},\n{"ref": 2},\n{"ref": 3}\n]}',
+                       '{"items": [\n{"ref": 1},\n{"ref": 2},\n{"ref": 3, "note": "2"}\n]}'):
+        records = list(parse_json_document(quoted_two, "b.json",
+                                           Formats.build(Settings(sources={"b": table}))))
+        assert [r.line for r in records] == [2, 3, 4]
 
 
 def test_a_plain_record_with_fields_named_alert_and_action_stays_a_plain_record() -> None:
