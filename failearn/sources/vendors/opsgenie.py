@@ -32,7 +32,9 @@ _NEW = ("create", "createalert")
 
 def detect(value: dict[str, Any]) -> bool:
     alert = value.get("alert")
-    return isinstance(alert, dict) and ("alertId" in alert or "action" in value)
+    # An Opsgenie alert carries its alertId; a plain record may well have fields named
+    # `alert` and `action` of its own.
+    return isinstance(alert, dict) and "alertId" in alert
 
 
 def _tag_value(tags: list[str], key: str) -> str | None:

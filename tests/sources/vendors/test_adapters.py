@@ -360,9 +360,10 @@ def test_records_of_one_payload_are_located_at_their_own_lines() -> None:
 
 
 def test_a_plain_record_with_fields_named_alert_and_action_stays_a_plain_record() -> None:
-    text = json.dumps({"id": "INC-9", "timestamp": "2026-11-02T14:03:00Z", "service": "checkout",
-                       "failure_class": "timeout", "alert": "HighErrorRate",
-                       "action": "rolled back deploy"})
-    (record,) = parse_json_document(text, "r.json", Formats.build(NO_TRACES))
-    assert not record.skip and record.issues == []
-    assert payload(record)["id"] == "INC-9"
+    for alert in ("HighErrorRate", {"name": "HighErrorRate", "severity": "page"}):
+        text = json.dumps({"id": "INC-9", "timestamp": "2026-11-02T14:03:00Z",
+                           "service": "checkout", "failure_class": "timeout", "alert": alert,
+                           "action": "rolled back deploy"})
+        (record,) = parse_json_document(text, "r.json", Formats.build(NO_TRACES))
+        assert not record.skip and record.issues == []
+        assert payload(record)["id"] == "INC-9"
