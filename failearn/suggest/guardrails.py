@@ -165,8 +165,12 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 def _change(rule: RuleView) -> tuple[str, str, str]:
     """What a rule asks for, whatever evidence it quotes: its service, adaptation and action
-    with numbers masked (a breaker to `ledger-db` and one to `card-processor` are two)."""
-    return rule.service, rule.adaptation, _NUMBER.sub("#", rule.action)
+    with the numbers of its prose masked; names in backticks are kept whole (a breaker to
+    `db-1` and one to `db-2` are two changes)."""
+    parts = rule.action.split("`")
+    return rule.service, rule.adaptation, "`".join(
+        part if inside else _NUMBER.sub("#", part) for inside, part in
+        ((n % 2 == 1, p) for n, p in enumerate(parts)))
 
 
 def choose(pending: Iterable[RuleView], config: RulesConfig, breakers: Iterable[str],

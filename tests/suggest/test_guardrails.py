@@ -130,8 +130,8 @@ def test_one_change_to_a_service_is_asked_for_once() -> None:
                                   "6444 ms)."),
             replace(again, action="Align `search`'s timeout for calls to `inventory` (p99 "
                                   "6100 ms)."),
-            replace(elsewhere, service="checkout", action="Open the breaker to `ledger-db`.")]
-    other = replace(seen[2], id="R-d", pattern_id="P3", action="Open the breaker to `cards`.")
+            replace(elsewhere, service="checkout", action="Open the breaker to `db-1`.")]
+    other = replace(seen[2], id="R-d", pattern_id="P3", action="Open the breaker to `db-2`.")
     choice = choose([*seen, other], CONFIG, [], {}, T)
     assert [v.id for v in choice.suggestions] == ["R-a", "R-c", "R-d"]
     assert [(s.rule.id, s.reason) for s in choice.suppressed] == [("R-b", "same-action")]
