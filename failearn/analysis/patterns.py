@@ -12,7 +12,8 @@ pattern at most one cluster, as a lineage:
   several patterns continue into one cluster (they joined), the cluster takes
   the id of the oldest among those that brought at least half as many of its
   incidents as the largest, and the others continue into their next cluster,
-  if any, or end there;
+  if any, or end there (deferred acceptance, patterns proposing oldest first,
+  so the outcome does not depend on the order they are listed in);
 * else **signature similarity**, for the clusters and patterns left: cosine of
   the two bags of templates and trace shapes, at least ``min_similarity``,
   best pair first (it carries a pattern over a gap of more than a window, when
@@ -79,25 +80,27 @@ def match(clusters: Sequence[tuple[frozenset[str], dict[str, float]]],
             candidates[pattern.pattern_id] = [(key[0], number) for key, number in
                                               sorted(eligible, reverse=True)]
     claimed = set(candidates)
-    pending = [p for p in known if p.pattern_id in candidates]
-    while pending:
-        claims: dict[int, list[tuple[int, KnownPattern]]] = {}
-        for pattern in pending:
-            left = candidates[pattern.pattern_id]
-            while left and result[left[0][1]] is not None:
-                left.pop(0)
-            if left:
-                claims.setdefault(left[0][1], []).append((left[0][0], pattern))
-        pending = []
-        for number, claimants in sorted(claims.items()):
-            # Joined patterns: the oldest of those that brought a fair part of it (at least
-            # half as much as the largest) keeps its id; the others try their next cluster.
-            most = max(shared for shared, _ in claimants)
-            winner = min((p for shared, p in claimants if 2 * shared >= most),
-                         key=lambda p: (p.first_seen, pattern_number(p.pattern_id),
-                                        p.pattern_id))
-            result[number] = winner.pattern_id
-            pending.extend(p for _, p in claimants if p is not winner)
+    # Deferred acceptance: each pattern proposes to its clusters in turn; a cluster keeps the
+    # better of its holder and a new proposer and sends the other on to its next cluster.
+    # Every pattern proposes to every cluster at most once, so this ends.
+    holders: dict[int, tuple[int, KnownPattern]] = {}
+    queue = sorted((p for p in known if p.pattern_id in candidates),
+                   key=lambda p: (p.first_seen, pattern_number(p.pattern_id), p.pattern_id))
+    while queue:
+        pattern = queue.pop(0)
+        left = candidates[pattern.pattern_id]
+        if not left:
+            continue
+        shared, number = left.pop(0)
+        held = holders.get(number)
+        if held is None:
+            holders[number] = (shared, pattern)
+            continue
+        kept = _preferred(held, (shared, pattern))
+        holders[number] = kept
+        queue.append(pattern if kept[1] is held[1] else held[1])
+    for number, (_, pattern) in holders.items():
+        result[number] = pattern.pattern_id
     pairs: list[tuple[float, int, str]] = []
     for number, (_, signature) in enumerate(clusters):
         if result[number] is not None:
@@ -115,6 +118,19 @@ def match(clusters: Sequence[tuple[frozenset[str], dict[str, float]]],
             result[number] = pattern_id
             taken.add(pattern_id)
     return result
+
+
+def _preferred(one: tuple[int, KnownPattern], other: tuple[int, KnownPattern]
+               ) -> tuple[int, KnownPattern]:
+    """Of two patterns continuing into one cluster (they joined), the one that keeps its id:
+    the older, unless it brought less than half as many of the cluster's incidents."""
+    def age(claim: tuple[int, KnownPattern]) -> tuple[str, int, str]:
+        pattern = claim[1]
+        return pattern.first_seen, pattern_number(pattern.pattern_id), pattern.pattern_id
+
+    most = max(one[0], other[0])
+    fair = [claim for claim in (one, other) if 2 * claim[0] >= most]
+    return min(fair, key=age)
 
 
 def pattern_number(pattern_id: str) -> int:

@@ -73,6 +73,15 @@ def test_a_split_pattern_keeps_its_id_in_its_larger_part_and_gets_it_back_when_j
     x = frozenset([*older.members, *(f"p{n}" for n in range(31))])
     y = frozenset(f"p{n}" for n in range(31, 60))
     assert match([(x, {}), (y, {})], [older, younger], MatchOptions()) == ["P0001", "P0002"]
+    # ... even when a sliver got there first; and the order patterns come in changes nothing.
+    a = [f"a{n}" for n in range(201)]
+    b = KnownPattern("P0001", frozenset(f"b{n}" for n in range(60)), {}, "2026-01-01", "t")
+    c = KnownPattern("P0003", frozenset(f"c{n}" for n in range(5)), {}, "2026-03-01", "t")
+    a_pattern = KnownPattern("P0002", frozenset(a), {}, "2026-02-01", "t")
+    clusters = [(frozenset(a[:101]) | b.members, {}),
+                (frozenset([*a[101:], "c0", "c1", "c2"]), {})]
+    for order in ([b, a_pattern, c], [c, a_pattern, b]):
+        assert match(clusters, order, MatchOptions()) == ["P0001", "P0002"]
     # A pattern that ended in a join is not carried on by resemblance elsewhere.
     other = [(frozenset("abcdefghijk"), {"template:x": 1.0}), (frozenset("z"), {"template:x": 1.0})]
     assert match(other, parts, MatchOptions()) == ["P0001", None]
