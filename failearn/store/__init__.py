@@ -33,6 +33,19 @@ from failearn.store.migrations import MIGRATIONS
 from failearn.timeutil import iso
 
 MEMORY = ":memory:"
+# Ids per ``IN (...)`` query: well under SQLite's limit on bound parameters.
+CHUNK = 500
+
+
+def chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    """``values`` in lists of at most :data:`CHUNK`, for ``IN (...)`` queries."""
+    for start in range(0, len(values), CHUNK):
+        yield list(values[start:start + CHUNK])
+
+
+def marks(count: int) -> str:
+    """``?, ?, ?`` for ``count`` bound parameters."""
+    return ", ".join("?" * count)
 # Transactions committed by this process; the CLI compares it before and after a
 # command to say truthfully, on Ctrl-C, whether the command's changes were saved.
 commits = 0

@@ -21,7 +21,7 @@ from typing import Any
 
 from failearn.analysis.model import IncidentDoc, PatternSnapshot, PatternSummary, Precursor
 from failearn.analysis.patterns import KnownPattern
-from failearn.store import Store
+from failearn.store import Store, chunks
 
 _DOC_COLUMNS = ("id, timestamp, service, failure_class, title, summary, root_cause, "
                 "trace_shape, metrics")
@@ -62,8 +62,7 @@ def window_docs(store: Store, start: str, end: str) -> list[IncidentDoc]:
 def docs_for(store: Store, incident_ids: Sequence[str]) -> list[IncidentDoc]:
     """The given incidents (in the given order, unknown ids left out)."""
     found: dict[str, IncidentDoc] = {}
-    for start in range(0, len(incident_ids), 500):
-        chunk = list(incident_ids[start:start + 500])
+    for chunk in chunks(incident_ids):
         marks = ", ".join("?" * len(chunk))
         messages: dict[str, list[str]] = {}
         for incident_id, message in store.conn.execute(

@@ -13,9 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from failearn.errors import NotFoundError, UsageError
-from failearn.store import Store
-
-_CHUNK = 500
+from failearn.store import Store, chunks, marks
 
 
 def incidents_named(store: Store, text: str) -> list[str]:
@@ -51,15 +49,13 @@ def resolve_incident(store: Store, text: str) -> str:
 def current_ids(store: Store, incident_ids: Sequence[str]) -> dict[str, str]:
     """Each of ``incident_ids`` mapped to the incident it is now (itself, or the incident
     that absorbed it); ids that name no incident any more are left out."""
-    wanted = sorted(set(incident_ids))
     found: dict[str, str] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start:start + _CHUNK]
-        marks = ", ".join("?" * len(chunk))
+    for chunk in chunks(sorted(set(incident_ids))):
+        where = f"IN ({marks(len(chunk))})"
         found.update((str(i), str(i)) for (i,) in store.conn.execute(
-            f"SELECT id FROM incidents WHERE id IN ({marks})", chunk))
+            f"SELECT id FROM incidents WHERE id {where}", chunk))
         found.update((str(alias), str(target)) for alias, target in store.conn.execute(
             "SELECT a.alias, a.incident_id FROM incident_aliases a "
-            f"JOIN incidents i ON i.id = a.incident_id WHERE a.alias IN ({marks})", chunk)
+            f"JOIN incidents i ON i.id = a.incident_id WHERE a.alias {where}", chunk)
             if alias not in found)
     return found

@@ -9,10 +9,10 @@ so the functions here return events in the order that fold needs: by rule, time,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from failearn.store import Store
+from failearn.store import Store, chunks, marks
 
 RULE_COLUMNS = (
     "id", "pattern_id", "service", "failure_class", "adaptation", "action", "rationale",
@@ -23,18 +23,6 @@ EVIDENCE_COLUMNS = ("action", "rationale", "trigger", "support", "pattern_suppor
                     "incident_ids", "evidence_as_of", "last_matched_at")
 STATE_COLUMNS = ("status", "confidence", "updated_at", "times_applied", "last_applied_at",
                  "accepted_count", "rejected_count", "negative_feedback_count", "archived_at")
-_CHUNK = 500
-
-
-def _chunks(values: Sequence[str]) -> Iterable[list[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield list(values[start:start + _CHUNK])
-
-
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)
-
-
 def rules(store: Store, ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
     """Rules by id (every rule when ``ids`` is None), JSON columns decoded."""
     found: dict[str, dict[str, Any]] = {}
@@ -42,8 +30,8 @@ def rules(store: Store, ids: Sequence[str] | None = None) -> dict[str, dict[str,
         rows = store.query("SELECT * FROM rules ORDER BY id")
     else:
         rows = []
-        for chunk in _chunks(sorted(set(ids))):
-            rows.extend(store.query(f"SELECT * FROM rules WHERE id IN ({_marks(len(chunk))})",
+        for chunk in chunks(sorted(set(ids))):
+            rows.extend(store.query(f"SELECT * FROM rules WHERE id IN ({marks(len(chunk))})",
                                     chunk))
     for row in rows:
         row["incident_ids"] = json.loads(row["incident_ids"])
@@ -76,7 +64,7 @@ def rule_ids_starting(store: Store, text: str, limit: int) -> list[str]:
 def insert_rule(store: Store, row: dict[str, Any]) -> None:
     values = [_sql(row[c]) for c in RULE_COLUMNS]
     store.conn.execute(f"INSERT INTO rules ({', '.join(RULE_COLUMNS)}) "
-                       f"VALUES ({_marks(len(RULE_COLUMNS))})", values)
+                       f"VALUES ({marks(len(RULE_COLUMNS))})", values)
 
 
 def update_evidence(store: Store, rule_id: str, row: dict[str, Any]) -> None:
@@ -101,7 +89,7 @@ def add_event(store: Store, event: dict[str, Any]) -> int:
     values = [_sql(event.get(c)) for c in columns]
     values[columns.index("forced")] = int(bool(event.get("forced")))
     cursor = store.conn.execute(f"INSERT INTO rule_events ({', '.join(columns)}) "
-                                f"VALUES ({_marks(len(columns))})", values)
+                                f"VALUES ({marks(len(columns))})", values)
     return int(cursor.lastrowid or 0)
 
 
@@ -116,8 +104,8 @@ def events(store: Store, rule_ids: Sequence[str] | None = None, *,
         params.append(until)
     if rule_ids is not None:
         found: list[dict[str, Any]] = []
-        for chunk in _chunks(sorted(set(rule_ids))):
-            where = " AND ".join([*clauses, f"rule_id IN ({_marks(len(chunk))})"])
+        for chunk in chunks(sorted(set(rule_ids))):
+            where = " AND ".join([*clauses, f"rule_id IN ({marks(len(chunk))})"])
             found.extend(store.query(f"{sql} WHERE {where}", [*params, *chunk]))
         rows = found
     else:
@@ -170,17 +158,17 @@ def rule_references(store: Store, before: str) -> list[dict[str, Any]]:
 def incident_briefs(store: Store, incident_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Service, time, class, severity, title, source and dependencies of each incident."""
     found: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(list(dict.fromkeys(incident_ids))):
-        marks = _marks(len(chunk))
+    for chunk in chunks(list(dict.fromkeys(incident_ids))):
+        where = f"IN ({marks(len(chunk))})"
         for row in store.query(
                 "SELECT id, timestamp, service, failure_class, severity, title, source, line "
-                f"FROM incidents WHERE id IN ({marks})", chunk):
+                f"FROM incidents WHERE id {where}", chunk):
             row["dependencies"] = []
             found[row["id"]] = row
         for incident_id, dependency in store.conn.execute(
                 "SELECT r.incident_id, d.dependency FROM report_dependencies d "
                 "JOIN reports r ON r.key = d.report_key "
-                f"WHERE r.incident_id IN ({marks}) ORDER BY r.incident_id, d.dependency",
+                f"WHERE r.incident_id {where} ORDER BY r.incident_id, d.dependency",
                 chunk):
             if incident_id in found and dependency not in found[incident_id]["dependencies"]:
                 found[incident_id]["dependencies"].append(dependency)

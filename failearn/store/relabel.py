@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from failearn.store import Store
+from failearn.store import Store, chunks, marks
 from failearn.store.capture import ReportRef
 
 
@@ -65,14 +65,11 @@ def stored_labels(store: Store) -> list[StoredLabel]:
 def report_texts(store: Store, keys: Iterable[str]) -> dict[str, str]:
     """Title, summary, root cause and error messages of some reports, one text each."""
     texts: dict[str, str] = {}
-    wanted = sorted(set(keys))
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        marks = ", ".join("?" * len(chunk))
+    for chunk in chunks(sorted(set(keys))):
         for key, title, summary, root_cause, errors in store.conn.execute(
                 "SELECT r.key, r.title, r.summary, r.root_cause, (SELECT group_concat("
                 "e.message, char(10)) FROM report_error_messages e WHERE e.report_key = r.key) "
-                f"FROM reports r WHERE r.key IN ({marks})", chunk):
+                f"FROM reports r WHERE r.key IN ({marks(len(chunk))})", chunk):
             texts[key] = "\n".join(p for p in (title, summary, root_cause, errors) if p)
     return texts
 
@@ -80,12 +77,10 @@ def report_texts(store: Store, keys: Iterable[str]) -> dict[str, str]:
 def incident_classes(store: Store, ids: Iterable[str]) -> dict[str, str]:
     """The class of each of these incidents (those that exist)."""
     found: dict[str, str] = {}
-    wanted = sorted(set(ids))
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        marks = ", ".join("?" * len(chunk))
+    for chunk in chunks(sorted(set(ids))):
         found.update((str(i), str(c)) for i, c in store.conn.execute(
-            f"SELECT id, failure_class FROM incidents WHERE id IN ({marks})", chunk))
+            f"SELECT id, failure_class FROM incidents WHERE id IN ({marks(len(chunk))})",
+            chunk))
     return found
 
 
