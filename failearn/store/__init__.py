@@ -279,10 +279,9 @@ class Store:
         keeping it up to date row by row.  Done inside the command's
         transaction, so a failed load rolls the indexes back too.
         """
-        marks = ", ".join("?" * len(tables))
         rows = self.conn.execute(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({marks}) ORDER BY name", tuple(tables)).fetchall()
+            f"AND tbl_name IN ({marks(len(tables))}) ORDER BY name", tuple(tables)).fetchall()
         for name, _ in rows:
             self.conn.execute(f'DROP INDEX "{name}"')
         return [str(sql) for _, sql in rows]

@@ -21,7 +21,7 @@ from typing import Any
 
 from failearn.analysis.model import IncidentDoc, PatternSnapshot, PatternSummary, Precursor
 from failearn.analysis.patterns import KnownPattern
-from failearn.store import Store, chunks
+from failearn.store import Store, chunks, marks
 
 _DOC_COLUMNS = ("id, timestamp, service, failure_class, title, summary, root_cause, "
                 "trace_shape, metrics")
@@ -63,17 +63,17 @@ def docs_for(store: Store, incident_ids: Sequence[str]) -> list[IncidentDoc]:
     """The given incidents (in the given order, unknown ids left out)."""
     found: dict[str, IncidentDoc] = {}
     for chunk in chunks(incident_ids):
-        marks = ", ".join("?" * len(chunk))
+        where = f"IN ({marks(len(chunk))})"
         messages: dict[str, list[str]] = {}
         for incident_id, message in store.conn.execute(
                 "SELECT r.incident_id, e.message FROM reports r "
                 "JOIN report_error_messages e ON e.report_key = r.key "
-                f"WHERE r.incident_id IN ({marks}) "
+                f"WHERE r.incident_id {where} "
                 "ORDER BY r.incident_id, r.kind != 'markdown', r.timestamp, r.key, e.position",
                 chunk):
             messages.setdefault(incident_id, []).append(message)
         rows = store.conn.execute(
-            f"SELECT {_DOC_COLUMNS} FROM incidents WHERE id IN ({marks})", chunk)
+            f"SELECT {_DOC_COLUMNS} FROM incidents WHERE id {where}", chunk)
         found.update((d.id, d) for d in _docs(store, rows, messages))
     return [found[i] for i in incident_ids if i in found]
 
@@ -286,23 +286,23 @@ def incident_briefs(store: Store, incident_ids: Sequence[str]) -> dict[str, dict
     """What a similarity result shows of each incident."""
     if not incident_ids:
         return {}
-    marks = ", ".join("?" * len(incident_ids))
+    where = f"IN ({marks(len(incident_ids))})"
     return {row["id"]: row for row in store.query(
         "SELECT id, timestamp, service, failure_class, severity, title, source, line, "
-        f"resolution, workarounds FROM incidents WHERE id IN ({marks})", list(incident_ids))}
+        f"resolution, workarounds FROM incidents WHERE id {where}", list(incident_ids))}
 
 
 def latest_pattern_of(store: Store, incident_ids: Sequence[str]) -> dict[str, str]:
     """The pattern each incident belonged to in the newest cluster run that saw it."""
     if not incident_ids:
         return {}
-    marks = ", ".join("?" * len(incident_ids))
+    where = f"IN ({marks(len(incident_ids))})"
     found: dict[str, str] = {}
     for incident_id, pattern_id in store.conn.execute(
             "SELECT m.incident_id, c.pattern_id FROM cluster_members m "
             "JOIN clusters c ON c.run_id = m.run_id AND c.cluster_id = m.cluster_id "
             "JOIN cluster_runs r ON r.run_id = m.run_id "
-            f"WHERE m.incident_id IN ({marks}) ORDER BY r.as_of, m.run_id",
+            f"WHERE m.incident_id {where} ORDER BY r.as_of, m.run_id",
             list(incident_ids)):
         found[incident_id] = pattern_id
     return found

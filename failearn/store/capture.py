@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from failearn.store import Store
+from failearn.store import Store, marks
 
 INBOX_COLUMNS = ("run_id", "received_at", "source", "line", "kind", "sha256", "raw",
                  "raw_bytes", "raw_dropped", "outcome", "report_key", "record_id", "errors",
@@ -54,10 +54,6 @@ class KnownReport:
     first_run_id: int | None
 
 
-def _placeholders(count: int) -> str:
-    return ", ".join("?" * count)
-
-
 def is_empty(store: Store) -> bool:
     """True when nothing has been received yet: the first load of a store."""
     return store.conn.execute("SELECT 1 FROM inbox LIMIT 1").fetchone() is None
@@ -76,7 +72,7 @@ def add_inbox_many(store: Store, rows: Sequence[tuple[Any, ...]]) -> tuple[int, 
     before = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM inbox").fetchone()[0]
     store.conn.executemany(
         f"INSERT INTO inbox ({', '.join(INBOX_COLUMNS)}) "
-        f"VALUES ({_placeholders(len(INBOX_COLUMNS))})", rows)
+        f"VALUES ({marks(len(INBOX_COLUMNS))})", rows)
     return int(before) + 1, int(before) + len(rows)
 
 
@@ -110,7 +106,7 @@ def add_reports(store: Store, reports: Sequence[tuple[Any, ...]],
     """Insert reports (in :data:`REPORT_COLUMNS` order) and their many-valued fields."""
     conn = store.conn
     conn.executemany(f"INSERT INTO reports ({', '.join(REPORT_COLUMNS)}) "
-                     f"VALUES ({_placeholders(len(REPORT_COLUMNS))})", reports)
+                     f"VALUES ({marks(len(REPORT_COLUMNS))})", reports)
     conn.executemany("INSERT OR IGNORE INTO report_trace_ids (report_key, trace_id) "
                      "VALUES (?, ?)", trace_ids)
     conn.executemany("INSERT OR IGNORE INTO report_error_messages (report_key, position, message)"
