@@ -169,7 +169,13 @@ class RulesConfig:
     rules fall below it before they are archived); ``override_window`` is how
     far back human decisions count towards the override rate;
     ``trigger_window`` is the span over which a rule's precursor trigger is
-    watched ("rises more than 2 % within 10 minutes").
+    watched ("rises more than 2 % within 10 minutes").  The override-rate
+    warning needs ``override_min_reviews`` reviewed suggestions before it can
+    fire: with 10, a team that rejects a healthy 15 % of suggestions sees a
+    false warning about one time in twenty (binomial), with 3 four times in ten.
+    A rejected rule comes back for review only when its evidence changes: its
+    pattern gained ``reopen_growth`` (half) again as many incidents on its
+    service as when it was rejected, or its trigger now watches another signal.
     """
 
     min_support: int = 3
@@ -181,6 +187,8 @@ class RulesConfig:
     min_confidence: float = 0.10
     override_window: timedelta = timedelta(days=90)
     trigger_window: timedelta = timedelta(minutes=10)
+    override_min_reviews: int = 10
+    reopen_growth: float = 0.5
 
 
 @dataclass(frozen=True)

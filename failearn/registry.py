@@ -27,8 +27,8 @@ from failearn.suggest.confidence import Feedback, confidence, recency
 from failearn.suggest.guardrails import (
     breaker_open,
     cooldown_until,
+    decayed_while_registered,
     in_cooldown,
-    is_decaying,
     is_stale,
 )
 from failearn.suggest.lifecycle import (
@@ -39,6 +39,7 @@ from failearn.suggest.lifecycle import (
     next_status,
     restored_status,
 )
+from failearn.suggest.memory import evidence_change, snapshot
 from failearn.suggest.model import RuleDraft, RuleView, Trigger
 from failearn.timeutil import format_duration, from_iso, iso
 
@@ -347,10 +348,30 @@ def act(settings: Settings, store: Store, text: str, event: str, *, actor: str,
     if event == "negative-feedback" and incident_id and \
             incident_id in _blamed(store, ledger.events.get(rule_id, [])):
         raise UsageError(f"incident {incident_id} is already recorded against {rule_id}")
+    details: dict[str, Any] = {"overridden": overridden} if overridden else {}
+    if event == "rejected":
+        row = ledger.rows[rule_id]
+        details["evidence"] = snapshot(before.support, row.get("trigger"), _dependency_of(row))
     record, after = ledger.append(rule_id, event, status, actor=actor, note=note,
-                                  incident_id=incident_id,
-                                  details={"overridden": overridden} if overridden else None)
+                                  incident_id=incident_id, details=details or None)
     return ActionResult(after, record, before.confidence, warnings, overridden)
+
+
+def _dependency_of(row: Mapping[str, Any]) -> str | None:
+    evidence = row.get("evidence")
+    if isinstance(evidence, dict) and evidence.get("dependency"):
+        return str(evidence["dependency"])
+    return None
+
+
+def _rejected_on(events: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The evidence the latest rejection of a rule was made on."""
+    for event in reversed(events):
+        if event["event"] == "rejected":
+            details = event.get("details") or {}
+            evidence = details.get("evidence") if isinstance(details, dict) else None
+            return evidence if isinstance(evidence, dict) else None
+    return None
 
 
 # -- what the report records ----------------------------------------------------------------
@@ -365,6 +386,7 @@ class SyncResult:
     decayed: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
     unknown_references: list[dict[str, str]] = field(default_factory=list)
     suggested: list[str] = field(default_factory=list)
 
@@ -402,6 +424,7 @@ def sync(store: Store, drafts: Sequence[RuleDraft], as_of: datetime, config: Rul
                           note=f"from pattern {draft.pattern_id} ({draft.support} incidents "
                                f"on {draft.service})")
             result.created.append(draft.id)
+    _reopen(ledger, drafts, config, result)
     lower = {rule_id.casefold(): rule_id for rule_id in ledger.rows}
     for ref in sql.rule_references(store, at):
         named = str(ref["caused_by_rule"]).strip()
@@ -431,11 +454,27 @@ def sync(store: Store, drafts: Sequence[RuleDraft], as_of: datetime, config: Rul
                           note=f"a matching incident at {last}")
             result.restored.append(rule_id)
         elif history.status != "archived" and not history.decayed_since_match and \
-                is_decaying(last, as_of, config.ttl):
+                decayed_while_registered(history.created_at, last, as_of, config.ttl):
             ledger.append(rule_id, "decayed", history.status,
                           note=f"no matching incident since {last}; confidence is falling")
             result.decayed.append(rule_id)
     return result
+
+
+def _reopen(ledger: _Ledger, drafts: Sequence[RuleDraft], config: RulesConfig,
+            result: SyncResult) -> None:
+    """Bring a rejected rule back as a candidate when its evidence changed since."""
+    for draft in drafts:
+        if draft.id not in ledger.events or draft.id in result.reopened:
+            continue
+        if ledger.history(draft.id).status != "rejected":
+            continue
+        row = ledger.rows[draft.id]
+        why = evidence_change(_rejected_on(ledger.events[draft.id]), draft.support,
+                              row.get("trigger"), _dependency_of(row), draft.service, config)
+        if why is not None:
+            ledger.append(draft.id, "reopened", "candidate", note=f"new evidence: {why}")
+            result.reopened.append(draft.id)
 
 
 def mark_suggested(store: Store, views: Sequence[RuleView], as_of: datetime,

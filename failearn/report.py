@@ -47,6 +47,7 @@ from failearn.suggest.guardrails import (
     priority,
     severity_weight,
 )
+from failearn.suggest.memory import earlier_decisions
 from failearn.suggest.model import IncidentBrief, PatternsInput, RuleDraft, RuleView
 from failearn.suggest.rules import drafts_from_patterns, signal_text
 from failearn.taxonomy import Taxonomy
@@ -307,7 +308,7 @@ def registry_health(store: Store, views: list[RuleView], as_of: datetime, week: 
     for event in registry_sql.events(store, until=at):
         if event["at"] > week.start and event["event"] in (
                 "archived", "decayed", "restored", "negative-feedback", "accepted", "rejected",
-                "applied", "reverted", "created"):
+                "applied", "reverted", "created", "reopened"):
             this_week[event["event"]].append(event["rule_id"])
     rate = override_rate(_decisions(store, views, as_of, config.override_window), config)
     breakers = open_breakers(views, config)
@@ -323,6 +324,7 @@ def registry_health(store: Store, views: list[RuleView], as_of: datetime, week: 
         "override": {"reviewed": rate.reviewed, "rejected": rate.rejected,
                      "rate": None if rate.rate is None else round(rate.rate, 4),
                      "threshold": rate.threshold, "warning": rate.warning, "hint": rate.hint,
+                     "min_reviews": rate.min_reviews,
                      "window": format_duration(config.override_window)},
         "this_week": {kind: sorted(set(ids)) for kind, ids in sorted(this_week.items())},
         "cooldowns": [{"service": s, "last_adaptation_at": t,
@@ -449,8 +451,12 @@ def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
                       settings.severity.scale)
     service_cooldowns = cooldowns(store, as_of, config)
     breakers = open_breakers(views, config)
+    refused = {(v.pattern_id, v.adaptation): v for v in sorted(views, key=lambda v: v.id)
+               if v.status == "rejected"}
     choice = choose([v for v in views if is_pending(v)], config, breakers, service_cooldowns,
-                    as_of)
+                    as_of, refused)
+    earlier = earlier_decisions(registry_sql.events(store, until=at),
+                                registry_sql.rules(store))
     chosen = list(choice.suggestions)
     if recorded:
         marked = set(mark_suggested(store, chosen, as_of, config, run_id))
@@ -475,7 +481,8 @@ def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
             "window_start": patterns.window_start, "window_end": patterns.window_end,
             "patterns": len(patterns.patterns)},
         notices=[],
-        suggestions=[_suggestion(i + 1, v, store, briefs, settings)
+        suggestions=[{**_suggestion(i + 1, v, store, briefs, settings),
+                      "earlier": earlier.get(v.pattern_id, [])}
                      for i, v in enumerate(chosen)],
         suppressed=suppressed,
         suppressed_counts={r: counts[r] for r in SUPPRESSION_REASONS if counts[r]},
@@ -493,7 +500,7 @@ def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
         if synced is not None:
             summary.update(created=synced.created, suggested=synced.suggested,
                            archived=synced.archived, decayed=synced.decayed,
-                           restored=synced.restored,
+                           restored=synced.restored, reopened=synced.reopened,
                            negative_feedback=[r for r, _ in synced.negative_feedback])
         store.finish_run(run_id, "ok", summary)
     return report

@@ -13,7 +13,11 @@
   matching incident, then the rule is archived.
 * **override rate**: above ``override_warning`` (30 %) of reviewed suggestions
   rejected, the analysis is too sensitive: the report warns and names the
-  threshold to raise.
+  threshold to raise.  Not before ``override_min_reviews`` (10) reviews: one
+  rejection out of three is no trend.
+* **rejected before**: an adaptation people rejected for a pattern is not
+  suggested again for it (on another service either) until the rejected rule's
+  evidence changes (:mod:`failearn.suggest.memory`).
 * **budget**: at most ``budget`` (3) suggestions, one per pattern and one per
   action on a service (the same adaptation of the same service is not asked
   for twice), spent in order of :func:`priority` (confidence × the severity
@@ -23,7 +27,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -32,8 +36,8 @@ from failearn.config import RulesConfig
 from failearn.suggest.model import RuleView
 from failearn.timeutil import format_duration, from_iso
 
-SUPPRESSION_REASONS = ("below-support", "low-confidence", "circuit-breaker", "cooldown",
-                       "same-pattern", "same-action", "over-budget")
+SUPPRESSION_REASONS = ("below-support", "low-confidence", "rejected-before", "circuit-breaker",
+                       "cooldown", "same-pattern", "same-action", "over-budget")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,17 @@ def is_decaying(last_matched_at: str | None, at: datetime, ttl: timedelta) -> bo
     return last_matched_at is None or at - from_iso(last_matched_at) >= ttl / 2
 
 
+def decayed_while_registered(created_at: str | None, last_matched_at: str | None, at: datetime,
+                             ttl: timedelta) -> bool:
+    """The rule's confidence fell past half while it was in the registry: it was created
+    before half the TTL after its last matching incident, and that point has passed.  A
+    rule created already past it was born weak; it did not decay."""
+    if created_at is None or last_matched_at is None:
+        return False
+    halfway = from_iso(last_matched_at) + ttl / 2
+    return from_iso(created_at) < halfway <= at
+
+
 @dataclass(frozen=True, slots=True)
 class OverrideRate:
     """Reviewed suggestions (each rule's latest decision in the window) and the rejected share."""
@@ -82,6 +97,7 @@ class OverrideRate:
     threshold: float
     warning: bool
     hint: str | None
+    min_reviews: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -91,14 +107,16 @@ class OverrideRate:
 def override_rate(decisions: Sequence[tuple[str, int]], config: RulesConfig) -> OverrideRate:
     """The override rate over ``(decision, support)`` pairs, and which threshold to raise.
 
-    The share is compared exactly (3 of 10 is 30 %, not above it).  The hint
-    names the smallest ``min_support`` that would have kept the rejected share of
-    the reviewed rules at or under the warning level, when one exists.
+    The share is compared exactly (3 of 10 is 30 %, not above it), and only from
+    ``override_min_reviews`` reviews on.  The hint names the smallest
+    ``min_support`` that would have kept the rejected share of the reviewed rules
+    at or under the warning level, when one exists.
     """
     reviewed = len(decisions)
     rejected = sum(1 for decision, _ in decisions if decision == "rejected")
     limit = Fraction(str(config.override_warning))
-    warning = reviewed > 0 and Fraction(rejected, reviewed) > limit
+    warning = reviewed >= max(1, config.override_min_reviews) and \
+        Fraction(rejected, reviewed) > limit
     hint = None
     if warning:
         proposal = None
@@ -118,7 +136,8 @@ def override_rate(decisions: Sequence[tuple[str, int]], config: RulesConfig) -> 
             hint = (f"raise [rules] min_confidence from {config.min_confidence:g} to "
                     f"{proposal_conf:g} (--min-confidence {proposal_conf:g}), or "
                     f"[rules] min_support above {config.min_support}")
-    return OverrideRate(reviewed, rejected, config.override_warning, warning, hint)
+    return OverrideRate(reviewed, rejected, config.override_warning, warning, hint,
+                        config.override_min_reviews)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,13 +193,16 @@ def _change(rule: RuleView) -> tuple[str, str, str]:
 
 
 def choose(pending: Iterable[RuleView], config: RulesConfig, breakers: Iterable[str],
-           cooldowns: dict[str, str], at: datetime) -> Choice:
+           cooldowns: dict[str, str], at: datetime,
+           rejected: Mapping[tuple[str, str], RuleView] | None = None) -> Choice:
     """This week's suggestions within the budget, and every other pending rule with its reason.
 
     ``breakers`` are the services whose circuit breaker is open; ``cooldowns``
-    maps a service in cooldown to the time of its last adaptation.
+    maps a service in cooldown to the time of its last adaptation; ``rejected``
+    maps (pattern, adaptation) to a rule of it that people rejected.
     """
     open_breakers = set(breakers)
+    refused = rejected or {}
     chosen: list[RuleView] = []
     suppressed: list[Suppressed] = []
     patterns: dict[str, str] = {}
@@ -195,6 +217,12 @@ def choose(pending: Iterable[RuleView], config: RulesConfig, breakers: Iterable[
             suppressed.append(Suppressed(rule, "low-confidence",
                                          f"confidence {rule.confidence:.2f} < "
                                          f"{config.min_confidence:g} (min_confidence; {why})"))
+        elif (rule.pattern_id, rule.adaptation) in refused:
+            earlier = refused[(rule.pattern_id, rule.adaptation)]
+            suppressed.append(Suppressed(rule, "rejected-before",
+                                         f"{earlier.id} ({rule.adaptation} for pattern "
+                                         f"{rule.pattern_id} on `{earlier.service}`) was "
+                                         "rejected; it comes back when its evidence changes"))
         elif rule.service in open_breakers:
             suppressed.append(Suppressed(rule, "circuit-breaker",
                                          f"more than {config.max_active_rules} active rules on "

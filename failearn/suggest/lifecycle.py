@@ -7,10 +7,12 @@
                     └──────rejected─────────┴──────────────────────┘          reverted  ▼
                                                                           ◀──────── reverted
     any status ──archived──▶ archived ──restored──▶ candidate (rejected stays rejected)
+    rejected ──reopened──▶ candidate   (its evidence changed: failearn.suggest.memory)
 
 A person accepts, rejects, applies, reverts and gives negative feedback
-(``failearn rules …``); the report creates, suggests, marks decayed, archives
-and restores, and turns an incident's ``caused_by_rule`` into negative feedback.
+(``failearn rules …``); the report creates, suggests, marks decayed, archives,
+restores and reopens, and turns an incident's ``caused_by_rule`` into negative
+feedback.
 Negative feedback and ``decayed`` leave the status as it is.  Every change is an
 event; the history of a rule at an as-of is the fold of its events up to then.
 """
@@ -29,7 +31,7 @@ STATUSES = ("candidate", "suggested", "accepted", "rejected", "applied", "revert
 PENDING = ("candidate", "suggested")
 ACTIVE = ("accepted", "applied")
 EVENTS = ("created", "suggested", "accepted", "rejected", "applied", "reverted",
-          "negative-feedback", "decayed", "archived", "restored")
+          "negative-feedback", "decayed", "archived", "restored", "reopened")
 HUMAN_EVENTS = ("accepted", "rejected", "applied", "reverted", "negative-feedback")
 ADAPTATION_EVENTS = ("applied", "reverted")
 

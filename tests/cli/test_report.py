@@ -502,3 +502,59 @@ def test_an_output_name_of_no_known_format_is_a_usage_error(cli: Cli, tmp_path: 
     assert result.exit_code == 2
     assert "name the format with --format" in result.stderr
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_a_rejection_is_remembered_beside_the_pattern_s_next_suggestion(cli: Cli,
+                                                                       store: None) -> None:
+    first = report(cli)
+    rejected = first["suggestions"][1]
+    cli.json("rules", "reject", rejected["rule_id"], "--as-of", "2026-11-23T09:00:00Z", "--by",
+             "ana", "--note", "timeouts are set by the client library")
+    doc = report(cli, as_of="2026-11-23T10:00:00Z")
+    again = [s for s in doc["suggestions"] if s["pattern_id"] == rejected["pattern_id"]]
+    assert again and again[0]["rule_id"] != rejected["rule_id"]
+    assert again[0]["adaptation"] != rejected["adaptation"]
+    assert again[0]["earlier"] == [{
+        "rule_id": rejected["rule_id"], "service": rejected["service"],
+        "adaptation": rejected["adaptation"], "event": "rejected", "at": "2026-11-23T09:00:00Z",
+        "by": "ana", "note": "timeouts are set by the client library", "incident_id": None}]
+    markdown = cli("report", "--as-of", "2026-11-23T10:00:00Z", "--format", "md").stdout
+    assert f"**Earlier decisions for {rejected['pattern_id']}:**" in markdown
+    assert "rejected by ana: “timeouts are set by the client library”" in markdown
+    event = cli.json("rules", "show", rejected["rule_id"], "--as-of",
+                     "2026-11-23T10:00:00Z")["events"][-1]
+    assert event["details"]["evidence"]["support"] == rejected["support"]
+
+
+def test_a_rejected_rule_comes_back_only_when_its_evidence_changes(cli: Cli,
+                                                                   tmp_path: Path) -> None:
+    db = str(tmp_path / "failearn.db")
+    (rule,) = seed(db, [draft("P0001", "checkout", support=8)], AS_OF)
+    decide(db, [(rule, "rejected")], "2026-11-23T09:00:00Z")
+    seed(db, [draft("P0001", "checkout", support=11,
+                    last_matched_at="2026-11-24T12:00:00Z")], "2026-11-25")
+    shown = cli.json("rules", "show", rule, "--as-of", "2026-11-25")
+    assert shown["rule"]["status"] == "rejected"
+    seed(db, [draft("P0001", "checkout", support=12,
+                    last_matched_at="2026-11-26T12:00:00Z")], "2026-11-27")
+    shown = cli.json("rules", "show", rule, "--as-of", "2026-11-27")
+    assert shown["rule"]["status"] == "candidate"
+    last = shown["events"][-1]
+    assert (last["event"], last["actor"]) == ("reopened", "failearn")
+    assert last["note"] == ("new evidence: 4 more incidents on `checkout` since it was "
+                            "rejected (8 then, 12 now)")
+
+
+def test_a_fresh_report_shows_no_decay_and_a_few_reviews_no_override_warning(
+        cli: Cli, store: None) -> None:
+    first = report(cli)
+    assert "decayed" not in first["registry"]["this_week"]
+    ids = [s["rule_id"] for s in first["suggestions"]]
+    decide("failearn.db", [(ids[0], "rejected"), (ids[1], "accepted"), (ids[2], "accepted")],
+           "2026-11-23T09:00:00Z")
+    doc = report(cli, as_of="2026-11-23T10:00:00Z")
+    override = doc["registry"]["override"]
+    assert (override["reviewed"], override["rejected"], override["warning"]) == (3, 1, False)
+    assert "override-rate" not in {n["code"] for n in doc["notices"]}
+    markdown = cli("report", "--as-of", "2026-11-23T10:00:00Z", "--format", "md").stdout
+    assert "warning above 30 %, from 10 reviews on)" in markdown

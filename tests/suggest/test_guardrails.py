@@ -11,6 +11,7 @@ from failearn.config import RulesConfig
 from failearn.suggest.guardrails import (
     breaker_open,
     choose,
+    decayed_while_registered,
     in_cooldown,
     is_decaying,
     is_stale,
@@ -59,13 +60,53 @@ def decisions(rejected: int, total: int, support: int = 5) -> list[tuple[str, in
 
 
 @pytest.mark.parametrize(("rejected", "total", "warning"), [(30, 100, False), (31, 100, True),
-                                                            (3, 10, False), (0, 0, False),
-                                                            (1, 1, True)])
+                                                            (3, 10, False), (4, 10, True),
+                                                            (0, 0, False), (1, 1, False),
+                                                            (1, 3, False), (9, 9, False)])
 def test_override_rate_warns_above_thirty_percent(rejected: int, total: int,
                                                   warning: bool) -> None:
     rate = override_rate(decisions(rejected, total), CONFIG)
     assert (rate.reviewed, rate.rejected, rate.warning) == (total, rejected, warning)
     assert (rate.hint is not None) is warning
+
+
+@pytest.mark.parametrize(("minimum", "reviewed", "warning"), [(10, 9, False), (10, 10, True),
+                                                              (1, 1, True), (0, 1, True),
+                                                              (3, 2, False), (3, 3, True)])
+def test_the_override_warning_needs_a_minimum_of_reviews(minimum: int, reviewed: int,
+                                                         warning: bool) -> None:
+    config = replace(CONFIG, override_min_reviews=minimum)
+    rate = override_rate(decisions(reviewed, reviewed), config)
+    assert rate.warning is warning and rate.min_reviews == minimum
+
+
+@pytest.mark.parametrize(("created", "matched", "decayed"), [
+    ("2026-11-01T00:00:00Z", "2026-10-31T00:00:00Z", True),     # halfway 11-15, passed
+    ("2026-11-16T00:00:00Z", "2026-10-31T00:00:00Z", False),    # created after halfway
+    ("2026-11-15T00:00:00Z", "2026-10-31T00:00:00Z", False),    # created at halfway
+    ("2026-11-14T23:59:59Z", "2026-10-31T00:00:00Z", True),
+    ("2026-11-10T00:00:00Z", "2026-11-08T10:00:00Z", True),     # halfway exactly at T
+    ("2026-11-10T00:00:00Z", "2026-11-08T10:00:01Z", False),    # halfway just after T
+    ("2026-11-01T00:00:00Z", None, False),                       # never matched: no decay
+    (None, "2026-10-31T00:00:00Z", False),                       # not registered
+])
+def test_decayed_only_while_registered(created: str | None, matched: str | None,
+                                       decayed: bool) -> None:
+    assert decayed_while_registered(created, matched, T, CONFIG.ttl) is decayed
+
+
+def test_a_rejected_adaptation_holds_back_the_same_one_on_another_service() -> None:
+    rejected = view("R-old", pattern="P1", service="checkout", status="rejected")
+    same = view("R-pay", pattern="P1", service="payments", confidence=0.9)
+    other_kind = replace(view("R-scale", pattern="P1", service="payments", confidence=0.8),
+                         adaptation="pre-emptive-scaling")
+    other_pattern = view("R-p2", pattern="P2", service="payments", confidence=0.7)
+    choice = choose([same, other_kind, other_pattern], CONFIG, [], {}, T,
+                    {("P1", "pool-resize"): rejected})
+    assert [v.id for v in choice.suggestions] == ["R-scale", "R-p2"]
+    ((held, reason, detail),) = [(s.rule.id, s.reason, s.detail) for s in choice.suppressed]
+    assert (held, reason) == ("R-pay", "rejected-before")
+    assert "R-old" in detail and "`checkout`" in detail and "evidence changes" in detail
 
 
 def test_override_hint_names_the_support_that_would_have_avoided_the_rejections() -> None:
@@ -78,7 +119,7 @@ def test_override_hint_names_the_support_that_would_have_avoided_the_rejections(
 
 
 def test_override_hint_falls_back_to_min_confidence() -> None:
-    rate = override_rate([("rejected", 3)] * 2, CONFIG)
+    rate = override_rate([("rejected", 3)] * 10, CONFIG)
     assert rate.hint is not None and "min_confidence from 0.1 to 0.2" in rate.hint
 
 
