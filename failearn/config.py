@@ -74,6 +74,9 @@ class IngestConfig:
     keep_raw: bool = True
     # Processes that read and normalise records: 0 chooses (2 on a large input), 1 is serial.
     workers: int = 0
+    # Errors a run shows in full (and, apart, warnings and notes); the rest are counted by
+    # code. Every one is kept with its record in the inbox.
+    max_errors: int = 100
 
 
 @dataclass(frozen=True)
@@ -426,6 +429,8 @@ def validate(settings: Settings) -> None:
             fail(f"ingest.{key}", "must be positive")
     if ingest.workers < 0:
         fail("ingest.workers", "cannot be negative (0 chooses, 1 is one process)")
+    if ingest.max_errors < 0:
+        fail("ingest.max_errors", "cannot be negative (0 shows only the counts per code)")
     scale = settings.severity.scale
     if not scale or len(set(scale)) != len(scale):
         fail("severity.scale", "must list at least one level, each once")

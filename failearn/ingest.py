@@ -29,6 +29,7 @@ from failearn.config import Settings
 from failearn.dedup import Group, group, member_from_row
 from failearn.normalise import Context, check_labels
 from failearn.prepare import Prepared, Preparer, Progress, choose_workers, prepared_records
+from failearn.problems import Tally
 from failearn.record import Issue
 from failearn.sources import discover
 from failearn.sources.vendors import Formats
@@ -54,11 +55,17 @@ class IngestOptions:
     keep_raw: bool | None = None
     dedup_window: timedelta | None = None
     source_format: str = "auto"
+    # Errors (and, apart, warnings and notes) shown in full; None: [ingest] max_errors.
+    max_errors: int | None = None
 
 
 @dataclass
 class IngestResult:
-    """What an ingest did: counts per outcome, the problems found, what changed."""
+    """What an ingest did: counts per outcome, the problems found, what changed.
+
+    ``errors``, ``warnings`` and ``notes`` hold the first few in full and count all of
+    them by code; every one is kept with its record in the inbox.
+    """
 
     run_id: int | None
     db: str
@@ -66,14 +73,14 @@ class IngestResult:
     files: int
     records: int
     counts: dict[str, int]
-    errors: list[Issue]
-    warnings: list[Issue]
+    errors: Tally[Issue]
+    warnings: Tally[Issue]
     incidents_created: int
     incidents_updated: int
     incidents_total: int
     dedup_window: str
     seconds: float
-    notes: list[str] = field(default_factory=list)
+    notes: Tally[str] = field(default_factory=lambda: Tally(0))
 
     @property
     def failed(self) -> bool:
@@ -83,7 +90,8 @@ class IngestResult:
 class _Run:
     """The mutable state of one ingest run: decides each record's outcome and batches rows."""
 
-    def __init__(self, store: Store, run_id: int, keep_raw: bool, fresh: bool = False) -> None:
+    def __init__(self, store: Store, run_id: int, keep_raw: bool, fresh: bool,
+                 shown: int) -> None:
         self.store = store
         self.run_id = run_id
         self.keep_raw = keep_raw
@@ -92,9 +100,9 @@ class _Run:
         self.fresh = fresh
         self.received_at = iso(datetime.now(UTC))
         self.counts = dict.fromkeys(OUTCOMES, 0)
-        self.errors: list[Issue] = []
-        self.warnings: list[Issue] = []
-        self.notes: list[str] = []
+        self.errors: Tally[Issue] = Tally(shown)
+        self.warnings: Tally[Issue] = Tally(shown)
+        self.notes: Tally[str] = Tally(shown)
         self.records = 0
         # The batch not yet written.
         self.inbox_rows: list[tuple[Any, ...]] = []
@@ -143,14 +151,19 @@ class _Run:
         self.records += 1
         if record.skip:
             self.counts["skipped"] += 1
-            self.notes.extend(f"{record.source}:{record.line or 1}: {n}" for n in record.notes)
+            for note in record.notes:
+                self.notes.add(f"{record.source}:{record.line or 1}: {note}", "skipped")
             self._inbox(record, "skipped")
             return
-        self.warnings.extend(i for i in record.issues if i.level != "error")
+        for issue in record.issues:
+            if issue.level != "error":
+                self.warnings.add(issue, issue.code)
         key = record.key
         if key is None or record.report is None:
             self.counts["rejected"] += 1
-            self.errors.extend(i for i in record.issues if i.level == "error")
+            for issue in record.issues:
+                if issue.level == "error":
+                    self.errors.add(issue, issue.code)
             self._inbox(record, "rejected")
             return
         previous = self.seen_keys.get(key)
@@ -406,7 +419,9 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             # indexes are built once at the end rather than kept up to date per row.
             suspended = (store.suspend_indexes(BULK_TABLES)
                          if fresh and workers > 1 else [])
-            run = _Run(store, run_id, keep_raw, fresh)
+            shown = settings.ingest.max_errors if options.max_errors is None \
+                else options.max_errors
+            run = _Run(store, run_id, keep_raw, fresh, shown)
             # Closed on the way out, even on an error or Ctrl-C: the worker pool is gone
             # before anything is committed, and never outlives the run.
             with closing(prepared_records(inputs, preparer, settings.ingest, workers,

@@ -49,6 +49,11 @@ def ingest(
              "payload's shape), canonical (the record format, no detection), alertmanager, "
              "grafana, pagerduty, opsgenie, otlp, sentry, or a [sources.NAME] of the "
              "configuration.")] = "auto",
+    max_errors: Annotated[int | None, typer.Option(
+        "--max-errors", metavar="N", min=0, show_default=False,
+        help="Show the first N errors in full (and apart, N warnings and N notes); count "
+             "the rest by code. Every one is kept with its record in the inbox "
+             "[default: [ingest] max_errors, 100].")] = None,
     as_of_text: AsOfOption = None,
 ) -> None:
     """Ingest post-mortems (Markdown) and incident records (JSON, NDJSON) through the gates.
@@ -78,7 +83,8 @@ def ingest(
     taxonomy = load_taxonomy(settings.taxonomy)
     options = IngestOptions(paths=paths, as_of=as_of(as_of_text), dry_run=dry_run,
                             keep_raw=keep_raw, dedup_window=window,
-                            source_format=source_format.strip() or "auto")
+                            source_format=source_format.strip() or "auto",
+                            max_errors=max_errors)
     show_progress = output_format is IngestFormat.text and sys.stderr.isatty()
     if show_progress:
         from failearn.render.progress import ingest_progress

@@ -1,4 +1,8 @@
-"""Renderings of an ingest result: text (rich), JSON, GitHub Actions annotations."""
+"""Renderings of an ingest result: text (rich), JSON, GitHub Actions annotations.
+
+Each shows the first problems in full (``--max-errors``) and counts the rest by
+code, so that a run over millions of broken records prints a page, not a flood.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from failearn.ingest import OUTCOMES, IngestResult
+from failearn.problems import Tally
 from failearn.record import Issue
 
 
@@ -16,9 +21,13 @@ def ingest_document(result: IngestResult) -> dict[str, Any]:
     """The JSON document of ``failearn ingest --format json`` (contract keys first)."""
     return {
         **{outcome: result.counts.get(outcome, 0) for outcome in OUTCOMES},
-        "errors": [issue.as_dict() for issue in result.errors],
-        "warnings": [issue.as_dict() for issue in result.warnings],
-        "notes": result.notes,
+        "errors": [issue.as_dict() for issue in result.errors.shown],
+        "warnings": [issue.as_dict() for issue in result.warnings.shown],
+        "notes": result.notes.shown,
+        "problems": {
+            "errors": _counts(result.errors), "warnings": _counts(result.warnings),
+            "notes": {"total": result.notes.total, "shown": len(result.notes.shown)},
+        },
         "files": result.files,
         "records": result.records,
         "incidents": {"created": result.incidents_created, "updated": result.incidents_updated,
@@ -28,6 +37,21 @@ def ingest_document(result: IngestResult) -> dict[str, Any]:
         "run_id": result.run_id,
         "db": result.db,
     }
+
+
+def _counts(tally: Tally[Issue]) -> dict[str, Any]:
+    by_code = dict(sorted(tally.by_code.items(), key=lambda item: (-item[1], item[0])))
+    return {"total": tally.total, "shown": len(tally.shown), "by_code": by_code}
+
+
+def _omitted(tally: Tally[Any], what: str) -> str | None:
+    """One line for the problems not shown in full, with their counts by code."""
+    if not tally.omitted:
+        return None
+    codes = ", ".join(f"{code} {count:,}" for code, count in tally.omitted_by_code().items()
+                      if code != "skipped")
+    return (f"{tally.omitted:,} more {what} not shown{f' ({codes})' if codes else ''}; "
+            "the inbox keeps every record with its errors; --max-errors N shows more")
 
 
 def _escape_data(text: str) -> str:
@@ -54,8 +78,13 @@ def _annotation(issue: Issue) -> str:
 
 def github_lines(result: IngestResult) -> list[str]:
     """GitHub Actions workflow commands: one annotation per problem, then a notice."""
-    lines = [_annotation(issue) for issue in result.errors]
-    lines.extend(_annotation(issue) for issue in result.warnings)
+    lines = [_annotation(issue) for issue in result.errors.shown]
+    lines.extend(_annotation(issue) for issue in result.warnings.shown)
+    for tally, kind, what in ((result.errors, "error", "errors"),
+                              (result.warnings, "warning", "warnings")):
+        rest = _omitted(tally, what)
+        if rest is not None:
+            lines.append(f"::{kind} title=failearn ingest::{_escape_data(rest)}")
     summary = ", ".join(f"{result.counts.get(o, 0)} {o}" for o in OUTCOMES
                         if result.counts.get(o, 0) or o in ("accepted", "rejected"))
     lines.append(f"::notice title=failearn ingest::{_escape_data(summary)}")
@@ -77,12 +106,17 @@ def _print_issue(issue: Issue, console: Console) -> None:
 
 def render_text(result: IngestResult, console: Console) -> None:
     """A summary table and every problem, located, for a person at a terminal."""
-    for issue in result.errors:
-        _print_issue(issue, console)
-    for issue in result.warnings:
-        _print_issue(issue, console)
-    for note in result.notes:
+    for tally, what in ((result.errors, "errors"), (result.warnings, "warnings")):
+        for issue in tally.shown:
+            _print_issue(issue, console)
+        rest = _omitted(tally, what)
+        if rest is not None:
+            console.print(rest, style="red" if what == "errors" else "yellow", markup=False)
+    for note in result.notes.shown:
         console.print(note, style="dim", markup=False)
+    rest = _omitted(result.notes, "notes")
+    if rest is not None:
+        console.print(rest, style="dim", markup=False)
     table = Table(title="failearn ingest" + (" (dry run: nothing written)" if result.dry_run
                                              else ""), title_justify="left")
     table.add_column("outcome")

@@ -1,0 +1,147 @@
+"""``failearn ingest`` on hostile and huge input: what it shows stays a page, what it holds
+stays flat, and one stray file never costs the others."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sqlite3
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from failearn.config import Settings
+from failearn.ingest import IngestOptions, run_ingest
+from failearn.taxonomy import load_taxonomy
+from failearn.timeutil import parse_as_of
+from tests.conftest import Cli
+
+AS_OF = "2026-11-23"
+
+
+def empty_objects(path: Path, count: int) -> Path:
+    path.write_text("{}\n" * count, encoding="utf-8")
+    return path
+
+
+def mixed(path: Path, count: int) -> Path:
+    """Lines failing in three ways, in turn: no incident field, not an object, not JSON."""
+    kinds = ["{}", "[1]", "{oops"]
+    path.write_text("".join(kinds[n % 3] + "\n" for n in range(count)), encoding="utf-8")
+    return path
+
+
+def test_json_shows_the_first_errors_in_full_and_counts_all_by_code(cli: Cli,
+                                                                    tmp_path: Path) -> None:
+    feed = mixed(tmp_path / "bad.ndjson", 600)
+    doc = cli.json("ingest", str(feed), "--as-of", AS_OF, exit_code=1)
+    assert doc["rejected"] == 600 and doc["records"] == 600
+    assert len(doc["errors"]) == 100
+    assert [e["line"] for e in doc["errors"]] == list(range(1, 101))
+    assert doc["problems"]["errors"] == {
+        "total": 600, "shown": 100,
+        "by_code": {"invalid-json": 200, "not-an-object": 200, "unknown-format": 200}}
+    assert doc["problems"]["warnings"] == {"total": 0, "shown": 0, "by_code": {}}
+    # Nothing received is lost: every distinct payload is in the inbox with its errors.
+    with sqlite3.connect("failearn.db") as conn:
+        stored = conn.execute("SELECT line, errors FROM inbox ORDER BY line").fetchall()
+    assert [line for line, _ in stored] == [1, 2, 3]
+    assert [json.loads(errors)[0]["code"] for _, errors in stored] == [
+        "unknown-format", "not-an-object", "invalid-json"]
+
+
+def test_max_errors_option_and_config_key_set_how_many_are_shown(cli: Cli,
+                                                                 tmp_path: Path) -> None:
+    feed = empty_objects(tmp_path / "e.ndjson", 50)
+    doc = cli.json("ingest", str(feed), "--max-errors", "3", "--dry-run", exit_code=1)
+    assert len(doc["errors"]) == 3 and doc["problems"]["errors"]["total"] == 50
+    Path("failearn.toml").write_text("[ingest]\nmax_errors = 7\n", encoding="utf-8")
+    doc = cli.json("ingest", str(feed), "--dry-run", exit_code=1)
+    assert len(doc["errors"]) == 7
+    doc = cli.json("ingest", str(feed), "--dry-run", "--max-errors", "0", exit_code=1)
+    assert doc["errors"] == [] and doc["problems"]["errors"]["by_code"] == {"unknown-format": 50}
+    Path("failearn.toml").write_text("[ingest]\nmax_errors = -1\n", encoding="utf-8")
+    result = cli("ingest", str(feed))
+    assert result.exit_code == 2 and "ingest.max_errors" in result.stderr
+
+
+def test_text_and_github_show_the_first_errors_then_one_line_of_counts(cli: Cli,
+                                                                      tmp_path: Path) -> None:
+    feed = mixed(tmp_path / "bad.ndjson", 30)
+    result = cli("ingest", str(feed), "--max-errors", "4")
+    assert result.exit_code == 1
+    located = [line for line in result.stdout.splitlines() if "bad.ndjson:" in line]
+    assert len(located) == 4
+    assert ("26 more errors not shown (invalid-json 9, not-an-object 9, unknown-format 8); "
+            "the inbox keeps every record with its errors; --max-errors N shows more"
+            ) in result.stdout
+    result = cli("ingest", str(feed), "--max-errors", "4", "--format", "github")
+    lines = result.stdout.splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error"] * 5 + ["::notice"]
+    assert lines[4] == ("::error title=failearn ingest::26 more errors not shown (invalid-json "
+                        "9, not-an-object 9, unknown-format 8); the inbox keeps every record "
+                        "with its errors; --max-errors N shows more")
+
+
+def test_warnings_and_notes_are_capped_apart_from_errors(cli: Cli, tmp_path: Path) -> None:
+    feed = tmp_path / "w.ndjson"
+    with feed.open("w", encoding="utf-8") as handle:
+        for n in range(12):  # a naive timestamp is a warning; the record is stored
+            handle.write(json.dumps({"id": f"r{n}", "timestamp": f"2026-11-0{1 + n % 9}T10:00:00",
+                                     "service": "s", "failure_class": "timeout",
+                                     "trace_ids": [f"{n + 1:032x}"]}) + "\n")
+    doc = cli.json("ingest", str(feed), "--max-errors", "5", "--as-of", AS_OF)
+    assert doc["accepted"] + doc["merged"] == 12
+    assert len(doc["warnings"]) == 5
+    assert doc["problems"]["warnings"] == {"total": 12, "shown": 5,
+                                           "by_code": {"naive-timestamp": 12}}
+
+
+def _peak_bytes(feed: Path, db: Path) -> tuple[int, int]:
+    """(peak traced bytes, errors counted) of one in-process ingest of ``feed``."""
+    settings = Settings().with_db(db)
+    options = IngestOptions(paths=[str(feed)], as_of=parse_as_of(AS_OF))
+    taxonomy = load_taxonomy(settings.taxonomy)
+    tracemalloc.start()
+    try:
+        result = run_ingest(settings, taxonomy, options)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, result.errors.total
+
+
+def test_memory_does_not_grow_with_the_number_of_errors(tmp_path: Path) -> None:
+    # Five times the errors may not cost more memory: what a run holds of its errors is
+    # the first few and a count per code (before, every error object was held to the end).
+    small, small_errors = _peak_bytes(empty_objects(tmp_path / "a.ndjson", 2_000),
+                                      tmp_path / "a.db")
+    large, large_errors = _peak_bytes(empty_objects(tmp_path / "b.ndjson", 10_000),
+                                      tmp_path / "b.db")
+    assert (small_errors, large_errors) == (2_000, 10_000)
+    assert large - small < 1_000_000, (small, large)
+
+
+ADDRESS_SPACE = 400 * 1024 * 1024
+
+
+def _limited() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
+
+@pytest.mark.slow
+def test_two_hundred_thousand_broken_lines_fit_in_a_small_address_space(tmp_path: Path) -> None:
+    # A few megabytes in a pull request may not take a CI runner's memory: under 400 MB of
+    # address space the run ends as any run with rejections does (before: MemoryError,
+    # exit 3, after the run was saved).
+    feed = empty_objects(tmp_path / "e.ndjson", 200_000)
+    done = subprocess.run([sys.executable, "-m", "failearn", "ingest", str(feed), "--db",
+                           str(tmp_path / "f.db"), "--format", "json"], preexec_fn=_limited,
+                          capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (1, "")
+    doc = json.loads(done.stdout)
+    assert len(doc["errors"]) == 100 and doc["problems"]["errors"]["total"] == 200_000
+    assert len(done.stdout) < 100_000
