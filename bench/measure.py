@@ -33,11 +33,12 @@ class Measured:
     stderr: str
 
 
-def run_python(code: str, *args: str, env: dict[str, str] | None = None) -> Measured:
+def run_python(code: str, *args: str, env: dict[str, str] | None = None,
+               cwd: str | None = None) -> Measured:
     """Run ``code`` with ``args`` in a fresh interpreter; what it printed and what it cost."""
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          check=False, env=env)
+                          check=False, env=env, cwd=cwd)
     seconds = time.perf_counter() - started
     peak = next((int(line.split()[1]) / 1024 for line in done.stderr.splitlines()
                  if line.startswith("PEAK_KB")), None)
