@@ -33,7 +33,7 @@ from failearn.problems import Tally
 from failearn.record import Issue
 from failearn.sources import discover
 from failearn.sources.vendors import Formats
-from failearn.store import MEMORY, Store
+from failearn.store import MEMORY, Store, discard_unused
 from failearn.store import capture as sql
 from failearn.taxonomy import Taxonomy
 from failearn.timeutil import format_duration, iso
@@ -396,6 +396,9 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     db_path: Path | str = settings.db
     if options.dry_run and not Path(settings.db).exists():
         db_path = MEMORY
+    # A database this run creates and then stores nothing in (it failed, or was
+    # interrupted) is removed again: no empty file is left to puzzle the next command.
+    new_database = db_path != MEMORY and not Path(db_path).exists()
     store = Store.open(db_path, busy_timeout=settings.busy_timeout)
     try:
         scope = store.rolled_back() if options.dry_run else store.transaction()
@@ -442,6 +445,11 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             store.finish_run(run_id, status, summary)
         # Nothing but closing the database follows the commit: an interrupt after it has
         # nothing left to undo.
+    except BaseException:
+        store.close()
+        if new_database:
+            discard_unused(Path(db_path))
+        raise
     finally:
         store.close()
     return IngestResult(

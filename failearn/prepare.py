@@ -34,7 +34,7 @@ from failearn.severity import severity_rank
 from failearn.sources import InputFile, read_input
 from failearn.sources.jsonfile import KIND as JSON_KIND
 from failearn.sources.jsonfile import iter_ndjson_lines
-from failearn.sources.reading import open_regular, reject, text_lines
+from failearn.sources.reading import keep_copy, open_regular, reject, text_lines
 from failearn.sources.vendors import DEFAULT, Formats
 from failearn.timeutil import iso
 
@@ -215,7 +215,7 @@ def run_task(task: Task, preparer: Preparer, config: IngestConfig) -> list[Prepa
         except FailearnError:
             raise
         except Exception as exc:  # a bug in reading one file: the others are still read
-            raws = [_unreadable(item, config, exc)]
+            raws = [_unreadable(item, exc)]
         prepared.extend(prepare(raw, preparer) for raw in raws)
     return prepared
 
@@ -240,17 +240,11 @@ def _line(source: str, number: int, line: bytes, preparer: Preparer,
         return [_broken(raw, _sha256(raw), exc)]
 
 
-def _unreadable(item: InputFile, config: IngestConfig, exc: Exception) -> RawRecord:
+def _unreadable(item: InputFile, exc: Exception) -> RawRecord:
     """A file whose reading raised (a bug), as a rejected record with what it holds."""
-    data: bytes | None = None
-    if item.path is not None:
-        try:
-            with item.path.open("rb") as handle:
-                data = handle.read(config.max_json_bytes)
-        except OSError:
-            data = None
-    return reject(item.source, item.kind if item.kind != "ndjson" else JSON_KIND, RECORD_ERROR,
-                  failure(exc), line=1, raw_bytes=data)
+    record = reject(item.source, item.kind if item.kind != "ndjson" else JSON_KIND,
+                    RECORD_ERROR, failure(exc), line=1)
+    return record if item.path is None else keep_copy(record, item.path)
 
 
 def _ndjson_tasks(handle: IO[bytes], source: str) -> Iterator[Task]:
@@ -276,7 +270,7 @@ def tasks(inputs: list[InputFile], progress: Progress | None = None) -> Iterator
     for number, item in enumerate(inputs, start=1):
         if progress is not None:
             progress.file(item.source, number, len(inputs))
-        if item.kind != "ndjson":
+        if item.kind != "ndjson" or item.problem is not None:
             files.append(item)
             if len(files) >= FILE_BATCH:
                 yield ("files", files)

@@ -6,7 +6,9 @@ storage.  A directory is walked recursively in a stable (sorted) order for the
 regular file (a FIFO would block the run forever); a directory that cannot be
 listed becomes an input that is rejected, so nothing is skipped silently.  A
 file named explicitly is always read (and rejected if it is not a regular
-file); ``-`` is NDJSON on standard input.
+file); ``-`` is NDJSON on standard input.  A file that cannot be named or
+followed (a name that is not UTF-8, a loop of symbolic links) is an input
+rejected for it: one stray file never costs the run.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from failearn.config import IngestConfig
 from failearn.errors import UsageError
 from failearn.record import RawRecord
 from failearn.sources import jsonfile, markdown
-from failearn.sources.reading import display_path, is_regular, open_regular, read_file, reject
+from failearn.sources.reading import (
+    display_path,
+    is_regular,
+    is_utf8,
+    keep_copy,
+    open_regular,
+    printable_name,
+    read_file,
+    reject,
+)
 from failearn.sources.vendors import DEFAULT, Formats
 
 STDIN = "-"
@@ -36,8 +47,10 @@ class InputFile:
     path: Path | None
     source: str
     kind: str  # "markdown", "json", "ndjson", or "directory" (one that cannot be listed)
-    # Why the input cannot be read at all (a directory that cannot be listed).
+    # Why the input cannot be read at all (a directory that cannot be listed, a file name
+    # that is not UTF-8), and the code of that rejection.
     problem: str | None = None
+    problem_code: str = "unreadable-file"
 
 
 def kind_of(path: Path) -> str:
@@ -78,6 +91,26 @@ def _walk(root: Path, config: IngestConfig) -> Iterator[tuple[Path, str | None]]
         yield where, f"cannot list the directory: {failure.strerror or failure}"
 
 
+def _identity(path: Path) -> Path:
+    """What makes two paths one file: the path with its links followed (as given when they
+    loop: reading it says so)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def _named(candidate: Path, source: str, kind: str, problem: str | None) -> InputFile:
+    """The input, or when its name is not UTF-8 one rejected for it, named printably."""
+    if is_utf8(source):
+        return InputFile(candidate, source, kind, problem)
+    shown = printable_name(source)
+    if problem is not None:
+        return InputFile(candidate, shown, kind, problem)
+    return InputFile(candidate, shown, kind, "the file name is not valid UTF-8 (its bytes are "
+                     "shown as \\xNN)", "invalid-file-name")
+
+
 def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None) -> list[InputFile]:
     """The inputs named by ``paths``; a path that does not exist is a usage error."""
     inputs: list[InputFile] = []
@@ -87,17 +120,17 @@ def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None) ->
             inputs.append(InputFile(None, STDIN_SOURCE, "ndjson"))
             continue
         path = Path(given)
-        if not path.exists():
-            raise UsageError(f"{given}: no such file or directory")
+        if not os.path.lexists(path):
+            raise UsageError(f"{printable_name(given)}: no such file or directory")
         candidates = sorted(_walk(path, config), key=lambda c: c[0]) if path.is_dir() \
             else [(path, None)]
         for candidate, problem in candidates:
-            resolved = candidate.resolve()
-            if resolved in seen:
+            identity = _identity(candidate)
+            if identity in seen:
                 continue
-            seen.add(resolved)
+            seen.add(identity)
             kind = DIRECTORY if problem is not None else kind_of(candidate)
-            inputs.append(InputFile(candidate, display_path(candidate, cwd), kind, problem))
+            inputs.append(_named(candidate, display_path(candidate, cwd), kind, problem))
     return inputs
 
 
@@ -110,7 +143,11 @@ def read_input(item: InputFile, config: IngestConfig,
     format (JSON) or gains what the table adds (Markdown).
     """
     if item.problem is not None:
-        yield reject(item.source, item.kind, "unreadable-file", item.problem)
+        kind = jsonfile.KIND if item.kind == "ndjson" else item.kind
+        record = reject(item.source, kind, item.problem_code, item.problem)
+        if item.kind != DIRECTORY and item.path is not None:
+            keep_copy(record, item.path)
+        yield record
         return
     file_format = formats.for_file(item.source) if formats.mappings else None
     if item.path is None:

@@ -77,8 +77,22 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
     try:
         resolved = path.resolve()
         return resolved.relative_to(base).as_posix()
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # elsewhere, or a loop of links
         return path.as_posix()
+
+
+def is_utf8(name: str) -> bool:
+    """False for a name holding bytes that are not UTF-8 (decoded as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable_name(name: str) -> str:
+    """A file name as it can be stored and shown: bytes that are not UTF-8 as ``\\xNN``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def reject(source: str, kind: str, code: str, message: str, *, line: int | None = None,
@@ -186,6 +200,19 @@ def head_and_digest(first: bytes, rest: BinaryIO | None = None) -> tuple[bytes, 
             digest.update(chunk)
             size += len(chunk)
     return head, digest.hexdigest(), size
+
+
+def keep_copy(record: RawRecord, path: Path) -> RawRecord:
+    """Give a record rejected without being read the file's head for the inbox, with the
+    SHA-256 and size of all of it (nothing when the file cannot be read)."""
+    try:
+        with open_regular(path) as handle:
+            head, digest, size = head_and_digest(handle.read(RAW_HEAD_BYTES), handle)
+    except OSError:
+        return record
+    record.raw_bytes, record.sha256 = head, digest
+    record.size = size if len(head) < size else None
+    return record
 
 
 def read_file(path: Path, source: str, kind: str, max_bytes: int) -> ReadText:

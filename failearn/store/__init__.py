@@ -335,6 +335,26 @@ class Store:
         return value
 
 
+def discard_unused(file: Path) -> bool:
+    """Remove a database file (and its side files) that holds no run: one a command created
+    and then stored nothing in, because it failed or was interrupted.  A database another
+    process holds a lock on, or that holds anything, is left alone; True if removed."""
+    try:
+        conn = sqlite3.connect(file, timeout=0, isolation_level=None)
+        try:
+            conn.execute("BEGIN EXCLUSIVE")
+            unused = conn.execute("SELECT 1 FROM runs LIMIT 1").fetchone() is None
+            conn.rollback()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    if unused:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{file}{suffix}").unlink(missing_ok=True)
+    return unused
+
+
 def _writable(file: Path) -> bool:
     """Whether a write to the existing database ``file`` can succeed: the file itself, and
     its folder when the write-ahead log and its index would have to be created there."""

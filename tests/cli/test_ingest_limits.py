@@ -4,7 +4,9 @@ stays flat, and one stray file never costs the others."""
 from __future__ import annotations
 
 import json
+import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -145,3 +147,65 @@ def test_two_hundred_thousand_broken_lines_fit_in_a_small_address_space(tmp_path
     doc = json.loads(done.stdout)
     assert len(doc["errors"]) == 100 and doc["problems"]["errors"]["total"] == 200_000
     assert len(done.stdout) < 100_000
+
+
+GOOD = Path(__file__).parent.parent / "fixtures" / "good" / "2026-11-02-checkout-pool.md"
+
+
+@pytest.fixture
+def stray(tmp_path: Path) -> Path:
+    """A folder with one good post-mortem and files that cannot be named or followed."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    shutil.copy(GOOD, folder / "ok.md")
+    (folder / os.fsdecode(b"\xe9.json")).write_text("{}\n", encoding="utf-8")
+    (folder / "a.md").symlink_to("b.md")
+    (folder / "b.md").symlink_to("a.md")
+    (folder / "c.md").symlink_to("c.md")
+    return folder
+
+
+def test_stray_files_are_each_a_located_error_and_the_run_goes_on(cli: Cli,
+                                                                  stray: Path) -> None:
+    doc = cli.json("ingest", "d", "--as-of", AS_OF, exit_code=1)
+    assert (doc["accepted"], doc["rejected"], doc["files"]) == (1, 4, 5)
+    assert sorted((e["source"], e["code"]) for e in doc["errors"]) == [
+        ("d/\\xe9.json", "invalid-file-name"), ("d/a.md", "unreadable-file"),
+        ("d/b.md", "unreadable-file"), ("d/c.md", "unreadable-file")]
+    loop = next(e for e in doc["errors"] if e["source"] == "d/c.md")
+    assert loop["message"] == "cannot read the file: Too many levels of symbolic links"
+    with sqlite3.connect("failearn.db") as conn:
+        stored = dict(conn.execute("SELECT source, raw_bytes FROM inbox "
+                                   "WHERE outcome = 'rejected'").fetchall())
+        assert conn.execute("SELECT source FROM reports").fetchall() == [("d/ok.md",)]
+    # What the file with the unreadable name held is kept all the same.
+    assert stored == {"d/\\xe9.json": b"{}\n", "d/a.md": None, "d/b.md": None, "d/c.md": None}
+
+
+def test_a_link_loop_or_a_bad_name_given_on_the_command_line_is_rejected(cli: Cli,
+                                                                         stray: Path) -> None:
+    for name, code in (("d/a.md", "unreadable-file"), ("d/c.md", "unreadable-file"),
+                       (os.fsdecode(b"d/\xe9.json"), "invalid-file-name")):
+        doc = cli.json("ingest", name, "--as-of", AS_OF, exit_code=1)
+        assert [e["code"] for e in doc["errors"]] == [code]
+
+
+def test_a_run_that_fails_on_a_new_database_leaves_no_file(cli: Cli, stray: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    import failearn.ingest
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(failearn.ingest._Run, "add", broken)
+        assert cli("ingest", "d/ok.md").exit_code == 3
+        assert sorted(p.name for p in Path.cwd().glob("failearn.db*")) == []
+    # A database that existed before is left as it was.
+    cli.json("ingest", "d/ok.md", "--as-of", AS_OF)
+    with monkeypatch.context() as patch:
+        patch.setattr(failearn.ingest._Run, "add", broken)
+        assert cli("ingest", "d/ok.md").exit_code == 3
+    with sqlite3.connect("failearn.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM runs").fetchone() == (1,)
