@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +34,39 @@ def write_records(path: Path, count: int, service: str) -> Path:
     return path
 
 
+def started_by(pid: int) -> int:
+    """How many processes ``pid`` has started (an ingest's worker pool)."""
+    count = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        count += int(fields[1]) == pid
+    return count
+
+
+def wait_until_reading(process: subprocess.Popen[Any], settle: float = 0.5) -> None:
+    """Wait until the ingest's workers read (a large input gets two), then a moment more.
+
+    Not until its database log grows: SQLite keeps a run's pages in its cache and writes
+    nothing to the log until the cache spills, late in a run on a slow machine.
+    """
+    wanted = 2 if (os.cpu_count() or 1) >= 2 else 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if started_by(process.pid) >= wanted:
+            break
+        time.sleep(0.02)
+    time.sleep(settle)
+
+
+def interruptible() -> None:
+    """Let Ctrl-C reach the command even when the tests run as a background job, which
+    starts with SIGINT ignored (and a process keeps that across exec)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def snapshot(db: Path) -> tuple[object, ...]:
     with sqlite3.connect(db) as conn:
         return (conn.execute("SELECT COUNT(*) FROM inbox").fetchone(),
@@ -50,13 +84,7 @@ def test_a_killed_ingest_leaves_the_database_as_it_was(tmp_path: Path) -> None:
     process = subprocess.Popen(failearn("ingest", str(big), "--db", str(db), "--as-of",
                                         "2026-11-23", "--format", "json"),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wal = Path(f"{db}-wal")
-    deadline = time.monotonic() + 60
-    start_size = wal.stat().st_size if wal.exists() else 0
-    while time.monotonic() < deadline and process.poll() is None:
-        if wal.exists() and wal.stat().st_size > start_size + 4_000_000:
-            break  # well into its writes
-        time.sleep(0.05)
+    wait_until_reading(process)
     assert process.poll() is None, "the ingest finished before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
@@ -92,14 +120,8 @@ def test_ctrl_c_while_workers_read_ends_them_quietly_and_changes_nothing(
     process = subprocess.Popen(failearn("ingest", str(big), "--db", str(db), "--as-of",
                                         "2026-11-23", "--format", "json"),
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
-    wal = Path(f"{db}-wal")
-    deadline = time.monotonic() + 60
-    start_size = wal.stat().st_size if wal.exists() else 0
-    while time.monotonic() < deadline and process.poll() is None:
-        if wal.exists() and wal.stat().st_size > start_size + 2_000_000:
-            break  # reading, and writing batches
-        time.sleep(0.02)
+                               start_new_session=True, preexec_fn=interruptible)
+    wait_until_reading(process)
     assert process.poll() is None, "the ingest finished before it could be interrupted"
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
