@@ -20,6 +20,7 @@ treated as secrets: they are what joins an incident to its evidence.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -30,10 +31,34 @@ from collections.abc import Iterable
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@"
                     r"(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9\-])")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*")
+# What names a secret: the value that follows one of these words is one.
+_SECRET_WORDS = (r"api[_\-\s]?key|apikey|access[_\-]?key|secret(?:[_\-]?key)?|client[_\-]?secret|"
+                 r"password|passwd|pwd|auth[_\-]?token|access[_\-]?token|token|credentials?")
+# ``password=…``, ``"password": "…"`` (JSON), ``DB_PASSWORD: …``: a quoted value whole, an
+# unquoted one up to a space, quote, comma, semicolon or backtick (inline code stays closed).
 _KEYED_SECRET = re.compile(
-    r"(?i)\b((?:api[_\-]?key|apikey|access[_\-]?key|secret(?:[_\-]?key)?|client[_\-]?secret|"
-    r"password|passwd|pwd|auth[_\-]?token|access[_\-]?token|token)\s*[:=]\s*)"
-    r"(?!<)[\"']?[^\s\"',;]{6,}[\"']?")
+    rf"(?i)(?<![A-Za-z0-9])((?:{_SECRET_WORDS})[\"']?\s*[:=]\s*)"
+    r"(?:\"(?!<)[^\"\n]{1,256}\"|'(?!<)[^'\n]{1,256}'|(?![<\"'])[^\s\"'`,;]{6,})")
+# ``API key `0123…``` : a key-like code span (a digit in it) right after such a word.
+_SECRET_CODE = re.compile(
+    rf"(?i)(?<![A-Za-z0-9])((?:{_SECRET_WORDS})[ \t]*(?:[:=]|is|was)?[ \t]*`)"
+    r"(?=[^`\n]*\d)[A-Za-z0-9+/_.\-]{12,}={0,2}(?=`)")
+_SECRET_BEFORE = re.compile(
+    rf"(?i)(?<![A-Za-z0-9])(?:{_SECRET_WORDS})[ \t]*(?:[:=]|is|was)?[ \t]*[`\"']?$")
+# ``postgres://user:password@host``, ``redis://:password@host``, ``user:password@host``:
+# the password.
+_URL_PASSWORD = re.compile(
+    r"(?i)((?:\b[a-z][a-z0-9+.\-]{0,20}://[^\s/@:`\"'<>]{0,128}"
+    r"|(?<![^\s(\[{,;=\"'`])[^\s/@:`\"'<>]{1,128}):)"
+    r"(?!<secret>@)[^\s/@`\"'<>]{1,256}(?=@)")
+# ``Authorization: Basic dXNlcjpwYXNz`` and the like: whatever the scheme, the credentials.
+_SCHEMES = r"basic|bearer|digest|token|negotiate|ntlm|apikey"
+_AUTHORIZATION = re.compile(
+    r"(?i)\b((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?\s*"
+    rf"(?:(?:{_SCHEMES})\s+)?)(?![<\s])(?!(?:{_SCHEMES})\b)"
+    r"(?:(?<=digest )[^\n`]+|[^\s\"'`,;]+)")
+# ``Basic dXNlcjpwYXNz`` elsewhere: masked when it decodes to ``user:password``.
+_BASIC = re.compile(r"\b(Basic\s+)([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])")
 _KNOWN_KEYS = re.compile(
     r"\b(?:AKIA[0-9A-Z]{16}|(?:sk|pk|rk)_(?:live|test)_[0-9A-Za-z]{10,}|gh[pousr]_[A-Za-z0-9]{30,}"
     r"|xox[abposr]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z\-_]{35}"
@@ -98,8 +123,28 @@ def _mask_high_entropy(match: re.Match[str]) -> str:
 # Cheap tests that tell when a costlier pattern cannot match.
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
 _THREE_DIGITS = re.compile(r"\d{3}")
-_KEY_WORDS = re.compile(r"(?i)key|secret|passw|pwd|token")
+_KEY_WORDS = re.compile(r"(?i)key|secret|passw|pwd|token|credential")
 _KEY_PREFIXES = re.compile(r"AKIA|_live_|_test_|gh[pousr]_|xox|AIza|eyJ")
+
+
+def _mask_keyed(match: re.Match[str]) -> str:
+    value = match.group(0)[len(match.group(1)):]
+    quote = value[0] if value[0] in "\"'" else ""
+    return f"{match.group(1)}{quote}<secret>{quote}"
+
+
+def _mask_basic(match: re.Match[str]) -> str:
+    try:
+        decoded = base64.b64decode(match.group(2), validate=True)
+    except ValueError:
+        return match.group(0)
+    return f"{match.group(1)}<secret>" if b":" in decoded else match.group(0)
+
+
+def names_a_secret(before: str) -> bool:
+    """Whether the text just before a value says the value is a secret (``API key `…```,
+    ``token: …``): such a value is never taken for a trace id."""
+    return _SECRET_BEFORE.search(before[-48:]) is not None
 
 
 def _mask_ipv4(match: re.Match[str]) -> str:
@@ -110,11 +155,21 @@ def _mask_ipv4(match: re.Match[str]) -> str:
 def _mask(text: str, masks: frozenset[str]) -> str:
     if "bearer" in masks and ("earer" in text or "EARER" in text):
         text = _BEARER.sub(lambda m: f"{m.group(1)} <token>", text)
+    if "bearer" in masks:
+        if "uthoriz" in text or "UTHORIZ" in text:
+            text = _AUTHORIZATION.sub(r"\1<secret>", text)
+        if "Basic" in text:
+            text = _BASIC.sub(_mask_basic, text)
     if "api_key" in masks:
+        if "@" in text and ":" in text:
+            text = _URL_PASSWORD.sub(r"\1<secret>", text)
         if _KEY_PREFIXES.search(text):
             text = _KNOWN_KEYS.sub("<secret>", text)
-        if ("=" in text or ":" in text) and _KEY_WORDS.search(text):
-            text = _KEYED_SECRET.sub(lambda m: f"{m.group(1)}<secret>", text)
+        if _KEY_WORDS.search(text):
+            if "=" in text or ":" in text:
+                text = _KEYED_SECRET.sub(_mask_keyed, text)
+            if "`" in text:
+                text = _SECRET_CODE.sub(r"\1<secret>", text)
         if len(text) >= 32:
             text = _HIGH_ENTROPY.sub(_mask_high_entropy, text)
     if "email" in masks and "@" in text:
@@ -148,6 +203,15 @@ class Anonymizer:
     def mask(self, text: str) -> str:
         """Text with personal data and secrets replaced by ``<email>``, ``<ip>`` …"""
         return _mask(text, self._masks)
+
+    def identifier(self, text: str) -> str:
+        """An id a source gave, masked as text is; when masking changes it, a keyed digest
+        of the original follows, so that two ids never become one."""
+        masked = _mask(text, self._masks)
+        if masked == text:
+            return text
+        digest = hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+        return f"{masked}~{digest[:8]}"
 
     def text(self, text: str) -> str:
         """Text as it is stored: the people its lines label pseudonymised, then masked."""

@@ -630,6 +630,12 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
                 f"{', '.join(scale.scale)}; no severity, the spelling kept as severity_raw",
                 "severity", level="warning", spelling=spelling.get("severity"))
     anonymizer = context.anonymizer
+    if anonymizer is not None:
+        # Every stored field is masked by the same rules: names and lists too.
+        service, class_label = anonymizer.mask(service), anonymizer.mask(class_label)
+        severity_raw = anonymizer.mask(severity_raw) if severity_raw else severity_raw
+        if values.get("dependencies") is not None:
+            values["dependencies"] = _mask_any(values["dependencies"], anonymizer)
     texts: dict[str, str | None] = {}
     for name in TEXT_FIELDS:
         text = _text(values.get(name))
@@ -661,8 +667,18 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
             out.add("invalid-timestamp", f"end time {values.get(end_name)!r} cannot be read; "
                     "ignored", "ended_at", level="warning", spelling=spelling.get(end_name))
     given_id = _text(values.get("id"))
+    if given_id is not None and anonymizer is not None:
+        given_id = anonymizer.identifier(given_id)
     record_id = given_id or derive_id(raw, timestamp, service, class_label, texts["title"])
     caused_by = _text(values.get("caused_by_rule"))
+    if caused_by is not None and anonymizer is not None:
+        caused_by = anonymizer.mask(caused_by)
+    metrics = _metrics(values.get("metrics"), spelling.get("metrics"), out)
+    # A trace shape is cut at '/' and '>': masked hop by hop, so a mask stays whole.
+    shape = _text_list(values, "trace_shape", spelling, out, _SHAPE_SPLIT)
+    if anonymizer is not None:
+        metrics = {anonymizer.mask(name): value for name, value in metrics.items()}
+        shape = [anonymizer.mask(hop) for hop in shape]
     incident = Incident(
         id=record_id, id_given=given_id is not None, timestamp=timestamp, service=service,
         failure_class=class_id, failure_class_raw=class_label, failure_class_via=class_via,
@@ -670,8 +686,8 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         kind=raw.kind, trace_ids=trace_ids, severity=severity,
         severity_raw=severity_raw, error_messages=errors_list,
         dependencies=_text_list(values, "dependencies", spelling, out, _LIST_SPLIT),
-        metrics=_metrics(values.get("metrics"), spelling.get("metrics"), out),
-        trace_shape=_text_list(values, "trace_shape", spelling, out, _SHAPE_SPLIT),
+        metrics=metrics,
+        trace_shape=shape,
         other_classes=other_classes, people=people, sections=sections, extra=extra,
         ended_at=ended_at, caused_by_rule=caused_by,
         dedup_hint=_text(payload.get("fingerprint")) if isinstance(payload, dict) else None,

@@ -19,12 +19,13 @@ import sys
 import traceback
 from collections import deque
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 import orjson
 
+from failearn.anonymize import Anonymizer
 from failearn.codes import RECORD_ERROR, hint
 from failearn.config import IngestConfig
 from failearn.errors import FailearnError
@@ -146,11 +147,24 @@ def prepare(raw: RawRecord, preparer: Preparer) -> Prepared:
     """
     sha = _sha256(raw)
     try:
-        return _prepare(raw, preparer, sha)
+        prepared = _prepare(raw, preparer, sha)
     except FailearnError:
         raise
     except Exception as exc:  # any bug is confined to its record
-        return _broken(raw, sha, exc)
+        prepared = _broken(raw, sha, exc)
+    return _masked_problems(prepared, preparer.context.anonymizer)
+
+
+def _masked_problems(prepared: Prepared, anonymizer: Anonymizer | None) -> Prepared:
+    """Problems and notes quote values (a class, a time, a trace id): masked as the stored
+    text is, so that no message puts a secret into a CI log or the inbox's errors."""
+    if anonymizer is None:
+        return prepared
+    prepared.issues = [replace(issue, message=anonymizer.mask(issue.message),
+                               hint=anonymizer.mask(issue.hint) if issue.hint else None)
+                       for issue in prepared.issues]
+    prepared.notes = [anonymizer.mask(note) for note in prepared.notes]
+    return prepared
 
 
 def _prepare(raw: RawRecord, preparer: Preparer, sha: str) -> Prepared:

@@ -18,6 +18,17 @@ from failearn.anonymize import Anonymizer
     ("password: hunter2hunter2", "password: <secret>"),
     ("key AKIAIOSFODNN7EXAMPLE", "key <secret>"),
     ("tok aB3dEfGhIjKlMnOpQrStUvWxYz0123456789xyz", "tok <secret>"),
+    ("postgres://svc_user:hunter2@db:5432/x", "postgres://svc_user:<secret>@db:5432/x"),
+    ("redis://:p4ssw0rd@cache:6379", "redis://:<secret>@cache:6379"),
+    ("ssh deploy:pw1234@bastion", "ssh deploy:<secret>@bastion"),
+    ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "Authorization: Basic <secret>"),
+    ('"Authorization": "Digest username=\\"u\\""', '"Authorization": "Digest <secret>'),
+    ("sent Basic dXNlcjpwYXNzd29yZA== once", "sent Basic <secret> once"),
+    ('{"password": "correct horse", "user": "u"}', '{"password": "<secret>", "user": "u"}'),
+    ("DB_PASSWORD=hunter22", "DB_PASSWORD=<secret>"),
+    ("API key `0123456789abcdef0123456789abcdef`", "API key `<secret>`"),
+    ("run `password=hunter2secret` first", "run `password=<secret>` first"),
+    ("`api_key: abcd1234efgh`", "`api_key: <secret>`"),
 ])
 def test_masks(text: str, masked: str) -> None:
     assert Anonymizer("k").mask(text) == masked
@@ -29,6 +40,10 @@ def test_masks(text: str, masked: str) -> None:
     "uuid 123e4567-e89b-12d3-a456-426614174000",
     "commit 9cd5798c and version 1.2.3",
     "std::vector failed at 999.1.1.1",
+    "basic authentication was off",
+    "Basic instructions followed",
+    "the token `auth-service` expired",
+    "at 14:03 the queue",
 ])
 def test_evidence_is_not_mistaken_for_secrets(text: str) -> None:
     assert Anonymizer("k").mask(text) == text

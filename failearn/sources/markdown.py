@@ -18,6 +18,7 @@ from typing import Any
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 from markdown_it import MarkdownIt
 
+from failearn.anonymize import names_a_secret
 from failearn.codes import hint
 from failearn.record import Issue, RawRecord
 from failearn.sources import postmortem
@@ -184,6 +185,18 @@ def _labelled_list(chunk: str, line: int, sections: list[_Section],
     return True
 
 
+def _trace_ids(text: str, traces: re.Pattern[str], before: str = "") -> list[str]:
+    """The trace ids written in ``text``, but not a value that the words before it on its
+    line call a secret (``API key `0123…```): that is masked, not kept as evidence."""
+    found: list[str] = []
+    for match in traces.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        context = (before if line_start == 0 else "") + text[line_start:match.start()]
+        if not names_a_secret(context):
+            found.append(match.group(0))
+    return found
+
+
 def _walk_body(body: str, body_line: int, traces: re.Pattern[str]) -> _Body:
     tokens = _MD.parse(body)
     title: str | None = None
@@ -219,14 +232,16 @@ def _walk_body(body: str, body_line: int, traces: re.Pattern[str]) -> _Body:
             start, end = token.map if token.map else (0, 0)
             if token.type in ("fence", "code_block"):
                 block = token.content
-                trace_ids.extend(m.group(0) for m in traces.finditer(block))
+                trace_ids.extend(_trace_ids(block, traces))
                 errors.extend(_error_lines(block))
             chunk = "\n".join(lines[start:end]).strip("\n")
             if token.type == "blockquote_open":
                 errors.extend(_error_lines(chunk))
             if token.type not in ("fence", "code_block"):
-                for code in _INLINE_CODE.findall(chunk):
-                    ids = [m.group(0) for m in traces.finditer(code)]
+                for match in _INLINE_CODE.finditer(chunk):
+                    code = match.group(1)
+                    line_start = chunk.rfind("\n", 0, match.start()) + 1
+                    ids = _trace_ids(code, traces, chunk[line_start:match.start(1)])
                     trace_ids.extend(ids)
                     if not ids and _ERRORISH.search(code):
                         errors.append(code.strip()[:_MAX_ERROR_CHARS])
