@@ -12,7 +12,7 @@ ERRORS: dict[str, str] = {
     "empty-file": "remove the file or write the record into it",
     "binary-file": "this is not a text file; exclude it with [ingest] exclude in failearn.toml",
     "invalid-utf8": "save the file as UTF-8",
-    "invalid-file-name": "rename the file with a UTF-8 name",
+    "invalid-file-name": "rename the file: a UTF-8 name of printable characters",
     "file-too-large": "split the file, or raise [ingest] max_markdown_bytes / max_json_bytes",
     "record-too-large": "shorten the record, or raise [ingest] max_record_bytes",
     "invalid-json": "fix the JSON syntax at the line shown (a trailing comma is a common cause)",

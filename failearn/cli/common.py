@@ -53,24 +53,43 @@ FormatOption = Annotated[OutputFormat, typer.Option(
     help="text for people, json for scripts (one JSON document on stdout).")]
 
 
-def stdout() -> Console:
-    """A rich console on stdout, for text output."""
+def _console(**options: Any) -> Console:
+    """A rich console that shows every control, bidirectional and invisible character of
+    what it prints as an escape (:func:`~failearn.visible.visible`): a file name or
+    a note cannot steer the terminal or hide what it says."""
     from rich.console import Console
+    from rich.segment import Segment
+
+    from failearn.visible import visible
 
     class _Console(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            return super().render_str(visible(text), **kwargs)
+
+        def _render_buffer(self, buffer: Any) -> str:
+            # What reached the output other than through render_str (a Text built
+            # elsewhere); rich's own cursor and colour codes are control segments.
+            return super()._render_buffer(
+                segment if segment.control else Segment(visible(segment.text),
+                                                        segment.style, None)
+                for segment in buffer)
+
         def on_broken_pipe(self) -> None:
             # rich would exit 1, which reads as "found problems": let the boundary
             # give the documented code instead.
             raise BrokenPipeError
 
-    return _Console(soft_wrap=True, highlight=False, emoji=False)
+    return _Console(soft_wrap=True, highlight=False, emoji=False, **options)
+
+
+def stdout() -> Console:
+    """A rich console on stdout, for text output."""
+    return _console()
 
 
 def stderr() -> Console:
     """A rich console on stderr, for progress."""
-    from rich.console import Console
-
-    return Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
+    return _console(stderr=True)
 
 
 def settings_for(ctx: typer.Context, db: Path | None = None) -> Settings:
@@ -130,13 +149,15 @@ class FailearnGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except FailearnError as error:
+            from failearn.visible import visible
+
             message = f"error: {error.message}"
             if error.hint:
                 message += f"\n  hint: {error.hint}"
-            typer.echo(message, err=True)
+            typer.echo(visible(message), err=True)
             problems = getattr(error, "problems", None)
             for problem in problems or []:
-                typer.echo(f"  - {problem}", err=True)
+                typer.echo(visible(f"  - {problem}"), err=True)
             raise typer.Exit(exit_code_for(error)) from None
         except BrokenPipeError as error:
             # The reader went away (| head): stop writing, say nothing, exit 141.
@@ -156,7 +177,9 @@ class FailearnGroup(TyperGroup):
             debug = bool((ctx.find_root().obj or {}).get("debug"))
             if debug:
                 traceback.print_exc()
-            typer.echo(f"internal error: {type(error).__name__}: {error}\n"
-                       "  this is a bug in failearn; run again with --debug for the traceback "
-                       "and report it", err=True)
+            from failearn.visible import visible
+
+            typer.echo(visible(f"internal error: {type(error).__name__}: {error}\n"
+                               "  this is a bug in failearn; run again with --debug for the "
+                               "traceback and report it"), err=True)
             raise typer.Exit(exit_code_for(error)) from None

@@ -15,6 +15,7 @@ from rich.table import Table
 from failearn.ingest import OUTCOMES, IngestResult
 from failearn.problems import Tally
 from failearn.record import Issue
+from failearn.visible import visible
 
 
 def ingest_document(result: IngestResult) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def _omitted(tally: Tally[Any], what: str) -> str | None:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from failearn.errors import UsageError
+from failearn.visible import json_escapes
 
 # The files SQLite keeps beside a database while it is open or after a crash.
 _SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 
 def json_text(document: Any) -> str:
-    """A JSON document as failearn prints it: indented, UTF-8 as is, times as text."""
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    """A JSON document as failearn prints it: indented, UTF-8 as is (but for bidirectional
+    and invisible characters, written as escapes), times as text."""
+    return json_escapes(json.dumps(document, indent=2, ensure_ascii=False, default=str)) + "\n"
 
 
 def _named(path: Path) -> Path:

@@ -19,6 +19,7 @@ from typing import Any
 from failearn.figures import percent
 from failearn.report import Report
 from failearn.resources import templates_dir
+from failearn.visible import visible
 
 FORMATS = ("md", "html", "text")
 TEMPLATES = {"md": "report.md.j2", "html": "report.html.j2", "text": "report.txt.j2"}
@@ -227,6 +228,19 @@ def pattern_chart(patterns: list[dict[str, Any]], top: int = 12) -> dict[str, An
 # -- rendering ------------------------------------------------------------------------------------
 
 
+def _shown(value: Any) -> Any:
+    """Every value a template prints: no control, bidirectional or invisible character
+    reaches the reader (:func:`~failearn.visible.visible`), in any format."""
+    if not isinstance(value, str):
+        return value
+    shown = visible(value)
+    if shown is value or shown == value:
+        return value
+    from markupsafe import Markup
+
+    return Markup(shown) if isinstance(value, Markup) else shown
+
+
 def environment(fmt: str, template_dir: Path | None) -> Any:
     """The Jinja2 environment of one format: the team's directory first, then the bundled one."""
     import jinja2
@@ -236,7 +250,7 @@ def environment(fmt: str, template_dir: Path | None) -> Any:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search), autoescape=fmt == "html",
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+        keep_trailing_newline=True, finalize=_shown)
     env.filters.update(md=md_text, mdcode=md_code, code=html_code, plain=plain, percent=percent,
                        signed=signed, url=url)
     return env

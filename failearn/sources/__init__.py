@@ -35,6 +35,7 @@ from failearn.sources.reading import (
     reject,
 )
 from failearn.sources.vendors import DEFAULT, Formats
+from failearn.visible import is_visible, visible
 
 STDIN = "-"
 STDIN_SOURCE = "<stdin>"
@@ -101,14 +102,18 @@ def _identity(path: Path) -> Path:
 
 
 def _named(candidate: Path, source: str, kind: str, problem: str | None) -> InputFile:
-    """The input, or when its name is not UTF-8 one rejected for it, named printably."""
-    if is_utf8(source):
+    """The input, or when its name is not UTF-8 or holds a control, bidirectional or
+    invisible character one rejected for it, named printably."""
+    utf8 = is_utf8(source)
+    if utf8 and is_visible(source):
         return InputFile(candidate, source, kind, problem)
-    shown = printable_name(source)
+    shown = visible(printable_name(source))
     if problem is not None:
         return InputFile(candidate, shown, kind, problem)
-    return InputFile(candidate, shown, kind, "the file name is not valid UTF-8 (its bytes are "
-                     "shown as \\xNN)", "invalid-file-name")
+    why = ("is not valid UTF-8 (its bytes are shown as \\xNN)" if not utf8 else
+           "holds a control, bidirectional or invisible character (shown as \\xNN or "
+           "\\uNNNN), which could steer a terminal or hide what it says")
+    return InputFile(candidate, shown, kind, f"the file name {why}", "invalid-file-name")
 
 
 def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None) -> list[InputFile]:
