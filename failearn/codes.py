@@ -35,6 +35,19 @@ ERRORS: dict[str, str] = {
                     "in [classify] keywords",
     "invalid-trace-id": "trace ids are 32 lower-case hex digits (W3C); or set "
                         "[gates] trace_id_pattern",
+    # metric series (Prometheus range queries, OTLP metrics)
+    "series-not-a-range": "save a range query (/api/v1/query_range, resultType matrix), not "
+                          "an instant query",
+    "series-query-failed": "the file holds Prometheus's error, not data: fix the query and "
+                           "fetch it again",
+    "series-no-service": "name the service with a label of [metrics] service_labels, or map "
+                         "the label's value in [metrics] services",
+    "series-no-name": "give the series a __name__ label, or name the metric of the file in "
+                      "[metrics] files",
+    "series-not-monotonic": "timestamps must increase within a series: fetch it again",
+    "series-invalid-point": "a point is [unix seconds, \"value\"] (Prometheus) or a data "
+                            "point with timeUnixNano and asDouble / asInt (OTLP)",
+    "series-too-large": "split the query by time or by series, or raise [metrics] max_points",
     # failearn itself
     "record-error": "this is a bug in failearn; please report it (the record is kept in the "
                     "inbox, and the other records were read)",
@@ -49,6 +62,9 @@ WARNINGS: dict[str, str] = {
     "invalid-field-type": "see the record format in the README",
     "duplicate-key": "write each field once; YAML keeps only the last value",
     "skipped": "not an incident; nothing to do",
+    "series-non-finite": "NaN and ±Inf points are not stored (Prometheus writes NaN for 0/0, "
+                         "a rate with no requests); the other points are",
+    "series-skipped": "failearn reads gauges and sums; export a quantile or a rate as a gauge",
 }
 
 

@@ -141,6 +141,35 @@ class SourceMapping:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    """Metric series: how their labels name a service and a metric, and what
+    ``failearn metrics pull`` asks a Prometheus server for.
+
+    A series' service is the value of the first of ``service_labels`` it carries
+    (a Prometheus label, an OTLP resource or data-point attribute), mapped
+    through ``services`` (a label value = a service name); its metric is the
+    first of ``name_labels`` (the OTLP metric name otherwise), mapped through
+    ``names``, else the metric ``files`` (a glob = a metric name) gives the
+    file.  Its other labels tell series of one service and metric apart.
+    ``queries`` (a metric name = PromQL; ``$service`` stands for each service
+    asked for) are what ``metrics pull`` fetches, at ``step``.  A file of more
+    than ``max_points`` points is refused before it is parsed (about 150 bytes
+    of memory a point while parsing).
+    """
+
+    service_labels: tuple[str, ...] = (
+        "service", "service_name", "service.name", "app", "application", "job")
+    name_labels: tuple[str, ...] = ("__name__",)
+    names: dict[str, str] = field(default_factory=dict)
+    services: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    max_points: int = 2_000_000
+    queries: dict[str, str] = field(default_factory=dict)
+    step: timedelta = timedelta(minutes=1)
+    timeout: timedelta = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
 class ClusterConfig:
     """Weekly clustering: the window, DBSCAN's parameters (None = chosen from the data), the
     weight of each part of an incident's vector, precursor and pattern-matching thresholds."""
@@ -274,6 +303,7 @@ class Settings:
     classify: ClassifyConfig = field(default_factory=ClassifyConfig)
     vendors: VendorsConfig = field(default_factory=VendorsConfig)
     sources: dict[str, SourceMapping] = field(default_factory=dict)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
@@ -443,6 +473,13 @@ def validate(settings: Settings) -> None:
              f"{settings.classify.infer!r}")
     if settings.busy_timeout < timedelta(0):
         fail("busy_timeout", "cannot be negative")
+    metrics = settings.metrics
+    if metrics.max_points <= 0:
+        fail("metrics.max_points", "must be positive")
+    if metrics.step <= timedelta(0):
+        fail("metrics.step", "must be positive")
+    if metrics.timeout <= timedelta(0):
+        fail("metrics.timeout", "must be positive")
 
 
 def settings_from_table(table: dict[str, Any], path: Path | None) -> Settings:

@@ -31,7 +31,8 @@ from failearn.normalise import Context, check_labels
 from failearn.prepare import Prepared, Preparer, Progress, choose_workers, prepared_records
 from failearn.problems import Tally
 from failearn.record import Issue
-from failearn.sources import discover
+from failearn.series import SeriesResult, SeriesWriter, split_inputs
+from failearn.sources import InputFile, discover
 from failearn.sources.vendors import Formats
 from failearn.store import MEMORY, Store, discard_unused
 from failearn.store import capture as sql
@@ -81,10 +82,13 @@ class IngestResult:
     dedup_window: str
     seconds: float
     notes: Tally[str] = field(default_factory=lambda: Tally(0))
+    # Metric series files among the inputs (None when there were none); their problems are
+    # in ``errors`` and ``warnings`` with the records'.
+    series: SeriesResult | None = None
 
     @property
     def failed(self) -> bool:
-        return self.counts.get("rejected", 0) > 0
+        return self.counts.get("rejected", 0) > 0 or bool(self.series and self.series.errors)
 
 
 class _Run:
@@ -389,6 +393,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     formats = Formats.build(settings, options.source_format)
     check_labels(settings, taxonomy)
     inputs = discover(options.paths, settings.ingest)
+    series_inputs, record_inputs = split_inputs(inputs)
     # 0s is a window (merge only records at the same second), not "use the default".
     window = settings.dedup.window if options.dedup_window is None \
         else options.dedup_window
@@ -416,7 +421,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             context = Context.build(settings, taxonomy, options.as_of, anonymizer)
             preparer = Preparer(context, _fingerprint(settings, taxonomy, secret,
                                                       options.source_format), run_id, formats)
-            workers = choose_workers(inputs, settings.ingest.workers)
+            workers = choose_workers(record_inputs, settings.ingest.workers)
             fresh = sql.is_empty(store)
             # The first load of a large input into an empty store is a bulk load: the
             # indexes are built once at the end rather than kept up to date per row.
@@ -427,7 +432,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             run = _Run(store, run_id, keep_raw, fresh, shown)
             # Closed on the way out, even on an error or Ctrl-C: the worker pool is gone
             # before anything is committed, and never outlives the run.
-            with closing(prepared_records(inputs, preparer, settings.ingest, workers,
+            with closing(prepared_records(record_inputs, preparer, settings.ingest, workers,
                                           progress)) as records:
                 for record in records:
                     run.add(record)
@@ -438,10 +443,14 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             run.flush()
             store.restore_indexes(suspended)
             created, updated = run.merge(window)
+            series = _capture_series(store, series_inputs, settings, run, keep_raw)
             total = sql.counts(store)["incidents"]
-            status = "rejected" if run.counts["rejected"] else "ok"
-            summary = {**run.counts, "incidents_created": created,
-                       "incidents_updated": updated, "files": len(inputs)}
+            status = "rejected" if run.counts["rejected"] or (series and series.errors) \
+                else "ok"
+            summary: dict[str, Any] = {**run.counts, "incidents_created": created,
+                                       "incidents_updated": updated, "files": len(inputs)}
+            if series is not None:
+                summary["series"] = series.as_dict()
             store.finish_run(run_id, status, summary)
         # Nothing but closing the database follows the commit: an interrupt after it has
         # nothing left to undo.
@@ -457,4 +466,20 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
         files=len(inputs), records=run.records, counts=run.counts, errors=run.errors,
         warnings=run.warnings, incidents_created=created, incidents_updated=updated,
         incidents_total=total, dedup_window=format_duration(window),
-        seconds=(datetime.now(UTC) - started).total_seconds(), notes=run.notes)
+        seconds=(datetime.now(UTC) - started).total_seconds(), notes=run.notes, series=series)
+
+
+def _capture_series(store: Store, inputs: list[tuple[InputFile, str]], settings: Settings,
+                    run: _Run, keep_raw: bool) -> SeriesResult | None:
+    """Store the metric series files among the inputs (:mod:`failearn.series`); their
+    problems join the records' in the run's tallies."""
+    if not inputs:
+        return None
+    writer = SeriesWriter(store, settings, run.run_id, keep_raw, run.received_at)
+    for item, fmt in inputs:
+        writer.add_file(item, fmt)
+    for issue in writer.result.errors:
+        run.errors.add(issue, issue.code)
+    for issue in writer.result.warnings:
+        run.warnings.add(issue, issue.code)
+    return writer.result

@@ -34,10 +34,27 @@ def ingest_document(result: IngestResult) -> dict[str, Any]:
         "incidents": {"created": result.incidents_created, "updated": result.incidents_updated,
                       "total": result.incidents_total},
         "dedup_window": result.dedup_window,
+        "series": result.series.as_dict() if result.series else None,
         "dry_run": result.dry_run,
         "run_id": result.run_id,
         "db": result.db,
     }
+
+
+def series_line(result: IngestResult) -> str | None:
+    """"metric series: 2 file(s), 4 series, 40,320 points (40,320 new, …)"."""
+    series = result.series
+    if series is None:
+        return None
+    line = (f"metric series: {series.files} file(s), {series.series} series, "
+            f"{series.points:,} points ({series.points_new:,} new, {series.points_changed:,} "
+            f"changed, {series.points_unchanged:,} unchanged)")
+    if series.points_dropped:
+        line += f", {series.points_dropped:,} NaN/Inf not stored"
+    if series.rejected_series or series.rejected_files:
+        line += (f"; rejected: {series.rejected_series} series, {series.rejected_files} "
+                 "file(s)")
+    return line
 
 
 def _counts(tally: Tally[Issue]) -> dict[str, Any]:
@@ -88,6 +105,8 @@ def github_lines(result: IngestResult) -> list[str]:
             lines.append(f"::{kind} title=failearn ingest::{_escape_data(rest)}")
     summary = ", ".join(f"{result.counts.get(o, 0)} {o}" for o in OUTCOMES
                         if result.counts.get(o, 0) or o in ("accepted", "rejected"))
+    if series_line(result):
+        summary += f"; {series_line(result)}"
     lines.append(f"::notice title=failearn ingest::{_escape_data(summary)}")
     return lines
 
@@ -131,3 +150,5 @@ def render_text(result: IngestResult, console: Console) -> None:
                   f"incidents: {result.incidents_created} new, {result.incidents_updated} "
                   f"updated, {result.incidents_total} in {result.db} "
                   f"(dedup window {result.dedup_window})")
+    if series_line(result):
+        console.print(series_line(result), markup=False, highlight=False)

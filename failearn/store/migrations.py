@@ -438,10 +438,41 @@ def _inbox_raw_size(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _metric_series(conn: sqlite3.Connection) -> None:
+    """Metric series per service and metric (never incidents), and their points.
+
+    Plain SQL both backends read alike: times are unix milliseconds (BIGINT),
+    values double precision; a point is identified by its series and time.
+    """
+    run_script(conn, """
+    -- One row per series: its service, metric and the labels that tell it apart (JSON).
+    CREATE TABLE metric_series (
+        id INTEGER PRIMARY KEY,
+        service TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        unit TEXT,
+        first_at BIGINT,
+        last_at BIGINT,
+        points BIGINT NOT NULL DEFAULT 0,
+        created_run_id INTEGER REFERENCES runs(id),
+        updated_run_id INTEGER REFERENCES runs(id),
+        UNIQUE (service, metric, labels)
+    );
+    CREATE TABLE metric_points (
+        series_id INTEGER NOT NULL REFERENCES metric_series(id),
+        at BIGINT NOT NULL,
+        value DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (series_id, at)
+    );
+    """)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_capture", _capture),
     ("0002_analysis", _analysis),
     ("0003_audit", _audit),
     ("0004_registry", _registry),
     ("0005_inbox_raw_size", _inbox_raw_size),
+    ("0006_metric_series", _metric_series),
 ]
