@@ -7,7 +7,12 @@ and ``sample-postmortems/exports/`` (JSON, NDJSON and JSON Lines incident
 exports), and writes what was planted in them to
 ``tests/fixtures/sample_truth.json``: the four recurring patterns with the ids of
 their records, the noise, the planted duplicates and the taxonomy drift of the
-last week.  The corpus follows from one seed: two runs give identical bytes.
+last week.  Then ``sample-postmortems/metrics/`` (metric series of the last four
+weeks, as a Prometheus server and an OpenTelemetry collector export them, with
+precursors planted before the planted incidents and a decoy that is everyday
+noise), with its truth in ``tests/fixtures/sample_series_truth.json``; the
+series draw from a seed of their own, so the incidents do not depend on them.
+The corpus follows from its seeds: two runs give identical bytes.
 See :mod:`samples` for what is planted and why.
 """
 
@@ -42,10 +47,12 @@ from samples.patterns import (
     PATTERN_SERVICES,
 )
 from samples.plan import plan
+from samples.series import write_series
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "sample-postmortems"
 TRUTH = ROOT / "tests" / "fixtures" / "sample_truth.json"
+SERIES_TRUTH = ROOT / "tests" / "fixtures" / "sample_series_truth.json"
 SHAPES = {"pool-exhaustion": ["api-gateway", "checkout", "payments", "postgres-main"],
           "inventory-timeouts": ["api-gateway", "search", "inventory"],
           "recommender-oom": ["recommendations", "feature-store"],
@@ -125,7 +132,7 @@ def main() -> int:
         if incident.markdown:
             text = postmortem(rng, incident, len(posts))
             posts.append((path_for(incident, taken), text))
-    for folder in ("postmortems", "exports"):
+    for folder in ("postmortems", "exports", "metrics"):
         shutil.rmtree(CORPUS / folder, ignore_errors=True)
     for relative, text in posts:
         write_postmortem(CORPUS, relative, text)
@@ -134,8 +141,12 @@ def main() -> int:
     truth = _truth(incidents, len(posts), len(exports))
     TRUTH.write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8",
                      newline="\n")
+    series_truth = write_series(CORPUS / "metrics", incidents)
+    SERIES_TRUTH.write_text(json.dumps(series_truth, indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8", newline="\n")
     print(f"{len(posts)} post-mortems, {len(exports)} JSON records in {len(files)} export files; "
-          f"truth in {TRUTH.relative_to(ROOT)}")
+          f"{len(series_truth['files'])} metric series files; truth in "
+          f"{TRUTH.relative_to(ROOT)} and {SERIES_TRUTH.relative_to(ROOT)}")
     return 0
 
 
