@@ -170,6 +170,39 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class PrecursorsConfig:
+    """Precursors and triggers from metric series, measured against normal time.
+
+    A precursor is looked for in the ``horizon`` before each incident, at least
+    ``min_lead`` ahead (an alarm later leaves no time to act), against the same
+    service's windows at the same time of day on up to ``control_days`` days
+    either side that hold no incident: normal time is neither within
+    ``horizon`` before an incident nor within ``exclude_after`` after one.  A
+    signal is a feature (the level, or its change) over one of ``windows``; it
+    is a precursor when its effect size (Cliff's delta) is at least
+    ``min_effect`` with p at most ``max_p``.  A trigger's threshold is the one
+    that fires before the most incidents while firing at most
+    ``target_false_alarms`` times a week in normal time (alarms closer than
+    ``rearm`` count once), judged on at least ``min_normal`` of normal time, and
+    its held-out figures come from ``folds`` blocks of time.  ``during`` is the
+    window after an incident's start its "during" figures are read from.
+    """
+
+    horizon: timedelta = timedelta(hours=1)
+    min_lead: timedelta = timedelta(minutes=2)
+    windows: tuple[str, ...] = ("2m", "5m", "10m", "15m", "30m")
+    control_days: int = 7
+    exclude_after: timedelta = timedelta(hours=2)
+    during: timedelta = timedelta(minutes=15)
+    min_effect: float = 0.6
+    max_p: float = 0.01
+    target_false_alarms: float = 1.0
+    rearm: timedelta = timedelta(hours=1)
+    min_normal: timedelta = timedelta(days=7)
+    folds: int = 4
+
+
+@dataclass(frozen=True)
 class ClusterConfig:
     """Weekly clustering: the window, DBSCAN's parameters (None = chosen from the data), the
     weight of each part of an incident's vector, precursor and pattern-matching thresholds."""
@@ -200,8 +233,9 @@ class RulesConfig:
     ``min_confidence`` suppresses suggestions the formula scores lower (stale
     rules fall below it before they are archived); ``override_window`` is how
     far back human decisions count towards the override rate;
-    ``trigger_window`` is the span over which a rule's precursor trigger is
-    watched ("rises more than 2 % within 10 minutes").  The override-rate
+    ``trigger_window`` is read and no longer used: a trigger's window is learned
+    from the metric series (``[precursors] windows``); the key stays so that
+    configuration files that set it still load.  The override-rate
     warning needs ``override_min_reviews`` reviewed suggestions before it can
     fire: with 10, a team that rejects a healthy 15 % of suggestions sees a
     false warning about one time in twenty (binomial), with 3 four times in ten.
@@ -221,6 +255,16 @@ class RulesConfig:
     trigger_window: timedelta = timedelta(minutes=10)
     override_min_reviews: int = 10
     reopen_growth: float = 0.5
+    # Assumptions a suggestion states, each with its key: a timeout this many times the
+    # dependency's p99 latency in normal time; a pool sized so that its peak before the
+    # incidents stays under this utilisation; an adaptation with no trigger to replay
+    # assumed to prevent this share of its pattern's incidents.
+    timeout_headroom: float = 2.0
+    pool_target_utilization: float = 0.8
+    assumed_prevention: float = 0.5
+    # The weeks before the report whose incidents give a pattern's weekly rate (the
+    # expected benefit of a rule is per week).
+    benefit_weeks: int = 4
 
 
 @dataclass(frozen=True)
@@ -304,6 +348,7 @@ class Settings:
     vendors: VendorsConfig = field(default_factory=VendorsConfig)
     sources: dict[str, SourceMapping] = field(default_factory=dict)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    precursors: PrecursorsConfig = field(default_factory=PrecursorsConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
@@ -473,6 +518,21 @@ def validate(settings: Settings) -> None:
              f"{settings.classify.infer!r}")
     if settings.busy_timeout < timedelta(0):
         fail("busy_timeout", "cannot be negative")
+    precursors = settings.precursors
+    for window in precursors.windows:
+        try:
+            if parse_duration(window) <= timedelta(0):
+                raise ValueError("it must be positive")
+        except ValueError as exc:
+            fail("precursors.windows", f"holds {window!r}: {exc}")
+    if not precursors.windows:
+        fail("precursors.windows", "must name at least one window")
+    if precursors.horizon <= precursors.min_lead:
+        fail("precursors.horizon", "must be longer than precursors.min_lead")
+    if precursors.folds < 2 or precursors.control_days < 1:
+        fail("precursors.folds", "must be at least 2 (and control_days at least 1)")
+    if precursors.target_false_alarms < 0:
+        fail("precursors.target_false_alarms", "cannot be negative")
     metrics = settings.metrics
     if metrics.max_points <= 0:
         fail("metrics.max_points", "must be positive")

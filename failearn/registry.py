@@ -95,7 +95,7 @@ def _draft_extra(draft: RuleDraft) -> dict[str, Any]:
     return {"fit": draft.fit, "preference": draft.preference,
             "pattern_label": draft.pattern_label, "pattern_status": draft.pattern_status,
             "adaptation_name": draft.adaptation_name, "precursors": draft.precursors,
-            "in_snapshot": True}
+            "evidence": draft.evidence, "in_snapshot": True}
 
 
 _EMPTY = History(False, "candidate", None, 0, 0, 0, 0, None, None, None, None, False, None,
@@ -129,7 +129,8 @@ def rule_views(store: Store, drafts: Sequence[RuleDraft], as_of: datetime,
                                                            row["failure_class"])))
         history = fold(by_rule[rule_id], config.cooldown, last)
         views.append(_view(rule_id, row, history, last, as_of, config,
-                           {"fit": 0, "preference": 0, "in_snapshot": False}))
+                           {"fit": 0, "preference": 0, "in_snapshot": False,
+                            "evidence": row.get("evidence") or {}}))
     return views
 
 
@@ -150,7 +151,7 @@ def stored_views(store: Store, as_of: datetime, config: RulesConfig,
                                                            row["failure_class"])))
         history = fold(by_rule[rule_id], config.cooldown, last)
         views.append(_view(rule_id, row, history, last, as_of, config,
-                           {"fit": 0, "preference": 0}))
+                           {"fit": 0, "preference": 0, "evidence": row.get("evidence") or {}}))
     return views
 
 
@@ -359,8 +360,9 @@ def act(settings: Settings, store: Store, text: str, event: str, *, actor: str,
 
 def _dependency_of(row: Mapping[str, Any]) -> str | None:
     evidence = row.get("evidence")
-    if isinstance(evidence, dict) and evidence.get("dependency"):
-        return str(evidence["dependency"])
+    dependency = evidence.get("dependency") if isinstance(evidence, dict) else None
+    if isinstance(dependency, dict) and dependency.get("name"):
+        return str(dependency["name"])
     return None
 
 
@@ -398,7 +400,8 @@ def evidence_row(draft: RuleDraft, at: str) -> dict[str, Any]:
             "trigger": draft.trigger.as_dict() if draft.trigger else None,
             "support": draft.support, "pattern_support": draft.pattern_support,
             "cohesion": draft.cohesion, "incident_ids": list(draft.incident_ids),
-            "evidence_as_of": at, "last_matched_at": draft.last_matched_at}
+            "evidence_as_of": at, "last_matched_at": draft.last_matched_at,
+            "evidence": draft.evidence or None}
 
 
 def sync(store: Store, drafts: Sequence[RuleDraft], as_of: datetime, config: RulesConfig,

@@ -22,8 +22,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from failearn.config import Settings
+from failearn.config import RulesConfig, Settings
 from failearn.errors import UsageError
+from failearn.evidence import gather
 from failearn.figures import percent
 from failearn.registry import (
     active_by_service,
@@ -49,7 +50,8 @@ from failearn.suggest.guardrails import (
 )
 from failearn.suggest.memory import earlier_decisions
 from failearn.suggest.model import IncidentBrief, PatternsInput, RuleDraft, RuleView
-from failearn.suggest.rules import drafts_from_patterns, signal_text
+from failearn.suggest.rules import drafts_from_patterns
+from failearn.suggest.wording import signal_text
 from failearn.taxonomy import Taxonomy
 from failearn.timeutil import format_duration, from_iso, iso, iso_week_label, week_start
 
@@ -185,7 +187,8 @@ def _briefs(store: Store, patterns: PatternsInput | None) -> dict[str, IncidentB
     return {row["id"]: IncidentBrief(
         id=row["id"], timestamp=row["timestamp"], service=row["service"],
         failure_class=row["failure_class"], severity=row["severity"], title=row["title"],
-        source=row["source"], line=row["line"], dependencies=tuple(row["dependencies"]))
+        source=row["source"], line=row["line"], dependencies=tuple(row["dependencies"]),
+        error_messages=tuple(row["error_messages"]), trace_shape=tuple(row["trace_shape"]))
         for row in registry_sql.incident_briefs(store, ids).values()}
 
 
@@ -254,6 +257,8 @@ def _suggestion(rank: int, view: RuleView, store: Store, briefs: dict[str, Incid
         "pattern_status": view.extra.get("pattern_status"),
         "pattern_support": view.pattern_support, "cohesion": round(view.cohesion, 3),
         "status": view.status, "precursor": _precursor(view),
+        "evidence": view.extra.get("evidence") or {},
+        "expected_benefit": _benefit(view, settings.rules),
         "incidents": _incidents(view, store, briefs, settings.report.incidents_shown,
                                 settings.report.link_base),
         "commands": {
@@ -273,14 +278,50 @@ def _suppressed(item: Suppressed) -> dict[str, Any]:
 
 
 def _weighted(store: Store, views: list[RuleView], briefs: dict[str, IncidentBrief],
-              scale: tuple[str, ...]) -> list[RuleView]:
-    """The views with the severity weight of their incidents (for :func:`priority`)."""
+              scale: tuple[str, ...], as_of: datetime, config: RulesConfig) -> list[RuleView]:
+    """The views with what their expected benefit is made of (:func:`priority`): the severity
+    weight of their incidents, their recent weekly rate, and the share they would prevent."""
     wanted = [i for v in views if is_pending(v) for i in v.incident_ids if i not in briefs]
     extra = registry_sql.incident_briefs(store, wanted) if wanted else {}
     severity = {i: b.severity for i, b in briefs.items()}
     severity.update({i: row["severity"] for i, row in extra.items()})
-    return [replace(v, extra={**v.extra, "severity_weight": severity_weight(
-        [severity.get(i) for i in v.incident_ids], scale)}) for v in views]
+    started = {i: b.timestamp for i, b in briefs.items()}
+    started.update({i: row["timestamp"] for i, row in extra.items()})
+    since = iso(as_of - timedelta(weeks=config.benefit_weeks))
+    weighted = []
+    for view in views:
+        recent = sum(1 for i in view.incident_ids if since <= started.get(i, "") < iso(as_of))
+        first = min((started[i] for i in view.incident_ids if i in started), default=since)
+        weeks = max(1.0, min(float(config.benefit_weeks),
+                             (as_of - from_iso(max(first, since))).total_seconds() / 604800))
+        prevention = (view.extra.get("evidence") or {}).get("prevention") or {}
+        weighted.append(replace(view, extra={
+            **view.extra, "severity_weight": severity_weight(
+                [severity.get(i) for i in view.incident_ids], scale),
+            "weekly_rate": round(recent / weeks, 3),
+            "prevention": float(prevention.get("share", config.assumed_prevention))}))
+    return weighted
+
+
+def _benefit(view: RuleView, config: RulesConfig) -> dict[str, Any]:
+    """The expected benefit of a suggestion and what it is made of, in words."""
+    extra = view.extra
+    prevention = (extra.get("evidence") or {}).get("prevention") or {}
+    source = prevention.get("source", "assumed")
+    share = float(extra.get("prevention", config.assumed_prevention))
+    how = "fires before" if source == "held-out backtest" else "assumed to prevent"
+    where = " (held out)" if source == "held-out backtest" else \
+        " ([rules] assumed_prevention)"
+    value = priority(view)
+    return {"per_week": round(value, 3), "weekly_rate": extra.get("weekly_rate", 0.0),
+            "severity_weight": round(float(extra.get("severity_weight", 0.5)), 3),
+            "prevention": round(share, 3), "prevention_source": source,
+            "confidence": round(view.confidence, 3),
+            "text": f"{value:.2f} severity-weighted incidents prevented a week: "
+                    f"{float(extra.get('weekly_rate', 0.0)):.2g} a week on `{view.service}` "
+                    f"(last {config.benefit_weeks} weeks) × severity "
+                    f"{float(extra.get('severity_weight', 0.5)):.2f} × {how} "
+                    f"{share * 100:.0f} %{where} × confidence {view.confidence:.2f}"}
 
 
 # -- registry health --------------------------------------------------------------------------
@@ -436,7 +477,8 @@ def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
     patterns = load_patterns(store, as_of)
     briefs = _briefs(store, patterns)
     drafts: list[RuleDraft] = drafts_from_patterns(
-        patterns.patterns if patterns else (), briefs, taxonomy, config.trigger_window)
+        patterns.patterns if patterns else (), briefs, taxonomy,
+        gather(store, patterns, briefs, settings, as_of), config, settings.precursors)
     newest = registry_sql.last_event_at(store)
     # A dry run shows the registry as it is: rules it would create stay unregistered
     # candidates, and no status or count includes what it did not write.
@@ -448,7 +490,7 @@ def report_in(store: Store, settings: Settings, taxonomy: Taxonomy,
                                                    "min_support": config.min_support})
         synced = sync(store, drafts, as_of, config, run_id)
     views = _weighted(store, rule_views(store, drafts, as_of, config), briefs,
-                      settings.severity.scale)
+                      settings.severity.scale, as_of, config)
     service_cooldowns = cooldowns(store, as_of, config)
     breakers = open_breakers(views, config)
     refused = {(v.pattern_id, v.adaptation): v for v in sorted(views, key=lambda v: v.id)

@@ -25,10 +25,9 @@ from failearn.config import Settings
 from failearn.record import Issue
 from failearn.sources import InputFile
 from failearn.sources.reading import head_and_digest, open_regular
-from failearn.sources.series import SNIFF_BYTES, parse_series, series_format
+from failearn.sources.seriesformat import SNIFF_BYTES, series_format
 from failearn.store import Store
 from failearn.store import capture as inbox_sql
-from failearn.store import series as sql
 
 KIND = "series"
 
@@ -128,6 +127,10 @@ class SeriesWriter:
     def add(self, data: bytes, source: str, fmt: str, digest: str | None = None,
             metric: str | None = None) -> None:
         """Parse and store one payload; ``metric`` names the series of a pulled query."""
+        # numpy comes in with the parser: only a run that reads series pays for it.
+        from failearn.sources.series import parse_series
+        from failearn.store import series as sql
+
         parsed = parse_series(data, source, fmt, self.settings.metrics, metric)
         result = self.result
         result.files += 1

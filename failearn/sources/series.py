@@ -41,22 +41,14 @@ import orjson
 from failearn.codes import hint
 from failearn.config import MetricsConfig
 from failearn.record import Issue
+from failearn.sources.seriesformat import OTLP, PROMETHEUS, series_format
 
-PROMETHEUS = "prometheus"
-OTLP = "otlp-metrics"
-SNIFF_BYTES = 4096
+__all__ = ["OTLP", "PROMETHEUS", "Parsed", "Series", "estimated_points", "parse_series",
+           "series_format"]
+
 _CUMULATIVE = {2, "2", "AGGREGATION_TEMPORALITY_CUMULATIVE"}
 _DELTA = {1, "1", "AGGREGATION_TEMPORALITY_DELTA"}
 _NOT_READ = ("histogram", "exponentialHistogram", "summary")
-
-
-def series_format(head: bytes) -> str | None:
-    """``prometheus`` or ``otlp-metrics`` when the head of a JSON file is one, else None."""
-    if b'"resultType"' in head:
-        return PROMETHEUS
-    if b'"resourceMetrics"' in head:
-        return OTLP
-    return None
 
 
 @dataclass

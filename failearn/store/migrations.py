@@ -468,6 +468,14 @@ def _metric_series(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _rule_evidence(conn: sqlite3.Connection) -> None:
+    """What a rule's evidence said beyond its trigger (JSON): the series it was measured on,
+    its precursor against normal time, its backtest, its dependency and the assumptions."""
+    run_script(conn, """
+    ALTER TABLE rules ADD COLUMN evidence TEXT;
+    """)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_capture", _capture),
     ("0002_analysis", _analysis),
@@ -475,4 +483,5 @@ MIGRATIONS: list[Migration] = [
     ("0004_registry", _registry),
     ("0005_inbox_raw_size", _inbox_raw_size),
     ("0006_metric_series", _metric_series),
+    ("0007_rule_evidence", _rule_evidence),
 ]

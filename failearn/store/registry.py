@@ -17,10 +17,10 @@ from failearn.store import Store, chunks, marks
 RULE_COLUMNS = (
     "id", "pattern_id", "service", "failure_class", "adaptation", "action", "rationale",
     "trigger", "status", "confidence", "support", "pattern_support", "cohesion", "incident_ids",
-    "created_at", "updated_at", "evidence_as_of", "last_matched_at", "ttl_seconds",
+    "created_at", "updated_at", "evidence_as_of", "last_matched_at", "ttl_seconds", "evidence",
 )
 EVIDENCE_COLUMNS = ("action", "rationale", "trigger", "support", "pattern_support", "cohesion",
-                    "incident_ids", "evidence_as_of", "last_matched_at")
+                    "incident_ids", "evidence_as_of", "last_matched_at", "evidence")
 STATE_COLUMNS = ("status", "confidence", "updated_at", "times_applied", "last_applied_at",
                  "accepted_count", "rejected_count", "negative_feedback_count", "archived_at")
 def rules(store: Store, ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -36,6 +36,7 @@ def rules(store: Store, ids: Sequence[str] | None = None) -> dict[str, dict[str,
     for row in rows:
         row["incident_ids"] = json.loads(row["incident_ids"])
         row["trigger"] = json.loads(row["trigger"]) if row["trigger"] else None
+        row["evidence"] = json.loads(row["evidence"]) if row.get("evidence") else None
         found[row["id"]] = row
     return found
 
@@ -161,10 +162,20 @@ def incident_briefs(store: Store, incident_ids: Sequence[str]) -> dict[str, dict
     for chunk in chunks(list(dict.fromkeys(incident_ids))):
         where = f"IN ({marks(len(chunk))})"
         for row in store.query(
-                "SELECT id, timestamp, service, failure_class, severity, title, source, line "
-                f"FROM incidents WHERE id {where}", chunk):
+                "SELECT id, timestamp, service, failure_class, severity, title, source, line, "
+                f"trace_shape FROM incidents WHERE id {where}", chunk):
             row["dependencies"] = []
+            row["error_messages"] = []
+            shape = json.loads(row["trace_shape"]) if row["trace_shape"] else []
+            row["trace_shape"] = [str(s) for s in shape] if isinstance(shape, list) else []
             found[row["id"]] = row
+        for incident_id, message in store.conn.execute(
+                "SELECT r.incident_id, e.message FROM report_error_messages e "
+                "JOIN reports r ON r.key = e.report_key "
+                f"WHERE r.incident_id {where} ORDER BY r.incident_id, r.key, e.position",
+                chunk):
+            if incident_id in found:
+                found[incident_id]["error_messages"].append(message)
         for incident_id, dependency in store.conn.execute(
                 "SELECT r.incident_id, d.dependency FROM report_dependencies d "
                 "JOIN reports r ON r.key = d.report_key "

@@ -20,8 +20,8 @@
   evidence changes (:mod:`failearn.suggest.memory`).
 * **budget**: at most ``budget`` (3) suggestions, one per pattern and one per
   action on a service (the same adaptation of the same service is not asked
-  for twice), spent in order of :func:`priority` (confidence × the severity
-  weight of the rule's incidents).
+  for twice), spent in order of :func:`priority` (the expected benefit:
+  severity-weighted incidents a week the rule would prevent).
 """
 
 from __future__ import annotations
@@ -166,9 +166,15 @@ def severity_weight(severities: Iterable[str | None], scale: Sequence[str]) -> f
 
 
 def priority(rule: RuleView) -> float:
-    """What the budget is spent on: confidence × the severity weight of the rule's incidents,
-    so that of two rules equally likely to be right, the one against worse failures wins."""
-    return rule.confidence * float(rule.extra.get("severity_weight", UNKNOWN_SEVERITY_WEIGHT))
+    """What the budget is spent on: the expected benefit, in severity-weighted incidents
+    prevented a week — the pattern's recent weekly rate on the rule's service
+    (``weekly_rate``: a growing pattern's is high, a fading one's low) × the severity weight
+    of its incidents × the share the rule would prevent (``prevention``: its held-out
+    backtest, or an assumption) × the confidence that the rule is right."""
+    return (rule.confidence
+            * float(rule.extra.get("severity_weight", UNKNOWN_SEVERITY_WEIGHT))
+            * float(rule.extra.get("weekly_rate", 1.0))
+            * float(rule.extra.get("prevention", 1.0)))
 
 
 def rank_key(rule: RuleView) -> tuple[float, float, int, int, int, str]:

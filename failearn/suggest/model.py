@@ -68,11 +68,23 @@ class IncidentBrief:
     source: str | None = None
     line: int | None = None
     dependencies: tuple[str, ...] = ()
+    error_messages: tuple[str, ...] = ()
+    trace_shape: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
-    """The precursor a rule watches: "request volume rises more than 2 % within 10 minutes"."""
+    """What a rule watches, learned from metric series: "request rate to `checkout` rises
+    more than 12 % within 10 minutes".
+
+    ``feature`` is ``level`` (the mean over the window) or ``change`` (its rise in
+    percent over the window); ``service`` whose series it is (the rule's service
+    or its dependency), ``labels`` which of them.  ``median_in_pattern`` is the
+    signal's median extreme in the window before the incidents, ``median_rest``
+    in normal windows at the same time of day.  The rates are the trigger's on
+    the data it was learned from: before how many ``incidents`` it fired, how
+    far ahead, and how often in ``normal_weeks`` of normal time.
+    """
 
     metric: str
     direction: str
@@ -83,16 +95,37 @@ class Trigger:
     effect_size: float
     support: int
     kind: str  # load, saturation, latency, errors, other
+    feature: str = "level"
+    service: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    source: str = "series"
+    incidents: int = 0
+    fires_before: int = 0
+    median_lead_seconds: float | None = None
+    false_alarms_per_week: float | None = None
+    normal_weeks: float | None = None
+    target_false_alarms: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"metric": self.metric, "direction": self.direction,
                 "threshold": self.threshold, "window_seconds": self.window_seconds,
                 "median_in_pattern": self.median_in_pattern, "median_rest": self.median_rest,
-                "effect_size": self.effect_size, "support": self.support, "kind": self.kind}
+                "effect_size": self.effect_size, "support": self.support, "kind": self.kind,
+                "feature": self.feature, "service": self.service, "labels": self.labels,
+                "source": self.source, "incidents": self.incidents,
+                "fires_before": self.fires_before,
+                "median_lead_seconds": self.median_lead_seconds,
+                "false_alarms_per_week": self.false_alarms_per_week,
+                "normal_weeks": self.normal_weeks,
+                "target_false_alarms": self.target_false_alarms}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Trigger:
-        return cls(**data)
+        known = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in data.items() if k in known}
+        if "source" not in data:
+            values["source"] = "at-incident"  # rules recorded before series were read
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +151,8 @@ class RuleDraft:
     fit: int
     preference: int
     precursors: tuple[Signal, ...] = ()
+    # What the evidence said, for the report and the registry (plain, JSON-ready data).
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
