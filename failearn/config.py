@@ -291,6 +291,13 @@ class DrillConfig:
     dependency: str = "ledger-db"
     metrics: dict[str, float] = field(
         default_factory=lambda: {"request_volume_change_pct": 6.0, "pool_utilization": 1.0})
+    # The metric series injected with them (a Prometheus range query, as `metrics pull`
+    # stores it): ``signal`` around ``signal_normal`` with a daily cycle and noise, rising to
+    # ``signal_peak`` over the ``lead`` before each injected incident; empty: no series.
+    signal: str = "db_pool_utilization"
+    signal_normal: float = 0.45
+    signal_peak: float = 1.0
+    lead: timedelta = timedelta(minutes=20)
 
 
 @dataclass(frozen=True)

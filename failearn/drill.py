@@ -2,12 +2,18 @@
 
 In a scratch copy of the store, :func:`run_drill` injects a known synthetic
 failure pattern (by default twelve connection-pool exhaustions of a service no
-one has, spread over the last two weeks, each preceded by a rise in request
-volume), then runs the loop as a week would: ingest (through the quality gates),
-cluster, report.  The drill passes when a pattern holds the injected incidents,
-a rule for the injected service passes every guardrail, and the whole loop ran
-within the target time.  The user's store is only read (SQLite's backup API
-copies it consistently, WAL included); the scratch copy is deleted afterwards.
+one has, spread over the last two weeks) and that service's metric series (three
+weeks of a pool's utilisation with a daily cycle and noise, rising to saturation
+over the twenty minutes before each injected incident), then runs the loop as a
+week would: ingest (through the quality gates and the series reader), cluster,
+report — the same machinery, so the suggestion carries a trigger learned from
+the series and its held-out backtest.  The drill passes when a pattern holds the
+injected incidents, a rule for the injected service passes every guardrail, a
+rule whose adaptation acts on the injected signal learned a trigger that fires
+before at least ``min_support`` of them (held out) within the false-alarm
+target, and the whole loop ran within the target time.  The user's store is
+only read (SQLite's backup API copies it consistently, WAL included); the
+scratch copy is deleted afterwards.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import Any
 from failearn.config import DrillConfig, Settings
 from failearn.errors import StoreError, UsageError
 from failearn.taxonomy import Taxonomy
-from failearn.timeutil import format_duration, iso
+from failearn.timeutil import format_duration, from_iso, iso
 
 Stage = Callable[[str, float], None]
 
@@ -83,6 +89,39 @@ def synthetic_records(config: DrillConfig, as_of: datetime) -> list[dict[str, An
     return records
 
 
+SERIES_STEP = 60
+
+
+def synthetic_series(config: DrillConfig, as_of: datetime,
+                     records: list[dict[str, Any]]) -> bytes | None:
+    """The injected service's series, as a Prometheus range-query response: a week before
+    the injected incidents begin, and every minute up to ``as_of``."""
+    import math
+
+    if not config.signal.strip():
+        return None
+    start = int((as_of - config.spread - timedelta(days=7)).timestamp())
+    end = int(as_of.timestamp())
+    moments = sorted(int(from_iso(r["timestamp"]).timestamp()) for r in records)
+    lead = int(config.lead.total_seconds())
+    values = []
+    for moment in range(start, end, SERIES_STEP):
+        hour = (moment % 86400) / 3600
+        seed = hashlib.sha256(f"failearn-drill-series:{moment}".encode()).digest()
+        noise = (int.from_bytes(seed[:4], "big") / 0xFFFFFFFF - 0.5) * 0.1
+        value = config.signal_normal * (1 + 0.3 * math.sin(2 * math.pi * (hour - 9) / 24)
+                                        + noise)
+        for at in moments:
+            if at - lead < moment <= at:
+                share = (moment - (at - lead)) / lead
+                value += (config.signal_peak - value) * share
+        values.append([moment, f"{value:.4g}"])
+    document = {"status": "success", "data": {"resultType": "matrix", "result": [
+        {"metric": {"__name__": config.signal, "service": config.service},
+         "values": values}]}}
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
 def _copy(source: Path, target: Path) -> None:
     """Copy the user's database read-only: the drill never writes to it, not even a
     migration (the copy is migrated when the drill opens it)."""
@@ -105,6 +144,36 @@ def _copy(source: Path, target: Path) -> None:
             dst.close()
     finally:
         src.close()
+
+
+def _trigger_misses(item: dict[str, Any], config: DrillConfig, settings: Settings,
+                    taxonomy: Taxonomy) -> list[str]:
+    """What is missing when the drill planted a precursor in the series: a suggestion whose
+    trigger was learned from it and fires before enough injected incidents, held out,
+    within the false-alarm target."""
+    from failearn.suggest.rules import PREFERRED_SIGNALS, signal_kind
+
+    if not config.signal.strip() or config.signal_peak == config.signal_normal:
+        return []
+    kind = signal_kind(config.signal)
+    acting = {k for a in taxonomy.adaptations_for(config.failure_class)
+              for k in PREFERRED_SIGNALS.get(a, ())}
+    if kind not in acting:
+        return [f"no adaptation of {config.failure_class} acts on {config.signal} (a signal "
+                f"of kind {kind}): choose another [drill] signal"]
+    backtest = (item["evidence"].get("backtest") or {}).get("held_out")
+    if backtest is None or (item["precursor"] or {}).get("metric") != config.signal:
+        return [f"no trigger was learned from the injected {config.signal} series"]
+    misses = []
+    if backtest["fires_before"] < settings.rules.min_support:
+        misses.append(f"the learned trigger fires before {backtest['fires_before']} of "
+                      f"{backtest['incidents']} injected incidents (held out); it needs "
+                      f"{settings.rules.min_support}")
+    rate = backtest["false_alarms_per_week"]
+    if rate is not None and rate > settings.precursors.target_false_alarms:
+        misses.append(f"the learned trigger fires {rate:.1f} times a week in normal time "
+                      "(held out), more than [precursors] target_false_alarms")
+    return misses
 
 
 def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
@@ -148,8 +217,13 @@ def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
         records = synthetic_records(config, options.as_of)
         feed = scratch_dir / "drill.ndjson"
         feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        paths = [str(feed)]
+        series = synthetic_series(config, options.as_of, records)
+        if series is not None:
+            (scratch_dir / "drill-series.json").write_bytes(series)
+            paths.append(str(scratch_dir / "drill-series.json"))
         ingested = timed("ingest", lambda: run_ingest(
-            scratch, taxonomy, IngestOptions(paths=[str(feed)], as_of=options.as_of)))
+            scratch, taxonomy, IngestOptions(paths=paths, as_of=options.as_of)))
         clustered = timed("cluster", lambda: run_cluster(
             scratch, ClusterOptions(as_of=options.as_of)))
         unlimited = replace(scratch, rules=replace(scratch.rules, budget=10_000))
@@ -180,9 +254,13 @@ def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
             for item in report.suggestions:
                 if item["service"] == config.service and \
                         item["pattern_id"] == detected["pattern_id"]:
+                    backtest = (item["evidence"].get("backtest") or {}).get("held_out")
                     suggestion = {"rule_id": item["rule_id"], "action": item["action"],
                                   "confidence": item["confidence"], "rank": item["rank"],
-                                  "within_budget": item["rank"] <= settings.rules.budget}
+                                  "within_budget": item["rank"] <= settings.rules.budget,
+                                  "trigger": item["precursor"] if backtest else None,
+                                  "backtest": backtest}
+                    misses.extend(_trigger_misses(item, config, settings, taxonomy))
                     break
             if suggestion is None:
                 held = [s for s in report.suppressed if s["service"] == config.service]

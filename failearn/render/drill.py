@@ -47,6 +47,14 @@ def render_drill(result: DrillResult, console: Console) -> None:
         console.print(f"suggested: {s['rule_id']} (confidence {s['confidence']:.2f}, rank "
                       f"{s['rank']}, {place} the budget of {result.budget}): "
                       f"{s['action'].replace('`', '')}", markup=False)
+        if s.get("backtest"):
+            b = s["backtest"]
+            lead = b["median_lead_seconds"]
+            console.print(f"backtest (held out): fires before {b['fires_before']} of "
+                          f"{b['incidents']} injected incidents"
+                          + (f", median {round(lead / 60)} min ahead" if lead else "")
+                          + f"; {b['false_alarms_per_week']:.1f} false alarms a week in "
+                            f"{b['normal_weeks']:.1f} weeks of normal time", markup=False)
     for miss in result.misses:
         console.print(f"[red]missed: {escape(miss)}[/]")
     verdict = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"

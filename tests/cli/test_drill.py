@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from failearn.config import DrillConfig
-from failearn.drill import synthetic_records
+from failearn.drill import synthetic_records, synthetic_series
 from failearn.timeutil import parse_as_of
 from tests.cli.test_report import AS_OF, build_store
 from tests.conftest import Cli
@@ -32,12 +33,43 @@ def test_the_drill_detects_and_suggests_and_leaves_the_store_alone(cli: Cli,
     assert [s["stage"] for s in doc["stages"]] == ["copy", "ingest", "cluster", "report"]
     assert doc["detected"]["injected_in_pattern"] == 12 == doc["detected"]["size"]
     assert "request_volume_change_pct" in doc["detected"]["precursors"]
-    assert doc["suggestion"]["action"].startswith("When request volume to `drill-ledger`")
+    suggestion = doc["suggestion"]
+    assert suggestion["action"].startswith("When db pool utilization on `drill-ledger`")
+    assert "scale the pool to `ledger-db`" in suggestion["action"]
+    # The same machinery as the report: a trigger learned from the injected series, with
+    # its held-out backtest.
+    assert suggestion["trigger"]["source"] == "series"
+    assert suggestion["trigger"]["metric"] == "db_pool_utilization"
+    backtest = suggestion["backtest"]
+    assert backtest["held_out"] and backtest["fires_before"] >= 10 == backtest["incidents"] - 2
+    assert backtest["false_alarms_per_week"] <= 1.0
     assert counts() == before
     kept = str(tmp_path / "kept" / "drill.db")
     assert doc["kept"] == kept and counts(kept)[0] == before[0] + 12
     text = cli("drill", "--as-of", AS_OF)
     assert text.exit_code == 0 and "PASS" in text.stdout and "cluster" in text.stdout
+    assert "backtest (held out): fires before" in text.stdout
+
+
+def test_a_precursor_that_is_not_one_fails_the_drill(cli: Cli, tmp_path: Path) -> None:
+    build_store(cli)
+    # A rise smaller than the daily cycle: no threshold tells it from normal time.
+    (tmp_path / "failearn.toml").write_text("[drill]\nsignal_peak = 0.5\n")
+    doc = cli.json("drill", "--as-of", AS_OF, exit_code=1)
+    assert doc["misses"] == ["no trigger was learned from the injected db_pool_utilization "
+                             "series"]
+    (tmp_path / "failearn.toml").write_text('[drill]\nsignal = "temperature"\n')
+    doc = cli.json("drill", "--as-of", AS_OF, exit_code=1)
+    assert doc["misses"] == ["no adaptation of connection-pool-exhaustion acts on temperature "
+                             "(a signal of kind other): choose another [drill] signal"]
+
+
+def test_the_series_are_deterministic() -> None:
+    config = DrillConfig()
+    as_of = parse_as_of(AS_OF)
+    records = synthetic_records(config, as_of)
+    assert synthetic_series(config, as_of, records) == synthetic_series(config, as_of, records)
+    assert synthetic_series(replace(config, signal=""), as_of, records) is None
 
 
 @pytest.mark.parametrize(("args", "miss"), [
@@ -52,14 +84,17 @@ def test_the_drill_fails_when_the_loop_misses(cli: Cli, args: tuple[str, ...],
     assert any(miss in m or "no pattern holds" in m for m in doc["misses"])
 
 
-def test_a_configurable_pattern(cli: Cli) -> None:
+def test_a_configurable_pattern(cli: Cli, tmp_path: Path) -> None:
     build_store(cli)
+    (tmp_path / "failearn.toml").write_text(
+        '[drill]\nsignal = "p99_latency_ms"\nsignal_normal = 150.0\nsignal_peak = 9000.0\n')
     doc = cli.json("drill", "--as-of", AS_OF, "--service", "ledger", "--failure-class",
                    "timeout", "--message", "ledger call timed out after 5000ms",
                    "--metric", "p99_latency_ms=9000", "--incidents", "8")
     assert doc["passed"] is True, doc["misses"]
     assert doc["service"] == "ledger" and doc["failure_class"] == "timeout"
     assert "p99_latency_ms" in doc["detected"]["precursors"]
+    assert doc["suggestion"]["trigger"]["metric"] == "p99_latency_ms"
 
 
 @pytest.mark.parametrize(("args", "message"), [
