@@ -41,6 +41,7 @@ from failearn.analysis.drift import (
     DriftThresholds,
     Shift,
 )
+from failearn.classify import INFERRED_ROUTES
 from failearn.config import AuditConfig, Settings
 from failearn.errors import UsageError
 from failearn.figures import percent
@@ -97,6 +98,26 @@ class LabelRoute:
 
 
 @dataclass(frozen=True)
+class LabelOrigins:
+    """Where the classes of the audited incidents came from: a person's label, or inferred
+    (by route: a mapped hint, the team model, the taxonomy…).  Only human labels train
+    and are judged by the label-consistency classifier."""
+
+    human_recent: int = 0
+    human_baseline: int = 0
+    # Route -> (recent, baseline) counts of incidents whose class was inferred.
+    inferred: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def inferred_recent(self) -> int:
+        return sum(r for r, _ in self.inferred.values())
+
+    @property
+    def inferred_baseline(self) -> int:
+        return sum(b for _, b in self.inferred.values())
+
+
+@dataclass(frozen=True)
 class Hygiene:
     label_routes: list[LabelRoute] = field(default_factory=list)
     # Records normalised under another taxonomy version: version -> (count, some ids).
@@ -131,6 +152,7 @@ class AuditResult:
     labelling_reason: str
     disagreements: list[Disagreement]
     hygiene: Hygiene
+    origins: LabelOrigins = field(default_factory=LabelOrigins)
 
 
 # -- options -------------------------------------------------------------------------
@@ -233,7 +255,7 @@ def _audit(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
                            DriftThresholds.of(config))
     labels = None
     if config.classifier and distribution.verdict != INSUFFICIENT:
-        labels = _check_labels(recent, baseline, config)
+        labels = _check_labels(_human(recent), _human(baseline), config)
     predicted = {p.id: p.predicted for p in labels.predictions} if labels else {}
     shifts = name_shifts(distribution.classes, _evidence(distribution, recent, baseline,
                                                          predicted))
@@ -255,7 +277,29 @@ def _audit(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
         verdict=verdict, drift=verdict == DRIFT, reasons=reasons, distribution=distribution,
         shifts=findings, labels=labels, labelling_drift=labelling_drift,
         labelling_reason=labelling_reason, disagreements=disagreements,
-        hygiene=_hygiene(recent, baseline, usage, service_classes, taxonomy, config.show))
+        hygiene=_hygiene(recent, baseline, usage, service_classes, taxonomy, config.show),
+        origins=_origins(recent, baseline))
+
+
+def _inferred(incident: sql.AuditIncident) -> bool:
+    return (incident.failure_class_via or "id") in INFERRED_ROUTES
+
+
+def _human(incidents: list[sql.AuditIncident]) -> list[sql.AuditIncident]:
+    """The incidents whose class a person gave: the only ones a label model learns from
+    or judges (an inferred class is the model's own opinion)."""
+    return [i for i in incidents if not _inferred(i)]
+
+
+def _origins(recent: list[sql.AuditIncident],
+             baseline: list[sql.AuditIncident]) -> LabelOrigins:
+    routes: dict[str, list[int]] = {}
+    for position, incidents in enumerate((recent, baseline)):
+        for incident in incidents:
+            if _inferred(incident):
+                routes.setdefault(incident.failure_class_via or "", [0, 0])[position] += 1
+    return LabelOrigins(len(_human(recent)), len(_human(baseline)),
+                        {via: (r, b) for via, (r, b) in sorted(routes.items())})
 
 
 def _check_labels(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
@@ -364,7 +408,7 @@ def _hygiene(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
     # Retired and split names first (vocabulary that should go), then by use; classes
     # inferred for records that named none last.
     rank = {"retired": 0, "split": 0, "split-default": 0, "alias": 1, "config": 2, "name": 3,
-            "mapping": 5, "hint": 5, "keyword": 5}
+            "mapping": 5, "hint": 5, "keyword": 5, "model": 5, "taxonomy": 5}
     label_routes.sort(key=lambda r: (rank.get(r.via, 4), -(r.recent + r.baseline), r.label))
     per_service: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for service, cls, count in service_classes:

@@ -7,23 +7,29 @@ either.  The class then comes, in order, from
    type, a ``category`` label) through the configuration's ``[classes]`` and
    the source's own ``[sources.<name>.classes]`` mapping (``mapping``), or as
    a class id, name or alias of the taxonomy (``hint``);
-2. the phrases found in the text: the configuration's ``[classify] keywords``
-   (``mapping``), the taxonomy's aliases (``alias``) and keywords
-   (``keyword``).  Each phrase found scores its number of words (an alias one
-   more, a configured keyword two more) times the weight of the text it is in
-   (a title weighs more than a resolution) and the times it is repeated (up
-   to three); the best class wins, and a tie between unrelated classes is no
-   answer.
+2. the configuration's ``[classify] keywords`` found in the text
+   (``mapping``): a phrase scores its number of words times the weight of the
+   text it is in (a title weighs more than a resolution), the best class wins;
+3. a text model (:mod:`failearn.analysis.classes`): the team's own model
+   (``model``), trained on the human labels already in the store once there
+   are ``[classify] min_labels`` of them, else the taxonomy itself
+   (``taxonomy``): the record compared by similarity with each class's
+   description, keywords, aliases and examples.  Below the route's minimum
+   probability the model abstains: no class, and the likeliest classes are
+   named as candidates.
 
-The route is kept as the record's ``failure_class_via``.  Pure functions over
-plain data; nothing here reads files.
+The route is kept as the record's ``failure_class_via``, with the probability
+and the candidates (:class:`failearn.provenance.Provenance`).  Pure functions
+over plain data; nothing here reads files or the store, and scikit-learn is
+loaded only when a record first needs a text model.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from failearn.errors import ConfigError
 from failearn.taxonomy import Taxonomy, normalise_label
@@ -32,18 +38,49 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SEPARATORS = re.compile(r"[_\-./:]+")
 # A phrase repeated in a text counts up to this many times: a theme, not a stray word.
 _MAX_REPEATS = 3
-# The routes of an inferred class that no taxonomy label lookup produces (``alias`` is
-# shared with labels: an alias found in the text resolves as the same label would).
-INFERRED_ROUTES = frozenset({"mapping", "hint", "keyword"})
+# The routes of an inferred class, as against a label the record gave (``keyword`` and
+# ``alias``: literal phrase hits, stored by earlier versions).
+INFERRED_ROUTES = frozenset({"mapping", "hint", "keyword", "model", "taxonomy"})
+TEXT_MODEL_ROUTES = ("model", "taxonomy")
+# Candidates named when a text model abstains.
+CANDIDATES = 3
+_CACHE = 50_000
+
+if TYPE_CHECKING:
+    from failearn.analysis.classes import ClassModel, Ranked
 
 
 @dataclass(frozen=True, slots=True)
 class Inferred:
-    """A class inferred for a record: the class, the label or phrase it came from, the route."""
+    """A class inferred for a record: the class, the label or phrase it came from, the route,
+    and for a text model its probability and the runners-up."""
 
     class_id: str
     label: str
     via: str
+    probability: float | None = None
+    candidates: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Abstained:
+    """A text model read the record but no class reached the route's minimum probability."""
+
+    via: str
+    threshold: float
+    candidates: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class TextModel:
+    """How to get the text model when a record first needs it (it is built lazily: a run
+    whose records all name their class never pays for it), and its minimum probability."""
+
+    route: str
+    build: Callable[[], ClassModel]
+    min_probability: float
+    # What the model was built from, for the ingest output (e.g. "84 labelled reports").
+    basis: str = ""
 
 
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -65,8 +102,12 @@ class Classifier:
 
     def __init__(self, taxonomy: Taxonomy, classes: Mapping[str, str],
                  keywords: Mapping[str, str],
-                 source_classes: Mapping[str, Mapping[str, str]] | None = None) -> None:
+                 source_classes: Mapping[str, Mapping[str, str]] | None = None,
+                 text_model: TextModel | None = None) -> None:
         self.taxonomy = taxonomy
+        self.text_model = text_model
+        self._model: ClassModel | None = None
+        self._cache: dict[str, Ranked] = {}
         self.classes = {normalise_label(k): v for k, v in classes.items()}
         self.source_classes = {
             name: {normalise_label(k): v for k, v in table.items()}
@@ -79,14 +120,6 @@ class Classifier:
                                   f"of taxonomy {taxonomy.version}")
             self.phrases.append((phrase, resolved.class_id, _phrase_pattern(phrase),
                                  len(phrase.split()) + 2, "mapping"))
-        for alias, class_id in taxonomy.aliases.items():
-            if class_id in taxonomy.classes:
-                self.phrases.append((alias, class_id, _phrase_pattern(alias),
-                                     len(alias.split()) + 1, "alias"))
-        for cls in taxonomy.classes.values():
-            for keyword in cls.keywords:
-                self.phrases.append((keyword, cls.id, _phrase_pattern(keyword),
-                                     len(keyword.split()), "keyword"))
 
     def _mapped(self, label: str, source_format: str | None) -> str | None:
         key = normalise_label(label)
@@ -116,7 +149,7 @@ class Classifier:
         return None
 
     def from_text(self, texts: str | Sequence[tuple[str, int]]) -> Inferred | None:
-        """The class the text names, by the phrases found in it.
+        """The class the configured keywords found in the text name.
 
         ``texts`` is one text, or texts with weights (a title says more than a
         resolution): a phrase found scores its weight times the text's.
@@ -145,12 +178,50 @@ class Classifier:
         _, phrase, via = best_phrase[top[0]]
         return Inferred(top[0], phrase, via)
 
+    @property
+    def model(self) -> ClassModel | None:
+        """The text model, built on first use (None when inference has none)."""
+        if self._model is None and self.text_model is not None:
+            self._model = self.text_model.build()
+        return self._model
+
+    def rank(self, text: str) -> Ranked | None:
+        """The text model's classes for one text, most likely first (cached by text:
+        alerts repeat their titles)."""
+        ranked = self._cache.get(text)
+        if ranked is None:
+            model = self.model
+            if model is None or not text.strip():
+                return None
+            ranked = model.predict([text])[0]
+            if len(self._cache) < _CACHE:
+                self._cache[text] = ranked
+        return ranked
+
+    def from_model(self, texts: Sequence[tuple[str, int]]) -> Inferred | Abstained | None:
+        """The text model's class for the texts, or its abstention with the candidates."""
+        from failearn.analysis.classes import model_text
+
+        if self.text_model is None:
+            return None
+        ranked = self.rank(model_text(texts))
+        if ranked is None:
+            return None
+        class_id, probability = ranked.best
+        runners = tuple((c, round(p, 4)) for c, p in ranked.top(CANDIDATES + 1)[1:])
+        if probability < self.text_model.min_probability:
+            return Abstained(self.text_model.route, self.text_model.min_probability,
+                             tuple((c, round(p, 4)) for c, p in ranked.top(CANDIDATES)))
+        return Inferred(class_id, "", self.text_model.route, round(probability, 4), runners)
+
     def infer(self, hints: Iterable[str], texts: Sequence[tuple[str, int]],
-              source_format: str | None = None) -> Inferred | None:
-        """Hints first, then the texts (the hints' own words weigh as a title)."""
+              source_format: str | None = None) -> Inferred | Abstained | None:
+        """Hints first, then the configured keywords, then the text model (the hints'
+        own words weigh as a title)."""
         hints = list(hints)
         found = self.from_hints(hints, source_format)
         if found is not None:
             return found
         words = " ".join(spaced(h) for h in hints)
-        return self.from_text([(words, 3), *texts] if words else texts)
+        weighted = [(words, 3), *texts] if words else list(texts)
+        return self.from_text(weighted) or self.from_model(weighted)

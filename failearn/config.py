@@ -100,6 +100,18 @@ class ClassifyConfig:
     # A post-mortem without a class is a gate failure by default, not a guess.
     infer: str = "sources"
     keywords: dict[str, str] = field(default_factory=dict)
+    # The text model (when neither a hint nor a configured keyword names the class): the
+    # team's own, trained on the store's human labels once it holds this many (of classes
+    # with at least two), else the taxonomy's class texts by similarity.  Measured (see
+    # docs/learning.md): with 37 labels over 14 classes the taxonomy is still right twice as
+    # often as the team model; 100 is an assumption beyond the largest labelled set measured.
+    min_labels: int = 100
+    # Below these probabilities the model abstains: the record is unclassified, and the
+    # likeliest classes are named in the hint.
+    min_probability: float = 0.25
+    taxonomy_min_probability: float = 0.3
+    # The most recent labelled reports the team model trains on, at most.
+    max_training: int = 5000
 
 
 @dataclass(frozen=True)
@@ -523,6 +535,14 @@ def validate(settings: Settings) -> None:
     if settings.classify.infer not in INFER_CHOICES:
         fail("classify.infer", f"must be one of {', '.join(INFER_CHOICES)}, not "
              f"{settings.classify.infer!r}")
+    classify = settings.classify
+    if classify.min_labels < 4:
+        fail("classify.min_labels", "must be at least 4 (two classes of two records)")
+    for key in ("min_probability", "taxonomy_min_probability"):
+        if not 0.0 <= getattr(classify, key) <= 1.0:
+            fail(f"classify.{key}", "must be a probability between 0 and 1")
+    if classify.max_training < classify.min_labels:
+        fail("classify.max_training", "cannot be below classify.min_labels")
     if settings.busy_timeout < timedelta(0):
         fail("busy_timeout", "cannot be negative")
     precursors = settings.precursors

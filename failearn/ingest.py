@@ -25,11 +25,13 @@ from typing import Any
 import orjson
 
 from failearn.anonymize import Anonymizer
+from failearn.classify import TextModel
 from failearn.config import Settings
 from failearn.dedup import Group, group, member_from_row
 from failearn.normalise import Context, check_labels
 from failearn.prepare import Prepared, Preparer, Progress, choose_workers, prepared_records
 from failearn.problems import Tally
+from failearn.provenance import Provenance
 from failearn.record import Issue
 from failearn.series import SeriesResult, SeriesWriter, split_inputs
 from failearn.sources import InputFile, discover
@@ -60,6 +62,16 @@ class IngestOptions:
     max_errors: int | None = None
 
 
+@dataclass(frozen=True)
+class ClassModelUse:
+    """The text model one ingest used to infer classes, and its cost."""
+
+    route: str
+    basis: str
+    build_seconds: float
+    records: int
+
+
 @dataclass
 class IngestResult:
     """What an ingest did: counts per outcome, the problems found, what changed.
@@ -85,6 +97,11 @@ class IngestResult:
     # Metric series files among the inputs (None when there were none); their problems are
     # in ``errors`` and ``warnings`` with the records'.
     series: SeriesResult | None = None
+    # Every field inferred for an accepted record: (source, line, provenance).
+    inferred: list[tuple[str, int | None, Provenance]] = field(default_factory=list)
+    # The class text model of the run, if any record needed one: what it is, what it
+    # cost (seconds to build it; seconds spent predicting, over how many records).
+    class_model: ClassModelUse | None = None
 
     @property
     def failed(self) -> bool:
@@ -107,6 +124,7 @@ class _Run:
         self.errors: Tally[Issue] = Tally(shown)
         self.warnings: Tally[Issue] = Tally(shown)
         self.notes: Tally[str] = Tally(shown)
+        self.inferred: list[tuple[str, int | None, Provenance]] = []
         self.records = 0
         # The batch not yet written.
         self.inbox_rows: list[tuple[Any, ...]] = []
@@ -199,6 +217,8 @@ class _Run:
             outcome = "accepted"
         self.seen_keys[key] = record.content or ""
         self.counts[outcome] += 1
+        self.inferred.extend((record.source, record.line, _provenance(row))
+                             for row in record.provenance_rows)
         if outcome == "updated":
             self.updated_keys.add(key)
         self.touched_groups.add((record.service or "", record.failure_class or ""))
@@ -243,7 +263,8 @@ class _Run:
             sql.add_reports(self.store, rows,
                             [row for r in records for row in r.trace_rows],
                             [row for r in records for row in r.error_rows],
-                            [row for r in records for row in r.dependency_rows])
+                            [row for r in records for row in r.dependency_rows],
+                            [row for r in records for row in r.provenance_rows])
         for key, index in self.pending_new:
             self.new_inbox_ids[key] = first + index
         self.pending_new = []
@@ -386,6 +407,64 @@ def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None,
     return hashlib.sha256(canonical).digest()
 
 
+def _provenance(row: tuple[Any, ...]) -> Provenance:
+    """A provenance row back as the record's provenance."""
+    _, name, value, via, probability, evidence, candidates = row
+    runners = tuple((str(v), float(p)) for v, p in orjson.loads(candidates)) \
+        if candidates else ()
+    return Provenance(name, value, via, probability, evidence, runners)
+
+
+class _Timed:
+    """A text model builder that remembers what building cost."""
+
+    def __init__(self, model: TextModel) -> None:
+        self.model = model
+        self.seconds: float | None = None
+
+    def build(self) -> Any:
+        import time
+
+        started = time.perf_counter()
+        built = self.model.build()
+        self.seconds = time.perf_counter() - started
+        return built
+
+
+def text_model_for(settings: Settings, taxonomy: Taxonomy, store: Store) -> TextModel | None:
+    """The class text model of a run: the team's, when the store holds at least
+    ``[classify] min_labels`` human labels (of classes with two), else the taxonomy's."""
+    from collections import Counter
+
+    config = settings.classify
+    if config.infer == "off":
+        return None
+    rows = sql.labelled_texts(store, config.max_training)
+    counts = Counter(row[-1] for row in rows)
+    usable = [row for row in rows if counts[row[-1]] >= 2]
+    if len(usable) >= config.min_labels and len({row[-1] for row in usable}) >= 2:
+        def team() -> Any:
+            from failearn.analysis.classes import TeamModel, model_text
+
+            texts = [model_text(list(zip(row[:5], (3, 2, 1, 1, 2), strict=True)))
+                     for row in usable]
+            return TeamModel(texts, [row[-1] for row in usable])
+
+        return TextModel("model", team, config.min_probability,
+                         f"trained on {len(usable)} labelled report(s) of "
+                         f"{len({row[-1] for row in usable})} classes")
+
+    def matcher() -> Any:
+        from failearn.analysis.classes import TaxonomyMatcher
+
+        return TaxonomyMatcher(taxonomy)
+
+    return TextModel("taxonomy", matcher, config.taxonomy_min_probability,
+                     f"the class texts of taxonomy {taxonomy.version} (the store holds "
+                     f"{len(usable)} usable human label(s); the team model needs "
+                     f"{config.min_labels})")
+
+
 def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
                progress: Progress | None = None) -> IngestResult:
     """Ingest the inputs named in ``options`` into the store of ``settings``."""
@@ -418,7 +497,12 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
                 secret = settings.anonymize.secret or store.pseudonym_secret()
                 anonymizer = Anonymizer(secret, settings.anonymize.mask,
                                         settings.anonymize.people_fields)
-            context = Context.build(settings, taxonomy, options.as_of, anonymizer)
+            model = text_model_for(settings, taxonomy, store)
+            timed = _Timed(model) if model is not None else None
+            if model is not None and timed is not None:
+                model = TextModel(model.route, timed.build, model.min_probability,
+                                  model.basis)
+            context = Context.build(settings, taxonomy, options.as_of, anonymizer, model)
             preparer = Preparer(context, _fingerprint(settings, taxonomy, secret,
                                                       options.source_format), run_id, formats)
             workers = choose_workers(record_inputs, settings.ingest.workers)
@@ -466,7 +550,8 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
         files=len(inputs), records=run.records, counts=run.counts, errors=run.errors,
         warnings=run.warnings, incidents_created=created, incidents_updated=updated,
         incidents_total=total, dedup_window=format_duration(window),
-        seconds=(datetime.now(UTC) - started).total_seconds(), notes=run.notes, series=series)
+        seconds=(datetime.now(UTC) - started).total_seconds(), notes=run.notes, series=series,
+        inferred=run.inferred, class_model=_model_use(model, timed, run.inferred))
 
 
 def _capture_series(store: Store, inputs: list[tuple[InputFile, str]], settings: Settings,
@@ -483,3 +568,13 @@ def _capture_series(store: Store, inputs: list[tuple[InputFile, str]], settings:
     for issue in writer.result.warnings:
         run.warnings.add(issue, issue.code)
     return writer.result
+
+
+def _model_use(model: TextModel | None, timed: _Timed | None,
+               inferred: list[tuple[str, int | None, Provenance]]) -> ClassModelUse | None:
+    """What the run's text model was and cost, when this process built it (workers build
+    their own copy: then the cost is unknown here, and None)."""
+    if model is None or timed is None or timed.seconds is None:
+        return None
+    used = sum(1 for _, _, p in inferred if p.via == model.route)
+    return ClassModelUse(model.route, model.basis, timed.seconds, used)

@@ -23,9 +23,10 @@ from typing import Any
 
 from failearn import codes
 from failearn.anonymize import PEOPLE_LABELS, Anonymizer
-from failearn.classify import Classifier
+from failearn.classify import Abstained, Classifier, Inferred, TextModel
 from failearn.config import Settings
 from failearn.errors import ConfigError
+from failearn.provenance import Provenance
 from failearn.record import (
     CANONICAL_FIELDS,
     EXTRA_FIELDS,
@@ -94,7 +95,9 @@ class Context:
 
     @classmethod
     def build(cls, settings: Settings, taxonomy: Taxonomy, as_of: datetime,
-              anonymizer: Anonymizer | None) -> Context:
+              anonymizer: Anonymizer | None, text_model: TextModel | None = None) -> Context:
+        """The context of a run; ``text_model`` is the class model for records that name no
+        class (see :func:`failearn.classify.text_model_for`; None: no text model)."""
         aliases: dict[str, str] = {}
         # Only what a source may give: ``source``, ``line`` and the like are set by ingest,
         # so a payload's own "source" (an exporter's name) stays in the record's extra.
@@ -117,7 +120,8 @@ class Context:
         classifier = None
         if settings.classify.infer != "off":
             classifier = Classifier(taxonomy, settings.classes, settings.classify.keywords,
-                                    {name: t.classes for name, t in settings.sources.items()})
+                                    {name: t.classes for name, t in settings.sources.items()},
+                                    text_model)
         tried = (*[n for n, t in settings.sources.items() if t.detect], *BUILTIN_NAMES,
                  "canonical")
         return cls(settings, taxonomy, as_of, anonymizer, aliases, people, pattern,
@@ -183,6 +187,7 @@ class _Collector:
         self.raw = raw
         self.lines = lines
         self.issues: list[Issue] = []
+        self.inferred: list[Provenance] = []
 
     def add(self, code: str, message: str, name: str | None, *, hint: str | None = None,
             level: str = "error", spelling: str | None = None) -> None:
@@ -469,6 +474,14 @@ def _trace_ids(values: Mapping[str, Any], spelling: Mapping[str, str], context: 
     return valid
 
 
+def class_texts(raw: RawRecord, context: Context) -> list[tuple[str, int]]:
+    """The weighted texts a class is inferred from, for one raw record (what ingest reads
+    when the record names no class; the evaluation harness reads the same)."""
+    collector = _Collector(raw, raw.field_lines)
+    values, _, _ = _canonicalise(raw.payload or {}, context, collector)
+    return _inference_text(values)
+
+
 def _inference_text(values: Mapping[str, Any]) -> list[tuple[str, int]]:
     parts = [(text, weight) for text, weight in (
         (_text(values.get(name)), weight) for name, weight in INFERENCE_TEXT) if text]
@@ -517,7 +530,8 @@ def _class_text(values: Mapping[str, Any]) -> str:
 
 def _inferred(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
               out: _Collector, source_format: Any) -> tuple[str | None, str, str, list[str]]:
-    """A class for a record that names none: from its hints and text, or an error."""
+    """A class for a record that names none: from its hints and text, or an error (whose
+    hint names the likeliest classes when a text model abstained)."""
     classifier = context.classifier
     if classifier is None or (context.settings.classify.infer == "sources"
                               and not source_format):
@@ -528,14 +542,25 @@ def _inferred(values: Mapping[str, Any], spelling: Mapping[str, str], context: C
         return None, "", "", []
     found = classifier.infer(hints, text, source_format if isinstance(source_format, str)
                              else None)
-    if found is not None:
-        return found.class_id, found.label, found.via, []
+    if isinstance(found, Inferred):
+        out.inferred.append(Provenance("failure_class", found.class_id, found.via,
+                                       found.probability, found.label or None,
+                                       found.candidates))
+        return found.class_id, found.label or found.class_id, found.via, []
     named = f"none of its labels ({', '.join(repr(h) for h in hints[:3])}) is mapped and " \
         if hints else ""
     example = hints[0] if hints else "<label>"
+    where = spelling.get("class_hints") or spelling.get("title")
+    if isinstance(found, Abstained):
+        shown = ", ".join(f"{c} ({p:.2f})" for c, p in found.candidates)
+        out.add("unclassified", f"no failure class: {named}the {found.via} model is not sure "
+                f"enough (no class reaches p {found.threshold:g}); likeliest: {shown}",
+                "failure_class", spelling=where,
+                hint=f"add `failure_class` (likeliest: {shown}), or map it in failearn.toml: "
+                     f"[classes] \"{example}\" = \"<class-id>\"")
+        return None, "?", "", []
     out.add("unclassified", f"no failure class: {named}its text names no class of taxonomy "
-            f"{context.taxonomy.version}", "failure_class",
-            spelling=spelling.get("class_hints") or spelling.get("title"),
+            f"{context.taxonomy.version}", "failure_class", spelling=where,
             hint=f"add `failure_class`, or map it in failearn.toml: [classes] \"{example}\" = "
                  "\"<class-id>\", or [classify] keywords = {\"<phrase>\" = \"<class-id>\"}")
     return None, "?", "", []
@@ -689,6 +714,7 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         metrics=metrics,
         trace_shape=shape,
         other_classes=other_classes, people=people, sections=sections, extra=extra,
+        provenance=out.inferred,
         ended_at=ended_at, caused_by_rule=caused_by,
         dedup_hint=_text(payload.get("fingerprint")) if isinstance(payload, dict) else None,
         **texts,

@@ -78,6 +78,7 @@ class Prepared:
     trace_rows: list[tuple[str, str]] = field(default_factory=list)
     error_rows: list[tuple[str, int, str]] = field(default_factory=list)
     dependency_rows: list[tuple[str, str]] = field(default_factory=list)
+    provenance_rows: list[tuple[Any, ...]] = field(default_factory=list)
     # The size of the payload when the raw copy is only its head.
     raw_size: int | None = None
 
@@ -203,6 +204,10 @@ def _prepare(raw: RawRecord, preparer: Preparer, sha: str) -> Prepared:
     base.error_rows = [(key, position, message)
                        for position, message in enumerate(incident.error_messages)]
     base.dependency_rows = [(key, dep) for dep in dict.fromkeys(incident.dependencies)]
+    base.provenance_rows = [
+        (key, p.field, p.value, p.via, p.probability, p.evidence,
+         orjson.dumps([[v, q] for v, q in p.candidates]).decode() if p.candidates else None)
+        for p in incident.provenance]
     return base
 
 

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from failearn.provenance import Provenance
+
 TEXT_FIELDS: tuple[str, ...] = (
     "title", "summary", "root_cause", "resolution", "workarounds", "action_items", "timeline",
 )
@@ -113,6 +115,8 @@ class Incident:
     ended_at: datetime | None = None
     caused_by_rule: str | None = None
     dedup_hint: str | None = None
+    # The fields failearn inferred for this record, with how and how sure.
+    provenance: list[Provenance] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

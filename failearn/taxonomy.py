@@ -49,6 +49,36 @@ def _line(lines: Mapping[str, int], *paths: str) -> int | None:
     return None
 
 
+def _prose(item: Mapping[str, Any], key: str, lines: Mapping[str, int], position: int,
+           problems: list[Problem]) -> str:
+    """A class's text field (its description): a string, or a located problem."""
+    value = item.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        problems.append(Problem(f"bad-{key}", f"class {item['id']!r}: `{key}` must be text",
+                                _line(lines, f"classes.{position}.{key}",
+                                      f"classes.{position}")))
+        return ""
+    return str(value)
+
+
+def _phrases(item: Mapping[str, Any], key: str, lines: Mapping[str, int], position: int,
+             problems: list[Problem]) -> tuple[str, ...]:
+    """A class's list of phrases (keywords, examples): non-empty strings, or a located
+    problem.  One phrase alone may be written without a list."""
+    values = _as_list(item.get(key))
+    bad = [v for v in values if not isinstance(v, str | int | float) or isinstance(v, bool)
+           or not str(v).strip()]
+    if bad:
+        problems.append(Problem(f"bad-{key}", f"class {item['id']!r}: `{key}` must be a list of "
+                                f"non-empty text, not {bad[0]!r}",
+                                _line(lines, f"classes.{position}.{key}",
+                                      f"classes.{position}")))
+        return ()
+    return tuple(str(v).strip() for v in values)
+
+
 _Parsed = tuple[str, list[FailureClass], list[tuple[str, str]], list[RetiredClass],
                 dict[str, Adaptation]]
 
@@ -85,13 +115,14 @@ def _parse(data: Any, lines: Mapping[str, int], problems: list[Problem]) -> _Par
             problems.append(Problem("bad-class", f"class #{position + 1} has no `id`",
                                     _line(lines, f"classes.{position}", "classes")))
             continue
+        line = _line(lines, f"classes.{position}.id", f"classes.{position}")
         classes.append(FailureClass(
             id=str(item["id"]), name=str(item.get("name") or item["id"]),
-            description=str(item.get("description") or ""),
+            description=_prose(item, "description", lines, position, problems),
             parent=str(item["parent"]) if item.get("parent") else None,
-            keywords=tuple(str(k) for k in _as_list(item.get("keywords"))),
+            keywords=_phrases(item, "keywords", lines, position, problems),
             adaptations=tuple(str(a) for a in _as_list(item.get("adaptations"))),
-            line=_line(lines, f"classes.{position}.id", f"classes.{position}")))
+            line=line, examples=_phrases(item, "examples", lines, position, problems)))
     aliases: list[tuple[str, str]] = []
     raw_aliases = data.get("aliases") or {}
     if isinstance(raw_aliases, dict):

@@ -34,6 +34,10 @@ class FailureClass:
     keywords: tuple[str, ...] = ()
     adaptations: tuple[str, ...] = ()
     line: int | None = field(default=None, compare=False)
+    # Short incidents of this class, written as a team would title or summarise them: with
+    # the description, keywords and aliases, what a record is compared with when the store
+    # holds no labels yet (:mod:`failearn.analysis.classes`).
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +261,8 @@ class Taxonomy:
             "path": str(self.path) if self.path else None,
             "classes": [
                 {"id": c.id, "name": c.name, "description": c.description, "parent": c.parent,
-                 "keywords": list(c.keywords), "adaptations": list(c.adaptations),
+                 "keywords": list(c.keywords), "examples": list(c.examples),
+                 "adaptations": list(c.adaptations),
                  "aliases": sorted(a for a, t in self.aliases.items() if t == c.id)}
                 for c in self.classes.values()
             ],

@@ -73,6 +73,7 @@ def audit_document(result: AuditResult) -> dict[str, Any]:
         "labels": _labels_document(result, labels),
         "hygiene": {
             "label_routes": [asdict(r) for r in result.hygiene.label_routes],
+            "label_origins": _origins_document(result),
             "old_versions": [{"taxonomy_version": v, "incidents": n, "incident_ids": ids}
                              for v, n, ids in result.hygiene.old_versions],
             "unknown_classes": [{"failure_class": c, "incidents": n, "incident_ids": ids}
@@ -218,6 +219,7 @@ def _class_table(result: AuditResult, console: Console) -> None:
 def _labels(result: AuditResult, console: Console) -> None:
     labels = result.labels
     console.print("\nLabel consistency", style="bold")
+    console.print(f"  {_origins_line(result)}", markup=False)
     if labels is None or labels.status != "ok":
         console.print(f"  {result.labelling_reason}", markup=False)
         return
@@ -241,6 +243,31 @@ def _labels(result: AuditResult, console: Console) -> None:
     if len(result.disagreements) > show:
         console.print(f"  … and {len(result.disagreements) - show} more (--show)",
                       markup=False)
+
+
+def _origins_document(result: AuditResult) -> dict[str, Any]:
+    origins = result.origins
+    return {"human": {"recent": origins.human_recent, "baseline": origins.human_baseline},
+            "inferred": {"recent": origins.inferred_recent,
+                         "baseline": origins.inferred_baseline,
+                         "by_route": {via: {"recent": r, "baseline": b}
+                                      for via, (r, b) in origins.inferred.items()}}}
+
+
+def _origins_line(result: AuditResult) -> str:
+    """``labels: 40 human (12 recent, 28 baseline); 9 inferred (taxonomy ×7, model ×2), not
+    learnt from``."""
+    origins = result.origins
+    human = origins.human_recent + origins.human_baseline
+    line = (f"labels: {human} human ({origins.human_recent} recent, "
+            f"{origins.human_baseline} baseline)")
+    inferred = origins.inferred_recent + origins.inferred_baseline
+    if inferred:
+        routes = ", ".join(f"{via} ×{r + b}" for via, (r, b) in origins.inferred.items())
+        line += (f"; {inferred} inferred ({origins.inferred_recent} recent, "
+                 f"{origins.inferred_baseline} baseline: {routes}), neither learnt from nor "
+                 "judged")
+    return line
 
 
 def _hygiene(result: AuditResult, console: Console) -> None:

@@ -35,6 +35,12 @@ def ingest_document(result: IngestResult) -> dict[str, Any]:
                       "total": result.incidents_total},
         "dedup_window": result.dedup_window,
         "series": result.series.as_dict() if result.series else None,
+        "inferred": [{"source": source, "line": line, **p.as_dict()}
+                     for source, line, p in result.inferred],
+        "class_model": None if result.class_model is None else {
+            "route": result.class_model.route, "basis": result.class_model.basis,
+            "build_seconds": round(result.class_model.build_seconds, 3),
+            "records": result.class_model.records},
         "dry_run": result.dry_run,
         "run_id": result.run_id,
         "db": result.db,
@@ -124,6 +130,27 @@ def _print_issue(issue: Issue, console: Console) -> None:
         console.print(f"    hint: {issue.hint}", style="dim", markup=False)
 
 
+# Inferred fields listed one per line in text output; the JSON lists them all.
+INFERRED_SHOWN = 20
+
+
+def _print_inferred(result: IngestResult, console: Console) -> None:
+    """The fields failearn inferred, one line each, and the class model it used."""
+    for source, line, provenance in result.inferred[:INFERRED_SHOWN]:
+        where = f"{source}:{line}" if line else source
+        console.print(f"{where}: inferred {provenance.field} {provenance.describe()}",
+                      style="cyan", markup=False)
+    hidden = len(result.inferred) - INFERRED_SHOWN
+    if hidden > 0:
+        console.print(f"… and {hidden} more inferred field(s) (--format json lists them all)",
+                      style="cyan", markup=False)
+    model = result.class_model
+    if model is not None:
+        console.print(f"class model: {model.route}, {model.basis}; built in "
+                      f"{model.build_seconds:.2f}s, classified {model.records} record(s)",
+                      style="dim", markup=False)
+
+
 def render_text(result: IngestResult, console: Console) -> None:
     """A summary table and every problem, located, for a person at a terminal."""
     for tally, what in ((result.errors, "errors"), (result.warnings, "warnings")):
@@ -137,6 +164,7 @@ def render_text(result: IngestResult, console: Console) -> None:
     rest = _omitted(result.notes, "notes")
     if rest is not None:
         console.print(rest, style="dim", markup=False)
+    _print_inferred(result, console)
     table = Table(title="failearn ingest" + (" (dry run: nothing written)" if result.dry_run
                                              else ""), title_justify="left")
     table.add_column("outcome")

@@ -95,15 +95,22 @@ def known_reports(store: Store, source: str) -> dict[str, KnownReport]:
 
 def delete_reports(store: Store, keys: Sequence[str]) -> None:
     """Remove reports (to be replaced by newer versions) and their many-valued fields."""
-    for table in ("report_trace_ids", "report_error_messages", "report_dependencies"):
+    for table in ("report_trace_ids", "report_error_messages", "report_dependencies",
+                  "report_provenance"):
         store.conn.executemany(f"DELETE FROM {table} WHERE report_key = ?", ((k,) for k in keys))
     store.conn.executemany("DELETE FROM reports WHERE key = ?", ((k,) for k in keys))
 
 
+PROVENANCE_COLUMNS = ("report_key", "field", "value", "via", "probability", "evidence",
+                      "candidates")
+
+
 def add_reports(store: Store, reports: Sequence[tuple[Any, ...]],
                 trace_ids: Sequence[tuple[str, str]], errors: Sequence[tuple[str, int, str]],
-                dependencies: Sequence[tuple[str, str]]) -> None:
-    """Insert reports (in :data:`REPORT_COLUMNS` order) and their many-valued fields."""
+                dependencies: Sequence[tuple[str, str]],
+                provenance: Sequence[tuple[Any, ...]] = ()) -> None:
+    """Insert reports (in :data:`REPORT_COLUMNS` order), their many-valued fields and the
+    provenance of their inferred fields (in :data:`PROVENANCE_COLUMNS` order)."""
     conn = store.conn
     conn.executemany(f"INSERT INTO reports ({', '.join(REPORT_COLUMNS)}) "
                      f"VALUES ({marks(len(REPORT_COLUMNS))})", reports)
@@ -113,6 +120,28 @@ def add_reports(store: Store, reports: Sequence[tuple[Any, ...]],
                      " VALUES (?, ?, ?)", errors)
     conn.executemany("INSERT OR IGNORE INTO report_dependencies (report_key, dependency) "
                      "VALUES (?, ?)", dependencies)
+    if provenance:
+        conn.executemany(f"INSERT OR REPLACE INTO report_provenance "
+                         f"({', '.join(PROVENANCE_COLUMNS)}) "
+                         f"VALUES ({marks(len(PROVENANCE_COLUMNS))})", provenance)
+
+
+# The routes of a class that a record gave as a label (not inferred): what a team model
+# learns from.
+_LABEL_ROUTES = ("id", "name", "alias", "retired", "config", "split", "split-default")
+
+
+def labelled_texts(store: Store, limit: int) -> list[tuple[str, str | None, str | None,
+                                                             str | None, str | None, str]]:
+    """The most recent ``limit`` reports whose class a person gave (not inferred): title,
+    root cause, summary, resolution, error messages (one per line) and class."""
+    rows = store.conn.execute(
+        f"SELECT title, root_cause, summary, resolution, (SELECT group_concat(message, "
+        f"char(10)) FROM (SELECT message FROM report_error_messages e WHERE e.report_key = "
+        f"r.key ORDER BY position)), failure_class FROM reports r "
+        f"WHERE COALESCE(failure_class_via, 'id') IN ({marks(len(_LABEL_ROUTES))}) "
+        f"ORDER BY timestamp DESC, key LIMIT ?", (*_LABEL_ROUTES, limit))
+    return [(r[0] or "", r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
 def _refs(rows: Iterable[Sequence[Any]]) -> list[ReportRef]:

@@ -476,6 +476,23 @@ def _rule_evidence(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _report_provenance(conn: sqlite3.Connection) -> None:
+    """How each field a record did not give was inferred (route, probability, evidence,
+    runners-up): one row per report and inferred field (:mod:`failearn.provenance`)."""
+    run_script(conn, """
+    CREATE TABLE report_provenance (
+        report_key TEXT NOT NULL REFERENCES reports(key) ON DELETE CASCADE,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        via TEXT NOT NULL,
+        probability DOUBLE PRECISION,
+        evidence TEXT,
+        candidates TEXT,
+        PRIMARY KEY (report_key, field)
+    );
+    """)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_capture", _capture),
     ("0002_analysis", _analysis),
@@ -484,4 +501,5 @@ MIGRATIONS: list[Migration] = [
     ("0005_inbox_raw_size", _inbox_raw_size),
     ("0006_metric_series", _metric_series),
     ("0007_rule_evidence", _rule_evidence),
+    ("0008_report_provenance", _report_provenance),
 ]

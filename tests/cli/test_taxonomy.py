@@ -233,10 +233,10 @@ def test_inferred_classes_and_source_mappings_migrate_without_false_alarms(cli: 
     assert (ingest["accepted"], ingest["rejected"]) == (3, 0)
     assert rows("SELECT record_id, failure_class, failure_class_raw, failure_class_via FROM "
                 "reports WHERE record_id IN ('o1', 'x1', 'x2') ORDER BY record_id") == [
-        ("o1", "latency", "sluggish", "config"), ("x1", "latency", "latency", "keyword"),
-        ("x2", "timeout", "timed out", "keyword")]
+        ("o1", "latency", "sluggish", "config"), ("x1", "latency", "latency", "taxonomy"),
+        ("x2", "timeout", "timeout", "taxonomy")]
     audit = cli("audit", "--as-of", "2026-11-09")
-    assert "2 incident(s) named no class; it was inferred (keyword ×2)" in audit.stdout
+    assert "2 incident(s) named no class; it was inferred (taxonomy ×2)" in audit.stdout
     Path("failearn.toml").write_text('taxonomy = "merged.yaml"\n' + SOURCES, encoding="utf-8")
     doc = migrate(cli)
     changes = {(c["from_class"], c["to_class"], c["via"], c["how"]): c["record_ids"]
@@ -246,7 +246,7 @@ def test_inferred_classes_and_source_mappings_migrate_without_false_alarms(cli: 
     assert changes[("latency", "timeout", "config", "label")] == ["o1"]
     assert changes[("latency", "timeout", "retired", "previous-class")] == ["t3", "x1"]
     assert rows("SELECT failure_class, failure_class_via FROM reports WHERE record_id = 'x2'"
-                ) == [("timeout", "keyword")]
+                ) == [("timeout", "taxonomy")]
     [warning] = [w for w in doc["warnings"] if "no longer resolves" in w]
     assert "'slowness'" in warning and "sluggish" not in warning and "'latency'" not in warning
 

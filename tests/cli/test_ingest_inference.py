@@ -1,0 +1,149 @@
+"""Class inference end to end: a store without labels (the taxonomy's texts), a store with
+the team's labels (its own model), abstention, provenance stored and shown, the audit."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import Cli
+from tests.corpus import write_corpus
+
+AS_OF = "2026-11-23"
+CONFIG = ('[gates]\nrequire = ["timestamp", "service", "failure_class"]\n'
+          '[classify]\ninfer = "all"\nmin_labels = {min_labels}\n')
+
+
+def configure(min_labels: int = 30) -> None:
+    Path("failearn.toml").write_text(CONFIG.format(min_labels=min_labels), encoding="utf-8")
+
+
+def records(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def record(number: int, title: str, failure_class: str | None = None,
+           summary: str = "") -> dict[str, Any]:
+    row: dict[str, Any] = {"id": f"r{number}", "timestamp": f"2026-11-{1 + number % 20:02d}T"
+                           f"{number % 24:02d}:00:00Z", "service": "api", "title": title,
+                           "summary": summary}
+    if failure_class:
+        row["failure_class"] = failure_class
+    return row
+
+
+def provenance() -> list[tuple[Any, ...]]:
+    with sqlite3.connect("failearn.db") as conn:
+        return conn.execute("SELECT r.record_id, p.field, p.value, p.via, p.probability, "
+                            "p.candidates FROM report_provenance p JOIN reports r ON "
+                            "r.key = p.report_key ORDER BY r.record_id").fetchall()
+
+
+def test_a_store_without_labels_infers_from_the_taxonomy_and_says_so(
+        cli: Cli, tmp_path: Path) -> None:
+    configure()
+    data = records(tmp_path / "new.ndjson", [
+        record(1, "High memory usage"),
+        record(2, "Shakespeare search down", summary="cascading failure due to a resource leak"),
+        record(3, "Disk full", "resource-exhaustion")])
+    result = cli("ingest", str(data), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stdout
+    assert "inferred failure_class memory-exhaustion via taxonomy (p " in result.stdout
+    assert "inferred failure_class resource-exhaustion via taxonomy (p " in result.stdout
+    assert "class model: taxonomy, the class texts of taxonomy" in result.stdout
+    stored = provenance()
+    # The labelled record has no provenance row: its class is the person's.
+    assert [(r[0], r[1], r[2], r[3]) for r in stored] == [
+        ("r1", "failure_class", "memory-exhaustion", "taxonomy"),
+        ("r2", "failure_class", "resource-exhaustion", "taxonomy")]
+    for row in stored:
+        assert 0.3 <= row[4] <= 1
+        runners = json.loads(row[5])
+        assert len(runners) == 3 and all(p <= row[4] for _, p in runners)
+    with sqlite3.connect("failearn.db") as conn:
+        assert conn.execute("SELECT record_id, failure_class_via FROM reports ORDER BY "
+                            "record_id").fetchall() == [("r1", "taxonomy"), ("r2", "taxonomy"),
+                                                        ("r3", "id")]
+
+
+def test_below_the_threshold_the_record_is_unclassified_with_candidates(
+        cli: Cli, tmp_path: Path) -> None:
+    configure()
+    data = records(tmp_path / "vague.ndjson", [record(1, "Something odd happened on Tuesday")])
+    doc = cli.json("ingest", str(data), "--as-of", AS_OF, exit_code=1)
+    assert doc["rejected"] == 1 and doc["inferred"] == []
+    (error,) = doc["errors"]
+    assert error["code"] == "unclassified" and error["field"] == "failure_class"
+    assert "the taxonomy model is not sure enough (no class reaches p 0.3)" in error["message"]
+    likeliest = error["message"].split("likeliest: ")[1]
+    assert likeliest.count("(") == 3  # three candidates, each with its probability
+    assert f"likeliest: {likeliest}" in error["hint"]
+    # Kept in the inbox, nothing stored as a report or provenance.
+    assert provenance() == []
+    # With a lower threshold the same record is classified as the first candidate.
+    Path("failearn.toml").write_text(CONFIG.format(min_labels=30)
+                                     + "taxonomy_min_probability = 0.0\n", encoding="utf-8")
+    doc = cli.json("ingest", str(data), "--as-of", AS_OF)
+    assert doc["inferred"][0]["value"] == likeliest.split(" ")[0]
+
+
+TEAM = [  # a team's own words: no taxonomy text says these are what the team calls them
+    ("frobnicator wedged in the widget farm", "capacity-overload"),
+    ("widget farm frobnicator wedged again", "capacity-overload"),
+    ("frobnicator wedged, widgets piled up", "capacity-overload"),
+    ("gizmo ledger scrambled after replay", "data-corruption"),
+    ("gizmo ledger scrambled by the replay job", "data-corruption"),
+    ("replay scrambled the gizmo ledger", "data-corruption"),
+]
+
+
+def test_a_store_with_labels_infers_with_the_team_s_model(cli: Cli, tmp_path: Path) -> None:
+    configure(min_labels=6)
+    labelled = [record(n, title, label) for n, (title, label) in enumerate(TEAM)]
+    assert cli("ingest", str(records(tmp_path / "a.ndjson", labelled)), "--as-of",
+               AS_OF).exit_code == 0
+    new = records(tmp_path / "b.ndjson", [record(20, "frobnicator wedged in the farm"),
+                                          record(21, "gizmo ledger scrambled")])
+    doc = cli.json("ingest", str(new), "--as-of", AS_OF)
+    assert [(i["value"], i["via"]) for i in doc["inferred"]] == [
+        ("capacity-overload", "model"), ("data-corruption", "model")]
+    assert doc["class_model"]["route"] == "model"
+    assert doc["class_model"]["basis"] == "trained on 6 labelled report(s) of 2 classes"
+    assert doc["class_model"]["records"] == 2
+    # Inferred classes never train the team model: still six labels on the next run.
+    more = records(tmp_path / "c.ndjson", [record(22, "frobnicator wedged once more")])
+    doc = cli.json("ingest", str(more), "--as-of", AS_OF)
+    assert doc["class_model"]["basis"] == "trained on 6 labelled report(s) of 2 classes"
+    # Below min_labels the taxonomy is used instead, and the output says why.
+    configure(min_labels=7)
+    doc = cli.json("ingest", str(records(tmp_path / "d.ndjson", [record(23, "High memory usage")])),
+                   "--as-of", AS_OF)
+    assert doc["class_model"]["route"] == "taxonomy"
+    assert "the store holds 6 usable human label(s); the team model needs 7" in \
+        doc["class_model"]["basis"]
+
+
+def test_the_audit_counts_inferred_labels_apart_and_learns_only_from_human_ones(
+        cli: Cli, tmp_path: Path) -> None:
+    configure()
+    assert cli("ingest", str(write_corpus(tmp_path / "labelled.ndjson")), "--as-of",
+               AS_OF).exit_code == 0
+    guessed = [dict(record(n, "High memory usage on the api pods"),
+                    timestamp=f"2026-11-{18 + n % 4:02d}T0{n % 9}:30:00Z", service=f"svc{n}")
+               for n in range(5)]
+    doc = cli.json("ingest", str(records(tmp_path / "guessed.ndjson", guessed)), "--as-of",
+                   AS_OF)
+    assert len(doc["inferred"]) == 5
+    audit = cli.json("audit", "--as-of", AS_OF)
+    origins = audit["hygiene"]["label_origins"]
+    assert origins["inferred"] == {"recent": 5, "baseline": 0,
+                                   "by_route": {"model": {"recent": 5, "baseline": 0}}}
+    human = origins["human"]
+    assert human["recent"] + human["baseline"] == 260
+    assert audit["labels"]["training_records"] <= human["baseline"]
+    text = cli("audit", "--as-of", AS_OF).stdout
+    assert "5 inferred (5 recent, 0 baseline: model ×5), neither learnt from nor judged" \
+        in text
