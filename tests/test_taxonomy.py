@@ -143,3 +143,25 @@ def test_a_key_written_twice_is_a_problem_not_a_silent_change(fixtures: Path) ->
     assert [(p.code, p.line) for p in problems] == [("duplicate-key", 10),
                                                    ("duplicate-key", 11)]
     assert "`aliases.oom` is written twice (first at line 9)" in problems[0].message
+
+
+def test_class_texts_for_inference_are_checked_and_optional(tmp_path: Path) -> None:
+    bundled = load_taxonomy()
+    # Every bundled class has what a store without labels is compared with.
+    for cls in bundled.classes.values():
+        assert cls.description and cls.keywords and len(cls.examples) >= 5, cls.id
+    # A taxonomy written before examples existed is still valid.
+    old = tmp_path / "old.yaml"
+    old.write_text('version: "1"\nclasses:\n  - id: timeout\n    keywords: [slow]\n',
+                   encoding="utf-8")
+    taxonomy, problems = check_taxonomy_file(old)
+    assert problems == [] and taxonomy is not None
+    assert taxonomy.classes["timeout"].examples == ()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('version: "1"\nclasses:\n  - id: timeout\n    examples: [slow, {a: 1}]\n'
+                   '  - id: dns\n    description: [not, text]\n    keywords: ["", x]\n',
+                   encoding="utf-8")
+    taxonomy, problems = check_taxonomy_file(bad)
+    assert taxonomy is None
+    assert [(p.code, p.line) for p in problems] == [
+        ("bad-examples", 4), ("bad-description", 6), ("bad-keywords", 7)]
