@@ -83,6 +83,17 @@ class TextModel:
     basis: str = ""
 
 
+def taxonomy_model(taxonomy: Taxonomy, min_probability: float, basis: str = "") -> TextModel:
+    """The zero-shot text model: the taxonomy's class texts, by similarity (built lazily)."""
+    def build() -> ClassModel:
+        from failearn.analysis.classes import TaxonomyMatcher
+
+        return TaxonomyMatcher(taxonomy)
+
+    return TextModel("taxonomy", build, min_probability,
+                     basis or f"the class texts of taxonomy {taxonomy.version}")
+
+
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     """A phrase as written in running text: any separators, a plural or past tense allowed
     (``deploy`` finds "deployed", ``certificate`` finds "certificates")."""

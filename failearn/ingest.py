@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from failearn.anonymize import Anonymizer
-from failearn.classify import TextModel
+from failearn.classify import TextModel, taxonomy_model
 from failearn.config import Settings
 from failearn.dedup import Group, group, member_from_row
 from failearn.normalise import Context, check_labels
@@ -454,15 +454,10 @@ def text_model_for(settings: Settings, taxonomy: Taxonomy, store: Store) -> Text
                          f"trained on {len(usable)} labelled report(s) of "
                          f"{len({row[-1] for row in usable})} classes")
 
-    def matcher() -> Any:
-        from failearn.analysis.classes import TaxonomyMatcher
-
-        return TaxonomyMatcher(taxonomy)
-
-    return TextModel("taxonomy", matcher, config.taxonomy_min_probability,
-                     f"the class texts of taxonomy {taxonomy.version} (the store holds "
-                     f"{len(usable)} usable human label(s); the team model needs "
-                     f"{config.min_labels})")
+    return taxonomy_model(taxonomy, config.taxonomy_min_probability,
+                          f"the class texts of taxonomy {taxonomy.version} (the store holds "
+                          f"{len(usable)} usable human label(s); the team model needs "
+                          f"{config.min_labels})")
 
 
 def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,

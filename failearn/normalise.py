@@ -23,7 +23,7 @@ from typing import Any
 
 from failearn import codes
 from failearn.anonymize import PEOPLE_LABELS, Anonymizer
-from failearn.classify import Abstained, Classifier, Inferred, TextModel
+from failearn.classify import Abstained, Classifier, Inferred, TextModel, taxonomy_model
 from failearn.config import Settings
 from failearn.errors import ConfigError
 from failearn.provenance import Provenance
@@ -97,7 +97,7 @@ class Context:
     def build(cls, settings: Settings, taxonomy: Taxonomy, as_of: datetime,
               anonymizer: Anonymizer | None, text_model: TextModel | None = None) -> Context:
         """The context of a run; ``text_model`` is the class model for records that name no
-        class (see :func:`failearn.classify.text_model_for`; None: no text model)."""
+        class (ingest chooses it from the store's labels; by default the taxonomy's)."""
         aliases: dict[str, str] = {}
         # Only what a source may give: ``source``, ``line`` and the like are set by ingest,
         # so a payload's own "source" (an exporter's name) stays in the record's extra.
@@ -119,6 +119,8 @@ class Context:
                       for name, table in settings.sources.items() if table.classes}
         classifier = None
         if settings.classify.infer != "off":
+            if text_model is None:
+                text_model = taxonomy_model(taxonomy, settings.classify.taxonomy_min_probability)
             classifier = Classifier(taxonomy, settings.classes, settings.classify.keywords,
                                     {name: t.classes for name, t in settings.sources.items()},
                                     text_model)

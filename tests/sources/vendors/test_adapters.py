@@ -47,9 +47,15 @@ def test_grafana_alerts_one_record_each_with_offsets_and_unset_end() -> None:
     first = payload(records[0])
     assert first["source_format"] == "grafana" and first["service"] == "blue"
     assert first["title"] == "High memory usage" and "ended_at" not in first
-    result = gate(records[0])
-    assert [i.code for i in result.errors] == ["unclassified"]
-    assert "[classes] \"High memory usage\"" in (result.errors[0].hint or "")
+    # No mapping: the taxonomy's texts say what "High memory usage" is, and how sure.
+    inferred = gate(records[0]).incident
+    assert inferred is not None
+    assert (inferred.failure_class, inferred.failure_class_via) == ("memory-exhaustion",
+                                                                    "taxonomy")
+    (provenance,) = inferred.provenance
+    assert (provenance.field, provenance.value, provenance.via) == (
+        "failure_class", "memory-exhaustion", "taxonomy")
+    assert provenance.probability is not None and provenance.probability >= 0.3
     mapped = Settings(gates=NO_TRACES.gates, classes={"High memory usage": "memory-exhaustion"})
     incident = gate(read("grafana-webhook.json", mapped)[0], mapped).incident
     assert incident is not None
@@ -97,7 +103,7 @@ def test_pagerduty_v3_incident_and_a_service_event_skipped_with_a_note() -> None
     assert (incident.id, incident.service, incident.severity) == ("pd-PGR0VU2", "auth", "SEV1")
     assert incident.timestamp == datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
     assert incident.failure_class == "configuration-error"  # "feature flag", "invalid value"
-    assert incident.failure_class_via == "keyword"
+    assert incident.failure_class_via == "taxonomy"
     (skipped,) = read("pagerduty-v3-service-updated.json")
     assert skipped.skip and skipped.payload is None
     assert skipped.notes == ["PagerDuty `service.updated` event: not a record of an incident"]
@@ -113,9 +119,13 @@ def test_pagerduty_events_api_trigger_and_updates() -> None:
     incident = gate(records[0]).incident
     assert incident is not None
     assert incident.timestamp == datetime(2015, 7, 17, 8, 42, 58, tzinfo=UTC)  # ...315+0000
-    # The event's class "deploy" is no taxonomy label; its summary names the failure.
+    # The event's class "deploy" is no taxonomy label; its summary ("connection refused by
+    # postgres") is read by the taxonomy model, which takes it for a pool of connections
+    # (a person would say a dependency failed: a [classes] mapping or a label settles it).
+    (provenance,) = incident.provenance
     assert (incident.failure_class, incident.failure_class_via) == (
-        "dependency-failure", "keyword")
+        "connection-pool-exhaustion", "taxonomy")
+    assert provenance.probability is not None and len(provenance.candidates) == 3
     assert "change event" in records[3].notes[0]
 
 
@@ -169,7 +179,8 @@ def test_sentry_event_float_epoch_pairs_and_trace_context() -> None:
     assert incident.trace_ids == ["5b8efff798038103d269b633813fc60c"]
     assert incident.extra["tags"] == {"service": "payments", "region": "eu-west-1",
                                       "level": "fatal"}
-    assert incident.failure_class == "timeout"
+    # "QueuePool limit of size 50 overflow 0 reached, connection timed out": a pool ran dry.
+    assert incident.failure_class == "connection-pool-exhaustion"
 
 
 def test_sentry_issue_alert_webhook() -> None:
