@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from failearn.errors import ConfigError
+from failearn.project import find_root
 from failearn.timeutil import parse_duration
 
 CONFIG_FILE = "failearn.toml"
@@ -374,13 +375,16 @@ class Settings:
     drill: DrillConfig = field(default_factory=DrillConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     config_path: Path | None = None
+    # The folder sources are named relative to (:mod:`failearn.project`); None: the
+    # working directory.
+    root: Path | None = None
 
     def with_db(self, db: Path | None) -> Settings:
         """The settings with the database path a command line or environment chose."""
         return self if db is None else replace(self, db=db)
 
 
-_NOT_CONFIGURABLE = {"config_path"}
+_NOT_CONFIGURABLE = {"config_path", "root"}
 
 
 def _strip_optional(annotation: Any) -> tuple[Any, bool]:
@@ -588,7 +592,8 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None,
     """The settings for a command: explicit file, else discovered, else defaults.
 
     The database path comes, in order, from ``--db`` (applied by the caller),
-    ``FAILEARN_DB``, the configuration's ``db``, and ``./failearn.db``.  The
+    ``FAILEARN_DB``, the configuration's ``db``, and ``failearn.db`` at the project
+    root (the configuration's folder, else the git work tree's top, else ``.``).  The
     pseudonymisation secret from ``FAILEARN_SECRET``, else ``[anonymize] secret``,
     else a key the database generates and keeps.
     """
@@ -602,9 +607,15 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None,
         else:
             table = _read_toml(chosen)
         settings = settings_from_table(table, chosen.resolve())
+        db_given = "db" in table
     else:
         found = discover((cwd or Path.cwd()).resolve())
         settings = settings_from_table(found[1], found[0]) if found else Settings()
+        db_given = found is not None and "db" in found[1]
+    root = find_root(settings.config_path, cwd or Path.cwd())
+    settings = replace(settings, root=root)
+    if not db_given:
+        settings = settings.with_db(_relative_if_here(root / DEFAULT_DB, cwd or Path.cwd()))
     if env.get("FAILEARN_DB"):
         settings = settings.with_db(Path(env["FAILEARN_DB"]))
     if env.get("FAILEARN_SECRET"):
@@ -612,3 +623,12 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None,
         settings = replace(settings, anonymize=replace(settings.anonymize,
                                                        secret=env["FAILEARN_SECRET"]))
     return settings
+
+
+def _relative_if_here(path: Path, cwd: Path) -> Path:
+    """``failearn.db`` rather than its absolute path when the root is the working
+    directory: messages stay short where nothing moved."""
+    try:
+        return path.relative_to(cwd.resolve())
+    except ValueError:
+        return path

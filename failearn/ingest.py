@@ -28,6 +28,7 @@ from failearn.anonymize import Anonymizer
 from failearn.classify import TextModel, taxonomy_model
 from failearn.config import Settings
 from failearn.dedup import Group, group, member_from_row
+from failearn.files import Orphans, Unchanged, gone, scope
 from failearn.normalise import Context, check_labels
 from failearn.prepare import Prepared, Preparer, Progress, choose_workers, prepared_records
 from failearn.problems import Tally
@@ -60,6 +61,8 @@ class IngestOptions:
     source_format: str = "auto"
     # Errors (and, apart, warnings and notes) shown in full; None: [ingest] max_errors.
     max_errors: int | None = None
+    # Withdraw the reports of files that no longer exist under the paths given.
+    prune: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,13 @@ class IngestResult:
     # The class text model of the run, if any record needed one: what it is, what it
     # cost (seconds to build it; seconds spent predicting, over how many records).
     class_model: ClassModelUse | None = None
+    # Post-mortems found at a new path: (from, to, matched by) — report and incident kept.
+    moved: list[tuple[str, str, str]] = field(default_factory=list)
+    # Sources whose file no longer exists: withdrawn (with --prune) or only listed.
+    withdrawn: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    # Markdown files not read again: as they were when their report was stored.
+    files_unchanged: int = 0
 
     @property
     def failed(self) -> bool:
@@ -141,6 +151,11 @@ class _Run:
         # The run's own reports, as grouping needs them, and the incidents they replace.
         self.own: dict[str, sql.ReportRef] = {}
         self.replaced_ids: set[str] = set()
+        # Files: the report each file read gave (source -> key, content), moves found.
+        self.stored_files: dict[str, tuple[str, str]] = {}
+        self.orphans: Orphans | None = None
+        self.root = Path.cwd()
+        self.moves: list[tuple[str, str, str, str | None]] = []
 
     # -- per record --------------------------------------------------------------
 
@@ -197,6 +212,7 @@ class _Run:
             self.seen_keys[key] = record.content or ""
             self.counts["unchanged"] += 1
             self._inbox(record, "unchanged")
+            self.stored_files[record.source] = (key, record.content or "")
             return
         if previous is not None:
             outcome = "updated"
@@ -213,6 +229,12 @@ class _Run:
             if known.first_run_id is not None:
                 # An update keeps the run that first brought the record.
                 record.report = (*record.report[:-2], known.first_run_id, self.run_id)
+            if not known.id_given and not record.report[2]:
+                # A post-mortem's id, derived from its first path, stays as it was.
+                self._keep_id(record, known.record_id)
+        elif (moved := self._moved_from(record)) is not None:
+            outcome = "updated"
+            was = self._move(record, *moved)
         else:
             outcome = "accepted"
         self.seen_keys[key] = record.content or ""
@@ -228,6 +250,7 @@ class _Run:
         if index is not None:
             record.report = (*record.report[:5], index, *record.report[6:])
         self.reports[key] = record
+        self.stored_files[record.source] = (key, record.content or "")
         report = record.report
         self.own[key] = sql.ReportRef(key, report[1], bool(report[2]), report[10], report[11],
                                       report[9], report[8], was)
@@ -241,6 +264,35 @@ class _Run:
                                                                                  source)
         return known
 
+    def _keep_id(self, record: Prepared, record_id: str) -> None:
+        assert record.report is not None
+        record.record_id = record_id
+        record.report = (record.report[0], record_id, record.report[2], record_id,
+                         *record.report[4:])
+
+    def _moved_from(self, record: Prepared) -> tuple[sql.StoredPostmortem, str] | None:
+        """The stored post-mortem whose file is gone that this new one is, if any."""
+        if record.kind != "markdown" or self.fresh or record.report is None:
+            return None
+        if self.orphans is None:
+            self.orphans = Orphans(sql.stored_postmortems(self.store), self.root)
+        return self.orphans.claim(record.sha256, record.record_id, bool(record.report[2]))
+
+    def _move(self, record: Prepared, old: sql.StoredPostmortem, how: str) -> str | None:
+        """A post-mortem at a new path takes the place of its old report: same incident,
+        same first run, and (unless it names one) the same id."""
+        assert record.report is not None
+        self.replaced.append(old.key)
+        self.touched_groups.add((old.service, old.failure_class))
+        if old.incident_id is not None:
+            self.replaced_ids.add(old.incident_id)
+        if old.first_run_id is not None:
+            record.report = (*record.report[:-2], old.first_run_id, self.run_id)
+        if not old.id_given and not record.report[2]:
+            self._keep_id(record, old.record_id)
+        self.moves.append((old.key, record.source, how, old.incident_id))
+        return old.incident_id
+
     def _drop_from_batch(self, key: str) -> None:
         """A record seen twice in one run: the later version replaces the earlier."""
         if self.reports.pop(key, None) is None:
@@ -250,6 +302,7 @@ class _Run:
         """Write the batch: inbox rows first, then the reports that point at them."""
         if self.replaced:
             sql.delete_reports(self.store, self.replaced)
+            sql.forget_source_files(self.store, self.replaced)
             self.replaced = []
         first, _ = sql.add_inbox_many(self.store, self.inbox_rows)
         if self.reports:
@@ -272,6 +325,24 @@ class _Run:
         self.reports = {}
 
     # -- after every record is read -------------------------------------------------
+
+    def gone(self, paths: list[str], prune: bool) -> tuple[list[str], list[str]]:
+        """The stored reports under ``paths`` whose file no longer exists: withdrawn when
+        ``prune``; (withdrawn sources, missing sources)."""
+        if self.fresh:
+            return [], []
+        self.flush()
+        found = gone(sql.report_sources(self.store), self.root, scope(paths, self.root))
+        sources = sorted({source for _, source, *_ in found})
+        if not prune or not found:
+            return [], sources
+        sql.withdraw_reports(self.store, [key for key, *_ in found], "file no longer exists",
+                             self.run_id)
+        for _, _, service, failure_class, incident in found:
+            self.touched_groups.add((service, failure_class))
+            if incident is not None:
+                self.replaced_ids.add(incident)
+        return sources, []
 
     def merge(self, window: timedelta) -> tuple[int, int]:
         """Group the touched reports into incidents; (created, updated) incident counts."""
@@ -466,7 +537,8 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     started = datetime.now(UTC)
     formats = Formats.build(settings, options.source_format)
     check_labels(settings, taxonomy)
-    inputs = discover(options.paths, settings.ingest)
+    root = settings.root or Path.cwd().resolve()
+    inputs = discover(options.paths, settings.ingest, root=root)
     series_inputs, record_inputs = split_inputs(inputs)
     # 0s is a window (merge only records at the same second), not "use the default".
     window = settings.dedup.window if options.dedup_window is None \
@@ -480,8 +552,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     new_database = db_path != MEMORY and not Path(db_path).exists()
     store = Store.open(db_path, busy_timeout=settings.busy_timeout)
     try:
-        scope = store.rolled_back() if options.dry_run else store.transaction()
-        with scope:
+        with store.rolled_back() if options.dry_run else store.transaction():
             run_id = store.start_run("ingest", options.as_of, {
                 "paths": options.paths, "dry_run": options.dry_run, "keep_raw": keep_raw,
                 "source_format": options.source_format,
@@ -498,10 +569,13 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
                 model = TextModel(model.route, timed.build, model.min_probability,
                                   model.basis)
             context = Context.build(settings, taxonomy, options.as_of, anonymizer, model)
-            preparer = Preparer(context, _fingerprint(settings, taxonomy, secret,
-                                                      options.source_format), run_id, formats)
-            workers = choose_workers(record_inputs, settings.ingest.workers)
+            fingerprint = _fingerprint(settings, taxonomy, secret, options.source_format)
+            preparer = Preparer(context, fingerprint, run_id, formats)
             fresh = sql.is_empty(store)
+            files = Unchanged({} if fresh else sql.source_files(store), fingerprint.hex(),
+                              settings.ingest.max_markdown_bytes)
+            to_read, skipped = files.split(record_inputs)
+            workers = choose_workers(to_read, settings.ingest.workers)
             # The first load of a large input into an empty store is a bulk load: the
             # indexes are built once at the end rather than kept up to date per row.
             suspended = (store.suspend_indexes(BULK_TABLES)
@@ -509,9 +583,11 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             shown = settings.ingest.max_errors if options.max_errors is None \
                 else options.max_errors
             run = _Run(store, run_id, keep_raw, fresh, shown)
+            run.root = root
+            run.records = run.counts["unchanged"] = len(skipped)
             # Closed on the way out, even on an error or Ctrl-C: the worker pool is gone
             # before anything is committed, and never outlives the run.
-            with closing(prepared_records(record_inputs, preparer, settings.ingest, workers,
+            with closing(prepared_records(to_read, preparer, settings.ingest, workers,
                                           progress)) as records:
                 for record in records:
                     run.add(record)
@@ -521,13 +597,17 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
                 progress.records(run.records)
             run.flush()
             store.restore_indexes(suspended)
+            withdrawn, missing = run.gone(options.paths, options.prune)
+            sql.record_moves(store, run_id, run.moves)
+            sql.put_source_files(store, files.rows(run.stored_files, run_id))
             created, updated = run.merge(window)
             series = _capture_series(store, series_inputs, settings, run, keep_raw)
             total = sql.counts(store)["incidents"]
             status = "rejected" if run.counts["rejected"] or (series and series.errors) \
                 else "ok"
             summary: dict[str, Any] = {**run.counts, "incidents_created": created,
-                                       "incidents_updated": updated, "files": len(inputs)}
+                                       "incidents_updated": updated, "files": len(inputs),
+                                       "moved": len(run.moves), "withdrawn": len(withdrawn)}
             if series is not None:
                 summary["series"] = series.as_dict()
             store.finish_run(run_id, status, summary)
@@ -546,7 +626,9 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
         warnings=run.warnings, incidents_created=created, incidents_updated=updated,
         incidents_total=total, dedup_window=format_duration(window),
         seconds=(datetime.now(UTC) - started).total_seconds(), notes=run.notes, series=series,
-        inferred=run.inferred, class_model=_model_use(model, timed, run.inferred))
+        inferred=run.inferred, class_model=_model_use(model, timed, run.inferred),
+        moved=[(old, new, how) for old, new, how, _ in run.moves], withdrawn=withdrawn,
+        missing=missing, files_unchanged=len(skipped))
 
 
 def _capture_series(store: Store, inputs: list[tuple[InputFile, str]], settings: Settings,

@@ -12,7 +12,8 @@ from failearn.errors import ConfigError
 
 def test_defaults_are_the_domain_defaults(tmp_path: Path) -> None:
     settings = load_settings(cwd=tmp_path, environ={})
-    assert settings == Settings()
+    # Outside a git work tree and without a configuration, the project is the folder.
+    assert settings == Settings(root=tmp_path)
     assert settings.dedup.window == timedelta(minutes=5)
     assert settings.gates.require == ("timestamp", "service", "failure_class", "trace_ids")
     assert settings.gates.trace_id_pattern == "^[0-9a-f]{32}$"

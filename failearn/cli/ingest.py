@@ -54,6 +54,9 @@ def ingest(
         help="Show the first N errors in full (and apart, N warnings and N notes); count "
              "the rest by code. Every one is kept with its record in the inbox "
              "[default: [ingest] max_errors, 100].")] = None,
+    prune: Annotated[bool, typer.Option(
+        "--prune", help="Withdraw the stored reports of files under PATH that no longer "
+        "exist (their payloads stay in the inbox; they leave every analysis).")] = False,
     as_of_text: AsOfOption = None,
 ) -> None:
     """Ingest post-mortems (Markdown) and incident records (JSON, NDJSON) through the gates.
@@ -84,7 +87,7 @@ def ingest(
     options = IngestOptions(paths=paths, as_of=as_of(as_of_text), dry_run=dry_run,
                             keep_raw=keep_raw, dedup_window=window,
                             source_format=source_format.strip() or "auto",
-                            max_errors=max_errors)
+                            max_errors=max_errors, prune=prune)
     show_progress = output_format is IngestFormat.text and sys.stderr.isatty()
     if show_progress:
         from failearn.render.progress import ingest_progress

@@ -44,6 +44,10 @@ def ingest_document(result: IngestResult) -> dict[str, Any]:
         "dry_run": result.dry_run,
         "run_id": result.run_id,
         "db": result.db,
+        "files_unchanged": result.files_unchanged,
+        "moved": [{"from": old, "to": new, "matched_by": how} for old, new, how in result.moved],
+        "withdrawn": result.withdrawn,
+        "missing": result.missing,
     }
 
 
@@ -76,6 +80,23 @@ def _omitted(tally: Tally[Any], what: str) -> str | None:
                       if code != "skipped")
     return (f"{tally.omitted:,} more {what} not shown{f' ({codes})' if codes else ''}; "
             "the inbox keeps every record with its errors; --max-errors N shows more")
+
+
+def file_notes(result: IngestResult) -> list[str]:
+    """What the run did with files as files: moved, withdrawn, gone, not read again."""
+    notes = [f"{new}: moved from {old} (same {how}); its report and incident are kept"
+             for old, new, how in result.moved]
+    verb = "would be withdrawn" if result.dry_run else "withdrawn"
+    notes += [f"{source}: the file no longer exists; its report is {verb} (kept in the "
+              "inbox and history, out of every analysis)" for source in result.withdrawn]
+    if result.missing:
+        shown = ", ".join(result.missing[:5]) + (" …" if len(result.missing) > 5 else "")
+        notes.append(f"{len(result.missing)} stored source(s) no longer exist: {shown}; "
+                     "`failearn ingest --prune` withdraws their reports")
+    if result.files_unchanged:
+        notes.append(f"{result.files_unchanged} unchanged file(s) not read again (size and "
+                     "time, or content, as when stored)")
+    return notes
 
 
 def _escape_data(text: str) -> str:
@@ -113,6 +134,8 @@ def github_lines(result: IngestResult) -> list[str]:
                         if result.counts.get(o, 0) or o in ("accepted", "rejected"))
     if series_line(result):
         summary += f"; {series_line(result)}"
+    lines.extend(f"::notice title=failearn ingest::{_escape_data(note)}"
+                 for note in file_notes(result))
     lines.append(f"::notice title=failearn ingest::{_escape_data(summary)}")
     return lines
 
@@ -159,7 +182,7 @@ def render_text(result: IngestResult, console: Console) -> None:
         rest = _omitted(tally, what)
         if rest is not None:
             console.print(rest, style="red" if what == "errors" else "yellow", markup=False)
-    for note in result.notes.shown:
+    for note in [*result.notes.shown, *file_notes(result)]:
         console.print(note, style="dim", markup=False)
     rest = _omitted(result.notes, "notes")
     if rest is not None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from failearn.config import IngestConfig
 from failearn.errors import UsageError
+from failearn.project import source_key
 from failearn.record import RawRecord
 from failearn.sources import jsonfile, markdown
 from failearn.sources.reading import (
@@ -116,8 +117,12 @@ def _named(candidate: Path, source: str, kind: str, problem: str | None) -> Inpu
     return InputFile(candidate, shown, kind, f"the file name {why}", "invalid-file-name")
 
 
-def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None) -> list[InputFile]:
-    """The inputs named by ``paths``; a path that does not exist is a usage error."""
+def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None,
+             root: Path | None = None) -> list[InputFile]:
+    """The inputs named by ``paths``; a path that does not exist is a usage error.
+
+    With a project ``root``, each file is named relative to it (:func:`source_key`), so the
+    same file is the same source from any folder; else relative to ``cwd``."""
     inputs: list[InputFile] = []
     seen: set[Path] = set()
     for given in paths:
@@ -135,7 +140,9 @@ def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None) ->
                 continue
             seen.add(identity)
             kind = DIRECTORY if problem is not None else kind_of(candidate)
-            inputs.append(_named(candidate, display_path(candidate, cwd), kind, problem))
+            source = source_key(candidate, root) if root is not None \
+                else display_path(candidate, cwd)
+            inputs.append(_named(candidate, source, kind, problem))
     return inputs
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from failearn.store import Store, marks
+from failearn.store import Store, chunks, marks
 
 INBOX_COLUMNS = ("run_id", "received_at", "source", "line", "kind", "sha256", "raw",
                  "raw_bytes", "raw_dropped", "outcome", "report_key", "record_id", "errors",
@@ -52,6 +52,8 @@ class KnownReport:
     failure_class: str
     incident_id: str | None
     first_run_id: int | None
+    record_id: str = ""
+    id_given: bool = True
 
 
 def is_empty(store: Store) -> bool:
@@ -87,10 +89,11 @@ def known_reports(store: Store, source: str) -> dict[str, KnownReport]:
     the primary key, so no index on ``source`` is needed.
     """
     rows = store.conn.execute(
-        "SELECT key, content_sha256, service, failure_class, incident_id, first_run_id "
-        "FROM reports WHERE key = ? OR (key > ? AND key < ?)",
+        "SELECT key, content_sha256, service, failure_class, incident_id, first_run_id, "
+        "record_id, id_given FROM reports WHERE key = ? OR (key > ? AND key < ?)",
         (source, source + "#", source + "$"))
-    return {row[0]: KnownReport(row[1], row[2], row[3], row[4], row[5]) for row in rows}
+    return {row[0]: KnownReport(row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
+            for row in rows}
 
 
 def delete_reports(store: Store, keys: Sequence[str]) -> None:
@@ -267,3 +270,102 @@ def counts(store: Store) -> dict[str, int]:
         "rejected": conn.execute(
             "SELECT COUNT(*) FROM inbox WHERE outcome = 'rejected'").fetchone()[0],
     }
+
+
+# -- files: unchanged, moved, gone ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """What a file held when it was last read, and the report it gave."""
+
+    source: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    fingerprint: str
+    report_key: str
+    content_sha256: str
+    checked_ns: int
+
+
+SOURCE_FILE_COLUMNS = ("source", "size", "mtime_ns", "sha256", "fingerprint", "report_key",
+                       "content_sha256", "checked_ns", "run_id")
+
+
+def source_files(store: Store) -> dict[str, SourceFile]:
+    """The recorded files whose report is still stored as it was then."""
+    rows = store.conn.execute(
+        "SELECT f.source, f.size, f.mtime_ns, f.sha256, f.fingerprint, f.report_key, "
+        "f.content_sha256, f.checked_ns FROM source_files f "
+        "JOIN reports r ON r.key = f.report_key AND r.content_sha256 = f.content_sha256")
+    return {row[0]: SourceFile(*row) for row in rows}
+
+
+def put_source_files(store: Store, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Record files as read (rows in :data:`SOURCE_FILE_COLUMNS` order)."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in SOURCE_FILE_COLUMNS[1:])
+    store.conn.executemany(
+        f"INSERT INTO source_files ({', '.join(SOURCE_FILE_COLUMNS)}) "
+        f"VALUES ({marks(len(SOURCE_FILE_COLUMNS))}) "
+        f"ON CONFLICT (source) DO UPDATE SET {updates}", rows)
+
+
+def forget_source_files(store: Store, sources: Iterable[str]) -> None:
+    """Files to read again next time (rejected, moved or gone)."""
+    store.conn.executemany("DELETE FROM source_files WHERE source = ?",
+                           ((s,) for s in sources))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPostmortem:
+    """A stored post-mortem's report, as a moved file is matched against it."""
+
+    key: str
+    record_id: str
+    id_given: bool
+    incident_id: str | None
+    service: str
+    failure_class: str
+    first_run_id: int | None
+    sha256: str | None
+
+
+def stored_postmortems(store: Store) -> list[StoredPostmortem]:
+    """Every stored Markdown report, with the hash of the payload it was read from."""
+    rows = store.conn.execute(
+        "SELECT r.key, r.record_id, r.id_given, r.incident_id, r.service, r.failure_class, "
+        "r.first_run_id, i.sha256 FROM reports r LEFT JOIN inbox i ON i.id = r.inbox_id "
+        "WHERE r.kind = 'markdown' ORDER BY r.key")
+    return [StoredPostmortem(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7])
+            for r in rows]
+
+
+def report_sources(store: Store) -> list[tuple[str, str, str, str, str | None]]:
+    """(key, source, service, failure class, incident id) of every stored report."""
+    rows = store.conn.execute(
+        "SELECT key, source, service, failure_class, incident_id FROM reports ORDER BY key")
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def withdraw_reports(store: Store, keys: Sequence[str], reason: str, run_id: int) -> None:
+    """Move reports out of the incidents into ``withdrawn_reports`` (the caller regroups
+    their incidents)."""
+    for chunk in chunks(list(keys)):
+        store.conn.execute(
+            "INSERT INTO withdrawn_reports (key, record_id, incident_id, source, kind, "
+            "timestamp, service, failure_class, title, inbox_id, reason, run_id) "
+            "SELECT key, record_id, incident_id, source, kind, timestamp, service, "
+            f"failure_class, title, inbox_id, ?, ? FROM reports WHERE key IN "
+            f"({marks(len(chunk))}) ORDER BY key", (reason, run_id, *chunk))
+    delete_reports(store, keys)
+    store.conn.executemany("DELETE FROM source_files WHERE report_key = ?",
+                           ((k,) for k in keys))
+
+
+def record_moves(store: Store, run_id: int,
+                 moves: Sequence[tuple[str, str, str, str | None]]) -> None:
+    """Note post-mortems found at a new path: (old source, new source, how, incident)."""
+    store.conn.executemany(
+        "INSERT INTO source_moves (run_id, old_source, new_source, matched_by, incident_id) "
+        "VALUES (?, ?, ?, ?, ?)", [(run_id, *move) for move in moves])

@@ -493,6 +493,53 @@ def _report_provenance(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _source_files(conn: sqlite3.Connection) -> None:
+    """What each post-mortem file held when last read (so an unchanged one is not parsed
+    again), the reports withdrawn because their file is gone, and the files moved."""
+    run_script(conn, """
+    -- A file whose size and modification time (or, failing those, whose bytes) are as
+    -- recorded, read under the same configuration, gave this report and still does.
+    CREATE TABLE source_files (
+        source TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        report_key TEXT NOT NULL,
+        content_sha256 TEXT NOT NULL,
+        checked_ns INTEGER NOT NULL,
+        run_id INTEGER REFERENCES runs(id)
+    );
+    -- Reports of files that no longer exist (`ingest --prune`): out of the incidents and
+    -- so out of every analysis; their payloads stay in the inbox.
+    CREATE TABLE withdrawn_reports (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        incident_id TEXT,
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        service TEXT NOT NULL,
+        failure_class TEXT NOT NULL,
+        title TEXT,
+        inbox_id INTEGER,
+        reason TEXT NOT NULL,
+        run_id INTEGER REFERENCES runs(id)
+    );
+    -- A post-mortem found at a new path (same content, or same id): its report and
+    -- incident were kept.
+    CREATE TABLE source_moves (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES runs(id),
+        old_source TEXT NOT NULL,
+        new_source TEXT NOT NULL,
+        matched_by TEXT NOT NULL,
+        incident_id TEXT
+    );
+    """)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_capture", _capture),
     ("0002_analysis", _analysis),
@@ -502,4 +549,5 @@ MIGRATIONS: list[Migration] = [
     ("0006_metric_series", _metric_series),
     ("0007_rule_evidence", _rule_evidence),
     ("0008_report_provenance", _report_provenance),
+    ("0009_source_files", _source_files),
 ]

@@ -204,6 +204,8 @@ def test_a_run_that_fails_on_a_new_database_leaves_no_file(cli: Cli, stray: Path
         assert sorted(p.name for p in Path.cwd().glob("failearn.db*")) == []
     # A database that existed before is left as it was.
     cli.json("ingest", "d/ok.md", "--as-of", AS_OF)
+    # Changed, so that it is read again (an unchanged file is not).
+    Path("d/ok.md").write_text(Path("d/ok.md").read_text() + "\nMore.\n")
     with monkeypatch.context() as patch:
         patch.setattr(failearn.ingest._Run, "add", broken)
         assert cli("ingest", "d/ok.md").exit_code == 3

@@ -29,8 +29,9 @@ def test_the_real_material_with_the_example_configuration(cli: Cli, fixtures: Pa
                                                           tmp_path: Path) -> None:
     realdata = tmp_path / "realdata"
     shutil.copytree(fixtures / "realdata", realdata)
+    # The database of a named configuration is kept beside it unless one is named.
     doc = cli.json("--config", str(REALDATA_CONFIG), "ingest", str(realdata), "--as-of", AS_OF,
-                   exit_code=1)
+                   "--db", "failearn.db", exit_code=1)
     # Nothing lost: every file read is accepted, rejected or skipped with a note.
     files = sorted(p for p in realdata.rglob("*") if p.is_file()
                    and p.name not in ("SOURCES.md", "LICENSE"))
