@@ -65,6 +65,10 @@ WARNINGS: dict[str, str] = {
     "series-non-finite": "NaN and ±Inf points are not stored (Prometheus writes NaN for 0/0, "
                          "a rate with no requests); the other points are",
     "series-skipped": "failearn reads gauges and sums; export a quantile or a rate as a gauge",
+    "imprecise-timestamp": "write the day (and time) the incident started",
+    "missing-recommended-field": "add the field when you have it, or change the policy in "
+                                 "[gates]",
+    "timestamp-found": "write the start in front matter (`date:`) to say it exactly",
 }
 
 

@@ -31,9 +31,22 @@ DEFAULT_DB = "failearn.db"
 
 @dataclass(frozen=True)
 class GatesConfig:
-    """Quality gates every record must pass before it is stored."""
+    """Quality gates every record must pass before it is stored, per kind of input.
+
+    ``require`` and ``recommend`` govern records from systems (JSON: alerting,
+    paging, tracing), ``postmortem_require`` and ``postmortem_recommend``
+    post-mortems (Markdown).  A required field missing rejects the record; a
+    recommended one missing is a warning.  Telemetry carries trace ids, so they
+    are required there; people rarely paste them, so they are recommended.
+    """
 
     require: tuple[str, ...] = ("timestamp", "service", "failure_class", "trace_ids")
+    recommend: tuple[str, ...] = ()
+    postmortem_require: tuple[str, ...] = ("timestamp", "service", "failure_class")
+    postmortem_recommend: tuple[str, ...] = ("trace_ids",)
+    # Known problems that do not fail a run (`ingest --write-baseline`); None: the file
+    # failearn-baseline.json at the project root, when there is one.
+    baseline: Path | None = None
     trace_id_pattern: str = "^[0-9a-f]{32}$"
     max_future: timedelta = timedelta(days=1)
     earliest_year: int = 1990
@@ -113,6 +126,21 @@ class ClassifyConfig:
     taxonomy_min_probability: float = 0.3
     # The most recent labelled reports the team model trains on, at most.
     max_training: int = 5000
+
+
+@dataclass(frozen=True)
+class ServicesConfig:
+    """The services post-mortems are about, for those that name none.
+
+    ``names`` maps a service to the words, host names or URL parts that name it
+    (the service's own name always counts); a post-mortem without a service
+    gets the one its title names, else its headings, else its host names and
+    URLs.  ``default`` is the service of one that names none of them (a
+    repository about one system); without it such a post-mortem is rejected.
+    """
+
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    default: str | None = None
 
 
 @dataclass(frozen=True)
@@ -366,6 +394,7 @@ class Settings:
     severity: SeverityConfig = field(default_factory=SeverityConfig)
     classify: ClassifyConfig = field(default_factory=ClassifyConfig)
     vendors: VendorsConfig = field(default_factory=VendorsConfig)
+    services: ServicesConfig = field(default_factory=ServicesConfig)
     sources: dict[str, SourceMapping] = field(default_factory=dict)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     precursors: PrecursorsConfig = field(default_factory=PrecursorsConfig)
@@ -504,10 +533,18 @@ def validate(settings: Settings) -> None:
     def fail(key: str, message: str) -> None:
         raise ConfigError(f"`{key}` {message}")
 
-    for field_name in settings.gates.require:
-        if field_name not in known:
-            fail("gates.require", f"names {field_name!r}, which is not a record field "
-                 f"(fields: {', '.join(CANONICAL_FIELDS)})")
+    gates = settings.gates
+    for key in ("require", "recommend", "postmortem_require", "postmortem_recommend"):
+        for field_name in getattr(gates, key):
+            if field_name not in known:
+                fail(f"gates.{key}", f"names {field_name!r}, which is not a record field "
+                     f"(fields: {', '.join(CANONICAL_FIELDS)})")
+    for required, recommended in (("require", "recommend"),
+                                  ("postmortem_require", "postmortem_recommend")):
+        both = set(getattr(gates, required)) & set(getattr(gates, recommended))
+        if both:
+            fail(f"gates.{recommended}", f"names {', '.join(sorted(both))}, which "
+                 f"`gates.{required}` already requires")
     try:
         re.compile(settings.gates.trace_id_pattern)
     except re.error as exc:

@@ -24,7 +24,9 @@ from typing import Any
 
 import orjson
 
+from failearn import baseline
 from failearn.anonymize import Anonymizer
+from failearn.baseline import Baseline
 from failearn.classify import TextModel, taxonomy_model
 from failearn.config import Settings
 from failearn.dedup import Group, group, member_from_row
@@ -63,6 +65,8 @@ class IngestOptions:
     max_errors: int | None = None
     # Withdraw the reports of files that no longer exist under the paths given.
     prune: bool = False
+    # Record today's rejected records as known problems (the baseline file).
+    write_baseline: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,10 +116,17 @@ class IngestResult:
     missing: list[str] = field(default_factory=list)
     # Markdown files not read again: as they were when their report was stored.
     files_unchanged: int = 0
+    # Rejected records the baseline lists (same source, same content): they do not fail
+    # the run; their errors are kept apart.
+    known: Tally[Issue] = field(default_factory=lambda: Tally(0))
+    known_records: int = 0
+    baseline: str | None = None
+    baseline_written: bool = False
 
     @property
     def failed(self) -> bool:
-        return self.counts.get("rejected", 0) > 0 or bool(self.series and self.series.errors)
+        return self.counts.get("rejected", 0) > self.known_records \
+            or bool(self.series and self.series.errors)
 
 
 class _Run:
@@ -156,6 +167,11 @@ class _Run:
         self.orphans: Orphans | None = None
         self.root = Path.cwd()
         self.moves: list[tuple[str, str, str, str | None]] = []
+        # The known problems, and (with --write-baseline) the baseline being written.
+        self.baseline: Baseline | None = None
+        self.baseline_out: Baseline | None = None
+        self.known_issues: Tally[Issue] = Tally(shown)
+        self.known_records = 0
 
     # -- per record --------------------------------------------------------------
 
@@ -198,9 +214,14 @@ class _Run:
         key = record.key
         if key is None or record.report is None:
             self.counts["rejected"] += 1
-            for issue in record.issues:
-                if issue.level == "error":
-                    self.errors.add(issue, issue.code)
+            errors = [i for i in record.issues if i.level == "error"]
+            if self.baseline_out is not None:
+                self.baseline_out.add(record.source, record.sha256, errors)
+            listed = self.baseline is not None and self.baseline.covers(record.source,
+                                                                         record.sha256)
+            self.known_records += listed
+            for issue in errors:
+                (self.known_issues if listed else self.errors).add(issue, issue.code)
             self._inbox(record, "rejected")
             return
         previous = self.seen_keys.get(key)
@@ -465,10 +486,13 @@ def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None,
         "fields": settings.fields,
         "classify": asdict(settings.classify),
         "vendors": asdict(settings.vendors),
+        "services": asdict(settings.services),
         "sources": [[name, {**asdict(table), "services": list(table.services.items())}]
                     for name, table in settings.sources.items()],
         "source_format": source_format,
-        "gates": {**asdict(settings.gates), "require": sorted(settings.gates.require)},
+        # The baseline file decides what fails a run, never what is stored.
+        "gates": {**{k: v for k, v in asdict(settings.gates).items() if k != "baseline"},
+                  "require": sorted(settings.gates.require)},
         "severity": asdict(settings.severity),
         "anonymize": [anonymize.enabled, sorted(anonymize.mask),
                       sorted(anonymize.people_fields)],
@@ -540,6 +564,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     root = settings.root or Path.cwd().resolve()
     inputs = discover(options.paths, settings.ingest, root=root)
     series_inputs, record_inputs = split_inputs(inputs)
+    baseline_file = baseline.baseline_path(settings.gates.baseline, root)
     # 0s is a window (merge only records at the same second), not "use the default".
     window = settings.dedup.window if options.dedup_window is None \
         else options.dedup_window
@@ -584,6 +609,10 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
                 else options.max_errors
             run = _Run(store, run_id, keep_raw, fresh, shown)
             run.root = root
+            if options.write_baseline:
+                run.baseline_out = baseline.Baseline(baseline_file)
+            else:
+                run.baseline = baseline.load(baseline_file)
             run.records = run.counts["unchanged"] = len(skipped)
             # Closed on the way out, even on an error or Ctrl-C: the worker pool is gone
             # before anything is committed, and never outlives the run.
@@ -620,6 +649,8 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
         raise
     finally:
         store.close()
+    if run.baseline_out is not None:
+        baseline.write(run.baseline_out)
     return IngestResult(
         run_id=None if options.dry_run else run_id, db=str(settings.db), dry_run=options.dry_run,
         files=len(inputs), records=run.records, counts=run.counts, errors=run.errors,
@@ -628,7 +659,9 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
         seconds=(datetime.now(UTC) - started).total_seconds(), notes=run.notes, series=series,
         inferred=run.inferred, class_model=_model_use(model, timed, run.inferred),
         moved=[(old, new, how) for old, new, how, _ in run.moves], withdrawn=withdrawn,
-        missing=missing, files_unchanged=len(skipped))
+        missing=missing, files_unchanged=len(skipped), known=run.known_issues,
+        known_records=run.known_records, baseline=_shown_path(baseline_file),
+        baseline_written=options.write_baseline)
 
 
 def _capture_series(store: Store, inputs: list[tuple[InputFile, str]], settings: Settings,
@@ -655,3 +688,11 @@ def _model_use(model: TextModel | None, timed: _Timed | None,
         return None
     used = sum(1 for _, _, p in inferred if p.via == model.route)
     return ClassModelUse(model.route, model.basis, timed.seconds, used)
+
+
+def _shown_path(path: Path) -> str:
+    """A path relative to the working directory when it lies below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)

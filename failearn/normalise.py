@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -35,17 +35,19 @@ from failearn.record import (
     Issue,
     RawRecord,
 )
+from failearn.services import ServiceFinder, ServiceFound
 from failearn.severity import normalise_severity
+from failearn.sources.postmortem import START_FIELDS, DateProblem, read_written_time
 from failearn.sources.vendors import BUILTIN_NAMES
 from failearn.taxonomy import Resolution, Taxonomy, normalise_label
-from failearn.timeutil import TimeParseError, is_unset_time, iso, parse_time
+from failearn.timeutil import ParsedTime, TimeParseError, is_unset_time, iso, parse_time
 
 # Spellings of canonical fields that need no configuration.  Keys are compared
 # after case-folding and dropping separators, so camelCase and snake_case
 # variants of a canonical name are already covered.
 BUILTIN_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("incident_id", "incident_key", "uid"),
-    "timestamp": ("started_at", "occurred_at", "start", "started", "detected_at"),
+    "timestamp": START_FIELDS,
     "failure_class": ("class", "failure_category", "failure_type"),
     "trace_ids": ("trace_id", "traces", "trace"),
     "severity": ("sev", "priority"),
@@ -92,6 +94,7 @@ class Context:
     class_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     formats_tried: tuple[str, ...] = ()
     classes: dict[str, str] = field(default_factory=dict)
+    services: ServiceFinder | None = None
 
     @classmethod
     def build(cls, settings: Settings, taxonomy: Taxonomy, as_of: datetime,
@@ -126,9 +129,10 @@ class Context:
                                     text_model)
         tried = (*[n for n, t in settings.sources.items() if t.detect], *BUILTIN_NAMES,
                  "canonical")
+        finder = ServiceFinder(settings.services.names, settings.services.default)
         return cls(settings, taxonomy, as_of, anonymizer, aliases, people, pattern,
                    classifier=classifier, class_maps=class_maps, formats_tried=tried,
-                   classes=classes)
+                   classes=classes, services=finder if finder else None)
 
 
 def normalised_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
@@ -418,17 +422,70 @@ def _canonicalise(payload: Mapping[str, Any], context: Context,
     return values, spelling, unknown
 
 
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+_DAY_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+
+
+def _day_only(value: Any) -> date | None:
+    """The day a value names when it names no time of day (``2019-01-23``)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DAY_ONLY.match(value):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _parse_written(value: Any, kind: str, out: _Collector, where: str | None) -> ParsedTime:
+    """A time as sources write it; for a post-mortem, also as people write dates
+    (``27/09/2023``, ``Sept 6 2023``).  Raises TimeParseError with what to write."""
+    try:
+        return parse_time(value)
+    except TimeParseError:
+        if kind != "markdown" or not isinstance(value, str):
+            raise
+    try:
+        written = read_written_time(value)
+    except DateProblem as exc:
+        raise TimeParseError(str(exc)) from exc
+    if written.note:
+        out.add("imprecise-timestamp", f"timestamp {_shown(value)} {written.note}",
+                "timestamp", level="warning", spelling=where)
+    local = written.value()
+    if local.tzinfo is None:
+        return ParsedTime(local.replace(tzinfo=UTC), naive=True)
+    return ParsedTime(local.astimezone(UTC))
+
+
 def _timestamp(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
                out: _Collector) -> datetime | None:
     value = values.get("timestamp")
     where = spelling.get("timestamp")
-    if value is None or (isinstance(value, str) and not value.strip()):
+    start = values.get("timeline_start")
+    found_in = out.raw.found_in.get("timeline_start")
+    day = _day_only(value)
+    if day is not None and not _blank(start) and found_in is None \
+            and _day_only(start) is None and str(start).startswith(day.isoformat()):
+        # A field names the day, the timeline the minute of that day: the minute.
+        value, where = start, spelling.get("timeline_start")
+    if _blank(value):
         # A post-mortem's timeline says when it started, when no field does.
-        value, where = values.get("timeline_start"), spelling.get("timeline_start")
-    if value is None or (isinstance(value, str) and not value.strip()):
+        value, where = start, spelling.get("timeline_start")
+        if not _blank(value) and found_in is not None:
+            out.add("timestamp-found", f"no field or timeline names when it started: "
+                    f"{_shown(value)} is taken from {found_in}", "timestamp", level="note",
+                    spelling=where,
+                    hint="write the start in front matter (`date:` or `timestamp:`) to say "
+                         "it exactly")
+    if _blank(value):
         return None
     try:
-        parsed = parse_time(value)
+        parsed = _parse_written(value, out.raw.kind, out, where)
     except TimeParseError as exc:
         out.add("invalid-timestamp", f"timestamp {_shown(value)} cannot be read: {exc}",
                 "timestamp",
@@ -440,7 +497,9 @@ def _timestamp(values: Mapping[str, Any], spelling: Mapping[str, str], context: 
     gates = context.settings.gates
     if parsed.value > context.as_of + gates.max_future:
         out.add("timestamp-in-future", f"timestamp {iso(parsed.value)} is after "
-                f"{iso(context.as_of + gates.max_future)}", "timestamp", spelling=where)
+                f"{iso(context.as_of + gates.max_future)}", "timestamp", spelling=where,
+                hint="check the date (and --as-of); [gates] max_future sets how far ahead a "
+                     "start may be")
         return None
     if parsed.value.year < gates.earliest_year:
         out.add("timestamp-too-old", f"timestamp {iso(parsed.value)} is before "
@@ -470,9 +529,11 @@ def _trace_ids(values: Mapping[str, Any], spelling: Mapping[str, str], context: 
             out.add("trace-id-dropped", f"dropped {len(invalid)} invalid trace id(s): {shown}",
                     "trace_ids", level="warning", spelling=spelling.get("trace_ids"))
         else:
+            required = "trace_ids" in _policy(context, out.raw.kind)[0]
             out.add("invalid-trace-id", f"no valid trace id among {shown} (expected "
                     f"{context.settings.gates.trace_id_pattern})", "trace_ids",
-                    spelling=spelling.get("trace_ids"))
+                    spelling=spelling.get("trace_ids"),
+                    level="error" if required else "warning")
     return valid
 
 
@@ -515,13 +576,81 @@ def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], conte
             others.append(label)
     if chosen is None:
         shown = ", ".join(repr(label) for label in labels)
+        near = closest_class(context.taxonomy, labels[0])
+        suggestion = f"did you mean `{near}`? Fix the label (a [classes] mapping is for a " \
+            "team's own name of a class, not for a typo)" if near else \
+            f"use a class id (`failearn taxonomy show`) or map the label in failearn.toml: " \
+            f"[classes] \"{labels[0]}\" = \"<class-id>\""
         out.add("unknown-class", f"failure class {shown} is not in taxonomy "
                 f"{context.taxonomy.version}", "failure_class",
-                spelling=spelling.get("failure_class"),
-                hint=f"use a class id (`failearn taxonomy show`) or map the label in "
-                     f"failearn.toml: [classes] \"{labels[0]}\" = \"<class-id>\"")
+                spelling=spelling.get("failure_class"), hint=suggestion)
         return None, labels[0], "", others
     return chosen[0], chosen[1], chosen[2], others
+
+
+def _inferred_service(values: Mapping[str, Any], finder: ServiceFinder,
+                      out: _Collector) -> ServiceFound | None:
+    """The service of a post-mortem that names none, from [services], kept with its
+    provenance."""
+    sections = values.get("sections")
+    headings = [str(h) for h in sections if h != "preamble"] \
+        if isinstance(sections, dict) else []
+    texts = [_text(v) or "" for v in sections.values()] if isinstance(sections, dict) else []
+    texts += [_text(values.get(name)) or "" for name in ("summary", "root_cause", "timeline")]
+    found = finder.find(_text(values.get("title")), headings, texts)
+    if found is None:
+        return None
+    # Kept with its route and how sure (None: [services] default, an assumption); ingest
+    # lists it with the other inferred fields.
+    out.inferred.append(Provenance("service", found.service, found.via, found.confidence,
+                                   found.evidence))
+    return found
+
+
+def _policy(context: Context, kind: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """(required fields, recommended fields, the [gates] keys' prefix) for a kind of input:
+    post-mortems (Markdown) have their own policy."""
+    gates = context.settings.gates
+    if kind == "markdown":
+        return gates.postmortem_require, gates.postmortem_recommend, "postmortem_"
+    return gates.require, gates.recommend, ""
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance, transpositions counting one (``timout`` -> ``timeout`` is 1)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def closest_class(taxonomy: Taxonomy, label: str) -> str | None:
+    """The class id a misspelt label most likely means: a class id, alias or name within
+    two edits (one for short words), and no other as close."""
+    wanted = normalise_label(label)
+    if len(wanted) < 4:
+        return None
+    limit = 1 if len(wanted) < 8 else 2
+    best: dict[str, int] = {}
+    names = [(c.id, c.id) for c in taxonomy.classes.values()]
+    names += [(c.name, c.id) for c in taxonomy.classes.values()]
+    names += list(taxonomy.aliases.items())
+    for name, class_id in names:
+        distance = edit_distance(wanted, normalise_label(name))
+        if distance <= limit and distance < best.get(class_id, limit + 1):
+            best[class_id] = distance
+    if not best:
+        return None
+    nearest = min(best.values())
+    winners = sorted(c for c, d in best.items() if d == nearest)
+    return winners[0] if len(winners) == 1 else None
 
 
 def _class_text(values: Mapping[str, Any]) -> str:
@@ -615,6 +744,10 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
     timestamp = _timestamp(values, spelling, context, out)
     service_values = _strings(values.get("service"))
     service = " ".join(service_values[0].split()) if service_values else None
+    if not service and raw.kind == "markdown" and context.services is not None:
+        found = _inferred_service(values, context.services, out)
+        if found is not None:
+            service = found.service
     class_id, class_label, class_via, other_classes = _failure_class(values, spelling, context,
                                                                      out)
     trace_ids = _trace_ids(values, spelling, context, out)
@@ -625,14 +758,20 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         "failure_class": bool(class_label),
         "trace_ids": bool(trace_ids) or bool(_strings(values.get("trace_ids"))),
     }
-    for required in context.settings.gates.require:
-        if required in present:
-            missing = not present[required]
+    require, recommend, key = _policy(context, raw.kind)
+    for name in (*require, *recommend):
+        missing = not present[name] if name in present else _text(values.get(name)) is None
+        if not missing:
+            continue
+        if name in require:
+            out.add("missing-field", f"required field `{name}` is missing or empty", name,
+                    spelling=spelling.get(name),
+                    hint=f"add the field, or map the name your source uses in [fields]; "
+                         f"[gates] {key}require makes it required")
         else:
-            missing = _text(values.get(required)) is None
-        if missing:
-            out.add("missing-field", f"required field `{required}` is missing or empty",
-                    required, spelling=spelling.get(required))
+            out.add("missing-recommended-field", f"recommended field `{name}` is missing",
+                    name, level="warning", spelling=spelling.get(name),
+                    hint=f"add the field when you have it; [gates] {key}recommend lists it")
     errors = [i for i in out.issues if i.level == "error"]
     if errors or timestamp is None or not service or class_id is None:
         if not errors:

@@ -77,6 +77,9 @@ class RawRecord:
     skip: bool = False
     sha256: str | None = None
     size: int | None = None
+    # Fields the source found where no field names them, and where (``timeline_start``:
+    # "the first heading"): normalisation says so when it uses one.
+    found_in: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -58,7 +58,19 @@ def root(
 
 
 def _register() -> None:
-    from failearn.cli import audit, cluster, drill, ingest, report, rules, similar, taxonomy
+    from failearn.cli import (
+        audit,
+        cluster,
+        drill,
+        ingest,
+        init,
+        report,
+        rules,
+        similar,
+        taxonomy,
+    )
+
+    init.register(app)
 
     ingest.register(app)
     cluster.register(app)

@@ -57,6 +57,10 @@ def ingest(
     prune: Annotated[bool, typer.Option(
         "--prune", help="Withdraw the stored reports of files under PATH that no longer "
         "exist (their payloads stay in the inbox; they leave every analysis).")] = False,
+    write_baseline: Annotated[bool, typer.Option(
+        "--write-baseline", help="Record the records rejected today as known problems in the "
+        "baseline file ([gates] baseline, else failearn-baseline.json at the project root): "
+        "later runs fail only on new or changed ones.")] = False,
     as_of_text: AsOfOption = None,
 ) -> None:
     """Ingest post-mortems (Markdown) and incident records (JSON, NDJSON) through the gates.
@@ -87,7 +91,8 @@ def ingest(
     options = IngestOptions(paths=paths, as_of=as_of(as_of_text), dry_run=dry_run,
                             keep_raw=keep_raw, dedup_window=window,
                             source_format=source_format.strip() or "auto",
-                            max_errors=max_errors, prune=prune)
+                            max_errors=max_errors, prune=prune,
+                            write_baseline=write_baseline)
     show_progress = output_format is IngestFormat.text and sys.stderr.isatty()
     if show_progress:
         from failearn.render.progress import ingest_progress
@@ -103,7 +108,7 @@ def ingest(
             typer.echo(line)
     else:
         render_text(result, stdout())
-    if result.failed:
+    if result.failed and not write_baseline:
         raise typer.Exit(EXIT_FINDINGS)
 
 

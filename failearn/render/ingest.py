@@ -48,6 +48,10 @@ def ingest_document(result: IngestResult) -> dict[str, Any]:
         "moved": [{"from": old, "to": new, "matched_by": how} for old, new, how in result.moved],
         "withdrawn": result.withdrawn,
         "missing": result.missing,
+        "known": [issue.as_dict() for issue in result.known.shown],
+        "known_records": result.known_records,
+        "baseline": result.baseline,
+        "baseline_written": result.baseline_written,
     }
 
 
@@ -93,6 +97,12 @@ def file_notes(result: IngestResult) -> list[str]:
         shown = ", ".join(result.missing[:5]) + (" …" if len(result.missing) > 5 else "")
         notes.append(f"{len(result.missing)} stored source(s) no longer exist: {shown}; "
                      "`failearn ingest --prune` withdraws their reports")
+    if result.baseline_written:
+        notes.append(f"wrote {result.counts.get('rejected', 0)} rejected record(s) to the "
+                     f"baseline {result.baseline}: they no longer fail a run until they change")
+    elif result.known_records:
+        notes.append(f"{result.known_records} rejected record(s) are known problems listed in "
+                     f"{result.baseline}: they do not fail the run (fix them when you can)")
     if result.files_unchanged:
         notes.append(f"{result.files_unchanged} unchanged file(s) not read again (size and "
                      "time, or content, as when stored)")
@@ -108,7 +118,7 @@ def _escape_property(text: str) -> str:
 
 
 def _annotation(issue: Issue) -> str:
-    kind = "error" if issue.level == "error" else "warning"
+    kind = {"error": "error", "note": "notice"}.get(issue.level, "warning")
     props = [f"file={_escape_property(issue.source)}"]
     if issue.line:
         props.append(f"line={issue.line}")
@@ -145,7 +155,7 @@ def _location(issue: Issue) -> str:
 
 
 def _print_issue(issue: Issue, console: Console) -> None:
-    colour = "red" if issue.level == "error" else "yellow"
+    colour = {"error": "red", "note": "cyan"}.get(issue.level, "yellow")
     field = f" [{issue.field}]" if issue.field else ""
     console.print(f"[{colour}]{escape(_location(issue))}: {issue.level} {issue.code}"
                   f"{escape(field)}:[/] {escape(issue.message)}")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import PurePosixPath
 from typing import Any
 
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
@@ -329,6 +331,7 @@ def _apply_meta(payload: dict[str, Any], field_lines: dict[str, int],
                 metrics.setdefault(postmortem.DURATION_LABELS[key], minutes)
         if key in postmortem.DATE_LABELS:
             dates.append((value, line))
+            continue
         target = postmortem.BODY_FIELDS.get(key, label.strip())
         if _loose(target) and _loose(target) not in present:
             payload[target] = value
@@ -344,8 +347,10 @@ def _apply_meta(payload: dict[str, Any], field_lines: dict[str, int],
 
 
 def _apply_timeline(payload: dict[str, Any], field_lines: dict[str, int], found: _Body,
-                    dates: list[tuple[str, int]]) -> None:
-    """When the incident started and ended, from the timeline in the post-mortem's zone.
+                    dates: list[tuple[str, int]], source: str) -> dict[str, str]:
+    """When the incident started and ended, from the timeline in the post-mortem's zone;
+    failing that, from a date the page gives elsewhere.  What was found where no field or
+    timeline names it (``{"timeline_start": "the first heading"}``).
 
     Kept as ``timeline_start`` / ``timeline_end``: normalisation uses them only
     when no field gives the time.
@@ -353,31 +358,35 @@ def _apply_timeline(payload: dict[str, Any], field_lines: dict[str, int], found:
     timelines = [s for s in found.sections if s.name == "timeline"]
     parts = [(text, line) for s in timelines for text, line in zip(s.parts, s.part_lines,
                                                                     strict=True)]
-    if not parts and not dates and not found.title:
-        return
+    if not parts and not dates:
+        return _page_date(payload, field_lines, found, source)
     preamble = [p for s in found.sections if s.name == "preamble" for p in s.parts]
     # Where a post-mortem says which zone its times are in: before the first section,
     # in a timeline's heading, or in the lines that open it.
-    zone_text = "\n".join([found.title or "", *preamble, *(s.heading for s in timelines),
+    title = found.title or _string(payload.get("title")) or ""
+    zone_text = "\n".join([title, *preamble, *(s.heading for s in timelines),
                            *(text[:_ZONE_SCAN] for text, _ in parts[:3])])
     zone = postmortem.document_zone(zone_text) if parts else None
     base = next((d for d in (postmortem.find_date(v) for v, _ in dates) if d), None) \
-        or postmortem.find_date(found.title or "") or (
+        or _front_matter_day(payload) or postmortem.find_date(title) or (
             postmortem.find_date(zone_text) if parts else None)
+    named = postmortem.path_date(PurePosixPath(source).name) if base is None else None
+    base = base or named
     events = postmortem.timeline_events(parts, base, zone) if parts else []
     start = postmortem.start_event(events, base)
+    found_in: dict[str, str] = {}
     if start is not None:
         payload["timeline_start"] = start.written()
         field_lines["timeline_start"] = start.line
+        if named is not None and not start.date_only and start.local.date() == named:
+            found_in["timeline_start"] = "the timeline, dated by the file name"
     elif dates:
         value, line = dates[0]
         day = postmortem.find_date(value)
         payload["timeline_start"] = value if day is None or _readable(value) else day.isoformat()
         field_lines["timeline_start"] = line
-    elif base is not None and found.title and postmortem.find_date(found.title):
-        payload["timeline_start"] = base.isoformat()
-        if found.title_line is not None:
-            field_lines["timeline_start"] = found.title_line
+    else:
+        return _page_date(payload, field_lines, found, source)
     end = postmortem.end_event(events)
     if end is not None:
         payload["timeline_end"] = end.written()
@@ -385,6 +394,87 @@ def _apply_timeline(payload: dict[str, Any], field_lines: dict[str, int], found:
     if events:
         payload["timeline_events"] = [{"at": e.written(), "event": e.text}
                                       for e in events[:_MAX_EVENTS]]
+    return found_in
+
+
+# Front matter keys of a static site that hold the page's path (and often its date).
+_PAGE_KEYS = ("path", "slug", "url", "permalink")
+_OPENING_PARTS = 3
+_OPENING_CHARS = 1500
+
+
+def _page_date(payload: dict[str, Any], field_lines: dict[str, int], found: _Body,
+               source: str) -> dict[str, str]:
+    """A start for a post-mortem whose fields and timeline give none: the date of its first
+    heading, else of its file name, else of its opening paragraph, else of its page path
+    (``path = "2025/04/11/…"``).  A time of day the opening paragraph gives on that same
+    day is kept.  Where it was found, for the note normalisation writes."""
+    title = found.title or _string(payload.get("title"))
+    title_line = found.title_line if found.title else field_lines.get("title")
+    page_key = next((k for k in _PAGE_KEYS if _string(payload.get(k))), None)
+    page_day = postmortem.path_date(_string(payload.get(page_key)) or "") if page_key else None
+    name_day = postmortem.path_date(PurePosixPath(source).name)
+    heading_day = postmortem.find_date(title) if title else None
+    opening, opening_line = _opening(found)
+    at = postmortem.opening_time(opening, heading_day or name_day or page_day) \
+        if opening else None
+    chosen: tuple[date, str, int | None] | None = None
+    if heading_day is not None:
+        chosen = (heading_day, "the first heading", title_line)
+    elif name_day is not None:
+        chosen = (name_day, "the file name", None)
+    elif at is not None:
+        chosen = (at.local.date(), "the opening paragraph", opening_line)
+    elif page_day is not None and page_key is not None:
+        chosen = (page_day, f"the front matter's `{page_key}`", field_lines.get(page_key))
+    if chosen is None:
+        return {}
+    day, where, line = chosen
+    if at is not None and at.timed and at.local.date() == day:
+        payload["timeline_start"] = _written(at)
+        if where != "the opening paragraph":
+            where += ", with the time of the opening paragraph"
+    else:
+        payload["timeline_start"] = day.isoformat()
+    if line is not None:
+        field_lines["timeline_start"] = line
+    return {"timeline_start": where}
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _opening(found: _Body) -> tuple[str, int | None]:
+    """The first paragraphs of a post-mortem (before its first section, or its summary)."""
+    parts = [(text, line) for s in found.sections if s.name in ("preamble", "summary")
+             for text, line in zip(s.parts, s.part_lines, strict=True)
+             if not text.lstrip().startswith(("|", "<", "!", "["))][:_OPENING_PARTS]
+    if not parts:
+        return "", None
+    return "\n\n".join(text for text, _ in parts)[:_OPENING_CHARS], parts[0][1]
+
+
+def _written(at: postmortem.WrittenTime) -> str:
+    value = at.value()
+    if value.tzinfo is not None and not value.utcoffset():
+        return value.replace(tzinfo=None).isoformat() + "Z"
+    return value.isoformat()
+
+
+_START_KEYS = frozenset(_loose(k) for k in ("timestamp", *postmortem.START_FIELDS))
+
+
+def _front_matter_day(payload: dict[str, Any]) -> date | None:
+    """The day the front matter's start field names (``date: 2023-09-27``): it dates a
+    timeline whose entries give only times."""
+    for key, value in payload.items():
+        if _loose(str(key)) in _START_KEYS:
+            if isinstance(value, date):
+                return value
+            if isinstance(value, str):
+                return postmortem.find_date(value)
+    return None
 
 
 def _readable(value: str) -> bool:
@@ -485,9 +575,9 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
     if body_traces:
         payload["trace_ids"] = _as_list(payload.get("trace_ids")) + _dedupe(body_traces)
     dates = _apply_meta(payload, field_lines, found.meta)
-    _apply_timeline(payload, field_lines, found, dates)
+    found_in = _apply_timeline(payload, field_lines, found, dates, source)
     return RawRecord(source=source, line=1, kind=KIND, raw=text, payload=payload,
-                     field_lines=field_lines, issues=issues)
+                     field_lines=field_lines, issues=issues, found_in=found_in)
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -33,12 +33,13 @@ _ZONE = (r"(?P<zone>(?:Pacific|Eastern|Central|Mountain)\s+Time"
 _TIME = (r"(?P<h>\d{1,2})(?P<sep>[:.])(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?"
          r"(?:\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?))?")
 # A date with a time beside it, anywhere in an entry: "Fault occurs 2020-02-12 11:45".
+_ABOUT = r"(?:(?:ca\.?|circa|approx\.?|about|around|~)\s*)?"
 _DATETIME = re.compile(
-    rf"(?:{_ISO_DATE}|(?P<md_m>\d{{1,2}})-(?P<md_d>\d{{1,2}}))[ T]+{_TIME}"
-    rf"(?:\s*\(?{_ZONE}\)?(?![\w]))?", re.IGNORECASE)
+    rf"(?:{_ISO_DATE}|{_WORD_DATE}|(?P<md_m>\d{{1,2}})-(?P<md_d>\d{{1,2}}))(?:[ T,]+|\s+at\s+)"
+    rf"{_ABOUT}{_TIME}(?:\s*\(?{_ZONE}\)?(?![\w]))?", re.IGNORECASE)
 # A time that opens an entry: "2:54 PM PST: …", "[08:47] …", "**14:03** …".
 _LEADING_TIME = re.compile(
-    rf"^[\s>*+\-|]*(?:\[|\*\*|`)?\s*{_TIME.replace('(?P<sep>[:.])', '(?P<sep>:)')}"
+    rf"^[\s>*+\-|#]*(?:\[|\*\*|`)?\s*{_ABOUT}{_TIME.replace('(?P<sep>[:.])', '(?P<sep>:)')}"
     rf"(?:\s*\(?{_ZONE}\)?(?![\w]))?(?:\]|\*\*|`)?(?:\s*[:\-–—|]|\s|$)", re.IGNORECASE)
 _DATE_LINE = re.compile(rf"^[\s>*+\-#|]*(?:\*\*)?\s*(?:{_ISO_DATE})\s*(?:\*\*)?\s*:?\s*$")
 _ISO_ANYWHERE = re.compile(_ISO_DATE)
@@ -74,6 +75,11 @@ BODY_FIELDS = {
     "service", "impacted services": "service", "services": "service", "service": "service",
     "severity": "severity", "incident severity": "severity", "severity level": "severity",
 }
+# Names a start time goes by in front matter and records (besides ``timestamp``).
+START_FIELDS = ("started_at", "occurred_at", "start", "started", "detected_at", "date",
+                "incident_date", "start_time", "start_date", "start_datetime",
+                "incident_start", "date_of_incident", "detected", "detected_on", "began",
+                "began_at", "impact_start", "outage_start")
 DATE_LABELS = ("date", "incident date", "start time", "start date", "start date time",
                "started", "start", "began", "date of incident", "incident start")
 _BOLD_LABEL = re.compile(
@@ -328,6 +334,8 @@ class Event:
         """
         if self.past_limit:
             return f"the day after {self.local.isoformat()}"
+        if self.date_only:  # a day is the day written, in any zone
+            return self.local.date().isoformat()
         value = self.instant
         if value.tzinfo is None:
             return value.date().isoformat() if self.date_only else value.isoformat()
@@ -372,6 +380,9 @@ def timeline_events(parts: Iterable[tuple[str, int]], base: date | None,
         if _DATE_LINE.match(line):
             current = find_date(line)
             previous = None
+            if current is not None:  # a day the timeline names, if nothing more is known
+                events.append(Event(datetime(current.year, current.month, current.day),
+                                    zone, _entry_text(line), number, True))
             continue
         entry_zone = zone
         match = _DATETIME.search(line)
@@ -379,7 +390,7 @@ def timeline_events(parts: Iterable[tuple[str, int]], base: date | None,
         clock: tuple[int, int, int] | None = None
         if match is not None:
             clock = _clock(match)
-            if match.group("y"):
+            if match.group("md_m") is None:
                 day = _date_of(match)
             else:
                 day = _month_day(int(match.group("md_m")), int(match.group("md_d")),
@@ -394,6 +405,9 @@ def timeline_events(parts: Iterable[tuple[str, int]], base: date | None,
                 if iso is not None and (day := _date_of(iso)) is not None:
                     local = datetime(day.year, day.month, day.day)
                     events.append(Event(local, entry_zone, _entry_text(line), number, True))
+                    # "Unless noted, all events happened on 2019-10-21": the day of the
+                    # times that follow.
+                    current, previous = day, None
                 continue
         if clock is None or day is None:
             continue
@@ -443,7 +457,8 @@ def start_event(events: list[Event], base: date | None) -> Event | None:
     if base is not None:
         same_day = [e for e in events if e.local.date() == base]
         if same_day:
-            return same_day[0]
+            # A timed entry says more than a line that only names the day.
+            return next((e for e in same_day if not e.date_only), same_day[0])
     timed = [e for e in events if not e.date_only]
     return timed[0] if timed else (events[0] if events else None)
 
@@ -457,3 +472,153 @@ def end_event(events: list[Event]) -> Event | None:
 def _sort_key(event: Event) -> datetime:
     instant = event.instant
     return instant.replace(tzinfo=None) if instant.tzinfo else instant
+
+
+# -- dates as teams write them ---------------------------------------------------------------
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_NUMERIC_DATE = re.compile(
+    rf"^\s*{_WEEKDAY}(?P<a>\d{{1,2}})[/.](?P<b>\d{{1,2}})[/.](?P<y>\d{{4}})", re.IGNORECASE)
+_MONTH_ONLY = re.compile(r"^\s*(?P<y>\d{4})[-/](?P<m>\d{1,2})\s*$")
+_WORD_ONLY = re.compile(rf"^\s*{_WEEKDAY}(?:{_WORD_DATE})", re.IGNORECASE)
+_TIME_AFTER = re.compile(
+    rf"^\s*(?:,|at|@|T)?\s*{_TIME}(?:\s*\(?{_ZONE}\)?(?![\w]))?", re.IGNORECASE)
+_REST = re.compile(r"^[\s.,;)]*$")
+FORMATS = ("2023-09-27", "2023-09-27T14:03:00Z", "27/09/2023", "Sept 6 2023",
+           "6 September 2023 14:03 UTC", "2023-05")
+
+
+class DateProblem(ValueError):
+    """A date written so that it cannot be read for sure; the message says how to write it."""
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenTime:
+    """A time read from a date as a person wrote it: wall time, its zone if named, a note
+    when it is less than it seems (only a month), whether it named a time of day."""
+
+    local: datetime
+    zone: tzinfo | None
+    note: str | None = None
+    timed: bool = False
+
+    def value(self) -> datetime:
+        return self.local.replace(tzinfo=self.zone) if self.zone is not None else self.local
+
+
+def _expected() -> str:
+    return "write it as 2023-09-27 or 2023-09-27T14:03:00Z (failearn also reads " + \
+        ", ".join(FORMATS[2:]) + ")"
+
+
+def read_written_time(text: str) -> WrittenTime:
+    """A date (and time) as post-mortems write them, for a field RFC 3339 could not read:
+    ``27/09/2023``, ``09/27/2023`` (only when the day is over 12), ``Sept 6 2023``,
+    ``6 September 2023 14:03 UTC``, ``Wednesday, 2023-01-25 09:15 UTC``, ``2023-05`` (the
+    first of the month, with a note).  Raises :class:`DateProblem` naming the formats."""
+    month = _MONTH_ONLY.match(text)
+    if month is not None:
+        try:
+            local = datetime(int(month.group("y")), int(month.group("m")), 1)
+        except ValueError as exc:
+            raise DateProblem(f"{text.strip()!r} is no month: {_expected()}") from exc
+        return WrittenTime(local, None, "names only a month; taken as its first day")
+    numeric = _NUMERIC_DATE.match(text)
+    match: re.Match[str] | None = numeric or _WORD_ONLY.match(text) or _ISO_START.match(text)
+    if match is None:
+        raise DateProblem(f"{text.strip()!r} is not a date failearn can read: {_expected()}")
+    day = _numeric_day(match, text) if numeric is not None else _date_of(match)
+    if day is None:
+        raise DateProblem(f"{text.strip()!r} is not a valid date: {_expected()}")
+    rest = text[match.end():]
+    written = WrittenTime(datetime(day.year, day.month, day.day), None)
+    clock = _TIME_AFTER.match(rest)
+    if clock is not None:
+        hms = _clock(clock)
+        if hms is None:
+            raise DateProblem(f"{text.strip()!r} has no valid time of day: {_expected()}")
+        zone_name = clock.groupdict().get("zone")
+        zone = _zone(zone_name, day) if zone_name else None
+        if zone_name and zone is None:
+            raise DateProblem(f"{text.strip()!r}: {zone_name!r} is no time zone failearn "
+                              "knows; write an offset such as +02:00 or UTC")
+        written = WrittenTime(datetime(day.year, day.month, day.day, *hms), zone, timed=True)
+        rest = rest[clock.end():]
+    if not _REST.match(rest):
+        raise DateProblem(f"{text.strip()!r} is not a date failearn can read: {_expected()}")
+    return written
+
+
+_ISO_START = re.compile(rf"^\s*{_WEEKDAY}{_ISO_DATE}", re.IGNORECASE)
+
+
+def _numeric_day(match: re.Match[str], text: str) -> date | None:
+    a, b, year = int(match.group("a")), int(match.group("b")), int(match.group("y"))
+    if a > 12 >= b:
+        day, month = a, b
+    elif b > 12 >= a:
+        day, month = b, a
+    elif a == b:
+        day = month = a
+    else:
+        raise DateProblem(
+            f"{text.strip()!r} could be {a} {_MONTH_NAMES[b - 1]} or {_MONTH_NAMES[a - 1]} "
+            f"{b}: write it as {year}-{b:02d}-{a:02d} or {year}-{a:02d}-{b:02d} "
+            "(year-month-day)" if b <= 12 and a <= 12 else f"{text.strip()!r}: {_expected()}")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+# A month and day without a year ("On August 16, the team was notified").
+_MONTH_DAY = re.compile(rf"\b(?P<wm>{_MONTH})\s+(?P<wd>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})"
+                        rf"(?!:)", re.IGNORECASE)
+_TIME_BEFORE = re.compile(rf"{_TIME}(?:\s*\(?{_ZONE}\)?)?\s*,?\s*(?:on\s+)?$", re.IGNORECASE)
+_NEAR = 40
+
+
+def opening_time(text: str, year_of: date | None = None) -> WrittenTime | None:
+    """The first date an opening paragraph gives, with the time written beside it ("On
+    2021-04-27 at 15:09 UTC", "At 01:52 UTC, 2022-10-28"); a month and day without a year
+    takes the year of ``year_of`` (the page's date), never falling after it."""
+    found = DATE.search(text)
+    day = _date_of(found) if found is not None else None
+    if found is None or day is None:
+        if year_of is None:
+            return None
+        found = _MONTH_DAY.search(text)
+        if found is None:
+            return None
+        try:
+            day = date(year_of.year, _MONTHS[found.group("wm")[:3].casefold()],
+                       int(found.group("wd")))
+        except (KeyError, ValueError):
+            return None
+        if day > year_of:
+            day = day.replace(year=day.year - 1)
+    clock = _TIME_AFTER.match(text[found.end():found.end() + _NEAR])
+    if clock is None:
+        clock = _TIME_BEFORE.search(text[max(0, found.start() - _NEAR):found.start()])
+    hms = _clock(clock) if clock is not None else None
+    if clock is None or hms is None:
+        return WrittenTime(datetime(day.year, day.month, day.day), None)
+    zone_name = clock.groupdict().get("zone")
+    zone = _zone(zone_name, day) if zone_name else None
+    return WrittenTime(datetime(day.year, day.month, day.day, *hms), zone, timed=True)
+
+
+_PATH_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/_](?P<mo>\d{2})[-/_](?P<d>\d{2})(?!\d)")
+
+
+def path_date(path: str) -> date | None:
+    """A date a file name or a page's path holds (``2023-09-27-db.md``,
+    ``2025/04/11/crates-io``, ``post-mortem-2019-05-30.md``)."""
+    for match in _PATH_DATE.finditer(path):
+        try:
+            return date(int(match.group("y")), int(match.group("mo")), int(match.group("d")))
+        except ValueError:
+            continue
+    return None

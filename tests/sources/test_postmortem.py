@@ -65,10 +65,15 @@ def test_a_timeline_in_pdt_and_a_start_marked_in_it() -> None:
     text = ("# Prow outage\n\nAll times in PDT (UTC-7).\n\n## Summary\nservice: prow\n\n"
             "## 3. Timeline\n\n* [08:47] bump merged. **Outage begins.**\n"
             "* [09:34] confirmed functional. **Outage ends.**\n")
-    raw = parse_markdown(text, "2019-03-26-prow.md")
+    raw = parse_markdown(text, "prow.md")
     assert raw.payload is not None
     # No date anywhere: the times cannot be placed.
     assert "timeline_start" not in raw.payload
+    # The file name dates them, and says so.
+    raw = parse_markdown(text, "2019-03-26-prow.md")
+    assert raw.payload is not None
+    assert raw.payload["timeline_start"] == "2019-03-26T15:47:00Z"
+    assert raw.found_in == {"timeline_start": "the timeline, dated by the file name"}
     dated = text.replace("# Prow outage", "# March 26th, 2019 Prow outage")
     raw = parse_markdown(dated, "pm.md")
     assert raw.payload is not None
@@ -92,10 +97,17 @@ def test_bullets_with_dates_and_zones_in_the_entries() -> None:
              ("2019-01-23\n", 15), ("- 4:49 AM: first user report\n", 17)]
     events = postmortem.timeline_events(parts, date(2019, 1, 23),
                                         timezone(timedelta(hours=-8)))
+    # A date line is a day of the timeline too (the start when no entry of that day has a
+    # time), written as the day.
     assert [e.written() for e in events] == [
-        "2019-01-22T22:54:00Z", "2019-01-22T23:28:00Z", "2019-01-23T12:49:00Z"]
+        "2019-01-22", "2019-01-22T22:54:00Z", "2019-01-22T23:28:00Z", "2019-01-23",
+        "2019-01-23T12:49:00Z"]
     start = postmortem.start_event(events, date(2019, 1, 23))
-    assert start is not None and start.line == 17  # the first entry on the incident's day
+    assert start is not None and start.line == 17  # the first timed entry on the incident's day
+    only_days = postmortem.timeline_events([("2018-01-11\n", 3), ("2018-01-19 11:00 fixed\n", 5)],
+                                           date(2018, 1, 11), None)
+    start = postmortem.start_event(only_days, date(2018, 1, 11))
+    assert start is not None and start.written() == "2018-01-11"
 
 
 @pytest.mark.parametrize(("text", "offset"), [
@@ -133,7 +145,8 @@ def test_headings_of_the_well_known_templates() -> None:
             "## Chain of Events\n- 10:00 push\n")
     raw = parse_markdown(text, "azure.md")
     assert raw.payload is not None
-    assert raw.payload["Date"] == "2015-10-21"
+    # A date heading dates the timeline (it is not a field of its own).
+    assert raw.payload["timeline_start"] == "2015-10-21T10:00:00"
     assert raw.payload["summary"] == "API errors."
     assert raw.payload["root_cause"] == "A bad config push."
     assert raw.payload["action_items"] == "Validate."
