@@ -128,6 +128,8 @@ class Hygiene:
     unused_classes: list[str] = field(default_factory=list)
     # Services with several incidents, all of one class: (service, class, count).
     single_class_services: list[tuple[str, str, int]] = field(default_factory=list)
+    # Incidents whose service was inferred, not named: (how, count) over both windows.
+    inferred_services: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -211,8 +213,10 @@ def run_audit(settings: Settings, taxonomy: Taxonomy, options: AuditOptions) -> 
                                              with_text=config.classifier)
             usage = sql.class_counts(store, iso(as_of))
             service_classes = sql.service_class_counts(store, iso(as_of))
+            inferred = sql.inferred_services(store, iso(baseline_start), iso(as_of))
         result = _audit(recent, baseline, usage, service_classes, taxonomy, options,
                         str(settings.db), recent_start, baseline_start)
+        result = replace(result, hygiene=replace(result.hygiene, inferred_services=inferred))
         with store.transaction():
             run_id = store.start_run("audit", as_of, _parameters(config, taxonomy))
             result = _with_ids(result, run_id, None)

@@ -318,11 +318,11 @@ def render_config(result: InitResult, settings: Settings) -> str:
     if result.default_service is not None:
         lines.append(f"default = {_toml_string(result.default_service)}")
     lines.append("[services.names]")
+    lines.append('# "checkout" = ["checkout-api", "payments.example.com"]   # name = other names')
     if result.services:
+        lines.append("# Words that recur in the titles: uncomment those that name a service.")
         for name, count in result.services:
-            lines.append(f"{_toml_string(name)} = []   # in {count} titles")
-    else:
-        lines.append('# "checkout" = ["checkout-api", "payments.example.com"]')
+            lines.append(f"# {_toml_string(name)} = []   # in {count} titles")
     return "\n".join(lines) + "\n"
 
 

@@ -107,6 +107,7 @@ def test_init_maps_the_names_a_repository_uses_and_suggests_for_typos(
     assert '[fields]\ntimestamp = ["happened_at"]\nfailure_class = ["category"]' in config
     assert '# a typo of timeout? Fix the label, or keep this mapping:\n"timout" = "timeout"' \
         in config
+    assert '# "checkout" = []   # in 2 titles' in config
     assert doc["would_store"] == 2
     result = cli("init", str(repo), "--as-of", AS_OF, "--force")
     assert "Dry run with it: 2 of 2 report(s) would be stored, 0 rejected" in result.stdout

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -31,7 +33,8 @@ def ingest(
     db: DbOption = None,
     output_format: Annotated[IngestFormat, typer.Option(
         "--format", "-f", case_sensitive=False, metavar="text|json|github",
-        help="text for people, json for scripts, github for GitHub Actions annotations."
+        help="text for people, json for scripts, github for GitHub Actions annotations (and a "
+             "job summary when GITHUB_STEP_SUMMARY is set)."
     )] = IngestFormat.text,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Check every record against the gates; write nothing.")] = False,
@@ -82,7 +85,12 @@ def ingest(
         failearn ingest alerts/ --source-format alertmanager
     """
     from failearn.ingest import IngestOptions, run_ingest
-    from failearn.render.ingest import github_lines, ingest_document, render_text
+    from failearn.render.ingest import (
+        github_lines,
+        ingest_document,
+        render_text,
+        summary_markdown,
+    )
     from failearn.taxonomy import load_taxonomy
 
     settings = settings_for(ctx, db)
@@ -106,10 +114,22 @@ def ingest(
     elif output_format is IngestFormat.github:
         for line in github_lines(result):
             typer.echo(line)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            append_summary(Path(summary), summary_markdown(result))
     else:
         render_text(result, stdout())
     if result.failed and not write_baseline:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def append_summary(path: Path, markdown: str) -> None:
+    """Add to the GitHub Actions job summary (the runner shows the file it names)."""
+    try:
+        with path.open("a", encoding="utf-8") as out:
+            out.write(markdown)
+    except OSError as exc:
+        stderr().print(f"cannot write the job summary {path}: {exc.strerror}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -81,6 +81,8 @@ def audit_document(result: AuditResult) -> dict[str, Any]:
             "unused_classes": result.hygiene.unused_classes,
             "single_class_services": [{"service": s, "failure_class": c, "incidents": n}
                                       for s, c, n in result.hygiene.single_class_services],
+            "inferred_services": [{"via": via, "incidents": n}
+                                  for via, n in result.hygiene.inferred_services],
         },
         "as_of": iso(result.as_of),
         "windows": {
@@ -292,6 +294,11 @@ def _hygiene(result: AuditResult, console: Console) -> None:
             routes[route.via] += route.recent + route.baseline
         console.print(f"  {count} incident(s) named no class; it was inferred ("
                       + ", ".join(f"{via} ×{n}" for via, n in sorted(routes.items())) + ")",
+                      markup=False)
+    if hygiene.inferred_services:
+        count = sum(n for _, n in hygiene.inferred_services)
+        console.print(f"  {count} incident(s) named no service; it was inferred ("
+                      + ", ".join(f"{via} ×{n}" for via, n in hygiene.inferred_services) + ")",
                       markup=False)
     for version, count, ids in hygiene.old_versions:
         console.print(f"  {count} incident(s) under taxonomy {version}, not "

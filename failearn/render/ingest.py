@@ -150,6 +150,38 @@ def github_lines(result: IngestResult) -> list[str]:
     return lines
 
 
+SUMMARY_ERRORS = 50
+
+
+def summary_markdown(result: IngestResult) -> str:
+    """The job summary of a GitHub Actions run (``$GITHUB_STEP_SUMMARY``): the outcome
+    counts, then the problems that fail the run (the first :data:`SUMMARY_ERRORS`)."""
+    from failearn.render.report import md_code, md_text
+
+    failed = result.failed
+    lines = [f"### failearn ingest: {'failed' if failed else 'passed'}", "",
+             "| outcome | records |", "| --- | ---: |"]
+    lines += [f"| {outcome} | {result.counts.get(outcome, 0)} |" for outcome in OUTCOMES]
+    lines.append("")
+    errors = result.errors
+    if errors.total:
+        lines += [f"{errors.total} problem(s) reject new or changed records:", "",
+                  "| file | line | code | field | problem |", "| --- | ---: | --- | --- | --- |"]
+        for issue in errors.shown[:SUMMARY_ERRORS]:
+            lines.append(f"| {md_code(issue.source)} | {issue.line or ''} | {issue.code} | "
+                         f"{issue.field or ''} | {md_text(issue.message)} |")
+        rest = errors.total - min(len(errors.shown), SUMMARY_ERRORS)
+        if rest:
+            lines.append(f"\n… and {rest} more (the inbox keeps every record with its "
+                         "errors).")
+        lines.append("")
+    lines += [f"- {md_text(note)}" for note in file_notes(result)]
+    lines.append(f"\n{result.files} file(s), {result.records} record(s); incidents: "
+                 f"{result.incidents_created} new, {result.incidents_total} in total"
+                 + (" (dry run: nothing written)" if result.dry_run else "") + ".")
+    return "\n".join(lines) + "\n"
+
+
 def _location(issue: Issue) -> str:
     return f"{issue.source}:{issue.line}" if issue.line else issue.source
 

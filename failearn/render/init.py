@@ -66,8 +66,9 @@ def render_text(result: InitResult, console: Console) -> None:
                       "from their text (recorded as inferred)", markup=False)
     if result.default_service is not None:
         shown = ", ".join(f"{n} ({c})" for n, c in result.services[:8]) or "none"
-        console.print(f"  services named in titles: {shown}; [services] default = "
-                      f"\"{result.default_service}\" for the others — edit both", markup=False)
+        console.print(f"  words recurring in titles: {shown} (written commented out in "
+                      f"[services.names]: uncomment the services); [services] default = "
+                      f"\"{result.default_service}\" for the others", markup=False)
     missing = [f.name for f in result.fields if f.reports == 0 and f.name in GATE_FIELDS]
     if missing:
         console.print(f"  named by no report: {', '.join(missing)}", markup=False)

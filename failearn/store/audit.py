@@ -104,6 +104,17 @@ def class_counts(store: Store, until: str) -> dict[str, int]:
     return {str(name): int(count) for name, count in rows}
 
 
+def inferred_services(store: Store, start: str, end: str) -> list[tuple[str, int]]:
+    """(how, incidents) for the incidents between ``start`` and ``end`` whose service a
+    report did not name but had inferred (``report_provenance``), by route."""
+    rows = store.conn.execute(
+        "SELECT p.via, COUNT(DISTINCT r.incident_id) FROM report_provenance p "
+        "JOIN reports r ON r.key = p.report_key JOIN incidents i ON i.id = r.incident_id "
+        "WHERE p.field = 'service' AND i.timestamp >= ? AND i.timestamp < ? GROUP BY p.via",
+        (start, end))
+    return sorted(((str(via), int(n)) for via, n in rows), key=lambda r: (-r[1], r[0]))
+
+
 def service_class_counts(store: Store, until: str) -> list[tuple[str, str, int]]:
     """(service, class, incidents) over every incident before ``until``, sorted."""
     rows = store.conn.execute(

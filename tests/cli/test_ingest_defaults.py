@@ -167,3 +167,17 @@ def test_services_are_found_in_headings_hosts_and_urls(cli: Cli) -> None:
                   "ORDER BY r.source")
     assert rows == [("a.md", "prow", "heading"), ("b.md", "boskos", "host name"),
                     ("c.md", "prow", "url"), ("d.md", "platform", "default")]
+
+
+def test_audit_counts_inferred_services_apart(cli: Cli) -> None:
+    Path("failearn.toml").write_text(SERVICES)
+    base = "---\ndate: 2025-12-{day}\nfailure_class: timeout\n{extra}---\n# {title}\n"
+    write("a.md", base.format(day="20", extra="", title="Prow stuck"))
+    write("b.md", base.format(day="21", extra="", title="Jobs stuck"))
+    write("c.md", base.format(day="22", extra="service: api\n", title="API slow"))
+    ingest(cli, ".")
+    doc = cli.json("audit", "--as-of", AS_OF)
+    assert doc["hygiene"]["inferred_services"] == [{"via": "default", "incidents": 1},
+                                                   {"via": "title", "incidents": 1}]
+    result = cli("audit", "--as-of", AS_OF)
+    assert "2 incident(s) named no service; it was inferred (" in result.stdout
