@@ -41,6 +41,11 @@ def source_key(path: Path, root: Path) -> str:
         resolved = path.resolve()
     except (OSError, RuntimeError):  # a link loop: named as given, and rejected when read
         return path.as_posix()
+    return resolved_key(resolved, root)
+
+
+def resolved_key(resolved: Path, root: Path) -> str:
+    """:func:`source_key` of a path already resolved (a walk resolves each file once)."""
     try:
         return resolved.relative_to(root).as_posix()
     except ValueError:

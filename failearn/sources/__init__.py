@@ -22,7 +22,7 @@ from pathlib import Path
 
 from failearn.config import IngestConfig
 from failearn.errors import UsageError
-from failearn.project import source_key
+from failearn.project import resolved_key
 from failearn.record import RawRecord
 from failearn.sources import jsonfile, markdown
 from failearn.sources.reading import (
@@ -121,8 +121,9 @@ def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None,
              root: Path | None = None) -> list[InputFile]:
     """The inputs named by ``paths``; a path that does not exist is a usage error.
 
-    With a project ``root``, each file is named relative to it (:func:`source_key`), so the
-    same file is the same source from any folder; else relative to ``cwd``."""
+    With a project ``root``, each file is named relative to it
+    (:func:`failearn.project.source_key`), so the same file is the same source from any
+    folder; else relative to ``cwd``."""
     inputs: list[InputFile] = []
     seen: set[Path] = set()
     for given in paths:
@@ -140,7 +141,7 @@ def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None,
                 continue
             seen.add(identity)
             kind = DIRECTORY if problem is not None else kind_of(candidate)
-            source = source_key(candidate, root) if root is not None \
+            source = resolved_key(identity, root) if root is not None \
                 else display_path(candidate, cwd)
             inputs.append(_named(candidate, source, kind, problem))
     return inputs
