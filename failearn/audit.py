@@ -47,6 +47,7 @@ from failearn.errors import UsageError
 from failearn.figures import percent
 from failearn.store import Store
 from failearn.store import audit as sql
+from failearn.store.location import display as display_location
 from failearn.taxonomy import Taxonomy
 from failearn.timeutil import format_duration, iso
 
@@ -215,7 +216,7 @@ def run_audit(settings: Settings, taxonomy: Taxonomy, options: AuditOptions) -> 
             service_classes = sql.service_class_counts(store, iso(as_of))
             inferred = sql.inferred_services(store, iso(baseline_start), iso(as_of))
         result = _audit(recent, baseline, usage, service_classes, taxonomy, options,
-                        str(settings.db), recent_start, baseline_start)
+                        display_location(settings.db), recent_start, baseline_start)
         result = replace(result, hygiene=replace(result.hygiene, inferred_services=inferred))
         with store.transaction():
             run_id = store.start_run("audit", as_of, _parameters(config, taxonomy))

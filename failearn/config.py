@@ -22,6 +22,7 @@ from typing import Any
 
 from failearn.errors import ConfigError
 from failearn.project import find_root
+from failearn.store.location import parse as parse_location
 from failearn.timeutil import parse_duration
 
 CONFIG_FILE = "failearn.toml"
@@ -381,7 +382,8 @@ class AuditConfig:
 class Settings:
     """Everything a command needs to know about the user's set-up."""
 
-    db: Path = Path(DEFAULT_DB)
+    # A SQLite file (a Path) or a PostgreSQL URL (a str): see failearn.store.location.
+    db: Path | str = Path(DEFAULT_DB)
     # How long a command waits for another writer (two CI jobs at once) before giving up.
     busy_timeout: timedelta = timedelta(minutes=2)
     taxonomy: Path | None = None
@@ -408,9 +410,12 @@ class Settings:
     # working directory.
     root: Path | None = None
 
-    def with_db(self, db: Path | None) -> Settings:
-        """The settings with the database path a command line or environment chose."""
-        return self if db is None else replace(self, db=db)
+    def with_db(self, db: Path | str | None) -> Settings:
+        """The settings with the database a command line or environment chose (a path, or
+        a URL: see :func:`failearn.store.location.parse`)."""
+        if db is None or db == "":
+            return self
+        return replace(self, db=parse_location(db) if isinstance(db, str) else db)
 
 
 _NOT_CONFIGURABLE = {"config_path", "root"}
@@ -439,6 +444,10 @@ def _convert(value: Any, annotation: Any, where: str, base: Path | None) -> Any:
             return parse_duration(value)
         except ValueError as exc:
             raise ConfigError(f"`{where}`: {exc}") from exc
+    if annotation == Path | str:  # a database: a SQLite path or a PostgreSQL URL
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"`{where}` must be a path or a postgresql:// URL")
+        return parse_location(value, base)
     if inner is Path:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"`{where}` must be a path")
@@ -654,7 +663,7 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None,
     if not db_given:
         settings = settings.with_db(_relative_if_here(root / DEFAULT_DB, cwd or Path.cwd()))
     if env.get("FAILEARN_DB"):
-        settings = settings.with_db(Path(env["FAILEARN_DB"]))
+        settings = settings.with_db(env["FAILEARN_DB"])
     if env.get("FAILEARN_SECRET"):
         # The pseudonymisation key belongs in a CI secret, not in a committed file.
         settings = replace(settings, anonymize=replace(settings.anonymize,

@@ -31,6 +31,7 @@ from typing import Any
 
 from failearn.config import DrillConfig, Settings
 from failearn.errors import StoreError, UsageError
+from failearn.store.location import display as display_location
 from failearn.taxonomy import Taxonomy
 from failearn.timeutil import format_duration, from_iso, iso
 
@@ -194,7 +195,11 @@ def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
     if taxonomy.resolve(config.failure_class) is None:
         raise UsageError(f"--failure-class {config.failure_class!r} is not in taxonomy "
                          f"{taxonomy.version}")
-    if not Path(settings.db).exists():
+    if not isinstance(settings.db, Path):
+        raise UsageError(f"the drill copies a SQLite store; {display_location(settings.db)} "
+                         "is a PostgreSQL database",
+                         hint="copy it into a file first: failearn db copy URL drill-source.db")
+    if not settings.db.exists():
         raise UsageError(f"database {settings.db} does not exist",
                          hint="run `failearn ingest` first, or pass --db")
     scratch_dir = Path(tempfile.mkdtemp(prefix="failearn-drill-"))
@@ -212,7 +217,8 @@ def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
 
     try:
         scratch_db = scratch_dir / "drill.db"
-        timed("copy", lambda: _copy(Path(settings.db), scratch_db))
+        source = settings.db
+        timed("copy", lambda: _copy(source, scratch_db))
         scratch = replace(settings, db=scratch_db)
         records = synthetic_records(config, options.as_of)
         feed = scratch_dir / "drill.ndjson"

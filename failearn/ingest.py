@@ -41,6 +41,7 @@ from failearn.sources import InputFile, discover
 from failearn.sources.vendors import Formats
 from failearn.store import MEMORY, Store, discard_unused
 from failearn.store import capture as sql
+from failearn.store.location import display as display_location
 from failearn.taxonomy import Taxonomy
 from failearn.timeutil import format_duration, iso
 
@@ -184,6 +185,7 @@ class _Run:
         """
         hashes = self.seen_hashes.get(record.source)
         if hashes is None:
+            self.store.lock(f"source:{record.source}")
             hashes = self.seen_hashes[record.source] = (
                 set() if self.fresh else sql.inbox_hashes(self.store, record.source))
         if record.sha256 in hashes and outcome in ("unchanged", "rejected", "skipped"):
@@ -325,7 +327,7 @@ class _Run:
             sql.delete_reports(self.store, self.replaced)
             sql.forget_source_files(self.store, self.replaced)
             self.replaced = []
-        first, _ = sql.add_inbox_many(self.store, self.inbox_rows)
+        ids = sql.add_inbox_many(self.store, self.inbox_rows)
         if self.reports:
             records = list(self.reports.values())
             rows = []
@@ -333,14 +335,14 @@ class _Run:
                 assert record.report is not None
                 inbox = record.report[5]
                 rows.append(record.report if inbox is None else
-                            (*record.report[:5], first + inbox, *record.report[6:]))
+                            (*record.report[:5], ids[inbox], *record.report[6:]))
             sql.add_reports(self.store, rows,
                             [row for r in records for row in r.trace_rows],
                             [row for r in records for row in r.error_rows],
                             [row for r in records for row in r.dependency_rows],
                             [row for r in records for row in r.provenance_rows])
         for key, index in self.pending_new:
-            self.new_inbox_ids[key] = first + index
+            self.new_inbox_ids[key] = ids[index]
         self.pending_new = []
         self.inbox_rows = []
         self.reports = {}
@@ -420,6 +422,7 @@ def regroup_reports(store: Store, touched: set[tuple[str, str]], own: list[sql.R
     reports (a new class is a new dedup group).  ``only_own``: the store held no
     reports before this run, so there is nothing stored to connect to.
     """
+    sql.lock_merge(store)
     refs = sorted(own, key=lambda r: r.key) if only_own else _closure(store, touched, own,
                                                                         run_id)
     previous = {r.key: r.incident_id for r in refs}
@@ -570,14 +573,16 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
         else options.dedup_window
     keep_raw = settings.ingest.keep_raw if options.keep_raw is None else options.keep_raw
     db_path: Path | str = settings.db
-    if options.dry_run and not Path(settings.db).exists():
+    if options.dry_run and isinstance(db_path, Path) and not db_path.exists():
         db_path = MEMORY
     # A database this run creates and then stores nothing in (it failed, or was
     # interrupted) is removed again: no empty file is left to puzzle the next command.
-    new_database = db_path != MEMORY and not Path(db_path).exists()
+    new_database = isinstance(db_path, Path) and not db_path.exists()
     store = Store.open(db_path, busy_timeout=settings.busy_timeout)
     try:
-        with store.rolled_back() if options.dry_run else store.transaction():
+        # Several ingests may write one PostgreSQL database at once (see _Run.lock_source).
+        scope = store.rolled_back("ingest") if options.dry_run else store.transaction("ingest")
+        with scope:
             run_id = store.start_run("ingest", options.as_of, {
                 "paths": options.paths, "dry_run": options.dry_run, "keep_raw": keep_raw,
                 "source_format": options.source_format,
@@ -596,7 +601,8 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             context = Context.build(settings, taxonomy, options.as_of, anonymizer, model)
             fingerprint = _fingerprint(settings, taxonomy, secret, options.source_format)
             preparer = Preparer(context, fingerprint, run_id, formats)
-            fresh = sql.is_empty(store)
+            # On PostgreSQL another ingest may be filling an empty store at the same time.
+            fresh = store.backend == "sqlite" and sql.is_empty(store)
             files = Unchanged({} if fresh else sql.source_files(store), fingerprint.hex(),
                               settings.ingest.max_markdown_bytes)
             to_read, skipped = files.split(record_inputs)
@@ -652,10 +658,10 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     if run.baseline_out is not None:
         baseline.write(run.baseline_out)
     return IngestResult(
-        run_id=None if options.dry_run else run_id, db=str(settings.db), dry_run=options.dry_run,
-        files=len(inputs), records=run.records, counts=run.counts, errors=run.errors,
-        warnings=run.warnings, incidents_created=created, incidents_updated=updated,
-        incidents_total=total, dedup_window=format_duration(window),
+        run_id=None if options.dry_run else run_id, db=display_location(settings.db),
+        dry_run=options.dry_run, files=len(inputs), records=run.records, counts=run.counts,
+        errors=run.errors, warnings=run.warnings, incidents_created=created,
+        incidents_updated=updated, incidents_total=total, dedup_window=format_duration(window),
         seconds=(datetime.now(UTC) - started).total_seconds(), notes=run.notes, series=series,
         inferred=run.inferred, class_model=_model_use(model, timed, run.inferred),
         moved=[(old, new, how) for old, new, how, _ in run.moves], withdrawn=withdrawn,

@@ -41,6 +41,7 @@ from failearn.ingest import regroup_reports
 from failearn.resources import default_taxonomy_path
 from failearn.store import Store
 from failearn.store import relabel as sql
+from failearn.store.location import display as display_location
 from failearn.taxonomy import Resolution, Taxonomy
 from failearn.timeutil import format_duration, iso
 
@@ -234,7 +235,9 @@ def run_migrate(settings: Settings, taxonomy: Taxonomy, options: MigrateOptions
     taxonomy_path = taxonomy.path or default_taxonomy_path()
     store = Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
     try:
-        scope = store.rolled_back() if options.dry_run else store.transaction()
+        # Regrouping stored reports: no ingest may be writing meanwhile (PostgreSQL).
+        scope = (store.rolled_back("exclusive") if options.dry_run
+                 else store.transaction("exclusive"))
         with scope:
             run_id = store.start_run("taxonomy migrate", None, {
                 "taxonomy": str(taxonomy_path), "version": taxonomy.version,
@@ -315,7 +318,7 @@ def _migrate(store: Store, settings: Settings, taxonomy: Taxonomy, taxonomy_path
     class_changes = [ClassChange(old, new, via, how, len(ids), sorted(ids)[:_SAMPLE])
                      for (old, new, via, how), ids in sorted(moved.items())]
     return MigrateResult(
-        run_id=None if dry_run else run_id, db=str(settings.db), dry_run=dry_run,
+        run_id=None if dry_run else run_id, db=display_location(settings.db), dry_run=dry_run,
         taxonomy_version=taxonomy.version, taxonomy_path=str(taxonomy_path),
         from_versions=dict(sorted(Counter(lb.taxonomy_version or "unknown"
                                           for lb in labels).items())),

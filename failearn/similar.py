@@ -26,6 +26,7 @@ from failearn.errors import NotFoundError, UsageError
 from failearn.store import Store
 from failearn.store import analysis as sql
 from failearn.store import incidents as incident_sql
+from failearn.store.location import display as display_location
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
     notes: list[str] = []
     with Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False) as store:
         if sql.incident_count(store) == 0:
-            raise NotFoundError(f"the store {settings.db} holds no incidents",
+            raise NotFoundError(f"the store {display_location(settings.db)} holds no incidents",
                                 hint="run `failearn ingest` first")
         query_id = None
         if options.incident_id is not None:

@@ -22,6 +22,7 @@ from hypothesis import settings
 from typer.testing import CliRunner
 
 from failearn.cli import app
+from tests.servers import postgres_schema, postgres_server
 
 # Property tests explore the same examples on every run: CI must not pass or fail by luck.
 settings.register_profile("failearn", derandomize=True, deadline=None)
@@ -37,6 +38,29 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("FAILEARN_DB", "FAILEARN_CONFIG", "FAILEARN_SECRET"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def postgres() -> str:
+    """The PostgreSQL server of the tests (see tests/servers.py)."""
+    return postgres_server()
+
+
+@pytest.fixture
+def pg_url(postgres: str) -> Iterator[str]:
+    """A URL of an empty PostgreSQL database of this test's own (a fresh schema)."""
+    with postgres_schema(postgres) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store on each backend in turn: a SQLite file, then a PostgreSQL database.
+
+    Every test of the store takes its database from here, so that each runs on both."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture

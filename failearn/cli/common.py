@@ -14,7 +14,6 @@ import sys
 import traceback
 from datetime import datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -41,9 +40,10 @@ class IngestFormat(StrEnum):
     github = "github"
 
 
-DbOption = Annotated[Path | None, typer.Option(
-    "--db", envvar="FAILEARN_DB", metavar="PATH", show_default=False, dir_okay=False,
-    help="SQLite database file [default: ./failearn.db, or `db` in failearn.toml].")]
+DbOption = Annotated[str | None, typer.Option(
+    "--db", envvar="FAILEARN_DB", metavar="PATH|URL", show_default=False,
+    help="SQLite database file, or a postgresql:// URL (credentials from PGPASSWORD or "
+         "~/.pgpass) [default: ./failearn.db, or `db` in failearn.toml].")]
 AsOfOption = Annotated[str | None, typer.Option(
     "--as-of", metavar="DATE", show_default=False,
     help="Reference date or date-time, UTC (2026-11-23 or 2026-11-23T09:00:00Z) "
@@ -92,7 +92,7 @@ def stderr() -> Console:
     return _console(stderr=True)
 
 
-def settings_for(ctx: typer.Context, db: Path | None = None) -> Settings:
+def settings_for(ctx: typer.Context, db: str | None = None) -> Settings:
     """The settings of this invocation: ``--config`` or discovery, then ``--db``."""
     obj = ctx.find_root().obj or {}
     settings = load_settings(obj.get("config"))

@@ -44,7 +44,7 @@ def _actor(by: str | None) -> str:
     return by if by is not None else default_actor()
 
 
-def _act(ctx: typer.Context, rule: str, event: str, db: Path | None, by: str | None,
+def _act(ctx: typer.Context, rule: str, event: str, db: str | None, by: str | None,
          note: str | None, as_of_text: str | None, output_format: OutputFormat,
          force: bool = False, incident: str | None = None, cooldown: str | None = None,
          max_active_rules: int | None = None, ttl: str | None = None) -> None:

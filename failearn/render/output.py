@@ -39,13 +39,13 @@ def _database_files(database: Path) -> set[Path]:
     return files
 
 
-def check_output(path: Path, database: Path) -> None:
+def check_output(path: Path, database: Path | str) -> None:
     """Refuse an output file that is the database (or one of its side files), a directory,
-    or cannot be written; nothing is created."""
+    or cannot be written; nothing is created.  (A PostgreSQL database, a URL, has no file.)"""
     target = path.resolve()
-    protected = _database_files(database)
+    protected = _database_files(database) if isinstance(database, Path) else set()
     same = target in protected or _named(path) in protected
-    if not same and path.exists() and database.exists():
+    if not same and isinstance(database, Path) and path.exists() and database.exists():
         try:
             same = path.samefile(database)
         except OSError:

@@ -1,40 +1,73 @@
-"""The store: one SQLite file, the only place failearn writes SQL.
+"""The store: a SQLite file or a PostgreSQL database, the only place failearn writes SQL.
 
-:class:`Store` opens the database (WAL, a busy timeout, foreign keys), migrates
-it forward, and runs each command's writes in one transaction
-(:meth:`Store.transaction`): a crash, a kill or Ctrl-C leaves the database as it
-was before the command.  ``BEGIN IMMEDIATE`` takes the write lock at the start,
-so two CI jobs ingesting at once queue behind each other instead of failing
-with "database is locked".
+:class:`Store` opens the database (SQLite: WAL, a busy timeout, foreign keys;
+PostgreSQL: a psycopg connection, see :mod:`failearn.store.postgres`),
+migrates it forward, and runs each command's writes in one transaction
+(:meth:`Store.transaction`): a crash, a kill, a dropped connection or Ctrl-C
+leaves the database as it was before the command.  Writers queue: SQLite's
+``BEGIN IMMEDIATE`` takes the write lock at the start, and on PostgreSQL a
+command takes an advisory lock before it begins, so two CI jobs writing at once
+wait for each other instead of failing.  Ingests are the exception on
+PostgreSQL: several run side by side (one per repository, say), each locking
+the sources it writes, and their merges into incidents take turns.
 
 The SQL of each capability lives in a module of this package named for it
-(:mod:`failearn.store.capture` for ingest); callers get plain data back.
-All of it is plain :mod:`sqlite3`: the statements are few, hand-written and
-reviewed in one place, and an ORM or sqlite-utils would only add import time
-(sqlite-utils imports pandas) to ``failearn ingest``, which CI runs on every push.
+(:mod:`failearn.store.capture` for ingest); callers get plain data back.  It is
+written once, in SQLite's dialect; the PostgreSQL connection translates the
+few constructs that differ.  All of it is plain :mod:`sqlite3` or psycopg: the
+statements are few, hand-written and reviewed in one place, and an ORM would
+only add import time to ``failearn ingest``, which CI runs on every push.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import signal
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from failearn import __version__
 from failearn.errors import StoreError
+from failearn.store import location as locations
+from failearn.store import sqlite as lite
 from failearn.store.migrations import MIGRATIONS
 from failearn.timeutil import iso
 
-MEMORY = ":memory:"
+if TYPE_CHECKING:
+    from failearn.store.postgres import PgConnection
+
+MEMORY = lite.MEMORY
 # Ids per ``IN (...)`` query: well under SQLite's limit on bound parameters.
 CHUNK = 500
+# How a transaction shares the database with other commands (PostgreSQL; SQLite has one
+# writer at a time whatever the mode): "serial" waits for every other writer but ingests;
+# "ingest" runs beside other ingests; "exclusive" waits for everything, ingests included.
+Mode = Literal["serial", "ingest", "exclusive"]
+
+
+class Cursor(Protocol):
+    @property
+    def description(self) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What the store modules use of a connection: sqlite3's ``execute`` and
+    ``executemany`` (PostgreSQL's connection offers the same)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Cursor: ...
 
 
 def chunks(values: Sequence[str]) -> Iterator[list[str]]:
@@ -46,6 +79,8 @@ def chunks(values: Sequence[str]) -> Iterator[list[str]]:
 def marks(count: int) -> str:
     """``?, ?, ?`` for ``count`` bound parameters."""
     return ", ".join("?" * count)
+
+
 # Transactions committed by this process; the CLI compares it before and after a
 # command to say truthfully, on Ctrl-C, whether the command's changes were saved.
 commits = 0
@@ -67,57 +102,107 @@ def _release_interrupts(blocked: bool) -> None:
 class Store:
     """An open failearn database."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str, readonly: bool = False) -> None:
-        self.conn = conn
+    def __init__(self, conn: sqlite3.Connection | PgConnection, path: str,
+                 readonly: bool = False) -> None:
+        self.conn: Connection = conn
+        self._raw = conn
+        # What failearn shows of the location: a path, or a URL without its password.
         self.path = path
         self.readonly = readonly
 
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return "sqlite" if isinstance(self._raw, sqlite3.Connection) else "postgresql"
+
+    @property
+    def _pg(self) -> PgConnection:
+        assert not isinstance(self._raw, sqlite3.Connection)
+        return self._raw
+
+    @property
+    def _lite(self) -> sqlite3.Connection:
+        assert isinstance(self._raw, sqlite3.Connection)
+        return self._raw
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """Rows of a query as dicts (plain sqlite3: cheap to import)."""
+        """Rows of a query as dicts."""
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description or ()]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def insert_id(self, sql: str, params: Sequence[Any]) -> int:
+        """Run one ``INSERT`` into a table with an ``id`` key; the id it was given."""
+        if self.backend == "sqlite":
+            return int(self._lite.execute(sql, params).lastrowid or 0)
+        row = self._pg.execute(f"{sql} RETURNING id", params).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def insert_many(self, table: str, columns: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows in bulk (PostgreSQL: with ``COPY``)."""
+        if not rows:
+            return
+        if self.backend == "sqlite":
+            self._lite.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
+                                   f"VALUES ({marks(len(columns))})", rows)
+        else:
+            self._pg.copy_rows(table, columns, rows)
+
+    def next_ids(self, table: str, count: int) -> list[int]:
+        """``count`` new ids of ``table`` (PostgreSQL, for rows written by COPY)."""
+        return self._pg.next_ids(table, count)
+
+    def stream(self, sql: str) -> Iterator[Any]:
+        """The rows of a large query without holding them all in memory (PostgreSQL: a
+        server-side cursor, inside the current transaction)."""
+        if self.backend == "sqlite":
+            yield from self._lite.execute(sql)
+        else:
+            yield from self._pg.stream(sql)
+
+    def advance_identity(self, table: str) -> None:
+        """After rows were written with their ids, let the next generated id follow them
+        (PostgreSQL's identity columns; SQLite takes the largest rowid + 1 by itself)."""
+        if self.backend == "postgresql":
+            self._pg.advance_identity(table)
+
+    def json_text(self, column: str, *path: str) -> str:
+        """SQL for the text at ``path`` inside the JSON object in ``column`` (NULL when the
+        column is no JSON object or the path leads nowhere)."""
+        if self.backend == "sqlite":
+            return (f"CASE WHEN json_valid({column}) THEN "
+                    f"json_extract({column}, '$.{'.'.join(path)}') END")
+        return (f"CASE WHEN left({column}, 1) = '{{' "
+                f"THEN ({column}::jsonb #>> '{{{','.join(path)}}}') END")
+
+    def lock(self, name: str) -> None:
+        """Serialise a step with every other transaction that takes the same lock, until
+        this transaction ends (PostgreSQL; on SQLite a writer is alone already)."""
+        if self.backend == "postgresql":
+            self._pg.lock(name)
 
     # -- opening ---------------------------------------------------------------
 
     @classmethod
     def open(cls, path: Path | str, *, busy_timeout: timedelta = timedelta(minutes=2),
              create: bool = True) -> Store:
-        """Open (creating if allowed) and migrate the database at ``path``.
+        """Open (creating if allowed) and migrate the database at ``path``: a SQLite file
+        or a PostgreSQL URL (see :mod:`failearn.store.location`).
 
         A database file the user cannot write is opened read-only: commands that
         only read it work, and one that writes says the file is read-only.
         """
-        target = str(path)
-        readonly = False
-        if target != MEMORY:
-            file = Path(target)
-            if not file.exists() and not create:
-                raise StoreError(f"database {target} does not exist",
-                                 hint="run `failearn ingest` first, or pass --db")
-            if file.is_dir():
-                raise StoreError(f"database path {target} is a directory")
-            if not file.parent.exists():
-                raise StoreError(f"cannot create database {target}: "
-                                 f"{file.parent} does not exist")
-            readonly = file.exists() and not _writable(file)
-        location = _read_only_uri(Path(target)) if readonly else target
-        try:
-            conn = sqlite3.connect(location, timeout=busy_timeout.total_seconds(),
-                                   isolation_level=None, check_same_thread=False,
-                                   uri=readonly)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open database {target}: {exc}") from exc
+        where = locations.parse(path) if isinstance(path, str) and path != MEMORY else path
+        if locations.is_postgres(where):
+            return cls._open_postgres(str(where), busy_timeout)
+        target = str(where)
+        conn, readonly = lite.connect(target, busy_timeout, create)
         store = cls(conn, target, readonly)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout.total_seconds() * 1000)}")
             store._check_ours()
-            if target != MEMORY and not readonly:
-                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big runs spill less
+            lite.configure(conn, target, readonly, busy_timeout)
             store._migrate()
         except sqlite3.OperationalError as exc:
             conn.close()
@@ -132,8 +217,34 @@ class Store:
             raise
         return store
 
+    @classmethod
+    def _open_postgres(cls, url: str, busy_timeout: timedelta) -> Store:
+        shown = locations.display(url)
+        try:
+            from failearn.store import postgres
+        except ImportError as exc:
+            raise StoreError(f"{shown} is a PostgreSQL database, and psycopg is not installed",
+                             hint="pip install 'failearn[postgres]'") from exc
+        conn = postgres.connect(url, timeout_seconds=busy_timeout.total_seconds(),
+                                display=shown)
+        store = cls(conn, shown)
+        try:
+            conn.lock("schema", session=True)
+            try:
+                store._check_ours()
+                store._migrate()
+            finally:
+                conn.unlock("schema")
+        except postgres.Error as exc:
+            conn.close()
+            raise StoreError(f"cannot open database {shown}: {postgres.describe(exc)}") from exc
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
     def close(self) -> None:
-        self.conn.close()
+        self._raw.close()
 
     def __enter__(self) -> Store:
         return self
@@ -143,23 +254,42 @@ class Store:
 
     # -- schema ----------------------------------------------------------------
 
+    def _applied(self) -> list[str]:
+        if "_migrations" not in self._relations(("table",)):
+            return []
+        return [str(r[0]) for r in self.conn.execute("SELECT name FROM _migrations")]
+
     @property
     def schema_version(self) -> int:
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        """How many migrations the database has had."""
+        if self.backend == "sqlite":
+            return int(self._lite.execute("PRAGMA user_version").fetchone()[0])
+        return len(self._applied())
+
+    def _relations(self, kinds: tuple[str, ...] = ("table", "view")) -> list[str]:
+        if self.backend == "sqlite":
+            return lite.relations(self._lite, kinds)
+        names = {"table": "BASE TABLE", "view": "VIEW"}
+        return self._pg.relations(tuple(names[k] for k in kinds))
 
     def _check_ours(self) -> None:
         """Refuse, before changing anything, a database some other program made: one
         with tables of its own and no record of failearn's migrations."""
-        names = {row[0] for row in self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+        names = set(self._relations(("table",)))
         if names and "_migrations" not in names:
             shown = ", ".join(sorted(names)[:5]) + (" …" if len(names) > 5 else "")
             raise StoreError(f"{self.path} is not a failearn database (it holds tables "
                              f"{shown})", hint="pass --db with a new file or a failearn "
                              "database")
 
+    def _too_new(self) -> bool:
+        if self.backend == "sqlite":
+            return self.schema_version > len(MIGRATIONS)
+        known = {name for name, _ in MIGRATIONS}
+        return any(name not in known for name in self._applied())
+
     def _migrate(self) -> None:
-        if self.schema_version > len(MIGRATIONS):
+        if self._too_new():
             raise StoreError(
                 f"database {self.path} has schema version {self.schema_version}, newer than "
                 f"this failearn understands ({len(MIGRATIONS)})", hint="upgrade failearn")
@@ -179,32 +309,59 @@ class Store:
                 migrate(self.conn)
                 self.conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
                                   (name, iso(datetime.now(UTC))))
-            self.conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+            if self.backend == "sqlite":
+                self.conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
 
     def table_columns(self) -> dict[str, list[str]]:
         """Every table and view with its columns (for tests and ``failearn db``)."""
-        names = [r[0] for r in self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
-            "AND name NOT LIKE 'sqlite_%'")]
-        return {name: [c[1] for c in self.conn.execute(f'PRAGMA table_info("{name}")')]
-                for name in sorted(names)}
+        columns = lite.columns if self.backend == "sqlite" else None
+        return {name: (columns(self._lite, name) if columns else self._pg.columns(name))
+                for name in self._relations()}
 
     # -- transactions ----------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction; rolled back on any exception, Ctrl-C included."""
-        if self.conn.in_transaction:
+    def transaction(self, mode: Mode = "serial") -> Iterator[None]:
+        """One write transaction; rolled back on any exception, Ctrl-C included.
+
+        On PostgreSQL ``mode`` says whom it waits for (see :data:`Mode`)."""
+        if self._in_transaction():
             yield
             return
-        self._begin()
+        self._begin(mode)
         try:
             yield
-        except BaseException:
-            self.conn.rollback()
+        except BaseException as exc:
+            self._rollback()
+            self._end(mode)
+            self._raise_lost(exc)
             raise
-        else:
+        try:
             self._commit()
+        except BaseException as exc:
+            self._raise_lost(exc)
+            raise
+        finally:
+            self._end(mode)
+
+    def _in_transaction(self) -> bool:
+        return self._raw.in_transaction
+
+    def _raise_lost(self, error: BaseException) -> None:
+        """Raise a lost PostgreSQL connection or a lock wait that timed out as the store
+        error it is for the user; return for anything else."""
+        if self.backend == "sqlite" or isinstance(error, StoreError):
+            return
+        from failearn.store import postgres
+
+        if postgres.is_lost_connection(error):
+            raise StoreError(f"lost the connection to {self.path}: "
+                             f"{postgres.describe(error)}",
+                             hint="nothing of this command was saved; run it again"
+                             ) from error
+        if postgres.is_lock_timeout(error):
+            raise StoreError(f"database {self.path} is busy: {postgres.describe(error)}",
+                             hint="another failearn is writing; try again") from error
 
     def _commit(self) -> None:
         """Commit with Ctrl-C held back until the commit is counted, so that an interrupt
@@ -212,27 +369,86 @@ class Store:
         global commits
         blocked = _hold_interrupts()
         try:
-            self.conn.commit()
+            self._raw.commit()
             commits += 1
         finally:
             _release_interrupts(blocked)
 
-    def _begin(self) -> None:
+    def _rollback(self) -> None:
+        try:
+            self._raw.rollback()
+        except Exception:  # a lost connection has rolled back already
+            if self.backend == "sqlite":
+                raise
+
+    def _begin(self, mode: Mode = "serial") -> None:
         """Take the write lock now (waiting up to the busy timeout), or say why not."""
         if self.readonly:
             raise StoreError(f"database {self.path} is read-only",
                              hint="this command writes to the database: make the file "
                                   "writable, or pass another --db")
+        if self.backend == "postgresql":
+            self._begin_postgres(mode)
+            return
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._lite.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if "readonly" in str(exc) or "read-only" in str(exc):
                 raise StoreError(f"database {self.path} is read-only: {exc}") from exc
             raise StoreError(f"database {self.path} is busy: {exc}",
                              hint="another failearn is writing; try again") from exc
 
+    def _begin_postgres(self, mode: Mode) -> None:
+        """Wait for the command's turn, then begin: ingests at READ COMMITTED (their merge
+        must see what other ingests committed), every other command on one snapshot."""
+        from failearn.store import postgres
+
+        pg = self._pg
+        try:
+            if mode == "ingest":
+                pg.lock_shared("ingest")
+                pg.begin("READ COMMITTED")
+                return
+            pg.lock("writer", session=True)
+            if mode == "exclusive":
+                pg.lock("ingest", session=True)
+            pg.begin("REPEATABLE READ")
+        except postgres.Error as exc:
+            self._end(mode)
+            self._raise_lost(exc)
+            raise
+
+    def _end(self, mode: Mode) -> None:
+        """Release the locks :meth:`_begin_postgres` took."""
+        if self.backend == "sqlite":
+            return
+        from failearn.store import postgres
+
+        try:
+            if mode == "ingest":
+                self._pg.unlock_shared("ingest")
+                return
+            if mode == "exclusive":
+                self._pg.unlock("ingest")
+            self._pg.unlock("writer")
+        except postgres.Error:
+            pass  # a lost connection has released them
+
     @contextmanager
-    def rolled_back(self) -> Iterator[None]:
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: the queries inside see one state of the database, and
+        writers are not blocked meanwhile."""
+        if self.backend == "sqlite":
+            self._lite.execute("BEGIN DEFERRED")
+        else:
+            self._pg.begin("REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            self._rollback()
+
+    @contextmanager
+    def rolled_back(self, mode: Mode = "serial") -> Iterator[None]:
         """A transaction that is always rolled back (``--dry-run``).
 
         It takes the write lock like a real run, so what it reports is what the
@@ -241,32 +457,34 @@ class Store:
         """
         if self.readonly:
             with self._in_memory_copy():
-                self.conn.execute("BEGIN IMMEDIATE")
+                self._lite.execute("BEGIN IMMEDIATE")
                 try:
                     yield
                 finally:
-                    self.conn.rollback()
+                    self._lite.rollback()
             return
-        self._begin()
+        self._begin(mode)
         try:
             yield
         finally:
-            self.conn.rollback()
+            self._rollback()
+            self._end(mode)
 
     @contextmanager
     def _in_memory_copy(self) -> Iterator[None]:
         """Work on an in-memory copy of the database for the duration of the block."""
-        original = self.conn
+        original = self._lite
         copy = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False)
         try:
             original.backup(copy)
             copy.execute("PRAGMA foreign_keys = ON")
-            self.conn = copy
+            self.conn = self._raw = copy
             self.readonly = False
             try:
                 yield
             finally:
-                self.conn, self.readonly = original, True
+                self.conn = self._raw = original
+                self.readonly = True
         finally:
             copy.close()
 
@@ -277,13 +495,16 @@ class Store:
 
         Building an index once over loaded rows is several times cheaper than
         keeping it up to date row by row.  Done inside the command's
-        transaction, so a failed load rolls the indexes back too.
+        transaction, so a failed load rolls the indexes back too.  (SQLite only:
+        on PostgreSQL other ingests may be writing the same tables.)
         """
-        rows = self.conn.execute(
+        if self.backend != "sqlite":
+            return []
+        rows = self._lite.execute(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
             f"AND tbl_name IN ({marks(len(tables))}) ORDER BY name", tuple(tables)).fetchall()
         for name, _ in rows:
-            self.conn.execute(f'DROP INDEX "{name}"')
+            self._lite.execute(f'DROP INDEX "{name}"')
         return [str(sql) for _, sql in rows]
 
     def restore_indexes(self, statements: Sequence[str]) -> None:
@@ -295,12 +516,11 @@ class Store:
 
     def start_run(self, command: str, as_of: datetime | None,
                   parameters: dict[str, Any]) -> int:
-        cursor = self.conn.execute(
+        return self.insert_id(
             "INSERT INTO runs (command, started_at, as_of, parameters, failearn_version) "
             "VALUES (?, ?, ?, ?, ?)",
             (command, iso(datetime.now(UTC)), iso(as_of) if as_of else None,
              json.dumps(parameters, sort_keys=True, default=str), __version__))
-        return int(cursor.lastrowid or 0)
 
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
         self.conn.execute(
@@ -330,8 +550,12 @@ class Store:
         """The database's own pseudonymisation secret, created on first use."""
         value = self.setting("pseudonym_secret")
         if value is None:
-            value = secrets.token_hex(32)
-            self.put_setting("pseudonym_secret", value)
+            # Two first ingests at once (PostgreSQL): the first to commit sets the key and
+            # the other waits on it, then keeps it; a key is never replaced.
+            self.conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
+                              ("pseudonym_secret", secrets.token_hex(32)))
+            value = self.setting("pseudonym_secret")
+        assert value is not None
         return value
 
 
@@ -353,32 +577,3 @@ def discard_unused(file: Path) -> bool:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{file}{suffix}").unlink(missing_ok=True)
     return unused
-
-
-def _writable(file: Path) -> bool:
-    """Whether a write to the existing database ``file`` can succeed: the file itself, and
-    its folder when the write-ahead log and its index would have to be created there."""
-    if not _may_write(file):
-        return False
-    companions = [Path(f"{file}{suffix}") for suffix in ("-wal", "-shm")]
-    return all(c.exists() for c in companions) or _may_write(file.parent)
-
-
-def _may_write(path: Path) -> bool:
-    """Write permission as the process holds it (its effective user, where that is known)."""
-    effective = os.access in os.supports_effective_ids
-    return os.access(path, os.W_OK, effective_ids=effective)
-
-
-def _read_only_uri(file: Path) -> str:
-    """The URI that opens ``file`` for reading only.
-
-    Reading a WAL database needs its ``-shm`` index, which SQLite creates beside
-    it; in a folder the user cannot write, with no log left to replay, the file
-    is opened as immutable (nobody can be writing it through this folder).
-    """
-    uri = f"{file.resolve().as_uri()}?mode=ro"
-    stuck = not _may_write(file.parent) and not Path(f"{file}-shm").exists()
-    if stuck and not Path(f"{file}-wal").exists():
-        uri += "&immutable=1"
-    return uri

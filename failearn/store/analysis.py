@@ -146,17 +146,18 @@ def save_patterns(store: Store, run_id: int, as_of: str,
             VALUES (:id, :label, :dominant_class, :status, :first_seen, :last_seen,
                     :run_id, :run_id, :as_of)
             ON CONFLICT(id) DO UPDATE SET
-                first_seen = MIN(first_seen, excluded.first_seen),
-                last_seen = MAX(last_seen, excluded.last_seen),
-                label = CASE WHEN excluded.last_as_of >= last_as_of
-                             THEN excluded.label ELSE label END,
-                dominant_class = CASE WHEN excluded.last_as_of >= last_as_of
-                                      THEN excluded.dominant_class ELSE dominant_class END,
-                status = CASE WHEN excluded.last_as_of >= last_as_of
-                              THEN excluded.status ELSE status END,
-                last_run_id = CASE WHEN excluded.last_as_of >= last_as_of
-                                   THEN excluded.last_run_id ELSE last_run_id END,
-                last_as_of = MAX(last_as_of, excluded.last_as_of)
+                first_seen = MIN(patterns.first_seen, excluded.first_seen),
+                last_seen = MAX(patterns.last_seen, excluded.last_seen),
+                label = CASE WHEN excluded.last_as_of >= patterns.last_as_of
+                             THEN excluded.label ELSE patterns.label END,
+                dominant_class = CASE WHEN excluded.last_as_of >= patterns.last_as_of
+                                      THEN excluded.dominant_class
+                                      ELSE patterns.dominant_class END,
+                status = CASE WHEN excluded.last_as_of >= patterns.last_as_of
+                              THEN excluded.status ELSE patterns.status END,
+                last_run_id = CASE WHEN excluded.last_as_of >= patterns.last_as_of
+                                   THEN excluded.last_run_id ELSE patterns.last_run_id END,
+                last_as_of = MAX(patterns.last_as_of, excluded.last_as_of)
         """, {**p, "run_id": run_id, "as_of": as_of})
 
 

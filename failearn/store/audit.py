@@ -26,11 +26,8 @@ from failearn.store import Store
 def snapshot(store: Store) -> Iterator[None]:
     """A read transaction: the queries inside see one state of the database, and (WAL)
     writers are not blocked while the audit computes."""
-    store.conn.execute("BEGIN DEFERRED")
-    try:
+    with store.snapshot():
         yield
-    finally:
-        store.conn.rollback()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +130,7 @@ def save_audit(store: Store, summary: AuditSummary,
     baseline share, delta, residual, p-value).
     """
     s = summary
-    cursor = store.conn.execute(
+    audit_id = store.insert_id(
         "INSERT INTO audits (run_id, as_of, recent_start, baseline_start, taxonomy_version, "
         "verdict, drift, reasons, recent_incidents, baseline_incidents, test, statistic, "
         "p_value, js_distance, accuracy, macro_f1, disagreement_recent, disagreement_baseline, "
@@ -143,7 +140,6 @@ def save_audit(store: Store, summary: AuditSummary,
          s.baseline_incidents, s.test, s.statistic, s.p_value, s.js_distance, s.accuracy,
          s.macro_f1, s.disagreement_recent, s.disagreement_baseline,
          json.dumps(document, ensure_ascii=False, sort_keys=True, default=str)))
-    audit_id = int(cursor.lastrowid or 0)
     store.conn.executemany(
         "INSERT INTO audit_classes (audit_id, failure_class, recent_count, baseline_count, "
         "recent_share, baseline_share, delta, residual, p_value) "

@@ -67,15 +67,20 @@ def inbox_hashes(store: Store, source: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def add_inbox_many(store: Store, rows: Sequence[tuple[Any, ...]]) -> tuple[int, int]:
-    """Insert inbox rows in bulk; the first and last id given (rowids are consecutive)."""
+def add_inbox_many(store: Store, rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Insert inbox rows in bulk; the id each was given, in order."""
     if not rows:
-        return (0, -1)
-    before = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM inbox").fetchone()[0]
-    store.conn.executemany(
-        f"INSERT INTO inbox ({', '.join(INBOX_COLUMNS)}) "
-        f"VALUES ({marks(len(INBOX_COLUMNS))})", rows)
-    return int(before) + 1, int(before) + len(rows)
+        return []
+    if store.backend == "sqlite":
+        # One writer at a time: the rowids given are consecutive after the largest.
+        before = int(store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM inbox").fetchone()[0])
+        store.insert_many("inbox", INBOX_COLUMNS, rows)
+        return list(range(before + 1, before + len(rows) + 1))
+    # Other ingests may be writing beside this one: ids come from the table's sequence.
+    ids = store.next_ids("inbox", len(rows))
+    store.insert_many("inbox", ("id", *INBOX_COLUMNS),
+                      [(i, *row) for i, row in zip(ids, rows, strict=True)])
+    return ids
 
 
 def set_inbox_outcomes(store: Store, outcomes: Iterable[tuple[str, int]]) -> None:
@@ -113,20 +118,30 @@ def add_reports(store: Store, reports: Sequence[tuple[Any, ...]],
                 dependencies: Sequence[tuple[str, str]],
                 provenance: Sequence[tuple[Any, ...]] = ()) -> None:
     """Insert reports (in :data:`REPORT_COLUMNS` order), their many-valued fields and the
-    provenance of their inferred fields (in :data:`PROVENANCE_COLUMNS` order)."""
-    conn = store.conn
-    conn.executemany(f"INSERT INTO reports ({', '.join(REPORT_COLUMNS)}) "
-                     f"VALUES ({marks(len(REPORT_COLUMNS))})", reports)
-    conn.executemany("INSERT OR IGNORE INTO report_trace_ids (report_key, trace_id) "
-                     "VALUES (?, ?)", trace_ids)
-    conn.executemany("INSERT OR IGNORE INTO report_error_messages (report_key, position, message)"
-                     " VALUES (?, ?, ?)", errors)
-    conn.executemany("INSERT OR IGNORE INTO report_dependencies (report_key, dependency) "
-                     "VALUES (?, ?)", dependencies)
+    provenance of their inferred fields (in :data:`PROVENANCE_COLUMNS` order).
+
+    The reports are new to the store (a replaced one was deleted first), so only a
+    field repeated within one report can repeat a child row: it is kept once (the last
+    provenance of a field, the first of anything else).
+    """
+    store.insert_many("reports", REPORT_COLUMNS, reports)
+    store.insert_many("report_trace_ids", ("report_key", "trace_id"),
+                      list(dict.fromkeys(trace_ids)))
+    store.insert_many("report_error_messages", ("report_key", "position", "message"),
+                      _first_per_report_position(errors))
+    store.insert_many("report_dependencies", ("report_key", "dependency"),
+                      list(dict.fromkeys(dependencies)))
     if provenance:
-        conn.executemany(f"INSERT OR REPLACE INTO report_provenance "
-                         f"({', '.join(PROVENANCE_COLUMNS)}) "
-                         f"VALUES ({marks(len(PROVENANCE_COLUMNS))})", provenance)
+        last = {(row[0], row[1]): row for row in provenance}
+        store.insert_many("report_provenance", PROVENANCE_COLUMNS, list(last.values()))
+
+
+def _first_per_report_position(rows: Sequence[tuple[str, int, str]]
+                               ) -> list[tuple[str, int, str]]:
+    first: dict[tuple[str, int], tuple[str, int, str]] = {}
+    for row in rows:
+        first.setdefault((row[0], row[1]), row)
+    return list(first.values())
 
 
 # The routes of a class that a record gave as a label (not inferred): what a team model
@@ -141,7 +156,7 @@ def labelled_texts(store: Store, limit: int) -> list[tuple[str, str | None, str 
     rows = store.conn.execute(
         f"SELECT title, root_cause, summary, resolution, (SELECT group_concat(message, "
         f"char(10)) FROM (SELECT message FROM report_error_messages e WHERE e.report_key = "
-        f"r.key ORDER BY position)), failure_class FROM reports r "
+        f"r.key ORDER BY position) m), failure_class FROM reports r "
         f"WHERE COALESCE(failure_class_via, 'id') IN ({marks(len(_LABEL_ROUTES))}) "
         f"ORDER BY timestamp DESC, key LIMIT ?", (*_LABEL_ROUTES, limit))
     return [(r[0] or "", r[1], r[2], r[3], r[4], r[5]) for r in rows]
@@ -185,6 +200,12 @@ def _load_temp_ids(store: Store, ids: Iterable[str]) -> None:
     store.conn.execute("DELETE FROM temp.touched_incidents")
     store.conn.executemany("INSERT OR IGNORE INTO temp.touched_incidents (id) VALUES (?)",
                            ((i,) for i in ids))
+
+
+def lock_merge(store: Store) -> None:
+    """Take the merge's turn: one merge into incidents at a time, so that each sees every
+    report the merges before it committed (PostgreSQL, where ingests run side by side)."""
+    store.lock("merge")
 
 
 def regroup(store: Store, moves: Sequence[tuple[str, str]], new_ids: set[str],
@@ -247,15 +268,17 @@ def _relink(store: Store) -> None:
     conn = store.conn
     conn.execute("DELETE FROM incident_links WHERE reason = 'known-workaround' AND incident_id "
                  "IN (SELECT id FROM temp.touched_incidents)")
-    conn.execute("""
+    earlier = ("SELECT x.id FROM incidents x WHERE x.service = t.service "
+               "AND x.failure_class = t.failure_class AND x.has_fix = 1 "
+               "AND x.timestamp < t.timestamp ORDER BY x.timestamp DESC, x.id DESC LIMIT 3")
+    # The same rows either way; each database is given the form it plans well (SQLite has
+    # no LATERAL, and PostgreSQL would run the IN form once per pair of incidents).
+    join = (f"JOIN incidents e ON e.id IN ({earlier})" if store.backend == "sqlite"
+            else f"CROSS JOIN LATERAL ({earlier}) e")
+    conn.execute(f"""
         INSERT OR IGNORE INTO incident_links (incident_id, related_id, reason)
         SELECT t.id, e.id, 'known-workaround'
-        FROM incidents t
-        JOIN incidents e ON e.rowid IN (
-            SELECT x.rowid FROM incidents x
-            WHERE x.service = t.service AND x.failure_class = t.failure_class
-              AND x.has_fix = 1 AND x.timestamp < t.timestamp
-            ORDER BY x.timestamp DESC LIMIT 3)
+        FROM incidents t {join}
         WHERE t.id IN (SELECT id FROM temp.touched_incidents)
     """)
 

@@ -9,17 +9,32 @@ Never edit a migration that has shipped: add a new one.
 Table and column names are meant to be read in any SQLite tool.  Times are
 UTC ISO 8601 text (``2026-11-02T14:03:00Z``), which sorts correctly as text;
 structured values are JSON text.
+
+The same migrations run on PostgreSQL: write them in SQLite's dialect, and the
+PostgreSQL connection translates the column types (see
+:mod:`failearn.store.postgres`); where the two differ beyond that (a trigger),
+a migration asks :func:`backend` and writes each form.  The tests of the store
+run every migration on both.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-Migration = tuple[str, Callable[[sqlite3.Connection], None]]
+if TYPE_CHECKING:
+    from failearn.store import Connection
+
+Migration = tuple[str, Callable[["Connection"], None]]
 
 
-def run_script(conn: sqlite3.Connection, script: str) -> None:
+def backend(conn: Connection) -> str:
+    """``sqlite`` or ``postgresql``: the database a migration is writing."""
+    return str(getattr(conn, "backend", "sqlite"))
+
+
+def run_script(conn: Connection, script: str) -> None:
     """Execute several statements inside the current transaction.
 
     ``executescript`` would commit first, and a migration must stay inside the
@@ -36,7 +51,7 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
         conn.execute(statement)
 
 
-def _capture(conn: sqlite3.Connection) -> None:
+def _capture(conn: Connection) -> None:
     """Runs, the inbox, reports (one per received record) and merged incidents."""
     run_script(conn, """
     CREATE TABLE runs (
@@ -186,7 +201,7 @@ def _capture(conn: sqlite3.Connection) -> None:
     """)
 
 
-def _analysis(conn: sqlite3.Connection) -> None:
+def _analysis(conn: Connection) -> None:
     """Cluster runs, their clusters and members, patterns across runs, the similarity index."""
     run_script(conn, """
     -- One row per `failearn cluster` run: its window and the parameters it used.
@@ -291,7 +306,7 @@ def _analysis(conn: sqlite3.Connection) -> None:
     """)
 
 
-def _audit(conn: sqlite3.Connection) -> None:
+def _audit(conn: Connection) -> None:
     """Stored audits (the latest verdict and the trend) and the label history that
     ``failearn taxonomy migrate`` keeps when it re-labels stored reports."""
     run_script(conn, """
@@ -363,7 +378,7 @@ def _audit(conn: sqlite3.Connection) -> None:
     """)
 
 
-def _registry(conn: sqlite3.Connection) -> None:
+def _registry(conn: Connection) -> None:
     """The learning registry: rules and their append-only event log."""
     run_script(conn, """
     -- One row per adaptation rule; the id is stable: one pattern, adaptation kind and service
@@ -419,6 +434,11 @@ def _registry(conn: sqlite3.Connection) -> None:
     CREATE INDEX rule_events_at ON rule_events(at, event);
     CREATE UNIQUE INDEX rule_events_incident ON rule_events(rule_id, incident_id)
         WHERE event = 'negative-feedback' AND incident_id IS NOT NULL;
+    """)
+    if backend(conn) == "postgresql":
+        _append_only_postgres(conn, "rule_events")
+        return
+    run_script(conn, """
     CREATE TRIGGER rule_events_no_update BEFORE UPDATE ON rule_events
     BEGIN
         SELECT RAISE(ABORT, 'rule_events is append-only');
@@ -430,7 +450,21 @@ def _registry(conn: sqlite3.Connection) -> None:
     """)
 
 
-def _inbox_raw_size(conn: sqlite3.Connection) -> None:
+def _append_only_postgres(conn: Connection, table: str) -> None:
+    """Refuse every UPDATE, DELETE and TRUNCATE of ``table``, as SQLite's triggers do."""
+    conn.execute(f"""
+        CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $body$
+        BEGIN
+            RAISE EXCEPTION '{table} is append-only';
+        END
+        $body$""")
+    conn.execute(f"CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table} "
+                 f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()")
+    conn.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                 f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()")
+
+
+def _inbox_raw_size(conn: Connection) -> None:
     """The size of a payload whose raw copy is only its head (a file over the size limit
     keeps its first bytes; ``sha256`` is still the hash of all of it)."""
     run_script(conn, """
@@ -438,7 +472,7 @@ def _inbox_raw_size(conn: sqlite3.Connection) -> None:
     """)
 
 
-def _metric_series(conn: sqlite3.Connection) -> None:
+def _metric_series(conn: Connection) -> None:
     """Metric series per service and metric (never incidents), and their points.
 
     Plain SQL both backends read alike: times are unix milliseconds (BIGINT),
@@ -468,7 +502,7 @@ def _metric_series(conn: sqlite3.Connection) -> None:
     """)
 
 
-def _rule_evidence(conn: sqlite3.Connection) -> None:
+def _rule_evidence(conn: Connection) -> None:
     """What a rule's evidence said beyond its trigger (JSON): the series it was measured on,
     its precursor against normal time, its backtest, its dependency and the assumptions."""
     run_script(conn, """
@@ -476,7 +510,7 @@ def _rule_evidence(conn: sqlite3.Connection) -> None:
     """)
 
 
-def _report_provenance(conn: sqlite3.Connection) -> None:
+def _report_provenance(conn: Connection) -> None:
     """How each field a record did not give was inferred (route, probability, evidence,
     runners-up): one row per report and inferred field (:mod:`failearn.provenance`)."""
     run_script(conn, """
@@ -493,7 +527,7 @@ def _report_provenance(conn: sqlite3.Connection) -> None:
     """)
 
 
-def _source_files(conn: sqlite3.Connection) -> None:
+def _source_files(conn: Connection) -> None:
     """What each post-mortem file held when last read (so an unchanged one is not parsed
     again), the reports withdrawn because their file is gone, and the files moved."""
     run_script(conn, """

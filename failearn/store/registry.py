@@ -43,7 +43,7 @@ def rules(store: Store, ids: Sequence[str] | None = None) -> dict[str, dict[str,
 
 def find_rule_id(store: Store, text: str) -> str | None:
     """A rule id as written (case-insensitively, or a unique prefix of at least 4 characters)."""
-    row = store.conn.execute("SELECT id FROM rules WHERE id = ? COLLATE NOCASE",
+    row = store.conn.execute("SELECT id FROM rules WHERE lower(id) = lower(?) ORDER BY id",
                              (text.strip(),)).fetchone()
     if row:
         return str(row[0])
@@ -58,7 +58,7 @@ def rule_ids_starting(store: Store, text: str, limit: int) -> list[str]:
     """Rule ids that start with ``text`` (case-insensitively), in order, at most ``limit``."""
     prefix = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return [str(r[0]) for r in store.conn.execute(
-        "SELECT id FROM rules WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+        "SELECT id FROM rules WHERE lower(id) LIKE lower(?) ESCAPE '\\' ORDER BY id LIMIT ?",
         (prefix + "%", limit))]
 
 
@@ -89,9 +89,8 @@ def add_event(store: Store, event: dict[str, Any]) -> int:
                "run_id")
     values = [_sql(event.get(c)) for c in columns]
     values[columns.index("forced")] = int(bool(event.get("forced")))
-    cursor = store.conn.execute(f"INSERT INTO rule_events ({', '.join(columns)}) "
-                                f"VALUES ({marks(len(columns))})", values)
-    return int(cursor.lastrowid or 0)
+    return store.insert_id(f"INSERT INTO rule_events ({', '.join(columns)}) "
+                           f"VALUES ({marks(len(columns))})", values)
 
 
 def events(store: Store, rule_ids: Sequence[str] | None = None, *,

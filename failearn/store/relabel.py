@@ -55,7 +55,7 @@ def stored_labels(store: Store) -> list[StoredLabel]:
     rows = store.conn.execute(
         "SELECT key, record_id, id_given, incident_id, service, timestamp, kind, failure_class, "
         "failure_class_raw, failure_class_via, taxonomy_version, "
-        "CASE WHEN json_valid(details) THEN json_extract(details, '$.extra.source_format') END "
+        f"{store.json_text('details', 'extra', 'source_format')} "
         "FROM reports ORDER BY key")
     return [StoredLabel(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
                         r[11] if isinstance(r[11], str) else None)
@@ -120,7 +120,8 @@ def relabel(store: Store, changes: Sequence[LabelChange], version: str, run_id: 
                                  WHERE t.key = reports.key),
             taxonomy_version = ?,
             updated_run_id = CASE WHEN (SELECT t.regroup FROM temp.relabel t
-                                        WHERE t.key = reports.key) THEN ? ELSE updated_run_id END
+                                        WHERE t.key = reports.key) = 1
+                                  THEN ? ELSE updated_run_id END
         WHERE key IN (SELECT key FROM temp.relabel)
     """, (version, run_id))
     conn.execute("DELETE FROM temp.relabel")

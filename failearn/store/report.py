@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from failearn.store import Store
 
 
 def weekly_counts(store: Store, start: str, end: str
                   ) -> list[tuple[str, str, str, str | None, int]]:
     """(Monday of the ISO week, failure class, service, severity, incidents) for incidents
-    starting in [start, end)."""
+    starting in [start, end).
+
+    The database counts per day (in SQL both backends share); the days are folded
+    into weeks here.
+    """
     rows = store.conn.execute(
-        "SELECT date(timestamp, '-6 days', 'weekday 1') AS week, failure_class, service, "
-        "severity, COUNT(*) FROM incidents WHERE timestamp >= ? AND timestamp < ? "
-        "GROUP BY week, failure_class, service, severity ORDER BY 1, 2, 3, 4",
-        (start, end))
-    return [(str(r[0]), str(r[1]), str(r[2]), r[3], int(r[4])) for r in rows]
+        "SELECT substr(timestamp, 1, 10) AS day, failure_class, service, severity, COUNT(*) "
+        "FROM incidents WHERE timestamp >= ? AND timestamp < ? "
+        "GROUP BY day, failure_class, service, severity", (start, end))
+    weeks: dict[tuple[str, str, str, str | None], int] = {}
+    for day, failure_class, service, severity, count in rows:
+        when = date.fromisoformat(str(day))
+        monday = (when - timedelta(days=when.weekday())).isoformat()
+        key = (monday, str(failure_class), str(service), severity)
+        weeks[key] = weeks.get(key, 0) + int(count)
+    return [(*key, count) for key, count in
+            sorted(weeks.items(), key=lambda item: (*item[0][:3], item[0][3] or ""))]

@@ -56,11 +56,11 @@ def _series_id(store: Store, service: str, metric: str, labels: str, unit: str |
                              "AND labels = ?", (service, metric, labels)).fetchone()
     if row is not None:
         return int(row[0]), False
-    cursor = store.conn.execute(
+    series_id = store.insert_id(
         "INSERT INTO metric_series (service, metric, labels, unit, points, created_run_id, "
         "updated_run_id) VALUES (?, ?, ?, ?, 0, ?, ?)",
         (service, metric, labels, unit, run_id, run_id))
-    return int(cursor.lastrowid or 0), True
+    return series_id, True
 
 
 def write_points(store: Store, service: str, metric: str, labels: dict[str, str],
@@ -86,9 +86,8 @@ def write_points(store: Store, service: str, metric: str, labels: dict[str, str]
     new = int(fresh.sum())
     changed = int(differs.sum())
     if new:
-        store.conn.executemany(
-            "INSERT INTO metric_points (series_id, at, value) VALUES (?, ?, ?)",
-            zip([series_id] * new, times[fresh].tolist(), values[fresh].tolist(), strict=True))
+        store.insert_many("metric_points", ("series_id", "at", "value"), list(
+            zip([series_id] * new, times[fresh].tolist(), values[fresh].tolist(), strict=True)))
     if changed:
         store.conn.executemany(
             "UPDATE metric_points SET value = ? WHERE series_id = ? AND at = ?",

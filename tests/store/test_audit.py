@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from failearn.store import Store
 from failearn.store.audit import AuditSummary, audit_history, latest_audit, save_audit
@@ -16,8 +15,8 @@ BASE = AuditSummary(
     accuracy=0.95, macro_f1=0.9, disagreement_recent=0.05, disagreement_baseline=0.04)
 
 
-def test_the_latest_audit_at_or_before_an_instant_and_the_trend(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "a.db") as store:
+def test_the_latest_audit_at_or_before_an_instant_and_the_trend(db_url: str) -> None:
+    with Store.open(db_url) as store:
         assert {"audits", "audit_classes", "report_label_history",
                 "report_original_labels"} <= set(store.table_columns())
         assert latest_audit(store, "2026-12-01T00:00:00Z") is None

@@ -16,8 +16,8 @@ from tests.suggest.factories import draft
 
 
 @pytest.fixture
-def store() -> Iterator[Store]:
-    with Store.open(":memory:") as opened:
+def store(db_url: str) -> Iterator[Store]:
+    with Store.open(db_url) as opened:
         with opened.transaction():
             sync(opened, [draft("P0001", "checkout"), draft("P0001", "payments"),
                           draft("P0002", "search")], parse_as_of("2026-11-23"),

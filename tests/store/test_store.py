@@ -18,8 +18,8 @@ from tests.conftest import unprivileged
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
-def test_a_blank_database_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "new.db") as store:
+def test_a_blank_database_is_migrated_to_the_current_schema(db_url: str) -> None:
+    with Store.open(db_url) as store:
         assert store.schema_version == len(MIGRATIONS)
         applied = [r[0] for r in store.conn.execute("SELECT name FROM _migrations ORDER BY name")]
         assert applied == sorted(name for name, _ in MIGRATIONS)
@@ -27,6 +27,19 @@ def test_a_blank_database_is_migrated_to_the_current_schema(tmp_path: Path) -> N
     assert {"runs", "inbox", "reports", "incidents", "incident_trace_ids",
             "incident_aliases", "incident_links"} <= set(columns)
     assert "trace_id" in columns["incident_trace_ids"]
+    with Store.open(db_url) as again:  # opening it again changes nothing
+        assert again.schema_version == len(MIGRATIONS)
+        assert again.table_columns() == columns
+
+
+def test_both_backends_have_the_same_tables_and_columns(tmp_path: Path, pg_url: str) -> None:
+    with Store.open(tmp_path / "s.db") as lite, Store.open(pg_url) as pg:
+        assert pg.table_columns() == lite.table_columns()
+        assert (lite.backend, pg.backend) == ("sqlite", "postgresql")
+
+
+def test_a_new_sqlite_database_uses_a_write_ahead_log(tmp_path: Path) -> None:
+    Store.open(tmp_path / "new.db").close()
     mode = sqlite3.connect(tmp_path / "new.db").execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
 
@@ -64,8 +77,8 @@ def test_not_a_database(tmp_path: Path) -> None:
         Store.open(tmp_path / "no" / "dir.db")
 
 
-def test_a_failed_transaction_leaves_the_store_as_it_was(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "s.db") as store:
+def test_a_failed_transaction_leaves_the_store_as_it_was(db_url: str) -> None:
+    with Store.open(db_url) as store:
         with pytest.raises(RuntimeError), store.transaction():
             store.start_run("ingest", None, {})
             raise RuntimeError("crash mid-command")
@@ -75,13 +88,13 @@ def test_a_failed_transaction_leaves_the_store_as_it_was(tmp_path: Path) -> None
         assert len(store.runs()) == 1
 
 
-def test_a_second_writer_waits_instead_of_failing(tmp_path: Path) -> None:
-    path = tmp_path / "busy.db"
+def test_a_second_writer_waits_instead_of_failing(db_url: str) -> None:
+    path = db_url
     Store.open(path).close()
     script = textwrap.dedent(f"""
         import time
         from failearn.store import Store
-        store = Store.open({str(path)!r})
+        store = Store.open({path!r})
         with store.transaction():
             store.start_run("holder", None, {{}})
             print("locked", flush=True)
@@ -111,7 +124,7 @@ def test_a_database_the_user_cannot_write_is_read_but_not_written(
     path = tmp_path / "shared.db"
     with Store.open(path) as store, store.transaction():
         store.start_run("ingest", None, {})
-    monkeypatch.setattr("failearn.store.os.access", lambda *args, **kwargs: False)
+    monkeypatch.setattr("failearn.store.sqlite.os.access", lambda *args, **kwargs: False)
     with Store.open(path) as store:
         assert store.readonly
         assert [r["command"] for r in store.runs()] == ["ingest"]
@@ -126,7 +139,7 @@ def test_a_read_only_database_of_an_older_schema_says_it_needs_a_migration(
     old = tmp_path / "old.db"
     with sqlite3.connect(old) as conn:
         conn.executescript((FIXTURES / "db" / "schema-0001.sql").read_text(encoding="utf-8"))
-    monkeypatch.setattr("failearn.store.os.access", lambda *args, **kwargs: False)
+    monkeypatch.setattr("failearn.store.sqlite.os.access", lambda *args, **kwargs: False)
     with pytest.raises(StoreError, match="needs a migration"):
         Store.open(old)
 
