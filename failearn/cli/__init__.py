@@ -61,7 +61,9 @@ def _register() -> None:
     from failearn.cli import (
         audit,
         cluster,
+        db,
         drill,
+        export,
         ingest,
         init,
         report,
@@ -80,6 +82,8 @@ def _register() -> None:
     drill.register(app)
     taxonomy.register(app)
     audit.register(app)
+    db.register(app)
+    export.register(app)
 
 
 _register()

@@ -1,0 +1,66 @@
+"""`failearn db copy`: a whole store between backends, row counts checked, nothing lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from failearn.store import Store
+from failearn.store.copy import tables
+from tests.conftest import FIXTURES, Cli
+
+
+def _contents(db: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order."""
+    with Store.open(db) as store:
+        found = {}
+        for table in tables(store):
+            rows = [tuple(r) for r in store.conn.execute(f"SELECT * FROM {table}")]
+            found[table] = sorted(rows, key=repr)
+        return found
+
+
+def _store(cli: Cli, db: str) -> None:
+    for path in ("good", "edge"):
+        result = cli("ingest", str(FIXTURES / path), "--db", db, "--as-of", "2026-11-23")
+        assert result.exit_code in (0, 1), result.stderr
+    assert cli("cluster", "--db", db, "--as-of", "2026-11-23").exit_code == 0
+
+
+def test_a_store_goes_to_postgresql_and_back_unchanged(
+        cli: Cli, tmp_path: Path, pg_url: str) -> None:
+    original = str(tmp_path / "original.db")
+    _store(cli, original)
+    there = cli.json("db", "copy", original, pg_url)
+    assert there["rows"] == sum(there["tables"].values()) > 0
+    assert there["tables"]["inbox"] > 0 and there["tables"]["incidents"] > 0
+    back = str(tmp_path / "back.db")
+    again = cli.json("db", "copy", pg_url, back)
+    assert again["tables"] == there["tables"]
+    assert _contents(back) == _contents(original)
+    with Store.open(pg_url) as store, store.transaction():
+        run = store.start_run("next", None, {})  # numbering follows the copied runs
+        assert run == max(r[0] for r in _contents(original)["runs"]) + 1
+
+
+def test_a_target_that_holds_data_is_refused_and_left_alone(
+        cli: Cli, tmp_path: Path, db_url: str) -> None:
+    source = str(tmp_path / "source.db")
+    _store(cli, source)
+    result = cli("ingest", str(FIXTURES / "good"), "--db", db_url, "--as-of", "2026-11-23")
+    assert result.exit_code == 0
+    before = _contents(db_url)
+    refused = cli("db", "copy", source, db_url)
+    assert refused.exit_code == 2
+    assert "already holds data" in refused.stderr
+    assert _contents(db_url) == before
+
+
+def test_a_copy_onto_itself_or_from_nothing_is_refused(cli: Cli, tmp_path: Path) -> None:
+    source = str(tmp_path / "source.db")
+    _store(cli, source)
+    same = cli("db", "copy", source, f"sqlite:{source}")
+    assert same.exit_code == 2 and "the same database" in same.stderr
+    missing = cli("db", "copy", str(tmp_path / "absent.db"), str(tmp_path / "t.db"))
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    assert not (tmp_path / "t.db").exists()
