@@ -22,7 +22,6 @@ from typing import Any
 
 from failearn.errors import ConfigError
 from failearn.project import find_root
-from failearn.store.location import parse as parse_location
 from failearn.timeutil import parse_duration
 
 CONFIG_FILE = "failearn.toml"
@@ -415,10 +414,17 @@ class Settings:
         a URL: see :func:`failearn.store.location.parse`)."""
         if db is None or db == "":
             return self
-        return replace(self, db=parse_location(db) if isinstance(db, str) else db)
+        return replace(self, db=_location(db) if isinstance(db, str) else db)
 
 
 _NOT_CONFIGURABLE = {"config_path", "root"}
+
+
+def _location(text: str, base: Path | None = None) -> Path | str:
+    """A database location (imported here: the store package is not needed for --help)."""
+    from failearn.store.location import parse
+
+    return parse(text, base)
 
 
 def _strip_optional(annotation: Any) -> tuple[Any, bool]:
@@ -447,7 +453,7 @@ def _convert(value: Any, annotation: Any, where: str, base: Path | None) -> Any:
     if annotation == Path | str:  # a database: a SQLite path or a PostgreSQL URL
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"`{where}` must be a path or a postgresql:// URL")
-        return parse_location(value, base)
+        return _location(value, base)
     if inner is Path:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"`{where}` must be a path")

@@ -148,7 +148,14 @@ class Store:
             self._lite.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
                                    f"VALUES ({marks(len(columns))})", rows)
         else:
-            self._pg.copy_rows(table, columns, rows)
+            self._pg.copy_rows(table.removeprefix("temp."), columns, rows)
+
+    def analyze(self, *tables: str) -> None:
+        """Bring the planner's statistics of ``tables`` up to date after a bulk write, rows
+        of this transaction included (PostgreSQL, which otherwise plans a large merge as
+        if the tables were empty; SQLite plans well enough from its indexes)."""
+        if self.backend == "postgresql":
+            self._pg.analyze(tables)
 
     def next_ids(self, table: str, count: int) -> list[int]:
         """``count`` new ids of ``table`` (PostgreSQL, for rows written by COPY)."""

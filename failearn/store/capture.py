@@ -120,28 +120,19 @@ def add_reports(store: Store, reports: Sequence[tuple[Any, ...]],
     """Insert reports (in :data:`REPORT_COLUMNS` order), their many-valued fields and the
     provenance of their inferred fields (in :data:`PROVENANCE_COLUMNS` order).
 
-    The reports are new to the store (a replaced one was deleted first), so only a
-    field repeated within one report can repeat a child row: it is kept once (the last
-    provenance of a field, the first of anything else).
+    The reports are new to the store (a replaced one was deleted first), and each
+    report's messages are numbered and its dependencies distinct; only a trace id
+    given twice in one record can repeat a row (kept once), and a field's provenance
+    given twice (the last is kept).
     """
     store.insert_many("reports", REPORT_COLUMNS, reports)
     store.insert_many("report_trace_ids", ("report_key", "trace_id"),
                       list(dict.fromkeys(trace_ids)))
-    store.insert_many("report_error_messages", ("report_key", "position", "message"),
-                      _first_per_report_position(errors))
-    store.insert_many("report_dependencies", ("report_key", "dependency"),
-                      list(dict.fromkeys(dependencies)))
+    store.insert_many("report_error_messages", ("report_key", "position", "message"), errors)
+    store.insert_many("report_dependencies", ("report_key", "dependency"), dependencies)
     if provenance:
         last = {(row[0], row[1]): row for row in provenance}
         store.insert_many("report_provenance", PROVENANCE_COLUMNS, list(last.values()))
-
-
-def _first_per_report_position(rows: Sequence[tuple[str, int, str]]
-                               ) -> list[tuple[str, int, str]]:
-    first: dict[tuple[str, int], tuple[str, int, str]] = {}
-    for row in rows:
-        first.setdefault((row[0], row[1]), row)
-    return list(first.values())
 
 
 # The routes of a class that a record gave as a label (not inferred): what a team model
@@ -198,8 +189,8 @@ def _load_temp_ids(store: Store, ids: Iterable[str]) -> None:
     store.conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_incidents "
                        "(id TEXT PRIMARY KEY) WITHOUT ROWID")
     store.conn.execute("DELETE FROM temp.touched_incidents")
-    store.conn.executemany("INSERT OR IGNORE INTO temp.touched_incidents (id) VALUES (?)",
-                           ((i,) for i in ids))
+    store.insert_many("temp.touched_incidents", ("id",), [(i,) for i in dict.fromkeys(ids)])
+    store.analyze("temp.touched_incidents")
 
 
 def lock_merge(store: Store) -> None:
@@ -218,8 +209,9 @@ def regroup(store: Store, moves: Sequence[tuple[str, str]], new_ids: set[str],
     exists to the incident that absorbed it.
     """
     conn = store.conn
-    conn.executemany("UPDATE reports SET incident_id = ? WHERE key = ?", moves)
+    _move(store, moves)
     _load_temp_ids(store, set(old_ids) | new_ids)
+    store.analyze("reports", "incidents")
     conn.execute("DELETE FROM incidents WHERE id IN (SELECT id FROM temp.touched_incidents)")
     # A single-report incident is its report; only merged ones look further.
     merged = ",\n".join(
@@ -258,8 +250,26 @@ def regroup(store: Store, moves: Sequence[tuple[str, str]], new_ids: set[str],
                      (old, target))
         conn.execute("UPDATE incident_aliases SET incident_id = ? WHERE incident_id = ?",
                      (target, old))
-    conn.executemany("DELETE FROM incident_aliases WHERE alias = ?", ((i,) for i in new_ids))
+    # An id that names an incident again is no alias any more: the touched ids that
+    # were just rebuilt are exactly ``new_ids``.
+    conn.execute("DELETE FROM incident_aliases WHERE alias IN (SELECT t.id FROM "
+                 "temp.touched_incidents t JOIN incidents i ON i.id = t.id)")
     _relink(store)
+
+
+def _move(store: Store, moves: Sequence[tuple[str, str]]) -> None:
+    """Set the incident id of reports: (incident id, report key) pairs."""
+    if store.backend == "sqlite" or len(moves) < 100:
+        store.conn.executemany("UPDATE reports SET incident_id = ? WHERE key = ?", moves)
+        return
+    # Many rows: one set-based statement over a loaded table (UPDATE … FROM, which
+    # PostgreSQL has and older SQLite builds lack) instead of one statement per row.
+    store.conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_moves "
+                       "(incident_id TEXT NOT NULL, key TEXT PRIMARY KEY)")
+    store.conn.execute("DELETE FROM temp.report_moves")
+    store.insert_many("temp.report_moves", ("incident_id", "key"), moves)
+    store.conn.execute("UPDATE reports SET incident_id = m.incident_id "
+                       "FROM temp.report_moves m WHERE reports.key = m.key")
 
 
 def _relink(store: Store) -> None:

@@ -127,6 +127,10 @@ class PgConnection:
             cursor.execute(translate(sql))
             yield from cursor
 
+    def analyze(self, tables: Sequence[str]) -> None:
+        names = ", ".join(translate(t) for t in tables)
+        self.raw.execute(f"ANALYZE {names}")
+
     def lock(self, name: str, *, session: bool = False) -> None:
         """Wait for the advisory lock ``name``: held until the transaction ends, or with
         ``session`` until :meth:`unlock` (or the connection closes)."""
@@ -219,6 +223,9 @@ def connect(url: str, *, timeout_seconds: float, display: str) -> PgConnection:
         # Waiting for a lock, as SQLite's busy timeout does; then a clear failure.
         raw.execute(f"SET lock_timeout = {int(timeout_seconds * 1000)}")
         raw.execute("SET TIME ZONE 'UTC'")
+        # The merge's statements are large but quick: compiling them (JIT) cost seconds
+        # where running them costs milliseconds.
+        raw.execute("SET jit = off")
     except psycopg.Error as exc:
         raw.close()
         raise StoreError(f"cannot use {display}: {describe(exc)}") from exc

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("sklearn", "pandas", "scipy", "numpy", "sqlite_utils", "jinja2")
+HEAVY = ("sklearn", "pandas", "scipy", "numpy", "sqlite_utils", "jinja2", "psycopg", "pyarrow")
 GOOD = Path(__file__).parent.parent / "fixtures" / "good"
 
 
