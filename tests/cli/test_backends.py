@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from failearn.store import Store
 from tests.conftest import REPO, Cli
 
 AS_OF = "2026-11-23"
+START = datetime(2026, 6, 1, tzinfo=UTC)
 SAMPLES = REPO / "sample-postmortems"
 
 
@@ -61,11 +63,11 @@ def _records(path: Path, repo: int, count: int) -> Path:
     theirs so that the merge joins reports of several repositories into one incident."""
     with path.open("w", encoding="utf-8") as handle:
         for n in range(count):
-            minute = n * 8 + repo  # repositories 0..7 fire a minute apart: chains across them
+            # Repositories 0..7 fire a minute apart: chains of reports across them.
+            when = START + timedelta(minutes=n * 8 + repo)
             handle.write(json.dumps({
                 "id": f"r{repo}-{n}",
-                "timestamp": f"2026-10-{1 + minute // 1440:02d}T{minute % 1440 // 60:02d}:"
-                             f"{minute % 60:02d}:00Z",
+                "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "service": ("checkout", "payments", "search")[n % 3],
                 "failure_class": "timeout", "summary": f"upstream timed out ({repo}/{n})",
                 "trace_ids": [f"{repo + 1:08x}{n:024x}"]}) + "\n")
