@@ -4,13 +4,13 @@ bad series located, nothing stored lost."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
+from failearn.store import Store
 from tests.conftest import Cli
 from tests.sources.test_series import T0, otlp, point, points, prometheus
 
@@ -21,15 +21,18 @@ def write(path: Path, *series: dict[str, Any]) -> Path:
 
 
 def rows(sql: str, db: str = "failearn.db") -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
+    with Store.open(db, create=False) as store:
+        return [tuple(r) for r in store.conn.execute(sql).fetchall()]
 
 
 VOLUME = {"__name__": "request_rate", "service": "checkout"}
 
 
-def test_series_are_stored_per_service_and_metric_not_as_incidents(cli: Cli,
-                                                                   tmp_path: Path) -> None:
+def test_series_are_stored_per_service_and_metric_not_as_incidents(
+        cli: Cli, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAILEARN_DB", db_url)
+    (tmp_path / "in").mkdir()
+    tmp_path = tmp_path / "in"
     write(tmp_path / "volume.json", {"metric": VOLUME, "values": points(3)},
           {"metric": {**VOLUME, "service": "payments"}, "values": points(2)})
     (tmp_path / "memory.json").write_bytes(orjson.dumps(otlp(
@@ -39,35 +42,36 @@ def test_series_are_stored_per_service_and_metric_not_as_incidents(cli: Cli,
     assert doc["series"]["points"] == {"new": 6, "changed": 0, "unchanged": 0, "not_stored": 0}
     assert (doc["series"]["files"], doc["series"]["series"]) == (2, 3)
     assert rows("SELECT service, metric, labels, first_at, last_at, points FROM metric_series "
-                "ORDER BY service") == [
+                "ORDER BY service", db_url) == [
         ("checkout", "request_rate", "{}", T0 * 1000, (T0 + 120) * 1000, 3),
         ("payments", "request_rate", "{}", T0 * 1000, (T0 + 60) * 1000, 2),
         ("recommendations", "memory_utilization", "{}", T0 * 1000, T0 * 1000, 1)]
     assert rows("SELECT at, value FROM metric_points p JOIN metric_series s ON s.id = "
-                "p.series_id WHERE s.service = 'checkout' ORDER BY at") == [
+                "p.series_id WHERE s.service = 'checkout' ORDER BY at", db_url) == [
         (T0 * 1000, 1.5), ((T0 + 60) * 1000, 2.5), ((T0 + 120) * 1000, 3.5)]
-    assert rows("SELECT kind, outcome FROM inbox ORDER BY source") == [("series", "accepted"),
-                                                                       ("series", "accepted")]
-    assert rows("SELECT COUNT(*) FROM incidents") == [(0,)]
+    assert rows("SELECT kind, outcome FROM inbox ORDER BY source", db_url) == [
+        ("series", "accepted"), ("series", "accepted")]
+    assert rows("SELECT COUNT(*) FROM incidents", db_url) == [(0,)]
 
 
-def test_the_same_file_twice_changes_nothing_and_a_new_value_updates(cli: Cli,
-                                                                    tmp_path: Path) -> None:
+def test_the_same_file_twice_changes_nothing_and_a_new_value_updates(
+        cli: Cli, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAILEARN_DB", db_url)
     path = write(tmp_path / "v.json", {"metric": VOLUME, "values": points(3)})
     cli.json("ingest", str(path))
     again = cli.json("ingest", str(path))
     assert again["series"]["points"] == {"new": 0, "changed": 0, "unchanged": 3,
                                          "not_stored": 0}
-    assert rows("SELECT outcome FROM inbox") == [("accepted",)]
+    assert rows("SELECT outcome FROM inbox", db_url) == [("accepted",)]
     values = points(4)
     values[1][1] = "99"
     write(path, {"metric": VOLUME, "values": values})
     later = cli.json("ingest", str(path))
     assert later["series"]["points"] == {"new": 1, "changed": 1, "unchanged": 2,
                                          "not_stored": 0}
-    assert rows("SELECT value FROM metric_points ORDER BY at") == [(1.5,), (99.0,), (3.5,),
-                                                                  (4.5,)]
-    assert rows("SELECT points FROM metric_series") == [(4,)]
+    assert rows("SELECT value FROM metric_points ORDER BY at", db_url) == [
+        (1.5,), (99.0,), (3.5,), (4.5,)]
+    assert rows("SELECT points FROM metric_series", db_url) == [(4,)]
 
 
 def test_a_bad_file_later_loses_nothing_stored_and_is_kept_in_the_inbox(
