@@ -27,7 +27,7 @@ def export(
         "--json", help="Say what was written as one JSON document on stdout.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Export a table of the store for DuckDB, Spark, pandas or a spreadsheet.
+    """Export a table of the store as Parquet, NDJSON or CSV, for other engines.
 
     Incidents carry their error messages, trace ids and dependencies as lists;
     patterns their size, label and class mix as the newest cluster run left
