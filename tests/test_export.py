@@ -31,7 +31,13 @@ def _one(db: str, sql: str) -> Any:
 
 def test_duckdb_reads_the_parquet_export_with_the_stores_counts_and_values(
         cli: Cli, tmp_path: Path, db_url: str) -> None:
-    duckdb = pytest.importorskip("duckdb").connect()
+    # Closed at the end: a live DuckDB connection must not be inherited by the worker
+    # processes that later tests fork (its finaliser crashes a forked child).
+    with pytest.importorskip("duckdb").connect() as duckdb:
+        _check_parquet(cli, tmp_path, db_url, duckdb)
+
+
+def _check_parquet(cli: Cli, tmp_path: Path, db_url: str, duckdb: Any) -> None:
     _store(cli, db_url)
     for what, table in (("incidents", "incidents"), ("reports", "reports"),
                         ("patterns", "patterns"), ("rules", "rules"), ("events", "rule_events")):
