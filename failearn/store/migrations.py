@@ -535,13 +535,13 @@ def _source_files(conn: Connection) -> None:
     -- recorded, read under the same configuration, gave this report and still does.
     CREATE TABLE source_files (
         source TEXT PRIMARY KEY,
-        size INTEGER NOT NULL,
-        mtime_ns INTEGER NOT NULL,
+        size BIGINT NOT NULL,
+        mtime_ns BIGINT NOT NULL,
         sha256 TEXT NOT NULL,
         fingerprint TEXT NOT NULL,
         report_key TEXT NOT NULL,
         content_sha256 TEXT NOT NULL,
-        checked_ns INTEGER NOT NULL,
+        checked_ns BIGINT NOT NULL,
         run_id INTEGER REFERENCES runs(id)
     );
     -- Reports of files that no longer exist (`ingest --prune`): out of the incidents and
