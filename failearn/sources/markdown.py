@@ -53,7 +53,7 @@ KNOWN_LABELS = frozenset({*(p for phrases in VOCABULARY.values() for p in phrase
                           *postmortem.DURATION_LABELS, *postmortem.BODY_FIELDS,
                           *postmortem.DATE_LABELS})
 _MAX_ERROR_CHARS = 500
-_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=", re.MULTILINE)
+_TOML_KEY = re.compile(r"^[ \t]*([A-Za-z0-9_\-]+)[ \t]*=", re.MULTILINE)
 
 
 def _parser() -> MarkdownIt:

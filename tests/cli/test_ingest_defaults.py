@@ -181,3 +181,11 @@ def test_audit_counts_inferred_services_apart(cli: Cli) -> None:
                                                    {"via": "title", "incidents": 1}]
     result = cli("audit", "--as-of", AS_OF)
     assert "2 incident(s) named no service; it was inferred (" in result.stdout
+
+
+def test_a_toml_field_is_located_on_its_own_line(cli: Cli) -> None:
+    text = ('+++\nfailure_class = "timout"\ntitle = "Outage"\nservice = "api"\n'
+            'date = 2023-09-27T10:00:00Z\n+++\n\nIt broke.\n')
+    doc = ingest(cli, write("pm.md", text), exit_code=1)
+    (error,) = doc["errors"]  # the first key too, not the +++ line above it
+    assert (error["code"], error["line"]) == ("unknown-class", 2)
