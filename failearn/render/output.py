@@ -1,4 +1,5 @@
-"""Where a rendered result goes: one JSON spelling, and ``--output FILE`` written safely.
+"""Where a rendered result goes: one JSON spelling, and ``--output FILE`` written safely
+(checked first, then replaced whole or not at all).
 
 ``report`` and ``rules export`` both write to a file when asked; both check the
 file first (:func:`check_output`), before any work is done or recorded, so that
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +66,35 @@ def check_output(path: Path, database: Path | str) -> None:
 
 
 def write_output(text: str, path: Path) -> None:
-    """Write ``text`` to ``path`` (UTF-8); an OS error is a usage error naming the file."""
+    """Write ``text`` to ``path`` (UTF-8) whole or not at all: into a temporary file beside
+    it, flushed to disk, then renamed over it, so that a full disk or a crash leaves the
+    previous file as it was.  A symbolic link is written through (the link stays); an
+    existing file keeps its permissions.  An OS error is a usage error naming the file."""
+    target = path.resolve() if path.is_symlink() else path
     try:
-        path.write_text(text, encoding="utf-8")
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
+    temporary: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        temporary = Path(name)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.chmod(mode)
+        temporary.replace(target)
+        temporary = None
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}",
+                         hint="the previous file, if any, is unchanged") from exc
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
