@@ -241,19 +241,50 @@ def _shown(value: Any) -> Any:
     return Markup(shown) if isinstance(value, Markup) else shown
 
 
+# The longest text or list a template may build with ``*`` or ``**``: a team's template
+# renders a report, it does not fill the memory.
+MAX_BUILT = 1_000_000
+
+
 def environment(fmt: str, template_dir: Path | None) -> Any:
-    """The Jinja2 environment of one format: the team's directory first, then the bundled one."""
+    """The Jinja2 environment of one format: the team's directory first, then the bundled one.
+
+    Sandboxed (:class:`jinja2.sandbox.ImmutableSandboxedEnvironment`): a template reads
+    the report it is given and calls the filters above, and nothing else; reaching for
+    Python's internals (``cycler.__init__.__globals__``), changing the data or building
+    a string of gigabytes is an error naming the template (exit 2), not code run.
+    """
     import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class _Sandbox(ImmutableSandboxedEnvironment):
+        intercepted_binops = frozenset(["*", "**"])
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**" and isinstance(right, int) and abs(right) > 64:
+                raise jinja2.exceptions.SecurityError("an exponent over 64 is not allowed")
+            if operator == "*" and _built_size(left, right) > MAX_BUILT:
+                raise jinja2.exceptions.SecurityError(
+                    f"a text or list longer than {MAX_BUILT:,} is not allowed")
+            return super().call_binop(context, operator, left, right)
 
     search = [str(template_dir)] if template_dir is not None else []
     search.append(str(templates_dir()))
-    env = jinja2.Environment(
+    env = _Sandbox(
         loader=jinja2.FileSystemLoader(search), autoescape=fmt == "html",
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, finalize=_shown)
     env.filters.update(md=md_text, mdcode=md_code, code=html_code, plain=plain, percent=percent,
                        signed=signed, url=url)
     return env
+
+
+def _built_size(left: Any, right: Any) -> int:
+    """The length of what ``left * right`` builds when one side is a sequence (else 0)."""
+    for sequence, times in ((left, right), (right, left)):
+        if isinstance(sequence, str | list | tuple) and isinstance(times, int):
+            return len(sequence) * max(times, 0)
+    return 0
 
 
 def load_template(name: str, fmt: str, template_dir: Path | None = None) -> Any:
@@ -283,6 +314,7 @@ def render_template(name: str, fmt: str, context: dict[str, Any],
     """Render one template with the filters above; a broken team template is a usage error
     naming it, not a crash (a fault in a bundled one is failearn's own and is raised)."""
     import jinja2
+    import jinja2.exceptions
 
     from failearn.errors import UsageError
 
@@ -295,6 +327,11 @@ def render_template(name: str, fmt: str, context: dict[str, Any],
                 Path(template.filename).resolve().is_relative_to(bundled):
             raise
         where = f" ({template.filename})" if template.filename else ""
+        if isinstance(exc, jinja2.exceptions.SecurityError):
+            raise UsageError(f"cannot render {name}{where}: the template tried what "
+                             f"templates may not do: {exc}",
+                             hint="a template reads the report it is given and calls "
+                                  "failearn's filters, nothing else") from exc
         raise UsageError(f"cannot render {name}{where}: {type(exc).__name__}: {exc}",
                          hint="check the template in --template-dir") from exc
 
