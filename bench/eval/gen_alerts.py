@@ -279,16 +279,17 @@ STYLES = ("[FIRING:{n}] {alert} ({service} prod)", "{alert} alert for {service}"
 NOISE_VERBS = ("sync aborted on", "checksum mismatch in", "render failed for", "overran",
                "license check failed for", "signature invalid on", "missing bundle for",
                "stale entry served by", "lookup failed in", "budget spent by")
-NOISE_NOUNS = ("the nightly batch", "a tenant override", "the locale table", "an import file",
-               "the sitemap", "a webhook", "the export manifest", "a cron slot",
-               "the quota window", "a legacy endpoint")
 SYLLABLES = ("qua", "rix", "bel", "voi", "lum", "tor", "zen", "kas", "mir", "dul", "fen",
              "gar", "hob", "jin", "nep", "oss", "pry", "sul", "tav", "wex", "yor", "cim")
 
 
 def made_up(rng: random.Random, parts: int) -> str:
-    """A word nobody else uses: one-off noise must not recur by accident."""
     return "".join(rng.choice(SYLLABLES) for _ in range(parts))
+
+
+LEXICON = sorted({made_up(random.Random(f"syn-alerts lexicon {n}"), 3) for n in range(2500)})
+"""Names of one-off noise: common enough to outlive a minimum document frequency at large
+sizes, too many for two noise records to share more than one by chance."""
 
 
 @dataclass(frozen=True)
@@ -407,8 +408,9 @@ def pattern_record(pattern: Pattern, rng: random.Random) -> dict[str, object]:
 
 def noise_record(rng: random.Random) -> dict[str, object]:
     service, _ = rng.choice(SERVICES)
-    text = (f"{made_up(rng, 3)}: {rng.choice(NOISE_VERBS)} {rng.choice(NOISE_NOUNS)} "
-            f"{made_up(rng, 2)}-{made_up(rng, 3)} ({rng.getrandbits(24):06x})")
+    first, second, third = rng.sample(LEXICON, 3)
+    text = (f"{first}: {rng.choice(NOISE_VERBS)} {second}-{third} "
+            f"({rng.getrandbits(24):06x})")
     return {"service": service, "failure_class": rng.choice(CAUSES).klass,
             "title": f"{service}: {text}", "error_messages": [text],
             "metrics": metric_snapshot({}, rng)}

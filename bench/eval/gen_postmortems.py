@@ -405,10 +405,18 @@ SMALL_FIXES = ("We fixed it by hand.", "A one-line patch fixed it.", "We reran i
                "We reverted the change.", "We turned it off.", "We wrote a migration.")
 
 
-def coined(rng: random.Random) -> str:
-    """A made-up name, so that one-off stories share no names with each other."""
+def coin(rng: random.Random) -> str:
+    """A made-up name of two or three syllables."""
     return "".join(rng.choice(ONSETS) + rng.choice(NUCLEI) + rng.choice(CODAS)
                    for _ in range(rng.choice((2, 2, 3))))
+
+
+COINED = sorted({coin(random.Random(f"syn-postmortems names {n}")) for n in range(1500)})
+
+
+def coined(rng: random.Random) -> str:
+    """A made-up component name from a fixed list, so one-off stories rarely share one."""
+    return rng.choice(COINED)
 
 
 @dataclass(frozen=True)

@@ -148,8 +148,11 @@ VOWELS = "aeiou"
 
 
 def invented(rng: random.Random) -> str:
-    """A class or field name of four to six syllables, unlikely to occur twice."""
-    return "".join(rng.choice(LETTERS) + rng.choice(VOWELS) for _ in range(rng.randrange(4, 7)))
+    return "".join(rng.choice(LETTERS) + rng.choice(VOWELS) for _ in range(rng.randrange(3, 5)))
+
+
+NAMES = sorted({invented(random.Random(f"syn-traces names {n}")) for n in range(2000)})
+"""Class and field names of one-off exceptions: two of them rarely share a name."""
 
 
 @dataclass(frozen=True)
@@ -294,7 +297,7 @@ def incident(pattern: Pattern, rng: random.Random) -> list[dict[str, object]]:
 
 
 def one_off(rng: random.Random) -> dict[str, object]:
-    word, other = invented(rng), invented(rng)
+    word, other = rng.sample(NAMES, 2)
     line = rng.choice(ONE_OFF).format(word=word, Word=word.title(), other=other,
                                       Other=other.title(), hex=f"{rng.getrandbits(40):010x}")
     return {"service": rng.choice(SERVICES),
