@@ -57,7 +57,7 @@ def record(results: list[dict[str, Any]]) -> None:
     merged = tables.merge(tables.load(), results)
     tables.save(merged)
     tables.write_docs(tables.render(merged))
-    print(f"results in {tables.RESULTS}; tables in {tables.DOCS}", file=sys.stderr)
+    log(f"results in {tables.RESULTS}; tables in {tables.DOCS}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,11 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for corpus, size, chosen in runs:
         log(f"{corpus.name}{f' at {size:,}' if size else ''}: {', '.join(chosen)}")
-        results.extend(stages.evaluate(corpus, size, chosen, options(args), log))
+        measured = stages.evaluate(corpus, size, chosen, options(args), log)
+        if args.command == "all" or args.save:
+            record(measured)  # as it goes: an interrupted run keeps what it measured
+        results.extend(measured)
     log(f"done in {time.perf_counter() - started:.0f} s")
     print(tables.render(results))
-    if args.command == "all" or args.save:
-        record(results)
     return 0
 
 

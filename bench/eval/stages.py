@@ -49,6 +49,7 @@ class Options:
     keep: bool = False
     memory_cap_gb: float = MEMORY_CAP_GB
     baseline_limit: int = BASELINE_LIMIT
+    queries: int = QUERIES
 
 
 def commit() -> str:
@@ -224,7 +225,7 @@ def run_similar(corpus: Corpus, size: int | None, written: Written, work: Path,
     result = header("similar", corpus, size, written)
     incidents = incidents_of(written.items, kept)
     relevant = relevance(incidents)
-    queries = sample(sorted(relevant), QUERIES)
+    queries = sample(sorted(relevant), options.queries)
     chosen = {query: relevant[query] for query in queries}
     result.update({"incidents": len(incidents), "queries": len(queries),
                    "ceiling": metrics.precision_ceiling(TOP, chosen)})
