@@ -53,11 +53,13 @@ class Options:
 
 
 def commit() -> str:
-    """The checked-out commit of this repository (and whether it has local changes)."""
+    """The last commit that changed the failearn package here (and whether it has local
+    changes): what was measured, whatever the harness's own commits since."""
     root = Path(__file__).resolve().parents[2]
     try:
-        head = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=root, check=True,
-                              capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(["git", "log", "-1", "--format=%h", "--abbrev=10", "--",
+                               "failearn"], cwd=root, check=True, capture_output=True,
+                              text=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "failearn"], cwd=root,
                                check=True, capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):

@@ -200,7 +200,7 @@ def commits(results: list[Result]) -> str:
 
 def render(results: list[Result]) -> str:
     lost = losses(results)
-    parts = [f"Measured at {commits(results)}, one run on a shared 2-core machine "
+    parts = [f"failearn as of {commits(results)}; one run on a shared 2-core machine "
              "(times and memory are ratios' raw material, not promises)."]
     for title, text in (("### Clustering, synthetic corpora", cluster_synthetic(results)),
                         ("### Clustering, real post-mortems", cluster_real(results)),
