@@ -125,13 +125,14 @@ class SeriesWriter:
         self.add(data, item.source, fmt, digest)
 
     def add(self, data: bytes, source: str, fmt: str, digest: str | None = None,
-            metric: str | None = None) -> None:
-        """Parse and store one payload; ``metric`` names the series of a pulled query."""
+            metric: str | None = None, service: str | None = None) -> None:
+        """Parse and store one payload; ``metric`` names the series of a pulled query,
+        ``service`` the service it was asked for."""
         # numpy comes in with the parser: only a run that reads series pays for it.
         from failearn.sources.series import parse_series
         from failearn.store import series as sql
 
-        parsed = parse_series(data, source, fmt, self.settings.metrics, metric)
+        parsed = parse_series(data, source, fmt, self.settings.metrics, metric, service)
         result = self.result
         result.files += 1
         result.points_dropped += parsed.dropped

@@ -139,3 +139,30 @@ def unprivileged() -> Iterator[None]:
         yield
     finally:
         os.seteuid(0)
+
+
+@pytest.fixture(scope="session")
+def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Prometheus server holding the samples' metric series: the one CI started
+    (``FAILEARN_TEST_PROMETHEUS_URL``), else a throwaway one for this session."""
+    from tests import prometheus_server
+    from tests.servers import missing
+
+    given = os.environ.get("FAILEARN_TEST_PROMETHEUS_URL")
+    if given:
+        yield given.rstrip("/")
+        return
+    why = prometheus_server.missing()
+    if why is not None:
+        missing(f"no Prometheus server: {why}; or set FAILEARN_TEST_PROMETHEUS_URL "
+                "(.ci/run starts one)")
+    directory = tmp_path_factory.mktemp("prometheus")
+    try:
+        url = prometheus_server.start(directory, port=19000 + os.getpid() % 900)
+    except (OSError, RuntimeError) as exc:
+        missing(f"Prometheus could not be started: {exc}")
+    try:
+        yield url
+    finally:
+        prometheus_server.stop(directory)
+

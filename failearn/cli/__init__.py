@@ -60,12 +60,14 @@ def root(
 def _register() -> None:
     from failearn.cli import (
         audit,
+        backtest,
         cluster,
         db,
         drill,
         export,
         ingest,
         init,
+        metrics,
         report,
         rules,
         similar,
@@ -80,6 +82,8 @@ def _register() -> None:
     report.register(app)
     rules.register(app)
     drill.register(app)
+    backtest.register(app)
+    metrics.register(app)
     taxonomy.register(app)
     audit.register(app)
     db.register(app)

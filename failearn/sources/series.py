@@ -82,9 +82,11 @@ class Parsed:
 class _Problems:
     """The issues of one file, and the metric name a pulled query gives all its series."""
 
-    def __init__(self, source: str, metric: str | None = None) -> None:
+    def __init__(self, source: str, metric: str | None = None,
+                 service: str | None = None) -> None:
         self.source = source
         self.metric = metric
+        self.service = service
         self.issues: list[Issue] = []
 
     def error(self, code: str, message: str, where: str | None = None,
@@ -116,10 +118,11 @@ def estimated_points(data: bytes, fmt: str) -> int:
 
 
 def parse_series(data: bytes, source: str, fmt: str, config: MetricsConfig,
-                 metric: str | None = None) -> Parsed:
+                 metric: str | None = None, service: str | None = None) -> Parsed:
     """The series of one file (see the module docstring); ``metric`` names every series (the
-    configuration's name of a query ``metrics pull`` fetched)."""
-    problems = _Problems(source, metric)
+    configuration's name of a query ``metrics pull`` fetched), ``service`` is the service of
+    a series no label names (the service a query was asked for)."""
+    problems = _Problems(source, metric, service)
     estimate = estimated_points(data, fmt)
     if estimate > config.max_points:
         problems.error("series-too-large", f"the file holds about {estimate:,} points; the "
@@ -169,6 +172,7 @@ def _named(labels: dict[str, str], problems: _Problems, config: MetricsConfig, w
            line: int | None, fallback: str | None = None
            ) -> tuple[str, str, dict[str, str]] | None:
     service, metric, rest = _name(labels, problems.source, config, fallback, problems.metric)
+    service = service or problems.service
     shown = ", ".join(f"{k}={v!r}" for k, v in sorted(labels.items())[:6]) or "none"
     if service is None:
         problems.error("series-no-service", f"no label names the service (labels: {shown}; "
