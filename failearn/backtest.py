@@ -23,7 +23,14 @@ from typing import Any
 import numpy as np
 
 from failearn.analysis.series import Grid, feature, normal_mask, to_grid, windows
-from failearn.analysis.triggers import Backtest, TriggerOptions, backtest, evaluate
+from failearn.analysis.triggers import (
+    Backtest,
+    TriggerOptions,
+    attach_folds,
+    backtest,
+    evaluate,
+    folds_for,
+)
 from failearn.config import Settings
 from failearn.errors import UsageError
 from failearn.evidence import options_from
@@ -55,17 +62,28 @@ class BacktestResult:
     as_of: str
     since: str
     rules: list[RuleReplay] = field(default_factory=list)
+    # Why the incidents since --since may be missing (no cluster run after it).
+    stale: str | None = None
 
 
-def _span_points(store: Store, trigger: Trigger, start: int, end: int) -> Grid | None:
+_Grids = dict[tuple[str, str, str, int, int], Grid | None]
+
+
+def _span_points(store: Store, trigger: Trigger, start: int, end: int,
+                 grids: _Grids) -> Grid | None:
+    """The grid of the series a trigger watches over ``[start, end)`` (read once a run)."""
     labels = series_sql.labels_key(dict(trigger.labels))
     owner = trigger.service or ""
+    key = (owner, trigger.metric, labels, start, end)
+    if key in grids:
+        return grids[key]
+    grids[key] = None
     for stored in series_sql.series(store, [owner]):
         if stored.metric == trigger.metric and series_sql.labels_key(stored.labels) == labels:
             times, values = series_sql.points_between(store, stored.id, start * 1000,
                                                       end * 1000)
-            return to_grid(times, values) if len(times) else None
-    return None
+            grids[key] = to_grid(times, values) if len(times) else None
+    return grids[key]
 
 
 def _incident_times(store: Store, view: RuleView, pattern_ids: Sequence[str], start: str,
@@ -77,7 +95,8 @@ def _incident_times(store: Store, view: RuleView, pattern_ids: Sequence[str], st
 
 
 def replay(store: Store, view: RuleView, pattern_ids: Sequence[str], since: datetime,
-           as_of: datetime, options: TriggerOptions, exclude_after: int) -> RuleReplay:
+           as_of: datetime, options: TriggerOptions, exclude_after: int,
+           grids: _Grids | None = None) -> RuleReplay:
     """Replay one rule's stored trigger over ``[since, as_of)``."""
     start, end = iso(since), iso(as_of)
     moments = _incident_times(store, view, pattern_ids, start, end)
@@ -90,8 +109,11 @@ def replay(store: Store, view: RuleView, pattern_ids: Sequence[str], since: date
                "series gave it one")
         return RuleReplay(view, len(moments), None, why, learned, includes)
     window = int(trigger.window_seconds)
-    margin = options.horizon + window + exclude_after
-    grid = _span_points(store, trigger, int(since.timestamp()) - margin, int(as_of.timestamp()))
+    # One span for every trigger of a run (so that a series is read once), long enough for
+    # the widest window.
+    margin = options.horizon + exclude_after + max(3600, window)
+    grid = _span_points(store, trigger, int(since.timestamp()) - margin,
+                        int(as_of.timestamp()), {} if grids is None else grids)
     if grid is None:
         return RuleReplay(view, len(moments), None,
                           f"no points of `{trigger.service}` {trigger.metric} in the span",
@@ -105,8 +127,9 @@ def replay(store: Store, view: RuleView, pattern_ids: Sequence[str], since: date
     before = windows(grid, covered, options.horizon, options.min_lead)
     found = evaluate(0, values, grid, normal & ~np.isnan(values), before, trigger.threshold,
                      trigger.direction == "higher", options)
-    found.normal_by_fold = np.array([float((normal & ~np.isnan(values)).sum() * grid.step)])
-    found.fire_folds = np.zeros(len(found.fires), dtype=np.int64)
+    whole = folds_for(int(since.timestamp()), int(as_of.timestamp()), covered, 1)
+    attach_folds(found, whole, np.array([float((normal & ~np.isnan(values)).sum()
+                                               * grid.step)]))
     result = backtest(found, np.ones(len(covered), dtype=bool), np.ones(1, dtype=bool))
     note = None
     if len(covered) < len(moments):
@@ -141,10 +164,16 @@ def run_backtest(settings: Settings, rules: Sequence[str], as_of: datetime,
         members: dict[str, tuple[str, ...]] = {} if patterns is None else {
             p.pattern_id: p.incident_ids for p in patterns.patterns}
         result = BacktestResult(iso(as_of), iso(start))
+        grids: _Grids = {}
+        if patterns is None or patterns.as_of <= iso(start):
+            result.stale = (f"the newest cluster run (as of {patterns.as_of[:10]})"
+                            if patterns is not None else "no cluster run") + \
+                f" is not after --since: the patterns' later incidents are not known; run " \
+                f"`failearn cluster --as-of {iso(as_of)[:10]}` first"
         for view in sorted(views, key=lambda v: (v.service, v.pattern_id, v.id)):
             view.extra["evidence_as_of"] = evidence.get(view.id)
             result.rules.append(replay(store, view, members.get(view.pattern_id, ()), start,
-                                       as_of, options, normal_options.exclude_after))
+                                       as_of, options, normal_options.exclude_after, grids))
         return result
     finally:
         store.close()

@@ -36,7 +36,7 @@ from failearn.analysis.series import (
 from failearn.analysis.triggers import (
     TriggerOptions,
     attach_folds,
-    evaluate,
+    evaluate_many,
     folds_for,
     thresholds,
 )
@@ -85,6 +85,7 @@ class _Series:
                 self.by_service.setdefault(stored.service, []).append(stored)
         self.grids: dict[int, Grid] = {}
         self.features: dict[tuple[int, str, int], np.ndarray] = {}
+        self.normal: dict[tuple[int, str, int], np.ndarray] = {}
 
     def grid(self, stored: sql.StoredSeries) -> Grid:
         if stored.id not in self.grids:
@@ -92,6 +93,15 @@ class _Series:
                                                self.end * 1000)
             self.grids[stored.id] = to_grid(times, values)
         return self.grids[stored.id]
+
+    def normal_time(self, stored: sql.StoredSeries, service: str, excluded: np.ndarray,
+                    before: int, after: int) -> np.ndarray:
+        """Normal time on a series' grid, with the incidents of ``service`` and of the
+        series' own service excluded (the same for every pattern of the service)."""
+        key = (stored.id, service, after)
+        if key not in self.normal:
+            self.normal[key] = normal_mask(self.grid(stored), excluded, before, after)
+        return self.normal[key]
 
     def feature(self, stored: sql.StoredSeries, kind: str, window: int) -> np.ndarray:
         key = (stored.id, kind, window)
@@ -168,8 +178,8 @@ def _measure(evidence: ServiceEvidence, items: Sequence[IncidentBrief], loaded: 
                 if width < grid.step:
                     continue
                 values = loaded.feature(series, kind, width)
-                normal = normal_mask(grid, excluded, options.horizon,
-                                     options.exclude_after + width)
+                normal = loaded.normal_time(series, evidence.service, excluded,
+                                            options.horizon, options.exclude_after + width)
                 found = measure(values, grid, normal, covered, options)
                 signal = SignalInfo(series.id, series.service, series.metric,
                                     tuple(sorted(series.labels.items())), kind, width)
@@ -194,8 +204,9 @@ def _candidates(evidence: ServiceEvidence, signal: SignalInfo, values: np.ndarra
     number = len(evidence.signals)
     evidence.signals.append(signal)
     by_fold = evidence.folds.normal_seconds(grid, valid)
-    for threshold in thresholds(values, valid, found.before, higher):
-        candidate = evaluate(number, values, grid, valid, before, threshold, higher, options)
+    for candidate in evaluate_many(number, values, grid, valid, before,
+                                   thresholds(values, valid, found.before, higher), higher,
+                                   options):
         evidence.candidates.append(attach_folds(candidate, evidence.folds, by_fold))
 
 

@@ -317,7 +317,7 @@ def _benefit(view: RuleView, config: RulesConfig) -> dict[str, Any]:
             "severity_weight": round(float(extra.get("severity_weight", 0.5)), 3),
             "prevention": round(share, 3), "prevention_source": source,
             "confidence": round(view.confidence, 3),
-            "text": f"{value:.2f} severity-weighted incidents prevented a week: "
+            "text": f"about {value:.2f} severity-weighted incidents prevented a week: "
                     f"{float(extra.get('weekly_rate', 0.0)):.2g} a week on `{view.service}` "
                     f"(last {config.benefit_weeks} weeks) × severity "
                     f"{float(extra.get('severity_weight', 0.5)):.2f} × {how} "

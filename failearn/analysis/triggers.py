@@ -83,6 +83,7 @@ class Candidate:
     leads: np.ndarray
     normal_by_fold: np.ndarray = field(default_factory=lambda: np.zeros(0))
     fire_folds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fires_by_fold: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def round_figures(value: float, figures: int = 2) -> float:
@@ -101,9 +102,12 @@ def thresholds(values: np.ndarray, valid: np.ndarray, before: Sequence[float],
     if len(normal):
         levels = QUANTILES if higher else tuple(1 - q for q in QUANTILES)
         found.update(round_figures(float(v)) for v in np.quantile(normal, levels))
-    for value in before:
-        if math.isfinite(value):
-            found.add(round_figures(value * (0.995 if (value > 0) == higher else 1.005)))
+    reached = np.array([v for v in before if math.isfinite(v)])
+    if len(reached):
+        # Just inside what the incidents reached, at a dozen of its quantiles.
+        for value in np.quantile(reached, np.linspace(0.0, 1.0, 12)):
+            found.add(round_figures(float(value) * (0.995 if (value > 0) == higher
+                                                    else 1.005)))
     return sorted(found)
 
 
@@ -125,18 +129,30 @@ def evaluate(signal: int, values: np.ndarray, grid: Grid, valid: np.ndarray,
              options: TriggerOptions) -> Candidate:
     """One threshold on one signal over the grid (``valid``: normal time with a value;
     ``before``: the window before each incident)."""
-    with np.errstate(invalid="ignore"):
-        beyond = (values > threshold) if higher else (values < threshold)
-    beyond &= ~np.isnan(values)
-    fires = _episodes(beyond & valid, grid.times, options.rearm)
-    hits = before.take(beyond)
-    caught = np.asarray(hits.any(axis=1) if hits.size else np.zeros(len(before.ends)),
-                        dtype=bool)
-    leads = np.full(len(before.ends), np.nan)
-    if caught.any():
-        first = before.index[caught, hits[caught].argmax(axis=1)]
-        leads[caught] = before.ends[caught] - (grid.start + first * grid.step)
-    return Candidate(signal, threshold, higher, fires, caught, leads)
+    return evaluate_many(signal, values, grid, valid, before, [threshold], higher,
+                         options)[0]
+
+
+def evaluate_many(signal: int, values: np.ndarray, grid: Grid, valid: np.ndarray,
+                  before: Windows, thresholds: Sequence[float], higher: bool,
+                  options: TriggerOptions) -> list[Candidate]:
+    """Several thresholds on one signal at once (the windows are read once)."""
+    taken = before.take(values)
+    known = ~np.isnan(values)
+    found = []
+    for threshold in thresholds:
+        with np.errstate(invalid="ignore"):
+            beyond = ((values > threshold) if higher else (values < threshold)) & known
+            hits = (taken > threshold) if higher else (taken < threshold)
+        fires = _episodes(beyond & valid, grid.times, options.rearm)
+        caught = np.asarray(hits.any(axis=1) if hits.size else np.zeros(len(before.ends)),
+                            dtype=bool)
+        leads = np.full(len(before.ends), np.nan)
+        if caught.any():
+            first = before.index[caught, hits[caught].argmax(axis=1)]
+            leads[caught] = before.ends[caught] - (grid.start + first * grid.step)
+        found.append(Candidate(signal, threshold, higher, fires, caught, leads))
+    return found
 
 
 @dataclass(frozen=True)
@@ -168,42 +184,51 @@ def folds_for(start: int, end: int, incidents: Sequence[float] | np.ndarray,
 def attach_folds(candidate: Candidate, folds: Folds, normal_by_fold: np.ndarray) -> Candidate:
     candidate.normal_by_fold = normal_by_fold
     candidate.fire_folds = folds.of(candidate.fires)
+    candidate.fires_by_fold = np.bincount(candidate.fire_folds, minlength=folds.count)
     return candidate
 
 
 def _score(candidate: Candidate, incidents: np.ndarray, blocks: np.ndarray,
            options: TriggerOptions, preference: int) -> tuple[float, ...] | None:
+    """How a candidate ranks (more incidents caught, the preferred signal, fewer false
+    alarms), or None when it does not meet the target; the lead time breaks ties later."""
     normal = float(candidate.normal_by_fold[blocks].sum())
     if normal < options.min_normal:
         return None
-    alarms = int(np.isin(candidate.fire_folds, np.flatnonzero(blocks)).sum())
-    rate = alarms / (normal / WEEK)
+    rate = int(candidate.fires_by_fold[blocks].sum()) / (normal / WEEK)
     if rate > options.target:
         return None
-    caught = candidate.caught & incidents
-    if not caught.any():
+    caught = int((candidate.caught & incidents).sum())
+    if not caught:
         return None
-    lead = float(np.median(candidate.leads[caught]))
-    return (float(caught.sum()), -preference, -round(rate, 6), lead)
+    return (float(caught), -preference, -round(rate, 6))
 
 
 def learn(candidates: Sequence[Candidate], preference: Sequence[int], incidents: np.ndarray,
           blocks: np.ndarray, options: TriggerOptions) -> Candidate | None:
     """The candidate that fires before the most of ``incidents`` (a mask) at most ``target``
     times a week in the normal time of ``blocks`` (a mask of folds)."""
-    best: tuple[tuple[float, ...], int] | None = None
-    for index, candidate in enumerate(candidates):
+    best: tuple[float, ...] | None = None
+    tied: list[Candidate] = []
+    for candidate in candidates:
         score = _score(candidate, incidents, blocks, options, preference[candidate.signal])
-        if score is not None and (best is None or score > best[0]):
-            best = (score, index)
-    return None if best is None else candidates[best[1]]
+        if score is None or (best is not None and score < best):
+            continue
+        if best is None or score > best:
+            best, tied = score, []
+        tied.append(candidate)
+    if not tied:
+        return None
+    # The longer median lead wins a tie; the first of equals (candidates come in order).
+    leads = [float(np.median(c.leads[c.caught & incidents])) for c in tied]
+    return tied[max(range(len(tied)), key=lambda i: (leads[i], -i))]
 
 
 def backtest(candidate: Candidate, incidents: np.ndarray, blocks: np.ndarray,
              held_out: bool = False) -> Backtest:
     """What a candidate did over ``incidents`` (a mask) and the normal time of ``blocks``."""
     caught = candidate.caught & incidents
-    alarms = int(np.isin(candidate.fire_folds, np.flatnonzero(blocks)).sum())
+    alarms = int(candidate.fires_by_fold[blocks].sum())
     return Backtest(int(incidents.sum()), int(caught.sum()),
                     tuple(float(v) for v in candidate.leads[caught]), alarms,
                     float(candidate.normal_by_fold[blocks].sum()), held_out)

@@ -55,7 +55,7 @@ def backtest(
     result = run_backtest(settings, rules or [], as_of(as_of_text), since)
     if output_format is OutputFormat.json:
         emit_json(envelope("backtest", {
-            "as_of": result.as_of, "since": result.since,
+            "as_of": result.as_of, "since": result.since, "warning": result.stale,
             "rules": [replay_document(item) for item in result.rules]}))
     else:
         render_backtest(result, stdout())

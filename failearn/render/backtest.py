@@ -12,6 +12,9 @@ from failearn.suggest.wording import minutes, trigger_clause
 def render_backtest(result: BacktestResult, console: Console) -> None:
     console.print(f"failearn backtest as of {result.as_of[:10]}, since {result.since[:10]}: "
                   f"{len(result.rules)} rule(s)", markup=False, highlight=False)
+    if result.stale:
+        console.print(f"warning: {result.stale}", style="yellow", markup=False,
+                      highlight=False)
     if not result.rules:
         console.print("no suggested, accepted or applied rule: name rules, or run "
                       "`failearn report` first", markup=False)

@@ -110,8 +110,8 @@ def points_between(store: Store, series_id: int, start: int, end: int
         "ORDER BY at", (series_id, start, end)).fetchall()
     if not rows:
         return np.empty(0, np.int64), np.empty(0)
-    data = np.array(rows, dtype=np.float64)
-    return data[:, 0].astype(np.int64), data[:, 1]
+    times, values = zip(*rows, strict=True)
+    return np.fromiter(times, np.int64, len(rows)), np.fromiter(values, np.float64, len(rows))
 
 
 def _stored(row: Sequence[Any]) -> StoredSeries:

@@ -62,8 +62,8 @@ def test_the_pool_pattern_comes_first_with_its_learned_trigger(cli: Cli, store: 
     first = doc["suggestions"][0]
     assert first["service"] == "checkout"
     assert first["failure_class"] == "connection-pool-exhaustion"
-    assert first["action"] == ("When db pool utilization on `checkout` (mean over 10 minutes) "
-                               "exceeds 0.75, scale the pool to `postgres-main` before it "
+    assert first["action"] == ("When db pool utilization on `checkout` (mean over 5 minutes) "
+                               "exceeds 0.82, scale the pool to `postgres-main` before it "
                                "exhausts.")
     trigger = first["precursor"]
     assert (trigger["metric"], trigger["source"], trigger["feature"]) == (
