@@ -7,17 +7,15 @@ from dataclasses import replace
 import pytest
 
 from failearn.config import PrecursorsConfig, RulesConfig
+from failearn.suggest.actions import (
+    action_text,
+    nice_ceiling,
+    pool_sentence,
+    timeout_sentence,
+)
 from failearn.suggest.dependency import DependencyEvidence
 from failearn.suggest.model import IncidentBrief, PatternEvidence, Signal, Trigger
-from failearn.suggest.rules import (
-    _pool,
-    _timeout,
-    action_text,
-    drafts_for,
-    nice_ceiling,
-    rule_id,
-    signal_kind,
-)
+from failearn.suggest.rules import drafts_for, rule_id, signal_kind
 from failearn.suggest.series_evidence import Levels
 from failearn.suggest.wording import format_number, metric_phrase, trigger_clause
 from failearn.taxonomy import load_taxonomy
@@ -160,16 +158,16 @@ def levels(**changes: object) -> Levels:
 
 def test_a_timeout_comes_from_normal_time_not_from_the_incidents() -> None:
     inventory = DependencyEvidence("inventory", 31, 31, 31, 31, 31)
-    text, facts, assumed = _timeout("search", inventory, levels(), RULES)
+    text, facts, assumed = timeout_sentence("search", inventory, levels(), RULES)
     assert text == ("Set `search`'s timeout for calls to `inventory` to about 390 ms: 2 × "
                     "`inventory`'s p99 latency in normal time (192 ms at its 99th percentile, "
                     "median 138 ms; during these incidents it reached 4406 ms), so that a "
                     "degraded dependency fails fast instead of holding callers.")
     assert facts is not None and facts["suggested_timeout"] == 390
     assert [a["key"] for a in assumed] == ["rules.timeout_headroom"]
-    wider = _timeout("search", inventory, levels(), replace(RULES, timeout_headroom=3.0))
+    wider = timeout_sentence("search", inventory, levels(), replace(RULES, timeout_headroom=3.0))
     assert "to about 580 ms: 3 ×" in wider[0]
-    blind = _timeout("search", inventory, None, RULES)
+    blind = timeout_sentence("search", inventory, None, RULES)
     assert blind[1] is None and "6444" not in blind[0] and "no latency series" in blind[0]
 
 
@@ -180,7 +178,7 @@ def test_a_pool_is_sized_from_its_utilisation_before_and_during(before: float, d
                                                                 grow: str) -> None:
     pool = levels(service="checkout", metric="db_pool_utilization", median=0.54, p95=0.76,
                   before=before, during=during)
-    text, facts, assumed = _pool("checkout", POSTGRES, pool, RULES)
+    text, facts, assumed = pool_sentence("checkout", POSTGRES, pool, RULES)
     assert grow in text and "`postgres-main`" in text
     assert facts is not None and facts["target_utilization"] == 0.8
     assert [a["key"] for a in assumed] == ["rules.pool_target_utilization"]
