@@ -124,7 +124,25 @@ def _mask_high_entropy(match: re.Match[str]) -> str:
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
 _THREE_DIGITS = re.compile(r"\d{3}")
 _KEY_WORDS = re.compile(r"(?i)key|secret|passw|pwd|token|credential")
-_KEY_PREFIXES = re.compile(r"AKIA|_live_|_test_|gh[pousr]_|xox|AIza|eyJ")
+_KEY_WORD_LIST = ("key", "secret", "passw", "pwd", "token", "credential")
+_KEY_PREFIX_LIST = ("AKIA", "_live_", "_test_", "xox", "AIza", "eyJ")
+_GITHUB_PREFIX = re.compile(r"gh[pousr]_")
+
+
+def _may_name_key(text: str) -> bool:
+    """Whether ``text`` holds a word that names a secret (``_KEY_WORDS``).  Plain substring
+    tests on ASCII text, several times faster than the case-blind regex; other text goes
+    through the regex, whose Unicode case rules (the Kelvin sign is a ``k``) they lack."""
+    if text.isascii():
+        lowered = text.lower()
+        return any(word in lowered for word in _KEY_WORD_LIST)
+    return _KEY_WORDS.search(text) is not None
+
+
+def _may_hold_known_key(text: str) -> bool:
+    """Whether ``text`` holds the prefix of a vendor's key (``_KNOWN_KEYS``)."""
+    return any(prefix in text for prefix in _KEY_PREFIX_LIST) \
+        or ("gh" in text and _GITHUB_PREFIX.search(text) is not None)
 
 
 def _mask_keyed(match: re.Match[str]) -> str:
@@ -152,6 +170,14 @@ def _mask_ipv4(match: re.Match[str]) -> str:
     return "<ip>" if all(int(octet) <= 255 for octet in text.split(".")) else text
 
 
+def _remember(memory: dict[str, str], text: str, value: str) -> str:
+    """Keep ``value`` as what ``text`` becomes; forget everything once the memory is full."""
+    if len(memory) >= _REMEMBERED:
+        memory.clear()
+    memory[text] = value
+    return value
+
+
 def _mask(text: str, masks: frozenset[str]) -> str:
     if "bearer" in masks and ("earer" in text or "EARER" in text):
         text = _BEARER.sub(lambda m: f"{m.group(1)} <token>", text)
@@ -163,9 +189,9 @@ def _mask(text: str, masks: frozenset[str]) -> str:
     if "api_key" in masks:
         if "@" in text and ":" in text:
             text = _URL_PASSWORD.sub(r"\1<secret>", text)
-        if _KEY_PREFIXES.search(text):
+        if _may_hold_known_key(text):
             text = _KNOWN_KEYS.sub("<secret>", text)
-        if _KEY_WORDS.search(text):
+        if _may_name_key(text):
             if "=" in text or ":" in text:
                 text = _KEYED_SECRET.sub(_mask_keyed, text)
             if "`" in text:
@@ -175,13 +201,19 @@ def _mask(text: str, masks: frozenset[str]) -> str:
     if "email" in masks and "@" in text:
         text = _EMAIL.sub("<email>", text)
     if "ip" in masks:
-        if _DIGIT_DOT_DIGIT.search(text):
+        if "." in text and _DIGIT_DOT_DIGIT.search(text):
             text = _IPV4.sub(_mask_ipv4, text)
         if "::" in text or text.count(":") >= 7:
             text = _IPV6.sub("<ip>", text)
     if "phone" in masks and _THREE_DIGITS.search(text):
         text = _PHONE.sub("<phone>", text)
     return text
+
+
+# Short texts (a service, a class, a severity, a metric's name, a title) recur from record
+# to record: their masked form is remembered, up to this many of them at a time.
+_REMEMBERED_LENGTH = 80
+_REMEMBERED = 8192
 
 
 class Anonymizer:
@@ -192,6 +224,8 @@ class Anonymizer:
         self._key = secret.encode("utf-8")
         self._masks = frozenset(masks)
         self._names: dict[str, str] = {}
+        self._masked: dict[str, str] = {}
+        self._texts: dict[str, str] = {}
         labels = sorted({*PEOPLE_LABELS, *people_labels}, key=len, reverse=True)
         self.people_keys = frozenset(label_key(label) for label in labels)
         # A cheap test that a text may hold a people line at all: a label opening a line
@@ -202,7 +236,12 @@ class Anonymizer:
 
     def mask(self, text: str) -> str:
         """Text with personal data and secrets replaced by ``<email>``, ``<ip>`` …"""
-        return _mask(text, self._masks)
+        if len(text) > _REMEMBERED_LENGTH:
+            return _mask(text, self._masks)
+        masked = self._masked.get(text)
+        if masked is None:
+            masked = _remember(self._masked, text, _mask(text, self._masks))
+        return masked
 
     def identifier(self, text: str) -> str:
         """An id a source gave, masked as text is; when masking changes it, a keyed digest
@@ -215,6 +254,14 @@ class Anonymizer:
 
     def text(self, text: str) -> str:
         """Text as it is stored: the people its lines label pseudonymised, then masked."""
+        if len(text) > _REMEMBERED_LENGTH:
+            return self._text(text)
+        stored = self._texts.get(text)
+        if stored is None:
+            stored = _remember(self._texts, text, self._text(text))
+        return stored
+
+    def _text(self, text: str) -> str:
         if ":" in text or "|" in text:  # a people line has one or the other
             text = self.people_lines(text)
         return _mask(text, self._masks)

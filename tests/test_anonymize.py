@@ -3,7 +3,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from failearn import anonymize
 from failearn.anonymize import Anonymizer
 
 
@@ -119,3 +122,26 @@ def test_a_long_token_beside_an_address_is_masked_in_one_pass() -> None:
     masked = Anonymizer("k").mask(text)
     assert masked.startswith("<email>, token AAAA")
     assert masked.endswith("b" * 70 + "@example.com")
+
+
+# What the quick tests before the costlier patterns must never miss: any text these match.
+_KEY_WORDS_AS_WRITTEN = re.compile(r"(?i)key|secret|passw|pwd|token|credential")
+_KEY_PREFIXES_AS_WRITTEN = re.compile(r"AKIA|_live_|_test_|gh[pousr]_|xox|AIza|eyJ")
+
+
+@given(st.text(alphabet=st.sampled_from([*"keyKEYsecrtpawdonclighu_AIzJxXv -:=",
+                                          "\u212a", "\u017f", "\u0130", "é"]), max_size=30))
+def test_the_quick_tests_say_yes_whenever_the_patterns_would(text: str) -> None:
+    assert anonymize._may_name_key(text) == bool(_KEY_WORDS_AS_WRITTEN.search(text))
+    assert anonymize._may_hold_known_key(text) == bool(_KEY_PREFIXES_AS_WRITTEN.search(text))
+
+
+def test_a_remembered_text_is_masked_as_the_first_time_and_memory_stays_bounded() -> None:
+    anonymizer = Anonymizer("k")
+    texts = [f"svc-{n} at 10.0.0.{n % 250} token=abcdef{n:06d}" for n in range(9000)]
+    first = [anonymizer.text(t) for t in texts]
+    assert first[0] == "svc-0 at <ip> token=<secret>"
+    assert [anonymizer.text(t) for t in texts] == first
+    assert [anonymizer.mask(t) for t in texts] == [Anonymizer("k").mask(t) for t in texts]
+    assert len(anonymizer._texts) <= anonymize._REMEMBERED
+    assert len(anonymizer._masked) <= anonymize._REMEMBERED
