@@ -18,6 +18,13 @@ either.  The class then comes, in order, from
    probability the model abstains: no class, and the likeliest classes are
    named as candidates.
 
+Ingest consults the text model only once every record of the run has been
+read (:class:`Deferred`): a record that needs it is put aside, and the model
+is chosen and built once, in the main process, from the labels in the store
+*including those the same run brought* — so a labelled post-mortem repo and an
+alert export ingested in one command teach and are taught alike, whatever
+their order.
+
 The route is kept as the record's ``failure_class_via``, with the probability
 and the candidates (:class:`failearn.provenance.Provenance`).  Pure functions
 over plain data; nothing here reads files or the store, and scikit-learn is
@@ -71,6 +78,28 @@ class Abstained:
     candidates: tuple[tuple[str, float], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """The record needs the text model, which ingest consults after reading every record of
+    the run (see :func:`settle`): the text the model will read."""
+
+    text: str
+
+
+Decision = Inferred | Abstained
+
+
+@dataclass(frozen=True, slots=True)
+class PendingClass:
+    """A record whose class is left to the text model until the run is read: the text the
+    model reads, the record's class hints and the line its class would be on (to word an
+    abstention)."""
+
+    text: str
+    hints: tuple[str, ...]
+    line: int | None
+
+
 @dataclass(frozen=True)
 class TextModel:
     """How to get the text model when a record first needs it (it is built lazily: a run
@@ -114,9 +143,11 @@ class Classifier:
     def __init__(self, taxonomy: Taxonomy, classes: Mapping[str, str],
                  keywords: Mapping[str, str],
                  source_classes: Mapping[str, Mapping[str, str]] | None = None,
-                 text_model: TextModel | None = None) -> None:
+                 text_model: TextModel | None = None, defer: bool = False) -> None:
         self.taxonomy = taxonomy
         self.text_model = text_model
+        # Leave the text model to the caller (:class:`Deferred`), instead of consulting it.
+        self.defer = defer
         self._model: ClassModel | None = None
         self._cache: dict[str, Ranked] = {}
         self.classes = {normalise_label(k): v for k, v in classes.items()}
@@ -209,24 +240,22 @@ class Classifier:
                 self._cache[text] = ranked
         return ranked
 
-    def from_model(self, texts: Sequence[tuple[str, int]]) -> Inferred | Abstained | None:
-        """The text model's class for the texts, or its abstention with the candidates."""
+    def from_model(self, texts: Sequence[tuple[str, int]]
+                   ) -> Inferred | Abstained | Deferred | None:
+        """The text model's class for the texts, or its abstention with the candidates (or,
+        when deferring, what the model will read)."""
         from failearn.analysis.classes import model_text
 
+        text = model_text(texts)
+        if self.defer:
+            return Deferred(text) if text.strip() else None
         if self.text_model is None:
             return None
-        ranked = self.rank(model_text(texts))
-        if ranked is None:
-            return None
-        class_id, probability = ranked.best
-        runners = tuple((c, round(p, 4)) for c, p in ranked.top(CANDIDATES + 1)[1:])
-        if probability < self.text_model.min_probability:
-            return Abstained(self.text_model.route, self.text_model.min_probability,
-                             tuple((c, round(p, 4)) for c, p in ranked.top(CANDIDATES)))
-        return Inferred(class_id, "", self.text_model.route, round(probability, 4), runners)
+        ranked = self.rank(text)
+        return None if ranked is None else decide(ranked, self.text_model)
 
     def infer(self, hints: Iterable[str], texts: Sequence[tuple[str, int]],
-              source_format: str | None = None) -> Inferred | Abstained | None:
+              source_format: str | None = None) -> Inferred | Abstained | Deferred | None:
         """Hints first, then the configured keywords, then the text model (the hints'
         own words weigh as a title)."""
         hints = list(hints)
@@ -236,3 +265,30 @@ class Classifier:
         words = " ".join(spaced(h) for h in hints)
         weighted = [(words, 3), *texts] if words else list(texts)
         return self.from_text(weighted) or self.from_model(weighted)
+
+
+def decide(ranked: Ranked, text_model: TextModel) -> Decision:
+    """A text model's ranking as a class, or as an abstention below its minimum probability
+    (the likeliest classes named)."""
+    class_id, probability = ranked.best
+    if probability < text_model.min_probability:
+        return Abstained(text_model.route, text_model.min_probability,
+                         tuple((c, round(p, 4)) for c, p in ranked.top(CANDIDATES)))
+    runners = tuple((c, round(p, 4)) for c, p in ranked.top(CANDIDATES + 1)[1:])
+    return Inferred(class_id, "", text_model.route, round(probability, 4), runners)
+
+
+# Texts ranked per call when settling deferred records: bounds the memory of one prediction.
+_SETTLE_BATCH = 2000
+
+
+def settle(text_model: TextModel, model: ClassModel, texts: Sequence[str]) -> list[Decision]:
+    """The decisions for deferred records' texts, in order: each distinct text is ranked
+    once (alerts repeat their titles), in batches."""
+    distinct = list(dict.fromkeys(texts))
+    decided: dict[str, Decision] = {}
+    for start in range(0, len(distinct), _SETTLE_BATCH):
+        chunk = distinct[start:start + _SETTLE_BATCH]
+        for text, ranked in zip(chunk, model.predict(chunk), strict=True):
+            decided[text] = decide(ranked, text_model)
+    return [decided[text] for text in texts]

@@ -27,12 +27,19 @@ import orjson
 from failearn import baseline
 from failearn.anonymize import Anonymizer
 from failearn.baseline import Baseline
-from failearn.classify import TextModel, taxonomy_model
+from failearn.classify import Abstained, TextModel, settle, taxonomy_model
 from failearn.config import Settings
 from failearn.dedup import Group, group, member_from_row
 from failearn.files import Orphans, Unchanged, gone, scope
 from failearn.normalise import Context, check_labels
-from failearn.prepare import Prepared, Preparer, Progress, choose_workers, prepared_records
+from failearn.prepare import (
+    Prepared,
+    Preparer,
+    Progress,
+    choose_workers,
+    prepared_records,
+    settled,
+)
 from failearn.problems import Tally
 from failearn.provenance import Provenance
 from failearn.record import Issue
@@ -72,12 +79,16 @@ class IngestOptions:
 
 @dataclass(frozen=True)
 class ClassModelUse:
-    """The text model one ingest used to infer classes, and its cost."""
+    """The text model one ingest used to infer classes, and its cost: seconds to build it
+    (scikit-learn's import included), seconds to rank the ``settled`` records that needed
+    it (``records`` of them were given a class)."""
 
     route: str
     basis: str
     build_seconds: float
     records: int
+    settled: int = 0
+    predict_seconds: float = 0.0
 
 
 @dataclass
@@ -146,8 +157,14 @@ class _Run:
         self.errors: Tally[Issue] = Tally(shown)
         self.warnings: Tally[Issue] = Tally(shown)
         self.notes: Tally[str] = Tally(shown)
-        self.inferred: list[tuple[str, int | None, Provenance]] = []
+        # Every inferred field, with the position of its record in the input.
+        self.inferred_at: list[tuple[int, str, int | None, Provenance]] = []
         self.records = 0
+        # Records whose class waits for the text model (settled once every record is read),
+        # with their position; and their keys: a later version of one waits too, so the
+        # versions of a record keep their order.
+        self.deferred: list[tuple[int, Prepared]] = []
+        self.deferred_keys: set[str] = set()
         # The batch not yet written.
         self.inbox_rows: list[tuple[Any, ...]] = []
         self.reports: dict[str, Prepared] = {}
@@ -202,8 +219,23 @@ class _Run:
             orjson.dumps(warnings).decode() if warnings else None, record.raw_size))
         return len(self.inbox_rows) - 1
 
-    def add(self, record: Prepared) -> None:
+    @property
+    def inferred(self) -> list[tuple[str, int | None, Provenance]]:
+        """Every inferred field, in the order of the input."""
+        return [entry[1:] for entry in sorted(self.inferred_at, key=lambda e: e[0])]
+
+    def take(self, record: Prepared) -> None:
+        """One record as read: added now, or put aside until the text model is chosen."""
         self.records += 1
+        if record.pending is not None or (record.key is not None
+                                          and record.key in self.deferred_keys):
+            self.deferred.append((self.records, record))
+            if record.key is not None:
+                self.deferred_keys.add(record.key)
+            return
+        self.add(record, self.records)
+
+    def add(self, record: Prepared, position: int) -> None:
         if record.skip:
             self.counts["skipped"] += 1
             for note in record.notes:
@@ -262,8 +294,8 @@ class _Run:
             outcome = "accepted"
         self.seen_keys[key] = record.content or ""
         self.counts[outcome] += 1
-        self.inferred.extend((record.source, record.line, _provenance(row))
-                             for row in record.provenance_rows)
+        self.inferred_at.extend((position, record.source, record.line, _provenance(row))
+                                for row in record.provenance_rows)
         if outcome == "updated":
             self.updated_keys.add(key)
         self.touched_groups.add((record.service or "", record.failure_class or ""))
@@ -513,22 +545,6 @@ def _provenance(row: tuple[Any, ...]) -> Provenance:
     return Provenance(name, value, via, probability, evidence, runners)
 
 
-class _Timed:
-    """A text model builder that remembers what building cost."""
-
-    def __init__(self, model: TextModel) -> None:
-        self.model = model
-        self.seconds: float | None = None
-
-    def build(self) -> Any:
-        import time
-
-        started = time.perf_counter()
-        built = self.model.build()
-        self.seconds = time.perf_counter() - started
-        return built
-
-
 def text_model_for(settings: Settings, taxonomy: Taxonomy, store: Store) -> TextModel | None:
     """The class text model of a run: the team's, when the store holds at least
     ``[classify] min_labels`` human labels (of classes with two), else the taxonomy's."""
@@ -593,12 +609,10 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
                 secret = settings.anonymize.secret or store.pseudonym_secret()
                 anonymizer = Anonymizer(secret, settings.anonymize.mask,
                                         settings.anonymize.people_fields)
-            model = text_model_for(settings, taxonomy, store)
-            timed = _Timed(model) if model is not None else None
-            if model is not None and timed is not None:
-                model = TextModel(model.route, timed.build, model.min_probability,
-                                  model.basis)
-            context = Context.build(settings, taxonomy, options.as_of, anonymizer, model)
+            # The text model is consulted once every record is read (the run's own labels
+            # count), in this process: records that need it wait (``run.deferred``).
+            context = Context.build(settings, taxonomy, options.as_of, anonymizer,
+                                    defer_text_model=True)
             fingerprint = _fingerprint(settings, taxonomy, secret, options.source_format)
             preparer = Preparer(context, fingerprint, run_id, formats)
             # On PostgreSQL another ingest may be filling an empty store at the same time.
@@ -625,12 +639,13 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             with closing(prepared_records(to_read, preparer, settings.ingest, workers,
                                           progress)) as records:
                 for record in records:
-                    run.add(record)
+                    run.take(record)
                     if progress is not None and run.records % 500 == 0:
                         progress.records(run.records)
             if progress is not None:
                 progress.records(run.records)
             run.flush()
+            class_model = _settle(run, settings, taxonomy, anonymizer)
             store.restore_indexes(suspended)
             withdrawn, missing = run.gone(options.paths, options.prune)
             sql.record_moves(store, run_id, run.moves)
@@ -663,7 +678,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
         errors=run.errors, warnings=run.warnings, incidents_created=created,
         incidents_updated=updated, incidents_total=total, dedup_window=format_duration(window),
         seconds=(datetime.now(UTC) - started).total_seconds(), notes=run.notes, series=series,
-        inferred=run.inferred, class_model=_model_use(model, timed, run.inferred),
+        inferred=run.inferred, class_model=class_model,
         moved=[(old, new, how) for old, new, how, _ in run.moves], withdrawn=withdrawn,
         missing=missing, files_unchanged=len(skipped), known=run.known_issues,
         known_records=run.known_records, baseline=_shown_path(baseline_file),
@@ -686,14 +701,38 @@ def _capture_series(store: Store, inputs: list[tuple[InputFile, str]], settings:
     return writer.result
 
 
-def _model_use(model: TextModel | None, timed: _Timed | None,
-               inferred: list[tuple[str, int | None, Provenance]]) -> ClassModelUse | None:
-    """What the run's text model was and cost, when this process built it (workers build
-    their own copy: then the cost is unknown here, and None)."""
-    if model is None or timed is None or timed.seconds is None:
-        return None
-    used = sum(1 for _, _, p in inferred if p.via == model.route)
-    return ClassModelUse(model.route, model.basis, timed.seconds, used)
+def _settle(run: _Run, settings: Settings, taxonomy: Taxonomy,
+            anonymizer: Anonymizer | None) -> ClassModelUse | None:
+    """Give the records put aside their class, and add them to the run in input order.
+
+    The text model is chosen now, from the labels the store holds with this run's
+    written (:func:`text_model_for`), and built once; every waiting record is ranked in
+    batches.  None when no record needed it.
+    """
+    import time
+
+    waiting = [(position, record) for position, record in run.deferred
+               if record.pending is not None and record.key is not None]
+    use: ClassModelUse | None = None
+    if waiting:
+        text_model = text_model_for(settings, taxonomy, run.store)
+        assert text_model is not None  # records wait only when inference is on
+        started = time.perf_counter()
+        model = text_model.build()
+        built = time.perf_counter() - started
+        texts = [record.pending.text for _, record in waiting if record.pending is not None]
+        decisions = settle(text_model, model, texts)
+        predicted = time.perf_counter() - started - built
+        for (_, record), found in zip(waiting, decisions, strict=True):
+            settled(record, found, taxonomy.version, anonymizer)
+        classified = sum(1 for found in decisions if not isinstance(found, Abstained))
+        use = ClassModelUse(text_model.route, text_model.basis, built, classified,
+                            len(waiting), predicted)
+    for position, record in run.deferred:
+        record.pending = None  # rejected for another reason: no class needed
+        run.add(record, position)
+    run.deferred = []
+    return use
 
 
 def _shown_path(path: Path) -> str:

@@ -23,7 +23,16 @@ from typing import Any
 
 from failearn import codes
 from failearn.anonymize import PEOPLE_LABELS, Anonymizer
-from failearn.classify import Abstained, Classifier, Inferred, TextModel, taxonomy_model
+from failearn.classify import (
+    TEXT_MODEL_ROUTES,
+    Abstained,
+    Classifier,
+    Deferred,
+    Inferred,
+    PendingClass,
+    TextModel,
+    taxonomy_model,
+)
 from failearn.config import Settings
 from failearn.errors import ConfigError
 from failearn.provenance import Provenance
@@ -98,9 +107,12 @@ class Context:
 
     @classmethod
     def build(cls, settings: Settings, taxonomy: Taxonomy, as_of: datetime,
-              anonymizer: Anonymizer | None, text_model: TextModel | None = None) -> Context:
+              anonymizer: Anonymizer | None, text_model: TextModel | None = None,
+              defer_text_model: bool = False) -> Context:
         """The context of a run; ``text_model`` is the class model for records that name no
-        class (ingest chooses it from the store's labels; by default the taxonomy's)."""
+        class (by default the taxonomy's).  With ``defer_text_model`` a record that needs
+        the text model is not classified here but left pending (:class:`PendingClass`):
+        ingest settles such records once the whole run is read."""
         aliases: dict[str, str] = {}
         # Only what a source may give: ``source``, ``line`` and the like are set by ingest,
         # so a payload's own "source" (an exporter's name) stays in the record's extra.
@@ -126,7 +138,8 @@ class Context:
                 text_model = taxonomy_model(taxonomy, settings.classify.taxonomy_min_probability)
             classifier = Classifier(taxonomy, settings.classes, settings.classify.keywords,
                                     {name: t.classes for name, t in settings.sources.items()},
-                                    text_model)
+                                    None if defer_text_model else text_model,
+                                    defer=defer_text_model)
         tried = (*[n for n, t in settings.sources.items() if t.detect], *BUILTIN_NAMES,
                  "canonical")
         finder = ServiceFinder(settings.services.names, settings.services.default)
@@ -176,6 +189,29 @@ def check_labels(settings: Settings, taxonomy: Taxonomy) -> None:
                               f"{taxonomy.version}", hint="see `failearn taxonomy show`")
 
 
+def unclassified(pending: PendingClass, found: Abstained | None, taxonomy_version: str,
+                 source: str) -> Issue:
+    """The error of a record no class was found for: the text model abstained (its
+    likeliest classes named), or nothing in the record names one."""
+    hints = pending.hints
+    named = f"none of its labels ({', '.join(repr(h) for h in hints[:3])}) is mapped and " \
+        if hints else ""
+    example = hints[0] if hints else "<label>"
+    if found is not None:
+        shown = ", ".join(f"{c} ({p:.2f})" for c, p in found.candidates)
+        message = (f"no failure class: {named}the {found.via} model is not sure enough (no "
+                   f"class reaches p {found.threshold:g}); likeliest: {shown}")
+        hint = (f"add `failure_class` (likeliest: {shown}), or map it in failearn.toml: "
+                f"[classes] \"{example}\" = \"<class-id>\"")
+    else:
+        message = (f"no failure class: {named}its text names no class of taxonomy "
+                   f"{taxonomy_version}")
+        hint = (f"add `failure_class`, or map it in failearn.toml: [classes] \"{example}\" = "
+                "\"<class-id>\", or [classify] keywords = {\"<phrase>\" = \"<class-id>\"}")
+    return Issue(code="unclassified", message=printable(message), source=source,
+                 line=pending.line, field="failure_class", hint=hint)
+
+
 @dataclass(slots=True)
 class Normalised:
     """The outcome of normalising one record: an incident, or the errors that reject it."""
@@ -194,6 +230,7 @@ class _Collector:
         self.lines = lines
         self.issues: list[Issue] = []
         self.inferred: list[Provenance] = []
+        self.pending: PendingClass | None = None
 
     def add(self, code: str, message: str, name: str | None, *, hint: str | None = None,
             level: str = "error", spelling: str | None = None) -> None:
@@ -662,7 +699,7 @@ def _class_text(values: Mapping[str, Any]) -> str:
 def _inferred(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
               out: _Collector, source_format: Any) -> tuple[str | None, str, str, list[str]]:
     """A class for a record that names none: from its hints and text, or an error (whose
-    hint names the likeliest classes when a text model abstained)."""
+    hint names the likeliest classes when a text model abstained); or left pending."""
     classifier = context.classifier
     if classifier is None or (context.settings.classify.infer == "sources"
                               and not source_format):
@@ -678,22 +715,14 @@ def _inferred(values: Mapping[str, Any], spelling: Mapping[str, str], context: C
                                        found.probability, found.label or None,
                                        found.candidates))
         return found.class_id, found.label or found.class_id, found.via, []
-    named = f"none of its labels ({', '.join(repr(h) for h in hints[:3])}) is mapped and " \
-        if hints else ""
-    example = hints[0] if hints else "<label>"
     where = spelling.get("class_hints") or spelling.get("title")
-    if isinstance(found, Abstained):
-        shown = ", ".join(f"{c} ({p:.2f})" for c, p in found.candidates)
-        out.add("unclassified", f"no failure class: {named}the {found.via} model is not sure "
-                f"enough (no class reaches p {found.threshold:g}); likeliest: {shown}",
-                "failure_class", spelling=where,
-                hint=f"add `failure_class` (likeliest: {shown}), or map it in failearn.toml: "
-                     f"[classes] \"{example}\" = \"<class-id>\"")
-        return None, "?", "", []
-    out.add("unclassified", f"no failure class: {named}its text names no class of taxonomy "
-            f"{context.taxonomy.version}", "failure_class", spelling=where,
-            hint=f"add `failure_class`, or map it in failearn.toml: [classes] \"{example}\" = "
-                 "\"<class-id>\", or [classify] keywords = {\"<phrase>\" = \"<class-id>\"}")
+    line = out.lines.get(where or "")
+    pending = PendingClass(found.text if isinstance(found, Deferred) else "", tuple(hints),
+                           line if line is not None else out.raw.line)
+    if isinstance(found, Deferred):
+        out.pending = pending
+        return None, "", "", []
+    out.issues.append(unclassified(pending, found, context.taxonomy.version, out.raw.source))
     return None, "?", "", []
 
 
@@ -755,7 +784,7 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         "timestamp": timestamp is not None or values.get("timestamp") not in (None, "")
         or values.get("timeline_start") not in (None, ""),
         "service": bool(service),
-        "failure_class": bool(class_label),
+        "failure_class": bool(class_label) or out.pending is not None,
         "trace_ids": bool(trace_ids) or bool(_strings(values.get("trace_ids"))),
     }
     require, recommend, key = _policy(context, raw.kind)
@@ -773,12 +802,13 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
                     name, level="warning", spelling=spelling.get(name),
                     hint=f"add the field when you have it; [gates] {key}recommend lists it")
     errors = [i for i in out.issues if i.level == "error"]
-    if errors or timestamp is None or not service or class_id is None:
+    settled = class_id is not None or out.pending is not None
+    if errors or timestamp is None or not service or not settled:
         if not errors:
             # A field the policy does not require is absent, yet the record cannot
             # stand without it: say which.
             for name, ok in (("timestamp", timestamp is not None), ("service", bool(service)),
-                             ("failure_class", class_id is not None)):
+                             ("failure_class", settled)):
                 if not ok:
                     out.add("missing-field", f"field `{name}` is needed to store an incident",
                             name, spelling=spelling.get(name))
@@ -835,7 +865,10 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
     given_id = _text(values.get("id"))
     if given_id is not None and anonymizer is not None:
         given_id = anonymizer.identifier(given_id)
-    record_id = given_id or derive_id(raw, timestamp, service, class_label, texts["title"])
+    # A record's identity is what it says, never a text model's guess: a better model
+    # changes the class of the stored report, it does not make a new one.
+    said = "" if class_via in TEXT_MODEL_ROUTES else class_label
+    record_id = given_id or derive_id(raw, timestamp, service, said, texts["title"])
     caused_by = _text(values.get("caused_by_rule"))
     if caused_by is not None and anonymizer is not None:
         caused_by = anonymizer.mask(caused_by)
@@ -847,7 +880,8 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         shape = [anonymizer.mask(hop) for hop in shape]
     incident = Incident(
         id=record_id, id_given=given_id is not None, timestamp=timestamp, service=service,
-        failure_class=class_id, failure_class_raw=class_label, failure_class_via=class_via,
+        failure_class=class_id or "", failure_class_raw=class_label,
+        failure_class_via=class_via,
         taxonomy_version=context.taxonomy.version, source=raw.source, line=raw.line,
         kind=raw.kind, trace_ids=trace_ids, severity=severity,
         severity_raw=severity_raw, error_messages=errors_list,
@@ -855,7 +889,7 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         metrics=metrics,
         trace_shape=shape,
         other_classes=other_classes, people=people, sections=sections, extra=extra,
-        provenance=out.inferred,
+        provenance=out.inferred, pending_class=out.pending,
         ended_at=ended_at, caused_by_rule=caused_by,
         dedup_hint=_text(payload.get("fingerprint")) if isinstance(payload, dict) else None,
         **texts,

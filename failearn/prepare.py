@@ -26,10 +26,12 @@ from typing import IO, Any, Protocol
 import orjson
 
 from failearn.anonymize import Anonymizer
+from failearn.classify import Abstained, Decision, PendingClass
 from failearn.codes import RECORD_ERROR, hint
 from failearn.config import IngestConfig
 from failearn.errors import FailearnError
-from failearn.normalise import Context, normalise
+from failearn.normalise import Context, normalise, unclassified
+from failearn.provenance import Provenance
 from failearn.record import Incident, Issue, RawRecord
 from failearn.severity import severity_rank
 from failearn.sources import InputFile, read_input
@@ -81,6 +83,8 @@ class Prepared:
     provenance_rows: list[tuple[Any, ...]] = field(default_factory=list)
     # The size of the payload when the raw copy is only its head.
     raw_size: int | None = None
+    # The class left to the text model until the run is read (see :func:`settled`).
+    pending: PendingClass | None = None
 
 
 @dataclass(frozen=True)
@@ -204,11 +208,45 @@ def _prepare(raw: RawRecord, preparer: Preparer, sha: str) -> Prepared:
     base.error_rows = [(key, position, message)
                        for position, message in enumerate(incident.error_messages)]
     base.dependency_rows = [(key, dep) for dep in dict.fromkeys(incident.dependencies)]
-    base.provenance_rows = [
-        (key, p.field, p.value, p.via, p.probability, p.evidence,
-         orjson.dumps([[v, q] for v, q in p.candidates]).decode() if p.candidates else None)
-        for p in incident.provenance]
+    base.provenance_rows = [_provenance_row(key, p) for p in incident.provenance]
+    base.pending = incident.pending_class
     return base
+
+
+def _provenance_row(key: str, p: Provenance) -> tuple[Any, ...]:
+    return (key, p.field, p.value, p.via, p.probability, p.evidence,
+            orjson.dumps([[v, q] for v, q in p.candidates]).decode() if p.candidates else None)
+
+
+# Where the class sits in a report row: failure_class, failure_class_raw, failure_class_via.
+_CLASS_AT = 11
+
+
+def settled(prepared: Prepared, found: Decision, taxonomy_version: str,
+            anonymizer: Anonymizer | None) -> Prepared:
+    """A record whose class was left pending, with the text model's decision: its class and
+    provenance, or (the model abstained) rejected as ``unclassified``."""
+    pending = prepared.pending
+    assert pending is not None and prepared.report is not None and prepared.key is not None
+    prepared.pending = None
+    if isinstance(found, Abstained):
+        issue = unclassified(pending, found, taxonomy_version, prepared.source)
+        if anonymizer is not None:
+            issue = replace(issue, message=anonymizer.mask(issue.message),
+                            hint=anonymizer.mask(issue.hint) if issue.hint else None)
+        prepared.issues = [*prepared.issues, issue]
+        prepared.key = prepared.report = None
+        prepared.trace_rows, prepared.error_rows, prepared.dependency_rows = [], [], []
+        prepared.provenance_rows = []
+        return prepared
+    prepared.failure_class = found.class_id
+    report = prepared.report
+    prepared.report = (*report[:_CLASS_AT], found.class_id, found.class_id, found.via,
+                       *report[_CLASS_AT + 3:])
+    prepared.provenance_rows = [*prepared.provenance_rows, _provenance_row(
+        prepared.key, Provenance("failure_class", found.class_id, found.via, found.probability,
+                                 None, found.candidates))]
+    return prepared
 
 
 def run_task(task: Task, preparer: Preparer, config: IngestConfig) -> list[Prepared]:

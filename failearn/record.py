@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from failearn.provenance import Provenance
+
+if TYPE_CHECKING:
+    from failearn.classify import PendingClass
 
 TEXT_FIELDS: tuple[str, ...] = (
     "title", "summary", "root_cause", "resolution", "workarounds", "action_items", "timeline",
@@ -120,6 +123,9 @@ class Incident:
     dedup_hint: str | None = None
     # The fields failearn inferred for this record, with how and how sure.
     provenance: list[Provenance] = field(default_factory=list)
+    # The class left to the text model until the whole run is read (ingest settles it);
+    # ``failure_class`` is empty meanwhile.
+    pending_class: PendingClass | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

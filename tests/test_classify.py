@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from failearn.analysis.classes import TaxonomyMatcher
-from failearn.classify import Abstained, Classifier, Inferred, TextModel, spaced
+from failearn.classify import (
+    Abstained,
+    Classifier,
+    Deferred,
+    Inferred,
+    TextModel,
+    settle,
+    spaced,
+)
 from failearn.errors import ConfigError
 from failearn.taxonomy import load_taxonomy
 
@@ -110,6 +118,23 @@ def test_the_model_is_built_only_when_a_record_needs_it() -> None:
     lazy.infer([], [("Checkout timed out", 3)])
     lazy.infer([], [("Checkout timed out", 3)])
     assert built == ["yes"]
+
+
+def test_deferring_leaves_the_text_model_to_one_batch_at_the_end() -> None:
+    deferring = Classifier(TAXONOMY, {}, {}, None, None, defer=True)
+    memory = deferring.infer([], [("High memory usage", 3)])
+    assert isinstance(memory, Deferred)
+    vague = deferring.infer([], [("nothing to see here at all", 3)])
+    assert isinstance(vague, Deferred)
+    # Hints still decide at once, and a record without text never waits.
+    hinted = deferring.infer(["OOMKilled"], [])
+    assert hinted is not None and not isinstance(hinted, Deferred) and hinted.via == "hint"
+    assert deferring.infer([], [("   ", 3)]) is None
+    decided = settle(TextModel("taxonomy", matcher, 0.3), matcher(),
+                     [memory.text, vague.text, memory.text])
+    assert decided[0] == decided[2] == zero_shot().infer([], [("High memory usage", 3)])
+    assert isinstance(decided[1], Abstained) and decided[1] == zero_shot().infer(
+        [], [("nothing to see here at all", 3)])
 
 
 def test_configured_keywords_outweigh_the_taxonomy() -> None:

@@ -40,7 +40,9 @@ def ingest_document(result: IngestResult) -> dict[str, Any]:
         "class_model": None if result.class_model is None else {
             "route": result.class_model.route, "basis": result.class_model.basis,
             "build_seconds": round(result.class_model.build_seconds, 3),
-            "records": result.class_model.records},
+            "records": result.class_model.records,
+            "settled": result.class_model.settled,
+            "predict_seconds": round(result.class_model.predict_seconds, 3)},
         "dry_run": result.dry_run,
         "run_id": result.run_id,
         "db": result.db,
@@ -212,7 +214,8 @@ def _print_inferred(result: IngestResult, console: Console) -> None:
     model = result.class_model
     if model is not None:
         console.print(f"class model: {model.route}, {model.basis}; built in "
-                      f"{model.build_seconds:.2f}s, classified {model.records} record(s)",
+                      f"{model.build_seconds:.2f}s, read {model.settled} record(s) in "
+                      f"{model.predict_seconds:.2f}s and classified {model.records}",
                       style="dim", markup=False)
 
 

@@ -8,6 +8,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import Cli
 from tests.corpus import write_corpus
 
@@ -124,6 +126,96 @@ def test_a_store_with_labels_infers_with_the_team_s_model(cli: Cli, tmp_path: Pa
     assert doc["class_model"]["route"] == "taxonomy"
     assert "the store holds 6 usable human label(s); the team model needs 7" in \
         doc["class_model"]["basis"]
+
+
+def test_the_labels_a_run_brings_teach_the_model_of_that_run_whatever_their_order(
+        cli: Cli, tmp_path: Path) -> None:
+    configure(min_labels=6)
+    labelled = records(tmp_path / "labelled.ndjson",
+                       [record(n, title, label) for n, (title, label) in enumerate(TEAM)])
+    new = records(tmp_path / "new.ndjson", [record(20, "frobnicator wedged in the farm"),
+                                            record(21, "gizmo ledger scrambled")])
+    # The unlabelled records first, in one file with the labelled ones, and in the other
+    # order: the same model, the same classes, the same probabilities.
+    mixed = records(tmp_path / "mixed.ndjson", [
+        record(20, "frobnicator wedged in the farm"), *[
+            record(n, title, label) for n, (title, label) in enumerate(TEAM)],
+        record(21, "gizmo ledger scrambled")])
+    docs = [cli.json("ingest", *paths, "--as-of", AS_OF, "--dry-run")
+            for paths in ((str(new), str(labelled)), (str(labelled), str(new)), (str(mixed),))]
+    for doc in docs:
+        assert [(i["value"], i["via"]) for i in doc["inferred"]] == [
+            ("capacity-overload", "model"), ("data-corruption", "model")]
+        assert doc["class_model"]["basis"] == "trained on 6 labelled report(s) of 2 classes"
+        assert (doc["class_model"]["settled"], doc["class_model"]["records"]) == (2, 2)
+        assert doc["accepted"] == 8
+    assert [i["probability"] for i in docs[0]["inferred"]] == \
+        [i["probability"] for i in docs[1]["inferred"]] == \
+        [i["probability"] for i in docs[2]["inferred"]]
+    # The inferred records are listed where they stand in the input.
+    assert [i["line"] for i in docs[2]["inferred"]] == [1, 8]
+
+
+@pytest.mark.slow
+def test_with_worker_processes_one_model_is_built_and_reported(cli: Cli,
+                                                               tmp_path: Path) -> None:
+    labelled = records(tmp_path / "labelled.ndjson",
+                       [record(n, title, label) for n, (title, label) in enumerate(TEAM)])
+    new = records(tmp_path / "new.ndjson", [record(20, "frobnicator wedged in the farm"),
+                                            record(21, "gizmo ledger scrambled"),
+                                            record(22, "Something odd happened on Tuesday")])
+    docs = []
+    for workers in (1, 2):
+        Path("failearn.toml").write_text(CONFIG.format(min_labels=6)
+                                         + f"[ingest]\nworkers = {workers}\n",
+                                         encoding="utf-8")
+        docs.append(cli.json("ingest", str(new), str(labelled), "--as-of", AS_OF,
+                             "--dry-run", exit_code=None))
+    one, two = docs
+    assert two["class_model"] is not None
+    assert two["class_model"]["basis"] == "trained on 6 labelled report(s) of 2 classes"
+    assert (two["class_model"]["settled"], two["class_model"]["records"]) == (3, 3)
+    assert two["inferred"] == one["inferred"]
+    assert [e["code"] for e in two["errors"]] == [e["code"] for e in one["errors"]]
+
+
+def test_the_later_version_of_a_record_wins_when_one_waits_for_the_model(
+        cli: Cli, tmp_path: Path) -> None:
+    configure()
+    unlabelled = record(1, "High memory usage")
+    labelled = record(1, "High memory usage", "capacity-overload")
+    for rows, expected, via in (([unlabelled, labelled], "capacity-overload", "id"),
+                                ([labelled, unlabelled], "memory-exhaustion", "taxonomy")):
+        Path("failearn.db").unlink(missing_ok=True)
+        doc = cli.json("ingest", str(records(tmp_path / "twice.ndjson", rows)), "--as-of",
+                       AS_OF)
+        assert (doc["accepted"], doc["updated"]) == (1, 1)
+        with sqlite3.connect("failearn.db") as conn:
+            assert conn.execute("SELECT record_id, failure_class, failure_class_via FROM "
+                                "reports").fetchall() == [("r1", expected, via)]
+
+
+def test_a_record_s_identity_never_depends_on_an_inferred_class(cli: Cli,
+                                                                tmp_path: Path) -> None:
+    # Whatever the taxonomy makes of it, it gives a class: nothing is below p 0.
+    Path("failearn.toml").write_text(CONFIG.format(min_labels=6)
+                                     + "taxonomy_min_probability = 0.0\n", encoding="utf-8")
+    row = record(30, "frobnicator wedged in the farm")
+    del row["id"]
+    data = records(tmp_path / "no-id.ndjson", [row])
+    doc = cli.json("ingest", str(data), "--as-of", AS_OF)
+    assert doc["inferred"][0]["via"] == "taxonomy" and doc["accepted"] == 1
+    labelled = records(tmp_path / "labelled.ndjson",
+                       [record(n, title, label) for n, (title, label) in enumerate(TEAM)])
+    # With the team's labels the class changes (and so does the configuration's fingerprint):
+    # the stored report is updated, not joined by a second one.
+    configure(min_labels=5)
+    doc = cli.json("ingest", str(labelled), str(data), "--as-of", AS_OF)
+    assert doc["inferred"][0]["via"] == "model" and doc["updated"] == 1
+    with sqlite3.connect("failearn.db") as conn:
+        assert conn.execute("SELECT failure_class, failure_class_via FROM reports WHERE "
+                            "source LIKE '%no-id.ndjson'").fetchall() == [
+            ("capacity-overload", "model")]
 
 
 def test_the_audit_counts_inferred_labels_apart_and_learns_only_from_human_ones(
