@@ -10,11 +10,11 @@ either.  The class then comes, in order, from
 2. the configuration's ``[classify] keywords`` found in the text
    (``mapping``): a phrase scores its number of words times the weight of the
    text it is in (a title weighs more than a resolution), the best class wins;
-3. a text model (:mod:`failearn.analysis.classes`): the team's own model
-   (``model``), trained on the human labels already in the store once there
-   are ``[classify] min_labels`` of them, else the taxonomy itself
+3. a text model (:mod:`failearn.analysis.classes`): the taxonomy itself
    (``taxonomy``): the record compared by similarity with each class's
-   description, keywords, aliases and examples.  Below the route's minimum
+   description, keywords, aliases and examples; once the store holds
+   ``[classify] min_labels`` human labels, that similarity blended with a
+   model of the labels (``model``).  Below the route's minimum
    probability the model abstains: no class, and the likeliest classes are
    named as candidates.
 

@@ -115,11 +115,11 @@ class ClassifyConfig:
     infer: str = "sources"
     keywords: dict[str, str] = field(default_factory=dict)
     # The text model (when neither a hint nor a configured keyword names the class): the
-    # team's own, trained on the store's human labels once it holds this many (of classes
-    # with at least two), else the taxonomy's class texts by similarity.  Measured (see
-    # docs/learning.md): with 37 labels over 14 classes the taxonomy is still right twice as
-    # often as the team model; 100 is an assumption beyond the largest labelled set measured.
-    min_labels: int = 100
+    # taxonomy's class texts by similarity, blended with a model of the team's own labels
+    # once the store holds this many human labels (the blend's weights are fitted on them,
+    # by cross-validation; with fewer the fit is unstable).  Learning curves in
+    # docs/learning.md.
+    min_labels: int = 10
     # Below these probabilities the model abstains: the record is unclassified, and the
     # likeliest classes are named in the hint.
     min_probability: float = 0.25
@@ -593,7 +593,8 @@ def validate(settings: Settings) -> None:
              f"{settings.classify.infer!r}")
     classify = settings.classify
     if classify.min_labels < 4:
-        fail("classify.min_labels", "must be at least 4 (two classes of two records)")
+        fail("classify.min_labels", "must be at least 4 (the blend is fitted on held-out "
+             "folds of the labels)")
     for key in ("min_probability", "taxonomy_min_probability"):
         if not 0.0 <= getattr(classify, key) <= 1.0:
             fail(f"classify.{key}", "must be a probability between 0 and 1")

@@ -89,6 +89,8 @@ class ClassModelUse:
     records: int
     settled: int = 0
     predict_seconds: float = 0.0
+    # How the model was fitted (its weights or temperature, its held-out accuracy).
+    fit: str = ""
 
 
 @dataclass
@@ -546,31 +548,30 @@ def _provenance(row: tuple[Any, ...]) -> Provenance:
 
 
 def text_model_for(settings: Settings, taxonomy: Taxonomy, store: Store) -> TextModel | None:
-    """The class text model of a run: the team's, when the store holds at least
-    ``[classify] min_labels`` human labels (of classes with two), else the taxonomy's."""
-    from collections import Counter
-
+    """The class text model of a run: the team's blend of the taxonomy and its labels, when
+    the store holds at least ``[classify] min_labels`` human labels of the taxonomy's
+    classes, else the taxonomy's texts alone."""
     config = settings.classify
     if config.infer == "off":
         return None
-    rows = sql.labelled_texts(store, config.max_training)
-    counts = Counter(row[-1] for row in rows)
-    usable = [row for row in rows if counts[row[-1]] >= 2]
-    if len(usable) >= config.min_labels and len({row[-1] for row in usable}) >= 2:
+    known = set(taxonomy.classes)
+    usable = [row for row in sql.labelled_texts(store, config.max_training)
+              if row[-1] in known]
+    classes = len({row[-1] for row in usable})
+    if usable and len(usable) >= config.min_labels:
         def team() -> Any:
             from failearn.analysis.classes import TeamModel, model_text
 
             texts = [model_text(list(zip(row[:5], (3, 2, 1, 1, 2), strict=True)))
                      for row in usable]
-            return TeamModel(texts, [row[-1] for row in usable])
+            return TeamModel(texts, [row[-1] for row in usable], taxonomy)
 
         return TextModel("model", team, config.min_probability,
-                         f"trained on {len(usable)} labelled report(s) of "
-                         f"{len({row[-1] for row in usable})} classes")
-
+                         f"the taxonomy blended with {len(usable)} labelled report(s) of "
+                         f"{classes} class(es)")
     return taxonomy_model(taxonomy, config.taxonomy_min_probability,
                           f"the class texts of taxonomy {taxonomy.version} (the store holds "
-                          f"{len(usable)} usable human label(s); the team model needs "
+                          f"{len(usable)} human label(s); the team's labels join in at "
                           f"{config.min_labels})")
 
 
@@ -727,7 +728,7 @@ def _settle(run: _Run, settings: Settings, taxonomy: Taxonomy,
             settled(record, found, taxonomy.version, anonymizer)
         classified = sum(1 for found in decisions if not isinstance(found, Abstained))
         use = ClassModelUse(text_model.route, text_model.basis, built, classified,
-                            len(waiting), predicted)
+                            len(waiting), predicted, model.summary())
     for position, record in run.deferred:
         record.pending = None  # rejected for another reason: no class needed
         run.add(record, position)

@@ -8,7 +8,7 @@ audit and reports can tell a person's label from a guess:
 * ``field`` — the record field (``failure_class``, ``service``, …);
 * ``value`` — what was inferred (a class id, a service name);
 * ``via`` — the route: ``mapping`` and ``hint`` (a class hint mapped or known by
-  the taxonomy), ``model`` (the team's model trained on the store's labels),
+  the taxonomy), ``model`` (the taxonomy blended with the store's labels),
   ``taxonomy`` (similarity to the taxonomy's class texts); other fields bring
   their own routes (a service found in the title, say);
 * ``probability`` — the model's probability, when a model decided (else None);

@@ -81,7 +81,7 @@ def run(records: list[Labelled], name: str, matcher: TaxonomyMatcher) -> dict[st
             totals["majority"] += sum(t == majority for t in expected)
             predicted = baseline_lr([plain[i] for i in train], labels, [plain[i] for i in test])
             totals["lr"] += sum(p == t for p, t in zip(predicted, expected, strict=True))
-            team = TeamModel([texts[i] for i in train], labels)
+            team = TeamModel([texts[i] for i in train], labels, load_taxonomy(), matcher)
             forced = team.predict([texts[i] for i in test])
             totals["team"] += sum(r.best[0] == t for r, t in zip(forced, expected, strict=True))
             if len(train) >= DEFAULTS.min_labels:
@@ -112,7 +112,7 @@ def costs(records: list[Labelled]) -> dict[str, float]:
         matcher.predict([text])
     per_record = (time.perf_counter() - started) / len(texts)
     started = time.perf_counter()
-    team = TeamModel(texts, [r.label for r in records])
+    team = TeamModel(texts, [r.label for r in records], taxonomy, matcher)
     team_built = time.perf_counter() - started
     started = time.perf_counter()
     for text in texts:

@@ -13,12 +13,14 @@ text, every class with a probability, most likely first):
   example is matched against the class documents written without it.  That is
   the only calibration a store without labels allows; it says how sure the
   taxonomy's own words make the match, not how often it is right on your data.
-* :class:`TeamModel` — learnt from the team's labels in the store: TF-IDF word
-  (1–2) and character (3–5) n-grams and a logistic regression (one class against
-  the rest).  Its
-  probabilities are calibrated by temperature scaling on stratified
-  cross-validated predictions (each labelled record predicted by a model that
-  never saw it), which also gives its held-out accuracy.
+* :class:`TeamModel` — the taxonomy and the team's labels in the store, blended:
+  the matcher's similarities and a logistic regression (TF-IDF word (1–2) and
+  character (3–5) n-grams, one class against the rest) trained on the labels
+  with the taxonomy's own texts as a prior the labels outweigh as they grow;
+  the two experts' weights are fitted on the labelled records by
+  cross-validation (each record scored by a regression that never saw it),
+  which calibrates the probabilities on the team's own records and gives the
+  blend's held-out accuracy beside the taxonomy's.
 
 Plain data in and out; scikit-learn and numpy are imported here only, when a
 model is built.
@@ -73,11 +75,14 @@ class Ranked:
 
 
 class ClassModel(Protocol):
-    """What inference needs of a model: a name, and ranked classes per text."""
+    """What inference needs of a model: a name, ranked classes per text, and a line on how
+    it was fitted."""
 
     route: str
 
     def predict(self, texts: Sequence[str]) -> list[Ranked]: ...
+
+    def summary(self) -> str: ...
 
 
 def _softmax(rows: Any, temperature: float) -> Any:
@@ -236,6 +241,10 @@ class TaxonomyMatcher:
             return []
         return _ranked(self.classes, _softmax(self.similarities(texts), self.temperature))
 
+    def summary(self) -> str:
+        return (f"softmax temperature {self.temperature:g}, fitted on the taxonomy's own "
+                "examples (not on your records)")
+
 
 # The temperature of a taxonomy without examples to fit one on (an assumption).
 _DEFAULT_TEMPERATURE = 0.05
@@ -243,38 +252,74 @@ _DEFAULT_TEMPERATURE = 0.05
 
 @dataclass(frozen=True)
 class TeamModelFit:
-    """How a team model was fitted: on what, and how well it did on held-out folds."""
+    """How a team model was fitted: on how many labels of which classes, the weights of
+    its two experts, and how often each was right on the labelled records held out."""
 
     records: int
     classes: dict[str, int]
-    excluded: dict[str, int]
-    held_out_accuracy: float | None
-    temperature: float
+    taxonomy_weight: float
+    team_weight: float
+    held_out_accuracy: float
+    taxonomy_accuracy: float
+
+
+# Each text of the taxonomy (a class's definition, each of its examples) counts as this
+# many labelled records when the team's regression is trained: a fixed prior, which the
+# team's labels outweigh as they accumulate.
+PRIOR_WEIGHT = 1.0
+# The weights of the two experts are chosen among these (zero and a logarithmic grid).
+_WEIGHTS = (0.0, *(round(0.05 * 1.25 ** k, 5) for k in range(36)))
 
 
 class TeamModel:
-    """Learnt from the store's human labels: TF-IDF words and characters + logistic
-    regression, probabilities calibrated on cross-validated predictions."""
+    """The taxonomy and the team's labels, blended; calibrated on the team's records.
+
+    Two experts score every class of the taxonomy: the :class:`TaxonomyMatcher`'s
+    similarity, which never sees the team's labels, and a logistic regression (TF-IDF
+    words and characters, one class against the rest) trained on the team's labels
+    together with the taxonomy's own texts, each counting as :data:`PRIOR_WEIGHT`
+    labelled record.  A class's probability is a softmax over ``a * similarity +
+    b * regression score``, where ``a`` and ``b`` give the team's labelled records the
+    least log loss, each record scored by a regression that never saw it (stratified
+    folds).  So the blend leans on the taxonomy while the labels are few or agree with
+    it, on the team's regression once the labels teach more than the taxonomy knows,
+    and its probabilities are calibrated on the team's own records, not on one-line
+    examples.
+    """
 
     route = "model"
 
-    def __init__(self, texts: Sequence[str], labels: Sequence[str], seed: int = 0,
+    def __init__(self, texts: Sequence[str], labels: Sequence[str], taxonomy: Taxonomy,
+                 matcher: TaxonomyMatcher | None = None, seed: int = 0,
                  folds: int = 3) -> None:
-        counts = Counter(labels)
-        excluded = {c: n for c, n in sorted(counts.items()) if n < 2}
-        kept = [i for i, label in enumerate(labels) if label not in excluded]
-        self.texts = [texts[i] for i in kept]
-        self.labels = [labels[i] for i in kept]
-        if len({*self.labels}) < 2:
-            raise ValueError("a team model needs two classes with two labelled records each")
+        import numpy as np
+
+        self.matcher = matcher or TaxonomyMatcher(taxonomy)
+        self.classes = list(self.matcher.classes)
         self.seed = seed
+        column = {c: i for i, c in enumerate(self.classes)}
+        kept = [i for i, label in enumerate(labels) if label in column]
+        self.labels = [labels[i] for i in kept]
+        if not self.labels:
+            raise ValueError("a team model needs labels of the taxonomy's classes")
+        prior = [(model_text([(text, 1)]), class_id)
+                 for class_id, (defining, examples) in class_documents(taxonomy).items()
+                 for text in (*defining, *examples)]
+        self.prior_labels = [class_id for _, class_id in prior]
         self.features = self._features()
-        matrix = self.features.fit_transform(self.texts)
-        accuracy, temperature = self._cross_validate(matrix, folds)
-        self.regression = self._regression().fit(matrix, self.labels)
-        self.classes = [str(c) for c in self.regression.classes_]
-        self.fit = TeamModelFit(len(self.labels), dict(sorted(Counter(self.labels).items())),
-                                excluded, accuracy, temperature)
+        matrix = self.features.fit_transform([texts[i] for i in kept] +
+                                             [text for text, _ in prior]).tocsr()
+        own, self._prior = matrix[:len(kept)], matrix[len(kept):]
+        truth = np.asarray([column[label] for label in self.labels])
+        similar = self.matcher.similarities([texts[i] for i in kept])
+        held_out = self._cross_validated(own, folds)
+        a, b = fit_blend(similar, held_out, truth)
+        self.regressions = self._fit(own, self.labels)
+        blended = a * similar + b * held_out
+        self.fit = TeamModelFit(
+            len(self.labels), dict(sorted(Counter(self.labels).items())), a, b,
+            float(np.mean(blended.argmax(axis=1) == truth)),
+            float(np.mean(similar.argmax(axis=1) == truth)))
 
     def _features(self) -> Any:
         from sklearn.pipeline import make_union
@@ -284,63 +329,103 @@ class TeamModel:
         chars.set_params(max_features=_MAX_FEATURES)
         return make_union(words, chars)
 
-    def _regression(self) -> Any:
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.multiclass import OneVsRestClassifier
-
-        # One class against the rest, by liblinear's dual solver: fast when the terms far
-        # outnumber the records (a multinomial L-BFGS took 15 times the CPU on 75 post-
-        # mortems); the temperature calibrates the scores.
-        return OneVsRestClassifier(LogisticRegression(C=4.0, solver="liblinear", dual=True,
-                                                      random_state=self.seed))
-
-    def _cross_validate(self, matrix: Any, folds: int) -> tuple[float | None, float]:
-        """Held-out accuracy and the temperature that calibrates the held-out scores (the
-        terms are counted once over every labelled text; each fold's regression is fitted
-        without the records it scores)."""
+    def _fit(self, rows: Any, labels: Sequence[str]) -> dict[str, Any]:
+        """One regression per class (that class against the rest), on ``rows`` with their
+        labels and the taxonomy's texts as prior records."""
         import warnings
 
         import numpy as np
-        from sklearn.model_selection import StratifiedKFold
+        from scipy.sparse import vstack
+        from sklearn.linear_model import LogisticRegression
 
-        labels = np.asarray(self.labels, dtype=object)
-        n_folds = min(folds, max(Counter(self.labels).values()))
+        matrix = vstack([rows, self._prior]).tocsr()
+        target = np.asarray([*labels, *self.prior_labels], dtype=object)
+        weights = np.asarray([1.0] * len(labels) + [PRIOR_WEIGHT] * len(self.prior_labels))
+        fitted: dict[str, Any] = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for class_id in self.classes:
+                # liblinear's dual solver: fast when the terms far outnumber the records.
+                fitted[class_id] = LogisticRegression(
+                    C=4.0, solver="liblinear", dual=True, random_state=self.seed,
+                ).fit(matrix, (target == class_id).astype(int), sample_weight=weights)
+        return fitted
+
+    def _scores(self, regressions: dict[str, Any], rows: Any) -> Any:
+        import numpy as np
+
+        return np.column_stack([regressions[c].decision_function(rows)
+                                for c in self.classes])
+
+    def _cross_validated(self, own: Any, folds: int) -> Any:
+        """Each labelled record's regression scores from a regression trained without it
+        (the taxonomy's texts always in): stratified folds when every class has enough
+        labels, else plain ones."""
+        import warnings
+
+        import numpy as np
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        count = len(self.labels)
+        scores = np.zeros((count, len(self.classes)))
+        n_folds = min(folds, count)
         if n_folds < 2:
-            return None, 1.0
-        classes = sorted(set(self.labels))
-        position = {c: i for i, c in enumerate(classes)}
-        scores = np.full((len(labels), len(classes)), -50.0)
-        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=self.seed)
+            return scores
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            splits = list(splitter.split(np.zeros(len(labels)), labels))
+            if min(Counter(self.labels).values()) >= n_folds:
+                splitter: Any = StratifiedKFold(n_splits=n_folds, shuffle=True,
+                                                random_state=self.seed)
+            else:
+                splitter = KFold(n_splits=n_folds, shuffle=True, random_state=self.seed)
+            splits = list(splitter.split(np.zeros(count), self.labels))
         for train, test in splits:
-            if len(set(labels[train])) < 2:
-                continue
-            model = self._regression().fit(matrix[train], labels[train])
-            columns = [position[c] for c in model.classes_]
-            decision = _two_columns(model.decision_function(matrix[test]))
-            for row, index in zip(decision, test, strict=True):
-                scores[index, columns] = row
-        truth = [position[c] for c in self.labels]
-        accuracy = float(np.mean(scores.argmax(axis=1) == np.asarray(truth)))
-        return accuracy, fit_temperature(scores, truth)
+            fitted = self._fit(own[train], [self.labels[i] for i in train])
+            scores[test] = self._scores(fitted, own[test])
+        return scores
 
     def predict(self, texts: Sequence[str]) -> list[Ranked]:
         if not texts:
             return []
-        decision = _two_columns(self.regression.decision_function(
-            self.features.transform(list(texts))))
-        return _ranked(self.classes, _softmax(decision, self.fit.temperature))
+        rows = self.features.transform(list(texts))
+        blended = (self.fit.taxonomy_weight * self.matcher.similarities(texts)
+                   + self.fit.team_weight * self._scores(self.regressions, rows))
+        return _ranked(self.classes, _softmax(blended, 1.0))
+
+    def summary(self) -> str:
+        fit = self.fit
+        return (f"weights {fit.taxonomy_weight:g} (taxonomy) and {fit.team_weight:g} (team) "
+                f"fitted on the {fit.records} labels, held out: blend right "
+                f"{fit.held_out_accuracy:.0%}, taxonomy alone {fit.taxonomy_accuracy:.0%}")
 
 
-def _two_columns(decision: Any) -> Any:
-    """A binary regression's single score as one column per class."""
+def fit_blend(similar: Any, scores: Any, truth: Any) -> tuple[float, float]:
+    """The weights ``(a, b)`` of ``a * similar + b * scores`` whose softmax gives the
+    true classes (column indices) the least log loss, from :data:`_WEIGHTS` (the first
+    of equals: the smaller weights).
+
+    The truth is smoothed by one record's worth of a uniform guess (a share ``1 / (n +
+    1)`` of ``n`` records): a handful of labels that the experts happen to separate
+    perfectly would otherwise push the weights, and the probabilities, to certainty.
+    """
     import numpy as np
 
-    if decision.ndim == 1:
-        return np.column_stack([-decision / 2, decision / 2])
-    return decision
+    rows = np.arange(len(truth))
+    smoothing = 1.0 / (len(truth) + 1)
+    best = (math.inf, 0.0, 0.0)
+    for a in _WEIGHTS:
+        for b in _WEIGHTS:
+            if a == b == 0.0:
+                continue
+            blended = a * similar + b * scores
+            log_p = blended - (np.log(np.exp(blended - blended.max(axis=1, keepdims=True))
+                                      .sum(axis=1, keepdims=True))
+                               + blended.max(axis=1, keepdims=True))
+            loss = float(-(1 - smoothing) * log_p[rows, truth].mean()
+                         - smoothing * log_p.mean())
+            if loss < best[0] - 1e-12:
+                best = (loss, a, b)
+    return best[1], best[2]
 
 
 def entropy_bits(ranked: Ranked) -> float:

@@ -42,7 +42,8 @@ def ingest_document(result: IngestResult) -> dict[str, Any]:
             "build_seconds": round(result.class_model.build_seconds, 3),
             "records": result.class_model.records,
             "settled": result.class_model.settled,
-            "predict_seconds": round(result.class_model.predict_seconds, 3)},
+            "predict_seconds": round(result.class_model.predict_seconds, 3),
+            "fit": result.class_model.fit},
         "dry_run": result.dry_run,
         "run_id": result.run_id,
         "db": result.db,
@@ -217,6 +218,8 @@ def _print_inferred(result: IngestResult, console: Console) -> None:
                       f"{model.build_seconds:.2f}s, read {model.settled} record(s) in "
                       f"{model.predict_seconds:.2f}s and classified {model.records}",
                       style="dim", markup=False)
+        if model.fit:
+            console.print(f"  {model.fit}", style="dim", markup=False)
 
 
 def render_text(result: IngestResult, console: Console) -> None:

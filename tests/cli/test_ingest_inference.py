@@ -92,6 +92,7 @@ def test_below_the_threshold_the_record_is_unclassified_with_candidates(
     assert doc["inferred"][0]["value"] == likeliest.split(" ")[0]
 
 
+BLEND_OF_SIX = "the taxonomy blended with 6 labelled report(s) of 2 class(es)"
 TEAM = [  # a team's own words: no taxonomy text says these are what the team calls them
     ("frobnicator wedged in the widget farm", "capacity-overload"),
     ("widget farm frobnicator wedged again", "capacity-overload"),
@@ -113,18 +114,18 @@ def test_a_store_with_labels_infers_with_the_team_s_model(cli: Cli, tmp_path: Pa
     assert [(i["value"], i["via"]) for i in doc["inferred"]] == [
         ("capacity-overload", "model"), ("data-corruption", "model")]
     assert doc["class_model"]["route"] == "model"
-    assert doc["class_model"]["basis"] == "trained on 6 labelled report(s) of 2 classes"
+    assert doc["class_model"]["basis"] == BLEND_OF_SIX
     assert doc["class_model"]["records"] == 2
     # Inferred classes never train the team model: still six labels on the next run.
     more = records(tmp_path / "c.ndjson", [record(22, "frobnicator wedged once more")])
     doc = cli.json("ingest", str(more), "--as-of", AS_OF)
-    assert doc["class_model"]["basis"] == "trained on 6 labelled report(s) of 2 classes"
+    assert doc["class_model"]["basis"] == BLEND_OF_SIX
     # Below min_labels the taxonomy is used instead, and the output says why.
     configure(min_labels=7)
     doc = cli.json("ingest", str(records(tmp_path / "d.ndjson", [record(23, "High memory usage")])),
                    "--as-of", AS_OF)
     assert doc["class_model"]["route"] == "taxonomy"
-    assert "the store holds 6 usable human label(s); the team model needs 7" in \
+    assert "the store holds 6 human label(s); the team's labels join in at 7" in \
         doc["class_model"]["basis"]
 
 
@@ -146,7 +147,7 @@ def test_the_labels_a_run_brings_teach_the_model_of_that_run_whatever_their_orde
     for doc in docs:
         assert [(i["value"], i["via"]) for i in doc["inferred"]] == [
             ("capacity-overload", "model"), ("data-corruption", "model")]
-        assert doc["class_model"]["basis"] == "trained on 6 labelled report(s) of 2 classes"
+        assert doc["class_model"]["basis"] == BLEND_OF_SIX
         assert (doc["class_model"]["settled"], doc["class_model"]["records"]) == (2, 2)
         assert doc["accepted"] == 8
     assert [i["probability"] for i in docs[0]["inferred"]] == \
@@ -173,9 +174,13 @@ def test_with_worker_processes_one_model_is_built_and_reported(cli: Cli,
                              "--dry-run", exit_code=None))
     one, two = docs
     assert two["class_model"] is not None
-    assert two["class_model"]["basis"] == "trained on 6 labelled report(s) of 2 classes"
-    assert (two["class_model"]["settled"], two["class_model"]["records"]) == (3, 3)
+    assert two["class_model"]["basis"] == BLEND_OF_SIX
+    # Three records waited for the model; the vague one is left unclassified, alike.
+    assert (two["class_model"]["settled"], two["class_model"]["records"]) == (3, 2)
+    assert [i["value"] for i in two["inferred"]] == ["capacity-overload", "data-corruption"]
     assert two["inferred"] == one["inferred"]
+    assert {k: v for k, v in two["class_model"].items() if not k.endswith("seconds")} == \
+        {k: v for k, v in one["class_model"].items() if not k.endswith("seconds")}
     assert [e["code"] for e in two["errors"]] == [e["code"] for e in one["errors"]]
 
 
