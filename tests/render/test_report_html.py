@@ -1,5 +1,6 @@
 """The HTML report: standalone, every piece of post-mortem text escaped, opened in a real
-headless browser (Chromium from the system packages; skipped only where none can be had)."""
+headless browser (Chromium from the system packages; skipped only where none can be had,
+and failing instead in CI, where ``FAILEARN_REQUIRE_SERVERS=1``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from failearn.render.report import class_mix_chart, md_text, pattern_chart, url
 from tests.cli.test_report import AS_OF, build_store
 from tests.conftest import Cli
+from tests.servers import missing
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -93,8 +95,7 @@ def test_the_page_renders_in_a_browser_and_no_incident_script_runs(cli: Cli,
                                                                   tmp_path: Path) -> None:
     browser = _browser()
     if browser is None:
-        pytest.skip("no Chromium or Chrome on PATH (install the `chromium` package; "
-                    ".ci/run does)")
+        missing("no Chromium or Chrome on PATH (install the `chromium` package; .ci/run does)")
     page = html_report(cli, tmp_path).resolve().as_uri()
     dom = _run(browser, tmp_path, "--dump-dom", page)
     assert dom.returncode == 0, dom.stderr[-2000:]
