@@ -59,7 +59,7 @@ WARNINGS: dict[str, str] = {
     "trace-id-dropped": "remove or fix the invalid trace ids",
     "unknown-severity": "use SEV1…SEV5 or map the spelling in [severity] aliases",
     "invalid-metric": "metrics are numbers",
-    "invalid-field-type": "see the record format in the README",
+    "invalid-field-type": "see the record format in the docs (ingest: the record)",
     "duplicate-key": "write each field once; YAML keeps only the last value",
     "skipped": "not an incident; nothing to do",
     "series-non-finite": "NaN and ±Inf points are not stored (Prometheus writes NaN for 0/0, "

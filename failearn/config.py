@@ -3,7 +3,7 @@
 failearn reads ``failearn.toml``, or the same keys under ``[tool.failearn]`` in a
 ``pyproject.toml``: the nearest one from the working directory upwards wins
 (``--config FILE`` or ``FAILEARN_CONFIG`` names one instead).  Every section is a
-frozen dataclass below whose defaults are the domain defaults of DESIGN.md §5;
+frozen dataclass below with its defaults (listed in docs/reference/configuration.md);
 a key that no dataclass declares is an error naming the key, so a typo never
 silently falls back to a default.  Relative paths in a file are relative to it.
 """
@@ -269,7 +269,7 @@ class ClusterConfig:
 
 @dataclass(frozen=True)
 class RulesConfig:
-    """The learning registry and its guardrails (DESIGN.md §5).
+    """The learning registry and its guardrails (docs/report.md).
 
     ``min_confidence`` suppresses suggestions the formula scores lower (stale
     rules fall below it before they are archived); ``override_window`` is how

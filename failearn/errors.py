@@ -4,7 +4,7 @@ Core modules raise these; the CLI's entry point catches them and turns them into
 a one-line message and an exit code.  Anything else that escapes is a bug, and is
 reported as such (exit 3) with the traceback shown only under ``--debug``.
 
-Exit codes (documented in the README):
+Exit codes (listed in the reference of the docs, generated from here):
 
 * 0 - success;
 * 1 - the command worked and found what the user asked it to fail on

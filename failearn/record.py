@@ -3,7 +3,7 @@
 Sources produce :class:`RawRecord` (a payload exactly as received, with where it
 came from); :mod:`failearn.normalise` turns one into a :class:`Incident` or a
 list of :class:`Issue`; the store keeps both.  The field names of
-:class:`Incident` are the canonical names of DESIGN.md §2.
+:class:`Incident` are the canonical names of the record (docs/ingest.md, "The record").
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "id", "timestamp", "service", "failure_class", "trace_ids", "severity", *TEXT_FIELDS,
     "error_messages", "dependencies", "metrics", "trace_shape",
 )
-# Further fields a source may give (beyond DESIGN.md's canonical record).
+# Further fields a source may give (beyond the canonical record).
 EXTRA_FIELDS: tuple[str, ...] = (
     "ended_at", "caused_by_rule", "sections", "tags", "class_hints", "source_format",
     "timeline_start", "timeline_end",

@@ -28,8 +28,8 @@ from failearn.timeutil import format_duration, iso
 
 
 def audit_document(result: AuditResult) -> dict[str, Any]:
-    """The JSON document of ``failearn audit --format json`` (the contract keys of DESIGN.md
-    §7 first); also what the audit stores and the Markdown template receives."""
+    """The JSON document of ``failearn audit --format json`` (its contract
+    keys first: docs/audit.md); also what the audit stores and the Markdown template receives."""
     dist = result.distribution
     test = dist.test
     config = result.config

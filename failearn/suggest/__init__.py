@@ -1,5 +1,5 @@
 """The suggest and review stages: adaptation rules from patterns, their confidence and
-lifecycle, and the guardrails of DESIGN.md §5.
+lifecycle, and the guardrails (docs/report.md).
 
 Everything here takes and returns plain data (no SQL, no printing):
 :mod:`~failearn.suggest.model` holds the shapes, :mod:`~failearn.suggest.confidence`

@@ -1,4 +1,4 @@
-"""The guardrails of DESIGN.md §5 as pure checks, and the choice of this week's suggestions.
+"""The guardrails of the weekly report as pure checks, and the choice of this week's suggestions.
 
 * **minimum support**: a rule needs ``min_support`` incidents (3) before it is
   suggested; fewer is usually noise.

@@ -1,4 +1,4 @@
-"""Each guardrail of DESIGN.md §5 at its edges, as pure checks."""
+"""Each guardrail of the weekly report at its edges, as pure checks."""
 
 from __future__ import annotations
 
