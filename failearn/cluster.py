@@ -92,17 +92,21 @@ class ClusterResult:
     noise: list[str]
     index_updated: bool
     seconds: dict[str, float] = field(default_factory=dict)
+    # The run's number among cluster runs (run_id is its row among all commands' runs).
+    run_number: int = 0
 
 
 # Far above any store's size: a larger value only leaves every incident as noise.
 MAX_MIN_SAMPLES = 1_000_000
 
 
-def check_parameters(eps: float | None, min_samples: int | None, where: str) -> None:
+def check_parameters(eps: float | None, min_samples: int | None,
+                     names: tuple[str, str]) -> None:
+    """Check DBSCAN's parameters; ``names`` are theirs where the user wrote them."""
     if eps is not None and not 0.0 < eps <= 1.0:
-        raise UsageError(f"{where}eps must be in (0, 1] (a cosine distance), not {eps}")
+        raise UsageError(f"{names[0]} must be in (0, 1] (a cosine distance), not {eps}")
     if min_samples is not None and not 1 <= min_samples <= MAX_MIN_SAMPLES:
-        raise UsageError(f"{where}min_samples must be between 1 and {MAX_MIN_SAMPLES:,}, "
+        raise UsageError(f"{names[1]} must be between 1 and {MAX_MIN_SAMPLES:,}, "
                          f"not {min_samples}")
 
 
@@ -134,8 +138,8 @@ def run_cluster(settings: Settings, options: ClusterOptions,
     from failearn.analysis.precursors import PrecursorOptions, find_precursors
 
     config = settings.cluster
-    check_parameters(config.eps, config.min_samples, "[cluster] ")
-    check_parameters(options.eps, options.min_samples, "--")
+    check_parameters(config.eps, config.min_samples, ("[cluster] eps", "[cluster] min_samples"))
+    check_parameters(options.eps, options.min_samples, ("--eps", "--min-samples"))
     lookback = options.lookback if options.lookback is not None else config.lookback
     if lookback <= timedelta(0):
         raise UsageError("--lookback must be positive")
@@ -268,6 +272,7 @@ def run_cluster(settings: Settings, options: ClusterOptions,
                 index_updated = True
             store.finish_run(run_id, "ok", {"incidents": len(docs), "clusters": len(clusters),
                                             "noise": len(noise)})
+            run_number = store.run_number(run_id)
     clock["done"] = time.perf_counter()
     names = list(clock)
     seconds = {name: round(clock[after] - clock[name], 3)
@@ -277,7 +282,8 @@ def run_cluster(settings: Settings, options: ClusterOptions,
         run_id=run_id, as_of=end, window_start=start, window_end=end,
         lookback=format_duration(lookback), incidents=len(docs),
         distinct_rows=features.distinct if features else 0, parameters=parameters,
-        clusters=clusters, noise=noise, index_updated=index_updated, seconds=seconds)
+        clusters=clusters, noise=noise, index_updated=index_updated, seconds=seconds,
+        run_number=run_number)
 
 
 def _json(value: Any) -> str:

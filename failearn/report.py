@@ -435,17 +435,19 @@ def _patterns_table(patterns: PatternsInput | None) -> list[dict[str, Any]]:
 def check_settings(settings: Settings) -> None:
     rules = settings.rules
     if rules.budget < 0:
-        raise UsageError("the suggestion budget must be 0 or more")
+        raise UsageError("--budget / [rules] budget: the suggestion budget must be 0 or more")
     if rules.min_support < 1:
-        raise UsageError("min_support must be at least 1")
+        raise UsageError("--min-support / [rules] min_support must be at least 1")
     if not 0 <= rules.override_warning <= 1:
-        raise UsageError("override_warning must be a share between 0 and 1")
+        raise UsageError("--override-warning / [rules] override_warning must be a share "
+                         "between 0 and 1")
     if not 0 <= rules.min_confidence <= 1:
-        raise UsageError("min_confidence must be between 0 and 1")
+        raise UsageError("--min-confidence / [rules] min_confidence must be between 0 and 1")
     if rules.ttl <= timedelta(0) or rules.cooldown < timedelta(0):
-        raise UsageError("ttl must be positive and cooldown not negative")
+        raise UsageError("--ttl / [rules] ttl must be positive and --cooldown / [rules] "
+                         "cooldown not negative")
     if rules.max_active_rules < 0:
-        raise UsageError("max_active_rules must be 0 or more")
+        raise UsageError("--max-active-rules / [rules] max_active_rules must be 0 or more")
     if not 1 <= settings.report.weeks <= MAX_WEEKS:
         raise UsageError(f"[report] weeks (--weeks) must be between 1 and {MAX_WEEKS}")
 

@@ -164,7 +164,7 @@ def export_document(views: Sequence[RuleView], as_of: datetime, config: RulesCon
                        "ttl_seconds": int(config.ttl.total_seconds())},
         "services": services,
         "rules": [{
-            "id": v.id, "service": v.service, "failure_class": v.failure_class,
+            "rule_id": v.id, "service": v.service, "failure_class": v.failure_class,
             "adaptation": v.adaptation, "status": v.status, "action": v.action,
             "trigger": v.trigger.as_dict() if v.trigger else None,
             "confidence": round(v.confidence, 3), "support": v.support,

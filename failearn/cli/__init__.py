@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from failearn import __version__
-from failearn.cli.common import FailearnGroup
+from failearn.cli.common import FailearnGroup, use_failearn_commands
 
 app = typer.Typer(
     name="failearn",
@@ -29,7 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -65,6 +65,7 @@ def _register() -> None:
         db,
         drill,
         export,
+        incidents,
         ingest,
         init,
         metrics,
@@ -79,6 +80,7 @@ def _register() -> None:
     ingest.register(app)
     cluster.register(app)
     similar.register(app)
+    incidents.register(app)
     report.register(app)
     rules.register(app)
     drill.register(app)
@@ -88,6 +90,7 @@ def _register() -> None:
     audit.register(app)
     db.register(app)
     export.register(app)
+    use_failearn_commands(app)
 
 
 _register()

@@ -9,7 +9,9 @@ user sees.
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import sys
 import traceback
 from datetime import datetime, timedelta
@@ -17,7 +19,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from failearn.config import Settings, load_settings
 from failearn.errors import FailearnError, UsageError, exit_code_for
@@ -32,6 +34,12 @@ SCHEMA_VERSION = 1
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+class ListFormat(StrEnum):
+    text = "text"
+    json = "json"
+    tsv = "tsv"
 
 
 class IngestFormat(StrEnum):
@@ -51,6 +59,11 @@ AsOfOption = Annotated[str | None, typer.Option(
 FormatOption = Annotated[OutputFormat, typer.Option(
     "--format", "-f", metavar="text|json", case_sensitive=False,
     help="text for people, json for scripts (one JSON document on stdout).")]
+
+ListFormatOption = Annotated[ListFormat, typer.Option(
+    "--format", "-f", metavar="text|json|tsv", case_sensitive=False,
+    help="text for people (tab-separated values when piped), json for scripts (one JSON "
+         "document on stdout), tsv: one tab-separated line per row.")]
 
 
 def _console(**options: Any) -> Console:
@@ -99,12 +112,16 @@ def settings_for(ctx: typer.Context, db: str | None = None) -> Settings:
     return settings.with_db(db)
 
 
-def as_of(text: str | None) -> datetime:
-    """``--as-of`` as an instant; a bad value is a usage error."""
+def as_of(text: str | None, option: str = "--as-of") -> datetime:
+    """``--as-of`` (or another date option, named ``option``) as an instant; a bad value is
+    a usage error naming the option as the user typed it."""
     try:
         return parse_as_of(text)
     except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+        message = str(exc)
+        if message.startswith("--as-of "):
+            message = option + message.removeprefix("--as-of")
+        raise UsageError(message) from exc
 
 
 def duration(option: str, text: str | None) -> timedelta | None:
@@ -141,6 +158,52 @@ def _is_cli_control(error: BaseException) -> bool:
     return type(error).__module__.split(".")[0] in ("click", "typer")
 
 
+# What the option parser's validation says, as a user would say it: no "Value error, "
+# prefix, no validator's wording for a number that is not one.
+_PARSER_WORDING = (
+    (re.compile(r"^Value error, "), ""),
+    (re.compile(r"^Input should be a valid integer.*$", re.DOTALL), "expected a whole number"),
+    (re.compile(r"^Input should be a valid number.*$", re.DOTALL), "expected a number"),
+    (re.compile(r"^Input should be a valid boolean.*$", re.DOTALL), "expected true or false"),
+)
+
+
+def plain_parser_message(message: str) -> str:
+    """A message of the option parser in failearn's own words (the option it names stays
+    as the user typed it)."""
+    for pattern, replacement in _PARSER_WORDING:
+        message = pattern.sub(replacement, message)
+    return message
+
+
+def keep_examples(help_text: str) -> str:
+    """Help text whose indented blocks (examples, command lines) print as written: each is
+    marked with the ``\\b`` the help formatter reads as "do not re-wrap this paragraph"."""
+    paragraphs = inspect.cleandoc(help_text).split("\n\n")
+    kept = [f"\b\n{p}" if not p.startswith("\b") and any(
+        line.startswith("    ") for line in p.splitlines()) else p for p in paragraphs]
+    return "\n\n".join(kept)
+
+
+class FailearnCommand(TyperCommand):
+    """A command whose help keeps its examples as written (see :func:`keep_examples`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.help:
+            self.help = keep_examples(self.help)
+
+
+def use_failearn_commands(app: typer.Typer) -> None:
+    """Make every command of ``app`` and its sub-groups a :class:`FailearnCommand`."""
+    for command in app.registered_commands:
+        if command.cls in (None, TyperCommand):
+            command.cls = FailearnCommand
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            use_failearn_commands(group.typer_instance)
+
+
 class FailearnGroup(TyperGroup):
     """The error boundary: user mistakes become one line on stderr and an exit code."""
 
@@ -173,6 +236,9 @@ class FailearnGroup(TyperGroup):
             raise typer.Exit(exit_code_for(error)) from None
         except Exception as error:
             if _is_cli_control(error):
+                usage: Any = error
+                if isinstance(getattr(usage, "message", None), str):
+                    usage.message = plain_parser_message(usage.message)
                 raise
             debug = bool((ctx.find_root().obj or {}).get("debug"))
             if debug:

@@ -86,7 +86,9 @@ def drill(
     database is not changed.  Exit 1 when the loop misses the pattern or the
     target.
 
-    Example: failearn drill --as-of 2026-11-23 --target 60s
+    Example:
+
+        failearn drill --as-of 2026-11-23 --target 60s
     """
     from failearn.drill import DrillOptions, run_drill
     from failearn.render.drill import drill_document, render_drill

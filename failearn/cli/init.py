@@ -12,7 +12,7 @@ from failearn.cli.common import AsOfOption, IngestFormat, as_of, emit_json, enve
 
 def init(
     path: Annotated[Path, typer.Argument(
-        metavar="[PATH]", show_default=False, file_okay=False,
+        metavar="PATH", show_default=False, file_okay=False,
         help="The repository (or its folder of post-mortems) [default: .].")] = Path(),
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing failearn.toml.")] = False,

@@ -55,7 +55,7 @@ def report(
     link_base: Annotated[str | None, typer.Option(
         "--link-base", metavar="URL", show_default=False,
         help="Prefix of the links to post-mortems, e.g. "
-             "https://github.com/acme/postmortems/blob/main/ [default: [report] link_base]."
+             "https://github.com/acme/pm/blob/main/ [default: [report] link_base]."
     )] = None,
     weeks: Annotated[int | None, typer.Option(
         "--weeks", metavar="N", show_default=False,

@@ -83,7 +83,9 @@ def list_command(
 ) -> None:
     """List the rules of the registry, by service, most confident first.
 
-    Example: failearn rules list --service checkout --status accepted --status applied
+    Example:
+
+        failearn rules list --service checkout --status accepted --status applied
     """
     from failearn.render.rules import list_document, render_list
     from failearn.review import list_rules
@@ -106,7 +108,9 @@ def show_command(ctx: typer.Context, rule: RuleArgument, db: DbOption = None,
                  output_format: FormatOption = OutputFormat.text) -> None:
     """Show one rule: its evidence, confidence and every event (who, when, why).
 
-    Example: failearn rules show R-3f9a2c1b04
+    Example:
+
+        failearn rules show R-3f9a2c1b04
     """
     from failearn.render.rules import detail_document, render_detail
     from failearn.review import rule_detail
@@ -126,7 +130,9 @@ def accept_command(ctx: typer.Context, rule: RuleArgument, by: ByOption = None,
                    output_format: FormatOption = OutputFormat.text) -> None:
     """Accept a suggested rule: it becomes active and counts towards its service's breaker.
 
-    Example: failearn rules accept R-3f9a2c1b04 --note "agreed in the weekly review"
+    Example:
+
+        failearn rules accept R-3f9a2c1b04 --note "agreed in the weekly review"
     """
     _act(ctx, rule, "accepted", db, by, note, as_of_text, output_format,
          max_active_rules=max_active_rules)
@@ -138,7 +144,9 @@ def reject_command(ctx: typer.Context, rule: RuleArgument, by: ByOption = None,
                    output_format: FormatOption = OutputFormat.text) -> None:
     """Reject a rule: it is not suggested again, and counts towards the override rate.
 
-    Example: failearn rules reject R-3f9a2c1b04 --note "pool already at its DB limit"
+    Example:
+
+        failearn rules reject R-3f9a2c1b04 --note "pool already at its DB limit"
     """
     _act(ctx, rule, "rejected", db, by, note, as_of_text, output_format)
 
@@ -157,7 +165,9 @@ def apply_command(
     Refused (exit 1) while the service is in cooldown — another rule of it was
     applied or reverted less than [rules] cooldown (30m) ago — or while its
     circuit breaker is open; --force records it anyway, and says so in the log.
-    Example: failearn rules apply R-3f9a2c1b04 --note "deployed in change 4411"
+    Example:
+
+        failearn rules apply R-3f9a2c1b04 --note "deployed in change 4411"
     """
     _act(ctx, rule, "applied", db, by, note, as_of_text, output_format, force=force,
          cooldown=cooldown, max_active_rules=max_active_rules)
@@ -170,7 +180,9 @@ def revert_command(ctx: typer.Context, rule: RuleArgument, by: ByOption = None,
                    output_format: FormatOption = OutputFormat.text) -> None:
     """Record that an applied rule was reverted; within its cooldown it is flagged for review.
 
-    Example: failearn rules revert R-3f9a2c1b04 --note "doubled DB connections"
+    Example:
+
+        failearn rules revert R-3f9a2c1b04 --note "doubled DB connections"
     """
     _act(ctx, rule, "reverted", db, by, note, as_of_text, output_format, cooldown=cooldown)
 
@@ -188,7 +200,9 @@ def feedback_command(
 
     A post-mortem can say the same with `caused_by_rule: R-…` in its front
     matter; the next report records it.
-    Example: failearn rules feedback R-3f9a2c1b04 --incident INC-4410 --note "scaled into the DB"
+    Example:
+
+        failearn rules feedback R-3f9a2c1b04 --incident INC-4410 --note "scaled into the DB"
     """
     _act(ctx, rule, "negative-feedback", db, by, note, as_of_text, output_format,
          incident=incident)
@@ -208,7 +222,9 @@ def export_command(
     Each rule carries its trigger (metric, direction, threshold, window) and
     whether automatic adaptation is allowed on its service (not while the
     service's circuit breaker is open); the guardrails come along.
-    Example: failearn rules export --format json -o rules.json
+    Example:
+
+        failearn rules export --format json -o rules.json
     """
     from failearn.render.output import check_output, json_text, write_output
     from failearn.render.rules import render_export

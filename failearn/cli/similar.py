@@ -20,7 +20,7 @@ from failearn.cli.common import (
 def similar(
     ctx: typer.Context,
     incident_id: Annotated[str | None, typer.Argument(
-        metavar="[INCIDENT_ID]", show_default=False,
+        metavar="INCIDENT_ID", show_default=False,
         help="An incident of the store (or an id it had before a merge).")] = None,
     text: Annotated[str | None, typer.Option(
         "--text", metavar="TEXT", show_default=False,

@@ -29,7 +29,11 @@ def show(ctx: typer.Context, output_format: FormatOption = OutputFormat.text) ->
     """Print the taxonomy in use: classes, aliases, retired ids, adaptation kinds.
 
     The taxonomy is the one named by `taxonomy` in failearn.toml, else the
-    bundled default.  Example: failearn taxonomy show --format json
+    bundled default.
+
+    Example:
+
+        failearn taxonomy show --format json
     """
     from failearn.render.taxonomy import render_show_text
     from failearn.taxonomy import load_taxonomy
@@ -53,7 +57,9 @@ def check(
 
     Finds duplicate ids or aliases, an alias that names two classes, an alias
     or parent naming an unknown class, cycles, and a dangling `replaced_by`.
-    Example: failearn taxonomy check taxonomy/failure-classes.yaml
+    Example:
+
+        failearn taxonomy check taxonomy/failure-classes.yaml
     """
     from failearn.render.taxonomy import check_document, render_check_text
     from failearn.taxonomy import check_taxonomy_file

@@ -22,6 +22,7 @@ def cluster_document(result: ClusterResult) -> dict[str, Any]:
     """The JSON document of ``failearn cluster --format json`` (contract keys first)."""
     return {
         "run_id": result.run_id,
+        "run_number": result.run_number,
         "clusters": [cluster_entry(c) for c in result.clusters],
         "noise": result.noise,
         "as_of": result.as_of,
@@ -51,7 +52,7 @@ def render_text(result: ClusterResult, console: Console) -> None:
     """A heading with the window and parameters, then one short block per pattern."""
     params = result.parameters
     console.print(
-        f"[bold]cluster run {result.run_id}[/]: {result.incidents} incidents from "
+        f"[bold]cluster run {result.run_number}[/]: {result.incidents} incidents from "
         f"{result.window_start[:10]} to {result.window_end[:10]} ({result.lookback}): "
         f"{len(result.clusters)} patterns, {len(result.noise)} noise")
     curve = params.get("k_distance") or {}

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from failearn.pull import PullResult
 from failearn.render.ingest import _print_issue
+from failearn.render.output import print_table
 from failearn.store.series import StoredSeries
 from failearn.timeutil import iso
 
@@ -54,10 +55,13 @@ def list_document(found: Sequence[StoredSeries]) -> dict[str, Any]:
 
 def render_list(found: Sequence[StoredSeries], console: Console) -> None:
     table = Table(title=f"{len(found)} metric series", title_justify="left")
-    for column in ("service", "metric", "labels", "first", "last"):
-        table.add_column(column)
-    table.add_column("points", justify="right")
+    for column in ("service", "metric"):
+        table.add_column(column, no_wrap=True)  # names a user types next: never cut
+    table.add_column("labels", overflow="fold")
+    for column in ("first", "last"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("points", justify="right", no_wrap=True)
     for s in found:
         table.add_row(s.service, s.metric, ", ".join(f"{k}={v}" for k, v in s.labels.items()),
                       _when(s.first_at)[:16], _when(s.last_at)[:16], f"{s.points:,}")
-    console.print(table)
+    print_table(table, console)

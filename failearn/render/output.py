@@ -1,5 +1,9 @@
-"""Where a rendered result goes: one JSON spelling, and ``--output FILE`` written safely
-(checked first, then replaced whole or not at all).
+"""Where a rendered result goes: one JSON spelling, tables as a terminal or a pipe wants
+them, and ``--output FILE`` written safely (checked first, then replaced whole or not at all).
+
+A table of records (rules, incidents, classes) is drawn for a person in a terminal, with
+ids never cut; piped or redirected, it prints as ``gh`` prints: tab-separated values, one
+line per row, no title, header or box, so that ``cut``, ``sort`` and ``while read`` work.
 
 ``report`` and ``rules export`` both write to a file when asked; both check the
 file first (:func:`check_output`), before any work is done or recorded, so that
@@ -14,10 +18,14 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from failearn.errors import UsageError
 from failearn.visible import json_escapes
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.table import Table
 
 # The files SQLite keeps beside a database while it is open or after a crash.
 _SIDE_FILES = ("", "-wal", "-shm", "-journal")
@@ -27,6 +35,57 @@ def json_text(document: Any) -> str:
     """A JSON document as failearn prints it: indented, UTF-8 as is (but for bidirectional
     and invisible characters, written as escapes), times as text."""
     return json_escapes(json.dumps(document, indent=2, ensure_ascii=False, default=str)) + "\n"
+
+
+def _cell_text(cell: RenderableType) -> str:
+    """A table cell as plain text on one line (markup resolved, tabs and newlines spaces)."""
+    from rich.text import Text
+
+    text = cell.plain if isinstance(cell, Text) else Text.from_markup(str(cell)).plain
+    return " ".join(text.replace("\t", " ").splitlines())
+
+
+def tsv_lines(table: Table) -> list[str]:
+    """The rows of ``table`` as tab-separated lines."""
+    columns = [list(column.cells) for column in table.columns]
+    return ["\t".join(_cell_text(cell) for cell in row) for row in zip(*columns, strict=True)]
+
+
+def draw_table(table: Table, console: Console) -> None:
+    """Draw ``table`` with no id cut: a column marked ``no_wrap`` (ids, dates, figures) is
+    as wide as its widest cell, and a table that cannot fit the width is drawn wider than
+    it (the other columns wrap first) rather than shortening an id to "…"."""
+    from rich.cells import cell_len
+
+    _top, right, _bottom, left = table.padding
+    needed = (len(table.columns) - 1 + 2 * table.show_edge) if table.box else 0
+    for column in table.columns:
+        if column.no_wrap:
+            widest = max((cell_len(_cell_text(cell)) for cell in column.cells), default=0)
+            column.min_width = max(column.min_width or 0, widest,
+                                   cell_len(_cell_text(column.header)))
+        needed += (column.min_width or 1) + left + right
+    if needed > console.width:
+        console.size = (needed, console.height)  # rich draws no wider than its console
+    console.print(table, crop=False)
+
+
+def print_table(table: Table, console: Console) -> None:
+    """A table of records: drawn in a terminal (:func:`draw_table`), tab-separated values
+    when the output is not one."""
+    if console.is_terminal:
+        draw_table(table, console)
+        return
+    write_lines(tsv_lines(table), console)
+
+
+def write_lines(lines: list[str], console: Console) -> None:
+    """Lines written as they are (tabs kept: rich would expand them), but for controls and
+    invisible characters, shown as escapes as everywhere else."""
+    from failearn.visible import visible
+
+    console.file.write("".join(visible(line) + "\n" for line in lines))
+    console.file.flush()
 
 
 def _named(path: Path) -> Path:

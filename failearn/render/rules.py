@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from failearn.registry import ActionResult
+from failearn.render.output import print_table
 from failearn.review import RuleDetail, RuleList
 from failearn.suggest.model import RuleView
 
@@ -81,7 +82,7 @@ def render_list(result: RuleList, console: Console) -> None:
         table.add_row(v.id, v.status + (" (flagged)" if v.flagged else ""), escape(v.service),
                       v.adaptation, f"{v.confidence:.2f}", str(v.support),
                       str(v.times_applied), (v.last_matched_at or "")[:10])
-    console.print(table)
+    print_table(table, console)
 
 
 def render_detail(result: RuleDetail, console: Console) -> None:
@@ -127,12 +128,13 @@ def render_export(document: dict[str, Any], console: Console) -> None:
         console.print("no active rules (accepted or applied)")
         return
     table = Table(title=f"active rules as of {document['as_of']}", title_justify="left")
-    for column in ("rule", "service", "status", "adaptation", "automatic", "trigger"):
-        table.add_column(column)
+    table.add_column("rule", no_wrap=True)
+    for column in ("service", "status", "adaptation", "automatic", "trigger"):
+        table.add_column(column, overflow="fold")
     for r in document["rules"]:
         trigger = r["trigger"]
-        table.add_row(r["id"], escape(r["service"]), r["status"], r["adaptation"],
+        table.add_row(r["rule_id"], escape(r["service"]), r["status"], r["adaptation"],
                       "yes" if r["automatic"] else "no (breaker open)",
                       f"{trigger['metric']} {trigger['direction']} {trigger['threshold']}"
                       if trigger else "")
-    console.print(table)
+    print_table(table, console)

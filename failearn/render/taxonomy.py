@@ -9,9 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
+
+from failearn.render.output import draw_table
 
 if TYPE_CHECKING:
     from failearn.relabel import MigrateResult
@@ -21,11 +24,16 @@ if TYPE_CHECKING:
 def render_show_text(taxonomy: Taxonomy, console: Console) -> None:
     """Classes with their parent, aliases and adaptations; then retired ids."""
     console.print(f"taxonomy {taxonomy.version} ({taxonomy.path})", markup=False)
-    table = Table("class", "parent", "aliases", "adaptations")
+    # Class ids and adaptation kinds are what a user types next (an error's hint names
+    # them): never cut; aliases wrap.
+    table = Table(Column("class", no_wrap=True), Column("parent", no_wrap=True),
+                  Column("aliases", overflow="fold", ratio=1),
+                  Column("adaptations", min_width=len("pre-emptive-scaling,"), overflow="fold"),
+                  box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
     for item in taxonomy.to_dict()["classes"]:
         table.add_row(Text(item["id"]), Text(item["parent"] or ""),
                       Text(", ".join(item["aliases"])), Text(", ".join(item["adaptations"])))
-    console.print(table)
+    draw_table(table, console)
     if taxonomy.retired:
         console.print("retired: " + ", ".join(
             f"{r.id} -> {' | '.join(r.split_into) or r.replaced_by}"

@@ -529,6 +529,14 @@ class Store:
             (command, iso(datetime.now(UTC)), iso(as_of) if as_of else None,
              json.dumps(parameters, sort_keys=True, default=str), __version__))
 
+    def run_number(self, run_id: int) -> int:
+        """The run's number among its command's runs (the first cluster run is 1, however
+        many ingests came before it)."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM runs WHERE id <= ? AND command = "
+            "(SELECT command FROM runs WHERE id = ?)", (run_id, run_id)).fetchone()
+        return int(row[0])
+
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
         self.conn.execute(
             "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",

@@ -40,6 +40,7 @@ def test_obvious_groups_come_out_as_clusters_and_the_rest_as_noise(cli: Cli) -> 
     ingest(cli, WEEKS)
     doc = cluster(cli)
     assert doc["command"] == "cluster" and doc["run_id"] >= 1
+    assert doc["run_number"] == 1  # the first cluster run, whatever ingests came before
     groups = by_members(doc)
     assert set(groups) == {frozenset(POOL), frozenset(SEARCH), frozenset(OOM)}
     assert set(doc["noise"]) == NOISE
@@ -168,8 +169,8 @@ def test_parameters_from_the_command_line_and_the_configuration(cli: Cli,
 @pytest.mark.parametrize(("args", "message"), [
     (("--eps", "0"), "eps must be in (0, 1]"),
     (("--eps", "1.5"), "eps must be in (0, 1]"),
-    (("--min-samples", "0"), "min_samples must be between 1 and 1,000,000"),
-    (("--min-samples", "9223372036854775808"), "min_samples must be between 1 and"),
+    (("--min-samples", "0"), "error: --min-samples must be between 1 and 1,000,000"),
+    (("--min-samples", "9223372036854775808"), "error: --min-samples must be between 1 and"),
     (("--lookback", "soon"), "--lookback"),
     (("--lookback", "0s"), "--lookback must be positive"),
     (("--as-of", "yesterday-ish"), "--as-of"),

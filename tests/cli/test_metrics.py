@@ -146,8 +146,10 @@ def test_metrics_list(cli: Cli, tmp_path: Path) -> None:
     doc = cli.json("metrics", "list")
     assert [(s["service"], s["metric"], s["points"]) for s in doc["series"]] == [
         ("checkout", "db_pool_utilization", 8064), ("checkout", "request_rate", 8064)]
-    text = cli("metrics", "list", "--service", "checkout")
-    assert text.exit_code == 0 and "2 metric series" in text.stdout
+    text = cli("metrics", "list", "--service", "checkout")  # piped: tab-separated
+    assert text.exit_code == 0
+    assert [line.split("\t")[:2] for line in text.stdout.splitlines()] == [
+        ["checkout", "db_pool_utilization"], ["checkout", "request_rate"]]
 
 
 @pytest.mark.slow

@@ -219,7 +219,7 @@ def test_export_writes_the_active_rules(cli: Cli, checkout: list[str], tmp_path:
     assert result.exit_code == 0 and "2 active rules" in result.stderr
     doc = json.loads((tmp_path / "rules.json").read_text())
     assert doc["command"] == "rules export"
-    assert [(r["id"], r["status"]) for r in doc["rules"]] == sorted(
+    assert [(r["rule_id"], r["status"]) for r in doc["rules"]] == sorted(
         [(checkout[0], "accepted"), (checkout[1], "applied")])
     assert doc["guardrails"] == {"cooldown_seconds": 1800, "max_active_rules": 10,
                                  "ttl_seconds": 2592000}
@@ -244,6 +244,8 @@ def test_export_refuses_to_overwrite_the_database(cli: Cli, checkout: list[str],
 def test_the_list_is_readable_at_80_columns(cli: Cli, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: draw as for a terminal
+    monkeypatch.setenv("TERM", "dumb")         # without colour codes
     drafts = [draft("P0001", "recommendations", kind, failure_class="memory-exhaustion")
               for kind in ("pre-emptive-scaling", "load-shedding")]
     drafts.append(draft("P0002", "notifications", "config-validation",
@@ -326,3 +328,14 @@ def test_the_event_log_is_append_only(checkout: list[str]) -> None:
         for sql in ("UPDATE rule_events SET actor = 'x'", "DELETE FROM rule_events"):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 conn.execute(sql)
+
+
+def test_piped_the_list_and_the_export_are_tab_separated(cli: Cli, checkout: list[str]) -> None:
+    listed = cli("rules", "list", "--as-of", at("10:00"))
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert sorted(row[0] for row in rows) == sorted(checkout)
+    assert all(len(row) == 8 for row in rows)
+    cli.json("rules", "accept", checkout[0], "--as-of", at("09:00"))
+    exported = cli("rules", "export", "--format", "text", "--as-of", at("10:00"))
+    assert [line.split("\t")[:3] for line in exported.stdout.splitlines()] == [
+        [checkout[0], "checkout", "accepted"]]
