@@ -17,6 +17,8 @@ ERRORS: dict[str, str] = {
     "record-too-large": "shorten the record, or raise [ingest] max_record_bytes",
     "invalid-json": "fix the JSON syntax at the line shown (a trailing comma is a common cause)",
     "not-an-object": "each incident record must be a JSON object",
+    "json-too-deep": "nest a record's values at most 64 levels deep",
+    "too-many-records": "split the file, or raise [ingest] max_records_per_file",
     "invalid-yaml": "fix the YAML front matter at the line shown",
     "yaml-too-complex": "front matter may not expand aliases into thousands of values",
     "front-matter-not-mapping": "front matter must be `key: value` lines between `---` lines",
@@ -60,7 +62,7 @@ WARNINGS: dict[str, str] = {
     "unknown-severity": "use SEV1…SEV5 or map the spelling in [severity] aliases",
     "invalid-metric": "metrics are numbers",
     "invalid-field-type": "see the record format in the docs (ingest: the record)",
-    "duplicate-key": "write each field once; YAML keeps only the last value",
+    "duplicate-key": "write each field once; only the last value is kept",
     "skipped": "not an incident; nothing to do",
     "series-non-finite": "NaN and ±Inf points are not stored (Prometheus writes NaN for 0/0, "
                          "a rate with no requests); the other points are",

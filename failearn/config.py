@@ -85,6 +85,10 @@ class IngestConfig:
     max_markdown_bytes: int = 5 * 1024 * 1024
     max_json_bytes: int = 256 * 1024 * 1024
     max_record_bytes: int = 5 * 1024 * 1024
+    # Records (NDJSON lines, elements of a JSON array) read from one file or standard
+    # input; the rest is rejected as one record. What a run holds grows with the records
+    # it stores (docs/limits-and-security.md), so this bounds the memory of one file.
+    max_records_per_file: int = 1_000_000
     keep_raw: bool = True
     # Processes that read and normalise records: 0 chooses (2 on a large input), 1 is serial.
     workers: int = 0
@@ -574,7 +578,8 @@ def validate(settings: Settings) -> None:
         if mask not in MASKS:
             fail("anonymize.mask", f"names {mask!r}; masks: {', '.join(MASKS)}")
     ingest = settings.ingest
-    for key in ("max_markdown_bytes", "max_json_bytes", "max_record_bytes"):
+    for key in ("max_markdown_bytes", "max_json_bytes", "max_record_bytes",
+                "max_records_per_file"):
         if getattr(ingest, key) <= 0:
             fail(f"ingest.{key}", "must be positive")
     if ingest.workers < 0:

@@ -10,7 +10,7 @@ Exit codes (listed in the reference of the docs, generated from here):
 * 1 - the command worked and found what the user asked it to fail on
   (rejected records in ``ingest``, drift under ``audit --fail-on-drift``);
 * 2 - usage error or unreadable input (bad option, missing file, bad config,
-  bad taxonomy, a database failearn cannot open);
+  bad taxonomy, a database failearn cannot open, or one found damaged);
 * 3 - an internal error (a bug: please report it);
 * 130 - interrupted (Ctrl-C); the store is left as it was;
 * 141 - the output was closed before it was all written (``| head``, a pager
@@ -72,10 +72,32 @@ class RefusedError(FailearnError):
     exit_code = EXIT_FINDINGS
 
 
+# SQLite's words for a database file that is damaged or no database at all: the file's
+# fault, not failearn's (exit 2 with a hint, never "this is a bug").
+_DAMAGE = ("malformed", "not a database", "Could not decode to UTF-8", "disk I/O error",
+           "database corrupt")
+
+
+DAMAGE_HINT = ("restore it from a backup, or recover what it holds with "
+               "`sqlite3 FILE .recover` and point --db at the result")
+
+
+def database_damage(error: BaseException) -> str | None:
+    """SQLite's message when ``error`` says the database file is damaged, else None."""
+    if type(error).__module__ != "sqlite3":
+        return None
+    text = str(error)
+    if type(error).__name__ == "DatabaseError" or any(word in text for word in _DAMAGE):
+        return text
+    return None
+
+
 def exit_code_for(error: BaseException) -> int:
     """Map any exception to the process exit code."""
     if isinstance(error, FailearnError):
         return error.exit_code
+    if database_damage(error) is not None:
+        return EXIT_USAGE
     if isinstance(error, KeyboardInterrupt):
         return EXIT_INTERRUPTED
     if isinstance(error, BrokenPipeError):

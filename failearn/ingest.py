@@ -597,6 +597,8 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     new_database = isinstance(db_path, Path) and not db_path.exists()
     store = Store.open(db_path, busy_timeout=settings.busy_timeout)
     try:
+        if not new_database:
+            store.check_damage()
         # Several ingests may write one PostgreSQL database at once (see _Run.lock_source).
         scope = store.rolled_back("ingest") if options.dry_run else store.transaction("ingest")
         with scope:

@@ -35,13 +35,23 @@ from failearn.provenance import Provenance
 from failearn.record import Incident, Issue, RawRecord
 from failearn.severity import severity_rank
 from failearn.sources import InputFile, read_input
+from failearn.sources.jsonarray import TOO_MANY, Broken, elements, starts_array, too_many
 from failearn.sources.jsonfile import KIND as JSON_KIND
-from failearn.sources.jsonfile import iter_ndjson_lines
-from failearn.sources.reading import keep_copy, open_regular, reject, text_lines
+from failearn.sources.jsonfile import broken_array, value_records
+from failearn.sources.reading import (
+    Oversize,
+    bounded_lines,
+    head_and_digest,
+    keep_copy,
+    open_regular,
+    reject,
+)
 from failearn.sources.vendors import DEFAULT, Formats
 from failearn.timeutil import iso
 
 NDJSON_BATCH = 2000
+# A batch of lines or elements also ends at this many bytes (a line may be megabytes).
+BATCH_BYTES = 4 * 1024 * 1024
 FILE_BATCH = 32
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 
@@ -54,7 +64,9 @@ class Progress(Protocol):
 
     def records(self, count: int) -> None: ...
 
-# A task: ("lines", source, first line, [bytes]), ("files", [InputFile]) or ("empty", source).
+# A task: ("lines", source, first line, [bytes | Oversize]), ("values", source,
+# [(line, bytes | Oversize)]), ("files", [InputFile]), ("broken", source, Broken),
+# ("empty", source) or ("empty-array", InputFile).
 Task = tuple[Any, ...]
 
 
@@ -253,18 +265,26 @@ def run_task(task: Task, preparer: Preparer, config: IngestConfig) -> list[Prepa
     """Read and prepare the records of one task."""
     kind = task[0]
     pattern = preparer.context.settings.gates.trace_id_pattern
-    if kind == "lines":
-        _, source, first_line, lines = task
+    if kind in ("lines", "values"):
+        source = task[1]
+        values = list(enumerate(task[3], start=task[2])) if kind == "lines" else task[2]
         try:
-            return _lines(source, first_line, lines, preparer, config)
+            return _values(source, values, preparer, config)
         except FailearnError:
             raise
-        except Exception:  # a bug in reading one line: find it, keep the others
-            return [record for number, line in enumerate(lines, start=first_line)
-                    for record in _line(source, number, line, preparer, config)]
+        except Exception:  # a bug in reading one value: find it, keep the others
+            return [record for value in values
+                    for record in _value(source, value, preparer, config)]
+    if kind == "broken":
+        return [prepare(broken_array(task[1], task[2]), preparer)]
     if kind == "empty":
         return [prepare(reject(task[1], JSON_KIND, "empty-file", "the input holds no records",
                                line=1, raw=""), preparer)]
+    if kind == "empty-array":
+        item = task[1]
+        return [prepare(keep_copy(reject(item.source, JSON_KIND, "empty-file",
+                                         "the JSON array holds no records", line=1),
+                                  item.path), preparer)]
     prepared: list[Prepared] = []
     for item in task[1]:
         try:
@@ -277,23 +297,24 @@ def run_task(task: Task, preparer: Preparer, config: IngestConfig) -> list[Prepa
     return prepared
 
 
-def _lines(source: str, first_line: int, lines: list[bytes], preparer: Preparer,
-           config: IngestConfig) -> list[Prepared]:
+def _values(source: str, values: list[tuple[int, bytes | Oversize]], preparer: Preparer,
+            config: IngestConfig) -> list[Prepared]:
     formats = preparer.formats
     file_format = formats.for_file(source) if formats.mappings else None
-    raws: Iterator[RawRecord] = iter_ndjson_lines(lines, source, config.max_record_bytes,
-                                                  first_line, formats, file_format)
+    raws = value_records(values, source, config.max_record_bytes, formats, file_format)
     return [prepare(raw, preparer) for raw in raws]
 
 
-def _line(source: str, number: int, line: bytes, preparer: Preparer,
-          config: IngestConfig) -> list[Prepared]:
+def _value(source: str, value: tuple[int, bytes | Oversize], preparer: Preparer,
+           config: IngestConfig) -> list[Prepared]:
     try:
-        return _lines(source, number, [line], preparer, config)
+        return _values(source, [value], preparer, config)
     except FailearnError:
         raise
     except Exception as exc:
-        raw = RawRecord(source, number, JSON_KIND, None, raw_bytes=line.rstrip(b"\r\n"))
+        number, data = value
+        kept = data.head if isinstance(data, Oversize) else data.rstrip(b"\r\n")
+        raw = RawRecord(source, number, JSON_KIND, None, raw_bytes=kept)
         return [_broken(raw, _sha256(raw), exc)]
 
 
@@ -304,30 +325,97 @@ def _unreadable(item: InputFile, exc: Exception) -> RawRecord:
     return record if item.path is None else keep_copy(record, item.path)
 
 
-def _ndjson_tasks(handle: IO[bytes], source: str) -> Iterator[Task]:
-    batch: list[bytes] = []
+def _ndjson_tasks(handle: IO[bytes], source: str, config: IngestConfig) -> Iterator[Task]:
+    """Batches of NDJSON lines (a line over the record limit as its head); beyond
+    ``[ingest] max_records_per_file`` records the rest is one rejected record."""
+    batch: list[bytes | Oversize] = []
+    size = 0
     first = 1
     number = 0
-    content = False
-    for number, line in enumerate(text_lines(handle), start=1):
-        content = content or bool(line.strip())
+    records = 0
+    for number, line in enumerate(bounded_lines(handle, config.max_record_bytes), start=1):
+        if isinstance(line, Oversize) or line.strip():
+            records += 1
+            if records > config.max_records_per_file:
+                if batch:
+                    yield ("lines", source, first, batch)
+                    batch = []
+                yield ("broken", source, _rest_of_lines(line, handle, number,
+                                                        config.max_records_per_file))
+                return
         batch.append(line)
-        if len(batch) >= NDJSON_BATCH:
+        size += len(line.head) if isinstance(line, Oversize) else len(line)
+        if len(batch) >= NDJSON_BATCH or size >= BATCH_BYTES:
             yield ("lines", source, first, batch)
-            batch, first = [], number + 1
+            batch, first, size = [], number + 1, 0
     if batch:
         yield ("lines", source, first, batch)
-    if not content:
+    if not records:
         yield ("empty", source)
 
 
-def tasks(inputs: list[InputFile], progress: Progress | None = None) -> Iterator[Task]:
-    """The inputs as tasks, in order; NDJSON is read here, in batches of lines."""
+def _rest_of_lines(line: bytes | Oversize, handle: IO[bytes], number: int, limit: int
+                   ) -> Broken:
+    """The lines from ``line`` on, not read: the head the inbox keeps, hash and size."""
+    first = line.head if isinstance(line, Oversize) else line
+    head, digest, size = head_and_digest(first, handle)
+    return Broken(number, too_many(limit), Oversize(head, digest, size), TOO_MANY)
+
+
+def _array_tasks(handle: IO[bytes], item: InputFile, config: IngestConfig) -> Iterator[Task]:
+    """Batches of the elements of a JSON array, read as the file streams past."""
+    batch: list[tuple[int, bytes | Oversize]] = []
+    size = 0
+    empty = True
+    for element in elements(handle, config.max_record_bytes, config.max_records_per_file):
+        empty = False
+        if isinstance(element, Broken):
+            if batch:
+                yield ("values", item.source, batch)
+                batch = []
+            yield ("broken", item.source, element)
+            return
+        batch.append(element)
+        data = element[1]
+        size += len(data.head) if isinstance(data, Oversize) else len(data)
+        if len(batch) >= NDJSON_BATCH or size >= BATCH_BYTES:
+            yield ("values", item.source, batch)
+            batch, size = [], 0
+    if batch:
+        yield ("values", item.source, batch)
+    if empty:
+        yield ("empty-array", item)
+
+
+def _open_array(item: InputFile, config: IngestConfig) -> IO[bytes] | None:
+    """The file of a ``.json`` input opened for streaming when it holds an array (within
+    ``[ingest] max_json_bytes``); None when it is to be read whole (or rejected)."""
+    if item.kind != JSON_KIND or item.path is None or item.problem is not None:
+        return None
+    try:
+        handle = open_regular(item.path)
+    except OSError:
+        return None
+    try:
+        if os.fstat(handle.fileno()).st_size <= config.max_json_bytes and \
+                starts_array(handle.peek(64)[:64]):  # type: ignore[attr-defined]
+            return handle
+    except OSError:
+        pass
+    handle.close()
+    return None
+
+
+def tasks(inputs: list[InputFile], config: IngestConfig,
+          progress: Progress | None = None) -> Iterator[Task]:
+    """The inputs as tasks, in order; NDJSON and JSON arrays are read here, in batches of
+    lines and elements, the other files by the task that prepares them."""
     files: list[InputFile] = []
     for number, item in enumerate(inputs, start=1):
         if progress is not None:
             progress.file(item.source, number, len(inputs))
-        if item.kind != "ndjson" or item.problem is not None:
+        array = _open_array(item, config)
+        if array is None and (item.kind != "ndjson" or item.problem is not None):
             files.append(item)
             if len(files) >= FILE_BATCH:
                 yield ("files", files)
@@ -336,8 +424,12 @@ def tasks(inputs: list[InputFile], progress: Progress | None = None) -> Iterator
         if files:
             yield ("files", files)
             files = []
+        if array is not None:
+            with array:
+                yield from _array_tasks(array, item, config)
+            continue
         if item.path is None:
-            yield from _ndjson_tasks(sys.stdin.buffer, item.source)
+            yield from _ndjson_tasks(sys.stdin.buffer, item.source, config)
             continue
         try:
             handle = open_regular(item.path)
@@ -345,7 +437,7 @@ def tasks(inputs: list[InputFile], progress: Progress | None = None) -> Iterator
             yield ("files", [item])  # read_input turns the failure into a located rejection
             continue
         with handle:
-            yield from _ndjson_tasks(handle, item.source)
+            yield from _ndjson_tasks(handle, item.source, config)
     if files:
         yield ("files", files)
 
@@ -353,12 +445,32 @@ def tasks(inputs: list[InputFile], progress: Progress | None = None) -> Iterator
 _WORKER: tuple[Preparer, IngestConfig] | None = None
 
 
-def _init_worker(preparer: Preparer, config: IngestConfig) -> None:
+def _init_worker(preparer: Preparer, config: IngestConfig, parent: int) -> None:
     global _WORKER
     _WORKER = (preparer, config)
     # Ctrl-C reaches the whole process group: the parent handles it (rolls back, ends the
     # pool); a worker printing its own KeyboardInterrupt traceback helps nobody.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with(parent)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with(parent: int) -> None:
+    """End this worker the moment its parent does (Linux): a parent killed outright
+    (``kill -9``) otherwise leaves workers that finish their task and then print a
+    BrokenPipeError traceback handing back a result nobody reads."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent was gone before the request was made
+        os._exit(0)
 
 
 def _worker_task(task: Task) -> list[tuple[Any, ...]]:
@@ -404,15 +516,15 @@ def prepared_records(inputs: list[InputFile], preparer: Preparer, config: Ingest
     collector.
     """
     if workers <= 1:
-        for task in tasks(inputs, progress):
+        for task in tasks(inputs, config, progress):
             yield from run_task(task, preparer, config)
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     pool = multiprocessing.get_context(method).Pool(
-        workers, initializer=_init_worker, initargs=(preparer, config))
+        workers, initializer=_init_worker, initargs=(preparer, config, os.getpid()))
     try:
         pending: deque[Any] = deque()
-        for task in tasks(inputs, progress):
+        for task in tasks(inputs, config, progress):
             pending.append(pool.apply_async(_worker_task, (task,)))
             while len(pending) > workers * 2:
                 yield from _result(pending.popleft())

@@ -22,7 +22,14 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from failearn.config import Settings, load_settings
-from failearn.errors import FailearnError, UsageError, exit_code_for
+from failearn.errors import (
+    DAMAGE_HINT,
+    FailearnError,
+    StoreError,
+    UsageError,
+    database_damage,
+    exit_code_for,
+)
 from failearn.timeutil import parse_as_of, parse_duration
 
 if TYPE_CHECKING:
@@ -204,23 +211,77 @@ def use_failearn_commands(app: typer.Typer) -> None:
             use_failearn_commands(group.typer_instance)
 
 
+ERROR_CODES = {"UsageError": "usage", "ConfigError": "config", "TaxonomyError": "taxonomy",
+               "StoreError": "store", "NotFoundError": "not-found", "RefusedError": "refused"}
+
+
+def error_document(command: str, error: Exception) -> dict[str, Any]:
+    """The JSON a command asked for with ``--format json`` prints when it fails: the
+    message on stderr is for people, this is for the script that reads stdout."""
+    if isinstance(error, FailearnError):
+        code = next((ERROR_CODES[cls.__name__] for cls in type(error).__mro__
+                     if cls.__name__ in ERROR_CODES), "error")
+        message, hint = error.message, error.hint
+    else:
+        code, message = "internal", f"{type(error).__name__}: {error}"
+        hint = "this is a bug in failearn; run again with --debug for the traceback"
+    return envelope(command, {"status": "error", "error": {
+        "code": code, "message": message, "hint": hint, "exit_code": exit_code_for(error),
+        "problems": list(getattr(error, "problems", None) or [])}})
+
+
+def _json_command(group: Any, ctx: Any, args: list[str]) -> str | None:
+    """The name of the command ``args`` invoke when it was asked for ``--format json``
+    (its options parsed again, leniently: the command has failed already)."""
+    names: list[str] = []
+    try:
+        while isinstance(group, TyperGroup) and args:
+            name, command, args = group.resolve_command(ctx, args)
+            if command is None or name is None:
+                return None
+            names.append(name)
+            ctx = command.make_context(name, list(args), parent=ctx, resilient_parsing=True)
+            if isinstance(command, TyperGroup):
+                args = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+            group = command
+    except Exception:  # an error while failing: no JSON rather than a second failure
+        return None
+    wanted = ctx.params.get("output_format") if names else None
+    return " ".join(names) if str(wanted) == "json" else None
+
+
+def _echo_error(error: FailearnError) -> None:
+    from failearn.visible import visible
+
+    message = f"error: {error.message}"
+    if error.hint:
+        message += f"\n  hint: {error.hint}"
+    typer.echo(visible(message), err=True)
+    for problem in getattr(error, "problems", None) or []:
+        typer.echo(visible(f"  - {problem}"), err=True)
+
+
+def _damaged(message: str, saved: bool) -> StoreError:
+    """A damaged database met while a command ran, as the store error it is."""
+    done = ("changes this command committed before are kept" if saved
+            else "nothing of this command was written")
+    shown = message if len(message) <= 160 else message[:160] + "…"
+    return StoreError(f"the database is damaged ({shown}); {done}", hint=DAMAGE_HINT)
+
+
 class FailearnGroup(TyperGroup):
     """The error boundary: user mistakes become one line on stderr and an exit code."""
 
     def invoke(self, ctx: Any) -> Any:
         commits_before = _commits()
+        args = [*getattr(ctx, "_protected_args", ()), *ctx.args]
         try:
             return super().invoke(ctx)
         except FailearnError as error:
-            from failearn.visible import visible
-
-            message = f"error: {error.message}"
-            if error.hint:
-                message += f"\n  hint: {error.hint}"
-            typer.echo(visible(message), err=True)
-            problems = getattr(error, "problems", None)
-            for problem in problems or []:
-                typer.echo(visible(f"  - {problem}"), err=True)
+            command = _json_command(self, ctx, args)
+            if command is not None:
+                emit_json(error_document(command, error))
+            _echo_error(error)
             raise typer.Exit(exit_code_for(error)) from None
         except BrokenPipeError as error:
             # The reader went away (| head): stop writing, say nothing, exit 141.
@@ -240,6 +301,15 @@ class FailearnGroup(TyperGroup):
                 if isinstance(getattr(usage, "message", None), str):
                     usage.message = plain_parser_message(usage.message)
                 raise
+            damage = database_damage(error)
+            if damage is not None:
+                error = _damaged(damage, _commits() > commits_before)
+            command = _json_command(self, ctx, args)
+            if command is not None:
+                emit_json(error_document(command, error))
+            if isinstance(error, FailearnError):
+                _echo_error(error)
+                raise typer.Exit(exit_code_for(error)) from None
             debug = bool((ctx.find_root().obj or {}).get("debug"))
             if debug:
                 traceback.print_exc()

@@ -1,11 +1,15 @@
 """Incident JSON: one object, an array of objects, or NDJSON / JSON Lines.
 
 NDJSON is streamed line by line (an export of a million alerts never sits in
-memory whole) and every record carries its line number.  A ``.json`` document
-that is not one JSON value but several lines of objects is read as NDJSON.
-Arrays are read element by element with the element's line, so an error in the
-4,000th record of an export points at its line.  A container object such as
-``{"incidents": [...]}`` is unwrapped.
+memory whole; a line over ``[ingest] max_record_bytes`` is never read whole)
+and every record carries its line number.  A top-level array is streamed too,
+element by element with the element's line (:mod:`failearn.sources.jsonarray`),
+so an error in the 4,000th record of an export points at its line and the
+records before a break in the array are kept.  A ``.json`` document that is not
+one JSON value but several lines of objects is read as NDJSON.  A container
+object such as ``{"incidents": [...]}`` is read whole and unwrapped.  Each value
+is read by :mod:`failearn.sources.jsonvalue` (exact big integers, nesting
+bounded, repeated keys reported).
 
 Every object goes through :class:`~failearn.sources.vendors.Formats`: a vendor
 payload (an Alertmanager group, an OTLP export, …) becomes the records it
@@ -14,21 +18,31 @@ holds; a plain record passes through untouched.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 import orjson
 
-from failearn.record import RawRecord
-from failearn.sources.reading import decode, head_and_digest, reject, text_lines, too_large
+from failearn.codes import hint
+from failearn.record import Issue, RawRecord
+from failearn.sources import jsonarray, jsonvalue
+from failearn.sources.jsonarray import Broken
+from failearn.sources.reading import (
+    Oversize,
+    bounded_lines,
+    decode,
+    head_and_digest,
+    reject,
+    too_large,
+)
 from failearn.sources.vendors import DEFAULT, Formats
 from failearn.sources.vendors.common import type_name
 from failearn.sources.vendors.mapping import Mapped
 
 KIND = "json"
 CONTAINER_KEYS = ("incidents", "records", "items", "data", "results", "events")
-_WHITESPACE = " \t\r\n"
 
 
 def _record(source: str, line: int, raw: str, value: Any, kind: str = KIND) -> RawRecord:
@@ -50,12 +64,16 @@ def _records(source: str, line: int, raw: str, value: Any, formats: Formats,
     return [_record(source, line, raw, value)]
 
 
-def iter_ndjson_lines(lines: Iterable[bytes], source: str, max_record_bytes: int,
-                      first_line: int = 1, formats: Formats = DEFAULT,
-                      file_format: Mapped | None = None) -> Iterator[RawRecord]:
-    """Records of an NDJSON stream, one per non-blank line, with line numbers."""
+def value_records(numbered: Iterable[tuple[int, bytes | Oversize]], source: str,
+                  max_record_bytes: int, formats: Formats = DEFAULT,
+                  file_format: Mapped | None = None) -> Iterator[RawRecord]:
+    """Records of JSON values given as ``(line, bytes)``: NDJSON lines, array elements."""
     expand = formats.expand
-    for number, data in enumerate(lines, start=first_line):
+    for number, data in numbered:
+        if isinstance(data, Oversize):
+            yield too_large(source, KIND, data.head, data.sha256, data.size, max_record_bytes,
+                            "line", number)
+            continue
         if len(data) > max_record_bytes:
             head, digest, size = head_and_digest(data)
             yield too_large(source, KIND, head, digest, size, max_record_bytes, "line", number)
@@ -63,8 +81,13 @@ def iter_ndjson_lines(lines: Iterable[bytes], source: str, max_record_bytes: int
         if not data.strip():
             continue
         try:
-            value = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
+            value = jsonvalue.load(data)
+            repeated = jsonvalue.repeated_keys(value, data)
+        except jsonvalue.TooDeepError as exc:
+            yield reject(source, KIND, "json-too-deep", str(exc), line=number,
+                         raw=data.decode("utf-8", "replace").rstrip("\r\n"))
+            continue
+        except json.JSONDecodeError as exc:
             decoded = decode(data, source, KIND, line_offset=number - 1)
             if decoded.rejected is not None:
                 yield decoded.rejected
@@ -74,12 +97,34 @@ def iter_ndjson_lines(lines: Iterable[bytes], source: str, max_record_bytes: int
                          raw=data.decode("utf-8", "replace").rstrip("\r\n"))
             continue
         raw = data.decode("utf-8", "replace").rstrip("\r\n")
+        records: list[RawRecord] | None = None
         if type(value) is dict:
-            expanded = expand(value, source, number, raw, KIND, file_format)
-            if expanded is not None:
-                yield from expanded
-                continue
-        yield _record(source, number, raw, value)
+            records = expand(value, source, number, raw, KIND, file_format)
+        if records is None:
+            records = [_record(source, number, raw, value)]
+        if repeated:
+            _warn_repeated(records, repeated, source, number)
+        yield from records
+
+
+def _warn_repeated(records: list[RawRecord], keys: list[str], source: str,
+                   line: int) -> None:
+    """A ``duplicate-key`` warning on each record of a value that writes keys twice."""
+    shown = ", ".join(f'"{key}"' for key in keys[:5]) + (" …" if len(keys) > 5 else "")
+    issue = Issue(code="duplicate-key", message=f"key {shown} is written twice in one object; "
+                  "the last value is kept", source=source, line=line,
+                  hint=hint("duplicate-key"), level="warning")
+    for record in records:
+        if record.payload is not None:
+            record.issues.append(issue)
+
+
+def iter_ndjson_lines(lines: Iterable[bytes | Oversize], source: str, max_record_bytes: int,
+                      first_line: int = 1, formats: Formats = DEFAULT,
+                      file_format: Mapped | None = None) -> Iterator[RawRecord]:
+    """Records of an NDJSON stream, one per non-blank line, with line numbers."""
+    yield from value_records(enumerate(lines, start=first_line), source, max_record_bytes,
+                             formats, file_format)
 
 
 def read_ndjson(handle: IO[bytes], source: str, max_record_bytes: int,
@@ -87,36 +132,39 @@ def read_ndjson(handle: IO[bytes], source: str, max_record_bytes: int,
                 ) -> Iterator[RawRecord]:
     """Stream NDJSON from a binary file handle (a file or stdin); nothing at all is an error."""
     empty = True
-    for record in iter_ndjson_lines(text_lines(handle), source, max_record_bytes, 1, formats,
-                                    file_format):
+    for record in iter_ndjson_lines(bounded_lines(handle, max_record_bytes), source,
+                                    max_record_bytes, 1, formats, file_format):
         empty = False
         yield record
     if empty:
         yield reject(source, KIND, "empty-file", "the input holds no records", line=1, raw="")
 
 
+def broken_array(source: str, broken: Broken) -> RawRecord:
+    """The rest of an array that stops being JSON, rejected at the line where it does;
+    the inbox keeps the head of that rest, with the SHA-256 and size of all of it."""
+    rest = broken.rest
+    record = reject(source, KIND, broken.code, broken.message if broken.code != "invalid-json"
+                    else f"invalid JSON: {broken.message}", line=broken.line,
+                    raw_bytes=rest.head)
+    record.sha256 = rest.sha256
+    record.size = rest.size if len(rest.head) < rest.size else None
+    return record
+
+
+def read_array(handle: IO[bytes], source: str, max_record_bytes: int,
+               formats: Formats = DEFAULT, file_format: Mapped | None = None,
+               max_records: int | None = None) -> Iterator[RawRecord]:
+    """Records of a JSON array streamed element by element (nothing for an empty array)."""
+    for item in jsonarray.elements(handle, max_record_bytes, max_records):
+        if isinstance(item, Broken):
+            yield broken_array(source, item)
+            return
+        yield from value_records((item,), source, max_record_bytes, formats, file_format)
+
+
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
-
-
-def _array_elements(text: str, source: str, start: int, formats: Formats,
-                    file_format: Mapped | None) -> Iterator[RawRecord]:
-    """Elements of a top-level array with their lines (the text is known to be valid JSON)."""
-    decoder = json.JSONDecoder()
-    index = start + 1
-    length = len(text)
-    counted_to = 0
-    line = 1
-    while index < length:
-        while index < length and text[index] in _WHITESPACE + ",":
-            index += 1
-        if index >= length or text[index] == "]":
-            return
-        line += text.count("\n", counted_to, index)
-        counted_to = index
-        value, end = decoder.raw_decode(text, index)
-        yield from _records(source, line, text[index:end], value, formats, file_format)
-        index = end
 
 
 def _unwrap(value: Any) -> tuple[str | None, Any]:
@@ -135,9 +183,24 @@ def parse_json_document(text: str, source: str, formats: Formats = DEFAULT,
     A vendor payload is recognised before a container is unwrapped: an OTLP
     export or an Alertmanager group is one payload, however many records it holds.
     """
+    if jsonarray.starts_array(text[:64].encode("utf-8")):
+        elements = read_array(io.BytesIO(text.encode("utf-8")), source, len(text) * 4 + 1,
+                              formats, file_format)
+        first = next(elements, None)
+        if first is None:  # nothing to store, but the file was received: say so
+            yield reject(source, KIND, "empty-file", "the JSON array holds no records", line=1,
+                         raw=text)
+            return
+        yield first
+        yield from elements
+        return
     try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
+        value = jsonvalue.load(text)
+        repeated = jsonvalue.repeated_keys(value, text)
+    except jsonvalue.TooDeepError as exc:
+        yield reject(source, KIND, "json-too-deep", str(exc), line=1, raw=text)
+        return
+    except json.JSONDecodeError as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines):
             yield from iter_ndjson_lines((line.encode("utf-8") for line in text.splitlines()),
@@ -146,26 +209,26 @@ def parse_json_document(text: str, source: str, formats: Formats = DEFAULT,
         yield reject(source, KIND, "invalid-json", f"invalid JSON: {exc.msg} at line "
                      f"{exc.lineno}, column {exc.colno}", line=exc.lineno, raw=text)
         return
-    if isinstance(value, list):
-        if not value:  # nothing to store, but the file was received: say so
-            yield reject(source, KIND, "empty-file", "the JSON array holds no records", line=1,
-                         raw=text)
-            return
-        yield from _array_elements(text, source, text.index("["), formats, file_format)
-        return
+    records = _document_records(text, value, source, formats, file_format)
+    if repeated and records:
+        _warn_repeated(records[:1], repeated, source, 1)
+    yield from records
+
+
+def _document_records(text: str, value: Any, source: str, formats: Formats,
+                      file_format: Mapped | None) -> list[RawRecord]:
     if isinstance(value, dict):
         expanded = formats.expand(value, source, 1, text, KIND, file_format)
         if expanded is not None:
-            yield from expanded
-            return
+            return expanded
     key, inner = _unwrap(value)
     if key is not None:
         # A container: the records are the elements of one key.
-        for element in inner:
-            yield from _records(source, _find_line(text, element),
-                                orjson.dumps(element).decode(), element, formats, file_format)
-        return
-    yield _record(source, 1, text, value)
+        return [record for element in inner
+                for record in _records(source, _find_line(text, element),
+                                       orjson.dumps(element).decode(), element, formats,
+                                       file_format)]
+    return [_record(source, 1, text, value)]
 
 
 def _find_line(text: str, element: dict[str, Any]) -> int:

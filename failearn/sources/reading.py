@@ -152,25 +152,59 @@ def decode(data: bytes, source: str, kind: str, *, line_offset: int = 0) -> Read
     return ReadText(text, None)
 
 
-def text_lines(handle: IO[bytes]) -> Iterator[bytes]:
-    """The lines of a stream as UTF-8 bytes: as they are (a UTF-8 byte-order mark
-    dropped), or decoded from UTF-16 / UTF-32 when the stream opens with a byte-order
-    mark (such lines are not split at 0x0A bytes)."""
+@dataclass(frozen=True, slots=True)
+class Oversize:
+    """A payload over its size limit as far as it is kept: its head, and the SHA-256 and
+    size of all of it (the payload itself is never held whole)."""
+
+    head: bytes
+    sha256: str
+    size: int
+
+
+def bounded_lines(handle: IO[bytes], max_bytes: int) -> Iterator[bytes | Oversize]:
+    """The lines of a stream as UTF-8 bytes, a line over ``max_bytes`` as its
+    :class:`Oversize` head: as they are (a UTF-8 byte-order mark dropped), or decoded
+    from UTF-16 / UTF-32 when the stream opens with a byte-order mark (such lines are
+    not split at 0x0A bytes).  No line is read whole before its length is known."""
     peek = getattr(handle, "peek", None)
     head = bytes(peek(4)[:4]) if peek is not None else b""
     encoding = bom_encoding(head)
-    if encoding is None:
-        lines = iter(handle)
-        first = next(lines, None)
-        if first is None:
-            return
-        yield first.removeprefix(codecs.BOM_UTF8)
-        yield from lines
+    if encoding is not None:
+        yield from _decoded_lines(handle, encoding, max_bytes)
         return
-    reader = io.TextIOWrapper(handle, encoding=encoding, errors="replace",
-                              newline="")
-    for line in reader:
-        yield line.encode("utf-8")
+    first = True
+    while line := handle.readline(max_bytes + 1):
+        if first:
+            line, first = line.removeprefix(codecs.BOM_UTF8), False
+        if len(line) <= max_bytes:
+            yield line
+            continue
+        rest = b"" if line.endswith(b"\n") else handle.readline(_CHUNK)
+        digest, size = hashlib.sha256(line), len(line)
+        while rest:
+            digest.update(rest)
+            size += len(rest)
+            if rest.endswith(b"\n"):
+                break
+            rest = handle.readline(_CHUNK)
+        yield Oversize(line[:RAW_HEAD_BYTES], digest.hexdigest(), size)
+
+
+def _decoded_lines(handle: IO[bytes], encoding: str, max_bytes: int
+                   ) -> Iterator[bytes | Oversize]:
+    reader = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+    while text := reader.readline(max_bytes + 1):
+        line = text.encode("utf-8")
+        if len(text) <= max_bytes and len(line) <= max_bytes:
+            yield line
+            continue
+        digest, size = hashlib.sha256(line), len(line)
+        while not text.endswith(("\n", "\r")) and (text := reader.readline(_CHUNK)):
+            part = text.encode("utf-8")
+            digest.update(part)
+            size += len(part)
+        yield Oversize(line[:RAW_HEAD_BYTES], digest.hexdigest(), size)
 
 
 def too_large(source: str, kind: str, head: bytes, digest: str, size: int, limit: int,
@@ -187,7 +221,7 @@ def too_large(source: str, kind: str, head: bytes, digest: str, size: int, limit
     return record
 
 
-def head_and_digest(first: bytes, rest: BinaryIO | None = None) -> tuple[bytes, str, int]:
+def head_and_digest(first: bytes, rest: IO[bytes] | None = None) -> tuple[bytes, str, int]:
     """The head the inbox keeps of a payload, the SHA-256 and the size of all of it,
     reading what is left of it in chunks (nothing beyond the head stays in memory)."""
     digest = hashlib.sha256(first)

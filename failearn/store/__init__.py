@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from failearn import __version__
-from failearn.errors import StoreError
+from failearn.errors import DAMAGE_HINT, StoreError
 from failearn.store import location as locations
 from failearn.store import sqlite as lite
 from failearn.store.migrations import MIGRATIONS
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from failearn.store.postgres import PgConnection
 
 MEMORY = lite.MEMORY
+# The largest SQLite file an ingest checks for damage before it writes.
+QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 # Ids per ``IN (...)`` query: well under SQLite's limit on bound parameters.
 CHUNK = 500
 # How a transaction shares the database with other commands (PostgreSQL; SQLite has one
@@ -86,6 +88,17 @@ def marks(count: int) -> str:
 commits = 0
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    """The device and inode of a database file (None in memory, or when it is gone)."""
+    if path == MEMORY:
+        return None
+    try:
+        status = Path(path).stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
 def _hold_interrupts() -> bool:
     try:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -109,6 +122,9 @@ class Store:
         # What failearn shows of the location: a path, or a URL without its password.
         self.path = path
         self.readonly = readonly
+        # The SQLite file as it was opened (device, inode): a commit into a file that was
+        # deleted or replaced meanwhile would be lost, and is refused.
+        self._file = _identity(path) if isinstance(conn, sqlite3.Connection) else None
 
     @property
     def backend(self) -> str:
@@ -218,6 +234,9 @@ class Store:
                              ) from exc
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if "malformed" in str(exc):
+                raise StoreError(f"database {target} is damaged: {exc}",
+                                 hint=DAMAGE_HINT) from exc
             raise StoreError(f"{target} is not a failearn database: {exc}") from exc
         except BaseException:
             conn.close()
@@ -252,6 +271,23 @@ class Store:
 
     def close(self) -> None:
         self._raw.close()
+
+    def check_damage(self) -> None:
+        """Refuse to write into a SQLite file that is damaged (``PRAGMA quick_check``),
+        when the file is small enough for the check to be cheap (it reads every page:
+        about a second per 100 MB); a larger file is checked by SQLite as it is read."""
+        if self.backend != "sqlite" or self.path == MEMORY:
+            return
+        try:
+            if Path(self.path).stat().st_size > QUICK_CHECK_MAX_BYTES:
+                return
+            rows = [str(r[0]) for r in self._lite.execute("PRAGMA quick_check(4)")
+                    if not str(r[0]).startswith("*** in database")][:3]
+        except (OSError, sqlite3.DatabaseError) as exc:
+            rows = [str(exc)]
+        if rows != ["ok"]:
+            raise StoreError(f"database {self.path} is damaged: {'; '.join(rows)}",
+                             hint=DAMAGE_HINT)
 
     def __enter__(self) -> Store:
         return self
@@ -374,6 +410,11 @@ class Store:
         """Commit with Ctrl-C held back until the commit is counted, so that an interrupt
         can always tell whether the command's changes were saved."""
         global commits
+        if self._file is not None and _identity(self.path) != self._file:
+            self._rollback()
+            raise StoreError(f"database {self.path} was deleted or replaced while this "
+                             "command ran: nothing of it was saved",
+                             hint="run the command again")
         blocked = _hold_interrupts()
         try:
             self._raw.commit()

@@ -33,7 +33,7 @@ def connect(target: str, busy_timeout: timedelta, create: bool
             raise StoreError(f"cannot create database {target}: "
                              f"{file.parent} does not exist")
         readonly = file.exists() and not _writable(file)
-    location = _read_only_uri(Path(target)) if readonly else target
+    location = read_only_uri(Path(target)) if readonly else target
     try:
         conn = sqlite3.connect(location, timeout=busy_timeout.total_seconds(),
                                isolation_level=None, check_same_thread=False, uri=readonly)
@@ -80,7 +80,7 @@ def _may_write(path: Path) -> bool:
     return os.access(path, os.W_OK, effective_ids=effective)
 
 
-def _read_only_uri(file: Path) -> str:
+def read_only_uri(file: Path) -> str:
     """The URI that opens ``file`` for reading only.
 
     Reading a WAL database needs its ``-shm`` index, which SQLite creates beside

@@ -124,3 +124,33 @@ def test_synthetic_records_are_deterministic_and_spread() -> None:
     assert len(first) == 12 and first[0]["timestamp"] == "2026-11-09T00:07:00Z"
     assert first[-1]["timestamp"] < "2026-11-23"
     assert len({r["trace_ids"][0] for r in first}) == 12
+
+
+def test_the_drill_reads_a_database_in_a_folder_it_cannot_write(tmp_path: Path) -> None:
+    # A WAL database with no log left, in a read-only folder: SQLite cannot create the
+    # index it reads through, so the copy opens it as immutable (before: "not a failearn
+    # database").
+    import shutil
+    import tempfile
+
+    from failearn.drill import _copy
+    from failearn.store import Store
+    from tests.conftest import unprivileged
+
+    base = Path(tempfile.mkdtemp(prefix="failearn-test-"))
+    try:
+        source = base / "team.db"
+        with Store.open(source) as store, store.transaction():
+            store.start_run("ingest", None, {})
+        source.chmod(0o644)
+        base.chmod(0o555)
+        scratch = Path(tempfile.mkdtemp(prefix="failearn-test-"))
+        scratch.chmod(0o777)
+        with unprivileged():
+            _copy(source, scratch / "drill.db")
+        with Store.open(scratch / "drill.db") as copy:
+            assert [r["command"] for r in copy.runs()] == ["ingest"]
+        shutil.rmtree(scratch)
+    finally:
+        base.chmod(0o755)
+        shutil.rmtree(base)

@@ -211,3 +211,75 @@ def test_a_run_that_fails_on_a_new_database_leaves_no_file(cli: Cli, stray: Path
         assert cli("ingest", "d/ok.md").exit_code == 3
     with sqlite3.connect("failearn.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM runs").fetchone() == (1,)
+
+
+def _records(count: int, start: int = 0) -> list[str]:
+    return [json.dumps({"id": f"r-{n}", "timestamp": "2026-11-02T14:03:00Z",
+                        "service": "search", "failure_class": "timeout",
+                        "trace_ids": [f"{n + 1:032x}"]}) for n in range(start, start + count)]
+
+
+def test_a_json_array_is_streamed_and_a_break_in_it_keeps_what_came_before(
+        cli: Cli, tmp_path: Path) -> None:
+    export = tmp_path / "export.json"
+    export.write_text("[\n" + ",\n".join(_records(3)) + ",\n{\"id\": \n", encoding="utf-8")
+    doc = cli.json("ingest", str(export), "--as-of", AS_OF, exit_code=1)
+    assert doc["accepted"] + doc["merged"] == 3
+    assert [(e["line"], e["code"], e["message"]) for e in doc["errors"]] == [
+        (5, "invalid-json", "invalid JSON: the file ends inside this element")]
+    with sqlite3.connect("failearn.db") as conn:
+        rows = conn.execute("SELECT line, outcome, raw, raw_bytes FROM inbox ORDER BY line"
+                            ).fetchall()
+    assert [(line, outcome != "rejected") for line, outcome, _, _ in rows] == [
+        (2, True), (3, True), (4, True), (5, False)]
+    assert rows[0][2] == _records(1)[0]  # each element's exact text
+    assert rows[3][3] == b'{"id": \n'  # what the file holds from the break on
+
+
+@pytest.mark.parametrize("name", ["feed.ndjson", "feed.json"])
+def test_records_beyond_the_limit_per_file_are_one_located_error(
+        cli: Cli, tmp_path: Path, name: str) -> None:
+    Path("failearn.toml").write_text("[ingest]\nmax_records_per_file = 3\n", encoding="utf-8")
+    feed = tmp_path / name
+    lines = _records(5)
+    feed.write_text("\n".join(lines) + "\n" if name.endswith("ndjson")
+                    else "[" + ",\n".join(lines) + "]\n", encoding="utf-8")
+    doc = cli.json("ingest", str(feed), "--as-of", AS_OF, exit_code=1)
+    assert doc["accepted"] + doc["merged"] == 3 and doc["rejected"] == 1
+    (error,) = doc["errors"]
+    assert (error["line"], error["code"]) == (4, "too-many-records")
+    assert error["message"].startswith("the file holds more than 3 records; the rest of it is "
+                                       "not read")
+    with sqlite3.connect("failearn.db") as conn:
+        (kept,) = conn.execute("SELECT raw_bytes FROM inbox WHERE outcome = 'rejected'"
+                               ).fetchone()
+    assert kept.decode().startswith(lines[3])  # nothing received is lost
+
+
+@pytest.mark.slow
+def test_a_huge_line_is_rejected_without_reading_it_whole(tmp_path: Path) -> None:
+    # 300 MB on one line: before, read whole (640 MB) and only then rejected.
+    feed = tmp_path / "one-line.ndjson"
+    with feed.open("wb") as handle:
+        handle.write(_records(1)[0].encode() + b"\n" + b'{"id": "')
+        for _ in range(60):
+            handle.write(b"x" * 5_000_000)
+        handle.write(b'"}\n' + _records(1, 1)[0].encode() + b"\n")
+    done = subprocess.run([sys.executable, "-c", _PEAK, "ingest", str(feed), "--db",
+                           str(tmp_path / "f.db"), "--as-of", AS_OF, "--format", "json"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    doc = json.loads(done.stdout)
+    assert [(e["line"], e["code"]) for e in doc["errors"]] == [(2, "record-too-large")]
+    assert doc["accepted"] + doc["merged"] == 2
+    peak_mb = int(done.stderr.split("PEAK_KB ")[1].split()[0]) / 1024
+    assert peak_mb < 250, peak_mb
+
+
+_PEAK = ("import atexit, sys\n"
+         "def _peak():\n"
+         "    for line in open('/proc/self/status'):\n"
+         "        if line.startswith('VmHWM'):\n"
+         "            sys.stderr.write('PEAK_KB ' + line.split()[1] + '\\n')\n"
+         "atexit.register(_peak)\n"
+         "from failearn.cli import app\napp(sys.argv[1:], prog_name='failearn')\n")

@@ -136,3 +136,19 @@ def test_ctrl_c_while_workers_read_ends_them_quietly_and_changes_nothing(
                 break
             time.sleep(0.05)
     assert snapshot(db) == before
+
+
+def test_workers_of_a_killed_ingest_end_quietly(tmp_path: Path) -> None:
+    # kill -9 of the command: its workers end with it, and none prints a BrokenPipeError
+    # traceback handing back a result nobody reads (before: they did, into the CI log).
+    db = tmp_path / "f.db"
+    big = write_records(tmp_path / "big.ndjson", 60_000, "search")
+    process = subprocess.Popen(failearn("ingest", str(big), "--db", str(db), "--as-of",
+                                        "2026-11-23", "--format", "json"),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_until_reading(process)
+    assert process.poll() is None, "the ingest finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    # stderr ends when the last process holding it (a worker) has ended.
+    _, stderr = process.communicate(timeout=60)
+    assert stderr == ""

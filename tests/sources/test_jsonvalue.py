@@ -1,0 +1,43 @@
+"""Reading one JSON value exactly: big integers, 1e400, nesting, repeated keys."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from failearn.sources.jsonvalue import MAX_DEPTH, TooDeepError, load, repeated_keys
+
+
+@pytest.mark.parametrize("data", [b'{"id": 18446744073709551617}', '{"id": 18446744073709551617}'])
+def test_an_integer_beyond_64_bits_keeps_its_text(data: bytes | str) -> None:
+    assert load(data) == {"id": "18446744073709551617"}
+    assert load(b'{"id": 18446744073709551615}') == {"id": 18446744073709551615}
+
+
+def test_a_number_beyond_a_double_is_infinity_not_invalid_json() -> None:
+    value = load(b'{"m": 1e400, "n": -1e400}')
+    assert math.isinf(value["m"]) and value["n"] < 0
+    with pytest.raises(json.JSONDecodeError):
+        load(b'{"m": 1e400,}')
+
+
+def test_nesting_is_bounded() -> None:
+    ok = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    assert repeated_keys(load(ok), ok) == []
+    deeper = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    with pytest.raises(TooDeepError):
+        repeated_keys(load(deeper), deeper)
+    with pytest.raises(TooDeepError):
+        load("[" * 2000 + "]" * 2000)
+
+
+@pytest.mark.parametrize(("data", "keys"), [
+    (b'{"a": 1, "b": "x:y", "c": {"a": 2}}', []),
+    (b'{"a": 1, "a": 2}', ["a"]),
+    (b'{"t": "10:00", "x": [{"k": 1, "k": 2, "j": 0, "j": 1}], "t": "11:00"}', ["k", "j", "t"]),
+    (b'{"s": "\\":\\"", "s": 1}', ["s"]),
+])
+def test_repeated_keys_are_named(data: bytes, keys: list[str]) -> None:
+    assert repeated_keys(load(data), data) == keys
