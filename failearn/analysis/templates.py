@@ -37,8 +37,11 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Unix paths with at least two segments, and URLs' paths.
     (re.compile(r"(?<![\w<])(?:/[\w.@%+-]+){2,}/?"), "<path>"),
     (re.compile(r"\b[A-Za-z]:\\(?:[\w .-]+\\)*[\w .-]*"), "<path>"),
-    # Dotted host names with a digit in their first label (db-7f3a.internal).
-    (re.compile(r"\b[A-Za-z][\w-]*\d[\w-]*(?:\.[A-Za-z][\w-]*)+\b"), "<host>"),
+    # Dotted host names with a digit in their first label (db-7f3a.internal). A label is
+    # at most 63 characters (RFC 1035): bounded, and taken whole, so that a long run such
+    # as a1-a-a-…-a costs time in proportion to it, not to its square.
+    (re.compile(r"\b[A-Za-z](?=[\w-]{0,62}?\d)[\w-]{0,62}+(?:\.[A-Za-z][\w-]*)+\b"),
+     "<host>"),
 )
 # One pass over the text: the first pattern that matches at a position wins.
 _COMBINED = re.compile("|".join(
@@ -46,7 +49,9 @@ _COMBINED = re.compile("|".join(
     for i, (p, _) in enumerate(_MASKS)))
 _NAMES = {f"m{i}": placeholder for i, (_, placeholder) in enumerate(_MASKS)}
 # Inside a word holding a digit: its segments with digits (db-7f3a -> db-<id>).
-_WORD = re.compile(r"(?<![\w<])(?=[\w.:-]*\d)[\w]+(?:[-_.:][\w]+)*")
+# (A word without a digit is left as it is by _mask_word: no look-ahead for one, which
+# would scan the rest of the run from every separator in it.)
+_WORD = re.compile(r"(?<![\w<])[\w]+(?:[-_.:][\w]+)*")
 _SEGMENT_SPLIT = re.compile(r"([-_.:])")
 _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)*%?$")

@@ -26,3 +26,15 @@ def test_variable_parts_are_masked(message: str, template: str) -> None:
 def test_masking_is_idempotent() -> None:
     once = mask("upstream request timeout after 3012ms calling inventory at 10.0.3.4:8443")
     assert mask(once) == once
+
+
+@pytest.mark.parametrize(("message", "template"), [
+    # Each took minutes before (a look-ahead rescanned the rest of the run from every `-`).
+    ("a1" + "-a" * 15_000, "<id>" + "-a" * 15_000),
+    ("failed at " + "-a" * 15_000 + " db-7f3a.internal", "failed at " + "-a" * 15_000
+     + " <host>"),
+    # A label of more than 63 characters is no host name's.
+    ("x" + "1" * 30_000 + ".internal", "<id>.internal"),
+])
+def test_long_runs_are_masked_in_time_proportional_to_them(message: str, template: str) -> None:
+    assert mask(message) == template
