@@ -4,7 +4,7 @@ Run by hand (``python bench/bench_limits.py``; ``--quick`` for small sizes):
 
 * peak memory for 2,000,000 lines of ``{}``, a 200 MB NDJSON file and a 200 MB JSON
   array (goal: under 500 MB each), of the command and, apart, of its largest worker
-  process (a large input is read by two);
+  process (a large input is read by two); the array beside orjson parsing it whole;
 * the time of reading one post-mortem of 215,000 headings, as a ratio to
   markdown-it-py parsing the same text alone, both in one process (goal: within 3x).
 
@@ -54,6 +54,21 @@ def ingest_peak(path: Path, db: Path) -> tuple[float, float, float, int]:
     if done.returncode not in (0, 1):
         raise SystemExit(f"ingest {path} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     return seconds, _kb(done.stderr, "PEAK_KB"), _kb(done.stderr, "CHILD_KB"), done.returncode
+
+
+WHOLE = ("import sys, orjson\n"
+         "value = orjson.loads(open(sys.argv[1], 'rb').read())\n"
+         "for line in open('/proc/self/status'):\n"
+         "    if line.startswith('VmHWM'):\n"
+         "        print(int(line.split()[1]) / 1024)\n")
+
+
+def whole_parse_peak(path: Path) -> float:
+    """Peak MB of parsing the file whole with orjson alone: the baseline a streamed read
+    is measured against."""
+    done = subprocess.run([sys.executable, "-c", WHOLE, str(path)], capture_output=True,
+                          text=True, check=True)
+    return float(done.stdout)
 
 
 def write_records(path: Path, megabytes: int, array: bool) -> int:
@@ -121,6 +136,10 @@ def main() -> None:
             seconds, peak, child, code = ingest_peak(path, folder / f"{name}.db")
             print(f"{name} {size:.0f} MB ({count:,} records): {seconds:.0f}s, peak {peak:.0f} MB"
                   f" ({peak / size:.1f}x its size; largest worker {child:.0f} MB), exit {code}")
+            if array:
+                whole = whole_parse_peak(path)
+                print(f"  baseline: orjson parsing it whole alone peaks at {whole:.0f} MB; "
+                      f"failearn's largest process is {max(peak, child) / whole:.2f}x that")
             path.unlink()
         alone, ours, size = markdown_ratio(215_000 // scale, folder)
         print(f"{215_000 // scale:,} headings ({size / 1e6:.1f} MB): markdown-it-py alone "
