@@ -469,7 +469,7 @@ def _end_with(parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         return
-    if os.getppid() != parent:  # the parent was gone before the request was made
+    if parent and os.getppid() != parent:  # the parent was gone before the request was made
         os._exit(0)
 
 
@@ -502,6 +502,36 @@ def choose_workers(inputs: list[InputFile], configured: int) -> int:
     return min(cpus, 2) if size >= PARALLEL_MIN_BYTES else 1
 
 
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start.
+
+    ``fork`` is the cheapest (a copy of this process, nothing to import or
+    unpickle), but a process forked while another thread holds a lock — DuckDB,
+    pyarrow, OpenBLAS and other threaded libraries that a notebook or a test run
+    loaded beside ingest — inherits the lock held and can hang on it forever.  So
+    a process with a single thread (the command line) forks its workers; one with
+    threads running has them forked by a fork server, a clean process started
+    for the purpose that imports this module once (about a third of a second
+    more, see ``bench/bench_ingest_workers.py``).  Outside Linux every worker is
+    a fresh interpreter, as before.
+    """
+    if not sys.platform.startswith("linux"):
+        return multiprocessing.get_context("spawn")
+    if _threads() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def _threads() -> int:
+    """Threads of this process as the system counts them (native ones too); 0 unknown."""
+    try:
+        return sum(1 for _ in Path("/proc/self/task").iterdir())
+    except OSError:
+        return 0
+
+
 def _result(item: Any) -> list[Prepared]:
     return [Prepared(*fields) for fields in item.get()]
 
@@ -519,9 +549,12 @@ def prepared_records(inputs: list[InputFile], preparer: Preparer, config: Ingest
         for task in tasks(inputs, config, progress):
             yield from run_task(task, preparer, config)
         return
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    pool = multiprocessing.get_context(method).Pool(
-        workers, initializer=_init_worker, initargs=(preparer, config, os.getpid()))
+    context = worker_context()
+    # A forked worker's parent is this process; otherwise it is the fork server (or none
+    # that matters), which ends with this process.
+    parent = os.getpid() if context.get_start_method() == "fork" else 0
+    pool = context.Pool(workers, initializer=_init_worker,
+                        initargs=(preparer, config, parent))
     try:
         pending: deque[Any] = deque()
         for task in tasks(inputs, config, progress):
