@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -31,18 +32,24 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    # CPU seconds of the process and the processes it waited for (its workers): on a shared
+    # machine, what the command cost whatever else ran beside it.
+    cpu_seconds: float = 0.0
 
 
 def run_python(code: str, *args: str, env: dict[str, str] | None = None,
                cwd: str | None = None) -> Measured:
     """Run ``code`` with ``args`` in a fresh interpreter; what it printed and what it cost."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           check=False, env=env, cwd=cwd)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     peak = next((int(line.split()[1]) / 1024 for line in done.stderr.splitlines()
                  if line.startswith("PEAK_KB")), None)
-    return Measured(seconds, peak, done.returncode, done.stdout, done.stderr)
+    return Measured(seconds, peak, done.returncode, done.stdout, done.stderr, cpu)
 
 
 def run_failearn(*args: str) -> tuple[float, float, dict[str, Any]]:

@@ -37,6 +37,7 @@ from failearn.prepare import (
     Preparer,
     Progress,
     choose_workers,
+    fewer_collections,
     prepared_records,
     settled,
 )
@@ -640,7 +641,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             # Closed on the way out, even on an error or Ctrl-C: the worker pool is gone
             # before anything is committed, and never outlives the run.
             with closing(prepared_records(to_read, preparer, settings.ingest, workers,
-                                          progress)) as records:
+                                          progress)) as records, fewer_collections():
                 for record in records:
                     run.take(record)
                     if progress is not None and run.records % 500 == 0:

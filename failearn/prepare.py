@@ -11,6 +11,7 @@ database (unchanged or updated, merging) stays in :mod:`failearn.ingest`.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -19,6 +20,7 @@ import sys
 import traceback
 from collections import deque
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -443,11 +445,37 @@ def tasks(inputs: list[InputFile], config: IngestConfig,
 
 
 _WORKER: tuple[Preparer, IngestConfig] | None = None
+# Allocations between two collections of the youngest generation while records stream.
+_COLLECT_EVERY = 50_000
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect cyclic garbage less often while records stream through.
+
+    A record's objects form no cycles (reference counting frees them), yet each
+    collection walks every object still held — the run's settings and taxonomy,
+    the batch not yet written, what the run remembers of each record — and with
+    Python's default threshold one runs every 700 allocations (3-12 % of the CPU
+    of an ingest of 20,000 records, see docs/scale.md).  The objects alive at the
+    start are frozen (never walked again) and the threshold raised until the
+    records are read.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], _COLLECT_EVERY), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def _init_worker(preparer: Preparer, config: IngestConfig, parent: int) -> None:
     global _WORKER
     _WORKER = (preparer, config)
+    gc.freeze()
+    gc.set_threshold(_COLLECT_EVERY, *gc.get_threshold()[1:])
     # Ctrl-C reaches the whole process group: the parent handles it (rolls back, ends the
     # pool); a worker printing its own KeyboardInterrupt traceback helps nobody.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -511,8 +539,8 @@ def worker_context() -> multiprocessing.context.BaseContext:
     loaded beside ingest — inherits the lock held and can hang on it forever.  So
     a process with a single thread (the command line) forks its workers; one with
     threads running has them forked by a fork server, a clean process started
-    for the purpose that imports this module once (about a third of a second
-    more, see ``bench/bench_ingest_workers.py``).  Outside Linux every worker is
+    for the purpose that imports this module once (about a third of a second of
+    CPU more, see ``bench/bench_ingest_workers.py``).  Outside Linux every worker is
     a fresh interpreter, as before.
     """
     if not sys.platform.startswith("linux"):
