@@ -27,11 +27,11 @@ CODE = """
 import multiprocessing, sys, time
 from datetime import UTC, datetime
 from failearn.config import Settings
-from failearn.ingest import text_model_for
-from failearn.normalise import Context
-from failearn.anonymize import Anonymizer
-from failearn.prepare import Preparer, _init_worker, _worker_task
-from failearn.taxonomy import load_taxonomy
+from failearn.commands.ingest import text_model_for
+from failearn.capture.normalise import Context
+from failearn.capture.anonymize import Anonymizer
+from failearn.capture.prepare import Preparer, _init_worker, _worker_task
+from failearn.taxonomy.file import load_taxonomy
 
 method = sys.argv[1]
 settings = Settings()
@@ -44,7 +44,7 @@ line = (b'{"id": "a-1", "timestamp": "2026-11-02T14:03:00Z", "service": "search"
 started = time.perf_counter()
 pool_context = multiprocessing.get_context(method)
 if method == "forkserver":
-    pool_context.set_forkserver_preload(["failearn.prepare"])
+    pool_context.set_forkserver_preload(["failearn.capture.prepare"])
 pool = pool_context.Pool(2, initializer=_init_worker, initargs=(preparer, settings.ingest))
 results = [pool.apply_async(_worker_task, (("lines", "a.ndjson", n, [line]),))
            for n in (1, 2)]

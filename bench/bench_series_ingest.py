@@ -7,7 +7,7 @@ One file of 20 series (a range query's answer, as ``curl`` saves it) is written
 once.  Each run, alternately: the bare pipeline — read the file, ``orjson.loads``
 it, build one (series, time, value) row per point and insert them with one
 ``executemany`` into a fresh SQLite table without indexes, commit — and
-failearn's ingest core (:func:`failearn.ingest.run_ingest`) into a fresh
+failearn's ingest core (:func:`failearn.commands.ingest.run_ingest`) into a fresh
 database: sniffing, parsing with every check (finite values, increasing times,
 names, services), the comparison with stored points, the inbox's raw copy, the
 series and points tables with their key, one transaction.  The medians and
@@ -65,9 +65,9 @@ def bare(path: Path, db: Path) -> float:
 
 
 def failearn_core(path: Path, db: Path) -> float:
+    from failearn.commands.ingest import IngestOptions, run_ingest
     from failearn.config import Settings
-    from failearn.ingest import IngestOptions, run_ingest
-    from failearn.taxonomy import load_taxonomy
+    from failearn.taxonomy.file import load_taxonomy
 
     settings = Settings(db=db)
     taxonomy = load_taxonomy(None)

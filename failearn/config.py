@@ -544,7 +544,7 @@ def validate(settings: Settings) -> None:
     Each problem names its key, at load time, so a typo is not discovered as a
     puzzling rejection of every record later.
     """
-    from failearn.anonymize import MASKS
+    from failearn.capture.anonymize import MASKS
     from failearn.record import CANONICAL_FIELDS, EXTRA_FIELDS
 
     known = (*CANONICAL_FIELDS, *EXTRA_FIELDS)

@@ -16,7 +16,7 @@ audit and reports can tell a person's label from a guess:
 * ``candidates`` — the runners-up with their probabilities.
 
 To record an inferred field, build a :class:`Provenance` and add it to the
-incident's ``provenance`` list (:mod:`failearn.normalise`); ingest stores it
+incident's ``provenance`` list (:mod:`failearn.capture.normalise`); ingest stores it
 (table ``report_provenance``, one row per report and inferred field) and lists
 it in its output.  Values a record gave itself have no row.
 """

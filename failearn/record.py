@@ -1,7 +1,7 @@
 """The shapes every layer agrees on: raw records, canonical incidents, located issues.
 
 Sources produce :class:`RawRecord` (a payload exactly as received, with where it
-came from); :mod:`failearn.normalise` turns one into a :class:`Incident` or a
+came from); :mod:`failearn.capture.normalise` turns one into a :class:`Incident` or a
 list of :class:`Issue`; the store keeps both.  The field names of
 :class:`Incident` are the canonical names of the record (docs/ingest.md, "The record").
 """
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from failearn.provenance import Provenance
 
 if TYPE_CHECKING:
-    from failearn.classify import PendingClass
+    from failearn.capture.classify import PendingClass
 
 TEXT_FIELDS: tuple[str, ...] = (
     "title", "summary", "root_cause", "resolution", "workarounds", "action_items", "timeline",

@@ -34,7 +34,7 @@ from corpus import Labelled, load
 
 from failearn.analysis.classes import Ranked, TaxonomyMatcher, TeamModel, model_text
 from failearn.config import ClassifyConfig
-from failearn.taxonomy import load_taxonomy
+from failearn.taxonomy.file import load_taxonomy
 
 SEEDS = (0, 1, 2)
 DEFAULTS = ClassifyConfig()

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from failearn.capture.normalise import Context, class_texts
 from failearn.config import Settings
-from failearn.normalise import Context, class_texts
 from failearn.sources import discover, read_input
 from failearn.sources.vendors import Formats
-from failearn.taxonomy import Taxonomy, load_taxonomy
+from failearn.taxonomy.file import Taxonomy, load_taxonomy
 
 HERE = Path(__file__).parent
 LABELS = HERE / "realdata-labels.csv"

@@ -46,7 +46,7 @@ from bench.classify.data import Labelled, load
 from bench.eval.baselines import logreg, majority
 from failearn.analysis.classes import Ranked, TaxonomyMatcher, TeamModel
 from failearn.config import ClassifyConfig
-from failearn.taxonomy import load_taxonomy
+from failearn.taxonomy.file import load_taxonomy
 
 CORPORA = ("pm-moj", "pm-dfds", "pm-mybinder", "pm-all", "syn-alerts", "syn-traces",
            "syn-postmortems")

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from failearn.taxonomy_model import Taxonomy
+from failearn.taxonomy.model import Taxonomy
 
 _MASK = re.compile(r"\b[0-9a-f]{8,}\b|\b[\w.]*\d[\w.:/-]*\b", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")

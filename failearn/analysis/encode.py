@@ -53,8 +53,8 @@ from typing import Any
 
 import numpy as np
 
+from failearn.analysis.messages import mask
 from failearn.analysis.model import IncidentDoc
-from failearn.analysis.templates import mask
 
 BLOCK_TEXT = 1
 BLOCK_TRACE = 2

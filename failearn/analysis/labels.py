@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from failearn.analysis.features import Features
+from failearn.analysis.messages import mask
 from failearn.analysis.model import IncidentDoc
-from failearn.analysis.templates import mask
 from failearn.timeutil import from_iso, iso_week_label
 
 TOP_TERMS = 5

@@ -3,7 +3,7 @@
 :class:`IncidentDoc` is what clustering and similarity read of an incident.
 :class:`PatternSnapshot`, :class:`PatternSummary` and :class:`Precursor` are
 what later stages (suggestions, the report) read of the newest cluster run,
-through :func:`failearn.store.analysis.latest_patterns`.
+through :func:`failearn.store.cluster.latest_patterns`.
 """
 
 from __future__ import annotations

@@ -125,8 +125,8 @@ def audit(
     """
     from dataclasses import replace
 
-    from failearn.audit import AuditOptions, AuditResult, run_audit
-    from failearn.taxonomy import load_taxonomy
+    from failearn.commands.audit import AuditOptions, AuditResult, run_audit
+    from failearn.taxonomy.file import load_taxonomy
 
     settings = settings_for(ctx, db)
     if template_dir is not None and not template_dir.is_dir():

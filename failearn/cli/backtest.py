@@ -47,7 +47,7 @@ def backtest(
 
     Example: failearn backtest --as-of 2026-11-23 --since 2026-10-26
     """
-    from failearn.backtest import replay_document, run_backtest
+    from failearn.commands.backtest import replay_document, run_backtest
     from failearn.render.backtest import render_backtest
 
     settings = settings_for(ctx, db)

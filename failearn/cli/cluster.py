@@ -54,7 +54,7 @@ def cluster(
 
         failearn cluster --as-of 2026-11-23 --lookback 90d
     """
-    from failearn.cluster import ClusterOptions, run_cluster
+    from failearn.commands.cluster import ClusterOptions, run_cluster
     from failearn.render.cluster import cluster_document, render_text
 
     settings = settings_for(ctx, db)

@@ -33,7 +33,7 @@ def copy_command(
         failearn db copy failearn.db postgresql://failearn@db.internal/failearn
         failearn db copy postgresql://failearn@db.internal/failearn backup.db
     """
-    from failearn.dbcopy import run_copy
+    from failearn.commands.db import run_copy
 
     settings = settings_for(ctx)
     result = run_copy(source, target, settings.busy_timeout)

@@ -90,9 +90,9 @@ def drill(
 
         failearn drill --as-of 2026-11-23 --target 60s
     """
-    from failearn.drill import DrillOptions, run_drill
+    from failearn.commands.drill import DrillOptions, run_drill
     from failearn.render.drill import drill_document, render_drill
-    from failearn.taxonomy import load_taxonomy
+    from failearn.taxonomy.file import load_taxonomy
 
     settings = with_rules(settings_for(ctx, db), min_support=min_support)
     config = settings.drill

@@ -40,7 +40,7 @@ def export(
         failearn export --format ndjson --what events -o - | jq .event
         duckdb -c "SELECT service, COUNT(*) FROM 'incidents.parquet' GROUP BY 1"
     """
-    from failearn.export import ExportOptions, run_export
+    from failearn.commands.export import ExportOptions, run_export
 
     settings = settings_for(ctx, db)
     result = run_export(settings, ExportOptions(what=what.strip().lower(),

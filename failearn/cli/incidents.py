@@ -59,7 +59,7 @@ def list_command(
         failearn incidents list --pattern P0001 --format json
         failearn incidents list --class timeout --limit 0 | cut -f1
     """
-    from failearn.incidents import IncidentFilter, list_incidents
+    from failearn.commands.incidents import IncidentFilter, list_incidents
     from failearn.render.incidents import list_document, render_list
 
     settings = settings_for(ctx, db)
@@ -93,7 +93,7 @@ def show_command(
 
         failearn incidents show INC-4225
     """
-    from failearn.incidents import show_incident
+    from failearn.commands.incidents import show_incident
     from failearn.render.incidents import detail_document, render_detail
 
     settings = settings_for(ctx, db)

@@ -84,14 +84,14 @@ def ingest(
 
         failearn ingest alerts/ --source-format alertmanager
     """
-    from failearn.ingest import IngestOptions, run_ingest
+    from failearn.commands.ingest import IngestOptions, run_ingest
     from failearn.render.ingest import (
         github_lines,
         ingest_document,
         render_text,
         summary_markdown,
     )
-    from failearn.taxonomy import load_taxonomy
+    from failearn.taxonomy.file import load_taxonomy
 
     settings = settings_for(ctx, db)
     window = duration("--dedup-window", dedup_window)

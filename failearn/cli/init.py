@@ -38,9 +38,9 @@ def init(
 
         failearn init && failearn ingest . --dry-run
     """
-    from failearn.init import run_init
+    from failearn.commands.init import run_init
     from failearn.render.init import init_document, render_text
-    from failearn.taxonomy import load_taxonomy
+    from failearn.taxonomy.file import load_taxonomy
 
     result = run_init(path, load_taxonomy(None), as_of(as_of_text), force=force,
                       write=not dry_run)

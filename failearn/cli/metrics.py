@@ -62,7 +62,7 @@ def pull_command(
 
         failearn metrics pull --prometheus http://localhost:9090 --as-of 2026-11-23
     """
-    from failearn.pull import pull
+    from failearn.commands.metrics import pull
     from failearn.render.metrics import pull_document, render_pull
 
     settings = settings_for(ctx, db)

@@ -87,10 +87,10 @@ def report(
     """
     from dataclasses import replace
 
+    from failearn.commands.report import Report, ReportOptions, build_report
     from failearn.render.output import check_output, json_text, write_output
     from failearn.render.report import TEMPLATES, load_template, render, report_document
-    from failearn.report import Report, ReportOptions, build_report
-    from failearn.taxonomy import load_taxonomy
+    from failearn.taxonomy.file import load_taxonomy
 
     settings = with_rules(settings_for(ctx, db), budget=budget, min_support=min_support,
                           min_confidence=min_confidence, cooldown=cooldown,

@@ -39,7 +39,7 @@ NoteOption = Annotated[str | None, typer.Option(
 
 
 def _actor(by: str | None) -> str:
-    from failearn.review import default_actor
+    from failearn.commands.rules import default_actor
 
     return by if by is not None else default_actor()
 
@@ -48,8 +48,8 @@ def _act(ctx: typer.Context, rule: str, event: str, db: str | None, by: str | No
          note: str | None, as_of_text: str | None, output_format: OutputFormat,
          force: bool = False, incident: str | None = None, cooldown: str | None = None,
          max_active_rules: int | None = None, ttl: str | None = None) -> None:
+    from failearn.commands.rules import record_action
     from failearn.render.rules import action_document, render_action
-    from failearn.review import record_action
 
     settings = with_rules(settings_for(ctx, db),
                           cooldown=cooldown, max_active_rules=max_active_rules, ttl=ttl)
@@ -87,8 +87,8 @@ def list_command(
 
         failearn rules list --service checkout --status accepted --status applied
     """
+    from failearn.commands.rules import list_rules
     from failearn.render.rules import list_document, render_list
-    from failearn.review import list_rules
 
     for value in status or []:
         if value not in STATUSES:
@@ -112,8 +112,8 @@ def show_command(ctx: typer.Context, rule: RuleArgument, db: DbOption = None,
 
         failearn rules show R-3f9a2c1b04
     """
+    from failearn.commands.rules import rule_detail
     from failearn.render.rules import detail_document, render_detail
-    from failearn.review import rule_detail
 
     settings = with_rules(settings_for(ctx, db), ttl=ttl)
     result = rule_detail(settings, rule, as_of(as_of_text))
@@ -226,9 +226,9 @@ def export_command(
 
         failearn rules export --format json -o rules.json
     """
+    from failearn.commands.rules import export_rules
     from failearn.render.output import check_output, json_text, write_output
     from failearn.render.rules import render_export
-    from failearn.review import export_rules
 
     settings = with_rules(settings_for(ctx, db), ttl=ttl, max_active_rules=max_active_rules)
     if output is not None:

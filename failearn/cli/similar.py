@@ -42,8 +42,8 @@ def similar(
         failearn similar PM-2026-0042
         failearn similar --text "pool exhausted after 5012ms on db-7f3a" --top 3
     """
+    from failearn.commands.similar import SimilarOptions, run_similar
     from failearn.render.similar import render_text, similar_document
-    from failearn.similar import SimilarOptions, run_similar
 
     settings = settings_for(ctx, db)
     result = run_similar(settings, SimilarOptions(incident_id=incident_id, text=text, top=top))

@@ -36,7 +36,7 @@ def show(ctx: typer.Context, output_format: FormatOption = OutputFormat.text) ->
         failearn taxonomy show --format json
     """
     from failearn.render.taxonomy import render_show_text
-    from failearn.taxonomy import load_taxonomy
+    from failearn.taxonomy.file import load_taxonomy
 
     settings = settings_for(ctx)
     taxonomy = load_taxonomy(settings.taxonomy)
@@ -62,7 +62,7 @@ def check(
         failearn taxonomy check taxonomy/failure-classes.yaml
     """
     from failearn.render.taxonomy import check_document, render_check_text
-    from failearn.taxonomy import check_taxonomy_file
+    from failearn.taxonomy.file import check_taxonomy_file
 
     target = file or settings_for(ctx).taxonomy or default_taxonomy_path()
     if not target.is_file():
@@ -108,9 +108,9 @@ def migrate(
         failearn taxonomy migrate --dry-run
         failearn taxonomy migrate
     """
-    from failearn.relabel import MigrateOptions, run_migrate
+    from failearn.commands.taxonomy import MigrateOptions, run_migrate
     from failearn.render.taxonomy import render_migrate_text
-    from failearn.taxonomy import load_taxonomy
+    from failearn.taxonomy.file import load_taxonomy
 
     settings = settings_for(ctx, db)
     window = duration("--dedup-window", dedup_window)

@@ -19,8 +19,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from failearn.analysis.consistency import LabelCheck
-from failearn.audit import AuditResult, rounded, significant
-from failearn.classify import INFERRED_ROUTES
+from failearn.capture.classify import INFERRED_ROUTES
+from failearn.commands.audit import AuditResult, rounded, significant
 from failearn.figures import percent
 from failearn.timeutil import format_duration, iso
 

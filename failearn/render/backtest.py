@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from failearn.backtest import BacktestResult
+from failearn.commands.backtest import BacktestResult
 from failearn.suggest.wording import minutes, trigger_clause
 
 

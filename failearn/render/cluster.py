@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from failearn.cluster import ClusterOut, ClusterResult
+from failearn.commands.cluster import ClusterOut, ClusterResult
 
 
 def cluster_entry(cluster: ClusterOut) -> dict[str, Any]:

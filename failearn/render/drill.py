@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from failearn.drill import DrillResult
+from failearn.commands.drill import DrillResult
 
 
 def drill_document(result: DrillResult) -> dict[str, Any]:

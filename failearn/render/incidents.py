@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
 
-from failearn.incidents import IncidentDetail, IncidentList
+from failearn.commands.incidents import IncidentDetail, IncidentList
 from failearn.render.output import print_table, tsv_lines, write_lines
 from failearn.timeutil import iso
 

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from failearn.ingest import OUTCOMES, IngestResult
-from failearn.problems import Tally
+from failearn.capture.problems import Tally
+from failearn.commands.ingest import OUTCOMES, IngestResult
 from failearn.record import Issue
 from failearn.visible import visible
 

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from failearn.init import GATE_FIELDS, InitResult
+from failearn.commands.init import GATE_FIELDS, InitResult
 from failearn.render.ingest import ingest_document
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from failearn.pull import PullResult
+from failearn.commands.metrics import PullResult
 from failearn.render.ingest import _print_issue
 from failearn.render.output import print_table
 from failearn.store.series import StoredSeries

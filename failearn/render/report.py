@@ -16,8 +16,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from failearn.commands.report import Report
 from failearn.figures import percent
-from failearn.report import Report
 from failearn.resources import templates_dir
 from failearn.visible import visible
 

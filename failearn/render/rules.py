@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from failearn.registry import ActionResult
+from failearn.commands.registry import ActionResult
+from failearn.commands.rules import RuleDetail, RuleList
 from failearn.render.output import print_table
-from failearn.review import RuleDetail, RuleList
 from failearn.suggest.model import RuleView
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from failearn.similar import SimilarResult
+from failearn.commands.similar import SimilarResult
 
 
 def similar_document(result: SimilarResult) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from rich.text import Text
 from failearn.render.output import draw_table
 
 if TYPE_CHECKING:
-    from failearn.relabel import MigrateResult
-    from failearn.taxonomy import Problem, Taxonomy
+    from failearn.commands.taxonomy import MigrateResult
+    from failearn.taxonomy.file import Problem, Taxonomy
 
 
 def render_show_text(taxonomy: Taxonomy, console: Console) -> None:

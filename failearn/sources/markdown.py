@@ -20,7 +20,7 @@ from typing import Any
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 from markdown_it import MarkdownIt
 
-from failearn.anonymize import names_a_secret
+from failearn.capture.anonymize import names_a_secret
 from failearn.codes import hint
 from failearn.record import Issue, RawRecord
 from failearn.sources import postmortem

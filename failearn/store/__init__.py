@@ -12,7 +12,7 @@ PostgreSQL: several run side by side (one per repository, say), each locking
 the sources it writes, and their merges into incidents take turns.
 
 The SQL of each capability lives in a module of this package named for it
-(:mod:`failearn.store.capture` for ingest); callers get plain data back.  It is
+(:mod:`failearn.store.ingest` for ingest); callers get plain data back.  It is
 written once, in SQLite's dialect; the PostgreSQL connection translates the
 few constructs that differ.  All of it is plain :mod:`sqlite3` or psycopg: the
 statements are few, hand-written and reviewed in one place, and an ORM would

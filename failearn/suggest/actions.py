@@ -22,7 +22,7 @@ from failearn.suggest.wording import (
     metric_phrase,
     trigger_clause,
 )
-from failearn.taxonomy import Taxonomy
+from failearn.taxonomy.file import Taxonomy
 
 # What scaling adds, by failure class (the nearest listed ancestor wins).
 _SCALE_PHRASES: dict[str, str] = {

@@ -1,7 +1,7 @@
 """The shapes of the suggest stage.
 
 :class:`PatternEvidence` is what rule generation reads of one pattern (the
-analysis stage's newest cluster run, adapted by :mod:`failearn.suggest.evidence`);
+analysis stage's newest cluster run, adapted by :mod:`failearn.commands.stages`);
 :class:`IncidentBrief` what it reads of one incident.  :class:`RuleDraft` is a
 rule as the evidence of one as-of makes it; :class:`RuleView` a registered rule
 as it stands at an as-of, with its confidence and history.

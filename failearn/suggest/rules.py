@@ -57,7 +57,7 @@ from failearn.suggest.wording import (
     times_a_week,
     value_text,
 )
-from failearn.taxonomy import Taxonomy
+from failearn.taxonomy.file import Taxonomy
 
 # Which kind of signal each adaptation acts on, most useful first.
 PREFERRED_SIGNALS: dict[str, tuple[str, ...]] = {
@@ -311,7 +311,7 @@ def drafts_for(pattern: PatternEvidence, briefs: Mapping[str, IncidentBrief],
                taxonomy: Taxonomy, evidence: Mapping[str, ServiceEvidence],
                config: RulesConfig, precursors: PrecursorsConfig) -> list[RuleDraft]:
     """Every rule one pattern argues for: per service it hit, per adaptation kind of its class;
-    ``evidence`` is the series evidence by service (:func:`failearn.evidence.gather`)."""
+    ``evidence`` is the series evidence by service (:func:`failearn.commands.evidence.gather`)."""
     kinds = taxonomy.adaptations_for(pattern.dominant_class)
     by_service: dict[str, list[IncidentBrief]] = {}
     for incident_id in pattern.incident_ids:

@@ -1,6 +1,6 @@
 """What the metric series say about one pattern on one service, as plain data.
 
-:class:`ServiceEvidence` holds what :func:`failearn.evidence.gather` measured:
+:class:`ServiceEvidence` holds what :func:`failearn.commands.evidence.gather` measured:
 the dependency the incidents point at, the series found, each signal measured
 before the incidents against normal time (:class:`Finding`), each series'
 levels in normal time, before and during the incidents (:class:`Levels`), and

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from failearn.analysis.classes import TaxonomyMatcher, TeamModel, fit_blend
-from failearn.taxonomy import load_taxonomy
+from failearn.taxonomy.file import load_taxonomy
 
 TAXONOMY = load_taxonomy()
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from failearn.store import Store
-from failearn.store.analysis import latest_patterns
+from failearn.store.cluster import latest_patterns
 from tests.conftest import FIXTURES, Cli
 
 AS_OF = "2026-11-23"

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from failearn.store import Store
-from failearn.store.copy import tables
+from failearn.store.db import tables
 from tests.conftest import FIXTURES, Cli
 
 

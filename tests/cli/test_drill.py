@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from failearn.commands.drill import synthetic_records, synthetic_series
 from failearn.config import DrillConfig
-from failearn.drill import synthetic_records, synthetic_series
 from failearn.timeutil import parse_as_of
 from tests.cli.test_report import AS_OF, build_store
 from tests.conftest import Cli
@@ -133,7 +133,7 @@ def test_the_drill_reads_a_database_in_a_folder_it_cannot_write(tmp_path: Path) 
     import shutil
     import tempfile
 
-    from failearn.drill import _copy
+    from failearn.commands.drill import _copy
     from failearn.store import Store
     from tests.conftest import unprivileged
 

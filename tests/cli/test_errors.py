@@ -13,12 +13,12 @@ GOOD = Path(__file__).parent.parent / "fixtures" / "good"
 
 def test_an_internal_error_is_one_line_and_exit_3(cli: Cli,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import failearn.ingest
+    import failearn.commands.ingest
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(failearn.ingest, "run_ingest", broken)
+    monkeypatch.setattr(failearn.commands.ingest, "run_ingest", broken)
     result = cli("ingest", str(GOOD))
     assert result.exit_code == 3
     assert result.stderr.splitlines()[0] == "internal error: RuntimeError: boom"
@@ -31,12 +31,12 @@ def test_an_internal_error_is_one_line_and_exit_3(cli: Cli,
 
 def test_ctrl_c_is_exit_130_and_says_the_database_is_unchanged(
         cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import failearn.ingest
+    import failearn.commands.ingest
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(failearn.ingest, "run_ingest", interrupted)
+    monkeypatch.setattr(failearn.commands.ingest, "run_ingest", interrupted)
     result = cli("ingest", str(GOOD))
     assert result.exit_code == 130
     assert result.stderr.strip() == "interrupted; a write that had not finished was rolled back"

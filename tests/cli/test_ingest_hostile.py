@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from failearn.commands.ingest import IngestOptions, run_ingest
 from failearn.config import Settings
 from failearn.errors import StoreError
-from failearn.ingest import IngestOptions, run_ingest
-from failearn.taxonomy import load_taxonomy
+from failearn.taxonomy.file import load_taxonomy
 from failearn.timeutil import parse_as_of
 from tests.conftest import Cli
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from failearn.commands.ingest import IngestOptions, run_ingest
 from failearn.config import Settings
-from failearn.ingest import IngestOptions, run_ingest
-from failearn.taxonomy import load_taxonomy
+from failearn.taxonomy.file import load_taxonomy
 from failearn.timeutil import parse_as_of
 from tests.conftest import Cli
 
@@ -193,13 +193,13 @@ def test_a_link_loop_or_a_bad_name_given_on_the_command_line_is_rejected(cli: Cl
 def test_a_run_that_fails_on_a_new_database_leaves_no_file(cli: Cli, stray: Path,
                                                           monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
-    import failearn.ingest
+    import failearn.commands.ingest
 
     def broken(*args: object) -> None:
         raise RuntimeError("boom")
 
     with monkeypatch.context() as patch:
-        patch.setattr(failearn.ingest._Run, "add", broken)
+        patch.setattr(failearn.commands.ingest._Run, "add", broken)
         assert cli("ingest", "d/ok.md").exit_code == 3
         assert sorted(p.name for p in Path.cwd().glob("failearn.db*")) == []
     # A database that existed before is left as it was.
@@ -207,7 +207,7 @@ def test_a_run_that_fails_on_a_new_database_leaves_no_file(cli: Cli, stray: Path
     # Changed, so that it is read again (an unchanged file is not).
     Path("d/ok.md").write_text(Path("d/ok.md").read_text() + "\nMore.\n")
     with monkeypatch.context() as patch:
-        patch.setattr(failearn.ingest._Run, "add", broken)
+        patch.setattr(failearn.commands.ingest._Run, "add", broken)
         assert cli("ingest", "d/ok.md").exit_code == 3
     with sqlite3.connect("failearn.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM runs").fetchone() == (1,)

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from failearn.commands.metrics import MAX_POINTS, _chunks, pull
 from failearn.config import load_settings
 from failearn.errors import UsageError
-from failearn.pull import MAX_POINTS, _chunks, pull
 from failearn.timeutil import parse_as_of
 from tests.cli.test_report import AS_OF, build_store, report
 from tests.conftest import REPO, Cli

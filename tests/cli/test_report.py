@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from failearn.commands.registry import act
 from failearn.config import RulesConfig, Settings
-from failearn.registry import act
 from failearn.store import Store
 from failearn.timeutil import parse_as_of
 from tests.conftest import FIXTURES, Cli

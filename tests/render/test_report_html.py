@@ -117,7 +117,7 @@ def test_the_page_renders_in_a_browser_and_no_incident_script_runs(cli: Cli,
 def test_the_drift_section_from_a_stored_audit() -> None:
     from types import SimpleNamespace
 
-    from failearn.suggest.evidence import drift_section
+    from failearn.commands.stages import drift_section
 
     summary = SimpleNamespace(
         audit_id=1, as_of="2026-11-23T00:00:00Z", verdict="drift",
@@ -141,10 +141,10 @@ def test_the_drift_section_from_a_stored_audit() -> None:
 def test_every_format_shows_the_drift_verdict(cli: Cli) -> None:
     from dataclasses import replace
 
+    from failearn.commands.report import ReportOptions, build_report
     from failearn.config import Settings
     from failearn.render.report import render
-    from failearn.report import ReportOptions, build_report
-    from failearn.taxonomy import load_taxonomy
+    from failearn.taxonomy.file import load_taxonomy
     from failearn.timeutil import parse_as_of
 
     build_store(cli)

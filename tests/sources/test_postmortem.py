@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from failearn.anonymize import Anonymizer
+from failearn.capture.anonymize import Anonymizer
+from failearn.capture.normalise import Context, Normalised, normalise
 from failearn.config import ClassifyConfig, GatesConfig, Settings
-from failearn.normalise import Context, Normalised, normalise
 from failearn.sources import postmortem
 from failearn.sources.markdown import parse_markdown
-from failearn.taxonomy import load_taxonomy
+from failearn.taxonomy.file import load_taxonomy
 
 REALDATA = Path(__file__).parent.parent / "fixtures" / "realdata"
 # Public post-mortems carry no trace ids and no class label: the class is inferred.

@@ -35,8 +35,8 @@ def draft(pattern: str, service: str, adaptation: str = "pool-resize", *, suppor
 
 def seed(db: str, drafts: list[RuleDraft], as_of: str) -> list[str]:
     """Register drafts in a store as a report at ``as_of`` would; their ids."""
+    from failearn.commands.registry import sync
     from failearn.config import RulesConfig
-    from failearn.registry import sync
     from failearn.store import Store
     from failearn.timeutil import parse_as_of
 

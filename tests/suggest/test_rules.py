@@ -18,7 +18,7 @@ from failearn.suggest.model import IncidentBrief, PatternEvidence, Signal, Trigg
 from failearn.suggest.rules import drafts_for, rule_id, signal_kind
 from failearn.suggest.series_evidence import Levels
 from failearn.suggest.wording import format_number, metric_phrase, trigger_clause
-from failearn.taxonomy import load_taxonomy
+from failearn.taxonomy.file import load_taxonomy
 from tests.suggest.factories import VOLUME
 
 TAXONOMY = load_taxonomy()

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from failearn.anonymize import Anonymizer
+from failearn.capture.anonymize import Anonymizer
+from failearn.capture.normalise import Context, Normalised, normalise
 from failearn.config import GatesConfig, Settings, SourceMapping, VendorsConfig
-from failearn.normalise import Context, Normalised, normalise
 from failearn.record import RawRecord
 from failearn.sources.jsonfile import parse_json_document
 from failearn.sources.vendors import Formats
 from failearn.sources.vendors.common import Item, Options
-from failearn.taxonomy import load_taxonomy
+from failearn.taxonomy.file import load_taxonomy
 
 VENDORS = Path(__file__).parent.parent.parent / "fixtures" / "vendors"
 REALDATA = Path(__file__).parent.parent.parent / "fixtures" / "realdata"
