@@ -29,8 +29,9 @@ SERIES_DAYS = 30
 SERIES_SERVICES = SERVICES[:20]
 
 
-def write_history(folder: Path, count: int, *, patterns: int = 30, noise: float = 0.1,
-                  seed: int = 7) -> tuple[Path, list[Path]]:
+def write_history(
+    folder: Path, count: int, *, patterns: int = 30, noise: float = 0.1, seed: int = 7
+) -> tuple[Path, list[Path]]:
     """Write the incidents (NDJSON) and the series files; their paths."""
     rnd = random.Random(seed)
     shapes = make_patterns(patterns, rnd)
@@ -43,26 +44,41 @@ def write_history(folder: Path, count: int, *, patterns: int = 30, noise: float 
         for number in range(count):
             when = start + step * number
             record: dict[str, object] = {
-                "id": f"bt-{number:07d}", "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "trace_ids": [f"{rnd.getrandbits(128):032x}"], "severity": "SEV3"}
+                "id": f"bt-{number:07d}",
+                "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "trace_ids": [f"{rnd.getrandbits(128):032x}"],
+                "severity": "SEV3",
+            }
             if rnd.random() < noise:
-                record.update({"service": rnd.choice(SERVICES),
-                               "failure_class": rnd.choice(CLASSES),
-                               "title": " ".join(rnd.sample(WORDS, 5)),
-                               "error_messages": [_fill(_template(rnd, 8), rnd)]})
+                record.update(
+                    {
+                        "service": rnd.choice(SERVICES),
+                        "failure_class": rnd.choice(CLASSES),
+                        "title": " ".join(rnd.sample(WORDS, 5)),
+                        "error_messages": [_fill(_template(rnd, 8), rnd)],
+                    }
+                )
             else:
                 shape = rnd.choice(shapes)
                 service = rnd.choice(shape["services"])  # type: ignore[arg-type]
-                record.update({"service": service, "failure_class": shape["failure_class"],
-                               "title": _fill(str(shape["title"]), rnd),
-                               "error_messages": [_fill(str(shape["message"]), rnd)],
-                               "trace_shape": shape["trace_shape"]})
+                record.update(
+                    {
+                        "service": service,
+                        "failure_class": shape["failure_class"],
+                        "title": _fill(str(shape["title"]), rnd),
+                        "error_messages": [_fill(str(shape["message"]), rnd)],
+                        "trace_shape": shape["trace_shape"],
+                    }
+                )
                 if when.timestamp() >= series_from:
                     planted.setdefault(str(service), []).append(
-                        (when.timestamp(), str(shape["failure_class"])))
+                        (when.timestamp(), str(shape["failure_class"]))
+                    )
             handle.write(json.dumps(record, separators=(",", ":")) + "\n")
-    files = [_write_series(folder, service, planted.get(service, []), seed + index)
-             for index, service in enumerate(SERIES_SERVICES)]
+    files = [
+        _write_series(folder, service, planted.get(service, []), seed + index)
+        for index, service in enumerate(SERIES_SERVICES)
+    ]
     return feed, files
 
 
@@ -71,8 +87,9 @@ def _daily(times: np.ndarray) -> np.ndarray:
     return 1.0 + 0.4 * np.sin(2 * math.pi * (hours - 9.0) / 24.0)
 
 
-def _write_series(folder: Path, service: str, incidents: list[tuple[float, str]],
-                  seed: int) -> Path:
+def _write_series(
+    folder: Path, service: str, incidents: list[tuple[float, str]], seed: int
+) -> Path:
     rng = np.random.default_rng(seed)
     begin = int((END - timedelta(days=SERIES_DAYS)).timestamp())
     times = np.arange(begin, int(END.timestamp()), 60, dtype=np.int64)
@@ -91,12 +108,22 @@ def _write_series(folder: Path, service: str, incidents: list[tuple[float, str]]
             latency[first:last] *= 1 + 15 * share
     path = folder / f"series-{service}.json"
     result = []
-    for name, values in (("request_rate", 300 * load), ("db_pool_utilization",
-                                                         np.clip(pool, 0.01, 1.0)),
-                         ("p99_latency_ms", latency)):
-        result.append({"metric": {"__name__": name, "service": service},
-                       "values": [[int(a), f"{v:.4g}"] for a, v in zip(times, values,
-                                                                        strict=True)]})
-    path.write_text(json.dumps({"status": "success", "data": {
-        "resultType": "matrix", "result": result}}, separators=(",", ":")), encoding="utf-8")
+    for name, values in (
+        ("request_rate", 300 * load),
+        ("db_pool_utilization", np.clip(pool, 0.01, 1.0)),
+        ("p99_latency_ms", latency),
+    ):
+        result.append(
+            {
+                "metric": {"__name__": name, "service": service},
+                "values": [[int(a), f"{v:.4g}"] for a, v in zip(times, values, strict=True)],
+            }
+        )
+    path.write_text(
+        json.dumps(
+            {"status": "success", "data": {"resultType": "matrix", "result": result}},
+            separators=(",", ":"),
+        ),
+        encoding="utf-8",
+    )
     return path

@@ -27,6 +27,8 @@ from audit_data import END, generate, write_ndjson
 from measure import run_failearn
 
 GOAL_SECONDS = 30.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=50_000)
@@ -40,48 +42,66 @@ def main() -> None:
         work = Path(scratch)
         ndjson = write_ndjson(work / "incidents.ndjson", pairs)
         db = work / "audit.db"
-        seconds, _, ingested = run_failearn("ingest", str(ndjson), "--db", str(db), "--as-of",
-                                        "2026-11-23")
-        print(f"store: {ingested['incidents']['total']:,} incidents "
-              f"(ingested in {seconds:.1f}s, {args.incidents / seconds:,.0f} records/s)")
+        seconds, _, ingested = run_failearn(
+            "ingest", str(ndjson), "--db", str(db), "--as-of", "2026-11-23"
+        )
+        print(
+            f"store: {ingested['incidents']['total']:,} incidents "
+            f"(ingested in {seconds:.1f}s, {args.incidents / seconds:,.0f} records/s)"
+        )
         times: list[float] = []
         peaks: list[float] = []
         document: dict[str, Any] = {}
         for _ in range(args.runs):
-            seconds, peak, document = run_failearn("audit", "--db", str(db), "--as-of",
-                                               "2026-11-23", "--show", "1000000")
+            seconds, peak, document = run_failearn(
+                "audit", "--db", str(db), "--as-of", "2026-11-23", "--show", "1000000"
+            )
             times.append(seconds)
             peaks.append(peak)
     median = statistics.median(times)
     windows = document["windows"]
     labels = document["labels"]
-    print(f"audit: recent {windows['recent']['incidents']:,}, baseline "
-          f"{windows['baseline']['incidents']:,} incidents")
-    print(f"  seconds per audit (median of {args.runs}): {median:6.1f}  "
-          f"runs: {', '.join(f'{t:.1f}' for t in times)}")
+    print(
+        f"audit: recent {windows['recent']['incidents']:,}, baseline "
+        f"{windows['baseline']['incidents']:,} incidents"
+    )
+    print(
+        f"  seconds per audit (median of {args.runs}): {median:6.1f}  "
+        f"runs: {', '.join(f'{t:.1f}' for t in times)}"
+    )
     print(f"  ratio to the 30 s goal               : {median / GOAL_SECONDS:6.2f}  (goal < 1)")
     print(f"  peak memory                          : {max(peaks):6.0f} MB")
     stats = document["statistics"]
-    print(f"  verdict {document['verdict']}: {stats['test']} p = {stats['p_value']}, "
-          f"Jensen–Shannon {stats['jensen_shannon_distance']}")
+    print(
+        f"  verdict {document['verdict']}: {stats['test']} p = {stats['p_value']}, "
+        f"Jensen–Shannon {stats['jensen_shannon_distance']}"
+    )
     for shift in document["shifts"]:
         print(f"  shift: {shift['message']}")
     print(f"classifier: {labels['model']}")
     print(f"  {labels['evaluation']}")
-    print(f"  held-out accuracy {labels['accuracy']:.3f}, macro-F1 {labels['macro_f1']:.3f} "
-          f"(labels agree with the true classes on {ceiling:.3f} of the baseline)")
-    print("  per fold: " + ", ".join(f"{f['accuracy']:.3f}/{f['macro_f1']:.3f}"
-                                     for f in labels["folds"]))
-    print(f"  disagreement rate: recent {labels['disagreement_rate_recent']:.3f}, baseline "
-          f"{labels['disagreement_rate_baseline']:.3f} (p = {labels['rise_p_value']})")
+    print(
+        f"  held-out accuracy {labels['accuracy']:.3f}, macro-F1 {labels['macro_f1']:.3f} "
+        f"(labels agree with the true classes on {ceiling:.3f} of the baseline)"
+    )
+    print(
+        "  per fold: "
+        + ", ".join(f"{f['accuracy']:.3f}/{f['macro_f1']:.3f}" for f in labels["folds"])
+    )
+    print(
+        f"  disagreement rate: recent {labels['disagreement_rate_recent']:.3f}, baseline "
+        f"{labels['disagreement_rate_baseline']:.3f} (p = {labels['rise_p_value']})"
+    )
     truth = {str(r["id"]): (r["failure_class"], t) for r, t in pairs}
     flagged = {d["incident_id"] for d in labels["disagreements"]}
     recent = recent_ids(pairs, recent_from)
     wrong = {i for i, (label, true) in truth.items() if label != true and i in recent}
     hits = len(flagged & wrong)
-    print(f"  {len(flagged):,} recent records flagged; {hits / max(len(flagged), 1):.3f} of them "
-          f"are truly mislabelled (precision), and they are {hits / max(len(wrong), 1):.3f} of "
-          f"the {len(wrong):,} mislabelled recent records (recall)")
+    print(
+        f"  {len(flagged):,} recent records flagged; {hits / max(len(flagged), 1):.3f} of them "
+        f"are truly mislabelled (precision), and they are {hits / max(len(wrong), 1):.3f} of "
+        f"the {len(wrong):,} mislabelled recent records (recall)"
+    )
 
 
 def recent_ids(pairs: list[tuple[dict[str, object], str]], since: str) -> set[str]:

@@ -48,15 +48,27 @@ def bare_json(path: Path, db: Path) -> tuple[float, float]:
     cpu = time.process_time()
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("CREATE TABLE t (id TEXT, timestamp TEXT, service TEXT, failure_class TEXT, "
-                 "severity TEXT, trace_ids TEXT, title TEXT, error_messages TEXT, metrics TEXT)")
+    conn.execute(
+        "CREATE TABLE t (id TEXT, timestamp TEXT, service TEXT, failure_class TEXT, "
+        "severity TEXT, trace_ids TEXT, title TEXT, error_messages TEXT, metrics TEXT)"
+    )
     rows = []
     with path.open("rb") as handle:
         for line in handle:
             r = orjson.loads(line)
-            rows.append((r["id"], r["timestamp"], r["service"], r["failure_class"],
-                         r["severity"], orjson.dumps(r["trace_ids"]), r["title"],
-                         orjson.dumps(r["error_messages"]), orjson.dumps(r["metrics"])))
+            rows.append(
+                (
+                    r["id"],
+                    r["timestamp"],
+                    r["service"],
+                    r["failure_class"],
+                    r["severity"],
+                    orjson.dumps(r["trace_ids"]),
+                    r["title"],
+                    orjson.dumps(r["error_messages"]),
+                    orjson.dumps(r["metrics"]),
+                )
+            )
     with conn:
         conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.close()
@@ -88,13 +100,17 @@ def json_pair(ndjson: Path, work: Path, records: int, run: int) -> float:
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     print(f"JSON run {run}: load average {os.getloadavg()[0]:.1f}")
-    print(f"  bare orjson + executemany : {records / bare:10,.0f} records/s "
-          f"({bare_cpu:.1f} CPU s)")
-    print(f"  failearn ingest           : {records / seconds:10,.0f} records/s "
-          f"({cpu:.1f} CPU s, peak {peak:,.0f} MB, {result['accepted']} accepted, "
-          f"{result['merged']} merged)")
-    print(f"  ratio failearn / bare     : {bare / seconds:10.2f}  (goal >= 0.33); "
-          f"in CPU seconds {bare_cpu / cpu:.2f}", flush=True)
+    print(f"  bare orjson + executemany : {records / bare:10,.0f} records/s ({bare_cpu:.1f} CPU s)")
+    print(
+        f"  failearn ingest           : {records / seconds:10,.0f} records/s "
+        f"({cpu:.1f} CPU s, peak {peak:,.0f} MB, {result['accepted']} accepted, "
+        f"{result['merged']} merged)"
+    )
+    print(
+        f"  ratio failearn / bare     : {bare / seconds:10.2f}  (goal >= 0.33); "
+        f"in CPU seconds {bare_cpu / cpu:.2f}",
+        flush=True,
+    )
     return bare / seconds
 
 
@@ -107,15 +123,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         ndjson = write_ndjson(work / "records.ndjson", args.records)
-        print(f"JSON input: {args.records:,} records, "
-              f"{ndjson.stat().st_size / args.records:.0f} B each")
+        print(
+            f"JSON input: {args.records:,} records, "
+            f"{ndjson.stat().st_size / args.records:.0f} B each"
+        )
         # Written pages still being flushed to disk would slow whichever run comes first.
         os.sync()
-        ratios = [json_pair(ndjson, work, args.records, run)
-                  for run in range(1, args.runs + 1)]
+        ratios = [json_pair(ndjson, work, args.records, run) for run in range(1, args.runs + 1)]
         if len(ratios) > 1:
-            print(f"JSON ratio over {len(ratios)} runs: median {statistics.median(ratios):.2f}, "
-                  f"min {min(ratios):.2f}, max {max(ratios):.2f}")
+            print(
+                f"JSON ratio over {len(ratios)} runs: median {statistics.median(ratios):.2f}, "
+                f"min {min(ratios):.2f}, max {max(ratios):.2f}"
+            )
         if not args.files:
             return
         pages = write_markdown(work / "md", args.files)
@@ -124,10 +143,14 @@ def main() -> None:
         seconds_md, peak_md, result_md = failearn_ingest(pages, work / "md.db")
         print(f"Markdown: {args.files:,} files")
         print(f"  bare front matter + parse : {args.files / bare_md:10,.0f} files/s")
-        print(f"  failearn ingest           : {args.files / seconds_md:10,.0f} files/s "
-              f"(peak {peak_md:,.0f} MB, {result_md['accepted']} accepted)")
-        print(f"  ratio failearn / bare     : {bare_md / seconds_md:10.2f}  "
-              "(goal: failearn >= 1,000 files/s)")
+        print(
+            f"  failearn ingest           : {args.files / seconds_md:10,.0f} files/s "
+            f"(peak {peak_md:,.0f} MB, {result_md['accepted']} accepted)"
+        )
+        print(
+            f"  ratio failearn / bare     : {bare_md / seconds_md:10.2f}  "
+            "(goal: failearn >= 1,000 files/s)"
+        )
     print(f"this process peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

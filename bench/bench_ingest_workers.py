@@ -68,8 +68,10 @@ def main() -> None:
             if done.returncode != 0:
                 raise SystemExit(done.stderr)
             times.append(float(done.stdout.strip()))
-        print(f"  {method:10s} median {statistics.median(times):6.3f}  "
-              f"min {min(times):6.3f}  max {max(times):6.3f}")
+        print(
+            f"  {method:10s} median {statistics.median(times):6.3f}  "
+            f"min {min(times):6.3f}  max {max(times):6.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -51,27 +51,46 @@ def schema(url: str) -> Iterator[str]:
 def bare_copy(path: Path, url: str) -> float:
     started = time.perf_counter()
     with psycopg.connect(url) as conn:
-        conn.execute("CREATE TABLE t (id TEXT, timestamp TEXT, service TEXT, "
-                     "failure_class TEXT, severity TEXT, trace_ids TEXT, title TEXT, "
-                     "error_messages TEXT, metrics TEXT)")
-        with conn.cursor() as cursor, cursor.copy("COPY t FROM STDIN") as copy, \
-                path.open("rb") as handle:
+        conn.execute(
+            "CREATE TABLE t (id TEXT, timestamp TEXT, service TEXT, "
+            "failure_class TEXT, severity TEXT, trace_ids TEXT, title TEXT, "
+            "error_messages TEXT, metrics TEXT)"
+        )
+        with (
+            conn.cursor() as cursor,
+            cursor.copy("COPY t FROM STDIN") as copy,
+            path.open("rb") as handle,
+        ):
             for line in handle:
                 r = orjson.loads(line)
-                copy.write_row((r["id"], r["timestamp"], r["service"], r["failure_class"],
-                                r["severity"], orjson.dumps(r["trace_ids"]).decode(),
-                                r["title"], orjson.dumps(r["error_messages"]).decode(),
-                                orjson.dumps(r["metrics"]).decode()))
+                copy.write_row(
+                    (
+                        r["id"],
+                        r["timestamp"],
+                        r["service"],
+                        r["failure_class"],
+                        r["severity"],
+                        orjson.dumps(r["trace_ids"]).decode(),
+                        r["title"],
+                        orjson.dumps(r["error_messages"]).decode(),
+                        orjson.dumps(r["metrics"]).decode(),
+                    )
+                )
     return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--url", default=os.environ.get("FAILEARN_BENCH_POSTGRES_URL") or (
-        f"postgresql://{os.environ.get('PGUSER', 'postgres')}@"
-        f"{os.environ.get('PGHOST', 'localhost')}:{os.environ.get('PGPORT', '5432')}/"
-        f"{os.environ.get('PGDATABASE', 'postgres')}"))
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("FAILEARN_BENCH_POSTGRES_URL")
+        or (
+            f"postgresql://{os.environ.get('PGUSER', 'postgres')}@"
+            f"{os.environ.get('PGHOST', 'localhost')}:{os.environ.get('PGPORT', '5432')}/"
+            f"{os.environ.get('PGDATABASE', 'postgres')}"
+        ),
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         ndjson = write_ndjson(Path(scratch) / "records.ndjson", args.records)
@@ -79,12 +98,15 @@ def main() -> None:
         with schema(args.url) as bare_url:
             bare = bare_copy(ndjson, bare_url)
         with schema(args.url) as url:
-            seconds, peak, result = run_failearn("ingest", str(ndjson), "--db", url,
-                                                 "--as-of", "2027-01-01")
+            seconds, peak, result = run_failearn(
+                "ingest", str(ndjson), "--db", url, "--as-of", "2027-01-01"
+            )
     print(f"PostgreSQL, JSON: {args.records:,} records")
     print(f"  bare orjson + COPY        : {args.records / bare:10,.0f} records/s")
-    print(f"  failearn ingest           : {args.records / seconds:10,.0f} records/s "
-          f"(peak {peak:,.0f} MB, {result['accepted']} accepted, {result['merged']} merged)")
+    print(
+        f"  failearn ingest           : {args.records / seconds:10,.0f} records/s "
+        f"(peak {peak:,.0f} MB, {result['accepted']} accepted, {result['merged']} merged)"
+    )
     print(f"  ratio failearn / bare     : {bare / seconds:10.2f}  (goal >= 0.33)")
 
 

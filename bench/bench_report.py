@@ -29,8 +29,13 @@ GOAL = 5.0
 
 def timed(*args: str, cwd: Path) -> float:
     started = time.perf_counter()
-    completed = subprocess.run([sys.executable, "-m", "failearn", *args], cwd=cwd,
-                               capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-m", "failearn", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - started
     if completed.returncode != 0:
         raise SystemExit(f"failearn {' '.join(args)} failed:\n{completed.stderr}")
@@ -49,16 +54,19 @@ def main() -> None:
         print(f"{options.incidents:,} incidents, 30 patterns, 10 % noise; as of {AS_OF}")
         print(f"  ingest   {timed('ingest', str(feed), '--as-of', AS_OF, cwd=work):7.2f} s")
         print(f"  cluster  {timed('cluster', '--as-of', AS_OF, cwd=work):7.2f} s")
-        first = timed("report", "--as-of", AS_OF, "--format", "json", "-o", "first.json",
-                      cwd=work)
+        first = timed("report", "--as-of", AS_OF, "--format", "json", "-o", "first.json", cwd=work)
         print(f"report (goal < {GOAL:g} s; ratio = time / goal)")
         print(f"  first run, registers the rules  {first:6.2f} s  {first / GOAL:5.2f}")
         for fmt in ("json", "md", "html", "text"):
-            runs = [timed("report", "--as-of", AS_OF, "--format", fmt, "-o", f"r.{fmt}",
-                          cwd=work) for _ in range(options.runs)]
+            runs = [
+                timed("report", "--as-of", AS_OF, "--format", fmt, "-o", f"r.{fmt}", cwd=work)
+                for _ in range(options.runs)
+            ]
             median = statistics.median(runs)
-            print(f"  {fmt:<5} median of {options.runs}          {median:6.2f} s  "
-                  f"{median / GOAL:5.2f}")
+            print(
+                f"  {fmt:<5} median of {options.runs}          {median:6.2f} s  "
+                f"{median / GOAL:5.2f}"
+            )
         size = (work / "r.html").stat().st_size
         print(f"  html page: {size / 1024:.0f} KiB, standalone")
 

@@ -32,8 +32,7 @@ def step(timeout: float, *args: str) -> tuple[float, float, float | None, int]:
     """(seconds, CPU seconds, peak MB, exit code) of one failearn process."""
     env = {**os.environ, "FAILEARN_CONFIG": ""}
     started = time.perf_counter()
-    done = run_python(f"import signal; signal.alarm({int(timeout)})\n" + FAILEARN, *args,
-                      env=env)
+    done = run_python(f"import signal; signal.alarm({int(timeout)})\n" + FAILEARN, *args, env=env)
     return time.perf_counter() - started, done.cpu_seconds, done.peak_mb, done.returncode
 
 
@@ -42,8 +41,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--step-timeout", type=float, default=1800)
     args = parser.parse_args()
-    print(f"{'incidents':>10} {'step':<8} {'seconds':>8} {'CPU s':>8} {'peak MB':>8} "
-          f"{'per 1k':>8}")
+    print(f"{'incidents':>10} {'step':<8} {'seconds':>8} {'CPU s':>8} {'peak MB':>8} {'per 1k':>8}")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as scratch:
             work = Path(scratch)
@@ -51,16 +49,31 @@ def main() -> None:
             db = work / "f.db"
             os.sync()
             for name, argv in (
-                    ("ingest", ("ingest", str(records), "--db", str(db), "--as-of", AS_OF,
-                                "--format", "json")),
-                    ("cluster", ("cluster", "--db", str(db), "--as-of", AS_OF,
-                                 "--format", "json")),
-                    ("report", ("report", "--db", str(db), "--as-of", AS_OF,
-                                "--output", str(work / "report.md")))):
+                (
+                    "ingest",
+                    ("ingest", str(records), "--db", str(db), "--as-of", AS_OF, "--format", "json"),
+                ),
+                ("cluster", ("cluster", "--db", str(db), "--as-of", AS_OF, "--format", "json")),
+                (
+                    "report",
+                    (
+                        "report",
+                        "--db",
+                        str(db),
+                        "--as-of",
+                        AS_OF,
+                        "--output",
+                        str(work / "report.md"),
+                    ),
+                ),
+            ):
                 seconds, cpu, peak, code = step(args.step_timeout, *argv)
                 status = "" if code in (0, 1) else f"  (exit {code}: stopped or failed)"
-                print(f"{size:>10,} {name:<8} {seconds:>8.1f} {cpu:>8.1f} {peak or 0:>8,.0f} "
-                      f"{seconds / size * 1000:>8.3f}{status}", flush=True)
+                print(
+                    f"{size:>10,} {name:<8} {seconds:>8.1f} {cpu:>8.1f} {peak or 0:>8,.0f} "
+                    f"{seconds / size * 1000:>8.3f}{status}",
+                    flush=True,
+                )
                 if status:
                     return
             print(f"{size:>10,} {'file':<8} {db.stat().st_size / 2**20:>8,.0f} MB", flush=True)

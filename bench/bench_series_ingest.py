@@ -41,21 +41,33 @@ def write_file(path: Path, points: int) -> None:
     per = points // SERIES
     result = []
     for number in range(SERIES):
-        values = [[START + 60 * i, f"{100 + 20 * math.sin(i / 90 + number):.4g}"]
-                  for i in range(per)]
-        result.append({"metric": {"__name__": "request_rate", "service": f"svc-{number:02d}",
-                                  "instance": "10.0.0.1:9100"}, "values": values})
-    path.write_bytes(orjson.dumps({"status": "success", "data": {"resultType": "matrix",
-                                                                 "result": result}}))
+        values = [
+            [START + 60 * i, f"{100 + 20 * math.sin(i / 90 + number):.4g}"] for i in range(per)
+        ]
+        result.append(
+            {
+                "metric": {
+                    "__name__": "request_rate",
+                    "service": f"svc-{number:02d}",
+                    "instance": "10.0.0.1:9100",
+                },
+                "values": values,
+            }
+        )
+    path.write_bytes(
+        orjson.dumps({"status": "success", "data": {"resultType": "matrix", "result": result}})
+    )
 
 
 def bare(path: Path, db: Path) -> float:
     """Read, orjson.loads, one executemany of the points, commit: seconds."""
     started = time.perf_counter()
     document = orjson.loads(path.read_bytes())
-    rows = [(number, int(float(at) * 1000), float(value))
-            for number, series in enumerate(document["data"]["result"])
-            for at, value in series["values"]]
+    rows = [
+        (number, int(float(at) * 1000), float(value))
+        for number, series in enumerate(document["data"]["result"])
+        for at, value in series["values"]
+    ]
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE points (series_id INTEGER, at INTEGER, value REAL)")
     conn.executemany("INSERT INTO points VALUES (?, ?, ?)", rows)
@@ -72,8 +84,9 @@ def failearn_core(path: Path, db: Path) -> float:
     settings = Settings(db=db)
     taxonomy = load_taxonomy(None)
     started = time.perf_counter()
-    result = run_ingest(settings, taxonomy, IngestOptions(paths=[str(path)],
-                                                          as_of=datetime.now(UTC)))
+    result = run_ingest(
+        settings, taxonomy, IngestOptions(paths=[str(path)], as_of=datetime.now(UTC))
+    )
     seconds = time.perf_counter() - started
     assert result.series is not None and not result.series.errors
     return seconds
@@ -95,18 +108,25 @@ def main() -> None:
             bare_runs.append(bare(path, work / f"bare-{run}.db"))
             core_runs.append(failearn_core(path, work / f"core-{run}.db"))
         bare_s, core_s = statistics.median(bare_runs), statistics.median(core_runs)
-        for label, median, runs in (("bare pipeline (orjson + one executemany)", bare_s,
-                                     bare_runs),
-                                    ("failearn ingest, core", core_s, core_runs)):
-            print(f"{label:<41} median {median:6.2f} s  {points / median:>10,.0f} points/s"
-                  f"   runs {', '.join(f'{s:.2f}' for s in runs)}")
+        for label, median, runs in (
+            ("bare pipeline (orjson + one executemany)", bare_s, bare_runs),
+            ("failearn ingest, core", core_s, core_runs),
+        ):
+            print(
+                f"{label:<41} median {median:6.2f} s  {points / median:>10,.0f} points/s"
+                f"   runs {', '.join(f'{s:.2f}' for s in runs)}"
+            )
         ratio = bare_s / core_s
-        print(f"ratio {ratio:.2f} of the bare rate (goal >= {GOAL:.2f}: "
-              f"{'met' if ratio >= GOAL else 'missed'})")
+        print(
+            f"ratio {ratio:.2f} of the bare rate (goal >= {GOAL:.2f}: "
+            f"{'met' if ratio >= GOAL else 'missed'})"
+        )
         seconds, peak, doc = run_failearn("ingest", str(path), "--db", str(work / "cmd.db"))
-        print(f"whole command (start-up included)  {seconds:6.2f} s  "
-              f"{points / seconds:>10,.0f} points/s   peak {peak:.0f} MB; "
-              f"{doc['series']['points']['new']:,} points stored")
+        print(
+            f"whole command (start-up included)  {seconds:6.2f} s  "
+            f"{points / seconds:>10,.0f} points/s   peak {peak:.0f} MB; "
+            f"{doc['series']['points']['new']:,} points stored"
+        )
 
 
 if __name__ == "__main__":

@@ -35,23 +35,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)
         folder = write_markdown(Path(tmp) / "postmortems", args.files)
-        first, _, doc = run_failearn("ingest", str(folder), "--db", "a.db",
-                                     "--as-of", "2026-12-01")
-        again, _, again_doc = run_failearn("ingest", str(folder), "--db", "a.db",
-                                           "--as-of", "2026-12-01")
+        first, _, doc = run_failearn("ingest", str(folder), "--db", "a.db", "--as-of", "2026-12-01")
+        again, _, again_doc = run_failearn(
+            "ingest", str(folder), "--db", "a.db", "--as-of", "2026-12-01"
+        )
         for path in folder.iterdir():
             os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
-        touched, _, touched_doc = run_failearn("ingest", str(folder), "--db", "a.db",
-                                               "--as-of", "2026-12-01")
-        parsed, _, _ = run_failearn("ingest", str(folder), "--db", "b.db",
-                                    "--as-of", "2026-12-01")
+        touched, _, touched_doc = run_failearn(
+            "ingest", str(folder), "--db", "a.db", "--as-of", "2026-12-01"
+        )
+        parsed, _, _ = run_failearn("ingest", str(folder), "--db", "b.db", "--as-of", "2026-12-01")
     print(f"files: {args.files}; stored first: {doc['accepted'] + doc['merged']}")
     print(f"first run     {first:7.2f} s")
     print(f"parsed again  {parsed:7.2f} s  (the baseline: every file parsed)")
-    print(f"unchanged     {again:7.2f} s  {again / parsed:5.2f}x  "
-          f"(not read again: {again_doc['files_unchanged']})")
-    print(f"touched       {touched:7.2f} s  {touched / parsed:5.2f}x  "
-          f"(not read again: {touched_doc['files_unchanged']})")
+    print(
+        f"unchanged     {again:7.2f} s  {again / parsed:5.2f}x  "
+        f"(not read again: {again_doc['files_unchanged']})"
+    )
+    print(
+        f"touched       {touched:7.2f} s  {touched / parsed:5.2f}x  "
+        f"(not read again: {touched_doc['files_unchanged']})"
+    )
 
 
 if __name__ == "__main__":

@@ -34,13 +34,49 @@ error encoding replication delay stale read split brain quorum lost node evicted
 pending pod image pull error registry auth denied permission config missing key feature flag
 toggle
 """.split()  # noqa: SIM905 (a word list reads better so)
-SERVICES = [f"svc-{name}" for name in (
-    "checkout", "payments", "search", "inventory", "auth", "gateway", "orders", "cart",
-    "shipping", "pricing", "catalog", "reviews", "ledger", "billing", "email", "sms",
-    "media", "profile", "session", "fraud", "ranking", "ads", "feed", "export")]
-CLASSES = ["timeout", "connection-pool-exhaustion", "memory-exhaustion", "dependency-failure",
-           "configuration-error", "capacity-overload", "deployment-regression", "dns-failure",
-           "certificate-expiry", "data-corruption", "network-partition", "hardware-failure"]
+SERVICES = [
+    f"svc-{name}"
+    for name in (
+        "checkout",
+        "payments",
+        "search",
+        "inventory",
+        "auth",
+        "gateway",
+        "orders",
+        "cart",
+        "shipping",
+        "pricing",
+        "catalog",
+        "reviews",
+        "ledger",
+        "billing",
+        "email",
+        "sms",
+        "media",
+        "profile",
+        "session",
+        "fraud",
+        "ranking",
+        "ads",
+        "feed",
+        "export",
+    )
+]
+CLASSES = [
+    "timeout",
+    "connection-pool-exhaustion",
+    "memory-exhaustion",
+    "dependency-failure",
+    "configuration-error",
+    "capacity-overload",
+    "deployment-regression",
+    "dns-failure",
+    "certificate-expiry",
+    "data-corruption",
+    "network-partition",
+    "hardware-failure",
+]
 SLOTS = ["{ms}ms", "{host}", "{ip}", "{uuid}", "{hex}", "{path}", "{count}"]
 START = datetime(2026, 8, 31, tzinfo=UTC)
 SPAN = timedelta(days=84)
@@ -49,11 +85,14 @@ AS_OF = "2026-11-23"
 
 def _fill(template: str, rnd: random.Random) -> str:
     return template.format(
-        ms=rnd.randrange(5, 60000), host=f"{rnd.choice(['db', 'node', 'pod', 'cache'])}-"
-        f"{rnd.getrandbits(16):04x}", ip=f"10.{rnd.randrange(256)}.{rnd.randrange(256)}."
-        f"{rnd.randrange(1, 255)}", uuid=str(uuid.UUID(int=rnd.getrandbits(128))),
-        hex=f"{rnd.getrandbits(64):016x}", path=f"/var/lib/{rnd.getrandbits(24):06x}/data",
-        count=rnd.randrange(1, 5000))
+        ms=rnd.randrange(5, 60000),
+        host=f"{rnd.choice(['db', 'node', 'pod', 'cache'])}-{rnd.getrandbits(16):04x}",
+        ip=f"10.{rnd.randrange(256)}.{rnd.randrange(256)}.{rnd.randrange(1, 255)}",
+        uuid=str(uuid.UUID(int=rnd.getrandbits(128))),
+        hex=f"{rnd.getrandbits(64):016x}",
+        path=f"/var/lib/{rnd.getrandbits(24):06x}/data",
+        count=rnd.randrange(1, 5000),
+    )
 
 
 def _template(rnd: random.Random, length: int) -> str:
@@ -66,30 +105,53 @@ def _template(rnd: random.Random, length: int) -> str:
 def make_patterns(count: int, rnd: random.Random) -> list[dict[str, object]]:
     patterns = []
     for number in range(count):
-        metrics = {name: (rnd.uniform(-50, 50), rnd.uniform(1, 5))
-                   for name in rnd.sample(["cpu", "p99_latency_ms", "pool_utilization",
-                                           "request_volume_change_pct", "error_rate",
-                                           "memory_mb"], 3)}
+        metrics = {
+            name: (rnd.uniform(-50, 50), rnd.uniform(1, 5))
+            for name in rnd.sample(
+                [
+                    "cpu",
+                    "p99_latency_ms",
+                    "pool_utilization",
+                    "request_volume_change_pct",
+                    "error_rate",
+                    "memory_mb",
+                ],
+                3,
+            )
+        }
         shape = ["gateway", *rnd.sample(SERVICES, rnd.randrange(1, 4))]
-        patterns.append({
-            "number": number, "message": _template(rnd, rnd.randrange(6, 10)),
-            "second": _template(rnd, rnd.randrange(5, 8)) if rnd.random() < 0.5 else None,
-            "title": " ".join(rnd.sample(WORDS, 4)) + " on {host}",
-            "services": rnd.sample(SERVICES, rnd.randrange(2, 4)),
-            "failure_class": rnd.choice(CLASSES), "trace_shape": shape, "metrics": metrics,
-        })
+        patterns.append(
+            {
+                "number": number,
+                "message": _template(rnd, rnd.randrange(6, 10)),
+                "second": _template(rnd, rnd.randrange(5, 8)) if rnd.random() < 0.5 else None,
+                "title": " ".join(rnd.sample(WORDS, 4)) + " on {host}",
+                "services": rnd.sample(SERVICES, rnd.randrange(2, 4)),
+                "failure_class": rnd.choice(CLASSES),
+                "trace_shape": shape,
+                "metrics": metrics,
+            }
+        )
     return patterns
 
 
-def _metrics(profile: dict[str, tuple[float, float]] | None, rnd: random.Random
-             ) -> dict[str, float] | None:
+def _metrics(
+    profile: dict[str, tuple[float, float]] | None, rnd: random.Random
+) -> dict[str, float] | None:
     if profile is None or rnd.random() < 0.25:
         return None
     return {name: round(rnd.gauss(mean, spread), 2) for name, (mean, spread) in profile.items()}
 
 
-def write_incidents(path: Path, count: int, *, patterns: int = 30, noise: float = 0.1,
-                    zipf: bool = False, seed: int = 4) -> dict[str, int]:
+def write_incidents(
+    path: Path,
+    count: int,
+    *,
+    patterns: int = 30,
+    noise: float = 0.1,
+    zipf: bool = False,
+    seed: int = 4,
+) -> dict[str, int]:
     """Write ``count`` incidents as NDJSON; the truth (id → pattern, -1 noise)."""
     rnd = random.Random(seed)
     shapes = make_patterns(patterns, rnd)
@@ -101,27 +163,36 @@ def write_incidents(path: Path, count: int, *, patterns: int = 30, noise: float 
             when = START + step * number
             incident_id = f"syn-{number:07d}"
             record: dict[str, object] = {
-                "id": incident_id, "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "trace_ids": [f"{rnd.getrandbits(128):032x}"], "severity": "SEV3"}
+                "id": incident_id,
+                "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "trace_ids": [f"{rnd.getrandbits(128):032x}"],
+                "severity": "SEV3",
+            }
             if rnd.random() < noise:
                 truth[incident_id] = -1
-                record.update({
-                    "service": rnd.choice(SERVICES), "failure_class": rnd.choice(CLASSES),
-                    "title": " ".join(rnd.sample(WORDS, 5)),
-                    "error_messages": [_fill(_template(rnd, rnd.randrange(6, 10)), rnd)],
-                    "metrics": {"cpu": round(rnd.uniform(-100, 100), 2)},
-                })
+                record.update(
+                    {
+                        "service": rnd.choice(SERVICES),
+                        "failure_class": rnd.choice(CLASSES),
+                        "title": " ".join(rnd.sample(WORDS, 5)),
+                        "error_messages": [_fill(_template(rnd, rnd.randrange(6, 10)), rnd)],
+                        "metrics": {"cpu": round(rnd.uniform(-100, 100), 2)},
+                    }
+                )
             else:
                 shape = rnd.choices(shapes, weights)[0]
                 truth[incident_id] = int(shape["number"])  # type: ignore[call-overload]
                 messages = [_fill(str(shape["message"]), rnd)]
                 if shape["second"] and rnd.random() < 0.7:
                     messages.append(_fill(str(shape["second"]), rnd))
-                record.update({
-                    "service": rnd.choice(shape["services"]),  # type: ignore[arg-type]
-                    "failure_class": shape["failure_class"],
-                    "title": _fill(str(shape["title"]), rnd), "error_messages": messages,
-                })
+                record.update(
+                    {
+                        "service": rnd.choice(shape["services"]),  # type: ignore[arg-type]
+                        "failure_class": shape["failure_class"],
+                        "title": _fill(str(shape["title"]), rnd),
+                        "error_messages": messages,
+                    }
+                )
                 if rnd.random() >= 0.2:
                     record["trace_shape"] = shape["trace_shape"]
                 metrics = _metrics(shape["metrics"], rnd)  # type: ignore[arg-type]

@@ -12,10 +12,26 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-SERVICES = ["checkout", "payments", "search", "inventory", "recommendations", "auth",
-            "api-gateway", "notifications"]
-CLASSES = ["timeout", "connection-pool-exhaustion", "memory-exhaustion", "dependency-failure",
-           "configuration-error", "capacity-overload", "deployment-regression", "dns-failure"]
+SERVICES = [
+    "checkout",
+    "payments",
+    "search",
+    "inventory",
+    "recommendations",
+    "auth",
+    "api-gateway",
+    "notifications",
+]
+CLASSES = [
+    "timeout",
+    "connection-pool-exhaustion",
+    "memory-exhaustion",
+    "dependency-failure",
+    "configuration-error",
+    "capacity-overload",
+    "deployment-regression",
+    "dns-failure",
+]
 SEVERITIES = ["SEV1", "sev-2", "P2", "high", "medium", "low", "Sev 3"]
 START = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -35,12 +51,16 @@ def record(rnd: random.Random, number: int) -> dict[str, object]:
         "severity": rnd.choice(SEVERITIES),
         "trace_ids": [_trace(rnd)],
         "title": f"{service} degraded on node {rnd.randrange(1, 40)}",
-        "error_messages": [f"upstream request timeout after {rnd.randrange(100, 9000)}ms "
-                           f"calling {rnd.choice(SERVICES)} at 10.{rnd.randrange(256)}."
-                           f"{rnd.randrange(256)}.{rnd.randrange(1, 255)}:8443"],
-        "metrics": {"request_volume_change_pct": round(rnd.gauss(0, 1), 2),
-                    "p99_latency_ms": rnd.randrange(80, 5000),
-                    "cpu": round(rnd.random(), 2)},
+        "error_messages": [
+            f"upstream request timeout after {rnd.randrange(100, 9000)}ms "
+            f"calling {rnd.choice(SERVICES)} at 10.{rnd.randrange(256)}."
+            f"{rnd.randrange(256)}.{rnd.randrange(1, 255)}:8443"
+        ],
+        "metrics": {
+            "request_volume_change_pct": round(rnd.gauss(0, 1), 2),
+            "p99_latency_ms": rnd.randrange(80, 5000),
+            "cpu": round(rnd.random(), 2),
+        },
         "trace_shape": ["api-gateway", service],
         "summary": "Requests failed for a few minutes; paged the on-call, who restarted it.",
     }
@@ -107,12 +127,21 @@ def write_markdown(directory: Path, count: int, seed: int = 11) -> Path:
         service = rnd.choice(SERVICES)
         when = START + timedelta(seconds=rnd.randrange(0, 150 * 86400))
         text = MARKDOWN.format(
-            id=f"PM-{number:06d}", title=f"{service} incident {number}",
-            timestamp=when.strftime("%Y-%m-%dT%H:%M:%SZ"), service=service,
-            failure_class=rnd.choice(CLASSES), severity=rnd.choice(SEVERITIES),
-            trace=_trace(rnd), volume=round(rnd.gauss(0, 1), 2), p99=rnd.randrange(80, 5000),
-            minutes=rnd.randrange(3, 90), share=rnd.randrange(1, 40), ms=rnd.randrange(100, 9000),
-            dependency=rnd.choice(SERVICES), octet=rnd.randrange(256),
-            clock=when.strftime("%H:%M"))
+            id=f"PM-{number:06d}",
+            title=f"{service} incident {number}",
+            timestamp=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            service=service,
+            failure_class=rnd.choice(CLASSES),
+            severity=rnd.choice(SEVERITIES),
+            trace=_trace(rnd),
+            volume=round(rnd.gauss(0, 1), 2),
+            p99=rnd.randrange(80, 5000),
+            minutes=rnd.randrange(3, 90),
+            share=rnd.randrange(1, 40),
+            ms=rnd.randrange(100, 9000),
+            dependency=rnd.choice(SERVICES),
+            octet=rnd.randrange(256),
+            clock=when.strftime("%H:%M"),
+        )
         (directory / f"pm-{number:06d}.md").write_text(text, encoding="utf-8")
     return directory

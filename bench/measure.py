@@ -16,12 +16,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-PEAK = ("import atexit, sys\n"
-        "def _peak():\n"
-        "    for line in open('/proc/self/status'):\n"
-        "        if line.startswith('VmHWM'):\n"
-        "            sys.stderr.write('PEAK_KB ' + line.split()[1] + '\\n')\n"
-        "atexit.register(_peak)\n")
+PEAK = (
+    "import atexit, sys\n"
+    "def _peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM'):\n"
+    "            sys.stderr.write('PEAK_KB ' + line.split()[1] + '\\n')\n"
+    "atexit.register(_peak)\n"
+)
 FAILEARN = PEAK + "from failearn.cli import app\napp(sys.argv[1:], prog_name='failearn')\n"
 
 
@@ -37,18 +39,31 @@ class Measured:
     cpu_seconds: float = 0.0
 
 
-def run_python(code: str, *args: str, env: dict[str, str] | None = None,
-               cwd: str | None = None) -> Measured:
+def run_python(
+    code: str, *args: str, env: dict[str, str] | None = None, cwd: str | None = None
+) -> Measured:
     """Run ``code`` with ``args`` in a fresh interpreter; what it printed and what it cost."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          check=False, env=env, cwd=cwd)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=cwd,
+    )
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    peak = next((int(line.split()[1]) / 1024 for line in done.stderr.splitlines()
-                 if line.startswith("PEAK_KB")), None)
+    peak = next(
+        (
+            int(line.split()[1]) / 1024
+            for line in done.stderr.splitlines()
+            if line.startswith("PEAK_KB")
+        ),
+        None,
+    )
     return Measured(seconds, peak, done.returncode, done.stdout, done.stderr, cpu)
 
 
@@ -58,8 +73,9 @@ def run_failearn(*args: str) -> tuple[float, float, dict[str, Any]]:
     The benchmark's own configuration only: a failearn.toml above the working
     directory is not read.
     """
-    done = run_python(FAILEARN, *args, "--format", "json",
-                      env={**os.environ, "FAILEARN_CONFIG": ""})
+    done = run_python(
+        FAILEARN, *args, "--format", "json", env={**os.environ, "FAILEARN_CONFIG": ""}
+    )
     if done.returncode not in (0, 1) or done.peak_mb is None:
         raise SystemExit(f"failearn {' '.join(args)} failed:\n{done.stderr}")
     return done.seconds, done.peak_mb, json.loads(done.stdout)

@@ -31,8 +31,9 @@ def frame(db: str | Path, what: str) -> pandas.DataFrame:
     try:
         import pandas as pd
     except ImportError as exc:
-        raise UsageError("the notebook API needs pandas",
-                         hint="pip install 'failearn[notebook]'") from exc
+        raise UsageError(
+            "the notebook API needs pandas", hint="pip install 'failearn[notebook]'"
+        ) from exc
     if what not in sql.WHAT:
         raise UsageError(f"what must be one of {', '.join(sql.WHAT)}, not {what!r}")
     with Store.open(db, create=False) as store, store.snapshot():

@@ -23,10 +23,10 @@ ERRORS: dict[str, str] = {
     "yaml-too-complex": "front matter may not expand aliases into thousands of values",
     "front-matter-not-mapping": "front matter must be `key: value` lines between `---` lines",
     "front-matter-not-closed": "end the front matter with a `---` line (`+++` for TOML) after "
-                               "its last field",
+    "its last field",
     "unknown-format": "name the format with --source-format, or map it in [sources]",
     "malformed-payload": "the payload has a tool's shape but a part of it is missing or of "
-                         "the wrong type: fix the exporter, or read it with --source-format",
+    "the wrong type: fix the exporter, or read it with --source-format",
     # quality gates
     "missing-field": "add the field, or map the name your source uses in [fields]",
     "invalid-timestamp": "write the time as RFC 3339, e.g. 2026-11-02T14:03:00Z",
@@ -34,25 +34,25 @@ ERRORS: dict[str, str] = {
     "timestamp-too-old": "check the date; raise [gates] earliest_year only if it is right",
     "unknown-class": "use a class id of the taxonomy, or map the label in [classes]",
     "unclassified": "add failure_class, or map the record's labels in [classes] or its words "
-                    "in [classify] keywords",
+    "in [classify] keywords",
     "invalid-trace-id": "trace ids are 32 lower-case hex digits (W3C); or set "
-                        "[gates] trace_id_pattern",
+    "[gates] trace_id_pattern",
     # metric series (Prometheus range queries, OTLP metrics)
     "series-not-a-range": "save a range query (/api/v1/query_range, resultType matrix), not "
-                          "an instant query",
+    "an instant query",
     "series-query-failed": "the file holds Prometheus's error, not data: fix the query and "
-                           "fetch it again",
+    "fetch it again",
     "series-no-service": "name the service with a label of [metrics] service_labels, or map "
-                         "the label's value in [metrics] services",
+    "the label's value in [metrics] services",
     "series-no-name": "give the series a __name__ label, or name the metric of the file in "
-                      "[metrics] files",
+    "[metrics] files",
     "series-not-monotonic": "timestamps must increase within a series: fetch it again",
-    "series-invalid-point": "a point is [unix seconds, \"value\"] (Prometheus) or a data "
-                            "point with timeUnixNano and asDouble / asInt (OTLP)",
+    "series-invalid-point": 'a point is [unix seconds, "value"] (Prometheus) or a data '
+    "point with timeUnixNano and asDouble / asInt (OTLP)",
     "series-too-large": "split the query by time or by series, or raise [metrics] max_points",
     # failearn itself
     "record-error": "this is a bug in failearn; please report it (the record is kept in the "
-                    "inbox, and the other records were read)",
+    "inbox, and the other records were read)",
 }
 RECORD_ERROR = "record-error"
 
@@ -65,11 +65,10 @@ WARNINGS: dict[str, str] = {
     "duplicate-key": "write each field once; only the last value is kept",
     "skipped": "not an incident; nothing to do",
     "series-non-finite": "NaN and ±Inf points are not stored (Prometheus writes NaN for 0/0, "
-                         "a rate with no requests); the other points are",
+    "a rate with no requests); the other points are",
     "series-skipped": "failearn reads gauges and sums; export a quantile or a rate as a gauge",
     "imprecise-timestamp": "write the day (and time) the incident started",
-    "missing-recommended-field": "add the field when you have it, or change the policy in "
-                                 "[gates]",
+    "missing-recommended-field": "add the field when you have it, or change the policy in [gates]",
     "timestamp-found": "write the start in front matter (`date:`) to say it exactly",
 }
 

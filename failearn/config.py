@@ -67,9 +67,22 @@ class AnonymizeConfig:
     secret: str | None = None
     mask: tuple[str, ...] = ("email", "ip", "phone", "bearer", "api_key")
     people_fields: tuple[str, ...] = (
-        "authors", "author", "responders", "on_call", "oncall", "incident_commander",
-        "commander", "owner", "owners", "reporter", "reported_by", "participants",
-        "created_by", "assignee", "assignees", "scribe",
+        "authors",
+        "author",
+        "responders",
+        "on_call",
+        "oncall",
+        "incident_commander",
+        "commander",
+        "owner",
+        "owners",
+        "reporter",
+        "reported_by",
+        "participants",
+        "created_by",
+        "assignee",
+        "assignees",
+        "scribe",
     )
 
 
@@ -79,8 +92,18 @@ class IngestConfig:
 
     include: tuple[str, ...] = ("*.md", "*.json", "*.ndjson", "*.jsonl")
     exclude: tuple[str, ...] = (
-        "README.md", "readme.md", "CHANGELOG.md", "CONTRIBUTING.md", "CODE_OF_CONDUCT.md",
-        "LICENSE*", "SECURITY.md", "TEMPLATE.md", "template.md", "_*", ".*", "node_modules",
+        "README.md",
+        "readme.md",
+        "CHANGELOG.md",
+        "CONTRIBUTING.md",
+        "CODE_OF_CONDUCT.md",
+        "LICENSE*",
+        "SECURITY.md",
+        "TEMPLATE.md",
+        "template.md",
+        "_*",
+        ".*",
+        "node_modules",
     )
     max_markdown_bytes: int = 5 * 1024 * 1024
     max_json_bytes: int = 256 * 1024 * 1024
@@ -156,7 +179,14 @@ class VendorsConfig:
     """
 
     service_labels: tuple[str, ...] = (
-        "service", "service_name", "service.name", "app", "application", "job", "team")
+        "service",
+        "service_name",
+        "service.name",
+        "app",
+        "application",
+        "job",
+        "team",
+    )
 
 
 @dataclass(frozen=True)
@@ -203,7 +233,13 @@ class MetricsConfig:
     """
 
     service_labels: tuple[str, ...] = (
-        "service", "service_name", "service.name", "app", "application", "job")
+        "service",
+        "service_name",
+        "service.name",
+        "app",
+        "application",
+        "job",
+    )
     name_labels: tuple[str, ...] = ("__name__",)
     names: dict[str, str] = field(default_factory=dict)
     services: dict[str, str] = field(default_factory=dict)
@@ -331,11 +367,13 @@ class DrillConfig:
     failure_class: str = "connection-pool-exhaustion"
     incidents: int = 12
     spread: timedelta = timedelta(days=14)
-    message: str = ("drill: ledger connection pool exhausted, 0 of 40 connections available "
-                    "after 30000ms")
+    message: str = (
+        "drill: ledger connection pool exhausted, 0 of 40 connections available after 30000ms"
+    )
     dependency: str = "ledger-db"
     metrics: dict[str, float] = field(
-        default_factory=lambda: {"request_volume_change_pct": 6.0, "pool_utilization": 1.0})
+        default_factory=lambda: {"request_volume_change_pct": 6.0, "pool_utilization": 1.0}
+    )
     # The metric series injected with them (a Prometheus range query, as `metrics pull`
     # stores it): ``signal`` around ``signal_normal`` with a daily cycle and noise, rising to
     # ``signal_peak`` over the ``lead`` before each injected incident; empty: no series.
@@ -501,8 +539,10 @@ def _build(cls: type[Any], table: dict[str, Any], prefix: str, base: Path | None
     for key, value in table.items():
         where = f"{prefix}.{key}" if prefix else key
         if key not in known:
-            raise ConfigError(f"unknown configuration key `{where}`",
-                              hint="known keys here: " + ", ".join(sorted(known)))
+            raise ConfigError(
+                f"unknown configuration key `{where}`",
+                hint="known keys here: " + ", ".join(sorted(known)),
+            )
         values[key] = _convert(value, hints[key], where, base)
     return cls(**values)
 
@@ -556,30 +596,38 @@ def validate(settings: Settings) -> None:
     for key in ("require", "recommend", "postmortem_require", "postmortem_recommend"):
         for field_name in getattr(gates, key):
             if field_name not in known:
-                fail(f"gates.{key}", f"names {field_name!r}, which is not a record field "
-                     f"(fields: {', '.join(CANONICAL_FIELDS)})")
-    for required, recommended in (("require", "recommend"),
-                                  ("postmortem_require", "postmortem_recommend")):
+                fail(
+                    f"gates.{key}",
+                    f"names {field_name!r}, which is not a record field "
+                    f"(fields: {', '.join(CANONICAL_FIELDS)})",
+                )
+    for required, recommended in (
+        ("require", "recommend"),
+        ("postmortem_require", "postmortem_recommend"),
+    ):
         both = set(getattr(gates, required)) & set(getattr(gates, recommended))
         if both:
-            fail(f"gates.{recommended}", f"names {', '.join(sorted(both))}, which "
-                 f"`gates.{required}` already requires")
+            fail(
+                f"gates.{recommended}",
+                f"names {', '.join(sorted(both))}, which `gates.{required}` already requires",
+            )
     try:
         re.compile(settings.gates.trace_id_pattern)
     except re.error as exc:
         fail("gates.trace_id_pattern", f"is not a valid regular expression: {exc}")
     for field_name in settings.fields:
         if field_name not in known:
-            fail(f"fields.{field_name}", f"is not a record field (fields: "
-                 f"{', '.join(CANONICAL_FIELDS)})")
+            fail(
+                f"fields.{field_name}",
+                f"is not a record field (fields: {', '.join(CANONICAL_FIELDS)})",
+            )
     if settings.dedup.window < timedelta(0):
         fail("dedup.window", "cannot be negative")
     for mask in settings.anonymize.mask:
         if mask not in MASKS:
             fail("anonymize.mask", f"names {mask!r}; masks: {', '.join(MASKS)}")
     ingest = settings.ingest
-    for key in ("max_markdown_bytes", "max_json_bytes", "max_record_bytes",
-                "max_records_per_file"):
+    for key in ("max_markdown_bytes", "max_json_bytes", "max_record_bytes", "max_records_per_file"):
         if getattr(ingest, key) <= 0:
             fail(f"ingest.{key}", "must be positive")
     if ingest.workers < 0:
@@ -591,15 +639,21 @@ def validate(settings: Settings) -> None:
         fail("severity.scale", "must list at least one level, each once")
     for spelling, level in settings.severity.aliases.items():
         if level not in scale:
-            fail(f"severity.aliases.{spelling}", f"maps to {level!r}, which is not on the "
-                 f"scale {', '.join(scale)}")
+            fail(
+                f"severity.aliases.{spelling}",
+                f"maps to {level!r}, which is not on the scale {', '.join(scale)}",
+            )
     if settings.classify.infer not in INFER_CHOICES:
-        fail("classify.infer", f"must be one of {', '.join(INFER_CHOICES)}, not "
-             f"{settings.classify.infer!r}")
+        fail(
+            "classify.infer",
+            f"must be one of {', '.join(INFER_CHOICES)}, not {settings.classify.infer!r}",
+        )
     classify = settings.classify
     if classify.min_labels < 4:
-        fail("classify.min_labels", "must be at least 4 (the blend is fitted on held-out "
-             "folds of the labels)")
+        fail(
+            "classify.min_labels",
+            "must be at least 4 (the blend is fitted on held-out folds of the labels)",
+        )
     for key in ("min_probability", "taxonomy_min_probability"):
         if not 0.0 <= getattr(classify, key) <= 1.0:
             fail(f"classify.{key}", "must be a probability between 0 and 1")
@@ -645,8 +699,12 @@ def settings_from_table(table: dict[str, Any], path: Path | None) -> Settings:
     return typing.cast(Settings, settings)
 
 
-def load_settings(config: Path | None = None, *, cwd: Path | None = None,
-                  environ: typing.Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    config: Path | None = None,
+    *,
+    cwd: Path | None = None,
+    environ: typing.Mapping[str, str] | None = None,
+) -> Settings:
     """The settings for a command: explicit file, else discovered, else defaults.
 
     The database path comes, in order, from ``--db`` (applied by the caller),
@@ -678,8 +736,9 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None,
         settings = settings.with_db(env["FAILEARN_DB"])
     if env.get("FAILEARN_SECRET"):
         # The pseudonymisation key belongs in a CI secret, not in a committed file.
-        settings = replace(settings, anonymize=replace(settings.anonymize,
-                                                       secret=env["FAILEARN_SECRET"]))
+        settings = replace(
+            settings, anonymize=replace(settings.anonymize, secret=env["FAILEARN_SECRET"])
+        )
     return settings
 
 

@@ -52,8 +52,9 @@ class ConfigError(FailearnError):
 class TaxonomyError(FailearnError):
     """The taxonomy file is unreadable or inconsistent."""
 
-    def __init__(self, message: str, *, problems: list[str] | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, problems: list[str] | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.problems = problems or []
 
@@ -74,12 +75,19 @@ class RefusedError(FailearnError):
 
 # SQLite's words for a database file that is damaged or no database at all: the file's
 # fault, not failearn's (exit 2 with a hint, never "this is a bug").
-_DAMAGE = ("malformed", "not a database", "Could not decode to UTF-8", "disk I/O error",
-           "database corrupt")
+_DAMAGE = (
+    "malformed",
+    "not a database",
+    "Could not decode to UTF-8",
+    "disk I/O error",
+    "database corrupt",
+)
 
 
-DAMAGE_HINT = ("restore it from a backup, or recover what it holds with "
-               "`sqlite3 FILE .recover` and point --db at the result")
+DAMAGE_HINT = (
+    "restore it from a backup, or recover what it holds with "
+    "`sqlite3 FILE .recover` and point --db at the result"
+)
 
 
 def database_damage(error: BaseException) -> str | None:

@@ -13,7 +13,7 @@ def percent(share: float | None, digits: int = 0) -> str:
     if share is None:
         return "–"
     value = float(share) * 100
-    step = 10.0 ** -digits
+    step = 10.0**-digits
     if 0 < value < step / 2:
         return f"<{step:g} %"
     return f"{value:.{digits}f} %"

@@ -39,15 +39,23 @@ class Provenance:
     candidates: tuple[tuple[str, float], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "value": self.value, "via": self.via,
-                "probability": self.probability, "evidence": self.evidence,
-                "candidates": [{"value": v, "probability": p} for v, p in self.candidates]}
+        return {
+            "field": self.field,
+            "value": self.value,
+            "via": self.via,
+            "probability": self.probability,
+            "evidence": self.evidence,
+            "candidates": [{"value": v, "probability": p} for v, p in self.candidates],
+        }
 
     def describe(self) -> str:
         """One line: ``memory-exhaustion via taxonomy (p 0.87; then timeout 0.05)``."""
         sure = f"p {self.probability:.2f}" if self.probability is not None else ""
         found = f"from {self.evidence!r}" if self.evidence else ""
-        then = ("then " + ", ".join(f"{v} {p:.2f}" for v, p in self.candidates[:2])
-                if self.candidates else "")
+        then = (
+            "then " + ", ".join(f"{v} {p:.2f}" for v, p in self.candidates[:2])
+            if self.candidates
+            else ""
+        )
         details = "; ".join(part for part in (sure, found, then) if part)
         return f"{self.value} via {self.via}" + (f" ({details})" if details else "")

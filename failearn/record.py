@@ -18,17 +18,38 @@ if TYPE_CHECKING:
     from failearn.capture.classify import PendingClass
 
 TEXT_FIELDS: tuple[str, ...] = (
-    "title", "summary", "root_cause", "resolution", "workarounds", "action_items", "timeline",
+    "title",
+    "summary",
+    "root_cause",
+    "resolution",
+    "workarounds",
+    "action_items",
+    "timeline",
 )
 LIST_FIELDS: tuple[str, ...] = ("trace_ids", "error_messages", "dependencies", "trace_shape")
 CANONICAL_FIELDS: tuple[str, ...] = (
-    "id", "timestamp", "service", "failure_class", "trace_ids", "severity", *TEXT_FIELDS,
-    "error_messages", "dependencies", "metrics", "trace_shape",
+    "id",
+    "timestamp",
+    "service",
+    "failure_class",
+    "trace_ids",
+    "severity",
+    *TEXT_FIELDS,
+    "error_messages",
+    "dependencies",
+    "metrics",
+    "trace_shape",
 )
 # Further fields a source may give (beyond the canonical record).
 EXTRA_FIELDS: tuple[str, ...] = (
-    "ended_at", "caused_by_rule", "sections", "tags", "class_hints", "source_format",
-    "timeline_start", "timeline_end",
+    "ended_at",
+    "caused_by_rule",
+    "sections",
+    "tags",
+    "class_hints",
+    "source_format",
+    "timeline_start",
+    "timeline_end",
 )
 
 
@@ -50,8 +71,13 @@ class Issue:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "source": self.source, "line": self.line, "code": self.code, "field": self.field,
-            "message": self.message, "hint": self.hint, "level": self.level,
+            "source": self.source,
+            "line": self.line,
+            "code": self.code,
+            "field": self.field,
+            "message": self.message,
+            "hint": self.hint,
+            "level": self.level,
         }
 
 

@@ -25,10 +25,33 @@ _EPOCH_MICROS_MAX = 1e17
 # Zone abbreviations people write in post-mortems.  Deliberately small and
 # unambiguous (IST, CST are left out: they name several zones).
 ZONE_ABBREVIATIONS: dict[str, int] = {
-    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 60, "WEST": 60, "CET": 60, "CEST": 120,
-    "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240, "CDT": -300,
-    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480,
-    "HST": -600, "JST": 540, "KST": 540, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "WET": 0,
+    "BST": 60,
+    "WEST": 60,
+    "CET": 60,
+    "CEST": 120,
+    "EET": 120,
+    "EEST": 180,
+    "MSK": 180,
+    "EST": -300,
+    "EDT": -240,
+    "CDT": -300,
+    "MST": -420,
+    "MDT": -360,
+    "PST": -480,
+    "PDT": -420,
+    "AKST": -540,
+    "AKDT": -480,
+    "HST": -600,
+    "JST": 540,
+    "KST": 540,
+    "AEST": 600,
+    "AEDT": 660,
+    "NZST": 720,
+    "NZDT": 780,
 }
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -39,8 +62,12 @@ _ZONE_SUFFIX = re.compile(
 )
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$", re.IGNORECASE)
 _DURATION_UNITS = {
-    "ms": timedelta(milliseconds=1), "s": timedelta(seconds=1), "m": timedelta(minutes=1),
-    "h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1),
+    "ms": timedelta(milliseconds=1),
+    "s": timedelta(seconds=1),
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
 }
 _MAX_DURATION = timedelta(days=36_525)
 _NOT_SET = {"0001-01-01T00:00:00Z", "0001-01-01T00:00:00+00:00", "0001-01-01 00:00:00"}
@@ -242,8 +269,9 @@ def parse_as_of(text: str | None, *, now: datetime | None = None) -> datetime:
     except (ValueError, OverflowError) as exc:
         raise ValueError(f"--as-of {text!r}: {hint}") from exc
     if not AS_OF_YEARS[0] <= parsed.year <= AS_OF_YEARS[1]:
-        raise ValueError(f"--as-of {text!r}: the year must be between {AS_OF_YEARS[0]} and "
-                         f"{AS_OF_YEARS[1]}")
+        raise ValueError(
+            f"--as-of {text!r}: the year must be between {AS_OF_YEARS[0]} and {AS_OF_YEARS[1]}"
+        )
     return parsed
 
 

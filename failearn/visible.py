@@ -19,8 +19,10 @@ import re
 _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
 # Bidirectional controls (embeddings, overrides, isolates, marks) and characters of no width
 # (zero-width space and joiners, word joiner and invisible operators, the byte-order mark).
-_INVISIBLE = ("\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u206a-\u206f"
-              "\ufeff\ufff9-\ufffb")
+_INVISIBLE = (
+    "\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u206a-\u206f"
+    "\ufeff\ufff9-\ufffb"
+)
 _UNSAFE = re.compile(f"[{_CONTROLS}{_INVISIBLE}]")
 _UNSAFE_IN_JSON = re.compile(f"[{_INVISIBLE}]")
 

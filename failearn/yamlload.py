@@ -39,7 +39,8 @@ class _Loader(_Base):  # type: ignore[misc]
 
     yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
         first: [(tag, pattern) for tag, pattern in resolvers if tag not in _YAML11_ONLY]
-        for first, resolvers in _Base.yaml_implicit_resolvers.items()}
+        for first, resolvers in _Base.yaml_implicit_resolvers.items()
+    }
 
 
 def _construct_bool(loader: Any, node: yaml.ScalarNode) -> bool:
@@ -50,20 +51,25 @@ def _construct_bool(loader: Any, node: yaml.ScalarNode) -> bool:
         return bool(loader.bool_values[value.lower()])
     except KeyError:
         raise yaml.constructor.ConstructorError(
-            None, None, f"{value!r} is not a boolean", node.start_mark) from None
+            None, None, f"{value!r} is not a boolean", node.start_mark
+        ) from None
 
 
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool",
-                              re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                              list("tTfF"))
-_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"),
-                              list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?"
-               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
-    list("-+0123456789."))
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
 
 MAX_NODES = 20_000
 MAX_DEPTH = 64
@@ -136,10 +142,15 @@ def _check_size(node: yaml.Node) -> None:
         if count > MAX_NODES:
             raise YamlLoadError(
                 f"the YAML expands to more than {MAX_NODES:,} values (a YAML bomb?)",
-                line=current.start_mark.line + 1, code="yaml-too-complex")
+                line=current.start_mark.line + 1,
+                code="yaml-too-complex",
+            )
         if depth > MAX_DEPTH:
-            raise YamlLoadError(f"the YAML nests deeper than {MAX_DEPTH} levels",
-                                line=current.start_mark.line + 1, code="yaml-too-complex")
+            raise YamlLoadError(
+                f"the YAML nests deeper than {MAX_DEPTH} levels",
+                line=current.start_mark.line + 1,
+                code="yaml-too-complex",
+            )
         if isinstance(current, yaml.SequenceNode):
             stack.extend((child, depth + 1) for child in current.value)
         elif isinstance(current, yaml.MappingNode):
@@ -242,10 +253,17 @@ def load_yaml(text: str) -> LoadedYaml:
             data = loader.construct_document(node)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            raise YamlLoadError(f"unsupported YAML: {exc.problem or exc}",
-                                line=mark.line + 1 if mark else None) from exc
-        except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError,
-                RecursionError) as exc:
+            raise YamlLoadError(
+                f"unsupported YAML: {exc.problem or exc}", line=mark.line + 1 if mark else None
+            ) from exc
+        except (
+            yaml.YAMLError,
+            ValueError,
+            TypeError,
+            KeyError,
+            AttributeError,
+            RecursionError,
+        ) as exc:
             raise YamlLoadError(f"unsupported YAML: {exc}", line=node.start_mark.line + 1) from exc
         lines: dict[str, int] = {}
         _key_lines(node, "", lines)

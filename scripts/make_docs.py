@@ -54,8 +54,12 @@ def _help(path: tuple[str, ...]) -> str:
 
     from failearn.cli import app
 
-    result = CliRunner().invoke(app, [*path[1:], "--help"], terminal_width=WIDTH,
-                                env={"COLUMNS": str(WIDTH), "TERM": "dumb"})
+    result = CliRunner().invoke(
+        app,
+        [*path[1:], "--help"],
+        terminal_width=WIDTH,
+        env={"COLUMNS": str(WIDTH), "TERM": "dumb"},
+    )
     if result.exit_code != 0:
         raise SystemExit(f"{' '.join(path)} --help failed: {result.output}")
     return result.output.rstrip() + "\n"
@@ -67,8 +71,11 @@ def cli_page() -> str:
     from failearn.cli import app
 
     root = typer.main.get_command(app)
-    lines = ["# Command line\n", GENERATED,
-             "Every command's `--help`, as printed in a terminal 80 columns wide.\n"]
+    lines = [
+        "# Command line\n",
+        GENERATED,
+        "Every command's `--help`, as printed in a terminal 80 columns wide.\n",
+    ]
     for path, _command in _commands(root, ("failearn",)):
         title = " ".join(path)
         lines.append(f"## `{title}`\n")
@@ -108,8 +115,15 @@ def _type_name(annotation: Any) -> str:
     if origin is dict:
         key, value = typing.get_args(annotation)
         return f"table of {_type_name(key)} = {_type_name(value)}"
-    names = {str: "text", int: "integer", float: "number", bool: "boolean",
-             timedelta: "duration", Path: "path", type(None): "none"}
+    names = {
+        str: "text",
+        int: "integer",
+        float: "number",
+        bool: "boolean",
+        timedelta: "duration",
+        Path: "path",
+        type(None): "none",
+    }
     if annotation in names:
         return names[annotation]
     return getattr(annotation, "__name__", str(annotation))
@@ -138,8 +152,9 @@ def _toml_value(value: Any) -> str:
         return "`{}`"
     text = json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
-        text = "{ " + ", ".join(f"{json.dumps(k)} = {json.dumps(v)}"
-                                for k, v in value.items()) + " }"
+        text = (
+            "{ " + ", ".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in value.items()) + " }"
+        )
     return f"`{text}`".replace("|", "\\|")
 
 
@@ -149,17 +164,26 @@ def _doc(obj: Any) -> str:
 
 
 def _section(name: str, cls: type, instance: Any) -> list[str]:
-    lines = [f"## `[{name}]`\n", _doc(cls) + "\n", "| key | type | default | notes |",
-             "| --- | --- | --- | --- |"]
+    lines = [
+        f"## `[{name}]`\n",
+        _doc(cls) + "\n",
+        "| key | type | default | notes |",
+        "| --- | --- | --- | --- |",
+    ]
     comments = _field_comments(cls)
     hints = typing.get_type_hints(cls)
     for item in dataclasses.fields(cls):
-        default = getattr(instance, item.name) if instance is not None else (
-            item.default if item.default is not dataclasses.MISSING
-            else item.default_factory())  # type: ignore[misc]
+        default = (
+            getattr(instance, item.name)
+            if instance is not None
+            else (
+                item.default if item.default is not dataclasses.MISSING else item.default_factory()
+            )
+        )  # type: ignore[misc]
         note = comments.get(item.name, "").replace("|", "\\|")
-        lines.append(f"| `{item.name}` | {_type_name(hints[item.name])} | "
-                     f"{_toml_value(default)} | {note} |")
+        lines.append(
+            f"| `{item.name}` | {_type_name(hints[item.name])} | {_toml_value(default)} | {note} |"
+        )
     return [*lines, ""]
 
 
@@ -167,17 +191,25 @@ def config_page() -> str:
     from failearn import config
 
     settings = config.Settings()
-    top = [item for item in dataclasses.fields(config.Settings)
-           if item.name not in config._NOT_CONFIGURABLE]
+    top = [
+        item
+        for item in dataclasses.fields(config.Settings)
+        if item.name not in config._NOT_CONFIGURABLE
+    ]
     hints = typing.get_type_hints(config.Settings)
     comments = _field_comments(config.Settings)
-    lines = ["# Configuration\n", GENERATED,
-             "Every key failearn reads from `failearn.toml` (or `[tool.failearn]` in "
-             "`pyproject.toml`), with its default. A key not listed here is an error "
-             "naming it. Durations are written `90d`, `12h`, `30m`, `45s`; relative "
-             "paths are relative to the file. How to use them: "
-             "[the configuration guide](../configuration.md).\n",
-             "## Top level\n", "| key | type | default | notes |", "| --- | --- | --- | --- |"]
+    lines = [
+        "# Configuration\n",
+        GENERATED,
+        "Every key failearn reads from `failearn.toml` (or `[tool.failearn]` in "
+        "`pyproject.toml`), with its default. A key not listed here is an error "
+        "naming it. Durations are written `90d`, `12h`, `30m`, `45s`; relative "
+        "paths are relative to the file. How to use them: "
+        "[the configuration guide](../configuration.md).\n",
+        "## Top level\n",
+        "| key | type | default | notes |",
+        "| --- | --- | --- | --- |",
+    ]
     sections: list[tuple[str, type, Any]] = []
     for item in top:
         hint = hints[item.name]
@@ -187,8 +219,10 @@ def config_page() -> str:
             sections.append(("sources.NAME", config.SourceMapping, None))
         else:
             note = comments.get(item.name, "").replace("|", "\\|")
-            lines.append(f"| `{item.name}` | {_type_name(hint)} | "
-                         f"{_toml_value(getattr(settings, item.name))} | {note} |")
+            lines.append(
+                f"| `{item.name}` | {_type_name(hint)} | "
+                f"{_toml_value(getattr(settings, item.name))} | {note} |"
+            )
     lines.append("")
     for name, cls, instance in sections:
         lines.extend(_section(name, cls, instance))
@@ -201,16 +235,25 @@ def config_page() -> str:
 def errors_page() -> str:
     from failearn import codes, errors
 
-    lines = ["# Exit codes and problem codes\n", GENERATED, "## Exit codes\n",
-             _doc(errors).split("Exit codes", 1)[1]
-             .split(":", 1)[1].strip() + "\n",
-             "## Errors\n",
-             _doc(codes) + "\n",
-             "An error rejects the record (it stays in the inbox).\n",
-             "| code | what to do |", "| --- | --- |"]
+    lines = [
+        "# Exit codes and problem codes\n",
+        GENERATED,
+        "## Exit codes\n",
+        _doc(errors).split("Exit codes", 1)[1].split(":", 1)[1].strip() + "\n",
+        "## Errors\n",
+        _doc(codes) + "\n",
+        "An error rejects the record (it stays in the inbox).\n",
+        "| code | what to do |",
+        "| --- | --- |",
+    ]
     lines += [f"| `{code}` | {text} |" for code, text in codes.ERRORS.items()]
-    lines += ["", "## Warnings\n", "A warning stores the record and says what to improve.\n",
-              "| code | what to do |", "| --- | --- |"]
+    lines += [
+        "",
+        "## Warnings\n",
+        "A warning stores the record and says what to improve.\n",
+        "| code | what to do |",
+        "| --- | --- |",
+    ]
     lines += [f"| `{code}` | {text} |" for code, text in codes.WARNINGS.items()]
     return "\n".join(lines) + "\n"
 
@@ -222,13 +265,18 @@ def database_page() -> str:
     from failearn.store import Store
     from failearn.store.migrations import MIGRATIONS
 
-    lines = ["# Database schema\n", GENERATED,
-             "The tables of a store migrated from empty (SQLite; PostgreSQL holds the same "
-             "tables with its own column types). Times are UTC ISO 8601 text; structured "
-             "values are JSON text. What the tables are for: "
-             "[the database guide](../database.md).\n",
-             "## Migrations\n", "Applied in this order; each name is recorded in "
-             "`_migrations`.\n", "| name | what it adds |", "| --- | --- |"]
+    lines = [
+        "# Database schema\n",
+        GENERATED,
+        "The tables of a store migrated from empty (SQLite; PostgreSQL holds the same "
+        "tables with its own column types). Times are UTC ISO 8601 text; structured "
+        "values are JSON text. What the tables are for: "
+        "[the database guide](../database.md).\n",
+        "## Migrations\n",
+        "Applied in this order; each name is recorded in `_migrations`.\n",
+        "| name | what it adds |",
+        "| --- | --- |",
+    ]
     for name, function in MIGRATIONS:
         summary = _doc(function).split("\n\n")[0].replace("\n", " ")
         lines.append(f"| `{name}` | {summary} |")
@@ -237,20 +285,34 @@ def database_page() -> str:
         store = Store.open(Path(folder) / "schema.db")
         try:
             conn = store.conn
-            tables = [row[0] for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            tables = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
             for table in tables:
-                lines += [f"## `{table}`\n", "| column | type | not null | default | key |",
-                          "| --- | --- | --- | --- | --- |"]
+                lines += [
+                    f"## `{table}`\n",
+                    "| column | type | not null | default | key |",
+                    "| --- | --- | --- | --- | --- |",
+                ]
                 for _cid, name, kind, notnull, default, pk in conn.execute(
-                        f"PRAGMA table_info('{table}')"):
+                    f"PRAGMA table_info('{table}')"
+                ):
                     shown = "" if default is None else f"`{default}`".replace("|", "\\|")
-                    lines.append(f"| `{name}` | {kind or ''} | {'yes' if notnull else ''} | "
-                                 f"{shown} | {'primary' if pk else ''} |")
-                indexes = list(conn.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                    "AND sql IS NOT NULL ORDER BY name", (table,)))
+                    lines.append(
+                        f"| `{name}` | {kind or ''} | {'yes' if notnull else ''} | "
+                        f"{shown} | {'primary' if pk else ''} |"
+                    )
+                indexes = list(
+                    conn.execute(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                        "AND sql IS NOT NULL ORDER BY name",
+                        (table,),
+                    )
+                )
                 if indexes:
                     lines += ["", "Indexes:", ""]
                     lines += [f"- `{' '.join(sql.split())}`" for _name, sql in indexes]

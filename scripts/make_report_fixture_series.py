@@ -48,14 +48,21 @@ def main() -> int:
         load = load * (1 + 0.35 * _ramp(t, at - lead, at))
         ramp = _ramp(t, at - lead, at)
         pool = np.where(ramp > 0, pool + (1.0 - pool) * ramp, pool)
-    series = [({"__name__": "request_rate", "service": "checkout"}, times, 380.0 * load),
-              ({"__name__": "db_pool_utilization", "service": "checkout"}, times,
-               np.clip(pool, 0.02, 1.0))]
+    series = [
+        ({"__name__": "request_rate", "service": "checkout"}, times, 380.0 * load),
+        (
+            {"__name__": "db_pool_utilization", "service": "checkout"},
+            times,
+            np.clip(pool, 0.02, 1.0),
+        ),
+    ]
     target = FIXTURE / "metrics" / "checkout.json"
     target.parent.mkdir(exist_ok=True)
     target.write_bytes(_prometheus(series))
-    print(f"{target.relative_to(ROOT)}: 2 series of {len(times)} points; "
-          f"{len(pools)} pool exhaustions of checkout with a precursor")
+    print(
+        f"{target.relative_to(ROOT)}: 2 series of {len(times)} points; "
+        f"{len(pools)} pool exhaustions of checkout with a precursor"
+    )
     return 0
 
 

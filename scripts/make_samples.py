@@ -53,10 +53,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "sample-postmortems"
 TRUTH = ROOT / "tests" / "fixtures" / "sample_truth.json"
 SERIES_TRUTH = ROOT / "tests" / "fixtures" / "sample_series_truth.json"
-SHAPES = {"pool-exhaustion": ["api-gateway", "checkout", "payments", "postgres-main"],
-          "inventory-timeouts": ["api-gateway", "search", "inventory"],
-          "recommender-oom": ["recommendations", "feature-store"],
-          "auth-config": ["api-gateway", "auth"]}
+SHAPES = {
+    "pool-exhaustion": ["api-gateway", "checkout", "payments", "postgres-main"],
+    "inventory-timeouts": ["api-gateway", "search", "inventory"],
+    "recommender-oom": ["recommendations", "feature-store"],
+    "auth-config": ["api-gateway", "auth"],
+}
 
 
 def _ids(incident: Incident) -> list[str]:
@@ -69,18 +71,23 @@ def _truth(incidents: list[Incident], markdown_count: int, json_count: int) -> d
         members = [i for i in incidents if i.pattern == name]
         per_week = Counter(i.week for i in members for _ in _ids(i))
         entry: dict[str, Any] = {
-            "name": name, "failure_class": class_id,
+            "name": name,
+            "failure_class": class_id,
             "labels": sorted({i.label for i in members}),
-            "services": PATTERN_SERVICES[name], "trace_shape": SHAPES[name],
+            "services": PATTERN_SERVICES[name],
+            "trace_shape": SHAPES[name],
             "incidents": len(members),
             "record_ids": sorted(rid for i in members for rid in _ids(i)),
             "records_per_week": {week: per_week.get(week, 0) for week, _ in weeks()},
         }
         if name == "pool-exhaustion":
             entry["precursor"] = {
-                "metric": "request_volume_change_pct", "range": [1.6, 2.6],
+                "metric": "request_volume_change_pct",
+                "range": [1.6, 2.6],
                 "others": "N(0, 0.7) clipped to ±1.3; capacity-overload +15 … +60",
-                "pool_utilization": [0.96, 1.0], "p99_latency_ms": [2400, 4200]}
+                "pool_utilization": [0.96, 1.0],
+                "p99_latency_ms": [2400, 4200],
+            }
         if name == "inventory-timeouts":
             entry["labels_before_drift"] = [label for label, _ in LABELS[name]]
         patterns.append(entry)
@@ -89,29 +96,44 @@ def _truth(incidents: list[Incident], markdown_count: int, json_count: int) -> d
     replicas = [i.record_ids for i in incidents if len(i.record_ids) > 1]
     return {
         "seed": SEED,
-        "span": {"start": rfc3339_z(SPAN_START), "end": rfc3339_z(SPAN_END),
-                 "weeks": [week for week, _ in weeks()]},
-        "counts": {"markdown": markdown_count, "json": json_count,
-                   "records": markdown_count + json_count, "incidents": len(incidents),
-                   "noise_records": sum(len(_ids(i)) for i in noise)},
+        "span": {
+            "start": rfc3339_z(SPAN_START),
+            "end": rfc3339_z(SPAN_END),
+            "weeks": [week for week, _ in weeks()],
+        },
+        "counts": {
+            "markdown": markdown_count,
+            "json": json_count,
+            "records": markdown_count + json_count,
+            "incidents": len(incidents),
+            "noise_records": sum(len(_ids(i)) for i in noise),
+        },
         "patterns": patterns,
-        "noise": {"classes": sorted({i.class_id for i in noise}),
-                  "record_ids": sorted(rid for i in noise for rid in _ids(i))},
+        "noise": {
+            "classes": sorted({i.class_id for i in noise}),
+            "record_ids": sorted(rid for i in noise for rid in _ids(i)),
+        },
         "drift": {
-            "week": DRIFT_WEEK, "pattern": "inventory-timeouts", "from_class": "timeout",
-            "to_class": DRIFT_LABEL, "label": DRIFT_LABEL,
+            "week": DRIFT_WEEK,
+            "pattern": "inventory-timeouts",
+            "from_class": "timeout",
+            "to_class": DRIFT_LABEL,
+            "label": DRIFT_LABEL,
             "description": "From 2026-W47 on, the inventory timeouts (search calling "
-                           "inventory) are labelled resource-exhaustion; messages and trace "
-                           "shape are unchanged. In W47 the share of timeout falls to zero "
-                           "while resource-exhaustion rises.",
+            "inventory) are labelled resource-exhaustion; messages and trace "
+            "shape are unchanged. In W47 the share of timeout falls to zero "
+            "while resource-exhaustion rises.",
             "record_ids": sorted(rid for i in drifted for rid in _ids(i)),
         },
         "duplicates": {
             "window_seconds": 300,
             "replica_groups": sorted(replicas),
             "boundary_pairs": sorted(i.record_ids for i in incidents if i.exact_times),
-            "markdown_with_alert": sorted([i.markdown_id, i.record_ids[0]] for i in incidents
-                                          if i.markdown_id and i.record_ids),
+            "markdown_with_alert": sorted(
+                [i.markdown_id, i.record_ids[0]]
+                for i in incidents
+                if i.markdown_id and i.record_ids
+            ),
             "shared_trace_ids": sorted(i.shared_trace for i in incidents if i.shared_trace),
         },
     }
@@ -139,14 +161,20 @@ def main() -> int:
     files = write_exports(CORPUS / "exports", exports)
     TRUTH.parent.mkdir(parents=True, exist_ok=True)
     truth = _truth(incidents, len(posts), len(exports))
-    TRUTH.write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8",
-                     newline="\n")
+    TRUTH.write_text(
+        json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
+    )
     series_truth = write_series(CORPUS / "metrics", incidents)
-    SERIES_TRUTH.write_text(json.dumps(series_truth, indent=2, ensure_ascii=False) + "\n",
-                            encoding="utf-8", newline="\n")
-    print(f"{len(posts)} post-mortems, {len(exports)} JSON records in {len(files)} export files; "
-          f"{len(series_truth['files'])} metric series files; truth in "
-          f"{TRUTH.relative_to(ROOT)} and {SERIES_TRUTH.relative_to(ROOT)}")
+    SERIES_TRUTH.write_text(
+        json.dumps(series_truth, indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+        newline="\n",
+    )
+    print(
+        f"{len(posts)} post-mortems, {len(exports)} JSON records in {len(files)} export files; "
+        f"{len(series_truth['files'])} metric series files; truth in "
+        f"{TRUTH.relative_to(ROOT)} and {SERIES_TRUTH.relative_to(ROOT)}"
+    )
     return 0
 
 

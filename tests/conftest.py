@@ -93,13 +93,13 @@ class Cli:
     def __call__(self, *args: str, input: str | bytes | None = None) -> Any:
         return self.runner.invoke(app, list(args), input=input, catch_exceptions=False)
 
-    def json(self, *args: str, input: str | bytes | None = None,
-             exit_code: int | None = 0) -> dict[str, Any]:
+    def json(
+        self, *args: str, input: str | bytes | None = None, exit_code: int | None = 0
+    ) -> dict[str, Any]:
         """Run with ``--format json``; the parsed document (stdout must hold only it)."""
         result = self(*args, "--format", "json", input=input)
         if exit_code is not None:
-            assert result.exit_code == exit_code, (result.exit_code, result.stdout,
-                                                   result.stderr)
+            assert result.exit_code == exit_code, (result.exit_code, result.stdout, result.stderr)
         document: dict[str, Any] = json.loads(result.stdout)
         return document
 
@@ -154,8 +154,9 @@ def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     why = prometheus_server.missing()
     if why is not None:
-        missing(f"no Prometheus server: {why}; or set FAILEARN_TEST_PROMETHEUS_URL "
-                "(.ci/run starts one)")
+        missing(
+            f"no Prometheus server: {why}; or set FAILEARN_TEST_PROMETHEUS_URL (.ci/run starts one)"
+        )
     directory = tmp_path_factory.mktemp("prometheus")
     try:
         url = prometheus_server.start(directory, port=19000 + os.getpid() % 900)
@@ -165,4 +166,3 @@ def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         prometheus_server.stop(directory)
-

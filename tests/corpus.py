@@ -16,22 +16,38 @@ from pathlib import Path
 AS_OF = datetime(2026, 11, 23, tzinfo=UTC)
 SERVICES = ["checkout", "payments", "search", "inventory", "auth", "notifications"]
 CLASSES: dict[str, tuple[int, list[str]]] = {
-    "timeout": (30, ["{s}: calls to {d} timed out", "{s} requests exceeded their deadline",
-                     "slow responses from {d}; {s} hit its timeout"]),
-    "connection-pool-exhaustion": (25, ["{s} connection pool exhausted",
-                                        "{s} waiting for a free connection to {d}"]),
+    "timeout": (
+        30,
+        [
+            "{s}: calls to {d} timed out",
+            "{s} requests exceeded their deadline",
+            "slow responses from {d}; {s} hit its timeout",
+        ],
+    ),
+    "connection-pool-exhaustion": (
+        25,
+        ["{s} connection pool exhausted", "{s} waiting for a free connection to {d}"],
+    ),
     "memory-exhaustion": (15, ["{s} pods OOMKilled", "{s} ran out of heap memory"]),
-    "deployment-regression": (15, ["{s} errors after the deploy",
-                                   "bad release of {s} rolled back"]),
+    "deployment-regression": (
+        15,
+        ["{s} errors after the deploy", "bad release of {s} rolled back"],
+    ),
     "configuration-error": (10, ["bad config change on {s}", "invalid setting broke {s}"]),
     "dependency-failure": (10, ["{d} outage broke {s}", "{d} returned 503 to {s}"]),
 }
 DEPENDENCIES = ["postgres", "redis", "kafka", "stripe", "elasticsearch"]
 
 
-def window_records(start: datetime, end: datetime, count: int, rnd: random.Random,
-                   prefix: str, relabel: tuple[str, str] | None = None,
-                   share: float = 1.0) -> list[dict[str, object]]:
+def window_records(
+    start: datetime,
+    end: datetime,
+    count: int,
+    rnd: random.Random,
+    prefix: str,
+    relabel: tuple[str, str] | None = None,
+    share: float = 1.0,
+) -> list[dict[str, object]]:
     names = sorted(CLASSES)
     weights = [CLASSES[n][0] for n in names]
     step = (end - start) / max(count, 1)
@@ -43,19 +59,30 @@ def window_records(start: datetime, end: datetime, count: int, rnd: random.Rando
         if relabel and truth == relabel[0] and rnd.random() < share:
             label = relabel[1]
         text = rnd.choice(CLASSES[truth][1]).format(s=service, d=rnd.choice(DEPENDENCIES))
-        records.append({
-            "id": f"{prefix}-{number:04d}",
-            "timestamp": (start + step * number).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "service": service, "failure_class": label, "title": text,
-            "summary": f"{text}. The on-call engineer was paged.",
-            "trace_ids": [f"{rnd.getrandbits(128):032x}"],
-        })
+        records.append(
+            {
+                "id": f"{prefix}-{number:04d}",
+                "timestamp": (start + step * number).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "service": service,
+                "failure_class": label,
+                "title": text,
+                "summary": f"{text}. The on-call engineer was paged.",
+                "trace_ids": [f"{rnd.getrandbits(128):032x}"],
+            }
+        )
     return records
 
 
-def write_corpus(path: Path, *, recent: int = 60, baseline: int = 200, seed: int = 1,
-                 relabel: tuple[str, str] | None = None, share: float = 1.0,
-                 as_of: datetime = AS_OF) -> Path:
+def write_corpus(
+    path: Path,
+    *,
+    recent: int = 60,
+    baseline: int = 200,
+    seed: int = 1,
+    relabel: tuple[str, str] | None = None,
+    share: float = 1.0,
+    as_of: datetime = AS_OF,
+) -> Path:
     """A baseline of 28 days and a recent window of 7 days ending just before ``as_of``."""
     rnd = random.Random(seed)
     recent_start = as_of - timedelta(days=7)

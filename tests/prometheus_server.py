@@ -33,8 +33,11 @@ BINARIES = ("prometheus", "promtool")
 def missing() -> str | None:
     """Why a server cannot be started here, or None."""
     absent = [b for b in BINARIES if shutil.which(b) is None]
-    return f"{' and '.join(absent)} not installed (Debian: apt-get install prometheus)" \
-        if absent else None
+    return (
+        f"{' and '.join(absent)} not installed (Debian: apt-get install prometheus)"
+        if absent
+        else None
+    )
 
 
 def openmetrics(source: Path = SAMPLES) -> str:
@@ -49,7 +52,8 @@ def openmetrics(source: Path = SAMPLES) -> str:
             name = labels.pop("__name__")
             key = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
             families.setdefault(name, {}).setdefault(key, []).extend(
-                (int(t), v) for t, v in series["values"])
+                (int(t), v) for t, v in series["values"]
+            )
     lines: list[str] = []
     for name, by_labels in sorted(families.items()):
         lines.append(f"# TYPE {name} gauge")
@@ -76,21 +80,34 @@ def start(directory: Path, port: int = 19090, timeout: float = 120.0) -> str:
     exposition = directory / "samples.om"
     exposition.write_text(openmetrics(), encoding="utf-8")
     data = directory / "data"
-    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", str(exposition),
-                    str(data)], check=True, capture_output=True)
+    subprocess.run(
+        ["promtool", "tsdb", "create-blocks-from", "openmetrics", str(exposition), str(data)],
+        check=True,
+        capture_output=True,
+    )
     config = directory / "prometheus.yml"
     config.write_text("global:\n  scrape_interval: 1h\n", encoding="utf-8")
     url = f"http://127.0.0.1:{port}"
     log = (directory / "prometheus.log").open("wb")
     process = subprocess.Popen(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={data}",
-         f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=100y",
-         "--log.level=warn"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            "prometheus",
+            f"--config.file={config}",
+            f"--storage.tsdb.path={data}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--storage.tsdb.retention.time=100y",
+            "--log.level=warn",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     (directory / "pid").write_text(str(process.pid), encoding="utf-8")
     if not _ready(url, time.monotonic() + timeout):
         stop(directory)
-        raise RuntimeError(f"prometheus did not become ready at {url}; see "
-                           f"{directory / 'prometheus.log'}")
+        raise RuntimeError(
+            f"prometheus did not become ready at {url}; see {directory / 'prometheus.log'}"
+        )
     return url
 
 

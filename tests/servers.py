@@ -29,8 +29,10 @@ def postgres_server() -> str:
     """The URL of the PostgreSQL server to test against (checked to answer)."""
     url = os.environ.get(POSTGRES_URL, "")
     if not url:
-        missing(f"no PostgreSQL server: set {POSTGRES_URL} to a postgresql:// URL "
-                "(.ci/run starts one with pg_virtualenv)")
+        missing(
+            f"no PostgreSQL server: set {POSTGRES_URL} to a postgresql:// URL "
+            "(.ci/run starts one with pg_virtualenv)"
+        )
     try:
         import psycopg
     except ImportError:

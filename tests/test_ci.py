@@ -18,22 +18,28 @@ import yaml
 from tests.conftest import FIXTURES, REPO
 
 pytestmark = pytest.mark.slow
-GOOD = ("---\ndate: 2024-01-02T10:00:00Z\nservice: api\nfailure_class: timeout\n---\n"
-        "# API timeouts\n")
+GOOD = (
+    "---\ndate: 2024-01-02T10:00:00Z\nservice: api\nfailure_class: timeout\n---\n# API timeouts\n"
+)
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     bin_dir = str(Path(sys.executable).parent)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAILEARN_", "GITHUB_"))}
-    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
-               PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), HOME=str(tmp_path),
-               GIT_CONFIG_NOSYSTEM="1", **extra)
+    env.update(
+        PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+        HOME=str(tmp_path),
+        GIT_CONFIG_NOSYSTEM="1",
+        **extra,
+    )
     return env
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
-                          check=False)
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 @pytest.fixture
@@ -47,8 +53,12 @@ def repo(tmp_path: Path) -> Path:
     (root / "postmortems" / "2024-02-03-db.md").write_text("# Database down\n\nIt broke.\n")
     (root / "README.md").write_text("# Our post-mortems\n")
     env = environment(tmp_path)
-    for args in (["git", "init", "-q"], ["git", "config", "user.email", "ci@example.org"],
-                 ["git", "config", "user.name", "CI"], ["git", "add", "-A"]):
+    for args in (
+        ["git", "init", "-q"],
+        ["git", "config", "user.email", "ci@example.org"],
+        ["git", "config", "user.name", "CI"],
+        ["git", "add", "-A"],
+    ):
         assert run(args, root, env).returncode == 0
     return root
 
@@ -84,24 +94,34 @@ def steps() -> dict[str, dict[str, object]]:
 
 def test_the_action_runs_the_scripts_it_ships() -> None:
     found = steps()
-    assert found["Install failearn"]["run"] == \
-        'bash "${{ github.action_path }}/scripts/action/install.sh"'
-    assert found["Run failearn"]["run"] == \
-        'bash "${{ github.action_path }}/scripts/action/run.sh"'
+    assert (
+        found["Install failearn"]["run"]
+        == 'bash "${{ github.action_path }}/scripts/action/install.sh"'
+    )
+    assert found["Run failearn"]["run"] == 'bash "${{ github.action_path }}/scripts/action/run.sh"'
     assert set(found["Run failearn"]["env"]) == {  # type: ignore[arg-type]
-        "FAILEARN_ACTION_COMMAND", "FAILEARN_ACTION_PATHS", "FAILEARN_ACTION_AS_OF",
-        "FAILEARN_ACTION_REPORT"}
+        "FAILEARN_ACTION_COMMAND",
+        "FAILEARN_ACTION_PATHS",
+        "FAILEARN_ACTION_AS_OF",
+        "FAILEARN_ACTION_REPORT",
+    }
 
 
 def test_the_gate_step_annotates_and_summarises(repo: Path, tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
-    env = environment(tmp_path, FAILEARN_ACTION_COMMAND="gate",
-                      FAILEARN_ACTION_PATHS="postmortems", GITHUB_STEP_SUMMARY=str(summary),
-                      GITHUB_ACTIONS="true")
+    env = environment(
+        tmp_path,
+        FAILEARN_ACTION_COMMAND="gate",
+        FAILEARN_ACTION_PATHS="postmortems",
+        GITHUB_STEP_SUMMARY=str(summary),
+        GITHUB_ACTIONS="true",
+    )
     result = run(["bash", str(REPO / "scripts" / "action" / "run.sh")], repo, env)
     assert result.returncode == 1, result.stderr
-    assert ("::error file=postmortems/2024-02-03-db.md,line=1,title=failearn missing-field::"
-            "service: required field `service` is missing or empty") in result.stdout
+    assert (
+        "::error file=postmortems/2024-02-03-db.md,line=1,title=failearn missing-field::"
+        "service: required field `service` is missing or empty"
+    ) in result.stdout
     text = summary.read_text()
     assert text.startswith("### failearn ingest: failed\n")
     assert "| `postmortems/2024-02-03-db.md` | 1 | missing-field | service |" in text
@@ -110,12 +130,19 @@ def test_the_gate_step_annotates_and_summarises(repo: Path, tmp_path: Path) -> N
 
 def test_the_weekly_step_ingests_clusters_audits_and_reports(tmp_path: Path) -> None:
     repo = tmp_path / "samples"
-    shutil.copytree(REPO / "sample-postmortems", repo,
-                    ignore=shutil.ignore_patterns("*.db", "realdata.toml"))
+    shutil.copytree(
+        REPO / "sample-postmortems", repo, ignore=shutil.ignore_patterns("*.db", "realdata.toml")
+    )
     summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
-    env = environment(tmp_path, FAILEARN_ACTION_COMMAND="weekly", FAILEARN_ACTION_PATHS=".",
-                      FAILEARN_ACTION_AS_OF="2026-11-23", GITHUB_STEP_SUMMARY=str(summary),
-                      GITHUB_OUTPUT=str(output), FAILEARN_ACTION_REPORT="out/report.html")
+    env = environment(
+        tmp_path,
+        FAILEARN_ACTION_COMMAND="weekly",
+        FAILEARN_ACTION_PATHS=".",
+        FAILEARN_ACTION_AS_OF="2026-11-23",
+        GITHUB_STEP_SUMMARY=str(summary),
+        GITHUB_OUTPUT=str(output),
+        FAILEARN_ACTION_REPORT="out/report.html",
+    )
     (repo / "out").mkdir()
     result = run(["bash", str(REPO / "scripts" / "action" / "run.sh")], repo, env)
     assert result.returncode in (0, 1), result.stderr
@@ -130,8 +157,11 @@ def test_the_weekly_step_ingests_clusters_audits_and_reports(tmp_path: Path) -> 
 def test_the_install_step_installs_the_gate_without_the_analysis_libraries() -> None:
     requirements = (REPO / "requirements-gate.txt").read_text()
     pyproject = (REPO / "pyproject.toml").read_text()
-    gate = [line.split(">=")[0] for line in requirements.splitlines()
-            if line and not line.startswith("#")]
+    gate = [
+        line.split(">=")[0]
+        for line in requirements.splitlines()
+        if line and not line.startswith("#")
+    ]
     assert gate and all(f'"{name}' in pyproject for name in gate)
     assert "scikit-learn" not in requirements and "scipy" not in requirements
     script = (REPO / "scripts" / "action" / "install.sh").read_text()

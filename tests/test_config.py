@@ -30,7 +30,9 @@ def test_discovered_upwards_with_paths_relative_to_the_file(tmp_path: Path) -> N
     (tmp_path / "failearn.toml").write_text(
         'db = "data/incidents.db"\ntaxonomy = "tax/classes.yaml"\n'
         '[dedup]\nwindow = "10m"\n[fields]\ntimestamp = ["date", "start_time"]\n'
-        '[classes]\n"config-change" = "configuration-error"\n', encoding="utf-8")
+        '[classes]\n"config-change" = "configuration-error"\n',
+        encoding="utf-8",
+    )
     nested = tmp_path / "a" / "b"
     nested.mkdir(parents=True)
     settings = load_settings(cwd=nested, environ={})
@@ -45,7 +47,8 @@ def test_discovered_upwards_with_paths_relative_to_the_file(tmp_path: Path) -> N
 def test_pyproject_tool_table(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "x"\n[tool.failearn.gates]\nrequire = ["timestamp", "service"]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     settings = load_settings(cwd=tmp_path, environ={})
     assert settings.gates.require == ("timestamp", "service")
 
@@ -58,14 +61,17 @@ def test_a_pyproject_without_the_table_is_passed_over(tmp_path: Path) -> None:
     assert load_settings(cwd=child, environ={}).dedup.window == timedelta(minutes=1)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[dedupe]\nwindow = "5m"\n', "unknown configuration key `dedupe`"),
-    ('[dedup]\nwindows = "5m"\n', "unknown configuration key `dedup.windows`"),
-    ('[dedup]\nwindow = "five minutes"\n', "`dedup.window`"),
-    ('[anonymize]\nenabled = "yes"\n', "`anonymize.enabled` must be true or false"),
-    ('[rules]\nbudget = "3"\n', "`rules.budget` must be an integer"),
-    ("[gates\n", "malformed TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[dedupe]\nwindow = "5m"\n', "unknown configuration key `dedupe`"),
+        ('[dedup]\nwindows = "5m"\n', "unknown configuration key `dedup.windows`"),
+        ('[dedup]\nwindow = "five minutes"\n', "`dedup.window`"),
+        ('[anonymize]\nenabled = "yes"\n', "`anonymize.enabled` must be true or false"),
+        ('[rules]\nbudget = "3"\n', "`rules.budget` must be an integer"),
+        ("[gates\n", "malformed TOML"),
+    ],
+)
 def test_bad_configuration_names_the_key(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "failearn.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message.replace("[", r"\[")) as caught:
@@ -85,8 +91,7 @@ def test_explicit_file_and_environment(tmp_path: Path) -> None:
 
 
 def test_the_pseudonym_secret_can_come_from_the_environment(tmp_path: Path) -> None:
-    (tmp_path / "failearn.toml").write_text('[anonymize]\nsecret = "in-file"\n',
-                                            encoding="utf-8")
+    (tmp_path / "failearn.toml").write_text('[anonymize]\nsecret = "in-file"\n', encoding="utf-8")
     assert load_settings(cwd=tmp_path, environ={}).anonymize.secret == "in-file"
     env = {"FAILEARN_SECRET": "from-ci"}
     assert load_settings(cwd=tmp_path, environ=env).anonymize.secret == "from-ci"
@@ -101,7 +106,9 @@ def test_source_mappings_vendors_and_classify(tmp_path: Path) -> None:
         '[sources.jira.fields]\ntimestamp = "fields.created"\n'
         'service = ["fields.components[0].name", "fields.project.key"]\n'
         '[sources.jira.constants]\nseverity = "SEV3"\n'
-        '[sources.jira.classes]\n"Database" = "dependency-failure"\n', encoding="utf-8")
+        '[sources.jira.classes]\n"Database" = "dependency-failure"\n',
+        encoding="utf-8",
+    )
     settings = load_settings(cwd=tmp_path, environ={})
     assert settings.vendors.service_labels == ("app",)
     assert settings.classify.infer == "off"
@@ -112,14 +119,17 @@ def test_source_mappings_vendors_and_classify(tmp_path: Path) -> None:
     assert jira.constants == {"severity": "SEV3"} and jira.timezone == "Europe/London"
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[sources.x]\nfieldz = {}\n', "unknown configuration key `sources.x.fieldz`"),
-    ('[sources.x.fields]\nbogus = "a.b"\n', "`sources.x`: unknown field `bogus`"),
-    ('[sources.x.fields]\nservice = "a..b"\n', "`sources.x.fields.service`"),
-    ('[sources.x.services]\napi = "("\n', "`sources.x.services.api`"),
-    ('[sources.x]\ntimezone = "Mars/Olympus"\n', "`sources.x.timezone`"),
-    ('[sources.otlp]\ndetect = ["a"]\n', "`otlp` is a built-in format"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[sources.x]\nfieldz = {}\n", "unknown configuration key `sources.x.fieldz`"),
+        ('[sources.x.fields]\nbogus = "a.b"\n', "`sources.x`: unknown field `bogus`"),
+        ('[sources.x.fields]\nservice = "a..b"\n', "`sources.x.fields.service`"),
+        ('[sources.x.services]\napi = "("\n', "`sources.x.services.api`"),
+        ('[sources.x]\ntimezone = "Mars/Olympus"\n', "`sources.x.timezone`"),
+        ('[sources.otlp]\ndetect = ["a"]\n', "`otlp` is a built-in format"),
+    ],
+)
 def test_bad_source_mappings_name_the_key(tmp_path: Path, text: str, message: str) -> None:
     from failearn.sources.vendors import Formats
 
@@ -128,26 +138,30 @@ def test_bad_source_mappings_name_the_key(tmp_path: Path, text: str, message: st
         Formats.build(load_settings(cwd=tmp_path, environ={}))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[gates]\nrequire = ["timestamp", "servce"]\n', "`gates.require` names 'servce'"),
-    ('[gates]\ntrace_id_pattern = "[0-9"\n', "`gates.trace_id_pattern` is not a valid"),
-    ('[fields]\nservce = ["svc"]\n', "`fields.servce` is not a record field"),
-    ('[dedup]\nwindow = "0m"\n[anonymize]\nmask = ["emails"]\n', "`anonymize.mask` names"),
-    ("[ingest]\nmax_json_bytes = -1\n", "`ingest.max_json_bytes` must be positive"),
-    ("[ingest]\nworkers = -2\n", "`ingest.workers` cannot be negative"),
-    ("[severity]\nscale = []\n", "`severity.scale` must list at least one level"),
-    ('[severity]\naliases = { urgent = "SEV0" }\n', "`severity.aliases.urgent` maps to"),
-    ('[classify]\ninfer = "sometimes"\n', "`classify.infer` must be one of"),
-])
-def test_meaningless_values_are_refused_when_loaded(tmp_path: Path, text: str,
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[gates]\nrequire = ["timestamp", "servce"]\n', "`gates.require` names 'servce'"),
+        ('[gates]\ntrace_id_pattern = "[0-9"\n', "`gates.trace_id_pattern` is not a valid"),
+        ('[fields]\nservce = ["svc"]\n', "`fields.servce` is not a record field"),
+        ('[dedup]\nwindow = "0m"\n[anonymize]\nmask = ["emails"]\n', "`anonymize.mask` names"),
+        ("[ingest]\nmax_json_bytes = -1\n", "`ingest.max_json_bytes` must be positive"),
+        ("[ingest]\nworkers = -2\n", "`ingest.workers` cannot be negative"),
+        ("[severity]\nscale = []\n", "`severity.scale` must list at least one level"),
+        ('[severity]\naliases = { urgent = "SEV0" }\n', "`severity.aliases.urgent` maps to"),
+        ('[classify]\ninfer = "sometimes"\n', "`classify.infer` must be one of"),
+    ],
+)
+def test_meaningless_values_are_refused_when_loaded(
+    tmp_path: Path, text: str, message: str
+) -> None:
     (tmp_path / "failearn.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_settings(cwd=tmp_path, environ={})
 
 
 def test_a_configuration_with_a_byte_order_mark(tmp_path: Path) -> None:
-    (tmp_path / "failearn.toml").write_bytes("\ufeff[dedup]\nwindow = \"7m\"\n".encode())
+    (tmp_path / "failearn.toml").write_bytes('\ufeff[dedup]\nwindow = "7m"\n'.encode())
     assert load_settings(cwd=tmp_path, environ={}).dedup.window == timedelta(minutes=7)
 
 

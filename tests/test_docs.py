@@ -26,15 +26,22 @@ def _make_docs() -> ModuleType:
 
 
 def test_the_generated_reference_pages_are_current() -> None:
-    stale = [str(path.relative_to(REPO)) for path, text in _make_docs().pages().items()
-             if not path.exists() or path.read_text(encoding="utf-8") != text]
+    stale = [
+        str(path.relative_to(REPO))
+        for path, text in _make_docs().pages().items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
     assert not stale, f"run `python scripts/make_docs.py` and commit: {stale} are stale"
 
 
 def test_the_reference_names_every_command_and_key() -> None:
     cli = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
-    for heading in ("## `failearn ingest`", "## `failearn rules list`",
-                    "## `failearn taxonomy migrate`", "## `failearn db copy`"):
+    for heading in (
+        "## `failearn ingest`",
+        "## `failearn rules list`",
+        "## `failearn taxonomy migrate`",
+        "## `failearn db copy`",
+    ):
         assert heading in cli
     config = (DOCS / "reference" / "configuration.md").read_text(encoding="utf-8")
     assert "## `[cluster]`" in config and "| `min_samples` | integer or none | (none) |" in config
@@ -64,7 +71,12 @@ def test_no_docstring_or_page_cites_a_file_outside_the_repository() -> None:
 def test_the_site_builds_strictly(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     assert (tmp_path / "site" / "reference" / "cli" / "index.html").is_file()
     assert (tmp_path / "site" / "design" / "index.html").is_file()

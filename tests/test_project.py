@@ -9,7 +9,8 @@ from failearn.project import file_of, find_root, git_root, source_key
 
 
 def test_the_root_is_the_configuration_folder_then_the_git_top_then_the_folder(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     deep = repo / "postmortems" / "2024"

@@ -9,8 +9,10 @@ import shlex
 from tests.conftest import REPO, Cli
 
 VENV = "python3 -m venv .venv && . .venv/bin/activate"
-MAIN = ("pip install . && failearn ingest sample-postmortems/ && failearn cluster --as-of "
-        "2026-11-23 && failearn audit --as-of 2026-11-23 && failearn report --as-of 2026-11-23")
+MAIN = (
+    "pip install . && failearn ingest sample-postmortems/ && failearn cluster --as-of "
+    "2026-11-23 && failearn audit --as-of 2026-11-23 && failearn report --as-of 2026-11-23"
+)
 TESTS = "pip install -e '.[test]' && pytest"
 
 

@@ -19,22 +19,25 @@ from failearn.timeutil import (
 T = datetime(2026, 11, 2, 14, 3, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("2026-11-02T14:03:00Z", T),
-    ("2026-11-02t14:03:00z", T),  # RFC 3339 allows lower case
-    ("2026-11-02T16:03:00+02:00", T),
-    ("2026-11-02T14:03:00.000+0000", T),
-    ("2026-11-02T09:03:00-0500", T),
-    (1793628180, T),
-    (1793628180000, T),
-    ("1793628180000", T),
-    ("1793628180000000000", T),
-    (1793628180.0, T),
-    ("Mon, 02 Nov 2026 14:03:00 +0000", T),
-    ("2026-11-02 07:03 PDT", T),
-    ("2026-11-02 14:03 UTC", T),
-    ("2026-11-02 16:03 UTC+2", T),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-11-02T14:03:00Z", T),
+        ("2026-11-02t14:03:00z", T),  # RFC 3339 allows lower case
+        ("2026-11-02T16:03:00+02:00", T),
+        ("2026-11-02T14:03:00.000+0000", T),
+        ("2026-11-02T09:03:00-0500", T),
+        (1793628180, T),
+        (1793628180000, T),
+        ("1793628180000", T),
+        ("1793628180000000000", T),
+        (1793628180.0, T),
+        ("Mon, 02 Nov 2026 14:03:00 +0000", T),
+        ("2026-11-02 07:03 PDT", T),
+        ("2026-11-02 14:03 UTC", T),
+        ("2026-11-02 16:03 UTC+2", T),
+    ],
+)
 def test_parse_time_reads_the_forms_real_exports_use(value: object, expected: datetime) -> None:
     parsed = parse_time(value)
     assert parsed.value == expected
@@ -63,11 +66,19 @@ def test_grafana_zero_time_means_unset() -> None:
     assert not is_unset_time("2026-11-02T14:03:00Z")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("5m", timedelta(minutes=5)), ("30m", timedelta(minutes=30)), ("7d", timedelta(days=7)),
-    ("90d", timedelta(days=90)), ("2h", timedelta(hours=2)), ("1w", timedelta(weeks=1)),
-    ("500ms", timedelta(milliseconds=500)), (300, timedelta(minutes=5)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5m", timedelta(minutes=5)),
+        ("30m", timedelta(minutes=30)),
+        ("7d", timedelta(days=7)),
+        ("90d", timedelta(days=90)),
+        ("2h", timedelta(hours=2)),
+        ("1w", timedelta(weeks=1)),
+        ("500ms", timedelta(milliseconds=500)),
+        (300, timedelta(minutes=5)),
+    ],
+)
 def test_durations(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
 
@@ -99,14 +110,24 @@ def test_iso_weeks_start_monday() -> None:
     assert iso_week_label(sunday) == "2026-W47"
 
 
-@pytest.mark.parametrize("value", [
-    "9999-12-31T23:59:59-05:00", "0001-01-01T00:30:00+01:00", "9999-12-31 23:59 PST",
-    "Fri, 31 Dec 9999 23:59:59 -0500", "9999-12-31 23:59 UTC-5", "2026-11-02 10:00 UTC+99",
-    datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),
-    10**30, 10**400, "1" * 5000, float("inf"), float("nan"),
-])
-def test_times_beyond_the_years_a_date_can_hold_are_unreadable_not_a_crash(value: object
-                                                                          ) -> None:
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:59:59-05:00",
+        "0001-01-01T00:30:00+01:00",
+        "9999-12-31 23:59 PST",
+        "Fri, 31 Dec 9999 23:59:59 -0500",
+        "9999-12-31 23:59 UTC-5",
+        "2026-11-02 10:00 UTC+99",
+        datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),
+        10**30,
+        10**400,
+        "1" * 5000,
+        float("inf"),
+        float("nan"),
+    ],
+)
+def test_times_beyond_the_years_a_date_can_hold_are_unreadable_not_a_crash(value: object) -> None:
     with pytest.raises(TimeParseError):
         parse_time(value)
 
@@ -116,19 +137,32 @@ def test_a_zero_duration_is_written_0s() -> None:
     assert format_duration(timedelta(0)) == "0s"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2026-11-23", datetime(2026, 11, 23, tzinfo=UTC)),
-    ("20261123", datetime(2026, 11, 23, tzinfo=UTC)),
-    ("2026-11-23T09:00:00Z", datetime(2026, 11, 23, 9, tzinfo=UTC)),
-    ("2026-11-23T11:00:00+02:00", datetime(2026, 11, 23, 9, tzinfo=UTC)),
-    ("2026-11-23 09:00", datetime(2026, 11, 23, 9, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-23", datetime(2026, 11, 23, tzinfo=UTC)),
+        ("20261123", datetime(2026, 11, 23, tzinfo=UTC)),
+        ("2026-11-23T09:00:00Z", datetime(2026, 11, 23, 9, tzinfo=UTC)),
+        ("2026-11-23T11:00:00+02:00", datetime(2026, 11, 23, 9, tzinfo=UTC)),
+        ("2026-11-23 09:00", datetime(2026, 11, 23, 9, tzinfo=UTC)),
+    ],
+)
 def test_as_of_reads_dates_and_date_times(text: str, expected: datetime) -> None:
     assert parse_as_of(text) == expected
 
 
-@pytest.mark.parametrize("text", ["1793628180", "yesterday", "2026-13-45", "0001-01-01",
-                                  "9999-12-31", "9999-12-31T23:59:59-05:00", "Nov 23 2026"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1793628180",
+        "yesterday",
+        "2026-13-45",
+        "0001-01-01",
+        "9999-12-31",
+        "9999-12-31T23:59:59-05:00",
+        "Nov 23 2026",
+    ],
+)
 def test_as_of_refuses_what_is_not_a_plain_date(text: str) -> None:
     with pytest.raises(ValueError, match="--as-of"):
         parse_as_of(text)

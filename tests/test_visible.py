@@ -9,15 +9,18 @@ import pytest
 from failearn.visible import is_visible, json_escapes, visible
 
 
-@pytest.mark.parametrize(("text", "shown"), [
-    ("plain text\twith a tab\nand lines", "plain text\twith a tab\nand lines"),
-    ("red \x1b[31mX\x1b[0m", "red \\x1b[31mX\\x1b[0m"),
-    ("title \x1b]0;pwned\x07", "title \\x1b]0;pwned\\x07"),
-    ("abc\u202edcba", "abc\\u202edcba"),
-    ("a\u2066b\u2069 c\u200bd\ufeff", "a\\u2066b\\u2069 c\\u200bd\\ufeff"),
-    ("C1 \x9b2J", "C1 \\x9b2J"),
-    ("é, 日本, emoji 🎉", "é, 日本, emoji 🎉"),
-])
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("plain text\twith a tab\nand lines", "plain text\twith a tab\nand lines"),
+        ("red \x1b[31mX\x1b[0m", "red \\x1b[31mX\\x1b[0m"),
+        ("title \x1b]0;pwned\x07", "title \\x1b]0;pwned\\x07"),
+        ("abc\u202edcba", "abc\\u202edcba"),
+        ("a\u2066b\u2069 c\u200bd\ufeff", "a\\u2066b\\u2069 c\\u200bd\\ufeff"),
+        ("C1 \x9b2J", "C1 \\x9b2J"),
+        ("é, 日本, emoji 🎉", "é, 日本, emoji 🎉"),
+    ],
+)
 def test_visible(text: str, shown: str) -> None:
     assert visible(text) == shown
     assert is_visible(text) == (text == shown)

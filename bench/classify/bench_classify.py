@@ -47,12 +47,12 @@ def halves(indices: list[int], seed: int) -> list[tuple[list[int], list[int]]]:
     return [(order[:middle], order[middle:]), (order[middle:], order[:middle])]
 
 
-def score(ranked: Sequence[Ranked], truth: Sequence[str], threshold: float
-          ) -> tuple[int, int]:
+def score(ranked: Sequence[Ranked], truth: Sequence[str], threshold: float) -> tuple[int, int]:
     """(classified, right) at a threshold."""
     classified = [r for r in ranked if r.best[1] >= threshold]
-    right = sum(r.best[1] >= threshold and r.best[0] == t for r, t in zip(ranked, truth,
-                                                                          strict=True))
+    right = sum(
+        r.best[1] >= threshold and r.best[0] == t for r, t in zip(ranked, truth, strict=True)
+    )
     return len(classified), right
 
 
@@ -93,12 +93,17 @@ def run(records: list[Labelled], name: str, matcher: TaxonomyMatcher) -> dict[st
             totals["classified"] += classified
             totals["right"] += right
     n = totals["n"]
-    return {"records": len(records), "fresh_coverage": fresh_classified / len(records),
-            "fresh_accuracy": fresh_right / len(records),
-            "fresh_precision": fresh_right / max(1, fresh_classified),
-            "half_coverage": totals["classified"] / n, "half_accuracy": totals["right"] / n,
-            "majority": totals["majority"] / n, "tfidf_lr": totals["lr"] / n,
-            "team_model": totals["team"] / n}
+    return {
+        "records": len(records),
+        "fresh_coverage": fresh_classified / len(records),
+        "fresh_accuracy": fresh_right / len(records),
+        "fresh_precision": fresh_right / max(1, fresh_classified),
+        "half_coverage": totals["classified"] / n,
+        "half_accuracy": totals["right"] / n,
+        "majority": totals["majority"] / n,
+        "tfidf_lr": totals["lr"] / n,
+        "team_model": totals["team"] / n,
+    }
 
 
 def costs(records: list[Labelled]) -> dict[str, float]:
@@ -118,24 +123,33 @@ def costs(records: list[Labelled]) -> dict[str, float]:
     for text in texts:
         team.predict([text])
     team_per_record = (time.perf_counter() - started) / len(texts)
-    return {"taxonomy_build_s": built, "taxonomy_per_record_ms": per_record * 1000,
-            "team_build_s_75_labels": team_built, "team_per_record_ms": team_per_record * 1000}
+    return {
+        "taxonomy_build_s": built,
+        "taxonomy_per_record_ms": per_record * 1000,
+        "team_build_s_75_labels": team_built,
+        "team_per_record_ms": team_per_record * 1000,
+    }
 
 
 def main() -> None:
     records = load()
     matcher = TaxonomyMatcher(load_taxonomy())
-    print("| corpus | records | fresh: classified | fresh: right (of all) | fresh: right (of "
-          "classified) | half: classified | half: right (of all) | majority | TF-IDF + LR | "
-          "team model forced |")
+    print(
+        "| corpus | records | fresh: classified | fresh: right (of all) | fresh: right (of "
+        "classified) | half: classified | half: right (of all) | majority | TF-IDF + LR | "
+        "team model forced |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name in ("moj", "oss", "all"):
         chosen = [r for r in records if name == "all" or r.corpus == name]
         f = run(chosen, name, matcher)
-        print(f"| {name} | {f['records']} | {f['fresh_coverage']:.2f} | {f['fresh_accuracy']:.2f}"
-              f" | {f['fresh_precision']:.2f} | {f['half_coverage']:.2f} | "
-              f"{f['half_accuracy']:.2f} | {f['majority']:.2f} | {f['tfidf_lr']:.2f} | "
-              f"{f['team_model']:.2f} |", flush=True)
+        print(
+            f"| {name} | {f['records']} | {f['fresh_coverage']:.2f} | {f['fresh_accuracy']:.2f}"
+            f" | {f['fresh_precision']:.2f} | {f['half_coverage']:.2f} | "
+            f"{f['half_accuracy']:.2f} | {f['majority']:.2f} | {f['tfidf_lr']:.2f} | "
+            f"{f['team_model']:.2f} |",
+            flush=True,
+        )
     for key, value in costs(records).items():
         print(f"{key}: {value:.3f}")
 

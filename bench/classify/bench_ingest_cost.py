@@ -29,8 +29,16 @@ def main() -> None:
             config = Path(work) / f"{infer}.toml"
             config.write_text(f'[classify]\ninfer = "{infer}"\n', encoding="utf-8")
             seconds, peak, doc = run_failearn(
-                "--config", str(config), "ingest", "--db", str(Path(work) / f"{infer}.db"),
-                *paths, "--dry-run", "--as-of", "2026-12-01")
+                "--config",
+                str(config),
+                "ingest",
+                "--db",
+                str(Path(work) / f"{infer}.db"),
+                *paths,
+                "--dry-run",
+                "--as-of",
+                "2026-12-01",
+            )
             figures[infer] = (seconds, peak, doc)
     off, on = figures["off"], figures["all"]
     records = on[2]["records"]
@@ -40,8 +48,9 @@ def main() -> None:
     print(f"ratio all/off: time {on[0] / off[0]:.2f}, memory {on[1] / off[1]:.2f}")
     built = float(model.get("build_seconds") or 0)
     per_record = (on[0] - off[0] - built) / records * 1000
-    print(f"model: {model.get('route')}, built in {built:.2f}s; extra per record: "
-          f"{per_record:.1f} ms")
+    print(
+        f"model: {model.get('route')}, built in {built:.2f}s; extra per record: {per_record:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -53,8 +53,15 @@ def load(taxonomy: Taxonomy | None = None) -> list[Labelled]:
     with LABELS.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             inputs = discover([str(root / row["file"])], settings.ingest)
-            for raw in read_input(inputs[0], settings.ingest, settings.gates.trace_id_pattern,
-                                  formats):
-                records.append(Labelled(corpus_of(row["file"]), row["file"],
-                                        class_texts(raw, context), row["failure_class"]))
+            for raw in read_input(
+                inputs[0], settings.ingest, settings.gates.trace_id_pattern, formats
+            ):
+                records.append(
+                    Labelled(
+                        corpus_of(row["file"]),
+                        row["file"],
+                        class_texts(raw, context),
+                        row["failure_class"],
+                    )
+                )
     return records

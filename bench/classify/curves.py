@@ -48,19 +48,35 @@ from failearn.analysis.classes import Ranked, TaxonomyMatcher, TeamModel
 from failearn.config import ClassifyConfig
 from failearn.taxonomy.file import load_taxonomy
 
-CORPORA = ("pm-moj", "pm-dfds", "pm-mybinder", "pm-all", "syn-alerts", "syn-traces",
-           "syn-postmortems")
+CORPORA = (
+    "pm-moj",
+    "pm-dfds",
+    "pm-mybinder",
+    "pm-all",
+    "syn-alerts",
+    "syn-traces",
+    "syn-postmortems",
+)
 SIZES = (0, 5, 10, 20, 40, 80, 160, 320, 640)
 DRAWS = 5
 DEFAULTS = ClassifyConfig()
 TAXONOMY = load_taxonomy()
 THRESHOLDS = (0.0, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7)
-COLUMNS = ("taxonomy", "blend", "blend classified", "blend right at threshold",
-           "blend mean p", "team alone", "TF-IDF+LR", "majority")
+COLUMNS = (
+    "taxonomy",
+    "blend",
+    "blend classified",
+    "blend right at threshold",
+    "blend mean p",
+    "team alone",
+    "TF-IDF+LR",
+    "majority",
+)
 
 
-def right(ranked: Sequence[Ranked], truth: Sequence[str], threshold: float = 0.0
-          ) -> tuple[float, float]:
+def right(
+    ranked: Sequence[Ranked], truth: Sequence[str], threshold: float = 0.0
+) -> tuple[float, float]:
     """(share classified at ``threshold``, share right of all)."""
     kept = [r.best[1] >= threshold for r in ranked]
     hits = [k and r.best[0] == t for k, r, t in zip(kept, ranked, truth, strict=True)]
@@ -79,8 +95,9 @@ def draw(data: list[Labelled], n: int, seed: int) -> tuple[list[Labelled], list[
     return order[:n], order[n:]
 
 
-def one(data: list[Labelled], n: int, seed: int, matcher: TaxonomyMatcher,
-        zero_shot: dict[str, Ranked]) -> dict[str, float]:
+def one(
+    data: list[Labelled], n: int, seed: int, matcher: TaxonomyMatcher, zero_shot: dict[str, Ranked]
+) -> dict[str, float]:
     train, test = draw(data, n, seed)
     texts = [r.text for r in test]
     truth = [r.label for r in test]
@@ -91,24 +108,26 @@ def one(data: list[Labelled], n: int, seed: int, matcher: TaxonomyMatcher,
     ranked = model.predict(texts)
     row["blend"] = right(ranked, truth)[1]
     row["blend classified"], row["blend right at threshold"] = right(
-        ranked, truth, DEFAULTS.min_probability)
+        ranked, truth, DEFAULTS.min_probability
+    )
     row["blend mean p"] = sum(r.best[1] for r in ranked) / len(ranked)
     row["team alone"] = team_alone(model, texts, truth)
     pairs = [(r.plain, r.label) for r in train]
     plain = [r.plain for r in test]
-    answers = logreg(pairs, plain) if len({r.label for r in train}) > 1 else majority(pairs,
-                                                                                     plain)
+    answers = logreg(pairs, plain) if len({r.label for r in train}) > 1 else majority(pairs, plain)
     row["TF-IDF+LR"] = sum(a == t for a, t in zip(answers, truth, strict=True)) / len(truth)
-    row["majority"] = sum(a == t for a, t in zip(majority(pairs, plain), truth,
-                                                 strict=True)) / len(truth)
+    row["majority"] = sum(a == t for a, t in zip(majority(pairs, plain), truth, strict=True)) / len(
+        truth
+    )
     return row
 
 
 def curve(name: str, sizes: Sequence[int] = SIZES, draws: int = DRAWS) -> None:
     data = load(name)
     matcher = TaxonomyMatcher(TAXONOMY)
-    zero_shot = dict(zip((r.key for r in data), matcher.predict([r.text for r in data]),
-                         strict=True))
+    zero_shot = dict(
+        zip((r.key for r in data), matcher.predict([r.text for r in data]), strict=True)
+    )
     classes = len({r.label for r in data})
     print(f"\n#### {name}: {len(data)} labelled records, {classes} classes\n")
     print("| labels | " + " | ".join(COLUMNS) + " | seconds |")
@@ -120,8 +139,12 @@ def curve(name: str, sizes: Sequence[int] = SIZES, draws: int = DRAWS) -> None:
         rows = [one(data, n, seed, matcher, zero_shot) for seed in range(draws if n else 1)]
         mean = {c: sum(r[c] for r in rows) / len(rows) for c in COLUMNS if c in rows[0]}
         cells = [f"{mean[c]:.2f}" if c in mean else "" for c in COLUMNS]
-        print(f"| {n} | " + " | ".join(cells)
-              + f" | {(time.perf_counter() - started) / len(rows):.1f} |", flush=True)
+        print(
+            f"| {n} | "
+            + " | ".join(cells)
+            + f" | {(time.perf_counter() - started) / len(rows):.1f} |",
+            flush=True,
+        )
 
 
 def coverage(name: str) -> None:
@@ -135,8 +158,10 @@ def coverage(name: str) -> None:
     model = TeamModel([r.text for r in train], [r.label for r in train], TAXONOMY, matcher)
     blended = model.predict([r.text for r in test])
     print(f"\n#### {name}\n")
-    print("| threshold | taxonomy: classified | taxonomy: right of classified | "
-          "blend (half labelled): classified | blend: right of classified |")
+    print(
+        "| threshold | taxonomy: classified | taxonomy: right of classified | "
+        "blend (half labelled): classified | blend: right of classified |"
+    )
     print("| ---: | ---: | ---: | ---: | ---: |")
     for threshold in THRESHOLDS:
         cells: list[str] = []
@@ -144,8 +169,11 @@ def coverage(name: str) -> None:
             share, hits = right(ranked, expected, threshold)
             cells += [f"{share:.2f}", f"{hits / share:.2f}" if share else "–"]
         print(f"| {threshold:g} | " + " | ".join(cells) + " |", flush=True)
-    print(f"\ncalibration: taxonomy {calibration(zero_shot, truth)}; blend "
-          f"{calibration(blended, [r.label for r in test])}", flush=True)
+    print(
+        f"\ncalibration: taxonomy {calibration(zero_shot, truth)}; blend "
+        f"{calibration(blended, [r.label for r in test])}",
+        flush=True,
+    )
 
 
 def calibration(ranked: Sequence[Ranked], truth: Sequence[str]) -> str:
@@ -154,8 +182,9 @@ def calibration(ranked: Sequence[Ranked], truth: Sequence[str]) -> str:
     bins: dict[int, list[tuple[float, bool]]] = {}
     for r, t in zip(ranked, truth, strict=True):
         bins.setdefault(min(9, int(r.best[1] * 10)), []).append((r.best[1], r.best[0] == t))
-    error = sum(abs(sum(p for p, _ in rows) - sum(ok for _, ok in rows))
-                for rows in bins.values()) / len(ranked)
+    error = sum(
+        abs(sum(p for p, _ in rows) - sum(ok for _, ok in rows)) for rows in bins.values()
+    ) / len(ranked)
     mean = sum(r.best[1] for r in ranked) / len(ranked)
     hits = sum(r.best[0] == t for r, t in zip(ranked, truth, strict=True)) / len(ranked)
     return f"mean p {mean:.2f}, right {hits:.2f}, ECE {error:.2f}"
@@ -181,8 +210,10 @@ def cost_row(data: list[Labelled], n: int, matcher: TaxonomyMatcher) -> str:
     started = time.perf_counter()
     logreg(pairs, [r.plain for r in test])
     both = time.perf_counter() - started
-    return (f"| {n} | {built:.2f} | {ranked / len(test) * 1000:.2f} | {fitted:.2f} | "
-            f"{max(0.0, both - fitted) / len(test) * 1000:.2f} | {built / fitted:.1f} |")
+    return (
+        f"| {n} | {built:.2f} | {ranked / len(test) * 1000:.2f} | {fitted:.2f} | "
+        f"{max(0.0, both - fitted) / len(test) * 1000:.2f} | {built / fitted:.1f} |"
+    )
 
 
 def cost(name: str, size: int) -> None:
@@ -191,8 +222,10 @@ def cost(name: str, size: int) -> None:
     data = load(name, size)
     matcher = TaxonomyMatcher(TAXONOMY)
     print(f"\n#### {name}: {len(data)} records\n")
-    print("| labels | blend: build s | blend: ms per record | TF-IDF+LR: fit s "
-          "| TF-IDF+LR: ms per record | build ratio |")
+    print(
+        "| labels | blend: build s | blend: ms per record | TF-IDF+LR: fit s "
+        "| TF-IDF+LR: ms per record | build ratio |"
+    )
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in COST_SIZES:
         if n <= len(data) - 500:
@@ -202,16 +235,35 @@ def cost(name: str, size: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.classify.curves")
     parser.add_argument("corpora", nargs="*", default=list(CORPORA))
-    parser.add_argument("--coverage", action="store_true",
-                        help="coverage against accuracy at several thresholds instead")
-    parser.add_argument("--cost", action="store_true",
-                        help="what building the model and ranking a record cost instead")
-    parser.add_argument("--size", type=int, default=6000,
-                        help="records of a synthetic corpus read for --cost [%(default)s]")
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
-                        help="numbers of labels of the curves [%(default)s]")
-    parser.add_argument("--draws", type=int, default=DRAWS,
-                        help="random draws of the labels per number [%(default)s]")
+    parser.add_argument(
+        "--coverage",
+        action="store_true",
+        help="coverage against accuracy at several thresholds instead",
+    )
+    parser.add_argument(
+        "--cost",
+        action="store_true",
+        help="what building the model and ranking a record cost instead",
+    )
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=6000,
+        help="records of a synthetic corpus read for --cost [%(default)s]",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=list(SIZES),
+        help="numbers of labels of the curves [%(default)s]",
+    )
+    parser.add_argument(
+        "--draws",
+        type=int,
+        default=DRAWS,
+        help="random draws of the labels per number [%(default)s]",
+    )
     args = parser.parse_args(argv)
     for name in args.corpora:
         if args.cost:

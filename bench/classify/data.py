@@ -54,8 +54,9 @@ def load(name: str, size: int | None = 1000) -> list[Labelled]:
             formats = Formats.build(settings, "auto")
             texts: dict[str, str] = {}
             for item in discover(list(written.inputs), settings.ingest):
-                for raw in read_input(item, settings.ingest, settings.gates.trace_id_pattern,
-                                      formats):
+                for raw in read_input(
+                    item, settings.ingest, settings.gates.trace_id_pattern, formats
+                ):
                     text = model_text(class_texts(raw, context))
                     payload = raw.payload if isinstance(raw.payload, dict) else {}
                     for key in (str(payload.get("id", "")), raw.source):
@@ -63,5 +64,8 @@ def load(name: str, size: int | None = 1000) -> list[Labelled]:
                             texts[key] = text
         finally:
             os.chdir(here)
-    return [Labelled(key, texts.get(key, ""), item.klass, item.text)
-            for key, item in sorted(written.items.items()) if item.klass is not None]
+    return [
+        Labelled(key, texts.get(key, ""), item.klass, item.text)
+        for key, item in sorted(written.items.items())
+        if item.klass is not None
+    ]

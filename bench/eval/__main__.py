@@ -15,38 +15,57 @@ def log(message: str) -> None:
 
 
 def options(args: argparse.Namespace) -> stages.Options:
-    return stages.Options(keep=args.keep, memory_cap_gb=args.memory_cap,
-                          baseline_limit=args.baseline_limit)
+    return stages.Options(
+        keep=args.keep, memory_cap_gb=args.memory_cap, baseline_limit=args.baseline_limit
+    )
 
 
 def common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the work directories (printed) for inspection")
-    parser.add_argument("--memory-cap", type=float, default=stages.MEMORY_CAP_GB,
-                        metavar="GB", help="memory cap of each baseline process [%(default)s]")
-    parser.add_argument("--baseline-limit", type=int, default=stages.BASELINE_LIMIT,
-                        metavar="N", help="baselines cluster a sample of at most N records "
-                        "[%(default)s]")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work directories (printed) for inspection"
+    )
+    parser.add_argument(
+        "--memory-cap",
+        type=float,
+        default=stages.MEMORY_CAP_GB,
+        metavar="GB",
+        help="memory cap of each baseline process [%(default)s]",
+    )
+    parser.add_argument(
+        "--baseline-limit",
+        type=int,
+        default=stages.BASELINE_LIMIT,
+        metavar="N",
+        help="baselines cluster a sample of at most N records [%(default)s]",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m bench.eval",
-        description="Score failearn's learning stages beside plain baselines.")
+        description="Score failearn's learning stages beside plain baselines.",
+    )
     commands = top.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="the corpora and the full run's plan")
     for stage in stages.STAGES:
         one = commands.add_parser(stage, help=f"the {stage} stage on one corpus")
         one.add_argument("--corpus", required=True, choices=sorted(catalog.CORPORA))
         one.add_argument("--size", type=int, help="records of a synthetic corpus [1000]")
-        one.add_argument("--save", action="store_true",
-                         help="also store the result and rewrite the tables in the docs")
+        one.add_argument(
+            "--save",
+            action="store_true",
+            help="also store the result and rewrite the tables in the docs",
+        )
         common(one)
     full = commands.add_parser("all", help="every stage on every corpus; writes the tables")
-    full.add_argument("--stages", nargs="+", default=list(stages.STAGES),
-                      choices=stages.STAGES)
-    full.add_argument("--corpora", nargs="+", default=sorted(catalog.CORPORA),
-                      choices=sorted(catalog.CORPORA), metavar="NAME")
+    full.add_argument("--stages", nargs="+", default=list(stages.STAGES), choices=stages.STAGES)
+    full.add_argument(
+        "--corpora",
+        nargs="+",
+        default=sorted(catalog.CORPORA),
+        choices=sorted(catalog.CORPORA),
+        metavar="NAME",
+    )
     full.add_argument("--sizes", nargs="+", type=int, default=list(catalog.SIZES))
     common(full)
     commands.add_parser("tables", help="rewrite the tables in the docs from the results file")

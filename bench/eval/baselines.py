@@ -42,8 +42,7 @@ DIMENSIONS = 100
 def vectorizer(items: int) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(stop_words="english", sublinear_tf=True,
-                           min_df=2 if items >= 20 else 1)
+    return TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2 if items >= 20 else 1)
 
 
 def tfidf(texts: list[str]) -> Any:
@@ -71,15 +70,18 @@ def reduced(texts: list[str]) -> Any:
 def hdbscan(texts: list[str]) -> list[int]:
     from sklearn.cluster import HDBSCAN
 
-    return [int(label) for label in
-            HDBSCAN(min_cluster_size=MIN_CLUSTER, copy=True).fit_predict(reduced(texts))]
+    return [
+        int(label)
+        for label in HDBSCAN(min_cluster_size=MIN_CLUSTER, copy=True).fit_predict(reduced(texts))
+    ]
 
 
 def agglomerative(texts: list[str]) -> list[int]:
     from sklearn.cluster import AgglomerativeClustering
 
-    labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                     distance_threshold=CUT).fit_predict(reduced(texts))
+    labels = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=CUT
+    ).fit_predict(reduced(texts))
     sizes = Counter(labels.tolist())
     return [int(label) if sizes[label] >= MIN_CLUSTER else -1 for label in labels.tolist()]
 
@@ -91,7 +93,7 @@ def cosine(texts: list[str], queries: list[int], top: int) -> list[list[int]]:
     matrix = tfidf(texts)
     answers = []
     for start in range(0, len(queries), 256):
-        chunk = queries[start:start + 256]
+        chunk = queries[start : start + 256]
         scores = (matrix[chunk] @ matrix.T).toarray()
         for row, query in enumerate(chunk):
             scores[row, query] = -1.0
@@ -108,8 +110,9 @@ def logreg(train: list[tuple[str, str]], test: list[str]) -> list[str]:
     classes = {klass for _, klass in train}
     if len(classes) == 1:
         return [next(iter(classes))] * len(test)
-    fitted = LogisticRegression(max_iter=2000).fit(model.transform(texts),
-                                                   [klass for _, klass in train])
+    fitted = LogisticRegression(max_iter=2000).fit(
+        model.transform(texts), [klass for _, klass in train]
+    )
     return [str(klass) for klass in fitted.predict(model.transform(test))]
 
 
@@ -130,8 +133,12 @@ def run(method: str, given: dict[str, Any]) -> dict[str, Any]:
         position = {key: index for index, key in enumerate(keys)}
         queries = [position[key] for key in given["queries"]]
         found = cosine(texts, queries, int(given["top"]))
-        return {"answers": {keys[query]: [keys[i] for i in best]
-                            for query, best in zip(queries, found, strict=True)}}
+        return {
+            "answers": {
+                keys[query]: [keys[i] for i in best]
+                for query, best in zip(queries, found, strict=True)
+            }
+        }
     train = [(text, klass) for text, klass in given["train"]]
     answered = (logreg if method == "logreg" else majority)(train, texts)
     return {"classes": dict(zip(keys, answered, strict=True))}
@@ -139,7 +146,7 @@ def run(method: str, given: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     method, source, target, cap = sys.argv[1:5]
-    limit = int(float(cap) * 1024 ** 3)
+    limit = int(float(cap) * 1024**3)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     given = json.loads(Path(source).read_text(encoding="utf-8"))
     Path(target).write_text(json.dumps(run(method, given)), encoding="utf-8")

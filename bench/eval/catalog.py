@@ -17,8 +17,11 @@ CLASSIFY_SIZE = 1_000
 """Synthetic size of class inference in the full run (it ingests the corpus three times)."""
 
 
-def plan(stages: tuple[str, ...], names: tuple[str, ...], sizes: tuple[int, ...],
-         ) -> list[tuple[Corpus, int | None, tuple[str, ...]]]:
+def plan(
+    stages: tuple[str, ...],
+    names: tuple[str, ...],
+    sizes: tuple[int, ...],
+) -> list[tuple[Corpus, int | None, tuple[str, ...]]]:
     """The runs of a full evaluation: (corpus, size, stages), real corpora unsized."""
     runs: list[tuple[Corpus, int | None, tuple[str, ...]]] = []
     for name in names:

@@ -108,8 +108,10 @@ def halves(items: Iterable[Item]) -> tuple[frozenset[str], frozenset[str]]:
     alternately, so the split is the same on every run and no class with two or
     more items sits in one half only.
     """
-    labelled = sorted((item for item in items if item.klass is not None),
-                      key=lambda item: (item.klass or "", stable_hash(item.key), item.key))
+    labelled = sorted(
+        (item for item in items if item.klass is not None),
+        key=lambda item: (item.klass or "", stable_hash(item.key), item.key),
+    )
     first = frozenset(item.key for item in labelled[0::2])
     second = frozenset(item.key for item in labelled[1::2])
     return first, second

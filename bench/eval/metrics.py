@@ -45,8 +45,10 @@ def ari_ami(truth: Mapping[str, str | None], predicted: Mapping[str, int]) -> tu
 
     items = sorted(truth)
     expected, found = singletons(truth, items), singletons(predicted, items)
-    return (float(adjusted_rand_score(expected, found)),
-            float(adjusted_mutual_info_score(expected, found)))
+    return (
+        float(adjusted_rand_score(expected, found)),
+        float(adjusted_mutual_info_score(expected, found)),
+    )
 
 
 def clusters_of(predicted: Mapping[str, int]) -> dict[int, list[str]]:
@@ -91,11 +93,15 @@ def coherence(themes: Mapping[str, Sequence[str]], predicted: Mapping[str, int])
     coherent = sorted({theme for theme in found if theme is not None})
     clustered = sum(len(members) for members in clusters.values())
     items = len(themes)
-    return Coherence(clusters=len(clusters),
-                     coherent_clusters=sum(theme is not None for theme in found),
-                     coherent_themes=len(coherent), themes=tuple(coherent),
-                     noise_share=(items - clustered) / items if items else 0.0,
-                     clustered=clustered, items=items)
+    return Coherence(
+        clusters=len(clusters),
+        coherent_clusters=sum(theme is not None for theme in found),
+        coherent_themes=len(coherent),
+        themes=tuple(coherent),
+        noise_share=(items - clustered) / items if items else 0.0,
+        clustered=clustered,
+        items=items,
+    )
 
 
 @dataclass(frozen=True)
@@ -119,17 +125,24 @@ def class_scores(truth: Mapping[str, str], predicted: Mapping[str, str | None]) 
     answered = [predicted.get(item) or "(unclassified)" for item in items]
     right = sum(e == a for e, a in zip(expected, answered, strict=True))
     classified = sum(predicted.get(item) is not None for item in items)
-    right_classified = sum(e == a for e, a in zip(expected, answered, strict=True)
-                           if a != "(unclassified)")
-    macro = f1_score(expected, answered, labels=sorted(set(expected)), average="macro",
-                     zero_division=0)
-    return Classes(accuracy=right / len(items),
-                   accuracy_classified=right_classified / classified if classified else 0.0,
-                   macro_f1=float(macro), coverage=classified / len(items), items=len(items))
+    right_classified = sum(
+        e == a for e, a in zip(expected, answered, strict=True) if a != "(unclassified)"
+    )
+    macro = f1_score(
+        expected, answered, labels=sorted(set(expected)), average="macro", zero_division=0
+    )
+    return Classes(
+        accuracy=right / len(items),
+        accuracy_classified=right_classified / classified if classified else 0.0,
+        macro_f1=float(macro),
+        coverage=classified / len(items),
+        items=len(items),
+    )
 
 
-def precision_at(k: int, relevant: Mapping[str, set[str]],
-                 answers: Mapping[str, Sequence[str]]) -> float:
+def precision_at(
+    k: int, relevant: Mapping[str, set[str]], answers: Mapping[str, Sequence[str]]
+) -> float:
     """Mean share of the first ``k`` answers to each query that are relevant to it.
 
     ``relevant`` maps each query to the items relevant to it; a query with fewer

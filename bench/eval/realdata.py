@@ -41,8 +41,11 @@ class Team:
     source: str
 
     def files(self) -> list[Path]:
-        return sorted(path for path in (CORPORA / self.folder).glob(self.pattern)
-                      if path.name not in self.skip)
+        return sorted(
+            path
+            for path in (CORPORA / self.folder).glob(self.pattern)
+            if path.name not in self.skip
+        )
 
     def labels(self) -> dict[str, Label]:
         return read_labels(LABELS / f"{self.folder}.yaml")
@@ -62,23 +65,31 @@ class Label:
 def read_labels(path: Path) -> dict[str, Label]:
     """The labels of one team's reports, by file name."""
     loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(name): Label(tuple(str(theme) for theme in entry["themes"]),
-                             str(entry["class"]) if entry.get("class") else None,
-                             str(entry["theme_reason"]), str(entry["class_reason"]))
-            for name, entry in loaded.items()}
+    return {
+        str(name): Label(
+            tuple(str(theme) for theme in entry["themes"]),
+            str(entry["class"]) if entry.get("class") else None,
+            str(entry["theme_reason"]),
+            str(entry["class_reason"]),
+        )
+        for name, entry in loaded.items()
+    }
 
 
 TEAMS = {
     "moj-cloud-platform": Team(
-        "moj-cloud-platform", "*.html.md.erb", ("index.html.md.erb",),
-        'timezone = "Europe/London"\nconstants = { service = "cloud-platform" }'),
+        "moj-cloud-platform",
+        "*.html.md.erb",
+        ("index.html.md.erb",),
+        'timezone = "Europe/London"\nconstants = { service = "cloud-platform" }',
+    ),
     "kubernetes-test-infra": Team(
-        "kubernetes-test-infra", "*.md", (), 'constants = { service = "test-infra" }'),
+        "kubernetes-test-infra", "*.md", (), 'constants = { service = "test-infra" }'
+    ),
     "mybinder": Team(
-        "mybinder", "*.md", ("template-incident-report.md",),
-        'constants = { service = "mybinder" }'),
-    "rust-lang-blog": Team(
-        "rust-lang-blog", "*.md", (), 'constants = { service = "rust-infra" }'),
+        "mybinder", "*.md", ("template-incident-report.md",), 'constants = { service = "mybinder" }'
+    ),
+    "rust-lang-blog": Team("rust-lang-blog", "*.md", (), 'constants = { service = "rust-infra" }'),
     "dfds": Team("dfds", "PM*.md", (), 'constants = { service = "cloud-platform" }'),
 }
 
@@ -133,23 +144,34 @@ class RealCorpus:
                 themes = label.themes if label else ()
                 klass = label.klass if label else None
                 given = klass if klass and with_class(key) else None
-                (target / path.name).write_text(with_front_matter(text, added_keys(text, given)),
-                                                encoding="utf-8")
-                items[key] = Item(key=key, pattern=themes[0] if themes else None, themes=themes,
-                                  klass=klass, text=text)
+                (target / path.name).write_text(
+                    with_front_matter(text, added_keys(text, given)), encoding="utf-8"
+                )
+                items[key] = Item(
+                    key=key,
+                    pattern=themes[0] if themes else None,
+                    themes=themes,
+                    klass=klass,
+                    text=text,
+                )
             sources.append(f'[sources.{folder}]\nfiles = ["corpus/{folder}/*"]\n{team.source}\n')
-        config = (BASE_CONFIG + '\n[gates]\nrequire = ["timestamp", "service", "failure_class"]\n'
-                  '\n[fields]\ntimestamp = ["date"]\n'
-                  '\n[ingest]\ninclude = ["*.md", "*.md.erb"]\n\n' + "\n".join(sources))
-        return Written(items=items, inputs=("corpus",), config=config, as_of=AS_OF,
-                       lookback=LOOKBACK)
+        config = (
+            BASE_CONFIG + '\n[gates]\nrequire = ["timestamp", "service", "failure_class"]\n'
+            '\n[fields]\ntimestamp = ["date"]\n'
+            '\n[ingest]\ninclude = ["*.md", "*.md.erb"]\n\n' + "\n".join(sources)
+        )
+        return Written(
+            items=items, inputs=("corpus",), config=config, as_of=AS_OF, lookback=LOOKBACK
+        )
 
 
 REAL = (
-    RealCorpus("pm-all", tuple(TEAMS),
-               "every real post-mortem of the teams below together"),
-    RealCorpus("pm-moj", ("moj-cloud-platform",),
-               "the UK Ministry of Justice Cloud Platform team's incident pages"),
+    RealCorpus("pm-all", tuple(TEAMS), "every real post-mortem of the teams below together"),
+    RealCorpus(
+        "pm-moj",
+        ("moj-cloud-platform",),
+        "the UK Ministry of Justice Cloud Platform team's incident pages",
+    ),
     RealCorpus("pm-mybinder", ("mybinder",), "mybinder.org's incident reports"),
     RealCorpus("pm-dfds", ("dfds",), "the DFDS cloud platform team's post-mortems"),
 )

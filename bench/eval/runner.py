@@ -20,7 +20,9 @@ from typing import Any
 
 from bench.measure import FAILEARN, PEAK, run_python
 
-SIMILAR_BATCH = PEAK + """
+SIMILAR_BATCH = (
+    PEAK
+    + """
 import contextlib, io, json, time
 from failearn.cli import app
 queries = json.load(open(sys.argv[1], encoding='utf-8'))
@@ -39,6 +41,7 @@ for query in queries:
     answers[query] = json.loads(text)['results'] if text.strip() else None
 json.dump({'answers': answers, 'seconds': seconds}, open(sys.argv[2], 'w', encoding='utf-8'))
 """
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,11 @@ def environment(work: Path) -> dict[str, str]:
     """The child's environment: the corpus's configuration, and this checkout importable."""
     root = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "FAILEARN_CONFIG": str(work / "failearn.toml"),
-            "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}
+    return {
+        **os.environ,
+        "FAILEARN_CONFIG": str(work / "failearn.toml"),
+        "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root,
+    }
 
 
 def failearn(work: Path, *args: str, ok: tuple[int, ...] = (0,)) -> Step:
@@ -68,8 +74,7 @@ def failearn(work: Path, *args: str, ok: tuple[int, ...] = (0,)) -> Step:
     done = run_python(FAILEARN, *args, "--format", "json", env=environment(work), cwd=str(work))
     if done.returncode not in ok or done.peak_mb is None:
         tail = done.stderr.strip().splitlines()[-5:]
-        raise StepFailed(f"failearn {' '.join(args)} exited {done.returncode}: "
-                         + " / ".join(tail))
+        raise StepFailed(f"failearn {' '.join(args)} exited {done.returncode}: " + " / ".join(tail))
     return Step(done.seconds, done.peak_mb, done.returncode, json.loads(done.stdout))
 
 
@@ -93,8 +98,8 @@ def stored(work: Path) -> dict[str, Stored]:
     connection = sqlite3.connect(uri, uri=True)
     try:
         rows = connection.execute(
-            "SELECT record_id, source, incident_id, failure_class, failure_class_via "
-            "FROM reports").fetchall()
+            "SELECT record_id, source, incident_id, failure_class, failure_class_via FROM reports"
+        ).fetchall()
     finally:
         connection.close()
     found: dict[str, Stored] = {}
@@ -118,13 +123,16 @@ def similar(work: Path, queries: list[str], top: int) -> Similar:
     asked = work / "similar-queries.json"
     answered = work / "similar-answers.json"
     asked.write_text(json.dumps(queries), encoding="utf-8")
-    done = run_python(SIMILAR_BATCH, str(asked), str(answered), str(top),
-                      env=environment(work), cwd=str(work))
+    done = run_python(
+        SIMILAR_BATCH, str(asked), str(answered), str(top), env=environment(work), cwd=str(work)
+    )
     if done.returncode != 0 or done.peak_mb is None:
         raise StepFailed(f"failearn similar exited {done.returncode}: {done.stderr[-500:]}")
     found = json.loads(answered.read_text(encoding="utf-8"))
     whole = failearn(work, "similar", queries[0], "--top", str(top))
     seconds = found["seconds"]
-    answers = {query: ([row["incident_id"] for row in rows] if rows is not None else None)
-               for query, rows in found["answers"].items()}
+    answers = {
+        query: ([row["incident_id"] for row in rows] if rows is not None else None)
+        for query, rows in found["answers"].items()
+    }
     return Similar(answers, sum(seconds) / len(seconds), done.peak_mb, whole.seconds)

@@ -57,11 +57,20 @@ def commit() -> str:
     changes): what was measured, whatever the harness's own commits since."""
     root = Path(__file__).resolve().parents[2]
     try:
-        head = subprocess.run(["git", "log", "-1", "--format=%h", "--abbrev=10", "--",
-                               "failearn"], cwd=root, check=True, capture_output=True,
-                              text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "failearn"], cwd=root,
-                               check=True, capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "log", "-1", "--format=%h", "--abbrev=10", "--", "failearn"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "failearn"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head}+changes" if dirty else head
@@ -69,12 +78,18 @@ def commit() -> str:
 
 def header(stage: str, corpus: Corpus, size: int | None, written: Written) -> dict[str, Any]:
     truth = [item.pattern for item in written.items.values()]
-    return {"stage": stage, "corpus": corpus.name, "kind": corpus.kind, "size": size,
-            "records": len(written.items),
-            "truth_clusters": len({p for p in truth if p is not None}),
-            "truth_noise": sum(p is None for p in truth) / max(1, len(truth)),
-            "commit": commit(), "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-            "notes": list(written.notes)}
+    return {
+        "stage": stage,
+        "corpus": corpus.name,
+        "kind": corpus.kind,
+        "size": size,
+        "records": len(written.items),
+        "truth_clusters": len({p for p in truth if p is not None}),
+        "truth_noise": sum(p is None for p in truth) / max(1, len(truth)),
+        "commit": commit(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "notes": list(written.notes),
+    }
 
 
 @contextmanager
@@ -89,8 +104,12 @@ def workdir(options: Options, log: Log | None = None) -> Iterator[Path]:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def prepare(corpus: Corpus, size: int | None, work: Path, with_class: Callable[[str], bool],
-            ) -> Written:
+def prepare(
+    corpus: Corpus,
+    size: int | None,
+    work: Path,
+    with_class: Callable[[str], bool],
+) -> Written:
     written = corpus.write(work, size, with_class)
     (work / "failearn.toml").write_text(written.config, encoding="utf-8")
     return written
@@ -108,15 +127,24 @@ def baseline(method: str, given: dict[str, Any], work: Path, options: Options) -
     """Run one baseline in its own process under the memory cap."""
     source, target = work / f"in-{method}.json", work / f"out-{method}.json"
     source.write_text(json.dumps(given), encoding="utf-8")
-    done = run_python(BASELINE, method, str(source), str(target), str(options.memory_cap_gb),
-                      env=runner.environment(work), cwd=str(work))
+    done = run_python(
+        BASELINE,
+        method,
+        str(source),
+        str(target),
+        str(options.memory_cap_gb),
+        env=runner.environment(work),
+        cwd=str(work),
+    )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        error = (f"stopped by the {options.memory_cap_gb:g} GB memory cap"
-                 if "MemoryError" in done.stderr else f"failed: {last[:120]}")
+        error = (
+            f"stopped by the {options.memory_cap_gb:g} GB memory cap"
+            if "MemoryError" in done.stderr
+            else f"failed: {last[:120]}"
+        )
         return Outcome(done.seconds, done.peak_mb, None, error)
-    return Outcome(done.seconds, done.peak_mb, json.loads(target.read_text(encoding="utf-8")),
-                   None)
+    return Outcome(done.seconds, done.peak_mb, json.loads(target.read_text(encoding="utf-8")), None)
 
 
 def sample(keys: list[str], limit: int) -> list[str]:
@@ -129,11 +157,15 @@ def sample(keys: list[str], limit: int) -> list[str]:
 # --- cluster ---------------------------------------------------------------------------
 
 
-def predicted_clusters(document: dict[str, Any], kept: dict[str, runner.Stored],
-                       items: dict[str, Item]) -> dict[str, int]:
+def predicted_clusters(
+    document: dict[str, Any], kept: dict[str, runner.Stored], items: dict[str, Item]
+) -> dict[str, int]:
     """Each item's cluster in failearn's answer (noise and records not stored: -1)."""
-    incident_cluster = {incident: index for index, cluster in enumerate(document["clusters"])
-                        for incident in cluster["incident_ids"]}
+    incident_cluster = {
+        incident: index
+        for index, cluster in enumerate(document["clusters"])
+        for incident in cluster["incident_ids"]
+    }
     out = {}
     for key in items:
         record = kept.get(key)
@@ -146,14 +178,20 @@ def cluster_scores(items: dict[str, Item], predicted: dict[str, int]) -> dict[st
     ari, ami = metrics.ari_ami(truth, predicted)
     themes = {key: item.themes for key, item in items.items() if item.themes}
     found = metrics.coherence(themes, predicted)
-    return {"ari": ari, "ami": ami, "clusters": found.clusters,
-            "coherent_clusters": found.coherent_clusters,
-            "coherent_themes": found.coherent_themes, "themes": list(found.themes),
-            "noise_share": found.noise_share}
+    return {
+        "ari": ari,
+        "ami": ami,
+        "clusters": found.clusters,
+        "coherent_clusters": found.coherent_clusters,
+        "coherent_themes": found.coherent_themes,
+        "themes": list(found.themes),
+        "noise_share": found.noise_share,
+    }
 
 
-def run_cluster(corpus: Corpus, size: int | None, written: Written, work: Path,
-                options: Options, log: Log) -> tuple[dict[str, Any], dict[str, runner.Stored]]:
+def run_cluster(
+    corpus: Corpus, size: int | None, written: Written, work: Path, options: Options, log: Log
+) -> tuple[dict[str, Any], dict[str, runner.Stored]]:
     result = header("cluster", corpus, size, written)
     log(f"ingest {len(written.items)} records")
     ingested = runner.ingest(work, written.inputs, written.as_of)
@@ -165,21 +203,39 @@ def run_cluster(corpus: Corpus, size: int | None, written: Written, work: Path,
     window = ("--lookback", written.lookback) if written.lookback else ()
     step = runner.failearn(work, "cluster", "--as-of", written.as_of, *window)
     parameters = step.document.get("parameters", {})
-    result["failearn_parameters"] = {key: parameters.get(key) for key in
-                                     ("eps", "eps_source", "min_samples", "min_samples_source")}
+    result["failearn_parameters"] = {
+        key: parameters.get(key)
+        for key in ("eps", "eps_source", "min_samples", "min_samples_source")
+    }
     mine = cluster_scores(written.items, predicted_clusters(step.document, kept, written.items))
-    methods = [{"method": "failearn", "seconds": step.seconds, "peak_mb": step.peak_mb,
-                **mine, "note": None}]
+    methods = [
+        {
+            "method": "failearn",
+            "seconds": step.seconds,
+            "peak_mb": step.peak_mb,
+            **mine,
+            "note": None,
+        }
+    ]
     keys = sample(sorted(written.items), options.baseline_limit)
-    note = (f"on a sample of {len(keys):,} of {len(written.items):,} records"
-            if len(keys) < len(written.items) else None)
+    note = (
+        f"on a sample of {len(keys):,} of {len(written.items):,} records"
+        if len(keys) < len(written.items)
+        else None
+    )
     given = {"keys": keys, "texts": [written.items[key].text for key in keys]}
-    for method, label in (("hdbscan", "TF-IDF+SVD, HDBSCAN"),
-                          ("agglomerative", "TF-IDF+SVD, agglomerative")):
+    for method, label in (
+        ("hdbscan", "TF-IDF+SVD, HDBSCAN"),
+        ("agglomerative", "TF-IDF+SVD, agglomerative"),
+    ):
         log(f"baseline {label}")
         outcome = baseline(method, given, work, options)
-        row: dict[str, Any] = {"method": label, "seconds": outcome.seconds,
-                               "peak_mb": outcome.peak_mb, "note": outcome.error or note}
+        row: dict[str, Any] = {
+            "method": label,
+            "seconds": outcome.seconds,
+            "peak_mb": outcome.peak_mb,
+            "note": outcome.error or note,
+        }
         if outcome.answer is not None:
             subset = {key: written.items[key] for key in keys}
             row.update(cluster_scores(subset, outcome.answer["labels"]))
@@ -201,9 +257,10 @@ def incidents_of(items: dict[str, Item], kept: dict[str, runner.Stored]) -> dict
             continue
         texts.setdefault(record.incident, []).append(items[key].text)
         first.setdefault(record.incident, items[key])
-    return {incident: Item(incident, item.pattern, item.themes, item.klass,
-                           "\n".join(texts[incident]))
-            for incident, item in first.items()}
+    return {
+        incident: Item(incident, item.pattern, item.themes, item.klass, "\n".join(texts[incident]))
+        for incident, item in first.items()
+    }
 
 
 def relevance(incidents: dict[str, Item]) -> dict[str, set[str]]:
@@ -214,37 +271,67 @@ def relevance(incidents: dict[str, Item]) -> dict[str, set[str]]:
             by_theme.setdefault(theme, set()).add(incident)
     relevant = {}
     for incident, item in incidents.items():
-        shared = set().union(*(by_theme.get(theme, set()) for theme in
-                               (item.themes or ((item.pattern,) if item.pattern else ()))))
+        shared = set().union(
+            *(
+                by_theme.get(theme, set())
+                for theme in (item.themes or ((item.pattern,) if item.pattern else ()))
+            )
+        )
         shared.discard(incident)
         if shared:
             relevant[incident] = shared
     return relevant
 
 
-def run_similar(corpus: Corpus, size: int | None, written: Written, work: Path,
-                kept: dict[str, runner.Stored], options: Options, log: Log) -> dict[str, Any]:
+def run_similar(
+    corpus: Corpus,
+    size: int | None,
+    written: Written,
+    work: Path,
+    kept: dict[str, runner.Stored],
+    options: Options,
+    log: Log,
+) -> dict[str, Any]:
     result = header("similar", corpus, size, written)
     incidents = incidents_of(written.items, kept)
     relevant = relevance(incidents)
     queries = sample(sorted(relevant), options.queries)
     chosen = {query: relevant[query] for query in queries}
-    result.update({"incidents": len(incidents), "queries": len(queries),
-                   "ceiling": metrics.precision_ceiling(TOP, chosen)})
+    result.update(
+        {
+            "incidents": len(incidents),
+            "queries": len(queries),
+            "ceiling": metrics.precision_ceiling(TOP, chosen),
+        }
+    )
     log(f"failearn similar, {len(queries)} queries")
     found = runner.similar(work, queries, TOP)
     answers = {query: rows or [] for query, rows in found.answers.items()}
-    methods = [{"method": "failearn", "p_at_5": metrics.precision_at(TOP, chosen, answers),
-                "seconds_per_query": found.mean_query_seconds,
-                "command_seconds": found.command_seconds, "peak_mb": found.peak_mb,
-                "note": None}]
+    methods = [
+        {
+            "method": "failearn",
+            "p_at_5": metrics.precision_at(TOP, chosen, answers),
+            "seconds_per_query": found.mean_query_seconds,
+            "command_seconds": found.command_seconds,
+            "peak_mb": found.peak_mb,
+            "note": None,
+        }
+    ]
     log("baseline TF-IDF cosine")
     keys = sorted(incidents)
-    given = {"keys": keys, "texts": [incidents[key].text for key in keys], "queries": queries,
-             "top": TOP}
+    given = {
+        "keys": keys,
+        "texts": [incidents[key].text for key in keys],
+        "queries": queries,
+        "top": TOP,
+    }
     outcome = baseline("cosine", given, work, options)
-    row: dict[str, Any] = {"method": "TF-IDF cosine", "seconds": outcome.seconds,
-                           "peak_mb": outcome.peak_mb, "note": outcome.error}
+    row: dict[str, Any] = {
+        "method": "TF-IDF cosine",
+        "seconds": outcome.seconds,
+        "peak_mb": outcome.peak_mb,
+        "note": outcome.error,
+    }
     if outcome.answer is not None:
         row["p_at_5"] = metrics.precision_at(TOP, chosen, outcome.answer["answers"])
         row["seconds_per_query"] = outcome.seconds / max(1, len(queries))
@@ -256,8 +343,9 @@ def run_similar(corpus: Corpus, size: int | None, written: Written, work: Path,
 # --- classify --------------------------------------------------------------------------
 
 
-def inferred(corpus: Corpus, size: int | None, labelled: frozenset[str], tested: list[str],
-             options: Options) -> tuple[dict[str, str | None], runner.Step]:
+def inferred(
+    corpus: Corpus, size: int | None, labelled: frozenset[str], tested: list[str], options: Options
+) -> tuple[dict[str, str | None], runner.Step]:
     """failearn's classes for ``tested``, ingested without labels (``labelled`` with them)."""
     with workdir(options) as work:
         written = prepare(corpus, size, work, lambda key: key in labelled)
@@ -266,25 +354,49 @@ def inferred(corpus: Corpus, size: int | None, labelled: frozenset[str], tested:
     return {key: (kept[key].klass if key in kept else None) for key in tested}, step
 
 
-def learned(method: str, written: Written, train: frozenset[str], test: list[str],
-            work: Path, options: Options) -> tuple[dict[str, str | None], Outcome]:
+def learned(
+    method: str,
+    written: Written,
+    train: frozenset[str],
+    test: list[str],
+    work: Path,
+    options: Options,
+) -> tuple[dict[str, str | None], Outcome]:
     items = written.items
-    given = {"keys": test, "texts": [items[key].text for key in test],
-             "train": [[items[key].text, items[key].klass] for key in sorted(train)]}
+    given = {
+        "keys": test,
+        "texts": [items[key].text for key in test],
+        "train": [[items[key].text, items[key].klass] for key in sorted(train)],
+    }
     outcome = baseline(method, given, work, options)
     classes = outcome.answer["classes"] if outcome.answer else {}
     return {key: classes.get(key) for key in test}, outcome
 
 
-def class_row(method: str, truth: dict[str, str], answers: dict[str, str | None],
-              seconds: float, peak: float | None, note: str | None) -> dict[str, Any]:
+def class_row(
+    method: str,
+    truth: dict[str, str],
+    answers: dict[str, str | None],
+    seconds: float,
+    peak: float | None,
+    note: str | None,
+) -> dict[str, Any]:
     scores = metrics.class_scores(truth, answers)
-    return {"method": method, **{k: v for k, v in asdict(scores).items() if k != "items"},
-            "seconds": seconds, "peak_mb": peak, "note": note}
+    return {
+        "method": method,
+        **{k: v for k, v in asdict(scores).items() if k != "items"},
+        "seconds": seconds,
+        "peak_mb": peak,
+        "note": note,
+    }
 
 
-def run_classify(corpus: Corpus, size: int | None, options: Options, log: Log,
-                 ) -> dict[str, Any]:
+def run_classify(
+    corpus: Corpus,
+    size: int | None,
+    options: Options,
+    log: Log,
+) -> dict[str, Any]:
     with workdir(options, log) as work:
         written = prepare(corpus, size, work, nothing)
         result = header("classify", corpus, size, written)
@@ -292,12 +404,22 @@ def run_classify(corpus: Corpus, size: int | None, options: Options, log: Log,
         folds = halves(written.items.values())
         log(f"failearn ingest, no labels ({len(truth)} labelled records)")
         fresh, step = inferred(corpus, size, frozenset(), sorted(truth), options)
-        rows = [class_row("failearn, fresh store", truth, fresh, step.seconds, step.peak_mb,
-                          "no record names its class")]
-        answers: dict[str, dict[str, str | None]] = {"failearn": {}, "logreg": {},
-                                                     "majority": {}}
-        costs: dict[str, list[float]] = {"failearn": [0.0, 0.0], "logreg": [0.0, 0.0],
-                                         "majority": [0.0, 0.0]}
+        rows = [
+            class_row(
+                "failearn, fresh store",
+                truth,
+                fresh,
+                step.seconds,
+                step.peak_mb,
+                "no record names its class",
+            )
+        ]
+        answers: dict[str, dict[str, str | None]] = {"failearn": {}, "logreg": {}, "majority": {}}
+        costs: dict[str, list[float]] = {
+            "failearn": [0.0, 0.0],
+            "logreg": [0.0, 0.0],
+            "majority": [0.0, 0.0],
+        }
         for train, test in ((folds[0], folds[1]), (folds[1], folds[0])):
             tested = sorted(test)
             log(f"failearn ingest, {len(train)} labelled + {len(tested)} without")
@@ -308,15 +430,25 @@ def run_classify(corpus: Corpus, size: int | None, options: Options, log: Log,
                 got, outcome = learned(method, written, train, tested, work, options)
                 answers[method].update(got)
                 add_cost(costs[method], outcome.seconds, outcome.peak_mb)
-        names = {"failearn": "failearn, other half labelled",
-                 "logreg": "TF-IDF+logistic regression", "majority": "majority class"}
-        notes = {"failearn": "the other half stored with its classes",
-                 "logreg": "trained on the other half", "majority": "of the other half"}
+        names = {
+            "failearn": "failearn, other half labelled",
+            "logreg": "TF-IDF+logistic regression",
+            "majority": "majority class",
+        }
+        notes = {
+            "failearn": "the other half stored with its classes",
+            "logreg": "trained on the other half",
+            "majority": "of the other half",
+        }
         for method, name in names.items():
-            rows.append(class_row(name, truth, answers[method], costs[method][0],
-                                  costs[method][1], notes[method]))
-        result.update({"labelled": len(truth), "classes": len(set(truth.values())),
-                       "methods": rows})
+            rows.append(
+                class_row(
+                    name, truth, answers[method], costs[method][0], costs[method][1], notes[method]
+                )
+            )
+        result.update(
+            {"labelled": len(truth), "classes": len(set(truth.values())), "methods": rows}
+        )
         return result
 
 
@@ -332,8 +464,9 @@ def add_cost(cost: list[float], seconds: float, peak: float | None) -> None:
 STAGES = ("cluster", "similar", "classify")
 
 
-def evaluate(corpus: Corpus, size: int | None, stages: tuple[str, ...], options: Options,
-             log: Log) -> list[dict[str, Any]]:
+def evaluate(
+    corpus: Corpus, size: int | None, stages: tuple[str, ...], options: Options, log: Log
+) -> list[dict[str, Any]]:
     """Run ``stages`` on one corpus (at one size); one result per stage."""
     results = []
     if "cluster" in stages or "similar" in stages:

@@ -40,8 +40,9 @@ def merge(old: Iterable[Result], new: Iterable[Result]) -> list[Result]:
 
 
 def save(results: list[Result], path: Path = RESULTS) -> None:
-    path.write_text(json.dumps({"results": results}, indent=1, sort_keys=True) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"results": results}, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 # --- formatting ------------------------------------------------------------------------
@@ -97,30 +98,80 @@ def cluster_synthetic(results: list[Result]) -> str:
     rows = []
     for result in of("cluster", "synthetic", results):
         for method in result["methods"]:
-            rows.append([result["corpus"], size_of(result), number(result["truth_clusters"]),
-                         percent(result["truth_noise"]), method["method"],
-                         number(method.get("clusters")), percent(method.get("noise_share")),
-                         number(method.get("ari")), number(method.get("ami")),
-                         seconds(method["seconds"]), megabytes(method["peak_mb"]),
-                         method.get("note") or ""])
-    return table(["corpus", "records", "patterns", "noise", "method", "clusters",
-                  "left as noise", "ARI", "AMI", "seconds", "peak MB", "note"], rows)
+            rows.append(
+                [
+                    result["corpus"],
+                    size_of(result),
+                    number(result["truth_clusters"]),
+                    percent(result["truth_noise"]),
+                    method["method"],
+                    number(method.get("clusters")),
+                    percent(method.get("noise_share")),
+                    number(method.get("ari")),
+                    number(method.get("ami")),
+                    seconds(method["seconds"]),
+                    megabytes(method["peak_mb"]),
+                    method.get("note") or "",
+                ]
+            )
+    return table(
+        [
+            "corpus",
+            "records",
+            "patterns",
+            "noise",
+            "method",
+            "clusters",
+            "left as noise",
+            "ARI",
+            "AMI",
+            "seconds",
+            "peak MB",
+            "note",
+        ],
+        rows,
+    )
 
 
 def cluster_real(results: list[Result]) -> str:
     rows = []
     for result in of("cluster", "real", results):
         for method in result["methods"]:
-            rows.append([result["corpus"], number(result["records"]),
-                         number(result.get("stored")), method["method"],
-                         number(method.get("clusters")), number(method.get("coherent_clusters")),
-                         number(method.get("coherent_themes")),
-                         percent(method.get("noise_share")), number(method.get("ari")),
-                         number(method.get("ami")), seconds(method["seconds"]),
-                         megabytes(method["peak_mb"]), method.get("note") or ""])
-    return table(["corpus", "reports", "stored", "method", "clusters", "coherent clusters",
-                  "coherent themes", "left as noise", "ARI", "AMI", "seconds", "peak MB",
-                  "note"], rows)
+            rows.append(
+                [
+                    result["corpus"],
+                    number(result["records"]),
+                    number(result.get("stored")),
+                    method["method"],
+                    number(method.get("clusters")),
+                    number(method.get("coherent_clusters")),
+                    number(method.get("coherent_themes")),
+                    percent(method.get("noise_share")),
+                    number(method.get("ari")),
+                    number(method.get("ami")),
+                    seconds(method["seconds"]),
+                    megabytes(method["peak_mb"]),
+                    method.get("note") or "",
+                ]
+            )
+    return table(
+        [
+            "corpus",
+            "reports",
+            "stored",
+            "method",
+            "clusters",
+            "coherent clusters",
+            "coherent themes",
+            "left as noise",
+            "ARI",
+            "AMI",
+            "seconds",
+            "peak MB",
+            "note",
+        ],
+        rows,
+    )
 
 
 def similar(results: list[Result]) -> str:
@@ -128,31 +179,74 @@ def similar(results: list[Result]) -> str:
     for result in of("similar", None, results):
         for method in result["methods"]:
             per_query = method.get("seconds_per_query")
-            rows.append([result["corpus"], size_of(result), number(result["incidents"]),
-                         number(result["queries"]), number(result["ceiling"], 2),
-                         method["method"], number(method.get("p_at_5"), 2),
-                         "–" if per_query is None else f"{1000 * per_query:.0f} ms",
-                         seconds(method.get("command_seconds", method.get("seconds"))),
-                         megabytes(method["peak_mb"]), method.get("note") or ""])
-    return table(["corpus", "records", "incidents", "queries", "best possible", "method",
-                  "precision@5", "per query", "seconds (whole command)", "peak MB", "note"],
-                 rows)
+            rows.append(
+                [
+                    result["corpus"],
+                    size_of(result),
+                    number(result["incidents"]),
+                    number(result["queries"]),
+                    number(result["ceiling"], 2),
+                    method["method"],
+                    number(method.get("p_at_5"), 2),
+                    "–" if per_query is None else f"{1000 * per_query:.0f} ms",
+                    seconds(method.get("command_seconds", method.get("seconds"))),
+                    megabytes(method["peak_mb"]),
+                    method.get("note") or "",
+                ]
+            )
+    return table(
+        [
+            "corpus",
+            "records",
+            "incidents",
+            "queries",
+            "best possible",
+            "method",
+            "precision@5",
+            "per query",
+            "seconds (whole command)",
+            "peak MB",
+            "note",
+        ],
+        rows,
+    )
 
 
 def classify(results: list[Result]) -> str:
     rows = []
     for result in of("classify", None, results):
         for method in result["methods"]:
-            rows.append([result["corpus"], number(result["labelled"]),
-                         number(result["classes"]), method["method"],
-                         percent(method.get("accuracy")),
-                         percent(method.get("accuracy_classified")),
-                         number(method.get("macro_f1"), 2), percent(method.get("coverage")),
-                         seconds(method["seconds"]), megabytes(method["peak_mb"]),
-                         method.get("note") or ""])
-    return table(["corpus", "labelled records", "classes", "method", "accuracy",
-                  "accuracy of the classified", "macro-F1", "classified", "seconds",
-                  "peak MB", "note"], rows)
+            rows.append(
+                [
+                    result["corpus"],
+                    number(result["labelled"]),
+                    number(result["classes"]),
+                    method["method"],
+                    percent(method.get("accuracy")),
+                    percent(method.get("accuracy_classified")),
+                    number(method.get("macro_f1"), 2),
+                    percent(method.get("coverage")),
+                    seconds(method["seconds"]),
+                    megabytes(method["peak_mb"]),
+                    method.get("note") or "",
+                ]
+            )
+    return table(
+        [
+            "corpus",
+            "labelled records",
+            "classes",
+            "method",
+            "accuracy",
+            "accuracy of the classified",
+            "macro-F1",
+            "classified",
+            "seconds",
+            "peak MB",
+            "note",
+        ],
+        rows,
+    )
 
 
 # --- where failearn loses --------------------------------------------------------------
@@ -164,8 +258,12 @@ HEADLINE: dict[str, tuple[str, Callable[[Result], bool]]] = {
 }
 
 
-NAMES = {"ari": "ARI", "p_at_5": "precision@5", "accuracy": "accuracy",
-         "coherent_themes": "coherent themes"}
+NAMES = {
+    "ari": "ARI",
+    "p_at_5": "precision@5",
+    "accuracy": "accuracy",
+    "coherent_themes": "coherent themes",
+}
 
 
 def losses(results: list[Result]) -> list[str]:
@@ -178,18 +276,24 @@ def losses(results: list[Result]) -> list[str]:
         elif not applies(result):
             continue
         mine = [m for m in result["methods"] if m["method"].startswith("failearn")]
-        theirs = [m for m in result["methods"] if not m["method"].startswith("failearn")
-                  and m.get(metric) is not None]
+        theirs = [
+            m
+            for m in result["methods"]
+            if not m["method"].startswith("failearn") and m.get(metric) is not None
+        ]
         if not mine or not theirs:
             continue
         best_mine = max(mine, key=lambda m: m.get(metric) or 0)
         best = max(theirs, key=lambda m: m[metric])
         if (best_mine.get(metric) or 0) < best[metric]:
-            where = f"{result['corpus']}" + (f" at {result['size']:,}" if result.get("size")
-                                              else "")
-            lines.append(f"- {result['stage']}, {where}: {NAMES[metric]} "
-                         f"{number(best_mine.get(metric), 3)} ({best_mine['method']}) against "
-                         f"{number(best[metric], 3)} ({best['method']})")
+            where = f"{result['corpus']}" + (
+                f" at {result['size']:,}" if result.get("size") else ""
+            )
+            lines.append(
+                f"- {result['stage']}, {where}: {NAMES[metric]} "
+                f"{number(best_mine.get(metric), 3)} ({best_mine['method']}) against "
+                f"{number(best[metric], 3)} ({best['method']})"
+            )
     return lines
 
 
@@ -200,16 +304,22 @@ def commits(results: list[Result]) -> str:
 
 def render(results: list[Result]) -> str:
     lost = losses(results)
-    parts = [f"failearn as of {commits(results)}; one run on a shared 2-core machine "
-             "(times and memory are ratios' raw material, not promises)."]
-    for title, text in (("### Clustering, synthetic corpora", cluster_synthetic(results)),
-                        ("### Clustering, real post-mortems", cluster_real(results)),
-                        ("### Have we seen this before? (`similar`)", similar(results)),
-                        ("### Class inference with the labels removed", classify(results))):
+    parts = [
+        f"failearn as of {commits(results)}; one run on a shared 2-core machine "
+        "(times and memory are ratios' raw material, not promises)."
+    ]
+    for title, text in (
+        ("### Clustering, synthetic corpora", cluster_synthetic(results)),
+        ("### Clustering, real post-mortems", cluster_real(results)),
+        ("### Have we seen this before? (`similar`)", similar(results)),
+        ("### Class inference with the labels removed", classify(results)),
+    ):
         if text:
             parts += [title, text]
-    parts += ["### Where failearn loses to a baseline",
-              "\n".join(lost) if lost else "Nowhere in these results."]
+    parts += [
+        "### Where failearn loses to a baseline",
+        "\n".join(lost) if lost else "Nowhere in these results.",
+    ]
     return "\n\n".join(parts)
 
 

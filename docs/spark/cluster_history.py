@@ -51,41 +51,60 @@ def main() -> None:
 
     spark = SparkSession.builder.appName("failearn-history").getOrCreate()
     incidents = spark.read.parquet(args.incidents)
-    text = F.lower(F.concat_ws(" ", F.coalesce(F.col("title"), F.lit("")),
-                               F.concat_ws(" ", F.col("error_messages"))))
+    text = F.lower(
+        F.concat_ws(
+            " ", F.coalesce(F.col("title"), F.lit("")), F.concat_ws(" ", F.col("error_messages"))
+        )
+    )
     for pattern, replacement in MASKS:
         text = F.regexp_replace(text, pattern, replacement)
     docs = incidents.withColumn("text", text).withColumn(
-        "message", F.coalesce(F.element_at("error_messages", 1), F.col("title")))
+        "message", F.coalesce(F.element_at("error_messages", 1), F.col("title"))
+    )
 
-    pipeline = Pipeline(stages=[
-        RegexTokenizer(inputCol="text", outputCol="tokens", pattern=r"[^a-z<>_\-]+"),
-        CountVectorizer(inputCol="tokens", outputCol="tf", minDF=args.min_df),
-        IDF(inputCol="tf", outputCol="tfidf"),
-        Normalizer(inputCol="tfidf", outputCol="features"),
-        BisectingKMeans(featuresCol="features", predictionCol="cluster", k=args.k,
-                        seed=args.seed),
-    ])
+    pipeline = Pipeline(
+        stages=[
+            RegexTokenizer(inputCol="text", outputCol="tokens", pattern=r"[^a-z<>_\-]+"),
+            CountVectorizer(inputCol="tokens", outputCol="tf", minDF=args.min_df),
+            IDF(inputCol="tf", outputCol="tfidf"),
+            Normalizer(inputCol="tfidf", outputCol="features"),
+            BisectingKMeans(
+                featuresCol="features", predictionCol="cluster", k=args.k, seed=args.seed
+            ),
+        ]
+    )
     clustered = pipeline.fit(docs).transform(docs).cache()
 
     masked = F.col("text")
-    top_message = (clustered.groupBy("cluster", masked.alias("masked")).count()
-                   .withColumn("rank", F.row_number().over(
-                       Window.partitionBy("cluster").orderBy(F.desc("count"), "masked")))
-                   .where("rank = 1").select("cluster", F.col("masked").alias("template")))
-    summary = (clustered.groupBy("cluster").agg(
-        F.count("*").alias("size"),
-        F.min("timestamp").alias("first_seen"),
-        F.max("timestamp").alias("last_seen"),
-        F.array_sort(F.collect_set("service")).alias("services"),
-        F.array_sort(F.collect_set("failure_class")).alias("classes"))
+    top_message = (
+        clustered.groupBy("cluster", masked.alias("masked"))
+        .count()
+        .withColumn(
+            "rank",
+            F.row_number().over(Window.partitionBy("cluster").orderBy(F.desc("count"), "masked")),
+        )
+        .where("rank = 1")
+        .select("cluster", F.col("masked").alias("template"))
+    )
+    summary = (
+        clustered.groupBy("cluster")
+        .agg(
+            F.count("*").alias("size"),
+            F.min("timestamp").alias("first_seen"),
+            F.max("timestamp").alias("last_seen"),
+            F.array_sort(F.collect_set("service")).alias("services"),
+            F.array_sort(F.collect_set("failure_class")).alias("classes"),
+        )
         .join(top_message, "cluster")
-        .orderBy(F.desc("size"), "cluster"))
+        .orderBy(F.desc("size"), "cluster")
+    )
     summary.write.mode("overwrite").parquet(args.output)
     for row in summary.where(F.col("size") >= args.min_size).limit(20).collect():
-        print(f"cluster {row.cluster:>4}  {row.size:>7,} incidents  "
-              f"{row.first_seen[:10]} … {row.last_seen[:10]}  "
-              f"{', '.join(row.services[:4])}  |  {row.template[:90]}")
+        print(
+            f"cluster {row.cluster:>4}  {row.size:>7,} incidents  "
+            f"{row.first_seen[:10]} … {row.last_seen[:10]}  "
+            f"{', '.join(row.services[:4])}  |  {row.template[:90]}"
+        )
     spark.stop()
 
 

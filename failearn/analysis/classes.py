@@ -41,7 +41,7 @@ _MASK = re.compile(r"\b[0-9a-f]{8,}\b|\b[\w.]*\d[\w.:/-]*\b", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _WORDS = r"(?u)\b[^\W\d_][^\W\d_]+\b"
 # The temperatures a softmax over similarities or scores is fitted among.
-_TEMPERATURES = tuple(round(0.01 * 1.25 ** k, 5) for k in range(30))
+_TEMPERATURES = tuple(round(0.01 * 1.25**k, 5) for k in range(30))
 # Each part is read up to this many characters: the cause of an incident is told early.
 _MAX_CHARS = 4000
 # The team model keeps the most frequent terms of each kind (words, characters): a bound
@@ -122,10 +122,16 @@ def _ranked(classes: Sequence[str], probabilities: Any) -> list[Ranked]:
 def _vectorisers() -> tuple[Any, Any]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    words = TfidfVectorizer(ngram_range=(1, 2), token_pattern=_WORDS, sublinear_tf=True,
-                            stop_words="english", lowercase=True)
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                            lowercase=True)
+    words = TfidfVectorizer(
+        ngram_range=(1, 2),
+        token_pattern=_WORDS,
+        sublinear_tf=True,
+        stop_words="english",
+        lowercase=True,
+    )
+    chars = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True
+    )
     return words, chars
 
 
@@ -137,8 +143,13 @@ def class_documents(taxonomy: Taxonomy) -> dict[str, tuple[list[str], list[str]]
         aliases.setdefault(class_id, []).append(alias)
     documents: dict[str, tuple[list[str], list[str]]] = {}
     for cls in taxonomy.classes.values():
-        parts = [cls.name, cls.name, cls.description, ", ".join(cls.keywords),
-                 ", ".join(aliases.get(cls.id, []))]
+        parts = [
+            cls.name,
+            cls.name,
+            cls.description,
+            ", ".join(cls.keywords),
+            ", ".join(aliases.get(cls.id, [])),
+        ]
         documents[cls.id] = ([p for p in parts if p.strip()], list(cls.examples))
     return documents
 
@@ -146,8 +157,10 @@ def class_documents(taxonomy: Taxonomy) -> dict[str, tuple[list[str], list[str]]
 def _counters() -> tuple[Any, Any]:
     from sklearn.feature_extraction.text import CountVectorizer
 
-    return (CountVectorizer(ngram_range=(1, 2), token_pattern=_WORDS, stop_words="english"),
-            CountVectorizer(analyzer="char_wb", ngram_range=(3, 5)))
+    return (
+        CountVectorizer(ngram_range=(1, 2), token_pattern=_WORDS, stop_words="english"),
+        CountVectorizer(analyzer="char_wb", ngram_range=(3, 5)),
+    )
 
 
 class TaxonomyMatcher:
@@ -194,8 +207,10 @@ class TaxonomyMatcher:
         import numpy as np
         from scipy.sparse import csr_matrix
 
-        assign = csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))),
-                            shape=(len(self.classes), len(owner)))
+        assign = csr_matrix(
+            (np.ones(len(owner)), (owner, np.arange(len(owner)))),
+            shape=(len(self.classes), len(owner)),
+        )
         return (assign @ parts).tocsr()
 
     def _similar(self, spaces: Sequence[Any], docs: Sequence[Any]) -> Any:
@@ -210,8 +225,9 @@ class TaxonomyMatcher:
         """Cosine similarity of each text with each class document (rows: texts)."""
         return self._similar([c.transform(texts) for c in self.counters], self.docs)
 
-    def _calibrate(self, spaces: Sequence[Any], owner: Sequence[int],
-                   examples: Sequence[int]) -> float:
+    def _calibrate(
+        self, spaces: Sequence[Any], owner: Sequence[int], examples: Sequence[int]
+    ) -> float:
         """The softmax temperature fitted on the taxonomy's own examples, each matched
         against class documents counted without it (the weights of terms kept)."""
         import numpy as np
@@ -242,8 +258,10 @@ class TaxonomyMatcher:
         return _ranked(self.classes, _softmax(self.similarities(texts), self.temperature))
 
     def summary(self) -> str:
-        return (f"softmax temperature {self.temperature:g}, fitted on the taxonomy's own "
-                "examples (not on your records)")
+        return (
+            f"softmax temperature {self.temperature:g}, fitted on the taxonomy's own "
+            "examples (not on your records)"
+        )
 
 
 # The temperature of a taxonomy without examples to fit one on (an assumption).
@@ -268,7 +286,7 @@ class TeamModelFit:
 # team's labels outweigh as they accumulate.
 PRIOR_WEIGHT = 1.0
 # The weights of the two experts are chosen among these (zero and a logarithmic grid).
-_WEIGHTS = (0.0, *(round(0.05 * 1.25 ** k, 5) for k in range(36)))
+_WEIGHTS = (0.0, *(round(0.05 * 1.25**k, 5) for k in range(36)))
 
 
 class TeamModel:
@@ -289,9 +307,15 @@ class TeamModel:
 
     route = "model"
 
-    def __init__(self, texts: Sequence[str], labels: Sequence[str], taxonomy: Taxonomy,
-                 matcher: TaxonomyMatcher | None = None, seed: int = 0,
-                 folds: int = 3) -> None:
+    def __init__(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        taxonomy: Taxonomy,
+        matcher: TaxonomyMatcher | None = None,
+        seed: int = 0,
+        folds: int = 3,
+    ) -> None:
         import numpy as np
 
         self.matcher = matcher or TaxonomyMatcher(taxonomy)
@@ -302,14 +326,17 @@ class TeamModel:
         self.labels = [labels[i] for i in kept]
         if not self.labels:
             raise ValueError("a team model needs labels of the taxonomy's classes")
-        prior = [(model_text([(text, 1)]), class_id)
-                 for class_id, (defining, examples) in class_documents(taxonomy).items()
-                 for text in (*defining, *examples)]
+        prior = [
+            (model_text([(text, 1)]), class_id)
+            for class_id, (defining, examples) in class_documents(taxonomy).items()
+            for text in (*defining, *examples)
+        ]
         self.prior_labels = [class_id for _, class_id in prior]
         self.features = self._features()
-        matrix = self.features.fit_transform([texts[i] for i in kept] +
-                                             [text for text, _ in prior]).tocsr()
-        own, self._prior = matrix[:len(kept)], matrix[len(kept):]
+        matrix = self.features.fit_transform(
+            [texts[i] for i in kept] + [text for text, _ in prior]
+        ).tocsr()
+        own, self._prior = matrix[: len(kept)], matrix[len(kept) :]
         truth = np.asarray([column[label] for label in self.labels])
         similar = self.matcher.similarities([texts[i] for i in kept])
         held_out = self._cross_validated(own, folds)
@@ -317,9 +344,13 @@ class TeamModel:
         self.regressions = self._fit(own, self.labels)
         blended = a * similar + b * held_out
         self.fit = TeamModelFit(
-            len(self.labels), dict(sorted(Counter(self.labels).items())), a, b,
+            len(self.labels),
+            dict(sorted(Counter(self.labels).items())),
+            a,
+            b,
             float(np.mean(blended.argmax(axis=1) == truth)),
-            float(np.mean(similar.argmax(axis=1) == truth)))
+            float(np.mean(similar.argmax(axis=1) == truth)),
+        )
 
     def _features(self) -> Any:
         from sklearn.pipeline import make_union
@@ -347,15 +378,17 @@ class TeamModel:
             for class_id in self.classes:
                 # liblinear's dual solver: fast when the terms far outnumber the records.
                 fitted[class_id] = LogisticRegression(
-                    C=4.0, solver="liblinear", dual=True, random_state=self.seed,
+                    C=4.0,
+                    solver="liblinear",
+                    dual=True,
+                    random_state=self.seed,
                 ).fit(matrix, (target == class_id).astype(int), sample_weight=weights)
         return fitted
 
     def _scores(self, regressions: dict[str, Any], rows: Any) -> Any:
         import numpy as np
 
-        return np.column_stack([regressions[c].decision_function(rows)
-                                for c in self.classes])
+        return np.column_stack([regressions[c].decision_function(rows) for c in self.classes])
 
     def _cross_validated(self, own: Any, folds: int) -> Any:
         """Each labelled record's regression scores from a regression trained without it
@@ -374,8 +407,9 @@ class TeamModel:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             if min(Counter(self.labels).values()) >= n_folds:
-                splitter: Any = StratifiedKFold(n_splits=n_folds, shuffle=True,
-                                                random_state=self.seed)
+                splitter: Any = StratifiedKFold(
+                    n_splits=n_folds, shuffle=True, random_state=self.seed
+                )
             else:
                 splitter = KFold(n_splits=n_folds, shuffle=True, random_state=self.seed)
             splits = list(splitter.split(np.zeros(count), self.labels))
@@ -388,15 +422,18 @@ class TeamModel:
         if not texts:
             return []
         rows = self.features.transform(list(texts))
-        blended = (self.fit.taxonomy_weight * self.matcher.similarities(texts)
-                   + self.fit.team_weight * self._scores(self.regressions, rows))
+        blended = self.fit.taxonomy_weight * self.matcher.similarities(
+            texts
+        ) + self.fit.team_weight * self._scores(self.regressions, rows)
         return _ranked(self.classes, _softmax(blended, 1.0))
 
     def summary(self) -> str:
         fit = self.fit
-        return (f"weights {fit.taxonomy_weight:g} (taxonomy) and {fit.team_weight:g} (team) "
-                f"fitted on the {fit.records} labels, held out: blend right "
-                f"{fit.held_out_accuracy:.0%}, taxonomy alone {fit.taxonomy_accuracy:.0%}")
+        return (
+            f"weights {fit.taxonomy_weight:g} (taxonomy) and {fit.team_weight:g} (team) "
+            f"fitted on the {fit.records} labels, held out: blend right "
+            f"{fit.held_out_accuracy:.0%}, taxonomy alone {fit.taxonomy_accuracy:.0%}"
+        )
 
 
 def fit_blend(similar: Any, scores: Any, truth: Any) -> tuple[float, float]:
@@ -418,11 +455,13 @@ def fit_blend(similar: Any, scores: Any, truth: Any) -> tuple[float, float]:
             if a == b == 0.0:
                 continue
             blended = a * similar + b * scores
-            log_p = blended - (np.log(np.exp(blended - blended.max(axis=1, keepdims=True))
-                                      .sum(axis=1, keepdims=True))
-                               + blended.max(axis=1, keepdims=True))
-            loss = float(-(1 - smoothing) * log_p[rows, truth].mean()
-                         - smoothing * log_p.mean())
+            log_p = blended - (
+                np.log(
+                    np.exp(blended - blended.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)
+                )
+                + blended.max(axis=1, keepdims=True)
+            )
+            loss = float(-(1 - smoothing) * log_p[rows, truth].mean() - smoothing * log_p.mean())
             if loss < best[0] - 1e-12:
                 best = (loss, a, b)
     return best[1], best[2]

@@ -70,8 +70,12 @@ class LabelSettings:
     @classmethod
     def of(cls, config: AuditConfig) -> LabelSettings:
         """The settings the audit settings in force set."""
-        return cls(folds=config.folds, seed=config.seed, max_training=config.max_training,
-                   confidence=config.confidence)
+        return cls(
+            folds=config.folds,
+            seed=config.seed,
+            max_training=config.max_training,
+            confidence=config.confidence,
+        )
 
 
 @dataclass(frozen=True)
@@ -145,8 +149,9 @@ def record_text(parts: Iterable[str | None]) -> str:
 
 
 def _insufficient(reason: str, excluded: dict[str, int], training: int = 0) -> LabelCheck:
-    return LabelCheck(INSUFFICIENT, reason, MODEL, training, [], excluded, [], None, None, 0, 0,
-                      0, [], [], None)
+    return LabelCheck(
+        INSUFFICIENT, reason, MODEL, training, [], excluded, [], None, None, 0, 0, 0, [], [], None
+    )
 
 
 def _sample(labels: list[str], limit: int, seed: int) -> list[int]:
@@ -186,8 +191,11 @@ def _count(texts: Sequence[str]) -> Any:
 
     if not any(re.search(_TOKENS, text) for text in texts):
         return None
-    return CountVectorizer(ngram_range=(1, 2), token_pattern=_TOKENS,
-                           dtype=np.float32).fit_transform(texts).tocsr()
+    return (
+        CountVectorizer(ngram_range=(1, 2), token_pattern=_TOKENS, dtype=np.float32)
+        .fit_transform(texts)
+        .tocsr()
+    )
 
 
 def _shared_terms(train: Any) -> Any:
@@ -216,20 +224,27 @@ def _disagrees(predicted: str, probability: float, label: str, confidence: float
     return predicted != label and probability >= confidence
 
 
-def check_labels(baseline: Sequence[LabelledRecord], recent: Sequence[LabelledRecord],
-                 settings: LabelSettings) -> LabelCheck:
+def check_labels(
+    baseline: Sequence[LabelledRecord], recent: Sequence[LabelledRecord], settings: LabelSettings
+) -> LabelCheck:
     """Train on the baseline's labels, measure agreement on held-out folds, read the recent."""
     counts = Counter(r.label for r in baseline)
     excluded = {c: n for c, n in sorted(counts.items()) if n < 2}
     usable = [r for r in baseline if r.label not in excluded]
     modelled = sorted({r.label for r in usable})
     if len(usable) < settings.min_training:
-        return _insufficient(f"only {len(usable)} labelled baseline record(s) of classes with at "
-                             f"least two examples; the classifier needs {settings.min_training}",
-                             excluded, len(usable))
+        return _insufficient(
+            f"only {len(usable)} labelled baseline record(s) of classes with at "
+            f"least two examples; the classifier needs {settings.min_training}",
+            excluded,
+            len(usable),
+        )
     if len(modelled) < 2:
-        return _insufficient("the baseline uses a single class: there is nothing to tell apart",
-                             excluded, len(usable))
+        return _insufficient(
+            "the baseline uses a single class: there is nothing to tell apart",
+            excluded,
+            len(usable),
+        )
     import numpy as np
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold
@@ -238,9 +253,12 @@ def check_labels(baseline: Sequence[LabelledRecord], recent: Sequence[LabelledRe
     labels = np.asarray([usable[i].label for i in picked], dtype=object)
     counts = _count([usable[i].text for i in picked] + [r.text for r in recent])
     if counts is None:
-        return _insufficient("the records carry no text to read (no title, summary, root "
-                             "cause or error message)", excluded, len(picked))
-    training, recent_counts = counts[:len(picked)], counts[len(picked):]
+        return _insufficient(
+            "the records carry no text to read (no title, summary, root cause or error message)",
+            excluded,
+            len(picked),
+        )
+    training, recent_counts = counts[: len(picked)], counts[len(picked) :]
     sizes = Counter(labels.tolist()).values()
     smallest = min(sizes)
     # Stratified folds need a class at least as large as the number of folds.
@@ -256,26 +274,39 @@ def check_labels(baseline: Sequence[LabelledRecord], recent: Sequence[LabelledRe
         splits = list(splitter.split(np.zeros(len(picked)), labels))
     # Each fold's model reads only the words shared by two of its training records.
     if any(len(_shared_terms(training[train])) == 0 for train, _ in splits):
-        return _insufficient("too little text to learn from: the baseline records share "
-                             "almost no words", excluded, len(picked))
+        return _insufficient(
+            "too little text to learn from: the baseline records share almost no words",
+            excluded,
+            len(picked),
+        )
     for number, (train, test) in enumerate(splits, start=1):
-        features, (held_out,) = _weigh(training[train], [training[test]],
-                                       settings.max_features)
+        features, (held_out,) = _weigh(training[train], [training[test]], settings.max_features)
         model = _classifier(settings.seed).fit(features, labels[train])
         probabilities = model.predict_proba(held_out)
         best = probabilities.argmax(axis=1)
         predicted = model.classes_[best]
         held_out_pred[test] = predicted
         held_out_prob[test] = probabilities[np.arange(len(test)), best]
-        folds.append(FoldScore(number, len(test), float(accuracy_score(labels[test], predicted)),
-                               float(f1_score(labels[test], predicted, average="macro",
-                                              labels=modelled, zero_division=0))))
+        folds.append(
+            FoldScore(
+                number,
+                len(test),
+                float(accuracy_score(labels[test], predicted)),
+                float(
+                    f1_score(
+                        labels[test], predicted, average="macro", labels=modelled, zero_division=0
+                    )
+                ),
+            )
+        )
     accuracy = float(accuracy_score(labels, held_out_pred))
-    macro_f1 = float(f1_score(labels, held_out_pred, average="macro", labels=modelled,
-                              zero_division=0))
+    macro_f1 = float(
+        f1_score(labels, held_out_pred, average="macro", labels=modelled, zero_division=0)
+    )
     baseline_disagreements = sum(
         _disagrees(p, pr, label, settings.confidence)
-        for p, pr, label in zip(held_out_pred, held_out_prob, labels, strict=True))
+        for p, pr, label in zip(held_out_pred, held_out_prob, labels, strict=True)
+    )
     predictions: list[Prediction] = []
     disagreements: list[Prediction] = []
     assessed = 0
@@ -288,26 +319,49 @@ def check_labels(baseline: Sequence[LabelledRecord], recent: Sequence[LabelledRe
         for record, row in zip(recent, probabilities, strict=True):
             best = int(row.argmax())
             own = position.get(record.label)
-            prediction = Prediction(record.id, record.label, classes[best], float(row[best]),
-                                    None if own is None else float(row[own]))
+            prediction = Prediction(
+                record.id,
+                record.label,
+                classes[best],
+                float(row[best]),
+                None if own is None else float(row[own]),
+            )
             predictions.append(prediction)
             if record.label in excluded:
                 continue  # too rare in the baseline to judge
             assessed += 1
-            if _disagrees(prediction.predicted, prediction.probability, record.label,
-                          settings.confidence):
+            if _disagrees(
+                prediction.predicted, prediction.probability, record.label, settings.confidence
+            ):
                 disagreements.append(prediction)
     disagreements.sort(key=lambda p: (-p.probability, p.id))
     rise = _rise_p_value(len(disagreements), assessed, int(baseline_disagreements), len(picked))
-    reason = (f"{n_folds}-fold cross-validation on {len(picked)} baseline record(s): each "
-              "predicted by a model that never saw it")
-    return LabelCheck(OK, reason, MODEL, len(picked), modelled, excluded, folds, accuracy,
-                      macro_f1, len(picked), int(baseline_disagreements), assessed, predictions,
-                      disagreements, rise)
+    reason = (
+        f"{n_folds}-fold cross-validation on {len(picked)} baseline record(s): each "
+        "predicted by a model that never saw it"
+    )
+    return LabelCheck(
+        OK,
+        reason,
+        MODEL,
+        len(picked),
+        modelled,
+        excluded,
+        folds,
+        accuracy,
+        macro_f1,
+        len(picked),
+        int(baseline_disagreements),
+        assessed,
+        predictions,
+        disagreements,
+        rise,
+    )
 
 
-def _rise_p_value(recent_bad: int, recent_n: int, baseline_bad: int,
-                  baseline_n: int) -> float | None:
+def _rise_p_value(
+    recent_bad: int, recent_n: int, baseline_bad: int, baseline_n: int
+) -> float | None:
     """One-sided Fisher exact test: is the recent disagreement rate higher than the baseline's?"""
     if not recent_n or not baseline_n:
         return None

@@ -114,8 +114,9 @@ def default_min_samples(incidents: int) -> int:
     return int(min(high, max(low, round(math.log(max(incidents, 1))))))
 
 
-def k_distances(source: Similarities | np.ndarray, weights: np.ndarray, k: int,
-                sample: int = KNEE_SAMPLE) -> np.ndarray:
+def k_distances(
+    source: Similarities | np.ndarray, weights: np.ndarray, k: int, sample: int = KNEE_SAMPLE
+) -> np.ndarray:
     """Sorted distances at which each sampled incident has ``k`` incidents (itself included).
 
     Incidents are sampled evenly along the rows weighted by their counts, so a
@@ -133,7 +134,7 @@ def k_distances(source: Similarities | np.ndarray, weights: np.ndarray, k: int,
     unique_rows, multiplicity = np.unique(rows, return_counts=True)
     out = []
     for start in range(0, len(unique_rows), BLOCK):
-        chosen = unique_rows[start:start + BLOCK]
+        chosen = unique_rows[start : start + BLOCK]
         sims = similarities.between(chosen)
         # The weighted k-th neighbour lies among the k most similar rows (weights >= 1).
         top = min(k, sims.shape[1])
@@ -159,8 +160,9 @@ def knee(values: np.ndarray) -> tuple[int, float]:
     return index, float(values[index])
 
 
-def widest_gap(values: np.ndarray, min_width: float = 0.05, min_share: float = 0.2
-               ) -> tuple[float, float] | None:
+def widest_gap(
+    values: np.ndarray, min_width: float = 0.05, min_share: float = 0.2
+) -> tuple[float, float] | None:
     """A third into the widest gap of a short ascending curve: (eps, lower edge)."""
     if len(values) < 5:
         return None
@@ -174,8 +176,9 @@ def widest_gap(values: np.ndarray, min_width: float = 0.05, min_share: float = 0
     return float(values[index] + candidates[index] / 3.0), float(values[index + 1])
 
 
-def valley(values: np.ndarray, width: float = BIN, min_share: float = 0.2
-           ) -> tuple[float, float] | None:
+def valley(
+    values: np.ndarray, width: float = BIN, min_share: float = 0.2
+) -> tuple[float, float] | None:
     """The first valley of the k-distance density after its peak: (bin end, bin start).
 
     See the module docstring; ``None`` when there is none below ``EPS_RANGE[1]``.
@@ -196,11 +199,15 @@ def valley(values: np.ndarray, width: float = BIN, min_share: float = 0.2
     return None
 
 
-def choose_parameters(similarities: Similarities | np.ndarray, weights: np.ndarray,
-                      incidents: int,
-                      eps: float | None, min_samples: int | None,
-                      eps_source: str = "config", min_samples_source: str = "config"
-                      ) -> Parameters:
+def choose_parameters(
+    similarities: Similarities | np.ndarray,
+    weights: np.ndarray,
+    incidents: int,
+    eps: float | None,
+    min_samples: int | None,
+    eps_source: str = "config",
+    min_samples_source: str = "config",
+) -> Parameters:
     """DBSCAN's parameters: the given ones, else the documented defaults (module docstring)."""
     samples = min_samples if min_samples is not None else default_min_samples(incidents)
     samples_from = min_samples_source if min_samples is not None else "default"
@@ -220,15 +227,21 @@ def choose_parameters(similarities: Similarities | np.ndarray, weights: np.ndarr
         share = (index + 1) / len(curve)
     chosen = float(min(EPS_RANGE[1], max(EPS_RANGE[0], value)))
     summary: dict[str, float | int] = {
-        "k": samples, "sampled": len(curve), "share_below": round(share, 4),
+        "k": samples,
+        "sampled": len(curve),
+        "share_below": round(share, 4),
         **{f"p{q}": round(float(np.percentile(curve, q)), 4) for q in (10, 50, 90)},
     }
     return Parameters(round(chosen, 4), samples, source, samples_from, summary)
 
 
-def dbscan(source: Similarities | np.ndarray, weights: np.ndarray, eps: float,
-           min_samples: int, progress: Callable[[str], None] | None = None
-           ) -> tuple[np.ndarray, np.ndarray]:
+def dbscan(
+    source: Similarities | np.ndarray,
+    weights: np.ndarray,
+    eps: float,
+    min_samples: int,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted DBSCAN over the rows of ``source`` (a matrix: its rows' dot products);
     (labels with -1 for noise, core mask)."""
     from scipy import sparse
@@ -245,7 +258,7 @@ def dbscan(source: Similarities | np.ndarray, weights: np.ndarray, eps: float,
     counts = np.zeros(rows)
     for start in range(0, rows, BLOCK):
         sims = similarities.between(slice(start, start + BLOCK))
-        counts[start:start + BLOCK] = (sims >= threshold) @ w32
+        counts[start : start + BLOCK] = (sims >= threshold) @ w32
     core = counts >= min_samples - 1e-9
     if progress:
         progress("clustering")
@@ -256,22 +269,28 @@ def dbscan(source: Similarities | np.ndarray, weights: np.ndarray, eps: float,
     nearest_core = np.full(rows, -1, dtype=np.int64)
     for start in range(0, rows, BLOCK):
         block = np.arange(start, min(start + BLOCK, rows))
-        sims = similarities.between(slice(start, start + BLOCK), core_rows) \
-            if core_rows is not None else np.zeros((len(block), 0))
+        sims = (
+            similarities.between(slice(start, start + BLOCK), core_rows)
+            if core_rows is not None
+            else np.zeros((len(block), 0))
+        )
         linked = sims >= threshold
         if not len(core_index):
             continue
         best = sims.argmax(axis=1)
         has = linked[np.arange(len(block)), best]
-        nearest_core[start:start + len(block)][has] = core_index[best[has]]
-        block_core = core[start:start + len(block)]
+        nearest_core[start : start + len(block)][has] = core_index[best[has]]
+        block_core = core[start : start + len(block)]
         links = sparse.csr_matrix(linked & block_core[:, None])
         if links.nnz == 0:
             continue
         # The block's rows and the core columns as one bipartite graph; one star per piece.
         size = len(block) + len(core_index)
-        graph = sparse.bmat([[None, links], [links.T, None]], format="csr",
-                            dtype=np.int8) if links.nnz else None
+        graph = (
+            sparse.bmat([[None, links], [links.T, None]], format="csr", dtype=np.int8)
+            if links.nnz
+            else None
+        )
         assert graph is not None
         _, piece = connected_components(graph, directed=False)
         nodes = np.concatenate([np.arange(start, start + len(block)), core_index])
@@ -290,8 +309,7 @@ def dbscan(source: Similarities | np.ndarray, weights: np.ndarray, eps: float,
         return labels, core
     src = np.concatenate(sources) if sources else np.zeros(0, dtype=np.int64)
     dst = np.concatenate(targets) if targets else np.zeros(0, dtype=np.int64)
-    graph = sparse.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)),
-                              shape=(rows, rows))
+    graph = sparse.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(rows, rows))
     _, component = connected_components(graph, directed=False)
     labels[core] = component[core]
     border = (~core) & (nearest_core >= 0)

@@ -125,16 +125,21 @@ def _insufficient(recent: int, baseline: int, thresholds: DriftThresholds) -> st
     if baseline == 0:
         return "no incidents in the baseline window: there is nothing to compare against"
     if recent < thresholds.min_recent:
-        return (f"only {recent} incident(s) in the recent window; at least "
-                f"{thresholds.min_recent} are needed to judge drift (widen --recent)")
+        return (
+            f"only {recent} incident(s) in the recent window; at least "
+            f"{thresholds.min_recent} are needed to judge drift (widen --recent)"
+        )
     if baseline < thresholds.min_baseline:
-        return (f"only {baseline} incident(s) in the baseline window; at least "
-                f"{thresholds.min_baseline} are needed to judge drift (widen --baseline)")
+        return (
+            f"only {baseline} incident(s) in the baseline window; at least "
+            f"{thresholds.min_baseline} are needed to judge drift (widen --baseline)"
+        )
     return None
 
 
-def _chi_square(observed: list[int], column: list[int], n_recent: int,
-                n_baseline: int) -> tuple[float, list[float]]:
+def _chi_square(
+    observed: list[int], column: list[int], n_recent: int, n_baseline: int
+) -> tuple[float, list[float]]:
     """Pearson's statistic of the 2 × K table and the expected recent counts."""
     total = n_recent + n_baseline
     statistic = 0.0
@@ -148,8 +153,9 @@ def _chi_square(observed: list[int], column: list[int], n_recent: int,
     return statistic, expected_recent
 
 
-def _monte_carlo_p(statistic: float, column: list[int], n_recent: int, n_baseline: int,
-                   samples: int, seed: int) -> float:
+def _monte_carlo_p(
+    statistic: float, column: list[int], n_recent: int, n_baseline: int, samples: int, seed: int
+) -> float:
     """P(statistic at least as large) under homogeneity, by drawing tables with fixed margins."""
     import numpy as np
 
@@ -177,11 +183,13 @@ def _js_distance(recent: list[float], baseline: list[float]) -> float:
     return math.sqrt(max(divergence, 0.0))
 
 
-def compare(recent: Mapping[str, int], baseline: Mapping[str, int],
-            thresholds: DriftThresholds) -> DriftAnalysis:
+def compare(
+    recent: Mapping[str, int], baseline: Mapping[str, int], thresholds: DriftThresholds
+) -> DriftAnalysis:
     """Compare the class counts of the recent window with the baseline's."""
-    names = sorted(c for c in set(recent) | set(baseline)
-                   if recent.get(c, 0) + baseline.get(c, 0) > 0)
+    names = sorted(
+        c for c in set(recent) | set(baseline) if recent.get(c, 0) + baseline.get(c, 0) > 0
+    )
     observed = [int(recent.get(c, 0)) for c in names]
     base = [int(baseline.get(c, 0)) for c in names]
     n_recent, n_baseline = sum(observed), sum(base)
@@ -197,60 +205,102 @@ def compare(recent: Mapping[str, int], baseline: Mapping[str, int],
             if variance > 0:
                 residuals[i] = (observed[i] - expected) / math.sqrt(variance)
     why_not = _insufficient(n_recent, n_baseline, thresholds)
-    shares = [ClassShare(c, observed[i], base[i], recent_share[i], base_share[i],
-                         recent_share[i] - base_share[i], residuals[i])
-              for i, c in enumerate(names)]
+    shares = [
+        ClassShare(
+            c,
+            observed[i],
+            base[i],
+            recent_share[i],
+            base_share[i],
+            recent_share[i] - base_share[i],
+            residuals[i],
+        )
+        for i, c in enumerate(names)
+    ]
     if why_not is not None:
         test = HomogeneityTest("none", None, 0, None, None, None, None, None)
-        return DriftAnalysis(INSUFFICIENT, False, False, why_not, n_recent, n_baseline, test,
-                             _order(shares))
+        return DriftAnalysis(
+            INSUFFICIENT, False, False, why_not, n_recent, n_baseline, test, _order(shares)
+        )
     distance = _js_distance(recent_share, base_share)
     if len(names) < 2:
         test = HomogeneityTest("none", 0.0, 0, 1.0, None, None, None, distance)
-        return DriftAnalysis(NO_DRIFT, False, False, "a single class in both windows: the mix "
-                             "cannot shift", n_recent, n_baseline, test, _order(shares))
+        return DriftAnalysis(
+            NO_DRIFT,
+            False,
+            False,
+            "a single class in both windows: the mix cannot shift",
+            n_recent,
+            n_baseline,
+            test,
+            _order(shares),
+        )
     statistic, expected_recent = _chi_square(observed, column, n_recent, n_baseline)
     smallest = min(min(expected_recent), min(n_baseline * c / total for c in column))
     dof = len(names) - 1
     if smallest < thresholds.min_expected:
-        p_value = _monte_carlo_p(statistic, column, n_recent, n_baseline, thresholds.samples,
-                                 thresholds.seed)
-        test = HomogeneityTest("monte-carlo", statistic, dof, p_value, thresholds.samples,
-                               thresholds.seed, smallest, distance)
+        p_value = _monte_carlo_p(
+            statistic, column, n_recent, n_baseline, thresholds.samples, thresholds.seed
+        )
+        test = HomogeneityTest(
+            "monte-carlo",
+            statistic,
+            dof,
+            p_value,
+            thresholds.samples,
+            thresholds.seed,
+            smallest,
+            distance,
+        )
     else:
         from scipy.stats import chi2
 
         p_value = float(chi2.sf(statistic, dof))
-        test = HomogeneityTest("chi-square", statistic, dof, p_value, None, None, smallest,
-                               distance)
+        test = HomogeneityTest(
+            "chi-square", statistic, dof, p_value, None, None, smallest, distance
+        )
     significant = p_value < thresholds.alpha
     large = distance >= thresholds.min_distance
     shares = _class_tests(shares, n_recent, n_baseline)
     if significant and large:
         verdict = DRIFT
-        reason = (f"the class mix shifted: p = {p_value:.2g} < {thresholds.alpha:g} and "
-                  f"Jensen–Shannon distance {distance:.2f} ≥ {thresholds.min_distance:g}")
+        reason = (
+            f"the class mix shifted: p = {p_value:.2g} < {thresholds.alpha:g} and "
+            f"Jensen–Shannon distance {distance:.2f} ≥ {thresholds.min_distance:g}"
+        )
         shares = [_flag(s, thresholds) for s in shares]
     elif significant:
         verdict = NO_DRIFT
-        reason = (f"a significant but small shift: Jensen–Shannon distance {distance:.2f} "
-                  f"< {thresholds.min_distance:g} (p = {p_value:.2g})")
+        reason = (
+            f"a significant but small shift: Jensen–Shannon distance {distance:.2f} "
+            f"< {thresholds.min_distance:g} (p = {p_value:.2g})"
+        )
     else:
         verdict = NO_DRIFT
-        reason = (f"no significant shift in the class mix: p = {p_value:.2g} ≥ "
-                  f"{thresholds.alpha:g} (Jensen–Shannon distance {distance:.2f})")
-    return DriftAnalysis(verdict, significant, large, reason, n_recent, n_baseline, test,
-                         _order(shares))
+        reason = (
+            f"no significant shift in the class mix: p = {p_value:.2g} ≥ "
+            f"{thresholds.alpha:g} (Jensen–Shannon distance {distance:.2f})"
+        )
+    return DriftAnalysis(
+        verdict, significant, large, reason, n_recent, n_baseline, test, _order(shares)
+    )
 
 
-def _class_tests(shares: list[ClassShare], n_recent: int, n_baseline: int
-                 ) -> list[ClassShare]:
+def _class_tests(shares: list[ClassShare], n_recent: int, n_baseline: int) -> list[ClassShare]:
     """Each class's two-sided Fisher exact test (class vs rest), Holm-adjusted."""
     from scipy.stats import fisher_exact
 
-    raw = [float(fisher_exact([[s.recent_count, n_recent - s.recent_count],
-                               [s.baseline_count, n_baseline - s.baseline_count]]).pvalue)
-           for s in shares]
+    raw = [
+        float(
+            fisher_exact(
+                [
+                    [s.recent_count, n_recent - s.recent_count],
+                    [s.baseline_count, n_baseline - s.baseline_count],
+                ]
+            ).pvalue
+        )
+        for s in shares
+    ]
     order = sorted(range(len(raw)), key=lambda i: raw[i])
     adjusted = [1.0] * len(raw)
     running = 0.0
@@ -261,8 +311,11 @@ def _class_tests(shares: list[ClassShare], n_recent: int, n_baseline: int
 
 
 def _flag(share: ClassShare, thresholds: DriftThresholds) -> ClassShare:
-    if share.p_value is None or share.p_value >= thresholds.class_alpha or \
-            abs(share.delta) < thresholds.min_share_change:
+    if (
+        share.p_value is None
+        or share.p_value >= thresholds.class_alpha
+        or abs(share.delta) < thresholds.min_share_change
+    ):
         return share
     return replace(share, direction="rose" if share.delta > 0 else "fell")
 
@@ -272,8 +325,9 @@ def _order(shares: list[ClassShare]) -> list[ClassShare]:
     return sorted(shares, key=lambda s: (-abs(round(s.residual, 9)), s.failure_class))
 
 
-def name_shifts(classes: list[ClassShare],
-                evidence: Mapping[tuple[str, str], int] | None = None) -> list[Shift]:
+def name_shifts(
+    classes: list[ClassShare], evidence: Mapping[tuple[str, str], int] | None = None
+) -> list[Shift]:
     """Pair each falling class with the rising class most likely to have taken its records.
 
     ``evidence[(fell, rose)]`` counts recent records labelled ``rose`` that look
@@ -283,10 +337,12 @@ def name_shifts(classes: list[ClassShare],
     left is reported alone.
     """
     evidence = evidence or {}
-    falling = sorted((c for c in classes if c.direction == "fell"),
-                     key=lambda c: (c.delta, c.failure_class))
-    rising = sorted((c for c in classes if c.direction == "rose"),
-                    key=lambda c: (-c.delta, c.failure_class))
+    falling = sorted(
+        (c for c in classes if c.direction == "fell"), key=lambda c: (c.delta, c.failure_class)
+    )
+    rising = sorted(
+        (c for c in classes if c.direction == "rose"), key=lambda c: (-c.delta, c.failure_class)
+    )
     shifts: list[Shift] = []
     taken: set[str] = set()
     for fell in falling:
@@ -294,15 +350,30 @@ def name_shifts(classes: list[ClassShare],
         if not candidates:
             shifts.append(Shift("fell", fell, None, 0, _lone(fell)))
             continue
-        rose = min(candidates, key=lambda r: (
-            -evidence.get((fell.failure_class, r.failure_class), 0), -r.delta, r.failure_class))
+        rose = min(
+            candidates,
+            key=lambda r: (
+                -evidence.get((fell.failure_class, r.failure_class), 0),
+                -r.delta,
+                r.failure_class,
+            ),
+        )
         taken.add(rose.failure_class)
-        message = (f"`{fell.failure_class}` fell from {percent(fell.baseline_share)} to "
-                   f"{percent(fell.recent_share)} while `{rose.failure_class}` rose from "
-                   f"{percent(rose.baseline_share)} to {percent(rose.recent_share)}: check "
-                   "whether the taxonomy is being applied consistently")
-        shifts.append(Shift("paired", fell, rose,
-                            evidence.get((fell.failure_class, rose.failure_class), 0), message))
+        message = (
+            f"`{fell.failure_class}` fell from {percent(fell.baseline_share)} to "
+            f"{percent(fell.recent_share)} while `{rose.failure_class}` rose from "
+            f"{percent(rose.baseline_share)} to {percent(rose.recent_share)}: check "
+            "whether the taxonomy is being applied consistently"
+        )
+        shifts.append(
+            Shift(
+                "paired",
+                fell,
+                rose,
+                evidence.get((fell.failure_class, rose.failure_class), 0),
+                message,
+            )
+        )
     for rose in rising:
         if rose.failure_class not in taken:
             shifts.append(Shift("rose", None, rose, 0, _lone(rose)))
@@ -310,5 +381,7 @@ def name_shifts(classes: list[ClassShare],
 
 
 def _lone(share: ClassShare) -> str:
-    return (f"`{share.failure_class}` {share.direction} from {percent(share.baseline_share)} "
-            f"to {percent(share.recent_share)}")
+    return (
+        f"`{share.failure_class}` {share.direction} from {percent(share.baseline_share)} "
+        f"to {percent(share.recent_share)}"
+    )

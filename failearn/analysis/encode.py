@@ -61,14 +61,16 @@ BLOCK_TRACE = 2
 BLOCK_METRICS = 4
 
 _WORD = re.compile(r"<\w+>|[a-z][a-z0-9_]+(?:[.-][a-z0-9_]+)*")
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 a about above after again all also an and any are as at be because been before being between
 both but by can could did do does doing down during each few for from further had has have
 having he her here hers him his how i if in into is it its itself just me more most my no
 nor not now of off on once only or other our ours out over own same she should so some such
 than that the their theirs them then there these they this those through to too under until
 up very was we were what when where which while who whom why will with would you your yours
-""".split())  # noqa: SIM905 (a word list reads better so)
+""".split()  # noqa: SIM905
+)
 LEVELS = 4  # tanh-squashed scores are quantised to k/LEVELS, k in -LEVELS..LEVELS
 
 
@@ -89,8 +91,11 @@ class Weights:
 
     @property
     def evidence(self) -> dict[int, float]:
-        return {BLOCK_TEXT: self.messages + self.text, BLOCK_TRACE: self.trace,
-                BLOCK_METRICS: self.metrics}
+        return {
+            BLOCK_TEXT: self.messages + self.text,
+            BLOCK_TRACE: self.trace,
+            BLOCK_METRICS: self.metrics,
+        }
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,11 @@ def trace_terms(shape: Sequence[str]) -> list[str]:
     spans = [s.strip().lower() for s in shape if s and s.strip()]
     if not spans:
         return []
-    return ([f"span:{s}" for s in spans] + [f"{a}>{b}" for a, b in itertools.pairwise(spans)]
-            + [f"entry:{spans[0]}"])
+    return (
+        [f"span:{s}" for s in spans]
+        + [f"{a}>{b}" for a, b in itertools.pairwise(spans)]
+        + [f"entry:{spans[0]}"]
+    )
 
 
 def narrative(doc: IncidentDoc) -> str:
@@ -137,8 +145,9 @@ def metric_level(value: float, scale: MetricScale) -> int:
     return round(math.tanh(z / 2.0) * LEVELS)
 
 
-def tfidf_row(terms: Iterable[str], index: dict[str, int], idf: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
+def tfidf_row(
+    terms: Iterable[str], index: dict[str, int], idf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """One row of TF-IDF: sublinear tf × idf, L2-normalised; (column indices, values)."""
     counts = Counter(index[t] for t in terms if t in index)
     if not counts:
@@ -194,8 +203,11 @@ class FeatureModel:
 
     def index(self, name: str) -> dict[str, int]:
         if name not in self._indexes:
-            vocabulary = {"message": self.message_vocabulary, "text": self.text_vocabulary,
-                          "trace": self.trace_vocabulary}[name]
+            vocabulary = {
+                "message": self.message_vocabulary,
+                "text": self.text_vocabulary,
+                "trace": self.trace_vocabulary,
+            }[name]
             self._indexes[name] = {t: i for i, t in enumerate(vocabulary)}
         return self._indexes[name]
 
@@ -210,8 +222,7 @@ class FeatureModel:
         """The text block of one incident: joined TF-IDF rows projected on the components."""
         terms = [t for template in templates for t in message_terms(template)]
         m_cols, m_vals = tfidf_row(terms, self.index("message"), self.message_idf)
-        n_cols, n_vals = tfidf_row(text_terms(narrative_text), self.index("text"),
-                                   self.text_idf)
+        n_cols, n_vals = tfidf_row(text_terms(narrative_text), self.index("text"), self.text_idf)
         share = message_share(self.weights, bool(len(m_cols)), bool(len(n_cols)))
         cols = np.concatenate([m_cols, n_cols + len(self.message_vocabulary)])
         vals = np.concatenate([m_vals * math.sqrt(share), n_vals * math.sqrt(1.0 - share)])
@@ -244,10 +255,17 @@ class FeatureModel:
             text[row] = self.text_row(templates_of(doc), narrative(doc))
             trace[row] = self.trace_row(doc.trace_shape)
             metrics[row] = self.metric_row(doc.metrics)
-            present[row] = presence(bool(text[row].any()), bool(trace[row].any()),
-                                    bool(metrics[row].any()))
-        return Blocks(text, trace, metrics, present, [d.service for d in docs],
-                      [d.failure_class for d in docs])
+            present[row] = presence(
+                bool(text[row].any()), bool(trace[row].any()), bool(metrics[row].any())
+            )
+        return Blocks(
+            text,
+            trace,
+            metrics,
+            present,
+            [d.service for d in docs],
+            [d.failure_class for d in docs],
+        )
 
     # -- persistence --------------------------------------------------------------
 
@@ -299,8 +317,11 @@ def message_share(weights: Weights, has_messages: bool, has_text: bool) -> float
 
 
 def presence(text: bool, trace: bool, metrics: bool) -> int:
-    return (BLOCK_TEXT if text else 0) | (BLOCK_TRACE if trace else 0) | (
-        BLOCK_METRICS if metrics else 0)
+    return (
+        (BLOCK_TEXT if text else 0)
+        | (BLOCK_TRACE if trace else 0)
+        | (BLOCK_METRICS if metrics else 0)
+    )
 
 
 _BITS = (BLOCK_TEXT, BLOCK_TRACE, BLOCK_METRICS)
@@ -328,26 +349,31 @@ def shared_weights(weights: Weights) -> np.ndarray:
 def _evidence_rows(blocks: Blocks, weights: Weights) -> np.ndarray:
     """The evidence blocks side by side, each scaled by the square root of its weight."""
     evidence = weights.evidence
-    return np.hstack([blocks.text * math.sqrt(evidence[BLOCK_TEXT]),
-                      blocks.trace * math.sqrt(evidence[BLOCK_TRACE]),
-                      blocks.metrics * math.sqrt(evidence[BLOCK_METRICS])])
+    return np.hstack(
+        [
+            blocks.text * math.sqrt(evidence[BLOCK_TEXT]),
+            blocks.trace * math.sqrt(evidence[BLOCK_TRACE]),
+            blocks.metrics * math.sqrt(evidence[BLOCK_METRICS]),
+        ]
+    )
 
 
 def _codes(values: Sequence[str]) -> np.ndarray:
     """Each value as a small integer, equal values equal codes."""
     index: dict[str, int] = {}
-    return np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32,
-                       count=len(values))
+    return np.fromiter(
+        (index.setdefault(v, len(index)) for v in values), dtype=np.int32, count=len(values)
+    )
 
 
 @dataclass(frozen=True)
 class BlockSimilarities:
     """The similarities of encoded rows (see the module docstring), block by block."""
 
-    evidence: np.ndarray   # float32, rows × evidence width
-    present: np.ndarray    # per row, its set of evidence blocks (0..7)
-    services: np.ndarray   # per row, its service as a code
-    classes: np.ndarray    # per row, its failure class as a code
+    evidence: np.ndarray  # float32, rows × evidence width
+    present: np.ndarray  # per row, its set of evidence blocks (0..7)
+    services: np.ndarray  # per row, its service as a code
+    classes: np.ndarray  # per row, its failure class as a code
     normaliser: np.ndarray  # float32 8×8, :func:`shared_weights`
     service_weight: float
     class_weight: float
@@ -356,10 +382,15 @@ class BlockSimilarities:
     def build(cls, blocks: Blocks, weights: Weights) -> BlockSimilarities:
         codes = _codes([*blocks.services, *blocks.classes])
         count = len(blocks.services)
-        return cls(_evidence_rows(blocks, weights).astype(np.float32),
-                   np.asarray(blocks.present, dtype=np.int64), codes[:count], codes[count:],
-                   shared_weights(weights).astype(np.float32), weights.service,
-                   weights.failure_class)
+        return cls(
+            _evidence_rows(blocks, weights).astype(np.float32),
+            np.asarray(blocks.present, dtype=np.int64),
+            codes[:count],
+            codes[count:],
+            shared_weights(weights).astype(np.float32),
+            weights.service,
+            weights.failure_class,
+        )
 
     @property
     def rows(self) -> int:
@@ -367,21 +398,30 @@ class BlockSimilarities:
 
     def take(self, indices: np.ndarray) -> BlockSimilarities:
         """The rows at ``indices``, gathered once (e.g. a run's core rows)."""
-        return replace(self, evidence=self.evidence[indices], present=self.present[indices],
-                       services=self.services[indices], classes=self.classes[indices])
+        return replace(
+            self,
+            evidence=self.evidence[indices],
+            present=self.present[indices],
+            services=self.services[indices],
+            classes=self.classes[indices],
+        )
 
-    def between(self, rows: slice | np.ndarray,
-                other: BlockSimilarities | None = None) -> np.ndarray:
+    def between(
+        self, rows: slice | np.ndarray, other: BlockSimilarities | None = None
+    ) -> np.ndarray:
         """Similarities of ``rows`` (a slice or indices) to every row of ``other`` (of these
         rows by default), as float32; temporaries stay the size of the result."""
         cols = self if other is None else other
         sims = self.evidence[rows] @ cols.evidence.T
         sims *= np.take(self.normaliser[self.present[rows]], cols.present, axis=1)
-        for mine, theirs, weight in ((self.services, cols.services, self.service_weight),
-                                     (self.classes, cols.classes, self.class_weight)):
+        for mine, theirs, weight in (
+            (self.services, cols.services, self.service_weight),
+            (self.classes, cols.classes, self.class_weight),
+        ):
             if weight > 0:
-                np.add(sims, np.float32(weight), out=sims,
-                       where=mine[rows][:, None] == theirs[None, :])
+                np.add(
+                    sims, np.float32(weight), out=sims, where=mine[rows][:, None] == theirs[None, :]
+                )
         return np.asarray(sims)
 
 
@@ -391,8 +431,9 @@ def similarity_to(query: Blocks, row: int, candidates: Blocks, weights: Weights)
     score = (candidates.text @ query.text[row]) * evidence[BLOCK_TEXT]
     score += (candidates.trace @ query.trace[row]) * evidence[BLOCK_TRACE]
     score += (candidates.metrics @ query.metrics[row]) * evidence[BLOCK_METRICS]
-    score *= shared_weights(weights)[np.asarray(candidates.present, dtype=np.int64),
-                                     int(query.present[row])]
+    score *= shared_weights(weights)[
+        np.asarray(candidates.present, dtype=np.int64), int(query.present[row])
+    ]
     services = np.array(candidates.services, dtype=object)
     classes = np.array(candidates.classes, dtype=object)
     score += weights.service * (services == query.services[row])

@@ -62,13 +62,13 @@ class Features:
     """The encoded distinct rows of a window and how incidents map onto them."""
 
     model: FeatureModel
-    blocks: Blocks                 # one row per distinct row
-    matrix: np.ndarray             # float32, each row's centroid-view vector (cohesion)
+    blocks: Blocks  # one row per distinct row
+    matrix: np.ndarray  # float32, each row's centroid-view vector (cohesion)
     similarities: BlockSimilarities  # what clustering compares rows by
-    counts: np.ndarray             # incidents per distinct row (DBSCAN's sample weights)
-    row_of: np.ndarray             # per incident, its distinct row
-    templates: list[tuple[str, ...]]   # per distinct row, its masked message templates
-    terms: list[list[str]]         # per distinct row, its text terms (for labels)
+    counts: np.ndarray  # incidents per distinct row (DBSCAN's sample weights)
+    row_of: np.ndarray  # per incident, its distinct row
+    templates: list[tuple[str, ...]]  # per distinct row, its masked message templates
+    terms: list[list[str]]  # per distinct row, its text terms (for labels)
     min_df: int
 
     @property
@@ -98,12 +98,17 @@ def metric_scales(docs: Sequence[IncidentDoc], min_share: float) -> list[MetricS
     values: dict[str, list[float]] = {}
     for doc in docs:
         for name, value in doc.metrics.items():
-            if isinstance(value, int | float) and not isinstance(value, bool) \
-                    and math.isfinite(value):
+            if (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            ):
                 values.setdefault(name, []).append(float(value))
     needed = max(3, math.ceil(min_share * len(docs)))
-    ranked = sorted((name for name, v in values.items() if len(v) >= needed),
-                    key=lambda name: (-len(values[name]), name))
+    ranked = sorted(
+        (name for name, v in values.items() if len(v) >= needed),
+        key=lambda name: (-len(values[name]), name),
+    )
     scales = []
     for name in ranked:
         array = np.asarray(values[name])
@@ -115,8 +120,9 @@ def metric_scales(docs: Sequence[IncidentDoc], min_share: float) -> list[MetricS
     return sorted(scales, key=lambda s: s.name)
 
 
-def _vocabulary(rows: Sequence[Sequence[str]], counts: np.ndarray, min_df: int,
-                limit: int) -> tuple[list[str], np.ndarray]:
+def _vocabulary(
+    rows: Sequence[Sequence[str]], counts: np.ndarray, min_df: int, limit: int
+) -> tuple[list[str], np.ndarray]:
     """Terms in at least ``min_df`` incidents (most frequent ``limit``), sorted; their df."""
     df: dict[str, float] = {}
     for terms, count in zip(rows, counts.tolist(), strict=True):
@@ -129,8 +135,9 @@ def _vocabulary(rows: Sequence[Sequence[str]], counts: np.ndarray, min_df: int,
     return kept, np.array([df[t] for t in kept], dtype=np.float64)
 
 
-def _sparse_rows(rows: Sequence[Sequence[str]], vocabulary: list[str], idf: np.ndarray
-                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _sparse_rows(
+    rows: Sequence[Sequence[str]], vocabulary: list[str], idf: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     index = {t: i for i, t in enumerate(vocabulary)}
     cols, vals = [], []
     for terms in rows:
@@ -154,8 +161,12 @@ def build_features(docs: Sequence[IncidentDoc], options: FeatureOptions) -> Feat
     for i, doc in enumerate(docs):
         templates = templates_of(doc)
         words = text_terms(narrative(doc))
-        levels = tuple(metric_level(float(doc.metrics[s.name]), s)
-                       if _numeric(doc.metrics.get(s.name)) else None for s in scales)
+        levels = tuple(
+            metric_level(float(doc.metrics[s.name]), s)
+            if _numeric(doc.metrics.get(s.name))
+            else None
+            for s in scales
+        )
         shape = tuple(s.strip().lower() for s in doc.trace_shape if s and s.strip())
         key = (templates, tuple(sorted(words)), shape, levels, doc.service, doc.failure_class)
         row = keys.get(key)
@@ -175,8 +186,11 @@ def build_features(docs: Sequence[IncidentDoc], options: FeatureOptions) -> Feat
     m_vocab, m_df = _vocabulary(message_rows, counts, min_df, MAX_TERMS)
     t_vocab, t_df = _vocabulary(text_rows, counts, min_df, MAX_TERMS)
     s_vocab, s_df = _vocabulary(trace_rows, counts, min_df, MAX_TRACE_TERMS)
-    m_idf, t_idf, s_idf = (smoothed_idf(m_df, total), smoothed_idf(t_df, total),
-                           smoothed_idf(s_df, total))
+    m_idf, t_idf, s_idf = (
+        smoothed_idf(m_df, total),
+        smoothed_idf(t_df, total),
+        smoothed_idf(s_df, total),
+    )
 
     m_cols, m_vals = _sparse_rows(message_rows, m_vocab, m_idf)
     t_cols, t_vals = _sparse_rows(text_rows, t_vocab, t_idf)
@@ -190,31 +204,70 @@ def build_features(docs: Sequence[IncidentDoc], options: FeatureOptions) -> Feat
         indptr.append(indptr[-1] + len(mc) + len(tc))
     width = len(m_vocab) + len(t_vocab)
     joined = sparse.csr_matrix(
-        (np.concatenate(data) if data else np.zeros(0),
-         np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32),
-         np.asarray(indptr)), shape=(len(distinct), width))
+        (
+            np.concatenate(data) if data else np.zeros(0),
+            np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32),
+            np.asarray(indptr),
+        ),
+        shape=(len(distinct), width),
+    )
     components = _components(joined, options.svd_components)
-    text = np.asarray(joined @ components.T) if components.size else np.zeros(
-        (len(distinct), components.shape[0]))
+    text = (
+        np.asarray(joined @ components.T)
+        if components.size
+        else np.zeros((len(distinct), components.shape[0]))
+    )
 
-    model = FeatureModel(m_vocab, m_idf, t_vocab, t_idf, components.astype(np.float32),
-                         s_vocab, s_idf, scales, weights)
+    model = FeatureModel(
+        m_vocab,
+        m_idf,
+        t_vocab,
+        t_idf,
+        components.astype(np.float32),
+        s_vocab,
+        s_idf,
+        scales,
+        weights,
+    )
     trace = np.zeros((len(distinct), len(s_vocab)))
     for row, shape_terms in enumerate(trace_rows):
         cols, vals = tfidf_row(shape_terms, model.index("trace"), s_idf)
         trace[row, cols] = vals
-    metrics = np.vstack([model.metric_row(d.metrics) for d in distinct]) if distinct else \
-        np.zeros((0, 2 * len(scales)))
-    present = np.array([presence(bool(joined.indptr[r + 1] > joined.indptr[r]),
-                                 bool(trace[r].any()), bool(metrics[r].any()))
-                        for r in range(len(distinct))], dtype=np.int64)
-    blocks = Blocks(text, trace, metrics, present, [d.service for d in distinct],
-                    [d.failure_class for d in distinct])
-    return Features(model, blocks, clustering_matrix(blocks, weights),
-                    BlockSimilarities.build(blocks, weights), counts, row_of,
-                    templates_rows, [list(m) + list(t) for m, t in zip(message_rows, text_rows,
-                                                                        strict=True)],
-                    min_df)
+    metrics = (
+        np.vstack([model.metric_row(d.metrics) for d in distinct])
+        if distinct
+        else np.zeros((0, 2 * len(scales)))
+    )
+    present = np.array(
+        [
+            presence(
+                bool(joined.indptr[r + 1] > joined.indptr[r]),
+                bool(trace[r].any()),
+                bool(metrics[r].any()),
+            )
+            for r in range(len(distinct))
+        ],
+        dtype=np.int64,
+    )
+    blocks = Blocks(
+        text,
+        trace,
+        metrics,
+        present,
+        [d.service for d in distinct],
+        [d.failure_class for d in distinct],
+    )
+    return Features(
+        model,
+        blocks,
+        clustering_matrix(blocks, weights),
+        BlockSimilarities.build(blocks, weights),
+        counts,
+        row_of,
+        templates_rows,
+        [list(m) + list(t) for m, t in zip(message_rows, text_rows, strict=True)],
+        min_df,
+    )
 
 
 def _numeric(value: object) -> bool:
@@ -268,10 +321,15 @@ def clustering_matrix(blocks: Blocks, weights: Weights) -> np.ndarray:
     """Each row as one vector of norm at most one (its blocks weighted over the blocks it
     has): the centroid view that a cluster's cohesion is measured in."""
     scales = block_scales(blocks.present, weights)
-    parts = [blocks.text * scales[:, [0]], blocks.trace * scales[:, [1]],
-             blocks.metrics * scales[:, [2]]]
-    for values, weight in ((blocks.services, weights.service),
-                           (blocks.classes, weights.failure_class)):
+    parts = [
+        blocks.text * scales[:, [0]],
+        blocks.trace * scales[:, [1]],
+        blocks.metrics * scales[:, [2]],
+    ]
+    for values, weight in (
+        (blocks.services, weights.service),
+        (blocks.classes, weights.failure_class),
+    ):
         names = sorted(set(values))
         if not names or weight <= 0:
             continue

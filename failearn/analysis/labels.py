@@ -46,8 +46,7 @@ def _ranked(counter: Counter[str]) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def summarise(docs: Sequence[IncidentDoc], members: Sequence[int],
-              features: Features) -> Summary:
+def summarise(docs: Sequence[IncidentDoc], members: Sequence[int], features: Features) -> Summary:
     """The summary of one cluster (``members`` index ``docs`` and ``features.row_of``)."""
     rows = features.row_of[np.asarray(members, dtype=np.int64)]
     templates: Counter[str] = Counter()
@@ -67,7 +66,7 @@ def summarise(docs: Sequence[IncidentDoc], members: Sequence[int],
         dominant = next(iter(_ranked(titles)))
     else:
         dominant = f"{next(iter(_ranked(services)))} {next(iter(_ranked(classes)))}"
-    label = dominant if len(dominant) <= LABEL_LENGTH else dominant[:LABEL_LENGTH - 1] + "…"
+    label = dominant if len(dominant) <= LABEL_LENGTH else dominant[: LABEL_LENGTH - 1] + "…"
     times = sorted(docs[i].timestamp for i in members)
     weeks = {_week(t) for t in times}
     signature_counter: Counter[str] = Counter()
@@ -75,13 +74,20 @@ def summarise(docs: Sequence[IncidentDoc], members: Sequence[int],
     signature_counter.update({f"trace:{s}": n for s, n in shapes.items()})
     if not templates:
         signature_counter.update({f"title:{t}": n for t, n in titles.items()})
-    signature = {k: float(v) for k, v in
-                 list(_ranked(signature_counter).items())[:SIGNATURE_SIZE]}
+    signature = {k: float(v) for k, v in list(_ranked(signature_counter).items())[:SIGNATURE_SIZE]}
     return Summary(
-        dominant_template=dominant, label=label, top_terms=_top_terms(features, rows),
-        services=_ranked(services), classes=_ranked(classes),
-        dominant_class=next(iter(_ranked(classes))), first_seen=times[0], last_seen=times[-1],
-        weeks_active=len(weeks), cohesion=_cohesion(features, rows), signature=signature)
+        dominant_template=dominant,
+        label=label,
+        top_terms=_top_terms(features, rows),
+        services=_ranked(services),
+        classes=_ranked(classes),
+        dominant_class=next(iter(_ranked(classes))),
+        first_seen=times[0],
+        last_seen=times[-1],
+        weeks_active=len(weeks),
+        cohesion=_cohesion(features, rows),
+        signature=signature,
+    )
 
 
 def _week(timestamp: str) -> str:
@@ -90,8 +96,10 @@ def _week(timestamp: str) -> str:
 
 def _top_terms(features: Features, rows: np.ndarray) -> tuple[str, ...]:
     model = features.model
-    idf = {**dict(zip(model.message_vocabulary, model.message_idf.tolist(), strict=True)),
-           **dict(zip(model.text_vocabulary, model.text_idf.tolist(), strict=True))}
+    idf = {
+        **dict(zip(model.message_vocabulary, model.message_idf.tolist(), strict=True)),
+        **dict(zip(model.text_vocabulary, model.text_idf.tolist(), strict=True)),
+    }
     holding: Counter[str] = Counter()
     for row in rows.tolist():
         holding.update({t for t in features.terms[row] if "<" not in t and t in idf})

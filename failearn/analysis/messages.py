@@ -21,32 +21,50 @@ import re
 
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     # ISO 8601 / RFC 3339 timestamps and common log spellings of them.
-    (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
-                r"(?:Z|[+-]\d{2}:?\d{2})?\b"), "<ts>"),
+    (
+        re.compile(
+            r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+            r"(?:Z|[+-]\d{2}:?\d{2})?\b"
+        ),
+        "<ts>",
+    ),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "<ts>"),
     (re.compile(r"\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), "<ts>"),
-    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                r"[0-9a-fA-F]{12}\b"), "<uuid>"),
+    (
+        re.compile(
+            r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+            r"[0-9a-fA-F]{12}\b"
+        ),
+        "<uuid>",
+    ),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"), "<ip>"),
     (re.compile(r"\b(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}\b"), "<hex>"),
     (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<hex>"),
     # Long hex runs with at least one digit and one letter (trace ids, hashes, commits).
     (re.compile(r"\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"), "<hex>"),
-    (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|seconds|m|min|mins|minutes|h|"
-                r"hrs|hours|d|days)\b", re.IGNORECASE), "<dur>"),
+    (
+        re.compile(
+            r"\b\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|seconds|m|min|mins|minutes|h|"
+            r"hrs|hours|d|days)\b",
+            re.IGNORECASE,
+        ),
+        "<dur>",
+    ),
     # Unix paths with at least two segments, and URLs' paths.
     (re.compile(r"(?<![\w<])(?:/[\w.@%+-]+){2,}/?"), "<path>"),
     (re.compile(r"\b[A-Za-z]:\\(?:[\w .-]+\\)*[\w .-]*"), "<path>"),
     # Dotted host names with a digit in their first label (db-7f3a.internal). A label is
     # at most 63 characters (RFC 1035): bounded, and taken whole, so that a long run such
     # as a1-a-a-…-a costs time in proportion to it, not to its square.
-    (re.compile(r"\b[A-Za-z](?=[\w-]{0,62}?\d)[\w-]{0,62}+(?:\.[A-Za-z][\w-]*)+\b"),
-     "<host>"),
+    (re.compile(r"\b[A-Za-z](?=[\w-]{0,62}?\d)[\w-]{0,62}+(?:\.[A-Za-z][\w-]*)+\b"), "<host>"),
 )
 # One pass over the text: the first pattern that matches at a position wins.
-_COMBINED = re.compile("|".join(
-    f"(?P<m{i}>(?i:{p.pattern}))" if p.flags & re.IGNORECASE else f"(?P<m{i}>{p.pattern})"
-    for i, (p, _) in enumerate(_MASKS)))
+_COMBINED = re.compile(
+    "|".join(
+        f"(?P<m{i}>(?i:{p.pattern}))" if p.flags & re.IGNORECASE else f"(?P<m{i}>{p.pattern})"
+        for i, (p, _) in enumerate(_MASKS)
+    )
+)
 _NAMES = {f"m{i}": placeholder for i, (_, placeholder) in enumerate(_MASKS)}
 # Inside a word holding a digit: its segments with digits (db-7f3a -> db-<id>).
 # (A word without a digit is left as it is by _mask_word: no look-ahead for one, which
@@ -57,8 +75,11 @@ _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)*%?$")
 _NEEDS_MASK = re.compile(r"[\d/\\]")
 # "3 seconds": a number and a unit written apart.
-_NUMBER_UNIT = re.compile(r"<num> (?:ns|us|µs|ms|s|sec|secs|seconds|m|min|mins|minutes|h|hrs|"
-                          r"hours|d|days)\b", re.IGNORECASE)
+_NUMBER_UNIT = re.compile(
+    r"<num> (?:ns|us|µs|ms|s|sec|secs|seconds|m|min|mins|minutes|h|hrs|"
+    r"hours|d|days)\b",
+    re.IGNORECASE,
+)
 _REPEATS = re.compile(r"(<\w+>)(?:[\s,;]*\1)+")
 
 PLACEHOLDERS = ("<ts>", "<uuid>", "<ip>", "<hex>", "<dur>", "<path>", "<host>", "<num>", "<id>")

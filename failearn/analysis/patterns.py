@@ -63,8 +63,11 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / norm if norm > 0 else 0.0
 
 
-def match(clusters: Sequence[tuple[frozenset[str], dict[str, float]]],
-          known: Sequence[KnownPattern], options: MatchOptions) -> list[str | None]:
+def match(
+    clusters: Sequence[tuple[frozenset[str], dict[str, float]]],
+    known: Sequence[KnownPattern],
+    options: MatchOptions,
+) -> list[str | None]:
     """For each cluster (members, signature), the id of the known pattern it continues."""
     result: list[str | None] = [None] * len(clusters)
     # Per pattern, the clusters it may continue into, the one holding most of it first.
@@ -77,15 +80,18 @@ def match(clusters: Sequence[tuple[frozenset[str], dict[str, float]]],
             if shared and overlap >= options.min_overlap:
                 eligible.append(((shared, overlap, -number), number))
         if eligible:
-            candidates[pattern.pattern_id] = [(key[0], number) for key, number in
-                                              sorted(eligible, reverse=True)]
+            candidates[pattern.pattern_id] = [
+                (key[0], number) for key, number in sorted(eligible, reverse=True)
+            ]
     claimed = set(candidates)
     # Deferred acceptance: each pattern proposes to its clusters in turn; a cluster keeps the
     # better of its holder and a new proposer and sends the other on to its next cluster.
     # Every pattern proposes to every cluster at most once, so this ends.
     holders: dict[int, tuple[int, KnownPattern]] = {}
-    queue = sorted((p for p in known if p.pattern_id in candidates),
-                   key=lambda p: (p.first_seen, pattern_number(p.pattern_id), p.pattern_id))
+    queue = sorted(
+        (p for p in known if p.pattern_id in candidates),
+        key=lambda p: (p.first_seen, pattern_number(p.pattern_id), p.pattern_id),
+    )
     while queue:
         pattern = queue.pop(0)
         left = candidates[pattern.pattern_id]
@@ -120,10 +126,12 @@ def match(clusters: Sequence[tuple[frozenset[str], dict[str, float]]],
     return result
 
 
-def _preferred(one: tuple[int, KnownPattern], other: tuple[int, KnownPattern]
-               ) -> tuple[int, KnownPattern]:
+def _preferred(
+    one: tuple[int, KnownPattern], other: tuple[int, KnownPattern]
+) -> tuple[int, KnownPattern]:
     """Of two patterns continuing into one cluster (they joined), the one that keeps its id:
     the older, unless it brought less than half as many of the cluster's incidents."""
+
     def age(claim: tuple[int, KnownPattern]) -> tuple[str, int, str]:
         pattern = claim[1]
         return pattern.first_seen, pattern_number(pattern.pattern_id), pattern.pattern_id
@@ -150,8 +158,13 @@ class Trend:
     weekly_rate: float
 
 
-def trend(timestamps: Sequence[str], first_seen: str, window_start: datetime,
-          as_of: datetime, growth: float) -> Trend:
+def trend(
+    timestamps: Sequence[str],
+    first_seen: str,
+    window_start: datetime,
+    as_of: datetime,
+    growth: float,
+) -> Trend:
     """Status of a pattern from its incident times in the window (see the module docstring)."""
     recent_from = as_of - RECENT
     recent = sum(1 for t in timestamps if t >= iso(recent_from))

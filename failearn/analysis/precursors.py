@@ -54,8 +54,11 @@ def _ranks(values: np.ndarray) -> tuple[np.ndarray, float]:
     return ranks, ties
 
 
-def find_precursors(metrics: Sequence[dict[str, float]], clusters: Sequence[Sequence[int]],
-                    options: PrecursorOptions) -> list[list[Precursor]]:
+def find_precursors(
+    metrics: Sequence[dict[str, float]],
+    clusters: Sequence[Sequence[int]],
+    options: PrecursorOptions,
+) -> list[list[Precursor]]:
     """Per cluster (lists of incident indices into ``metrics``), its precursor signals."""
     names = sorted({name for m in metrics for name, v in m.items() if _number(v)})
     found: list[list[Precursor]] = [[] for _ in clusters]
@@ -63,8 +66,9 @@ def find_precursors(metrics: Sequence[dict[str, float]], clusters: Sequence[Sequ
     for number, members in enumerate(clusters):
         membership[np.asarray(members, dtype=np.int64)] = number
     for name in names:
-        having = np.array([i for i, m in enumerate(metrics) if _number(m.get(name))],
-                          dtype=np.int64)
+        having = np.array(
+            [i for i, m in enumerate(metrics) if _number(m.get(name))], dtype=np.int64
+        )
         if len(having) < 2 * max(options.min_support, 3):
             continue
         values = np.array([float(metrics[i][name]) for i in having])
@@ -85,18 +89,28 @@ def find_precursors(metrics: Sequence[dict[str, float]], clusters: Sequence[Sequ
             pattern, rest = values[inside], values[~inside]
             median_in, median_rest = float(np.median(pattern)), float(np.median(rest))
             higher = effect > 0
-            consistency = float(np.mean(pattern > median_rest if higher
-                                        else pattern < median_rest))
-            if (abs(effect) < options.min_effect or p_value > options.max_p
-                    or consistency < options.min_consistency):
+            consistency = float(np.mean(pattern > median_rest if higher else pattern < median_rest))
+            if (
+                abs(effect) < options.min_effect
+                or p_value > options.max_p
+                or consistency < options.min_consistency
+            ):
                 continue
-            found[number].append(Precursor(
-                metric=name, direction="higher" if higher else "lower",
-                median_in_pattern=_round(median_in), median_rest=_round(median_rest),
-                delta=_round(median_in - median_rest), effect_size=round(effect, 3),
-                p_value=float(f"{p_value:.3g}"), support=n1,
-                support_share=round(n1 / len(members), 3), consistency=round(consistency, 3),
-                rest_count=n2))
+            found[number].append(
+                Precursor(
+                    metric=name,
+                    direction="higher" if higher else "lower",
+                    median_in_pattern=_round(median_in),
+                    median_rest=_round(median_rest),
+                    delta=_round(median_in - median_rest),
+                    effect_size=round(effect, 3),
+                    p_value=float(f"{p_value:.3g}"),
+                    support=n1,
+                    support_share=round(n1 / len(members), 3),
+                    consistency=round(consistency, 3),
+                    rest_count=n2,
+                )
+            )
     for signals in found:
         signals.sort(key=lambda p: (-abs(p.effect_size), p.metric))
     return found
@@ -158,8 +172,11 @@ class Measurement:
     before: tuple[float, ...]
 
     def is_precursor(self, options: NormalOptions, min_support: int) -> bool:
-        return (self.effect_size >= options.min_effect and self.p_value <= options.max_p
-                and self.incidents >= min_support)
+        return (
+            self.effect_size >= options.min_effect
+            and self.p_value <= options.max_p
+            and self.incidents >= min_support
+        )
 
 
 def sign_test(positive: int, negative: int) -> float:
@@ -167,7 +184,7 @@ def sign_test(positive: int, negative: int) -> float:
     n = positive + negative
     if n == 0:
         return 1.0
-    tail = sum(math.comb(n, k) for k in range(0, min(positive, negative) + 1)) / 2.0 ** n
+    tail = sum(math.comb(n, k) for k in range(0, min(positive, negative) + 1)) / 2.0**n
     return min(1.0, 2.0 * tail)
 
 
@@ -187,18 +204,26 @@ def cliffs_delta(first: np.ndarray, second: np.ndarray) -> tuple[float, float]:
     return delta, math.erfc(abs(z) / math.sqrt(2.0))
 
 
-def measure(values: np.ndarray, grid: Any, normal: np.ndarray,
-            incidents: Sequence[float] | np.ndarray, options: NormalOptions) -> Measurement:
+def measure(
+    values: np.ndarray,
+    grid: Any,
+    normal: np.ndarray,
+    incidents: Sequence[float] | np.ndarray,
+    options: NormalOptions,
+) -> Measurement:
     """A feature before ``incidents`` (seconds) against its normal windows at the same time of
     day on up to ``control_days`` days either side, in the direction where it differs more."""
     from failearn.analysis.series import extremes, windows
 
     moments = np.asarray(incidents, dtype=np.float64)
-    shifts = np.array([sign * days * DAY for days in range(1, options.control_days + 1)
-                       for sign in (-1, 1)], dtype=np.float64)
+    shifts = np.array(
+        [sign * days * DAY for days in range(1, options.control_days + 1) for sign in (-1, 1)],
+        dtype=np.float64,
+    )
     before_windows = windows(grid, moments, options.horizon, options.min_lead)
-    control_windows = windows(grid, (moments[:, None] + shifts[None, :]).ravel(),
-                              options.horizon, options.min_lead)
+    control_windows = windows(
+        grid, (moments[:, None] + shifts[None, :]).ravel(), options.horizon, options.min_lead
+    )
     usable = control_windows.inside.all(axis=1) & control_windows.take(normal).all(axis=1)
     best: Measurement | None = None
     for direction in ("higher", "lower"):
@@ -227,7 +252,13 @@ def _matched(direction: str, before: np.ndarray, controls: np.ndarray) -> Measur
     effect = float(deltas.mean()) if len(deltas) else 0.0
     p_value = sign_test(int((deltas > 0).sum()), int((deltas < 0).sum()))
     shown = before[rows]
-    return Measurement(direction, round(effect, 3), float(f"{p_value:.3g}"), int(rows.sum()),
-                       len(pooled), _round(float(np.median(shown))) if len(shown) else math.nan,
-                       _round(float(np.median(pooled))) if len(pooled) else math.nan,
-                       tuple(float(v) for v in before))
+    return Measurement(
+        direction,
+        round(effect, 3),
+        float(f"{p_value:.3g}"),
+        int(rows.sum()),
+        len(pooled),
+        _round(float(np.median(shown))) if len(shown) else math.nan,
+        _round(float(np.median(pooled))) if len(pooled) else math.nan,
+        tuple(float(v) for v in before),
+    )

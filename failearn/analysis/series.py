@@ -106,11 +106,14 @@ def normal_mask(grid: Grid, incidents: np.ndarray, before: int, after: int) -> n
         return np.ones(len(times), dtype=bool)
     ordered = np.sort(np.asarray(incidents, dtype=np.int64))
     following = np.searchsorted(ordered, times, side="left")
-    upcoming = np.where(following < len(ordered),
-                        ordered[np.minimum(following, len(ordered) - 1)] - times,
-                        np.iinfo(np.int64).max)
-    preceding = np.where(following > 0, times - ordered[np.maximum(following - 1, 0)],
-                         np.iinfo(np.int64).max)
+    upcoming = np.where(
+        following < len(ordered),
+        ordered[np.minimum(following, len(ordered) - 1)] - times,
+        np.iinfo(np.int64).max,
+    )
+    preceding = np.where(
+        following > 0, times - ordered[np.maximum(following - 1, 0)], np.iinfo(np.int64).max
+    )
     return (upcoming > before) & (preceding > after)
 
 
@@ -126,21 +129,23 @@ class Windows:
     def take(self, values: np.ndarray) -> np.ndarray:
         """The values in each window (NaN off the grid)."""
         if values.dtype == bool:
-            return np.where(self.inside, values[np.clip(self.index, 0, len(values) - 1)],
-                            False)
-        return np.where(self.inside, values[np.clip(self.index, 0, len(values) - 1)],
-                        np.nan)
+            return np.where(self.inside, values[np.clip(self.index, 0, len(values) - 1)], False)
+        return np.where(self.inside, values[np.clip(self.index, 0, len(values) - 1)], np.nan)
 
 
 def windows(grid: Grid, ends: np.ndarray, horizon: int, lead: int) -> Windows:
     """The windows ``(end - horizon, end - lead]`` of the grid, one per end (in seconds)."""
     length = max(1, (horizon - lead) // grid.step)
-    last = np.floor((np.asarray(ends, dtype=np.float64) - lead - grid.start)
-                    / grid.step).astype(np.int64)
+    last = np.floor((np.asarray(ends, dtype=np.float64) - lead - grid.start) / grid.step).astype(
+        np.int64
+    )
     index = last[:, None] - np.arange(length - 1, -1, -1, dtype=np.int64)[None, :]
     inside = (index >= 0) & (index < len(grid.values))
-    return Windows(index.reshape(len(last), length), inside.reshape(len(last), length),
-                   np.asarray(ends, dtype=np.float64))
+    return Windows(
+        index.reshape(len(last), length),
+        inside.reshape(len(last), length),
+        np.asarray(ends, dtype=np.float64),
+    )
 
 
 def extremes(taken: np.ndarray, higher: bool) -> np.ndarray:

@@ -62,8 +62,9 @@ class Backtest:
 
     @property
     def false_alarms_per_week(self) -> float | None:
-        return None if self.normal_seconds <= 0 else self.false_alarms / (
-            self.normal_seconds / WEEK)
+        return (
+            None if self.normal_seconds <= 0 else self.false_alarms / (self.normal_seconds / WEEK)
+        )
 
     @property
     def median_lead(self) -> float | None:
@@ -93,8 +94,9 @@ def round_figures(value: float, figures: int = 2) -> float:
     return round(value, digits)
 
 
-def thresholds(values: np.ndarray, valid: np.ndarray, before: Sequence[float],
-               higher: bool) -> list[float]:
+def thresholds(
+    values: np.ndarray, valid: np.ndarray, before: Sequence[float], higher: bool
+) -> list[float]:
     """The thresholds worth trying for a signal: upper (or lower) quantiles of its normal
     values and the values it reached before the incidents, at two significant figures."""
     normal = values[valid]
@@ -106,8 +108,7 @@ def thresholds(values: np.ndarray, valid: np.ndarray, before: Sequence[float],
     if len(reached):
         # Just inside what the incidents reached, at a dozen of its quantiles.
         for value in np.quantile(reached, np.linspace(0.0, 1.0, 12)):
-            found.add(round_figures(float(value) * (0.995 if (value > 0) == higher
-                                                    else 1.005)))
+            found.add(round_figures(float(value) * (0.995 if (value > 0) == higher else 1.005)))
     return sorted(found)
 
 
@@ -124,18 +125,31 @@ def _episodes(beyond: np.ndarray, times: np.ndarray, rearm: int) -> np.ndarray:
     return np.asarray(starts[keep], dtype=np.int64)
 
 
-def evaluate(signal: int, values: np.ndarray, grid: Grid, valid: np.ndarray,
-             before: Windows, threshold: float, higher: bool,
-             options: TriggerOptions) -> Candidate:
+def evaluate(
+    signal: int,
+    values: np.ndarray,
+    grid: Grid,
+    valid: np.ndarray,
+    before: Windows,
+    threshold: float,
+    higher: bool,
+    options: TriggerOptions,
+) -> Candidate:
     """One threshold on one signal over the grid (``valid``: normal time with a value;
     ``before``: the window before each incident)."""
-    return evaluate_many(signal, values, grid, valid, before, [threshold], higher,
-                         options)[0]
+    return evaluate_many(signal, values, grid, valid, before, [threshold], higher, options)[0]
 
 
-def evaluate_many(signal: int, values: np.ndarray, grid: Grid, valid: np.ndarray,
-                  before: Windows, thresholds: Sequence[float], higher: bool,
-                  options: TriggerOptions) -> list[Candidate]:
+def evaluate_many(
+    signal: int,
+    values: np.ndarray,
+    grid: Grid,
+    valid: np.ndarray,
+    before: Windows,
+    thresholds: Sequence[float],
+    higher: bool,
+    options: TriggerOptions,
+) -> list[Candidate]:
     """Several thresholds on one signal at once (the windows are read once)."""
     taken = before.take(values)
     known = ~np.isnan(values)
@@ -145,8 +159,9 @@ def evaluate_many(signal: int, values: np.ndarray, grid: Grid, valid: np.ndarray
             beyond = ((values > threshold) if higher else (values < threshold)) & known
             hits = (taken > threshold) if higher else (taken < threshold)
         fires = _episodes(beyond & valid, grid.times, options.rearm)
-        caught = np.asarray(hits.any(axis=1) if hits.size else np.zeros(len(before.ends)),
-                            dtype=bool)
+        caught = np.asarray(
+            hits.any(axis=1) if hits.size else np.zeros(len(before.ends)), dtype=bool
+        )
         leads = np.full(len(before.ends), np.nan)
         if caught.any():
             first = before.index[caught, hits[caught].argmax(axis=1)]
@@ -166,8 +181,9 @@ class Folds:
 
     def of(self, times: np.ndarray) -> np.ndarray:
         size = max(1.0, (self.end - self.start) / self.count)
-        return np.clip(((np.asarray(times) - self.start) // size).astype(np.int64), 0,
-                       self.count - 1)
+        return np.clip(
+            ((np.asarray(times) - self.start) // size).astype(np.int64), 0, self.count - 1
+        )
 
     def normal_seconds(self, grid: Grid, valid: np.ndarray) -> np.ndarray:
         """Seconds of normal time with a value in each block."""
@@ -175,8 +191,7 @@ class Folds:
         return counts.astype(np.float64) * grid.step
 
 
-def folds_for(start: int, end: int, incidents: Sequence[float] | np.ndarray,
-              count: int) -> Folds:
+def folds_for(start: int, end: int, incidents: Sequence[float] | np.ndarray, count: int) -> Folds:
     folds = Folds(start, end, max(1, count), np.zeros(0, dtype=np.int64))
     return Folds(start, end, folds.count, folds.of(np.asarray(incidents, dtype=np.float64)))
 
@@ -188,8 +203,13 @@ def attach_folds(candidate: Candidate, folds: Folds, normal_by_fold: np.ndarray)
     return candidate
 
 
-def _score(candidate: Candidate, incidents: np.ndarray, blocks: np.ndarray,
-           options: TriggerOptions, preference: int) -> tuple[float, ...] | None:
+def _score(
+    candidate: Candidate,
+    incidents: np.ndarray,
+    blocks: np.ndarray,
+    options: TriggerOptions,
+    preference: int,
+) -> tuple[float, ...] | None:
     """How a candidate ranks (more incidents caught, the preferred signal, fewer false
     alarms), or None when it does not meet the target; the lead time breaks ties later."""
     normal = float(candidate.normal_by_fold[blocks].sum())
@@ -204,8 +224,13 @@ def _score(candidate: Candidate, incidents: np.ndarray, blocks: np.ndarray,
     return (float(caught), -preference, -round(rate, 6))
 
 
-def learn(candidates: Sequence[Candidate], preference: Sequence[int], incidents: np.ndarray,
-          blocks: np.ndarray, options: TriggerOptions) -> Candidate | None:
+def learn(
+    candidates: Sequence[Candidate],
+    preference: Sequence[int],
+    incidents: np.ndarray,
+    blocks: np.ndarray,
+    options: TriggerOptions,
+) -> Candidate | None:
     """The candidate that fires before the most of ``incidents`` (a mask) at most ``target``
     times a week in the normal time of ``blocks`` (a mask of folds)."""
     best: tuple[float, ...] | None = None
@@ -224,18 +249,28 @@ def learn(candidates: Sequence[Candidate], preference: Sequence[int], incidents:
     return tied[max(range(len(tied)), key=lambda i: (leads[i], -i))]
 
 
-def backtest(candidate: Candidate, incidents: np.ndarray, blocks: np.ndarray,
-             held_out: bool = False) -> Backtest:
+def backtest(
+    candidate: Candidate, incidents: np.ndarray, blocks: np.ndarray, held_out: bool = False
+) -> Backtest:
     """What a candidate did over ``incidents`` (a mask) and the normal time of ``blocks``."""
     caught = candidate.caught & incidents
     alarms = int(candidate.fires_by_fold[blocks].sum())
-    return Backtest(int(incidents.sum()), int(caught.sum()),
-                    tuple(float(v) for v in candidate.leads[caught]), alarms,
-                    float(candidate.normal_by_fold[blocks].sum()), held_out)
+    return Backtest(
+        int(incidents.sum()),
+        int(caught.sum()),
+        tuple(float(v) for v in candidate.leads[caught]),
+        alarms,
+        float(candidate.normal_by_fold[blocks].sum()),
+        held_out,
+    )
 
 
-def cross_validate(candidates: Sequence[Candidate], preference: Sequence[int], folds: Folds,
-                   options: TriggerOptions) -> Backtest:
+def cross_validate(
+    candidates: Sequence[Candidate],
+    preference: Sequence[int],
+    folds: Folds,
+    options: TriggerOptions,
+) -> Backtest:
     """Learn without each block of time and try the trigger on it; the sum over blocks."""
     incidents = caught = alarms = 0
     normal = 0.0

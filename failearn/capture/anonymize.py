@@ -28,41 +28,51 @@ from collections.abc import Iterable
 
 # Bounded (RFC 5321's 64-character local part, 63-character labels) and anchored at the
 # start of a run, so a long token near an '@' costs linear, not quadratic, time.
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@"
-                    r"(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9\-])")
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@"
+    r"(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+)
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*")
 # What names a secret: the value that follows one of these words is one.
-_SECRET_WORDS = (r"api[_\-\s]?key|apikey|access[_\-]?key|secret(?:[_\-]?key)?|client[_\-]?secret|"
-                 r"password|passwd|pwd|auth[_\-]?token|access[_\-]?token|token|credentials?")
+_SECRET_WORDS = (
+    r"api[_\-\s]?key|apikey|access[_\-]?key|secret(?:[_\-]?key)?|client[_\-]?secret|"
+    r"password|passwd|pwd|auth[_\-]?token|access[_\-]?token|token|credentials?"
+)
 # ``password=…``, ``"password": "…"`` (JSON), ``DB_PASSWORD: …``: a quoted value whole, an
 # unquoted one up to a space, quote, comma, semicolon or backtick (inline code stays closed).
 _KEYED_SECRET = re.compile(
     rf"(?i)(?<![A-Za-z0-9])((?:{_SECRET_WORDS})[\"']?\s*[:=]\s*)"
-    r"(?:\"(?!<)[^\"\n]{1,256}\"|'(?!<)[^'\n]{1,256}'|(?![<\"'])[^\s\"'`,;]{6,})")
+    r"(?:\"(?!<)[^\"\n]{1,256}\"|'(?!<)[^'\n]{1,256}'|(?![<\"'])[^\s\"'`,;]{6,})"
+)
 # ``API key `0123…``` : a key-like code span (a digit in it) right after such a word.
 _SECRET_CODE = re.compile(
     rf"(?i)(?<![A-Za-z0-9])((?:{_SECRET_WORDS})[ \t]*(?:[:=]|is|was)?[ \t]*`)"
-    r"(?=[^`\n]*\d)[A-Za-z0-9+/_.\-]{12,}={0,2}(?=`)")
+    r"(?=[^`\n]*\d)[A-Za-z0-9+/_.\-]{12,}={0,2}(?=`)"
+)
 _SECRET_BEFORE = re.compile(
-    rf"(?i)(?<![A-Za-z0-9])(?:{_SECRET_WORDS})[ \t]*(?:[:=]|is|was)?[ \t]*[`\"']?$")
+    rf"(?i)(?<![A-Za-z0-9])(?:{_SECRET_WORDS})[ \t]*(?:[:=]|is|was)?[ \t]*[`\"']?$"
+)
 # ``postgres://user:password@host``, ``redis://:password@host``, ``user:password@host``:
 # the password.
 _URL_PASSWORD = re.compile(
     r"(?i)((?:\b[a-z][a-z0-9+.\-]{0,20}://[^\s/@:`\"'<>]{0,128}"
     r"|(?<![^\s(\[{,;=\"'`])[^\s/@:`\"'<>]{1,128}):)"
-    r"(?!<secret>@)[^\s/@`\"'<>]{1,256}(?=@)")
+    r"(?!<secret>@)[^\s/@`\"'<>]{1,256}(?=@)"
+)
 # ``Authorization: Basic dXNlcjpwYXNz`` and the like: whatever the scheme, the credentials.
 _SCHEMES = r"basic|bearer|digest|token|negotiate|ntlm|apikey"
 _AUTHORIZATION = re.compile(
     r"(?i)\b((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?\s*"
     rf"(?:(?:{_SCHEMES})\s+)?)(?![<\s])(?!(?:{_SCHEMES})\b)"
-    r"(?:(?<=digest )[^\n`]+|[^\s\"'`,;]+)")
+    r"(?:(?<=digest )[^\n`]+|[^\s\"'`,;]+)"
+)
 # ``Basic dXNlcjpwYXNz`` elsewhere: masked when it decodes to ``user:password``.
 _BASIC = re.compile(r"\b(Basic\s+)([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])")
 _KNOWN_KEYS = re.compile(
     r"\b(?:AKIA[0-9A-Z]{16}|(?:sk|pk|rk)_(?:live|test)_[0-9A-Za-z]{10,}|gh[pousr]_[A-Za-z0-9]{30,}"
     r"|xox[abposr]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z\-_]{35}"
-    r"|eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,})")
+    r"|eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,})"
+)
 _HIGH_ENTROPY = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{32,}={0,2}(?![A-Za-z0-9+/_\-])")
 # Candidates only: octets are checked in Python, which is faster than a regex that
 # validates them at every position.
@@ -70,31 +80,70 @@ _IPV4 = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
 _IPV6 = re.compile(
     r"(?<![\w:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
     r"|(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})?"
-    r"|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}))(?![\w:])")
+    r"|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}))(?![\w:])"
+)
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+\d{1,3}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{2,4}(?:[\s.\-]\d{2,4}){1,4}"
-    r"|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}|\d{3}[.\-]\d{3}[.\-]\d{4})(?![\w])")
+    r"|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}|\d{3}[.\-]\d{3}[.\-]\d{4})(?![\w])"
+)
 
 MASKS = ("email", "ip", "phone", "bearer", "api_key")
 # How post-mortems label the people of an incident (besides [anonymize] people_fields).
 PEOPLE_LABELS: tuple[str, ...] = (
-    "created by", "written by", "authored by", "prepared by", "edited by", "reported by",
-    "author", "authors", "owner", "owners", "editor", "editors", "reviewer", "reviewers",
-    "responder", "responders", "incident commander", "commander", "ic", "on call",
-    "on-call", "oncall", "on call engineer", "primary on call", "secondary on call",
-    "reporter", "scribe", "participants", "attendees", "assignee", "assignees",
-    "incident lead", "incident owner", "tech lead", "technical lead", "comms lead",
-    "communications lead", "document owner", "postmortem owner", "post-mortem owner",
+    "created by",
+    "written by",
+    "authored by",
+    "prepared by",
+    "edited by",
+    "reported by",
+    "author",
+    "authors",
+    "owner",
+    "owners",
+    "editor",
+    "editors",
+    "reviewer",
+    "reviewers",
+    "responder",
+    "responders",
+    "incident commander",
+    "commander",
+    "ic",
+    "on call",
+    "on-call",
+    "oncall",
+    "on call engineer",
+    "primary on call",
+    "secondary on call",
+    "reporter",
+    "scribe",
+    "participants",
+    "attendees",
+    "assignee",
+    "assignees",
+    "incident lead",
+    "incident owner",
+    "tech lead",
+    "technical lead",
+    "comms lead",
+    "communications lead",
+    "document owner",
+    "postmortem owner",
+    "post-mortem owner",
 )
 # Values that name nobody.
-_NOBODY = frozenset({"", "-", "—", "–", "n/a", "na", "tbd", "tba", "none", "?", "unknown",
-                     "nobody", "todo"})
+_NOBODY = frozenset(
+    {"", "-", "—", "–", "n/a", "na", "tbd", "tba", "none", "?", "unknown", "nobody", "todo"}
+)
 _LABELLED_LINE = re.compile(
     r"^(?P<lead>[ \t]*(?:>[ \t]*)*(?:[-*+][ \t]+|\d{1,3}[.)][ \t]+)?(?:\*\*|__)?[ \t]*)"
     r"(?P<label>[A-Za-z][\w /&'()\-]{0,40}?)"
-    r"(?P<sep>[ \t]*(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*)(?P<value>\S.*?)[ \t]*$")
-_BLOCK_ITEM = re.compile(r"^(?P<lead>[ \t]*(?:[-*+][ \t]+|\d{1,3}[.)][ \t]+)?)(?P<value>.*?)"
-                         r"[ \t]*$")
+    r"(?P<sep>[ \t]*(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*)(?P<value>\S.*?)[ \t]*$"
+)
+_BLOCK_ITEM = re.compile(
+    r"^(?P<lead>[ \t]*(?:[-*+][ \t]+|\d{1,3}[.)][ \t]+)?)(?P<value>.*?)"
+    r"[ \t]*$"
+)
 _TABLE_RULE = re.compile(r"^[\s|:\-]+$")
 _PSEUDONYMS = re.compile(r"^person-[0-9a-f]{8}(?:, person-[0-9a-f]{8})*$")
 
@@ -111,8 +160,11 @@ def _label_words(label: str) -> str:
 
 
 def _has_mixed_classes(token: str) -> bool:
-    return (any(c.isupper() for c in token) and any(c.islower() for c in token)
-            and any(c.isdigit() for c in token))
+    return (
+        any(c.isupper() for c in token)
+        and any(c.islower() for c in token)
+        and any(c.isdigit() for c in token)
+    )
 
 
 def _mask_high_entropy(match: re.Match[str]) -> str:
@@ -141,12 +193,13 @@ def _may_name_key(text: str) -> bool:
 
 def _may_hold_known_key(text: str) -> bool:
     """Whether ``text`` holds the prefix of a vendor's key (``_KNOWN_KEYS``)."""
-    return any(prefix in text for prefix in _KEY_PREFIX_LIST) \
-        or ("gh" in text and _GITHUB_PREFIX.search(text) is not None)
+    return any(prefix in text for prefix in _KEY_PREFIX_LIST) or (
+        "gh" in text and _GITHUB_PREFIX.search(text) is not None
+    )
 
 
 def _mask_keyed(match: re.Match[str]) -> str:
-    value = match.group(0)[len(match.group(1)):]
+    value = match.group(0)[len(match.group(1)) :]
     quote = value[0] if value[0] in "\"'" else ""
     return f"{match.group(1)}{quote}<secret>{quote}"
 
@@ -219,8 +272,9 @@ _REMEMBERED = 8192
 class Anonymizer:
     """Masks text and pseudonymises names with one secret."""
 
-    def __init__(self, secret: str, masks: Iterable[str] = MASKS,
-                 people_labels: Iterable[str] = ()) -> None:
+    def __init__(
+        self, secret: str, masks: Iterable[str] = MASKS, people_labels: Iterable[str] = ()
+    ) -> None:
         self._key = secret.encode("utf-8")
         self._masks = frozenset(masks)
         self._names: dict[str, str] = {}
@@ -232,7 +286,9 @@ class Anonymizer:
         # or a table cell (anchored, so most positions fail at once).
         self._may_name = re.compile(
             r"(?im)(?:^|\|)[ \t>*+\-\d.)_]*(?:"
-            + "|".join(_label_words(label) for label in labels) + ")")
+            + "|".join(_label_words(label) for label in labels)
+            + ")"
+        )
 
     def mask(self, text: str) -> str:
         """Text with personal data and secrets replaced by ``<email>``, ``<ip>`` …"""
@@ -281,19 +337,24 @@ class Anonymizer:
         columns: set[int] = set()
         for number, line in enumerate(lines):
             if line.lstrip().startswith("|"):
-                header = number + 1 < len(lines) and _TABLE_RULE.match(lines[number + 1]) \
-                    is not None and "-" in lines[number + 1]
+                header = (
+                    number + 1 < len(lines)
+                    and _TABLE_RULE.match(lines[number + 1]) is not None
+                    and "-" in lines[number + 1]
+                )
                 lines[number], columns = self._table_row(line, columns, header)
                 continue
             columns = set()
             match = _LABELLED_LINE.match(line)
             if match is not None and label_key(match.group("label")) in self.people_keys:
-                lines[number] = (line[:match.start("value")] + self._names_of(match.group("value"))
-                                 + line[match.end("value"):])
+                lines[number] = (
+                    line[: match.start("value")]
+                    + self._names_of(match.group("value"))
+                    + line[match.end("value") :]
+                )
         return "\n".join(lines)
 
-    def _table_row(self, line: str, columns: set[int], header: bool
-                   ) -> tuple[str, set[int]]:
+    def _table_row(self, line: str, columns: set[int], header: bool) -> tuple[str, set[int]]:
         """One row of a Markdown table: a header (its people columns are returned), a
         ``| Owner | Jane |`` row, or a row under a header that named people columns."""
         cells = line.split("|")
@@ -301,8 +362,7 @@ class Anonymizer:
         if _TABLE_RULE.match(line):
             return line, columns
         if header:
-            return line, {i for i in inner
-                          if label_key(cells[i].strip(" *_:")) in self.people_keys}
+            return line, {i for i in inner if label_key(cells[i].strip(" *_:")) in self.people_keys}
         changed = set(columns)
         for i in inner:
             if i + 1 in inner and label_key(cells[i].strip(" *_:")) in self.people_keys:

@@ -44,9 +44,11 @@ class Baseline:
         return {
             "version": VERSION,
             "about": "Known problems failearn ingest does not fail on; written by "
-                     "`failearn ingest --write-baseline`. Fix a report and write it again.",
-            "problems": {source: dict(sorted(records.items()))
-                         for source, records in sorted(self.known.items())},
+            "`failearn ingest --write-baseline`. Fix a report and write it again.",
+            "problems": {
+                source: dict(sorted(records.items()))
+                for source, records in sorted(self.known.items())
+            },
         }
 
 
@@ -61,13 +63,15 @@ def load(path: Path) -> Baseline:
     try:
         data = json.loads(text)
         problems = data["problems"]
-        known = {str(source): {str(sha): [str(c) for c in codes]
-                               for sha, codes in records.items()}
-                 for source, records in problems.items()}
+        known = {
+            str(source): {str(sha): [str(c) for c in codes] for sha, codes in records.items()}
+            for source, records in problems.items()
+        }
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"{path} is not a failearn baseline",
-                          hint="write it again with `failearn ingest --write-baseline`"
-                          ) from exc
+        raise ConfigError(
+            f"{path} is not a failearn baseline",
+            hint="write it again with `failearn ingest --write-baseline`",
+        ) from exc
     return Baseline(path, known)
 
 
@@ -75,8 +79,7 @@ def write(baseline: Baseline) -> None:
     """Write the baseline atomically (a temporary file in the same folder, renamed)."""
     baseline.path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(baseline.document(), indent=2, ensure_ascii=False) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=".failearn-baseline-",
-                                         dir=baseline.path.parent)
+    handle, temporary = tempfile.mkstemp(prefix=".failearn-baseline-", dir=baseline.path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)

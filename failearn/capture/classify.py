@@ -114,13 +114,18 @@ class TextModel:
 
 def taxonomy_model(taxonomy: Taxonomy, min_probability: float, basis: str = "") -> TextModel:
     """The zero-shot text model: the taxonomy's class texts, by similarity (built lazily)."""
+
     def build() -> ClassModel:
         from failearn.analysis.classes import TaxonomyMatcher
 
         return TaxonomyMatcher(taxonomy)
 
-    return TextModel("taxonomy", build, min_probability,
-                     basis or f"the class texts of taxonomy {taxonomy.version}")
+    return TextModel(
+        "taxonomy",
+        build,
+        min_probability,
+        basis or f"the class texts of taxonomy {taxonomy.version}",
+    )
 
 
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -140,10 +145,15 @@ def spaced(label: str) -> str:
 class Classifier:
     """Infers classes with one taxonomy and one configuration; build it once per run."""
 
-    def __init__(self, taxonomy: Taxonomy, classes: Mapping[str, str],
-                 keywords: Mapping[str, str],
-                 source_classes: Mapping[str, Mapping[str, str]] | None = None,
-                 text_model: TextModel | None = None, defer: bool = False) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        classes: Mapping[str, str],
+        keywords: Mapping[str, str],
+        source_classes: Mapping[str, Mapping[str, str]] | None = None,
+        text_model: TextModel | None = None,
+        defer: bool = False,
+    ) -> None:
         self.taxonomy = taxonomy
         self.text_model = text_model
         # Leave the text model to the caller (:class:`Deferred`), instead of consulting it.
@@ -153,15 +163,25 @@ class Classifier:
         self.classes = {normalise_label(k): v for k, v in classes.items()}
         self.source_classes = {
             name: {normalise_label(k): v for k, v in table.items()}
-            for name, table in (source_classes or {}).items()}
+            for name, table in (source_classes or {}).items()
+        }
         self.phrases: list[tuple[str, str, re.Pattern[str], int, str]] = []
         for phrase, target in keywords.items():
             resolved = taxonomy.resolve(target)
             if resolved is None:
-                raise ConfigError(f"`classify.keywords.{phrase}`: {target!r} is not a class "
-                                  f"of taxonomy {taxonomy.version}")
-            self.phrases.append((phrase, resolved.class_id, _phrase_pattern(phrase),
-                                 len(phrase.split()) + 2, "mapping"))
+                raise ConfigError(
+                    f"`classify.keywords.{phrase}`: {target!r} is not a class "
+                    f"of taxonomy {taxonomy.version}"
+                )
+            self.phrases.append(
+                (
+                    phrase,
+                    resolved.class_id,
+                    _phrase_pattern(phrase),
+                    len(phrase.split()) + 2,
+                    "mapping",
+                )
+            )
 
     def _mapped(self, label: str, source_format: str | None) -> str | None:
         key = normalise_label(label)
@@ -174,8 +194,7 @@ class Classifier:
                     return resolved.class_id
         return None
 
-    def from_hints(self, hints: Iterable[str], source_format: str | None = None
-                   ) -> Inferred | None:
+    def from_hints(self, hints: Iterable[str], source_format: str | None = None) -> Inferred | None:
         """The first hint the configuration maps, else the first the taxonomy knows."""
         hints = list(hints)
         for hint in hints:
@@ -213,8 +232,9 @@ class Classifier:
         if len(top) > 1:
             lineage = self.taxonomy.lineage
             deepest = [cid for cid in top if not any(cid in lineage(o)[1:] for o in top)]
-            if len(deepest) != 1 or not all(set(lineage(deepest[0])) & set(lineage(o))
-                                             for o in top):
+            if len(deepest) != 1 or not all(
+                set(lineage(deepest[0])) & set(lineage(o)) for o in top
+            ):
                 return None
             top = deepest
         _, phrase, via = best_phrase[top[0]]
@@ -240,8 +260,9 @@ class Classifier:
                 self._cache[text] = ranked
         return ranked
 
-    def from_model(self, texts: Sequence[tuple[str, int]]
-                   ) -> Inferred | Abstained | Deferred | None:
+    def from_model(
+        self, texts: Sequence[tuple[str, int]]
+    ) -> Inferred | Abstained | Deferred | None:
         """The text model's class for the texts, or its abstention with the candidates (or,
         when deferring, what the model will read)."""
         from failearn.analysis.classes import model_text
@@ -254,8 +275,12 @@ class Classifier:
         ranked = self.rank(text)
         return None if ranked is None else decide(ranked, self.text_model)
 
-    def infer(self, hints: Iterable[str], texts: Sequence[tuple[str, int]],
-              source_format: str | None = None) -> Inferred | Abstained | Deferred | None:
+    def infer(
+        self,
+        hints: Iterable[str],
+        texts: Sequence[tuple[str, int]],
+        source_format: str | None = None,
+    ) -> Inferred | Abstained | Deferred | None:
         """Hints first, then the configured keywords, then the text model (the hints'
         own words weigh as a title)."""
         hints = list(hints)
@@ -272,8 +297,11 @@ def decide(ranked: Ranked, text_model: TextModel) -> Decision:
     (the likeliest classes named)."""
     class_id, probability = ranked.best
     if probability < text_model.min_probability:
-        return Abstained(text_model.route, text_model.min_probability,
-                         tuple((c, round(p, 4)) for c, p in ranked.top(CANDIDATES)))
+        return Abstained(
+            text_model.route,
+            text_model.min_probability,
+            tuple((c, round(p, 4)) for c, p in ranked.top(CANDIDATES)),
+        )
     runners = tuple((c, round(p, 4)) for c, p in ranked.top(CANDIDATES + 1)[1:])
     return Inferred(class_id, "", text_model.route, round(probability, 4), runners)
 
@@ -288,7 +316,7 @@ def settle(text_model: TextModel, model: ClassModel, texts: Sequence[str]) -> li
     distinct = list(dict.fromkeys(texts))
     decided: dict[str, Decision] = {}
     for start in range(0, len(distinct), _SETTLE_BATCH):
-        chunk = distinct[start:start + _SETTLE_BATCH]
+        chunk = distinct[start : start + _SETTLE_BATCH]
         for text, ranked in zip(chunk, model.predict(chunk), strict=True):
             decided[text] = decide(ranked, text_model)
     return [decided[text] for text in texts]

@@ -97,13 +97,19 @@ def group(members: Sequence[Member], window: timedelta) -> list[Group]:
     groups: list[Group] = []
     for parts in components.values():
         primary = min(parts, key=priority)
-        groups.append(Group(primary.record_id, primary.key,
-                            tuple(sorted(m.key for m in parts))))
+        groups.append(Group(primary.record_id, primary.key, tuple(sorted(m.key for m in parts))))
     groups.sort(key=lambda g: g.incident_id)
     return groups
 
 
-def member_from_row(key: str, record_id: str, id_given: bool, service: str,
-                    failure_class: str, timestamp: str, kind: str) -> Member:
+def member_from_row(
+    key: str,
+    record_id: str,
+    id_given: bool,
+    service: str,
+    failure_class: str,
+    timestamp: str,
+    kind: str,
+) -> Member:
     """A member from a stored report's columns."""
     return Member(key, record_id, id_given, service, failure_class, from_iso(timestamp), kind)

@@ -106,9 +106,15 @@ class Context:
     services: ServiceFinder | None = None
 
     @classmethod
-    def build(cls, settings: Settings, taxonomy: Taxonomy, as_of: datetime,
-              anonymizer: Anonymizer | None, text_model: TextModel | None = None,
-              defer_text_model: bool = False) -> Context:
+    def build(
+        cls,
+        settings: Settings,
+        taxonomy: Taxonomy,
+        as_of: datetime,
+        anonymizer: Anonymizer | None,
+        text_model: TextModel | None = None,
+        defer_text_model: bool = False,
+    ) -> Context:
         """The context of a run; ``text_model`` is the class model for records that name no
         class (by default the taxonomy's).  With ``defer_text_model`` a record that needs
         the text model is not classified here but left pending (:class:`PendingClass`):
@@ -125,27 +131,48 @@ class Context:
         for name, spellings in settings.fields.items():
             for spelling in spellings:
                 aliases[field_key(spelling)] = name
-        people = frozenset({*(field_key(p) for p in settings.anonymize.people_fields),
-                            *(field_key(p) for p in PEOPLE_LABELS)})
+        people = frozenset(
+            {
+                *(field_key(p) for p in settings.anonymize.people_fields),
+                *(field_key(p) for p in PEOPLE_LABELS),
+            }
+        )
         check_labels(settings, taxonomy)
         pattern = re.compile(settings.gates.trace_id_pattern)  # validated with the settings
         classes = normalised_mapping(settings.classes)
-        class_maps = {name: {**classes, **normalised_mapping(table.classes)}
-                      for name, table in settings.sources.items() if table.classes}
+        class_maps = {
+            name: {**classes, **normalised_mapping(table.classes)}
+            for name, table in settings.sources.items()
+            if table.classes
+        }
         classifier = None
         if settings.classify.infer != "off":
             if text_model is None:
                 text_model = taxonomy_model(taxonomy, settings.classify.taxonomy_min_probability)
-            classifier = Classifier(taxonomy, settings.classes, settings.classify.keywords,
-                                    {name: t.classes for name, t in settings.sources.items()},
-                                    None if defer_text_model else text_model,
-                                    defer=defer_text_model)
-        tried = (*[n for n, t in settings.sources.items() if t.detect], *BUILTIN_NAMES,
-                 "canonical")
+            classifier = Classifier(
+                taxonomy,
+                settings.classes,
+                settings.classify.keywords,
+                {name: t.classes for name, t in settings.sources.items()},
+                None if defer_text_model else text_model,
+                defer=defer_text_model,
+            )
+        tried = (*[n for n, t in settings.sources.items() if t.detect], *BUILTIN_NAMES, "canonical")
         finder = ServiceFinder(settings.services.names, settings.services.default)
-        return cls(settings, taxonomy, as_of, anonymizer, aliases, people, pattern,
-                   classifier=classifier, class_maps=class_maps, formats_tried=tried,
-                   classes=classes, services=finder if finder else None)
+        return cls(
+            settings,
+            taxonomy,
+            as_of,
+            anonymizer,
+            aliases,
+            people,
+            pattern,
+            classifier=classifier,
+            class_maps=class_maps,
+            formats_tried=tried,
+            classes=classes,
+            services=finder if finder else None,
+        )
 
 
 def normalised_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
@@ -161,8 +188,9 @@ def normalised_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
     return normalised
 
 
-def resolve_label(taxonomy: Taxonomy, label: str, mapping: Mapping[str, str],
-                  text: str | None = None) -> Resolution | None:
+def resolve_label(
+    taxonomy: Taxonomy, label: str, mapping: Mapping[str, str], text: str | None = None
+) -> Resolution | None:
     """Resolve a label through a :func:`normalised_mapping` first (route ``config``), then
     the taxonomy's ids, aliases, retired ids and names: what ``Taxonomy.resolve(label,
     mapping, text)`` does, with one dictionary lookup for the mapping."""
@@ -181,35 +209,54 @@ def check_labels(settings: Settings, taxonomy: Taxonomy) -> None:
     classifier that uses them.)"""
     targets = [(f"classes.{label!r}", target) for label, target in settings.classes.items()]
     for name, table in settings.sources.items():
-        targets += [(f"sources.{name}.classes.{label!r}", target)
-                    for label, target in table.classes.items()]
+        targets += [
+            (f"sources.{name}.classes.{label!r}", target) for label, target in table.classes.items()
+        ]
     for where, target in targets:
         if taxonomy.resolve(target) is None:
-            raise ConfigError(f"`{where}` maps to {target!r}, which is not a class of taxonomy "
-                              f"{taxonomy.version}", hint="see `failearn taxonomy show`")
+            raise ConfigError(
+                f"`{where}` maps to {target!r}, which is not a class of taxonomy "
+                f"{taxonomy.version}",
+                hint="see `failearn taxonomy show`",
+            )
 
 
-def unclassified(pending: PendingClass, found: Abstained | None, taxonomy_version: str,
-                 source: str) -> Issue:
+def unclassified(
+    pending: PendingClass, found: Abstained | None, taxonomy_version: str, source: str
+) -> Issue:
     """The error of a record no class was found for: the text model abstained (its
     likeliest classes named), or nothing in the record names one."""
     hints = pending.hints
-    named = f"none of its labels ({', '.join(repr(h) for h in hints[:3])}) is mapped and " \
-        if hints else ""
+    named = (
+        f"none of its labels ({', '.join(repr(h) for h in hints[:3])}) is mapped and "
+        if hints
+        else ""
+    )
     example = hints[0] if hints else "<label>"
     if found is not None:
         shown = ", ".join(f"{c} ({p:.2f})" for c, p in found.candidates)
-        message = (f"no failure class: {named}the {found.via} model is not sure enough (no "
-                   f"class reaches p {found.threshold:g}); likeliest: {shown}")
-        hint = (f"add `failure_class` (likeliest: {shown}), or map it in failearn.toml: "
-                f"[classes] \"{example}\" = \"<class-id>\"")
+        message = (
+            f"no failure class: {named}the {found.via} model is not sure enough (no "
+            f"class reaches p {found.threshold:g}); likeliest: {shown}"
+        )
+        hint = (
+            f"add `failure_class` (likeliest: {shown}), or map it in failearn.toml: "
+            f'[classes] "{example}" = "<class-id>"'
+        )
     else:
-        message = (f"no failure class: {named}its text names no class of taxonomy "
-                   f"{taxonomy_version}")
-        hint = (f"add `failure_class`, or map it in failearn.toml: [classes] \"{example}\" = "
-                "\"<class-id>\", or [classify] keywords = {\"<phrase>\" = \"<class-id>\"}")
-    return Issue(code="unclassified", message=printable(message), source=source,
-                 line=pending.line, field="failure_class", hint=hint)
+        message = f"no failure class: {named}its text names no class of taxonomy {taxonomy_version}"
+        hint = (
+            f'add `failure_class`, or map it in failearn.toml: [classes] "{example}" = '
+            '"<class-id>", or [classify] keywords = {"<phrase>" = "<class-id>"}'
+        )
+    return Issue(
+        code="unclassified",
+        message=printable(message),
+        source=source,
+        line=pending.line,
+        field="failure_class",
+        hint=hint,
+    )
 
 
 @dataclass(slots=True)
@@ -232,13 +279,28 @@ class _Collector:
         self.inferred: list[Provenance] = []
         self.pending: PendingClass | None = None
 
-    def add(self, code: str, message: str, name: str | None, *, hint: str | None = None,
-            level: str = "error", spelling: str | None = None) -> None:
+    def add(
+        self,
+        code: str,
+        message: str,
+        name: str | None,
+        *,
+        hint: str | None = None,
+        level: str = "error",
+        spelling: str | None = None,
+    ) -> None:
         line = self.lines.get(spelling or name or "") if (spelling or name) else None
-        self.issues.append(Issue(
-            code=code, message=printable(message), source=self.raw.source,
-            line=line if line is not None else self.raw.line, field=name,
-            hint=hint or codes.hint(code), level=level))
+        self.issues.append(
+            Issue(
+                code=code,
+                message=printable(message),
+                source=self.raw.source,
+                line=line if line is not None else self.raw.line,
+                field=name,
+                hint=hint or codes.hint(code),
+                level=level,
+            )
+        )
 
 
 # Terminal control sequences and control characters: escape sequences (CSI ``ESC [ … m``,
@@ -252,7 +314,8 @@ _CONTROL_SEQUENCE = re.compile(
     "|\x1b[ -/]*[0-~]?"
     "|\x9b[0-?]*[ -/]*[@-~]?"
     "|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"
-    "|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+    "|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
 _ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -273,8 +336,9 @@ def _printable_any(value: Any) -> Any:
     if isinstance(value, list):
         return [_printable_any(item) for item in value]
     if isinstance(value, dict):
-        return {printable(k) if isinstance(k, str) else k: _printable_any(v)
-                for k, v in value.items()}
+        return {
+            printable(k) if isinstance(k, str) else k: _printable_any(v) for k, v in value.items()
+        }
     return value
 
 
@@ -328,17 +392,22 @@ def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
     return result
 
 
-def _sections(values: Mapping[str, Any], spelling: Mapping[str, str],
-              out: _Collector) -> dict[str, str]:
+def _sections(
+    values: Mapping[str, Any], spelling: Mapping[str, str], out: _Collector
+) -> dict[str, str]:
     """A post-mortem's sections by heading (a mapping of text; anything else is dropped
     with a warning)."""
     given = values.get("sections")
     if given is None:
         return {}
     if not isinstance(given, dict):
-        out.add("invalid-field-type", f"`sections` is {_type_name(given)}, not an object of "
-                "headings to text; dropped", "sections", level="warning",
-                spelling=spelling.get("sections"))
+        out.add(
+            "invalid-field-type",
+            f"`sections` is {_type_name(given)}, not an object of headings to text; dropped",
+            "sections",
+            level="warning",
+            spelling=spelling.get("sections"),
+        )
         return {}
     sections: dict[str, str] = {}
     for heading, text in given.items():
@@ -350,13 +419,25 @@ def _sections(values: Mapping[str, Any], spelling: Mapping[str, str],
 
 def _type_name(value: Any) -> str:
     """How a value's type reads in a message (JSON's words: a list, an object, null)."""
-    return {dict: "an object", list: "a list", tuple: "a list", str: "a string",
-            bool: "a boolean", int: "a number", float: "a number", type(None): "null"}.get(
-                type(value), f"a {type(value).__name__}")
+    return {
+        dict: "an object",
+        list: "a list",
+        tuple: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), f"a {type(value).__name__}")
 
 
-def _text_list(values: Mapping[str, Any], name: str, spelling: Mapping[str, str],
-               out: _Collector, split: re.Pattern[str] | None = None) -> list[str]:
+def _text_list(
+    values: Mapping[str, Any],
+    name: str,
+    spelling: Mapping[str, str],
+    out: _Collector,
+    split: re.Pattern[str] | None = None,
+) -> list[str]:
     """A list field as text items: a string (split where the field allows it) or a list of
     strings.  Anything else is dropped with an ``invalid-field-type`` warning naming the
     field, never silently."""
@@ -368,8 +449,13 @@ def _text_list(values: Mapping[str, Any], name: str, spelling: Mapping[str, str]
     elif isinstance(value, list | tuple) and any(isinstance(item, bytes) for item in value):
         value = [_decoded(item) if isinstance(item, bytes) else item for item in value]
     if not isinstance(value, str | list | tuple):
-        out.add("invalid-field-type", f"`{name}` is {_type_name(value)}, not a list of text; "
-                "dropped", name, level="warning", spelling=spelling.get(name))
+        out.add(
+            "invalid-field-type",
+            f"`{name}` is {_type_name(value)}, not a list of text; dropped",
+            name,
+            level="warning",
+            spelling=spelling.get(name),
+        )
         return []
     if type(value) is str:
         return _strings(value, split)
@@ -377,10 +463,14 @@ def _text_list(values: Mapping[str, Any], name: str, spelling: Mapping[str, str]
     if not dropped:  # the usual case: a list of strings
         return _strings(value, split)
     texts = [item for item in value if type(item) is str]
-    shown = ", ".join(repr(item)[:40] for item in dropped[:3]) + (
-        " …" if len(dropped) > 3 else "")
-    out.add("invalid-field-type", f"`{name}`: dropped {len(dropped)} item(s) that are not "
-            f"text: {shown}", name, level="warning", spelling=spelling.get(name))
+    shown = ", ".join(repr(item)[:40] for item in dropped[:3]) + (" …" if len(dropped) > 3 else "")
+    out.add(
+        "invalid-field-type",
+        f"`{name}`: dropped {len(dropped)} item(s) that are not text: {shown}",
+        name,
+        level="warning",
+        spelling=spelling.get(name),
+    )
     return _strings(texts, split)
 
 
@@ -390,20 +480,31 @@ def _mask_any(value: Any, anonymizer: Anonymizer) -> Any:
     if isinstance(value, list):
         return [_mask_any(item, anonymizer) for item in value]
     if isinstance(value, dict):
-        return {key: anonymizer.people(item) if _names_people(key, item, anonymizer)
-                else _mask_any(item, anonymizer) for key, item in value.items()}
+        return {
+            key: anonymizer.people(item)
+            if _names_people(key, item, anonymizer)
+            else _mask_any(item, anonymizer)
+            for key, item in value.items()
+        }
     return value
 
 
 def _names_people(key: Any, value: Any, anonymizer: Anonymizer) -> bool:
     """A nested ``owner: Jane`` (a people key over names) is pseudonymised like a people
     field."""
-    return (isinstance(value, str) or (isinstance(value, list) and all(
-        isinstance(v, str) for v in value))) and field_key(str(key)) in anonymizer.people_keys
+    return (
+        isinstance(value, str)
+        or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    ) and field_key(str(key)) in anonymizer.people_keys
 
 
-def derive_id(raw: RawRecord, timestamp: datetime | None, service: str | None,
-              label: str | None, title: str | None) -> str:
+def derive_id(
+    raw: RawRecord,
+    timestamp: datetime | None,
+    service: str | None,
+    label: str | None,
+    title: str | None,
+) -> str:
     """An id for a record whose source gave none.
 
     A Markdown post-mortem is its file: its id comes from the path, so editing
@@ -415,13 +516,13 @@ def derive_id(raw: RawRecord, timestamp: datetime | None, service: str | None,
         slug = _SLUG.sub("-", stem.casefold()).strip("-")[:60] or "postmortem"
         digest = hashlib.sha1(raw.source.encode("utf-8")).hexdigest()[:6]
         return f"pm-{slug}-{digest}"
-    basis = "|".join([iso(timestamp) if timestamp else "", service or "", label or "",
-                      title or ""])
+    basis = "|".join([iso(timestamp) if timestamp else "", service or "", label or "", title or ""])
     return "rec-" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:12]
 
 
-def _canonicalise(payload: Mapping[str, Any], context: Context,
-                  collector: _Collector) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+def _canonicalise(
+    payload: Mapping[str, Any], context: Context, collector: _Collector
+) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
     """Map payload keys onto canonical names: (values, spelling used, unknown fields)."""
     values: dict[str, Any] = {}
     spelling: dict[str, str] = {}
@@ -447,10 +548,15 @@ def _canonicalise(payload: Mapping[str, Any], context: Context,
             else:
                 unknown[str(key)] = value
                 if value != values[name]:
-                    collector.add("duplicate-key", f"`{name}` is given twice, as "
-                                  f"{spelling.get(name, name)!r} and {str(key)!r}; the first "
-                                  "is used and the other kept with the record", name,
-                                  level="warning", spelling=str(key))
+                    collector.add(
+                        "duplicate-key",
+                        f"`{name}` is given twice, as "
+                        f"{spelling.get(name, name)!r} and {str(key)!r}; the first "
+                        "is used and the other kept with the record",
+                        name,
+                        level="warning",
+                        spelling=str(key),
+                    )
             continue
         values[name] = value
         spelling[name] = str(key)
@@ -491,63 +597,95 @@ def _parse_written(value: Any, kind: str, out: _Collector, where: str | None) ->
     except DateProblem as exc:
         raise TimeParseError(str(exc)) from exc
     if written.note:
-        out.add("imprecise-timestamp", f"timestamp {_shown(value)} {written.note}",
-                "timestamp", level="warning", spelling=where)
+        out.add(
+            "imprecise-timestamp",
+            f"timestamp {_shown(value)} {written.note}",
+            "timestamp",
+            level="warning",
+            spelling=where,
+        )
     local = written.value()
     if local.tzinfo is None:
         return ParsedTime(local.replace(tzinfo=UTC), naive=True)
     return ParsedTime(local.astimezone(UTC))
 
 
-def _timestamp(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
-               out: _Collector) -> datetime | None:
+def _timestamp(
+    values: Mapping[str, Any], spelling: Mapping[str, str], context: Context, out: _Collector
+) -> datetime | None:
     value = values.get("timestamp")
     where = spelling.get("timestamp")
     start = values.get("timeline_start")
     found_in = out.raw.found_in.get("timeline_start")
     day = _day_only(value)
-    if day is not None and not _blank(start) and found_in is None \
-            and _day_only(start) is None and str(start).startswith(day.isoformat()):
+    if (
+        day is not None
+        and not _blank(start)
+        and found_in is None
+        and _day_only(start) is None
+        and str(start).startswith(day.isoformat())
+    ):
         # A field names the day, the timeline the minute of that day: the minute.
         value, where = start, spelling.get("timeline_start")
     if _blank(value):
         # A post-mortem's timeline says when it started, when no field does.
         value, where = start, spelling.get("timeline_start")
         if not _blank(value) and found_in is not None:
-            out.add("timestamp-found", f"no field or timeline names when it started: "
-                    f"{_shown(value)} is taken from {found_in}", "timestamp", level="note",
-                    spelling=where,
-                    hint="write the start in front matter (`date:` or `timestamp:`) to say "
-                         "it exactly")
+            out.add(
+                "timestamp-found",
+                f"no field or timeline names when it started: "
+                f"{_shown(value)} is taken from {found_in}",
+                "timestamp",
+                level="note",
+                spelling=where,
+                hint="write the start in front matter (`date:` or `timestamp:`) to say it exactly",
+            )
     if _blank(value):
         return None
     try:
         parsed = _parse_written(value, out.raw.kind, out, where)
     except TimeParseError as exc:
-        out.add("invalid-timestamp", f"timestamp {_shown(value)} cannot be read: {exc}",
-                "timestamp",
-                spelling=where)
+        out.add(
+            "invalid-timestamp",
+            f"timestamp {_shown(value)} cannot be read: {exc}",
+            "timestamp",
+            spelling=where,
+        )
         return None
     if parsed.naive:
-        out.add("naive-timestamp", f"timestamp {_shown(value)} names no time zone; taken as UTC",
-                "timestamp", level="warning", spelling=where)
+        out.add(
+            "naive-timestamp",
+            f"timestamp {_shown(value)} names no time zone; taken as UTC",
+            "timestamp",
+            level="warning",
+            spelling=where,
+        )
     gates = context.settings.gates
     if parsed.value > context.as_of + gates.max_future:
-        out.add("timestamp-in-future", f"timestamp {iso(parsed.value)} is after "
-                f"{iso(context.as_of + gates.max_future)}", "timestamp", spelling=where,
-                hint="check the date (and --as-of); [gates] max_future sets how far ahead a "
-                     "start may be")
+        out.add(
+            "timestamp-in-future",
+            f"timestamp {iso(parsed.value)} is after {iso(context.as_of + gates.max_future)}",
+            "timestamp",
+            spelling=where,
+            hint="check the date (and --as-of); [gates] max_future sets how far ahead a "
+            "start may be",
+        )
         return None
     if parsed.value.year < gates.earliest_year:
-        out.add("timestamp-too-old", f"timestamp {iso(parsed.value)} is before "
-                f"{gates.earliest_year}", "timestamp", spelling=where)
+        out.add(
+            "timestamp-too-old",
+            f"timestamp {iso(parsed.value)} is before {gates.earliest_year}",
+            "timestamp",
+            spelling=where,
+        )
         return None
     # Stored to the second: one precision for comparing across runs and sources.
     return parsed.value.replace(microsecond=0)
 
 
-def _trace_ids(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
-               out: _Collector) -> list[str]:
+def _trace_ids(
+    values: Mapping[str, Any], spelling: Mapping[str, str], context: Context, out: _Collector
+) -> list[str]:
     given = _strings(values.get("trace_ids"), _TRACE_SPLIT)
     valid: list[str] = []
     invalid: list[str] = []
@@ -563,14 +701,23 @@ def _trace_ids(values: Mapping[str, Any], spelling: Mapping[str, str], context: 
     if invalid:
         shown = ", ".join(repr(i) for i in invalid[:3]) + (" …" if len(invalid) > 3 else "")
         if valid:
-            out.add("trace-id-dropped", f"dropped {len(invalid)} invalid trace id(s): {shown}",
-                    "trace_ids", level="warning", spelling=spelling.get("trace_ids"))
+            out.add(
+                "trace-id-dropped",
+                f"dropped {len(invalid)} invalid trace id(s): {shown}",
+                "trace_ids",
+                level="warning",
+                spelling=spelling.get("trace_ids"),
+            )
         else:
             required = "trace_ids" in _policy(context, out.raw.kind)[0]
-            out.add("invalid-trace-id", f"no valid trace id among {shown} (expected "
-                    f"{context.settings.gates.trace_id_pattern})", "trace_ids",
-                    spelling=spelling.get("trace_ids"),
-                    level="error" if required else "warning")
+            out.add(
+                "invalid-trace-id",
+                f"no valid trace id among {shown} (expected "
+                f"{context.settings.gates.trace_id_pattern})",
+                "trace_ids",
+                spelling=spelling.get("trace_ids"),
+                level="error" if required else "warning",
+            )
     return valid
 
 
@@ -583,16 +730,20 @@ def class_texts(raw: RawRecord, context: Context) -> list[tuple[str, int]]:
 
 
 def _inference_text(values: Mapping[str, Any]) -> list[tuple[str, int]]:
-    parts = [(text, weight) for text, weight in (
-        (_text(values.get(name)), weight) for name, weight in INFERENCE_TEXT) if text]
+    parts = [
+        (text, weight)
+        for text, weight in ((_text(values.get(name)), weight) for name, weight in INFERENCE_TEXT)
+        if text
+    ]
     errors = "\n".join(_strings(values.get("error_messages")))
     if errors:
         parts.append((errors, 2))
     return parts
 
 
-def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
-                   out: _Collector) -> tuple[str | None, str, str, list[str]]:
+def _failure_class(
+    values: Mapping[str, Any], spelling: Mapping[str, str], context: Context, out: _Collector
+) -> tuple[str | None, str, str, list[str]]:
     """(class id, label, route, other labels); the label is empty when none was found,
     and an error is reported when a label or an inference failed."""
     labels = _strings(values.get("failure_class"))
@@ -601,8 +752,11 @@ def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], conte
         return _inferred(values, spelling, context, out, source_format)
     chosen: tuple[str, str, str] | None = None
     others: list[str] = []
-    mapping = context.class_maps.get(source_format, context.classes) \
-        if isinstance(source_format, str) else context.classes
+    mapping = (
+        context.class_maps.get(source_format, context.classes)
+        if isinstance(source_format, str)
+        else context.classes
+    )
     # A label naming a class that was split in parts is placed by the record's text.
     text = _class_text(values) if context.taxonomy.has_splits else None
     for label in labels:
@@ -614,24 +768,31 @@ def _failure_class(values: Mapping[str, Any], spelling: Mapping[str, str], conte
     if chosen is None:
         shown = ", ".join(repr(label) for label in labels)
         near = closest_class(context.taxonomy, labels[0])
-        suggestion = f"did you mean `{near}`? Fix the label (a [classes] mapping is for a " \
-            "team's own name of a class, not for a typo)" if near else \
-            f"use a class id (`failearn taxonomy show`) or map the label in failearn.toml: " \
-            f"[classes] \"{labels[0]}\" = \"<class-id>\""
-        out.add("unknown-class", f"failure class {shown} is not in taxonomy "
-                f"{context.taxonomy.version}", "failure_class",
-                spelling=spelling.get("failure_class"), hint=suggestion)
+        suggestion = (
+            f"did you mean `{near}`? Fix the label (a [classes] mapping is for a "
+            "team's own name of a class, not for a typo)"
+            if near
+            else f"use a class id (`failearn taxonomy show`) or map the label in failearn.toml: "
+            f'[classes] "{labels[0]}" = "<class-id>"'
+        )
+        out.add(
+            "unknown-class",
+            f"failure class {shown} is not in taxonomy {context.taxonomy.version}",
+            "failure_class",
+            spelling=spelling.get("failure_class"),
+            hint=suggestion,
+        )
         return None, labels[0], "", others
     return chosen[0], chosen[1], chosen[2], others
 
 
-def _inferred_service(values: Mapping[str, Any], finder: ServiceFinder,
-                      out: _Collector) -> ServiceFound | None:
+def _inferred_service(
+    values: Mapping[str, Any], finder: ServiceFinder, out: _Collector
+) -> ServiceFound | None:
     """The service of a post-mortem that names none, from [services], kept with its
     provenance."""
     sections = values.get("sections")
-    headings = [str(h) for h in sections if h != "preamble"] \
-        if isinstance(sections, dict) else []
+    headings = [str(h) for h in sections if h != "preamble"] if isinstance(sections, dict) else []
     texts = [_text(v) or "" for v in sections.values()] if isinstance(sections, dict) else []
     texts += [_text(values.get(name)) or "" for name in ("summary", "root_cause", "timeline")]
     found = finder.find(_text(values.get("title")), headings, texts)
@@ -639,8 +800,9 @@ def _inferred_service(values: Mapping[str, Any], finder: ServiceFinder,
         return None
     # Kept with its route and how sure (None: [services] default, an assumption); ingest
     # lists it with the other inferred fields.
-    out.inferred.append(Provenance("service", found.service, found.via, found.confidence,
-                                   found.evidence))
+    out.inferred.append(
+        Provenance("service", found.service, found.via, found.confidence, found.evidence)
+    )
     return found
 
 
@@ -696,29 +858,42 @@ def _class_text(values: Mapping[str, Any]) -> str:
     return "\n".join([*parts, *_strings(values.get("error_messages"))])
 
 
-def _inferred(values: Mapping[str, Any], spelling: Mapping[str, str], context: Context,
-              out: _Collector, source_format: Any) -> tuple[str | None, str, str, list[str]]:
+def _inferred(
+    values: Mapping[str, Any],
+    spelling: Mapping[str, str],
+    context: Context,
+    out: _Collector,
+    source_format: Any,
+) -> tuple[str | None, str, str, list[str]]:
     """A class for a record that names none: from its hints and text, or an error (whose
     hint names the likeliest classes when a text model abstained); or left pending."""
     classifier = context.classifier
-    if classifier is None or (context.settings.classify.infer == "sources"
-                              and not source_format):
+    if classifier is None or (context.settings.classify.infer == "sources" and not source_format):
         return None, "", "", []
     hints = _strings(values.get("class_hints"))
     text = _inference_text(values)
     if not hints and not text:
         return None, "", "", []
-    found = classifier.infer(hints, text, source_format if isinstance(source_format, str)
-                             else None)
+    found = classifier.infer(hints, text, source_format if isinstance(source_format, str) else None)
     if isinstance(found, Inferred):
-        out.inferred.append(Provenance("failure_class", found.class_id, found.via,
-                                       found.probability, found.label or None,
-                                       found.candidates))
+        out.inferred.append(
+            Provenance(
+                "failure_class",
+                found.class_id,
+                found.via,
+                found.probability,
+                found.label or None,
+                found.candidates,
+            )
+        )
         return found.class_id, found.label or found.class_id, found.via, []
     where = spelling.get("class_hints") or spelling.get("title")
     line = out.lines.get(where or "")
-    pending = PendingClass(found.text if isinstance(found, Deferred) else "", tuple(hints),
-                           line if line is not None else out.raw.line)
+    pending = PendingClass(
+        found.text if isinstance(found, Deferred) else "",
+        tuple(hints),
+        line if line is not None else out.raw.line,
+    )
     if isinstance(found, Deferred):
         out.pending = pending
         return None, "", "", []
@@ -730,8 +905,13 @@ def _metrics(value: Any, spelling: str | None, out: _Collector) -> dict[str, flo
     if value is None:
         return {}
     if not isinstance(value, dict):
-        out.add("invalid-field-type", "metrics must be a mapping of names to numbers",
-                "metrics", level="warning", spelling=spelling)
+        out.add(
+            "invalid-field-type",
+            "metrics must be a mapping of names to numbers",
+            "metrics",
+            level="warning",
+            spelling=spelling,
+        )
         return {}
     metrics: dict[str, float] = {}
     for name, raw in value.items():
@@ -745,11 +925,15 @@ def _metrics(value: Any, spelling: str | None, out: _Collector) -> dict[str, flo
             number = None
         if number is None or not math.isfinite(number):
             shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:37] + "..."
-            out.add("invalid-metric", f"metric {name!r} = {shown} is not a finite number; "
-                    "dropped", "metrics", level="warning", spelling=spelling)
+            out.add(
+                "invalid-metric",
+                f"metric {name!r} = {shown} is not a finite number; dropped",
+                "metrics",
+                level="warning",
+                spelling=spelling,
+            )
             continue
-        metrics[name if type(name) is str and name.isprintable() else printable(str(name))] = \
-            number
+        metrics[name if type(name) is str and name.isprintable() else printable(str(name))] = number
     return metrics
 
 
@@ -762,14 +946,22 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
     out.issues.extend(raw.issues)
     values, spelling, unknown = _canonicalise(payload, context, out)
     if raw.kind == "json" and not any(key != "__people__" for key in values):
-        out.add("unknown-format", "the payload has no field of an incident record and matches "
-                f"none of the formats tried ({', '.join(context.formats_tried)}); its keys: "
-                f"{', '.join(list(map(str, payload))[:8]) or 'none'}", None)
+        out.add(
+            "unknown-format",
+            "the payload has no field of an incident record and matches "
+            f"none of the formats tried ({', '.join(context.formats_tried)}); its keys: "
+            f"{', '.join(list(map(str, payload))[:8]) or 'none'}",
+            None,
+        )
         return Normalised(None, out.issues)
     given = values.get("id")
     if isinstance(given, dict | list | tuple):
-        out.add("invalid-field-type", f"`id` is {_type_name(given)}, not a single value (an id "
-                "is a string or a number)", "id", spelling=spelling.get("id"))
+        out.add(
+            "invalid-field-type",
+            f"`id` is {_type_name(given)}, not a single value (an id is a string or a number)",
+            "id",
+            spelling=spelling.get("id"),
+        )
     timestamp = _timestamp(values, spelling, context, out)
     service_values = _strings(values.get("service"))
     service = " ".join(service_values[0].split()) if service_values else None
@@ -777,11 +969,11 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         found = _inferred_service(values, context.services, out)
         if found is not None:
             service = found.service
-    class_id, class_label, class_via, other_classes = _failure_class(values, spelling, context,
-                                                                     out)
+    class_id, class_label, class_via, other_classes = _failure_class(values, spelling, context, out)
     trace_ids = _trace_ids(values, spelling, context, out)
     present = {
-        "timestamp": timestamp is not None or values.get("timestamp") not in (None, "")
+        "timestamp": timestamp is not None
+        or values.get("timestamp") not in (None, "")
         or values.get("timeline_start") not in (None, ""),
         "service": bool(service),
         "failure_class": bool(class_label) or out.pending is not None,
@@ -793,25 +985,41 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         if not missing:
             continue
         if name in require:
-            out.add("missing-field", f"required field `{name}` is missing or empty", name,
-                    spelling=spelling.get(name),
-                    hint=f"add the field, or map the name your source uses in [fields]; "
-                         f"[gates] {key}require makes it required")
+            out.add(
+                "missing-field",
+                f"required field `{name}` is missing or empty",
+                name,
+                spelling=spelling.get(name),
+                hint=f"add the field, or map the name your source uses in [fields]; "
+                f"[gates] {key}require makes it required",
+            )
         else:
-            out.add("missing-recommended-field", f"recommended field `{name}` is missing",
-                    name, level="warning", spelling=spelling.get(name),
-                    hint=f"add the field when you have it; [gates] {key}recommend lists it")
+            out.add(
+                "missing-recommended-field",
+                f"recommended field `{name}` is missing",
+                name,
+                level="warning",
+                spelling=spelling.get(name),
+                hint=f"add the field when you have it; [gates] {key}recommend lists it",
+            )
     errors = [i for i in out.issues if i.level == "error"]
     settled = class_id is not None or out.pending is not None
     if errors or timestamp is None or not service or not settled:
         if not errors:
             # A field the policy does not require is absent, yet the record cannot
             # stand without it: say which.
-            for name, ok in (("timestamp", timestamp is not None), ("service", bool(service)),
-                             ("failure_class", settled)):
+            for name, ok in (
+                ("timestamp", timestamp is not None),
+                ("service", bool(service)),
+                ("failure_class", settled),
+            ):
                 if not ok:
-                    out.add("missing-field", f"field `{name}` is needed to store an incident",
-                            name, spelling=spelling.get(name))
+                    out.add(
+                        "missing-field",
+                        f"field `{name}` is needed to store an incident",
+                        name,
+                        spelling=spelling.get(name),
+                    )
         return Normalised(None, out.issues)
     severity_raw = _text(values.get("severity"))
     scale = context.settings.severity
@@ -822,9 +1030,14 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         if severity_raw is not None:
             context.severity_cache[severity_raw] = severity
     if severity_raw and severity is None:
-        out.add("unknown-severity", f"severity {severity_raw!r} is not on the scale "
-                f"{', '.join(scale.scale)}; no severity, the spelling kept as severity_raw",
-                "severity", level="warning", spelling=spelling.get("severity"))
+        out.add(
+            "unknown-severity",
+            f"severity {severity_raw!r} is not on the scale "
+            f"{', '.join(scale.scale)}; no severity, the spelling kept as severity_raw",
+            "severity",
+            level="warning",
+            spelling=spelling.get("severity"),
+        )
     anonymizer = context.anonymizer
     if anonymizer is not None:
         # Every stored field is masked by the same rules: names and lists too.
@@ -850,9 +1063,12 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
     if anonymizer is not None:
         errors_list = [anonymizer.text(message) for message in errors_list]
         # A section under a people heading ("Authors") lists people; others may label some.
-        sections = {k: anonymizer.mask(anonymizer.people_block(v))
-                    if field_key(k) in context.people_keys else anonymizer.text(v)
-                    for k, v in sections.items()}
+        sections = {
+            k: anonymizer.mask(anonymizer.people_block(v))
+            if field_key(k) in context.people_keys
+            else anonymizer.text(v)
+            for k, v in sections.items()
+        }
         extra = _mask_any(extra, anonymizer)
     ended_at: datetime | None = None
     end_name = "ended_at" if not is_unset_time(values.get("ended_at")) else "timeline_end"
@@ -860,8 +1076,13 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         try:
             ended_at = parse_time(values.get(end_name)).value
         except TimeParseError:
-            out.add("invalid-timestamp", f"end time {values.get(end_name)!r} cannot be read; "
-                    "ignored", "ended_at", level="warning", spelling=spelling.get(end_name))
+            out.add(
+                "invalid-timestamp",
+                f"end time {values.get(end_name)!r} cannot be read; ignored",
+                "ended_at",
+                level="warning",
+                spelling=spelling.get(end_name),
+            )
     given_id = _text(values.get("id"))
     if given_id is not None and anonymizer is not None:
         given_id = anonymizer.identifier(given_id)
@@ -879,18 +1100,32 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:
         metrics = {anonymizer.mask(name): value for name, value in metrics.items()}
         shape = [anonymizer.mask(hop) for hop in shape]
     incident = Incident(
-        id=record_id, id_given=given_id is not None, timestamp=timestamp, service=service,
-        failure_class=class_id or "", failure_class_raw=class_label,
+        id=record_id,
+        id_given=given_id is not None,
+        timestamp=timestamp,
+        service=service,
+        failure_class=class_id or "",
+        failure_class_raw=class_label,
         failure_class_via=class_via,
-        taxonomy_version=context.taxonomy.version, source=raw.source, line=raw.line,
-        kind=raw.kind, trace_ids=trace_ids, severity=severity,
-        severity_raw=severity_raw, error_messages=errors_list,
+        taxonomy_version=context.taxonomy.version,
+        source=raw.source,
+        line=raw.line,
+        kind=raw.kind,
+        trace_ids=trace_ids,
+        severity=severity,
+        severity_raw=severity_raw,
+        error_messages=errors_list,
         dependencies=_text_list(values, "dependencies", spelling, out, _LIST_SPLIT),
         metrics=metrics,
         trace_shape=shape,
-        other_classes=other_classes, people=people, sections=sections, extra=extra,
-        provenance=out.inferred, pending_class=out.pending,
-        ended_at=ended_at, caused_by_rule=caused_by,
+        other_classes=other_classes,
+        people=people,
+        sections=sections,
+        extra=extra,
+        provenance=out.inferred,
+        pending_class=out.pending,
+        ended_at=ended_at,
+        caused_by_rule=caused_by,
         dedup_hint=_text(payload.get("fingerprint")) if isinstance(payload, dict) else None,
         **texts,
     )

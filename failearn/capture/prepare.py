@@ -58,13 +58,13 @@ FILE_BATCH = 32
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 
 
-
 class Progress(Protocol):
     """What a long ingest reports as it goes (a progress bar implements it)."""
 
     def file(self, source: str, number: int, total: int) -> None: ...
 
     def records(self, count: int) -> None: ...
+
 
 # A task: ("lines", source, first line, [bytes | Oversize]), ("values", source,
 # [(line, bytes | Oversize)]), ("files", [InputFile]), ("broken", source, Broken),
@@ -128,14 +128,25 @@ def _sha256(raw: RawRecord) -> str:
 
 def _details(incident: Incident) -> str | None:
     """The parts of a record that have no column of their own, as JSON (None when empty)."""
-    details = {name: value for name, value in (
-        ("other_classes", incident.other_classes), ("severity_raw", incident.severity_raw),
-        ("people", incident.people), ("sections", incident.sections),
-        ("extra", incident.extra), ("dedup_hint", incident.dedup_hint)) if value}
+    details = {
+        name: value
+        for name, value in (
+            ("other_classes", incident.other_classes),
+            ("severity_raw", incident.severity_raw),
+            ("people", incident.people),
+            ("sections", incident.sections),
+            ("extra", incident.extra),
+            ("dedup_hint", incident.dedup_hint),
+        )
+        if value
+    }
     # Keys that are not strings cannot reach here from the sources; spelled as strings
     # all the same, should one slip through (a crash here would lose the whole run).
-    return orjson.dumps(details, default=str,
-                        option=orjson.OPT_NON_STR_KEYS).decode() if details else None
+    return (
+        orjson.dumps(details, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        if details
+        else None
+    )
 
 
 def failure(exc: Exception) -> str:
@@ -152,10 +163,16 @@ def failure(exc: Exception) -> str:
 
 def _broken(raw: RawRecord, sha: str, exc: Exception) -> Prepared:
     """A record whose preparation raised: rejected with ``record-error``, kept in the inbox."""
-    issue = Issue(code=RECORD_ERROR, message=failure(exc), source=raw.source, line=raw.line,
-                  hint=hint(RECORD_ERROR))
-    return Prepared(raw.source, raw.line, raw.kind, sha, raw.raw, raw.raw_bytes, [issue],
-                    raw_size=raw.size)
+    issue = Issue(
+        code=RECORD_ERROR,
+        message=failure(exc),
+        source=raw.source,
+        line=raw.line,
+        hint=hint(RECORD_ERROR),
+    )
+    return Prepared(
+        raw.source, raw.line, raw.kind, sha, raw.raw, raw.raw_bytes, [issue], raw_size=raw.size
+    )
 
 
 def prepare(raw: RawRecord, preparer: Preparer) -> Prepared:
@@ -179,16 +196,31 @@ def _masked_problems(prepared: Prepared, anonymizer: Anonymizer | None) -> Prepa
     text is, so that no message puts a secret into a CI log or the inbox's errors."""
     if anonymizer is None:
         return prepared
-    prepared.issues = [replace(issue, message=anonymizer.mask(issue.message),
-                               hint=anonymizer.mask(issue.hint) if issue.hint else None)
-                       for issue in prepared.issues]
+    prepared.issues = [
+        replace(
+            issue,
+            message=anonymizer.mask(issue.message),
+            hint=anonymizer.mask(issue.hint) if issue.hint else None,
+        )
+        for issue in prepared.issues
+    ]
     prepared.notes = [anonymizer.mask(note) for note in prepared.notes]
     return prepared
 
 
 def _prepare(raw: RawRecord, preparer: Preparer, sha: str) -> Prepared:
-    base = Prepared(raw.source, raw.line, raw.kind, sha, raw.raw, raw.raw_bytes, [],
-                    raw.skip, list(raw.notes), raw_size=raw.size)
+    base = Prepared(
+        raw.source,
+        raw.line,
+        raw.kind,
+        sha,
+        raw.raw,
+        raw.raw_bytes,
+        [],
+        raw.skip,
+        list(raw.notes),
+        raw_size=raw.size,
+    )
     if raw.skip:
         return base
     result = normalise(raw, preparer.context)
@@ -207,20 +239,42 @@ def _prepare(raw: RawRecord, preparer: Preparer, sha: str) -> Prepared:
     # A report first points at an incident of its own id: the merge moves the few that
     # join another.
     base.report = (
-        key, incident.id, int(incident.id_given), incident.id, base.content, None,
+        key,
+        incident.id,
+        int(incident.id_given),
+        incident.id,
+        base.content,
+        None,
         incident.source,
-        incident.line, incident.kind, iso(incident.timestamp), incident.service,
-        incident.failure_class, incident.failure_class_raw, incident.failure_class_via,
-        incident.taxonomy_version, incident.severity, severity_rank(incident.severity, scale),
-        incident.title, incident.summary, incident.root_cause, incident.resolution,
-        incident.workarounds, incident.action_items, incident.timeline,
+        incident.line,
+        incident.kind,
+        iso(incident.timestamp),
+        incident.service,
+        incident.failure_class,
+        incident.failure_class_raw,
+        incident.failure_class_via,
+        incident.taxonomy_version,
+        incident.severity,
+        severity_rank(incident.severity, scale),
+        incident.title,
+        incident.summary,
+        incident.root_cause,
+        incident.resolution,
+        incident.workarounds,
+        incident.action_items,
+        incident.timeline,
         orjson.dumps(incident.trace_shape).decode() if incident.trace_shape else None,
         orjson.dumps(incident.metrics).decode() if incident.metrics else None,
-        iso(incident.ended_at) if incident.ended_at else None, incident.caused_by_rule,
-        _details(incident), run_id, run_id)
+        iso(incident.ended_at) if incident.ended_at else None,
+        incident.caused_by_rule,
+        _details(incident),
+        run_id,
+        run_id,
+    )
     base.trace_rows = [(key, trace) for trace in incident.trace_ids]
-    base.error_rows = [(key, position, message)
-                       for position, message in enumerate(incident.error_messages)]
+    base.error_rows = [
+        (key, position, message) for position, message in enumerate(incident.error_messages)
+    ]
     base.dependency_rows = [(key, dep) for dep in dict.fromkeys(incident.dependencies)]
     base.provenance_rows = [_provenance_row(key, p) for p in incident.provenance]
     base.pending = incident.pending_class
@@ -228,16 +282,24 @@ def _prepare(raw: RawRecord, preparer: Preparer, sha: str) -> Prepared:
 
 
 def _provenance_row(key: str, p: Provenance) -> tuple[Any, ...]:
-    return (key, p.field, p.value, p.via, p.probability, p.evidence,
-            orjson.dumps([[v, q] for v, q in p.candidates]).decode() if p.candidates else None)
+    return (
+        key,
+        p.field,
+        p.value,
+        p.via,
+        p.probability,
+        p.evidence,
+        orjson.dumps([[v, q] for v, q in p.candidates]).decode() if p.candidates else None,
+    )
 
 
 # Where the class sits in a report row: failure_class, failure_class_raw, failure_class_via.
 _CLASS_AT = 11
 
 
-def settled(prepared: Prepared, found: Decision, taxonomy_version: str,
-            anonymizer: Anonymizer | None) -> Prepared:
+def settled(
+    prepared: Prepared, found: Decision, taxonomy_version: str, anonymizer: Anonymizer | None
+) -> Prepared:
     """A record whose class was left pending, with the text model's decision: its class and
     provenance, or (the model abstained) rejected as ``unclassified``."""
     pending = prepared.pending
@@ -246,8 +308,11 @@ def settled(prepared: Prepared, found: Decision, taxonomy_version: str,
     if isinstance(found, Abstained):
         issue = unclassified(pending, found, taxonomy_version, prepared.source)
         if anonymizer is not None:
-            issue = replace(issue, message=anonymizer.mask(issue.message),
-                            hint=anonymizer.mask(issue.hint) if issue.hint else None)
+            issue = replace(
+                issue,
+                message=anonymizer.mask(issue.message),
+                hint=anonymizer.mask(issue.hint) if issue.hint else None,
+            )
         prepared.issues = [*prepared.issues, issue]
         prepared.key = prepared.report = None
         prepared.trace_rows, prepared.error_rows, prepared.dependency_rows = [], [], []
@@ -255,11 +320,27 @@ def settled(prepared: Prepared, found: Decision, taxonomy_version: str,
         return prepared
     prepared.failure_class = found.class_id
     report = prepared.report
-    prepared.report = (*report[:_CLASS_AT], found.class_id, found.class_id, found.via,
-                       *report[_CLASS_AT + 3:])
-    prepared.provenance_rows = [*prepared.provenance_rows, _provenance_row(
-        prepared.key, Provenance("failure_class", found.class_id, found.via, found.probability,
-                                 None, found.candidates))]
+    prepared.report = (
+        *report[:_CLASS_AT],
+        found.class_id,
+        found.class_id,
+        found.via,
+        *report[_CLASS_AT + 3 :],
+    )
+    prepared.provenance_rows = [
+        *prepared.provenance_rows,
+        _provenance_row(
+            prepared.key,
+            Provenance(
+                "failure_class",
+                found.class_id,
+                found.via,
+                found.probability,
+                None,
+                found.candidates,
+            ),
+        ),
+    ]
     return prepared
 
 
@@ -275,18 +356,37 @@ def run_task(task: Task, preparer: Preparer, config: IngestConfig) -> list[Prepa
         except FailearnError:
             raise
         except Exception:  # a bug in reading one value: find it, keep the others
-            return [record for value in values
-                    for record in _value(source, value, preparer, config)]
+            return [
+                record for value in values for record in _value(source, value, preparer, config)
+            ]
     if kind == "broken":
         return [prepare(broken_array(task[1], task[2]), preparer)]
     if kind == "empty":
-        return [prepare(reject(task[1], JSON_KIND, "empty-file", "the input holds no records",
-                               line=1, raw=""), preparer)]
+        return [
+            prepare(
+                reject(
+                    task[1], JSON_KIND, "empty-file", "the input holds no records", line=1, raw=""
+                ),
+                preparer,
+            )
+        ]
     if kind == "empty-array":
         item = task[1]
-        return [prepare(keep_copy(reject(item.source, JSON_KIND, "empty-file",
-                                         "the JSON array holds no records", line=1),
-                                  item.path), preparer)]
+        return [
+            prepare(
+                keep_copy(
+                    reject(
+                        item.source,
+                        JSON_KIND,
+                        "empty-file",
+                        "the JSON array holds no records",
+                        line=1,
+                    ),
+                    item.path,
+                ),
+                preparer,
+            )
+        ]
     prepared: list[Prepared] = []
     for item in task[1]:
         try:
@@ -299,16 +399,21 @@ def run_task(task: Task, preparer: Preparer, config: IngestConfig) -> list[Prepa
     return prepared
 
 
-def _values(source: str, values: list[tuple[int, bytes | Oversize]], preparer: Preparer,
-            config: IngestConfig) -> list[Prepared]:
+def _values(
+    source: str,
+    values: list[tuple[int, bytes | Oversize]],
+    preparer: Preparer,
+    config: IngestConfig,
+) -> list[Prepared]:
     formats = preparer.formats
     file_format = formats.for_file(source) if formats.mappings else None
     raws = value_records(values, source, config.max_record_bytes, formats, file_format)
     return [prepare(raw, preparer) for raw in raws]
 
 
-def _value(source: str, value: tuple[int, bytes | Oversize], preparer: Preparer,
-           config: IngestConfig) -> list[Prepared]:
+def _value(
+    source: str, value: tuple[int, bytes | Oversize], preparer: Preparer, config: IngestConfig
+) -> list[Prepared]:
     try:
         return _values(source, [value], preparer, config)
     except FailearnError:
@@ -322,8 +427,13 @@ def _value(source: str, value: tuple[int, bytes | Oversize], preparer: Preparer,
 
 def _unreadable(item: InputFile, exc: Exception) -> RawRecord:
     """A file whose reading raised (a bug), as a rejected record with what it holds."""
-    record = reject(item.source, item.kind if item.kind != "ndjson" else JSON_KIND,
-                    RECORD_ERROR, failure(exc), line=1)
+    record = reject(
+        item.source,
+        item.kind if item.kind != "ndjson" else JSON_KIND,
+        RECORD_ERROR,
+        failure(exc),
+        line=1,
+    )
     return record if item.path is None else keep_copy(record, item.path)
 
 
@@ -342,8 +452,11 @@ def _ndjson_tasks(handle: IO[bytes], source: str, config: IngestConfig) -> Itera
                 if batch:
                     yield ("lines", source, first, batch)
                     batch = []
-                yield ("broken", source, _rest_of_lines(line, handle, number,
-                                                        config.max_records_per_file))
+                yield (
+                    "broken",
+                    source,
+                    _rest_of_lines(line, handle, number, config.max_records_per_file),
+                )
                 return
         batch.append(line)
         size += len(line.head) if isinstance(line, Oversize) else len(line)
@@ -356,8 +469,7 @@ def _ndjson_tasks(handle: IO[bytes], source: str, config: IngestConfig) -> Itera
         yield ("empty", source)
 
 
-def _rest_of_lines(line: bytes | Oversize, handle: IO[bytes], number: int, limit: int
-                   ) -> Broken:
+def _rest_of_lines(line: bytes | Oversize, handle: IO[bytes], number: int, limit: int) -> Broken:
     """The lines from ``line`` on, not read: the head the inbox keeps, hash and size."""
     first = line.head if isinstance(line, Oversize) else line
     head, digest, size = head_and_digest(first, handle)
@@ -399,8 +511,9 @@ def _open_array(item: InputFile, config: IngestConfig) -> IO[bytes] | None:
     except OSError:
         return None
     try:
-        if os.fstat(handle.fileno()).st_size <= config.max_json_bytes and \
-                starts_array(handle.peek(64)[:64]):  # type: ignore[attr-defined]
+        if os.fstat(handle.fileno()).st_size <= config.max_json_bytes and starts_array(
+            handle.peek(64)[:64]  # type: ignore[attr-defined]
+        ):
             return handle
     except OSError:
         pass
@@ -408,8 +521,9 @@ def _open_array(item: InputFile, config: IngestConfig) -> IO[bytes] | None:
     return None
 
 
-def tasks(inputs: list[InputFile], config: IngestConfig,
-          progress: Progress | None = None) -> Iterator[Task]:
+def tasks(
+    inputs: list[InputFile], config: IngestConfig, progress: Progress | None = None
+) -> Iterator[Task]:
     """The inputs as tasks, in order; NDJSON and JSON arrays are read here, in batches of
     lines and elements, the other files by the task that prepares them."""
     files: list[InputFile] = []
@@ -564,9 +678,13 @@ def _result(item: Any) -> list[Prepared]:
     return [Prepared(*fields) for fields in item.get()]
 
 
-def prepared_records(inputs: list[InputFile], preparer: Preparer, config: IngestConfig,
-                     workers: int, progress: Progress | None = None
-                     ) -> Generator[Prepared, None, None]:
+def prepared_records(
+    inputs: list[InputFile],
+    preparer: Preparer,
+    config: IngestConfig,
+    workers: int,
+    progress: Progress | None = None,
+) -> Generator[Prepared, None, None]:
     """Every record of the inputs, prepared, in input order.
 
     The worker pool ends when the generator is exhausted or closed: a caller that may
@@ -581,8 +699,7 @@ def prepared_records(inputs: list[InputFile], preparer: Preparer, config: Ingest
     # A forked worker's parent is this process; otherwise it is the fork server (or none
     # that matters), which ends with this process.
     parent = os.getpid() if context.get_start_method() == "fork" else 0
-    pool = context.Pool(workers, initializer=_init_worker,
-                        initargs=(preparer, config, parent))
+    pool = context.Pool(workers, initializer=_init_worker, initargs=(preparer, config, parent))
     try:
         pending: deque[Any] = deque()
         for task in tasks(inputs, config, progress):

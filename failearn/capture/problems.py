@@ -40,7 +40,9 @@ class Tally(Generic[T]):
 
     def omitted_by_code(self) -> dict[str, int]:
         """The items not kept in full, by code, most frequent first (then by code)."""
-        rest = {code: count - self._shown_codes.get(code, 0)
-                for code, count in self.by_code.items()}
-        return dict(sorted(((c, n) for c, n in rest.items() if n),
-                           key=lambda item: (-item[1], item[0])))
+        rest = {
+            code: count - self._shown_codes.get(code, 0) for code, count in self.by_code.items()
+        }
+        return dict(
+            sorted(((c, n) for c, n in rest.items() if n), key=lambda item: (-item[1], item[0]))
+        )

@@ -20,11 +20,18 @@ from dataclasses import dataclass
 
 # Where a name was found, most telling first, and how sure a find there makes us.
 PLACES: tuple[tuple[str, float], ...] = (
-    ("title", 0.9), ("heading", 0.7), ("host name", 0.6), ("url", 0.5))
+    ("title", 0.9),
+    ("heading", 0.7),
+    ("host name", 0.6),
+    ("url", 0.5),
+)
 DEFAULT_ROUTE = "default"
 _URL = re.compile(r"https?://(?P<host>[A-Za-z0-9.\-]+)(?::\d+)?(?P<path>/[^\s)\]>\"'`]*)?")
-_HOST = re.compile(r"(?<![\w.@/-])(?P<host>(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
-                   r"[a-z]{2,24})(?![\w-])", re.IGNORECASE)
+_HOST = re.compile(
+    r"(?<![\w.@/-])(?P<host>(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"[a-z]{2,24})(?![\w-])",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +86,9 @@ class ServiceFinder:
     def __bool__(self) -> bool:
         return bool(self.names) or self.default is not None
 
-    def find(self, title: str | None, headings: Iterable[str],
-             texts: Iterable[str]) -> ServiceFound | None:
+    def find(
+        self, title: str | None, headings: Iterable[str], texts: Iterable[str]
+    ) -> ServiceFound | None:
         """The service of a post-mortem from its title, headings and texts (where host
         names and URLs are looked for); None when nothing is found and there is no
         default, or when two services are found in the same most telling place."""
@@ -94,8 +102,7 @@ class ServiceFinder:
             found = {(s, h) for s, sp, _ in self.names for h in hosts if _host_names(h, sp)}
             if found:
                 return self._answer(found, "host name", PLACES[2][1])
-            found = {(s, sp) for s, sp, _ in self.names for seg in segments
-                     if seg == sp.casefold()}
+            found = {(s, sp) for s, sp, _ in self.names for seg in segments if seg == sp.casefold()}
             if found:
                 return self._answer(found, "url", PLACES[3][1])
         if self.default is not None:
@@ -111,12 +118,20 @@ class ServiceFinder:
                     found.add((service, match.group(0)))
         return found
 
-    def _answer(self, found: set[tuple[str, str]], place: str,
-                confidence: float) -> ServiceFound | None:
+    def _answer(
+        self, found: set[tuple[str, str]], place: str, confidence: float
+    ) -> ServiceFound | None:
         services = sorted({service for service, _ in found})
         if len(services) > 1:
-            return None if self.default is None else ServiceFound(
-                self.default, DEFAULT_ROUTE,
-                f"[services] default ({', '.join(services)} all named in the {place})", None)
+            return (
+                None
+                if self.default is None
+                else ServiceFound(
+                    self.default,
+                    DEFAULT_ROUTE,
+                    f"[services] default ({', '.join(services)} all named in the {place})",
+                    None,
+                )
+            )
         evidence = sorted(text for _, text in found)[0]
         return ServiceFound(services[0], place, evidence, confidence)

@@ -15,15 +15,37 @@ from collections.abc import Mapping, Sequence
 _NUMBERED = re.compile(r"^(?:(?:sev(?:erity)?|s|p|priority|level)[\s\-_:]*)?([0-9])$")
 # Position on a five-step ladder, 1 = most severe.
 _WORDS: dict[str, int] = {
-    "critical": 1, "crit": 1, "emergency": 1, "fatal": 1, "blocker": 1, "urgent": 1,
-    "disaster": 1, "major": 2, "high": 2, "error": 2, "severe": 2, "medium": 3, "moderate": 3,
-    "warning": 3, "warn": 3, "normal": 3, "average": 3, "low": 4, "minor": 4, "info": 5,
-    "informational": 5, "information": 5, "debug": 5, "trivial": 5, "lowest": 5,
+    "critical": 1,
+    "crit": 1,
+    "emergency": 1,
+    "fatal": 1,
+    "blocker": 1,
+    "urgent": 1,
+    "disaster": 1,
+    "major": 2,
+    "high": 2,
+    "error": 2,
+    "severe": 2,
+    "medium": 3,
+    "moderate": 3,
+    "warning": 3,
+    "warn": 3,
+    "normal": 3,
+    "average": 3,
+    "low": 4,
+    "minor": 4,
+    "info": 5,
+    "informational": 5,
+    "information": 5,
+    "debug": 5,
+    "trivial": 5,
+    "lowest": 5,
 }
 
 
-def normalise_severity(value: object, scale: Sequence[str],
-                       aliases: Mapping[str, str] | None = None) -> str | None:
+def normalise_severity(
+    value: object, scale: Sequence[str], aliases: Mapping[str, str] | None = None
+) -> str | None:
     """The scale entry for a spelling, or None when it is not a severity failearn knows."""
     if value is None or isinstance(value, bool):
         return None

@@ -19,13 +19,13 @@ app = typer.Typer(
     name="failearn",
     cls=FailearnGroup,
     help="Learn from incident post-mortems: capture, analyse, suggest, review.\n\n"
-         "\b\nIn CI on a post-mortem repository:\n"
-         "    failearn ingest postmortems/ --format github\n\n"
-         "\b\nOnce a week:\n"
-         "    failearn cluster && failearn audit && failearn report --output report.html\n\n"
-         "Exit codes: 0 success; 1 the command found what you asked it to fail on "
-         "(rejected records, drift); 2 usage error or unreadable input; 3 internal error; "
-         "130 interrupted; 141 output closed early (| head).",
+    "\b\nIn CI on a post-mortem repository:\n"
+    "    failearn ingest postmortems/ --format github\n\n"
+    "\b\nOnce a week:\n"
+    "    failearn cluster && failearn audit && failearn report --output report.html\n\n"
+    "Exit codes: 0 success; 1 the command found what you asked it to fail on "
+    "(rejected records, drift); 2 usage error or unreadable input; 3 internal error; "
+    "130 interrupted; 141 output closed early (| head).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -43,15 +43,27 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    config: Annotated[Path | None, typer.Option(
-        "--config", envvar="FAILEARN_CONFIG", dir_okay=False, metavar="FILE",
-        help="Configuration file [default: the nearest failearn.toml or pyproject.toml "
-             "with [tool.failearn], from the working directory upwards].",
-        show_default=False)] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors."
-                                        )] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="FAILEARN_CONFIG",
+            dir_okay=False,
+            metavar="FILE",
+            help="Configuration file [default: the nearest failearn.toml or pyproject.toml "
+            "with [tool.failearn], from the working directory upwards].",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """failearn: learn from incident post-mortems."""
     ctx.obj = {"config": config, "debug": debug}

@@ -21,16 +21,27 @@ from failearn.cli.common import (
 
 def backtest(
     ctx: typer.Context,
-    rules: Annotated[list[str] | None, typer.Argument(
-        metavar="[RULE]...", show_default=False,
-        help="Rule ids (a unique prefix will do) [default: every suggested, accepted or "
-             "applied rule].")] = None,
+    rules: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[RULE]...",
+            show_default=False,
+            help="Rule ids (a unique prefix will do) [default: every suggested, accepted or "
+            "applied rule].",
+        ),
+    ] = None,
     db: DbOption = None,
     as_of_text: AsOfOption = None,
-    since_text: Annotated[str | None, typer.Option(
-        "--since", metavar="DATE", show_default=False,
-        help="Replay from this date or date-time, UTC [default: --as-of minus [cluster] "
-             "lookback, 90d].")] = None,
+    since_text: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            show_default=False,
+            help="Replay from this date or date-time, UTC [default: --as-of minus [cluster] "
+            "lookback, 90d].",
+        ),
+    ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Replay the stored history against each rule's trigger, as stored.
@@ -54,9 +65,17 @@ def backtest(
     since = as_of(since_text) if since_text else None
     result = run_backtest(settings, rules or [], as_of(as_of_text), since)
     if output_format is OutputFormat.json:
-        emit_json(envelope("backtest", {
-            "as_of": result.as_of, "since": result.since, "warning": result.stale,
-            "rules": [replay_document(item) for item in result.rules]}))
+        emit_json(
+            envelope(
+                "backtest",
+                {
+                    "as_of": result.as_of,
+                    "since": result.since,
+                    "warning": result.stale,
+                    "rules": [replay_document(item) for item in result.rules],
+                },
+            )
+        )
     else:
         render_backtest(result, stdout())
 

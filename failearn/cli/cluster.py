@@ -26,18 +26,35 @@ def cluster(
     ctx: typer.Context,
     db: DbOption = None,
     as_of_text: AsOfOption = None,
-    lookback: Annotated[str | None, typer.Option(
-        "--lookback", metavar="DURATION", show_default=False,
-        help="How far back the window reaches from --as-of [default: [cluster] lookback, "
-             "90d].")] = None,
-    eps: Annotated[float | None, typer.Option(
-        "--eps", metavar="DISTANCE", show_default=False,
-        help="DBSCAN's neighbourhood radius, a cosine distance in (0, 1] [default: the knee "
-             "of the k-distance curve, or [cluster] eps].")] = None,
-    min_samples: Annotated[int | None, typer.Option(
-        "--min-samples", metavar="N", show_default=False,
-        help="Incidents a neighbourhood needs to seed a pattern [default: ln N clipped to "
-             "3…12, or [cluster] min_samples].")] = None,
+    lookback: Annotated[
+        str | None,
+        typer.Option(
+            "--lookback",
+            metavar="DURATION",
+            show_default=False,
+            help="How far back the window reaches from --as-of [default: [cluster] lookback, 90d].",
+        ),
+    ] = None,
+    eps: Annotated[
+        float | None,
+        typer.Option(
+            "--eps",
+            metavar="DISTANCE",
+            show_default=False,
+            help="DBSCAN's neighbourhood radius, a cosine distance in (0, 1] [default: the knee "
+            "of the k-distance curve, or [cluster] eps].",
+        ),
+    ] = None,
+    min_samples: Annotated[
+        int | None,
+        typer.Option(
+            "--min-samples",
+            metavar="N",
+            show_default=False,
+            help="Incidents a neighbourhood needs to seed a pattern [default: ln N clipped to "
+            "3…12, or [cluster] min_samples].",
+        ),
+    ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Cluster the incidents of a window into recurring failure patterns.
@@ -59,8 +76,9 @@ def cluster(
 
     settings = settings_for(ctx, db)
     window = duration("--lookback", lookback)
-    options = ClusterOptions(as_of=as_of(as_of_text), lookback=window, eps=eps,
-                             min_samples=min_samples)
+    options = ClusterOptions(
+        as_of=as_of(as_of_text), lookback=window, eps=eps, min_samples=min_samples
+    )
     if output_format is OutputFormat.text and sys.stderr.isatty():
         from failearn.render.progress import stage_progress
 

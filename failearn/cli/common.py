@@ -55,22 +55,49 @@ class IngestFormat(StrEnum):
     github = "github"
 
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", envvar="FAILEARN_DB", metavar="PATH|URL", show_default=False,
-    help="SQLite database file, or a postgresql:// URL (credentials from PGPASSWORD or "
-         "~/.pgpass) [default: ./failearn.db, or `db` in failearn.toml].")]
-AsOfOption = Annotated[str | None, typer.Option(
-    "--as-of", metavar="DATE", show_default=False,
-    help="Reference date or date-time, UTC (2026-11-23 or 2026-11-23T09:00:00Z) "
-         "[default: now]. A date means the start of that day.")]
-FormatOption = Annotated[OutputFormat, typer.Option(
-    "--format", "-f", metavar="text|json", case_sensitive=False,
-    help="text for people, json for scripts (one JSON document on stdout).")]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="FAILEARN_DB",
+        metavar="PATH|URL",
+        show_default=False,
+        help="SQLite database file, or a postgresql:// URL (credentials from PGPASSWORD or "
+        "~/.pgpass) [default: ./failearn.db, or `db` in failearn.toml].",
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        show_default=False,
+        help="Reference date or date-time, UTC (2026-11-23 or 2026-11-23T09:00:00Z) "
+        "[default: now]. A date means the start of that day.",
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="text|json",
+        case_sensitive=False,
+        help="text for people, json for scripts (one JSON document on stdout).",
+    ),
+]
 
-ListFormatOption = Annotated[ListFormat, typer.Option(
-    "--format", "-f", metavar="text|json|tsv", case_sensitive=False,
-    help="text for people (tab-separated values when piped), json for scripts (one JSON "
-         "document on stdout), tsv: one tab-separated line per row.")]
+ListFormatOption = Annotated[
+    ListFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="text|json|tsv",
+        case_sensitive=False,
+        help="text for people (tab-separated values when piped), json for scripts (one JSON "
+        "document on stdout), tsv: one tab-separated line per row.",
+    ),
+]
 
 
 def _console(**options: Any) -> Console:
@@ -90,9 +117,9 @@ def _console(**options: Any) -> Console:
             # What reached the output other than through render_str (a Text built
             # elsewhere); rich's own cursor and colour codes are control segments.
             return super()._render_buffer(
-                segment if segment.control else Segment(visible(segment.text),
-                                                        segment.style, None)
-                for segment in buffer)
+                segment if segment.control else Segment(visible(segment.text), segment.style, None)
+                for segment in buffer
+            )
 
         def on_broken_pipe(self) -> None:
             # rich would exit 1, which reads as "found problems": let the boundary
@@ -187,8 +214,12 @@ def keep_examples(help_text: str) -> str:
     """Help text whose indented blocks (examples, command lines) print as written: each is
     marked with the ``\\b`` the help formatter reads as "do not re-wrap this paragraph"."""
     paragraphs = inspect.cleandoc(help_text).split("\n\n")
-    kept = [f"\b\n{p}" if not p.startswith("\b") and any(
-        line.startswith("    ") for line in p.splitlines()) else p for p in paragraphs]
+    kept = [
+        f"\b\n{p}"
+        if not p.startswith("\b") and any(line.startswith("    ") for line in p.splitlines())
+        else p
+        for p in paragraphs
+    ]
     return "\n\n".join(kept)
 
 
@@ -211,23 +242,45 @@ def use_failearn_commands(app: typer.Typer) -> None:
             use_failearn_commands(group.typer_instance)
 
 
-ERROR_CODES = {"UsageError": "usage", "ConfigError": "config", "TaxonomyError": "taxonomy",
-               "StoreError": "store", "NotFoundError": "not-found", "RefusedError": "refused"}
+ERROR_CODES = {
+    "UsageError": "usage",
+    "ConfigError": "config",
+    "TaxonomyError": "taxonomy",
+    "StoreError": "store",
+    "NotFoundError": "not-found",
+    "RefusedError": "refused",
+}
 
 
 def error_document(command: str, error: Exception) -> dict[str, Any]:
     """The JSON a command asked for with ``--format json`` prints when it fails: the
     message on stderr is for people, this is for the script that reads stdout."""
     if isinstance(error, FailearnError):
-        code = next((ERROR_CODES[cls.__name__] for cls in type(error).__mro__
-                     if cls.__name__ in ERROR_CODES), "error")
+        code = next(
+            (
+                ERROR_CODES[cls.__name__]
+                for cls in type(error).__mro__
+                if cls.__name__ in ERROR_CODES
+            ),
+            "error",
+        )
         message, hint = error.message, error.hint
     else:
         code, message = "internal", f"{type(error).__name__}: {error}"
         hint = "this is a bug in failearn; run again with --debug for the traceback"
-    return envelope(command, {"status": "error", "error": {
-        "code": code, "message": message, "hint": hint, "exit_code": exit_code_for(error),
-        "problems": list(getattr(error, "problems", None) or [])}})
+    return envelope(
+        command,
+        {
+            "status": "error",
+            "error": {
+                "code": code,
+                "message": message,
+                "hint": hint,
+                "exit_code": exit_code_for(error),
+                "problems": list(getattr(error, "problems", None) or []),
+            },
+        },
+    )
 
 
 def _json_command(group: Any, ctx: Any, args: list[str]) -> str | None:
@@ -263,8 +316,11 @@ def _echo_error(error: FailearnError) -> None:
 
 def _damaged(message: str, saved: bool) -> StoreError:
     """A damaged database met while a command ran, as the store error it is."""
-    done = ("changes this command committed before are kept" if saved
-            else "nothing of this command was written")
+    done = (
+        "changes this command committed before are kept"
+        if saved
+        else "nothing of this command was written"
+    )
     shown = message if len(message) <= 160 else message[:160] + "…"
     return StoreError(f"the database is damaged ({shown}); {done}", hint=DAMAGE_HINT)
 
@@ -292,8 +348,7 @@ class FailearnGroup(TyperGroup):
             if _commits() > commits_before:
                 typer.echo("interrupted after the command's changes were saved", err=True)
             else:
-                typer.echo("interrupted; a write that had not finished was rolled back",
-                           err=True)
+                typer.echo("interrupted; a write that had not finished was rolled back", err=True)
             raise typer.Exit(exit_code_for(error)) from None
         except Exception as error:
             if _is_cli_control(error):
@@ -315,7 +370,12 @@ class FailearnGroup(TyperGroup):
                 traceback.print_exc()
             from failearn.visible import visible
 
-            typer.echo(visible(f"internal error: {type(error).__name__}: {error}\n"
-                               "  this is a bug in failearn; run again with --debug for the "
-                               "traceback and report it"), err=True)
+            typer.echo(
+                visible(
+                    f"internal error: {type(error).__name__}: {error}\n"
+                    "  this is a bug in failearn; run again with --debug for the "
+                    "traceback and report it"
+                ),
+                err=True,
+            )
             raise typer.Exit(exit_code_for(error)) from None

@@ -9,17 +9,20 @@ import typer
 from failearn.cli.common import FormatOption, OutputFormat, emit_json, envelope, settings_for
 from failearn.cli.common import stdout as console
 
-db_app = typer.Typer(help="The store itself: copy it between SQLite and PostgreSQL.",
-                     no_args_is_help=True)
+db_app = typer.Typer(
+    help="The store itself: copy it between SQLite and PostgreSQL.", no_args_is_help=True
+)
 
 
 @db_app.command("copy")
 def copy_command(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(metavar="SOURCE",
-                                          help="The store to copy: a path or a URL.")],
-    target: Annotated[str, typer.Argument(metavar="TARGET",
-                                          help="An empty store to copy it into (created).")],
+    source: Annotated[
+        str, typer.Argument(metavar="SOURCE", help="The store to copy: a path or a URL.")
+    ],
+    target: Annotated[
+        str, typer.Argument(metavar="TARGET", help="An empty store to copy it into (created).")
+    ],
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Copy a whole store into an empty one: SQLite to PostgreSQL, or back.
@@ -38,14 +41,25 @@ def copy_command(
     settings = settings_for(ctx)
     result = run_copy(source, target, settings.busy_timeout)
     if output_format is OutputFormat.json:
-        emit_json(envelope("db copy", {"source": result.source, "target": result.target,
-                                       "rows": result.rows, "tables": result.tables}))
+        emit_json(
+            envelope(
+                "db copy",
+                {
+                    "source": result.source,
+                    "target": result.target,
+                    "rows": result.rows,
+                    "tables": result.tables,
+                },
+            )
+        )
         return
     out = console()
     for table, count in result.tables.items():
         out.print(f"  {table:<24} {count:>10,}")
-    out.print(f"copied {result.rows:,} rows in {len(result.tables)} tables from "
-              f"{result.source} to {result.target}; every table's row count checked")
+    out.print(
+        f"copied {result.rows:,} rows in {len(result.tables)} tables from "
+        f"{result.source} to {result.target}; every table's row count checked"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -35,8 +35,9 @@ def _metrics(values: list[str]) -> dict[str, float]:
         except ValueError:
             sep = ""
         if not sep or not name.strip():
-            raise UsageError(f"--metric {value!r}: write NAME=NUMBER, e.g. "
-                             "request_volume_change_pct=6")
+            raise UsageError(
+                f"--metric {value!r}: write NAME=NUMBER, e.g. request_volume_change_pct=6"
+            )
     return metrics
 
 
@@ -44,35 +45,79 @@ def drill(
     ctx: typer.Context,
     db: DbOption = None,
     as_of_text: AsOfOption = None,
-    target: Annotated[str | None, typer.Option(
-        "--target", metavar="DURATION", show_default=False,
-        help="The loop must detect and suggest within this time [default: [drill] target, "
-             "2m].")] = None,
-    service: Annotated[str | None, typer.Option(
-        "--service", metavar="NAME", show_default=False,
-        help="Service of the injected pattern [default: [drill] service, drill-ledger].")
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            metavar="DURATION",
+            show_default=False,
+            help="The loop must detect and suggest within this time [default: [drill] target, 2m].",
+        ),
     ] = None,
-    failure_class: Annotated[str | None, typer.Option(
-        "--failure-class", metavar="CLASS", show_default=False,
-        help="Its failure class [default: [drill] failure_class, "
-             "connection-pool-exhaustion].")] = None,
-    incidents: Annotated[int | None, typer.Option(
-        "--incidents", metavar="N", show_default=False,
-        help="How many incidents to inject [default: [drill] incidents, 12].")] = None,
-    spread: Annotated[str | None, typer.Option(
-        "--spread", metavar="DURATION", show_default=False,
-        help="Spread them over this time before --as-of [default: [drill] spread, 14d].")
+    service: Annotated[
+        str | None,
+        typer.Option(
+            "--service",
+            metavar="NAME",
+            show_default=False,
+            help="Service of the injected pattern [default: [drill] service, drill-ledger].",
+        ),
     ] = None,
-    message: Annotated[str | None, typer.Option(
-        "--message", metavar="TEXT", show_default=False,
-        help="Their error message [default: [drill] message].")] = None,
-    metric: Annotated[list[str] | None, typer.Option(
-        "--metric", metavar="NAME=NUMBER", show_default=False,
-        help="A metric every injected incident carries (repeatable; replaces [drill] "
-             "metrics).")] = None,
-    keep: Annotated[Path | None, typer.Option(
-        "--keep", metavar="DIR", file_okay=False, show_default=False,
-        help="Keep the scratch database in DIR (drill.db) to look at it.")] = None,
+    failure_class: Annotated[
+        str | None,
+        typer.Option(
+            "--failure-class",
+            metavar="CLASS",
+            show_default=False,
+            help="Its failure class [default: [drill] failure_class, connection-pool-exhaustion].",
+        ),
+    ] = None,
+    incidents: Annotated[
+        int | None,
+        typer.Option(
+            "--incidents",
+            metavar="N",
+            show_default=False,
+            help="How many incidents to inject [default: [drill] incidents, 12].",
+        ),
+    ] = None,
+    spread: Annotated[
+        str | None,
+        typer.Option(
+            "--spread",
+            metavar="DURATION",
+            show_default=False,
+            help="Spread them over this time before --as-of [default: [drill] spread, 14d].",
+        ),
+    ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option(
+            "--message",
+            metavar="TEXT",
+            show_default=False,
+            help="Their error message [default: [drill] message].",
+        ),
+    ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric",
+            metavar="NAME=NUMBER",
+            show_default=False,
+            help="A metric every injected incident carries (repeatable; replaces [drill] metrics).",
+        ),
+    ] = None,
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep",
+            metavar="DIR",
+            file_okay=False,
+            show_default=False,
+            help="Keep the scratch database in DIR (drill.db) to look at it.",
+        ),
+    ] = None,
     min_support: MinSupportOption = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
@@ -97,9 +142,13 @@ def drill(
     settings = with_rules(settings_for(ctx, db), min_support=min_support)
     config = settings.drill
     changes: dict[str, Any] = {
-        "target": duration("--target", target), "spread": duration("--spread", spread),
-        "service": service, "failure_class": failure_class, "incidents": incidents,
-        "message": message, "metrics": _metrics(metric) if metric else None,
+        "target": duration("--target", target),
+        "spread": duration("--spread", spread),
+        "service": service,
+        "failure_class": failure_class,
+        "incidents": incidents,
+        "message": message,
+        "metrics": _metrics(metric) if metric else None,
     }
     config = replace(config, **{k: v for k, v in changes.items() if v is not None})
     settings = replace(settings, drill=config)

@@ -12,19 +12,37 @@ from failearn.cli.common import DbOption, emit_json, envelope, settings_for, std
 
 def export(
     ctx: typer.Context,
-    file_format: Annotated[str, typer.Option(
-        "--format", "-f", metavar="parquet|ndjson|csv",
-        help="Parquet (needs pyarrow: pip install 'failearn[export]'), NDJSON or CSV.")
+    file_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="parquet|ndjson|csv",
+            help="Parquet (needs pyarrow: pip install 'failearn[export]'), NDJSON or CSV.",
+        ),
     ] = "parquet",
-    what: Annotated[str, typer.Option(
-        "--what", metavar="incidents|reports|patterns|rules|events",
-        help="Which table to export.")] = "incidents",
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="FILE", show_default=False, dir_okay=False,
-        help="Where to write [default: WHAT.FORMAT here]; - for stdout (NDJSON, CSV).")
+    what: Annotated[
+        str,
+        typer.Option(
+            "--what",
+            metavar="incidents|reports|patterns|rules|events",
+            help="Which table to export.",
+        ),
+    ] = "incidents",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            show_default=False,
+            dir_okay=False,
+            help="Where to write [default: WHAT.FORMAT here]; - for stdout (NDJSON, CSV).",
+        ),
     ] = None,
-    json_summary: Annotated[bool, typer.Option(
-        "--json", help="Say what was written as one JSON document on stdout.")] = False,
+    json_summary: Annotated[
+        bool, typer.Option("--json", help="Say what was written as one JSON document on stdout.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Export a table of the store as Parquet, NDJSON or CSV, for other engines.
@@ -43,16 +61,29 @@ def export(
     from failearn.commands.export import ExportOptions, run_export
 
     settings = settings_for(ctx, db)
-    result = run_export(settings, ExportOptions(what=what.strip().lower(),
-                                                format=file_format.strip().lower(),
-                                                output=output))
+    result = run_export(
+        settings,
+        ExportOptions(what=what.strip().lower(), format=file_format.strip().lower(), output=output),
+    )
     if json_summary:
-        emit_json(envelope("export", {"db": result.db, "what": result.what,
-                                      "format": result.format, "output": result.output,
-                                      "rows": result.rows, "columns": result.columns}))
+        emit_json(
+            envelope(
+                "export",
+                {
+                    "db": result.db,
+                    "what": result.what,
+                    "format": result.format,
+                    "output": result.output,
+                    "rows": result.rows,
+                    "columns": result.columns,
+                },
+            )
+        )
     elif result.output != "-":
-        stderr().print(f"wrote {result.rows:,} {result.what} to {result.output} "
-                       f"({result.format}) from {result.db}")
+        stderr().print(
+            f"wrote {result.rows:,} {result.what} to {result.output} "
+            f"({result.format}) from {result.db}"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -19,32 +19,65 @@ from failearn.cli.common import (
 from failearn.errors import UsageError
 
 incidents_app = typer.Typer(
-    help="Browse the stored incidents: list them with filters, or show one.",
-    no_args_is_help=True)
+    help="Browse the stored incidents: list them with filters, or show one.", no_args_is_help=True
+)
 
 
 @incidents_app.command("list")
 def list_command(
     ctx: typer.Context,
-    service: Annotated[list[str] | None, typer.Option(
-        "--service", metavar="NAME", show_default=False,
-        help="Only incidents of this service (repeatable).")] = None,
-    failure_class: Annotated[list[str] | None, typer.Option(
-        "--class", metavar="CLASS", show_default=False,
-        help="Only incidents of this failure class id (repeatable).")] = None,
-    pattern: Annotated[str | None, typer.Option(
-        "--pattern", metavar="PATTERN", show_default=False,
-        help="Only incidents of this pattern (P0001), as the newest cluster run that saw it "
-             "placed them.")] = None,
-    since: Annotated[str | None, typer.Option(
-        "--since", metavar="DATE", show_default=False,
-        help="Only incidents that started at or after this date or date-time, UTC.")] = None,
-    until: Annotated[str | None, typer.Option(
-        "--until", metavar="DATE", show_default=False,
-        help="Only incidents that started before this date or date-time, UTC.")] = None,
-    limit: Annotated[int, typer.Option(
-        "--limit", metavar="N", min=0,
-        help="Show at most N, newest first; 0 shows all.")] = 50,
+    service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--service",
+            metavar="NAME",
+            show_default=False,
+            help="Only incidents of this service (repeatable).",
+        ),
+    ] = None,
+    failure_class: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--class",
+            metavar="CLASS",
+            show_default=False,
+            help="Only incidents of this failure class id (repeatable).",
+        ),
+    ] = None,
+    pattern: Annotated[
+        str | None,
+        typer.Option(
+            "--pattern",
+            metavar="PATTERN",
+            show_default=False,
+            help="Only incidents of this pattern (P0001), as the newest cluster run that saw it "
+            "placed them.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            show_default=False,
+            help="Only incidents that started at or after this date or date-time, UTC.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            metavar="DATE",
+            show_default=False,
+            help="Only incidents that started before this date or date-time, UTC.",
+        ),
+    ] = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", metavar="N", min=0, help="Show at most N, newest first; 0 shows all."
+        ),
+    ] = 50,
     db: DbOption = None,
     output_format: ListFormatOption = ListFormat.text,
 ) -> None:
@@ -67,8 +100,14 @@ def list_command(
     end = as_of(until, "--until") if until else None
     if start and end and end <= start:
         raise UsageError(f"--until {until} is not after --since {since}")
-    filters = IncidentFilter(services=tuple(service or ()), classes=tuple(failure_class or ()),
-                             pattern=pattern, since=start, until=end, limit=limit or None)
+    filters = IncidentFilter(
+        services=tuple(service or ()),
+        classes=tuple(failure_class or ()),
+        pattern=pattern,
+        since=start,
+        until=end,
+        limit=limit or None,
+    )
     result = list_incidents(settings, filters)
     if output_format is ListFormat.json:
         emit_json(envelope("incidents list", list_document(result)))
@@ -79,9 +118,14 @@ def list_command(
 @incidents_app.command("show")
 def show_command(
     ctx: typer.Context,
-    incident: Annotated[str, typer.Argument(
-        metavar="INCIDENT_ID", show_default=False,
-        help="An incident id, an id it had before a merge, or the id of one of its records.")],
+    incident: Annotated[
+        str,
+        typer.Argument(
+            metavar="INCIDENT_ID",
+            show_default=False,
+            help="An incident id, an id it had before a merge, or the id of one of its records.",
+        ),
+    ],
     db: DbOption = None,
     output_format: ListFormatOption = ListFormat.text,
 ) -> None:

@@ -26,44 +26,90 @@ from failearn.errors import EXIT_FINDINGS
 
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[str], typer.Argument(
-        metavar="PATH", show_default=False,
-        help="Files, directories (walked for *.md, *.json, *.ndjson, *.jsonl) or - for "
-             "NDJSON on stdin.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH",
+            show_default=False,
+            help="Files, directories (walked for *.md, *.json, *.ndjson, *.jsonl) or - for "
+            "NDJSON on stdin.",
+        ),
+    ],
     db: DbOption = None,
-    output_format: Annotated[IngestFormat, typer.Option(
-        "--format", "-f", case_sensitive=False, metavar="text|json|github",
-        help="text for people, json for scripts, github for GitHub Actions annotations (and a "
-             "job summary when GITHUB_STEP_SUMMARY is set)."
-    )] = IngestFormat.text,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Check every record against the gates; write nothing.")] = False,
-    keep_raw: Annotated[bool | None, typer.Option(
-        "--keep-raw/--no-keep-raw", show_default=False,
-        help="Keep the raw payload in the inbox [default: yes, or [ingest] keep_raw]. With "
-             "--no-keep-raw only its hash and outcome are kept.")] = None,
-    dedup_window: Annotated[str | None, typer.Option(
-        "--dedup-window", metavar="DURATION", show_default=False,
-        help="Merge records of one service and class closer than this (e.g. 5m) "
-             "[default: [dedup] window, 5m].")] = None,
-    source_format: Annotated[str, typer.Option(
-        "--source-format", metavar="NAME", show_default=False,
-        help="Read every JSON payload as this format: auto (default: recognise each "
-             "payload's shape), canonical (the record format, no detection), alertmanager, "
-             "grafana, pagerduty, opsgenie, otlp, sentry, or a [sources.NAME] of the "
-             "configuration.")] = "auto",
-    max_errors: Annotated[int | None, typer.Option(
-        "--max-errors", metavar="N", min=0, show_default=False,
-        help="Show the first N errors in full (and apart, N warnings and N notes); count "
-             "the rest by code. Every one is kept with its record in the inbox "
-             "[default: [ingest] max_errors, 100].")] = None,
-    prune: Annotated[bool, typer.Option(
-        "--prune", help="Withdraw the stored reports of files under PATH that no longer "
-        "exist (their payloads stay in the inbox; they leave every analysis).")] = False,
-    write_baseline: Annotated[bool, typer.Option(
-        "--write-baseline", help="Record the records rejected today as known problems in the "
-        "baseline file ([gates] baseline, else failearn-baseline.json at the project root): "
-        "later runs fail only on new or changed ones.")] = False,
+    output_format: Annotated[
+        IngestFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            metavar="text|json|github",
+            help="text for people, json for scripts, github for GitHub Actions annotations (and a "
+            "job summary when GITHUB_STEP_SUMMARY is set).",
+        ),
+    ] = IngestFormat.text,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every record against the gates; write nothing.")
+    ] = False,
+    keep_raw: Annotated[
+        bool | None,
+        typer.Option(
+            "--keep-raw/--no-keep-raw",
+            show_default=False,
+            help="Keep the raw payload in the inbox [default: yes, or [ingest] keep_raw]. With "
+            "--no-keep-raw only its hash and outcome are kept.",
+        ),
+    ] = None,
+    dedup_window: Annotated[
+        str | None,
+        typer.Option(
+            "--dedup-window",
+            metavar="DURATION",
+            show_default=False,
+            help="Merge records of one service and class closer than this (e.g. 5m) "
+            "[default: [dedup] window, 5m].",
+        ),
+    ] = None,
+    source_format: Annotated[
+        str,
+        typer.Option(
+            "--source-format",
+            metavar="NAME",
+            show_default=False,
+            help="Read every JSON payload as this format: auto (default: recognise each "
+            "payload's shape), canonical (the record format, no detection), alertmanager, "
+            "grafana, pagerduty, opsgenie, otlp, sentry, or a [sources.NAME] of the "
+            "configuration.",
+        ),
+    ] = "auto",
+    max_errors: Annotated[
+        int | None,
+        typer.Option(
+            "--max-errors",
+            metavar="N",
+            min=0,
+            show_default=False,
+            help="Show the first N errors in full (and apart, N warnings and N notes); count "
+            "the rest by code. Every one is kept with its record in the inbox "
+            "[default: [ingest] max_errors, 100].",
+        ),
+    ] = None,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Withdraw the stored reports of files under PATH that no longer "
+            "exist (their payloads stay in the inbox; they leave every analysis).",
+        ),
+    ] = False,
+    write_baseline: Annotated[
+        bool,
+        typer.Option(
+            "--write-baseline",
+            help="Record the records rejected today as known problems in the "
+            "baseline file ([gates] baseline, else failearn-baseline.json at the project root): "
+            "later runs fail only on new or changed ones.",
+        ),
+    ] = False,
     as_of_text: AsOfOption = None,
 ) -> None:
     """Ingest post-mortems (Markdown) and incident records (JSON, NDJSON) through the gates.
@@ -96,11 +142,17 @@ def ingest(
     settings = settings_for(ctx, db)
     window = duration("--dedup-window", dedup_window)
     taxonomy = load_taxonomy(settings.taxonomy)
-    options = IngestOptions(paths=paths, as_of=as_of(as_of_text), dry_run=dry_run,
-                            keep_raw=keep_raw, dedup_window=window,
-                            source_format=source_format.strip() or "auto",
-                            max_errors=max_errors, prune=prune,
-                            write_baseline=write_baseline)
+    options = IngestOptions(
+        paths=paths,
+        as_of=as_of(as_of_text),
+        dry_run=dry_run,
+        keep_raw=keep_raw,
+        dedup_window=window,
+        source_format=source_format.strip() or "auto",
+        max_errors=max_errors,
+        prune=prune,
+        write_baseline=write_baseline,
+    )
     show_progress = output_format is IngestFormat.text and sys.stderr.isatty()
     if show_progress:
         from failearn.render.progress import ingest_progress

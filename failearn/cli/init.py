@@ -11,17 +11,34 @@ from failearn.cli.common import AsOfOption, IngestFormat, as_of, emit_json, enve
 
 
 def init(
-    path: Annotated[Path, typer.Argument(
-        metavar="PATH", show_default=False, file_okay=False,
-        help="The repository (or its folder of post-mortems) [default: .].")] = Path(),
-    force: Annotated[bool, typer.Option(
-        "--force", help="Replace an existing failearn.toml.")] = False,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Show the configuration and what it would store; write nothing.")
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PATH",
+            show_default=False,
+            file_okay=False,
+            help="The repository (or its folder of post-mortems) [default: .].",
+        ),
+    ] = Path(),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing failearn.toml.")
     ] = False,
-    output_format: Annotated[IngestFormat, typer.Option(
-        "--format", "-f", case_sensitive=False, metavar="text|json",
-        help="text for people, json for scripts.")] = IngestFormat.text,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Show the configuration and what it would store; write nothing."
+        ),
+    ] = False,
+    output_format: Annotated[
+        IngestFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            metavar="text|json",
+            help="text for people, json for scripts.",
+        ),
+    ] = IngestFormat.text,
     as_of_text: AsOfOption = None,
 ) -> None:
     """Scan a repository of post-mortems and write a starter failearn.toml for it.
@@ -42,8 +59,7 @@ def init(
     from failearn.render.init import init_document, render_text
     from failearn.taxonomy.file import load_taxonomy
 
-    result = run_init(path, load_taxonomy(None), as_of(as_of_text), force=force,
-                      write=not dry_run)
+    result = run_init(path, load_taxonomy(None), as_of(as_of_text), force=force, write=not dry_run)
     if output_format is IngestFormat.json:
         emit_json(envelope("init", init_document(result)))
     else:

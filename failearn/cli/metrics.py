@@ -23,27 +23,46 @@ from failearn.errors import EXIT_FINDINGS
 
 metrics_app = typer.Typer(
     help="Metric series: pull them from a Prometheus server, list what is stored.  Files "
-         "of series (Prometheus range-query responses, OTLP/JSON metrics) are read by "
-         "`failearn ingest` like any input.",
-    no_args_is_help=True)
+    "of series (Prometheus range-query responses, OTLP/JSON metrics) are read by "
+    "`failearn ingest` like any input.",
+    no_args_is_help=True,
+)
 
 
 @metrics_app.command("pull")
 def pull_command(
     ctx: typer.Context,
-    prometheus: Annotated[str, typer.Option(
-        "--prometheus", metavar="URL", show_default=False,
-        help="The Prometheus server, e.g. http://localhost:9090.")],
+    prometheus: Annotated[
+        str,
+        typer.Option(
+            "--prometheus",
+            metavar="URL",
+            show_default=False,
+            help="The Prometheus server, e.g. http://localhost:9090.",
+        ),
+    ],
     db: DbOption = None,
     as_of_text: AsOfOption = None,
-    step: Annotated[str | None, typer.Option(
-        "--step", metavar="DURATION", show_default=False,
-        help="Resolution to ask for [default: [metrics] step, 1m].")] = None,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Fetch and check everything; store nothing.")] = False,
-    keep_raw: Annotated[bool | None, typer.Option(
-        "--keep-raw/--no-keep-raw", show_default=False,
-        help="Keep each answer in the inbox [default: yes, or [ingest] keep_raw].")] = None,
+    step: Annotated[
+        str | None,
+        typer.Option(
+            "--step",
+            metavar="DURATION",
+            show_default=False,
+            help="Resolution to ask for [default: [metrics] step, 1m].",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Fetch and check everything; store nothing.")
+    ] = False,
+    keep_raw: Annotated[
+        bool | None,
+        typer.Option(
+            "--keep-raw/--no-keep-raw",
+            show_default=False,
+            help="Keep each answer in the inbox [default: yes, or [ingest] keep_raw].",
+        ),
+    ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Fetch from Prometheus the series the precursor analysis needs.
@@ -66,8 +85,14 @@ def pull_command(
     from failearn.render.metrics import pull_document, render_pull
 
     settings = settings_for(ctx, db)
-    result = pull(settings, prometheus, as_of(as_of_text), step=duration("--step", step),
-                  dry_run=dry_run, keep_raw=keep_raw)
+    result = pull(
+        settings,
+        prometheus,
+        as_of(as_of_text),
+        step=duration("--step", step),
+        dry_run=dry_run,
+        keep_raw=keep_raw,
+    )
     if output_format is OutputFormat.json:
         emit_json(envelope("metrics pull", pull_document(result)))
     else:
@@ -80,8 +105,10 @@ def pull_command(
 def list_command(
     ctx: typer.Context,
     db: DbOption = None,
-    service: Annotated[str | None, typer.Option(
-        "--service", metavar="NAME", show_default=False, help="Only this service's.")] = None,
+    service: Annotated[
+        str | None,
+        typer.Option("--service", metavar="NAME", show_default=False, help="Only this service's."),
+    ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """The stored metric series: service, metric, labels, span and points.

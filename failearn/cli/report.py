@@ -30,9 +30,14 @@ class ReportFormat(StrEnum):
     html = "html"
 
 
-_EXTENSIONS = {".md": ReportFormat.md, ".markdown": ReportFormat.md,
-               ".html": ReportFormat.html, ".htm": ReportFormat.html,
-               ".json": ReportFormat.json, ".txt": ReportFormat.text}
+_EXTENSIONS = {
+    ".md": ReportFormat.md,
+    ".markdown": ReportFormat.md,
+    ".html": ReportFormat.html,
+    ".htm": ReportFormat.html,
+    ".json": ReportFormat.json,
+    ".txt": ReportFormat.text,
+}
 
 
 def report(
@@ -40,29 +45,63 @@ def report(
     db: DbOption = None,
     as_of_text: AsOfOption = None,
     budget: BudgetOption = None,
-    output_format: Annotated[ReportFormat | None, typer.Option(
-        "--format", "-f", case_sensitive=False, metavar="md|html|json|text",
-        show_default=False,
-        help="md for a pull request or chat, html for a standalone page, json for scripts, "
-             "text for a terminal [default: from the --output extension, else text].")] = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="FILE", dir_okay=False, show_default=False,
-        help="Write the report to FILE instead of standard output.")] = None,
-    template_dir: Annotated[Path | None, typer.Option(
-        "--template-dir", metavar="DIR", file_okay=False, show_default=False,
-        help="Your own report.md.j2 / report.html.j2 / report.txt.j2, used before the "
-             "bundled ones [default: [report] template_dir].")] = None,
-    link_base: Annotated[str | None, typer.Option(
-        "--link-base", metavar="URL", show_default=False,
-        help="Prefix of the links to post-mortems, e.g. "
-             "https://github.com/acme/pm/blob/main/ [default: [report] link_base]."
-    )] = None,
-    weeks: Annotated[int | None, typer.Option(
-        "--weeks", metavar="N", show_default=False,
-        help="Weeks of history to compare this week with [default: [report] weeks, 8].")
+    output_format: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            metavar="md|html|json|text",
+            show_default=False,
+            help="md for a pull request or chat, html for a standalone page, json for scripts, "
+            "text for a terminal [default: from the --output extension, else text].",
+        ),
     ] = None,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Record nothing in the registry (no new rules, no events).")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            dir_okay=False,
+            show_default=False,
+            help="Write the report to FILE instead of standard output.",
+        ),
+    ] = None,
+    template_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--template-dir",
+            metavar="DIR",
+            file_okay=False,
+            show_default=False,
+            help="Your own report.md.j2 / report.html.j2 / report.txt.j2, used before the "
+            "bundled ones [default: [report] template_dir].",
+        ),
+    ] = None,
+    link_base: Annotated[
+        str | None,
+        typer.Option(
+            "--link-base",
+            metavar="URL",
+            show_default=False,
+            help="Prefix of the links to post-mortems, e.g. "
+            "https://github.com/acme/pm/blob/main/ [default: [report] link_base].",
+        ),
+    ] = None,
+    weeks: Annotated[
+        int | None,
+        typer.Option(
+            "--weeks",
+            metavar="N",
+            show_default=False,
+            help="Weeks of history to compare this week with [default: [report] weeks, 8].",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Record nothing in the registry (no new rules, no events)."),
+    ] = False,
     min_support: MinSupportOption = None,
     min_confidence: MinConfidenceOption = None,
     cooldown: CooldownOption = None,
@@ -92,10 +131,16 @@ def report(
     from failearn.render.report import TEMPLATES, load_template, render, report_document
     from failearn.taxonomy.file import load_taxonomy
 
-    settings = with_rules(settings_for(ctx, db), budget=budget, min_support=min_support,
-                          min_confidence=min_confidence, cooldown=cooldown,
-                          max_active_rules=max_active_rules, ttl=ttl,
-                          override_warning=override_warning)
+    settings = with_rules(
+        settings_for(ctx, db),
+        budget=budget,
+        min_support=min_support,
+        min_confidence=min_confidence,
+        cooldown=cooldown,
+        max_active_rules=max_active_rules,
+        ttl=ttl,
+        override_warning=override_warning,
+    )
     report_config = settings.report
     if link_base is not None:
         report_config = replace(report_config, link_base=link_base)
@@ -112,8 +157,10 @@ def report(
     if chosen is None and output is not None and output.suffix:
         chosen = _EXTENSIONS.get(output.suffix.lower())
         if chosen is None:
-            raise UsageError(f"--output {output}: failearn writes .md, .html, .json or .txt "
-                             "reports; name the format with --format to use another name")
+            raise UsageError(
+                f"--output {output}: failearn writes .md, .html, .json or .txt "
+                "reports; name the format with --format to use another name"
+            )
     chosen = chosen or ReportFormat.text
     taxonomy = load_taxonomy(settings.taxonomy)
     fmt = chosen
@@ -122,19 +169,27 @@ def report(
     rendered: list[str] = []
 
     def render_report(report: Report) -> None:
-        rendered.append(json_text(envelope("report", report_document(report)))
-                        if fmt is ReportFormat.json
-                        else render(report, fmt.value, settings.report.template_dir))
+        rendered.append(
+            json_text(envelope("report", report_document(report)))
+            if fmt is ReportFormat.json
+            else render(report, fmt.value, settings.report.template_dir)
+        )
 
-    result = build_report(settings, taxonomy, ReportOptions(
-        as_of(as_of_text), dry_run=dry_run, before_commit=render_report))
+    result = build_report(
+        settings,
+        taxonomy,
+        ReportOptions(as_of(as_of_text), dry_run=dry_run, before_commit=render_report),
+    )
     (text,) = rendered
     if output is None:
         sys.stdout.write(text)
         return
     write_output(text, output)
-    typer.echo(f"wrote {output} ({len(result.suggestions)} suggestion(s), "
-               f"{len(result.suppressed)} held back)", err=True)
+    typer.echo(
+        f"wrote {output} ({len(result.suggestions)} suggestion(s), "
+        f"{len(result.suppressed)} held back)",
+        err=True,
+    )
 
 
 def register(app: typer.Typer) -> None:

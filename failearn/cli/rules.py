@@ -26,16 +26,31 @@ from failearn.suggest.lifecycle import STATUSES
 
 rules_app = typer.Typer(
     help="Review the learning registry: list, show, accept, reject, apply, revert, feedback, "
-         "export.  Every change is an event with who, when and why.",
-    no_args_is_help=True)
+    "export.  Every change is an event with who, when and why.",
+    no_args_is_help=True,
+)
 
-RuleArgument = Annotated[str, typer.Argument(
-    metavar="RULE", help="A rule id (R-…), as the report prints it; a unique prefix will do.")]
-ByOption = Annotated[str | None, typer.Option(
-    "--by", metavar="NAME", show_default=False,
-    help="Who acts [default: git config user.name, else the OS user].")]
-NoteOption = Annotated[str | None, typer.Option(
-    "--note", "-m", metavar="TEXT", show_default=False, help="Why (kept in the event log).")]
+RuleArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="RULE", help="A rule id (R-…), as the report prints it; a unique prefix will do."
+    ),
+]
+ByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        metavar="NAME",
+        show_default=False,
+        help="Who acts [default: git config user.name, else the OS user].",
+    ),
+]
+NoteOption = Annotated[
+    str | None,
+    typer.Option(
+        "--note", "-m", metavar="TEXT", show_default=False, help="Why (kept in the event log)."
+    ),
+]
 
 
 def _actor(by: str | None) -> str:
@@ -44,39 +59,74 @@ def _actor(by: str | None) -> str:
     return by if by is not None else default_actor()
 
 
-def _act(ctx: typer.Context, rule: str, event: str, db: str | None, by: str | None,
-         note: str | None, as_of_text: str | None, output_format: OutputFormat,
-         force: bool = False, incident: str | None = None, cooldown: str | None = None,
-         max_active_rules: int | None = None, ttl: str | None = None) -> None:
+def _act(
+    ctx: typer.Context,
+    rule: str,
+    event: str,
+    db: str | None,
+    by: str | None,
+    note: str | None,
+    as_of_text: str | None,
+    output_format: OutputFormat,
+    force: bool = False,
+    incident: str | None = None,
+    cooldown: str | None = None,
+    max_active_rules: int | None = None,
+    ttl: str | None = None,
+) -> None:
     from failearn.commands.rules import record_action
     from failearn.render.rules import action_document, render_action
 
-    settings = with_rules(settings_for(ctx, db),
-                          cooldown=cooldown, max_active_rules=max_active_rules, ttl=ttl)
-    result = record_action(settings, rule, event, actor=_actor(by), note=note,
-                           as_of=as_of(as_of_text), force=force, incident_id=incident)
+    settings = with_rules(
+        settings_for(ctx, db), cooldown=cooldown, max_active_rules=max_active_rules, ttl=ttl
+    )
+    result = record_action(
+        settings,
+        rule,
+        event,
+        actor=_actor(by),
+        note=note,
+        as_of=as_of(as_of_text),
+        force=force,
+        incident_id=incident,
+    )
     if output_format is OutputFormat.json:
         emit_json(envelope(f"rules {_VERBS[event]}", action_document(result)))
     else:
         render_action(result, stdout())
 
 
-_VERBS = {"accepted": "accept", "rejected": "reject", "applied": "apply", "reverted": "revert",
-          "negative-feedback": "feedback"}
+_VERBS = {
+    "accepted": "accept",
+    "rejected": "reject",
+    "applied": "apply",
+    "reverted": "revert",
+    "negative-feedback": "feedback",
+}
 
 
 @rules_app.command("list")
 def list_command(
     ctx: typer.Context,
     db: DbOption = None,
-    status: Annotated[list[str] | None, typer.Option(
-        "--status", metavar="STATUS", show_default=False,
-        help=f"Only rules in this status (repeatable): {', '.join(STATUSES)}.")] = None,
-    service: Annotated[str | None, typer.Option(
-        "--service", metavar="NAME", show_default=False, help="Only rules of this service.")
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--status",
+            metavar="STATUS",
+            show_default=False,
+            help=f"Only rules in this status (repeatable): {', '.join(STATUSES)}.",
+        ),
     ] = None,
-    show_all: Annotated[bool, typer.Option(
-        "--all", help="Archived and rejected rules too.")] = False,
+    service: Annotated[
+        str | None,
+        typer.Option(
+            "--service", metavar="NAME", show_default=False, help="Only rules of this service."
+        ),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Archived and rejected rules too.")
+    ] = False,
     as_of_text: AsOfOption = None,
     ttl: TtlOption = None,
     output_format: FormatOption = OutputFormat.text,
@@ -94,8 +144,9 @@ def list_command(
         if value not in STATUSES:
             raise UsageError(f"--status {value!r} is not one of {', '.join(STATUSES)}")
     settings = with_rules(settings_for(ctx, db), ttl=ttl)
-    result = list_rules(settings, as_of(as_of_text), statuses=status or [], service=service,
-                        include_all=show_all)
+    result = list_rules(
+        settings, as_of(as_of_text), statuses=status or [], service=service, include_all=show_all
+    )
     if output_format is OutputFormat.json:
         emit_json(envelope("rules list", list_document(result)))
     else:
@@ -103,9 +154,14 @@ def list_command(
 
 
 @rules_app.command("show")
-def show_command(ctx: typer.Context, rule: RuleArgument, db: DbOption = None,
-                 as_of_text: AsOfOption = None, ttl: TtlOption = None,
-                 output_format: FormatOption = OutputFormat.text) -> None:
+def show_command(
+    ctx: typer.Context,
+    rule: RuleArgument,
+    db: DbOption = None,
+    as_of_text: AsOfOption = None,
+    ttl: TtlOption = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
     """Show one rule: its evidence, confidence and every event (who, when, why).
 
     Example:
@@ -124,24 +180,45 @@ def show_command(ctx: typer.Context, rule: RuleArgument, db: DbOption = None,
 
 
 @rules_app.command("accept")
-def accept_command(ctx: typer.Context, rule: RuleArgument, by: ByOption = None,
-                   note: NoteOption = None, db: DbOption = None, as_of_text: AsOfOption = None,
-                   max_active_rules: MaxActiveOption = None,
-                   output_format: FormatOption = OutputFormat.text) -> None:
+def accept_command(
+    ctx: typer.Context,
+    rule: RuleArgument,
+    by: ByOption = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+    as_of_text: AsOfOption = None,
+    max_active_rules: MaxActiveOption = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
     """Accept a suggested rule: it becomes active and counts towards its service's breaker.
 
     Example:
 
         failearn rules accept R-3f9a2c1b04 --note "agreed in the weekly review"
     """
-    _act(ctx, rule, "accepted", db, by, note, as_of_text, output_format,
-         max_active_rules=max_active_rules)
+    _act(
+        ctx,
+        rule,
+        "accepted",
+        db,
+        by,
+        note,
+        as_of_text,
+        output_format,
+        max_active_rules=max_active_rules,
+    )
 
 
 @rules_app.command("reject")
-def reject_command(ctx: typer.Context, rule: RuleArgument, by: ByOption = None,
-                   note: NoteOption = None, db: DbOption = None, as_of_text: AsOfOption = None,
-                   output_format: FormatOption = OutputFormat.text) -> None:
+def reject_command(
+    ctx: typer.Context,
+    rule: RuleArgument,
+    by: ByOption = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+    as_of_text: AsOfOption = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
     """Reject a rule: it is not suggested again, and counts towards the override rate.
 
     Example:
@@ -153,10 +230,17 @@ def reject_command(ctx: typer.Context, rule: RuleArgument, by: ByOption = None,
 
 @rules_app.command("apply")
 def apply_command(
-    ctx: typer.Context, rule: RuleArgument, by: ByOption = None, note: NoteOption = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Record it despite the cooldown or an open circuit breaker.")] = False,
-    db: DbOption = None, as_of_text: AsOfOption = None, cooldown: CooldownOption = None,
+    ctx: typer.Context,
+    rule: RuleArgument,
+    by: ByOption = None,
+    note: NoteOption = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Record it despite the cooldown or an open circuit breaker."),
+    ] = False,
+    db: DbOption = None,
+    as_of_text: AsOfOption = None,
+    cooldown: CooldownOption = None,
     max_active_rules: MaxActiveOption = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
@@ -169,15 +253,32 @@ def apply_command(
 
         failearn rules apply R-3f9a2c1b04 --note "deployed in change 4411"
     """
-    _act(ctx, rule, "applied", db, by, note, as_of_text, output_format, force=force,
-         cooldown=cooldown, max_active_rules=max_active_rules)
+    _act(
+        ctx,
+        rule,
+        "applied",
+        db,
+        by,
+        note,
+        as_of_text,
+        output_format,
+        force=force,
+        cooldown=cooldown,
+        max_active_rules=max_active_rules,
+    )
 
 
 @rules_app.command("revert")
-def revert_command(ctx: typer.Context, rule: RuleArgument, by: ByOption = None,
-                   note: NoteOption = None, db: DbOption = None, as_of_text: AsOfOption = None,
-                   cooldown: CooldownOption = None,
-                   output_format: FormatOption = OutputFormat.text) -> None:
+def revert_command(
+    ctx: typer.Context,
+    rule: RuleArgument,
+    by: ByOption = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+    as_of_text: AsOfOption = None,
+    cooldown: CooldownOption = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
     """Record that an applied rule was reverted; within its cooldown it is flagged for review.
 
     Example:
@@ -189,11 +290,21 @@ def revert_command(ctx: typer.Context, rule: RuleArgument, by: ByOption = None,
 
 @rules_app.command("feedback")
 def feedback_command(
-    ctx: typer.Context, rule: RuleArgument, by: ByOption = None, note: NoteOption = None,
-    incident: Annotated[str | None, typer.Option(
-        "--incident", metavar="ID", show_default=False,
-        help="The incident the rule caused (each incident counts once).")] = None,
-    db: DbOption = None, as_of_text: AsOfOption = None,
+    ctx: typer.Context,
+    rule: RuleArgument,
+    by: ByOption = None,
+    note: NoteOption = None,
+    incident: Annotated[
+        str | None,
+        typer.Option(
+            "--incident",
+            metavar="ID",
+            show_default=False,
+            help="The incident the rule caused (each incident counts once).",
+        ),
+    ] = None,
+    db: DbOption = None,
+    as_of_text: AsOfOption = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Negative feedback: the rule made things worse; its confidence drops.
@@ -204,17 +315,27 @@ def feedback_command(
 
         failearn rules feedback R-3f9a2c1b04 --incident INC-4410 --note "scaled into the DB"
     """
-    _act(ctx, rule, "negative-feedback", db, by, note, as_of_text, output_format,
-         incident=incident)
+    _act(ctx, rule, "negative-feedback", db, by, note, as_of_text, output_format, incident=incident)
 
 
 @rules_app.command("export")
 def export_command(
-    ctx: typer.Context, db: DbOption = None, as_of_text: AsOfOption = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="FILE", dir_okay=False, show_default=False,
-        help="Write to FILE instead of standard output.")] = None,
-    ttl: TtlOption = None, max_active_rules: MaxActiveOption = None,
+    ctx: typer.Context,
+    db: DbOption = None,
+    as_of_text: AsOfOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            dir_okay=False,
+            show_default=False,
+            help="Write to FILE instead of standard output.",
+        ),
+    ] = None,
+    ttl: TtlOption = None,
+    max_active_rules: MaxActiveOption = None,
     output_format: FormatOption = OutputFormat.json,
 ) -> None:
     """Export the active rules (accepted and applied) for a runtime rule engine.

@@ -19,14 +19,24 @@ from failearn.cli.common import (
 
 def similar(
     ctx: typer.Context,
-    incident_id: Annotated[str | None, typer.Argument(
-        metavar="INCIDENT_ID", show_default=False,
-        help="An incident of the store (or an id it had before a merge).")] = None,
-    text: Annotated[str | None, typer.Option(
-        "--text", metavar="TEXT", show_default=False,
-        help="Search by an error message or a description instead.")] = None,
-    top: Annotated[int, typer.Option("--top", metavar="N",
-                                     help="How many incidents to show.")] = 5,
+    incident_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="INCIDENT_ID",
+            show_default=False,
+            help="An incident of the store (or an id it had before a merge).",
+        ),
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Option(
+            "--text",
+            metavar="TEXT",
+            show_default=False,
+            help="Search by an error message or a description instead.",
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", metavar="N", help="How many incidents to show.")] = 5,
     db: DbOption = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:

@@ -20,8 +20,9 @@ from failearn.cli.common import stdout as console_out
 from failearn.errors import EXIT_FINDINGS, UsageError
 from failearn.resources import default_taxonomy_path
 
-taxonomy_app = typer.Typer(help="Show, check or migrate to a failure taxonomy.",
-                           no_args_is_help=True)
+taxonomy_app = typer.Typer(
+    help="Show, check or migrate to a failure taxonomy.", no_args_is_help=True
+)
 
 
 @taxonomy_app.command("show")
@@ -49,8 +50,10 @@ def show(ctx: typer.Context, output_format: FormatOption = OutputFormat.text) ->
 @taxonomy_app.command("check")
 def check(
     ctx: typer.Context,
-    file: Annotated[Path | None, typer.Argument(
-        help="Taxonomy file [default: the one in use].", show_default=False)] = None,
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="Taxonomy file [default: the one in use].", show_default=False),
+    ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Validate a taxonomy file; exit 1 when it is inconsistent, 2 when it cannot be read.
@@ -81,16 +84,30 @@ def check(
 @taxonomy_app.command("migrate")
 def migrate(
     ctx: typer.Context,
-    taxonomy_file: Annotated[Path | None, typer.Option(
-        "--taxonomy", metavar="FILE", dir_okay=False, show_default=False,
-        help="The new taxonomy [default: the one in use, named by `taxonomy` in "
-             "failearn.toml].")] = None,
+    taxonomy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--taxonomy",
+            metavar="FILE",
+            dir_okay=False,
+            show_default=False,
+            help="The new taxonomy [default: the one in use, named by `taxonomy` in "
+            "failearn.toml].",
+        ),
+    ] = None,
     db: DbOption = None,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Report what would change; write nothing.")] = False,
-    dedup_window: Annotated[str | None, typer.Option(
-        "--dedup-window", metavar="DURATION", show_default=False,
-        help="Merge window of the regrouping [default: [dedup] window, 5m].")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
+    dedup_window: Annotated[
+        str | None,
+        typer.Option(
+            "--dedup-window",
+            metavar="DURATION",
+            show_default=False,
+            help="Merge window of the regrouping [default: [dedup] window, 5m].",
+        ),
+    ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Re-normalise stored incidents to a new taxonomy version.
@@ -117,8 +134,7 @@ def migrate(
     if taxonomy_file is not None and not taxonomy_file.is_file():
         raise UsageError(f"--taxonomy: {taxonomy_file} does not exist")
     taxonomy = load_taxonomy(taxonomy_file or settings.taxonomy)
-    result = run_migrate(settings, taxonomy, MigrateOptions(dry_run=dry_run,
-                                                            dedup_window=window))
+    result = run_migrate(settings, taxonomy, MigrateOptions(dry_run=dry_run, dedup_window=window))
     if output_format is OutputFormat.json:
         emit_json(envelope("taxonomy migrate", result.document()))
     else:

@@ -184,8 +184,10 @@ def check_config(config: AuditConfig) -> None:
     for name in ("recent", "baseline"):
         value: timedelta = getattr(config, name)
         if value <= timedelta(0):
-            raise UsageError(f"--{name} / [audit] {name} must be a positive duration, "
-                             f"not {format_duration(value) if value else '0'}")
+            raise UsageError(
+                f"--{name} / [audit] {name} must be a positive duration, "
+                f"not {format_duration(value) if value else '0'}"
+            )
     for name, (low, high, what) in _LIMITS.items():
         number: float = getattr(config, name)
         if math.isnan(number) or not low <= number <= high:
@@ -208,27 +210,46 @@ def run_audit(settings: Settings, taxonomy: Taxonomy, options: AuditOptions) -> 
     store = Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
     try:
         with sql.snapshot(store):
-            recent = sql.incidents_between(store, iso(recent_start), iso(as_of),
-                                           with_text=config.classifier)
-            baseline = sql.incidents_between(store, iso(baseline_start), iso(recent_start),
-                                             with_text=config.classifier)
+            recent = sql.incidents_between(
+                store, iso(recent_start), iso(as_of), with_text=config.classifier
+            )
+            baseline = sql.incidents_between(
+                store, iso(baseline_start), iso(recent_start), with_text=config.classifier
+            )
             usage = sql.class_counts(store, iso(as_of))
             service_classes = sql.service_class_counts(store, iso(as_of))
             inferred = sql.inferred_services(store, iso(baseline_start), iso(as_of))
-        result = _audit(recent, baseline, usage, service_classes, taxonomy, options,
-                        display_location(settings.db), recent_start, baseline_start)
+        result = _audit(
+            recent,
+            baseline,
+            usage,
+            service_classes,
+            taxonomy,
+            options,
+            display_location(settings.db),
+            recent_start,
+            baseline_start,
+        )
         result = replace(result, hygiene=replace(result.hygiene, inferred_services=inferred))
         with store.transaction():
             run_id = store.start_run("audit", as_of, _parameters(config, taxonomy))
             result = _with_ids(result, run_id, None)
             # The stored document is the JSON the command prints (the report reads it).
-            audit_id = sql.save_audit(store, _summary(result), _class_rows(result),
-                                      audit_document(result))
+            audit_id = sql.save_audit(
+                store, _summary(result), _class_rows(result), audit_document(result)
+            )
             result = _with_ids(result, run_id, audit_id)
-            store.finish_run(run_id, result.verdict, {
-                "verdict": result.verdict, "drift": result.drift, "audit_id": audit_id,
-                "recent_incidents": result.distribution.recent_total,
-                "baseline_incidents": result.distribution.baseline_total})
+            store.finish_run(
+                run_id,
+                result.verdict,
+                {
+                    "verdict": result.verdict,
+                    "drift": result.drift,
+                    "audit_id": audit_id,
+                    "recent_incidents": result.distribution.recent_total,
+                    "baseline_incidents": result.distribution.baseline_total,
+                },
+            )
             if options.before_commit is not None:
                 options.before_commit(result)
     finally:
@@ -248,22 +269,30 @@ def _with_ids(result: AuditResult, run_id: int, audit_id: int | None) -> AuditRe
     return replace(result, run_id=run_id, audit_id=audit_id)
 
 
-def _audit(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
-           usage: dict[str, int], service_classes: list[tuple[str, str, int]],
-           taxonomy: Taxonomy, options: AuditOptions, db: str, recent_start: datetime,
-           baseline_start: datetime) -> AuditResult:
+def _audit(
+    recent: list[sql.AuditIncident],
+    baseline: list[sql.AuditIncident],
+    usage: dict[str, int],
+    service_classes: list[tuple[str, str, int]],
+    taxonomy: Taxonomy,
+    options: AuditOptions,
+    db: str,
+    recent_start: datetime,
+    baseline_start: datetime,
+) -> AuditResult:
     from failearn.analysis.drift import compare, name_shifts
 
     config = options.config
-    distribution = compare(Counter(i.failure_class for i in recent),
-                           Counter(i.failure_class for i in baseline),
-                           DriftThresholds.of(config))
+    distribution = compare(
+        Counter(i.failure_class for i in recent),
+        Counter(i.failure_class for i in baseline),
+        DriftThresholds.of(config),
+    )
     labels = None
     if config.classifier and distribution.verdict != INSUFFICIENT:
         labels = _check_labels(_human(recent), _human(baseline), config)
     predicted = {p.id: p.predicted for p in labels.predictions} if labels else {}
-    shifts = name_shifts(distribution.classes, _evidence(distribution, recent, baseline,
-                                                         predicted))
+    shifts = name_shifts(distribution.classes, _evidence(distribution, recent, baseline, predicted))
     findings = [_finding(s, recent, baseline, predicted, config.show) for s in shifts]
     labelling_drift, labelling_reason = _labelling_verdict(labels, distribution, config)
     if distribution.verdict == INSUFFICIENT:
@@ -273,17 +302,31 @@ def _audit(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
         verdict = DRIFT if found else NO_DRIFT
         reasons = [distribution.reason, labelling_reason]
     by_id = {i.id: i for i in recent}
-    disagreements = [Disagreement(p.id, by_id[p.id].timestamp, by_id[p.id].service,
-                                  by_id[p.id].title, p)
-                     for p in (labels.disagreements if labels else [])]
+    disagreements = [
+        Disagreement(p.id, by_id[p.id].timestamp, by_id[p.id].service, by_id[p.id].title, p)
+        for p in (labels.disagreements if labels else [])
+    ]
     return AuditResult(
-        run_id=None, audit_id=None, db=db, as_of=options.as_of, recent_start=recent_start,
-        baseline_start=baseline_start, taxonomy_version=taxonomy.version, config=config,
-        verdict=verdict, drift=verdict == DRIFT, reasons=reasons, distribution=distribution,
-        shifts=findings, labels=labels, labelling_drift=labelling_drift,
-        labelling_reason=labelling_reason, disagreements=disagreements,
+        run_id=None,
+        audit_id=None,
+        db=db,
+        as_of=options.as_of,
+        recent_start=recent_start,
+        baseline_start=baseline_start,
+        taxonomy_version=taxonomy.version,
+        config=config,
+        verdict=verdict,
+        drift=verdict == DRIFT,
+        reasons=reasons,
+        distribution=distribution,
+        shifts=findings,
+        labels=labels,
+        labelling_drift=labelling_drift,
+        labelling_reason=labelling_reason,
+        disagreements=disagreements,
         hygiene=_hygiene(recent, baseline, usage, service_classes, taxonomy, config.show),
-        origins=_origins(recent, baseline))
+        origins=_origins(recent, baseline),
+    )
 
 
 def _inferred(incident: sql.AuditIncident) -> bool:
@@ -296,32 +339,38 @@ def _human(incidents: list[sql.AuditIncident]) -> list[sql.AuditIncident]:
     return [i for i in incidents if not _inferred(i)]
 
 
-def _origins(recent: list[sql.AuditIncident],
-             baseline: list[sql.AuditIncident]) -> LabelOrigins:
+def _origins(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident]) -> LabelOrigins:
     routes: dict[str, list[int]] = {}
     for position, incidents in enumerate((recent, baseline)):
         for incident in incidents:
             if _inferred(incident):
                 routes.setdefault(incident.failure_class_via or "", [0, 0])[position] += 1
-    return LabelOrigins(len(_human(recent)), len(_human(baseline)),
-                        {via: (r, b) for via, (r, b) in sorted(routes.items())})
+    return LabelOrigins(
+        len(_human(recent)),
+        len(_human(baseline)),
+        {via: (r, b) for via, (r, b) in sorted(routes.items())},
+    )
 
 
-def _check_labels(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
-                  config: AuditConfig) -> LabelCheck:
+def _check_labels(
+    recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident], config: AuditConfig
+) -> LabelCheck:
     from failearn.analysis.consistency import LabelledRecord, check_labels, record_text
 
     def labelled(incident: sql.AuditIncident) -> LabelledRecord:
-        text = record_text((incident.title, incident.summary, incident.root_cause,
-                            incident.error_messages))
+        text = record_text(
+            (incident.title, incident.summary, incident.root_cause, incident.error_messages)
+        )
         return LabelledRecord(incident.id, text, incident.failure_class)
 
-    return check_labels([labelled(i) for i in baseline], [labelled(i) for i in recent],
-                        LabelSettings.of(config))
+    return check_labels(
+        [labelled(i) for i in baseline], [labelled(i) for i in recent], LabelSettings.of(config)
+    )
 
 
-def _labelling_verdict(labels: LabelCheck | None, distribution: DriftAnalysis,
-                       config: AuditConfig) -> tuple[bool, str]:
+def _labelling_verdict(
+    labels: LabelCheck | None, distribution: DriftAnalysis, config: AuditConfig
+) -> tuple[bool, str]:
     if not config.classifier:
         return False, "label consistency not checked (--no-classifier)"
     if distribution.verdict == INSUFFICIENT or labels is None:
@@ -332,15 +381,19 @@ def _labelling_verdict(labels: LabelCheck | None, distribution: DriftAnalysis,
     if recent_rate is None or base_rate is None or labels.rise_p_value is None:
         return False, "label consistency: no recent record could be assessed"
     rise = recent_rate - base_rate
-    figures = (f"{len(labels.disagreements)} of {labels.recent_assessed} recent records "
-               f"({percent(recent_rate)}) read like another class than their label, against "
-               f"{percent(base_rate)} of the baseline (held out)")
+    figures = (
+        f"{len(labels.disagreements)} of {labels.recent_assessed} recent records "
+        f"({percent(recent_rate)}) read like another class than their label, against "
+        f"{percent(base_rate)} of the baseline (held out)"
+    )
     if labels.recent_assessed < config.min_recent:
         return False, f"label consistency: {figures}; too few recent records to judge"
     if labels.rise_p_value < config.alpha and rise >= config.min_disagreement_rise:
-        return True, (f"labelling drifted: {figures}; p = {labels.rise_p_value:.2g} < "
-                      f"{config.alpha:g} and a rise of {rise * 100:.0f} points ≥ "
-                      f"{config.min_disagreement_rise * 100:.0f}")
+        return True, (
+            f"labelling drifted: {figures}; p = {labels.rise_p_value:.2g} < "
+            f"{config.alpha:g} and a rise of {rise * 100:.0f} points ≥ "
+            f"{config.min_disagreement_rise * 100:.0f}"
+        )
     return False, f"labelling is consistent: {figures}"
 
 
@@ -351,8 +404,13 @@ def _baseline_services(baseline: list[sql.AuditIncident]) -> dict[str, set[str]]
     return services
 
 
-def _looks_like(incident: sql.AuditIncident, fell: str, rose: str,
-                services: dict[str, set[str]], predicted: dict[str, str]) -> bool:
+def _looks_like(
+    incident: sql.AuditIncident,
+    fell: str,
+    rose: str,
+    services: dict[str, set[str]],
+    predicted: dict[str, str],
+) -> bool:
     """Whether a recent record labelled ``rose`` reads, or sits, like ``fell``: the
     classifier predicts ``fell``, or its service used ``fell`` and not ``rose`` before."""
     if predicted.get(incident.id) == fell:
@@ -361,9 +419,12 @@ def _looks_like(incident: sql.AuditIncident, fell: str, rose: str,
     return fell in used and rose not in used
 
 
-def _evidence(distribution: DriftAnalysis, recent: list[sql.AuditIncident],
-              baseline: list[sql.AuditIncident],
-              predicted: dict[str, str]) -> dict[tuple[str, str], int]:
+def _evidence(
+    distribution: DriftAnalysis,
+    recent: list[sql.AuditIncident],
+    baseline: list[sql.AuditIncident],
+    predicted: dict[str, str],
+) -> dict[tuple[str, str], int]:
     falling = [c.failure_class for c in distribution.classes if c.direction == "fell"]
     rising = [c.failure_class for c in distribution.classes if c.direction == "rose"]
     if not falling or not rising:
@@ -373,27 +434,40 @@ def _evidence(distribution: DriftAnalysis, recent: list[sql.AuditIncident],
     for fell in falling:
         for rose in rising:
             evidence[(fell, rose)] = sum(
-                1 for i in recent
-                if i.failure_class == rose and _looks_like(i, fell, rose, services, predicted))
+                1
+                for i in recent
+                if i.failure_class == rose and _looks_like(i, fell, rose, services, predicted)
+            )
     return evidence
 
 
-def _finding(shift: Shift, recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
-             predicted: dict[str, str], show: int) -> ShiftFinding:
+def _finding(
+    shift: Shift,
+    recent: list[sql.AuditIncident],
+    baseline: list[sql.AuditIncident],
+    predicted: dict[str, str],
+    show: int,
+) -> ShiftFinding:
     target = shift.rose or shift.fell
     assert target is not None
     members = [i for i in recent if i.failure_class == target.failure_class]
     if shift.kind == "paired" and shift.fell is not None and shift.rose is not None:
         services = _baseline_services(baseline)
         fell, rose = shift.fell.failure_class, shift.rose.failure_class
-        members.sort(key=lambda i: (not _looks_like(i, fell, rose, services, predicted),
-                                    i.timestamp, i.id))
+        members.sort(
+            key=lambda i: (not _looks_like(i, fell, rose, services, predicted), i.timestamp, i.id)
+        )
     return ShiftFinding(shift, [i.id for i in members[:show]], len(members))
 
 
-def _hygiene(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
-             usage: dict[str, int], service_classes: list[tuple[str, str, int]],
-             taxonomy: Taxonomy, show: int) -> Hygiene:
+def _hygiene(
+    recent: list[sql.AuditIncident],
+    baseline: list[sql.AuditIncident],
+    usage: dict[str, int],
+    service_classes: list[tuple[str, str, int]],
+    taxonomy: Taxonomy,
+    show: int,
+) -> Hygiene:
     routes: dict[tuple[str, str, str], list[list[str]]] = {}
     versions: dict[str, list[str]] = defaultdict(list)
     unknown: dict[str, list[str]] = defaultdict(list)
@@ -407,25 +481,41 @@ def _hygiene(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident],
                 versions[incident.taxonomy_version or "unknown"].append(incident.id)
             if incident.failure_class not in taxonomy.classes:
                 unknown[incident.failure_class].append(incident.id)
-    label_routes = [LabelRoute(label, cls, via, len(ids[0]), len(ids[1]),
-                               sorted(ids[0] + ids[1])[:show])
-                    for (label, cls, via), ids in routes.items()]
+    label_routes = [
+        LabelRoute(label, cls, via, len(ids[0]), len(ids[1]), sorted(ids[0] + ids[1])[:show])
+        for (label, cls, via), ids in routes.items()
+    ]
     # Retired and split names first (vocabulary that should go), then by use; classes
     # inferred for records that named none last.
-    rank = {"retired": 0, "split": 0, "split-default": 0, "alias": 1, "config": 2, "name": 3,
-            "mapping": 5, "hint": 5, "keyword": 5, "model": 5, "taxonomy": 5}
+    rank = {
+        "retired": 0,
+        "split": 0,
+        "split-default": 0,
+        "alias": 1,
+        "config": 2,
+        "name": 3,
+        "mapping": 5,
+        "hint": 5,
+        "keyword": 5,
+        "model": 5,
+        "taxonomy": 5,
+    }
     label_routes.sort(key=lambda r: (rank.get(r.via, 4), -(r.recent + r.baseline), r.label))
     per_service: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for service, cls, count in service_classes:
         per_service[service].append((cls, count))
-    single = [(service, used[0][0], used[0][1]) for service, used in sorted(per_service.items())
-              if len(used) == 1 and used[0][1] >= 5]
+    single = [
+        (service, used[0][0], used[0][1])
+        for service, used in sorted(per_service.items())
+        if len(used) == 1 and used[0][1] >= 5
+    ]
     return Hygiene(
         label_routes=label_routes,
         old_versions=[(v, len(ids), sorted(ids)[:show]) for v, ids in sorted(versions.items())],
         unknown_classes=[(c, len(ids), sorted(ids)[:show]) for c, ids in sorted(unknown.items())],
         unused_classes=[c for c in taxonomy.classes if not usage.get(c)],
-        single_class_services=single)
+        single_class_services=single,
+    )
 
 
 # -- storing ---------------------------------------------------------------------------
@@ -436,24 +526,44 @@ def _summary(result: AuditResult) -> sql.AuditSummary:
     labels = result.labels
     ok = labels is not None and labels.status == "ok"
     return sql.AuditSummary(
-        audit_id=0, run_id=result.run_id, as_of=iso(result.as_of),
-        recent_start=iso(result.recent_start), baseline_start=iso(result.baseline_start),
-        taxonomy_version=result.taxonomy_version, verdict=result.verdict, drift=result.drift,
-        reasons=tuple(result.reasons), recent_incidents=result.distribution.recent_total,
+        audit_id=0,
+        run_id=result.run_id,
+        as_of=iso(result.as_of),
+        recent_start=iso(result.recent_start),
+        baseline_start=iso(result.baseline_start),
+        taxonomy_version=result.taxonomy_version,
+        verdict=result.verdict,
+        drift=result.drift,
+        reasons=tuple(result.reasons),
+        recent_incidents=result.distribution.recent_total,
         baseline_incidents=result.distribution.baseline_total,
-        test=test.method, statistic=rounded(test.statistic), p_value=significant(test.p_value),
+        test=test.method,
+        statistic=rounded(test.statistic),
+        p_value=significant(test.p_value),
         js_distance=rounded(test.js_distance),
         accuracy=rounded(labels.accuracy) if ok and labels else None,
         macro_f1=rounded(labels.macro_f1) if ok and labels else None,
         disagreement_recent=rounded(labels.recent_rate) if ok and labels else None,
-        disagreement_baseline=rounded(labels.baseline_rate) if ok and labels else None)
+        disagreement_baseline=rounded(labels.baseline_rate) if ok and labels else None,
+    )
 
 
-def _class_rows(result: AuditResult
-                ) -> list[tuple[str, int, int, float, float, float, float, float | None]]:
-    return [(c.failure_class, c.recent_count, c.baseline_count, rounded(c.recent_share) or 0.0,
-             rounded(c.baseline_share) or 0.0, rounded(c.delta) or 0.0, rounded(c.residual) or 0.0,
-             significant(c.p_value)) for c in result.distribution.classes]
+def _class_rows(
+    result: AuditResult,
+) -> list[tuple[str, int, int, float, float, float, float, float | None]]:
+    return [
+        (
+            c.failure_class,
+            c.recent_count,
+            c.baseline_count,
+            rounded(c.recent_share) or 0.0,
+            rounded(c.baseline_share) or 0.0,
+            rounded(c.delta) or 0.0,
+            rounded(c.residual) or 0.0,
+            significant(c.p_value),
+        )
+        for c in result.distribution.classes
+    ]
 
 
 def rounded(value: float | None, digits: int = 4) -> float | None:

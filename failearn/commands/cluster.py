@@ -68,13 +68,22 @@ class ClusterOut:
         """What the run says of the cluster, as stored (``clusters``) and as printed (JSON):
         one list of fields for both."""
         return {
-            "pattern_id": self.pattern_id, "status": self.status, "size": self.size,
-            "label": self.label, "dominant_template": self.dominant_template,
-            "top_terms": self.top_terms, "services": self.services, "classes": self.classes,
-            "dominant_class": self.dominant_class, "first_seen": self.first_seen,
-            "last_seen": self.last_seen, "pattern_first_seen": self.pattern_first_seen,
-            "weeks_active": self.weeks_active, "recent_count": self.recent_count,
-            "weekly_rate": self.weekly_rate, "cohesion": self.cohesion,
+            "pattern_id": self.pattern_id,
+            "status": self.status,
+            "size": self.size,
+            "label": self.label,
+            "dominant_template": self.dominant_template,
+            "top_terms": self.top_terms,
+            "services": self.services,
+            "classes": self.classes,
+            "dominant_class": self.dominant_class,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "pattern_first_seen": self.pattern_first_seen,
+            "weeks_active": self.weeks_active,
+            "recent_count": self.recent_count,
+            "weekly_rate": self.weekly_rate,
+            "cohesion": self.cohesion,
         }
 
 
@@ -100,32 +109,38 @@ class ClusterResult:
 MAX_MIN_SAMPLES = 1_000_000
 
 
-def check_parameters(eps: float | None, min_samples: int | None,
-                     names: tuple[str, str]) -> None:
+def check_parameters(eps: float | None, min_samples: int | None, names: tuple[str, str]) -> None:
     """Check DBSCAN's parameters; ``names`` are theirs where the user wrote them."""
     if eps is not None and not 0.0 < eps <= 1.0:
         raise UsageError(f"{names[0]} must be in (0, 1] (a cosine distance), not {eps}")
     if min_samples is not None and not 1 <= min_samples <= MAX_MIN_SAMPLES:
-        raise UsageError(f"{names[1]} must be between 1 and {MAX_MIN_SAMPLES:,}, "
-                         f"not {min_samples}")
+        raise UsageError(f"{names[1]} must be between 1 and {MAX_MIN_SAMPLES:,}, not {min_samples}")
 
 
 def _feature_options(config: ClusterConfig) -> Any:
     from failearn.analysis.encode import Weights
     from failearn.analysis.features import FeatureOptions
 
-    weights = Weights(messages=config.message_weight, text=config.text_weight,
-                      trace=config.trace_weight, metrics=config.metrics_weight,
-                      service=config.service_weight, failure_class=config.class_weight)
+    weights = Weights(
+        messages=config.message_weight,
+        text=config.text_weight,
+        trace=config.trace_weight,
+        metrics=config.metrics_weight,
+        service=config.service_weight,
+        failure_class=config.class_weight,
+    )
     if min(weights.__dict__.values()) < 0 or weights.weak >= 1.0:
-        raise UsageError("[cluster] weights must be >= 0, and service_weight + class_weight "
-                         "below 1")
-    return FeatureOptions(weights=weights, min_df=max(1, config.min_df),
-                          svd_components=max(2, config.svd_components))
+        raise UsageError(
+            "[cluster] weights must be >= 0, and service_weight + class_weight below 1"
+        )
+    return FeatureOptions(
+        weights=weights, min_df=max(1, config.min_df), svd_components=max(2, config.svd_components)
+    )
 
 
-def run_cluster(settings: Settings, options: ClusterOptions,
-                stage: Stage | None = None) -> ClusterResult:
+def run_cluster(
+    settings: Settings, options: ClusterOptions, stage: Stage | None = None
+) -> ClusterResult:
     """Cluster the window ending at ``options.as_of`` and store the run (module docstring)."""
     import time
 
@@ -162,19 +177,33 @@ def run_cluster(settings: Settings, options: ClusterOptions,
         features = build_features(docs, feature_options) if docs else None
         mark("neighbours")
         eps = options.eps if options.eps is not None else config.eps
-        min_samples = (options.min_samples if options.min_samples is not None
-                       else config.min_samples)
+        min_samples = options.min_samples if options.min_samples is not None else config.min_samples
         eps_from = "option" if options.eps is not None else "config"
         samples_from = "option" if options.min_samples is not None else "config"
         if features is not None:
-            params = choose_parameters(features.similarities, features.counts, len(docs), eps,
-                                       min_samples, eps_from, samples_from)
-            distinct_labels, _ = dbscan(features.similarities, features.counts, params.eps,
-                                        params.min_samples, notify)
+            params = choose_parameters(
+                features.similarities,
+                features.counts,
+                len(docs),
+                eps,
+                min_samples,
+                eps_from,
+                samples_from,
+            )
+            distinct_labels, _ = dbscan(
+                features.similarities, features.counts, params.eps, params.min_samples, notify
+            )
             labels = distinct_labels[features.row_of]
         else:
-            params = choose_parameters(np.zeros((0, 0), np.float32), np.zeros(0), 0, eps,
-                                       min_samples, eps_from, samples_from)
+            params = choose_parameters(
+                np.zeros((0, 0), np.float32),
+                np.zeros(0),
+                0,
+                eps,
+                min_samples,
+                eps_from,
+                samples_from,
+            )
             labels = np.zeros(0, dtype=np.int64)
         clock.setdefault("clustering", time.perf_counter())
         groups: dict[int, list[int]] = {}
@@ -188,26 +217,38 @@ def run_cluster(settings: Settings, options: ClusterOptions,
 
         mark("matching")
         assert features is not None or not ordered
-        summaries = [summarise(docs, members, features) for members in ordered] \
-            if features is not None else []
+        summaries = (
+            [summarise(docs, members, features) for members in ordered]
+            if features is not None
+            else []
+        )
         signals = find_precursors(
-            [d.metrics for d in docs], ordered,
-            PrecursorOptions(config.precursor_min_effect, config.precursor_max_p,
-                             config.precursor_min_consistency, settings.rules.min_support))
-        match_options = MatchOptions(config.match_min_overlap, config.match_min_similarity,
-                                     config.growth)
+            [d.metrics for d in docs],
+            ordered,
+            PrecursorOptions(
+                config.precursor_min_effect,
+                config.precursor_max_p,
+                config.precursor_min_consistency,
+                settings.rules.min_support,
+            ),
+        )
+        match_options = MatchOptions(
+            config.match_min_overlap, config.match_min_similarity, config.growth
+        )
         member_sets = [frozenset(docs[i].id for i in members) for members in ordered]
 
         parameters = {
-            "eps": params.eps, "eps_source": params.eps_source,
-            "min_samples": params.min_samples, "min_samples_source": params.min_samples_source,
+            "eps": params.eps,
+            "eps_source": params.eps_source,
+            "min_samples": params.min_samples,
+            "min_samples_source": params.min_samples_source,
             "k_distance": params.knee,
             "weights": asdict(feature_options.weights),
             "min_df": features.min_df if features else None,
             "svd_components": int(features.model.components.shape[0]) if features else 0,
             "metrics": [s.name for s in features.model.metrics] if features else [],
             "distance": "1 - weighted mean similarity over the evidence blocks both "
-                        "incidents have, plus shared service and class",
+            "incidents have, plus shared service and class",
         }
         mark("saving")
         index_updated = False
@@ -216,74 +257,141 @@ def run_cluster(settings: Settings, options: ClusterOptions,
             # two runs at once would otherwise both take the same new id, and saving the
             # second would merge its pattern into the first's.
             known = sql.known_patterns(store, end)
-            matched = match([(m, s.signature) for m, s in zip(member_sets, summaries,
-                                                                strict=True)],
-                            known, match_options)
+            matched = match(
+                [(m, s.signature) for m, s in zip(member_sets, summaries, strict=True)],
+                known,
+                match_options,
+            )
             fresh = iter(new_ids(sql.all_pattern_ids(store), matched.count(None)))
             known_by_id = {k.pattern_id: k for k in known}
             clusters: list[ClusterOut] = []
             for number, (members, summary, pattern_id) in enumerate(
-                    zip(ordered, summaries, matched, strict=True), start=1):
+                zip(ordered, summaries, matched, strict=True), start=1
+            ):
                 pid = pattern_id or next(fresh)
                 prior = known_by_id.get(pid)
-                first_seen = min(prior.first_seen, summary.first_seen) if prior else \
-                    summary.first_seen
+                first_seen = (
+                    min(prior.first_seen, summary.first_seen) if prior else summary.first_seen
+                )
                 times = [docs[i].timestamp for i in members]
                 state = trend(times, first_seen, as_of - lookback, as_of, config.growth)
-                clusters.append(ClusterOut(
-                    id=number, pattern_id=pid, status=state.status, size=len(members),
-                    incident_ids=[docs[i].id for i in members], label=summary.label,
-                    dominant_template=summary.dominant_template,
-                    top_terms=list(summary.top_terms), services=summary.services,
-                    classes=summary.classes, dominant_class=summary.dominant_class,
-                    first_seen=summary.first_seen, last_seen=summary.last_seen,
-                    pattern_first_seen=first_seen, weeks_active=summary.weeks_active,
-                    recent_count=state.recent_count, weekly_rate=state.weekly_rate,
-                    cohesion=summary.cohesion, precursors=signals[number - 1],
-                    signature=summary.signature))
-            run_id = store.start_run("cluster", as_of, {
-                "lookback": format_duration(lookback), "eps": options.eps,
-                "min_samples": options.min_samples})
-            sql.save_patterns(store, run_id, end, [
-                {"id": c.pattern_id, "label": c.label, "dominant_class": c.dominant_class,
-                 "status": c.status, "first_seen": c.pattern_first_seen,
-                 "last_seen": c.last_seen} for c in clusters])
+                clusters.append(
+                    ClusterOut(
+                        id=number,
+                        pattern_id=pid,
+                        status=state.status,
+                        size=len(members),
+                        incident_ids=[docs[i].id for i in members],
+                        label=summary.label,
+                        dominant_template=summary.dominant_template,
+                        top_terms=list(summary.top_terms),
+                        services=summary.services,
+                        classes=summary.classes,
+                        dominant_class=summary.dominant_class,
+                        first_seen=summary.first_seen,
+                        last_seen=summary.last_seen,
+                        pattern_first_seen=first_seen,
+                        weeks_active=summary.weeks_active,
+                        recent_count=state.recent_count,
+                        weekly_rate=state.weekly_rate,
+                        cohesion=summary.cohesion,
+                        precursors=signals[number - 1],
+                        signature=summary.signature,
+                    )
+                )
+            run_id = store.start_run(
+                "cluster",
+                as_of,
+                {
+                    "lookback": format_duration(lookback),
+                    "eps": options.eps,
+                    "min_samples": options.min_samples,
+                },
+            )
+            sql.save_patterns(
+                store,
+                run_id,
+                end,
+                [
+                    {
+                        "id": c.pattern_id,
+                        "label": c.label,
+                        "dominant_class": c.dominant_class,
+                        "status": c.status,
+                        "first_seen": c.pattern_first_seen,
+                        "last_seen": c.last_seen,
+                    }
+                    for c in clusters
+                ],
+            )
             sql.save_cluster_run(
                 store,
-                {"run_id": run_id, "as_of": end, "window_start": start, "window_end": end,
-                 "incidents": len(docs), "distinct_rows": features.distinct if features else 0,
-                 "clusters": len(clusters), "noise": len(noise), "eps": params.eps,
-                 "eps_source": params.eps_source, "min_samples": params.min_samples,
-                 "min_samples_source": params.min_samples_source,
-                 "parameters": _json(parameters)},
+                {
+                    "run_id": run_id,
+                    "as_of": end,
+                    "window_start": start,
+                    "window_end": end,
+                    "incidents": len(docs),
+                    "distinct_rows": features.distinct if features else 0,
+                    "clusters": len(clusters),
+                    "noise": len(noise),
+                    "eps": params.eps,
+                    "eps_source": params.eps_source,
+                    "min_samples": params.min_samples,
+                    "min_samples_source": params.min_samples_source,
+                    "parameters": _json(parameters),
+                },
                 [_cluster_row(c) for c in clusters],
-                [(docs[i].id, number) for number, members in enumerate(ordered, start=1)
-                 for i in members] + [(i, None) for i in noise],
-                [(c.id, p) for c in clusters for p in c.precursors])
+                [
+                    (docs[i].id, number)
+                    for number, members in enumerate(ordered, start=1)
+                    for i in members
+                ]
+                + [(i, None) for i in noise],
+                [(c.id, p) for c in clusters for p in c.precursors],
+            )
             newest = sql.index_as_of(store)
             if features is not None and (newest is None or end >= newest):
                 rows = features.row_of
                 sql.replace_index(
-                    store, run_id, {"as_of": end, "window_start": start, "window_end": end},
-                    features.model.to_record(), [d.id for d in docs],
-                    [d.service for d in docs], [d.failure_class for d in docs],
+                    store,
+                    run_id,
+                    {"as_of": end, "window_start": start, "window_end": end},
+                    features.model.to_record(),
+                    [d.id for d in docs],
+                    [d.service for d in docs],
+                    [d.failure_class for d in docs],
                     features.blocks.present[rows].astype(np.int8).tobytes(),
-                    features.blocks.packed()[rows].astype(np.float16).tobytes())
+                    features.blocks.packed()[rows].astype(np.float16).tobytes(),
+                )
                 index_updated = True
-            store.finish_run(run_id, "ok", {"incidents": len(docs), "clusters": len(clusters),
-                                            "noise": len(noise)})
+            store.finish_run(
+                run_id,
+                "ok",
+                {"incidents": len(docs), "clusters": len(clusters), "noise": len(noise)},
+            )
             run_number = store.run_number(run_id)
     clock["done"] = time.perf_counter()
     names = list(clock)
-    seconds = {name: round(clock[after] - clock[name], 3)
-               for name, after in itertools.pairwise(names)}
+    seconds = {
+        name: round(clock[after] - clock[name], 3) for name, after in itertools.pairwise(names)
+    }
     seconds["total"] = round(clock["done"] - started, 3)
     return ClusterResult(
-        run_id=run_id, as_of=end, window_start=start, window_end=end,
-        lookback=format_duration(lookback), incidents=len(docs),
-        distinct_rows=features.distinct if features else 0, parameters=parameters,
-        clusters=clusters, noise=noise, index_updated=index_updated, seconds=seconds,
-        run_number=run_number)
+        run_id=run_id,
+        as_of=end,
+        window_start=start,
+        window_end=end,
+        lookback=format_duration(lookback),
+        incidents=len(docs),
+        distinct_rows=features.distinct if features else 0,
+        parameters=parameters,
+        clusters=clusters,
+        noise=noise,
+        index_updated=index_updated,
+        seconds=seconds,
+        run_number=run_number,
+    )
 
 
 def _json(value: Any) -> str:

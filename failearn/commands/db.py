@@ -36,16 +36,19 @@ def run_copy(source_text: str, target_text: str, busy_timeout: timedelta) -> Cop
     """Copy the store at ``source_text`` into the empty store at ``target_text``."""
     source_at, target_at = parse(source_text), parse(target_text)
     if _same(source_at, target_at):
-        raise UsageError(f"the source and the target are the same database "
-                         f"({display(source_at)})")
-    with Store.open(source_at, busy_timeout=busy_timeout, create=False) as source, \
-            Store.open(target_at, busy_timeout=busy_timeout) as target:
+        raise UsageError(f"the source and the target are the same database ({display(source_at)})")
+    with (
+        Store.open(source_at, busy_timeout=busy_timeout, create=False) as source,
+        Store.open(target_at, busy_timeout=busy_timeout) as target,
+    ):
         with target.transaction("exclusive"), source.snapshot():
             full = sql.holds_data(target)
             if full:
-                raise UsageError(f"the target {target.path} already holds data (in "
-                                 f"{', '.join(full[:4])}{' …' if len(full) > 4 else ''})",
-                                 hint="copy into a new file or an empty database")
+                raise UsageError(
+                    f"the target {target.path} already holds data (in "
+                    f"{', '.join(full[:4])}{' …' if len(full) > 4 else ''})",
+                    hint="copy into a new file or an empty database",
+                )
             counts = {table: _copy(source, target, table) for table in sql.tables(source)}
         return CopyResult(source.path, target.path, counts)
 
@@ -56,8 +59,10 @@ def _copy(source: Store, target: Store, table: str) -> int:
     written = sql.copy_table(source, target, table, columns)
     found = sql.row_count(target, table)
     if not expected == written == found:
-        raise StoreError(f"copying {table}: {expected} rows in the source, {written} written, "
-                         f"{found} in the target; nothing was copied")
+        raise StoreError(
+            f"copying {table}: {expected} rows in the source, {written} written, "
+            f"{found} in the target; nothing was copied"
+        )
     return found
 
 

@@ -72,29 +72,37 @@ def synthetic_records(config: DrillConfig, as_of: datetime) -> list[dict[str, An
         seed = hashlib.sha256(f"failearn-drill:{config.service}:{index}".encode()).hexdigest()
         jitter = (int(seed[:4], 16) / 0xFFFF - 0.5) * 0.1  # ±5 %, deterministic
         when = as_of - config.spread + step * index + timedelta(minutes=7)
-        records.append({
-            "id": f"DRILL-{config.service}-{index + 1:03d}",
-            "timestamp": iso(when),
-            "service": config.service,
-            "failure_class": config.failure_class,
-            "severity": "SEV2",
-            "title": f"drill: {config.service} {config.failure_class}",
-            "trace_ids": [seed[:32]],
-            "error_messages": [f"{config.message} (request {seed[32:44]})"],
-            "dependencies": [config.dependency] if config.dependency else [],
-            "trace_shape": ["api-gateway", config.service,
-                            *([config.dependency] if config.dependency else [])],
-            "metrics": {name: round(value * (1 + jitter), 4)
-                        for name, value in sorted(config.metrics.items())},
-        })
+        records.append(
+            {
+                "id": f"DRILL-{config.service}-{index + 1:03d}",
+                "timestamp": iso(when),
+                "service": config.service,
+                "failure_class": config.failure_class,
+                "severity": "SEV2",
+                "title": f"drill: {config.service} {config.failure_class}",
+                "trace_ids": [seed[:32]],
+                "error_messages": [f"{config.message} (request {seed[32:44]})"],
+                "dependencies": [config.dependency] if config.dependency else [],
+                "trace_shape": [
+                    "api-gateway",
+                    config.service,
+                    *([config.dependency] if config.dependency else []),
+                ],
+                "metrics": {
+                    name: round(value * (1 + jitter), 4)
+                    for name, value in sorted(config.metrics.items())
+                },
+            }
+        )
     return records
 
 
 SERIES_STEP = 60
 
 
-def synthetic_series(config: DrillConfig, as_of: datetime,
-                     records: list[dict[str, Any]]) -> bytes | None:
+def synthetic_series(
+    config: DrillConfig, as_of: datetime, records: list[dict[str, Any]]
+) -> bytes | None:
     """The injected service's series, as a Prometheus range-query response: a week before
     the injected incidents begin, and every minute up to ``as_of``."""
     import math
@@ -110,16 +118,21 @@ def synthetic_series(config: DrillConfig, as_of: datetime,
         hour = (moment % 86400) / 3600
         seed = hashlib.sha256(f"failearn-drill-series:{moment}".encode()).digest()
         noise = (int.from_bytes(seed[:4], "big") / 0xFFFFFFFF - 0.5) * 0.1
-        value = config.signal_normal * (1 + 0.3 * math.sin(2 * math.pi * (hour - 9) / 24)
-                                        + noise)
+        value = config.signal_normal * (1 + 0.3 * math.sin(2 * math.pi * (hour - 9) / 24) + noise)
         for at in moments:
             if at - lead < moment <= at:
                 share = (moment - (at - lead)) / lead
                 value += (config.signal_peak - value) * share
         values.append([moment, f"{value:.4g}"])
-    document = {"status": "success", "data": {"resultType": "matrix", "result": [
-        {"metric": {"__name__": config.signal, "service": config.service},
-         "values": values}]}}
+    document = {
+        "status": "success",
+        "data": {
+            "resultType": "matrix",
+            "result": [
+                {"metric": {"__name__": config.signal, "service": config.service}, "values": values}
+            ],
+        },
+    }
     return json.dumps(document, separators=(",", ":")).encode()
 
 
@@ -129,8 +142,9 @@ def _copy(source: Path, target: Path) -> None:
     import sqlite3
 
     if not source.is_file():
-        raise StoreError(f"database {source} does not exist",
-                         hint="run `failearn ingest` first, or pass --db")
+        raise StoreError(
+            f"database {source} does not exist", hint="run `failearn ingest` first, or pass --db"
+        )
     from failearn.store.sqlite import read_only_uri
 
     try:
@@ -144,9 +158,10 @@ def _copy(source: Path, target: Path) -> None:
         try:
             src.backup(dst)
         except sqlite3.OperationalError as exc:
-            raise StoreError(f"cannot read database {source}: {exc}",
-                             hint="the drill only reads it; check that the file is readable"
-                             ) from exc
+            raise StoreError(
+                f"cannot read database {source}: {exc}",
+                hint="the drill only reads it; check that the file is readable",
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{source} is not a failearn database: {exc}") from exc
         finally:
@@ -155,8 +170,9 @@ def _copy(source: Path, target: Path) -> None:
         src.close()
 
 
-def _trigger_misses(item: dict[str, Any], config: DrillConfig, settings: Settings,
-                    taxonomy: Taxonomy) -> list[str]:
+def _trigger_misses(
+    item: dict[str, Any], config: DrillConfig, settings: Settings, taxonomy: Taxonomy
+) -> list[str]:
     """What is missing when the drill planted a precursor in the series: a suggestion whose
     trigger was learned from it and fires before enough injected incidents, held out,
     within the false-alarm target."""
@@ -165,28 +181,38 @@ def _trigger_misses(item: dict[str, Any], config: DrillConfig, settings: Setting
     if not config.signal.strip() or config.signal_peak == config.signal_normal:
         return []
     kind = signal_kind(config.signal)
-    acting = {k for a in taxonomy.adaptations_for(config.failure_class)
-              for k in PREFERRED_SIGNALS.get(a, ())}
+    acting = {
+        k
+        for a in taxonomy.adaptations_for(config.failure_class)
+        for k in PREFERRED_SIGNALS.get(a, ())
+    }
     if kind not in acting:
-        return [f"no adaptation of {config.failure_class} acts on {config.signal} (a signal "
-                f"of kind {kind}): choose another [drill] signal"]
+        return [
+            f"no adaptation of {config.failure_class} acts on {config.signal} (a signal "
+            f"of kind {kind}): choose another [drill] signal"
+        ]
     backtest = (item["evidence"].get("backtest") or {}).get("held_out")
     if backtest is None or (item["precursor"] or {}).get("metric") != config.signal:
         return [f"no trigger was learned from the injected {config.signal} series"]
     misses = []
     if backtest["fires_before"] < settings.rules.min_support:
-        misses.append(f"the learned trigger fires before {backtest['fires_before']} of "
-                      f"{backtest['incidents']} injected incidents (held out); it needs "
-                      f"{settings.rules.min_support}")
+        misses.append(
+            f"the learned trigger fires before {backtest['fires_before']} of "
+            f"{backtest['incidents']} injected incidents (held out); it needs "
+            f"{settings.rules.min_support}"
+        )
     rate = backtest["false_alarms_per_week"]
     if rate is not None and rate > settings.precursors.target_false_alarms:
-        misses.append(f"the learned trigger fires {rate:.1f} times a week in normal time "
-                      "(held out), more than [precursors] target_false_alarms")
+        misses.append(
+            f"the learned trigger fires {rate:.1f} times a week in normal time "
+            "(held out), more than [precursors] target_false_alarms"
+        )
     return misses
 
 
-def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
-              stage: Stage | None = None) -> DrillResult:
+def run_drill(
+    settings: Settings, taxonomy: Taxonomy, options: DrillOptions, stage: Stage | None = None
+) -> DrillResult:
     """Run the drill (see the module docstring); the result says what passed and how fast."""
     from failearn.commands.cluster import ClusterOptions, run_cluster
     from failearn.commands.ingest import IngestOptions, run_ingest
@@ -194,22 +220,30 @@ def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
 
     config = settings.drill
     if not 1 <= config.incidents <= MAX_INCIDENTS:
-        raise UsageError(f"--incidents must be between 1 and {MAX_INCIDENTS:,}: the drill "
-                         "needs at least one incident, and a pattern, not a load test")
+        raise UsageError(
+            f"--incidents must be between 1 and {MAX_INCIDENTS:,}: the drill "
+            "needs at least one incident, and a pattern, not a load test"
+        )
     for option, value in (("--service", config.service), ("--message", config.message)):
         if not value.strip():
-            raise UsageError(f"{option} (or [drill] {option[2:]}) is empty: the injected "
-                             "incidents need one")
+            raise UsageError(
+                f"{option} (or [drill] {option[2:]}) is empty: the injected incidents need one"
+            )
     if taxonomy.resolve(config.failure_class) is None:
-        raise UsageError(f"--failure-class {config.failure_class!r} is not in taxonomy "
-                         f"{taxonomy.version}")
+        raise UsageError(
+            f"--failure-class {config.failure_class!r} is not in taxonomy {taxonomy.version}"
+        )
     if not isinstance(settings.db, Path):
-        raise UsageError(f"the drill copies a SQLite store; {display_location(settings.db)} "
-                         "is a PostgreSQL database",
-                         hint="copy it into a file first: failearn db copy URL drill-source.db")
+        raise UsageError(
+            f"the drill copies a SQLite store; {display_location(settings.db)} "
+            "is a PostgreSQL database",
+            hint="copy it into a file first: failearn db copy URL drill-source.db",
+        )
     if not settings.db.exists():
-        raise UsageError(f"database {settings.db} does not exist",
-                         hint="run `failearn ingest` first, or pass --db")
+        raise UsageError(
+            f"database {settings.db} does not exist",
+            hint="run `failearn ingest` first, or pass --db",
+        )
     scratch_dir = Path(tempfile.mkdtemp(prefix="failearn-drill-"))
     notify = stage or (lambda _name, _seconds: None)
     stages: list[tuple[str, float]] = []
@@ -236,44 +270,66 @@ def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
         if series is not None:
             (scratch_dir / "drill-series.json").write_bytes(series)
             paths.append(str(scratch_dir / "drill-series.json"))
-        ingested = timed("ingest", lambda: run_ingest(
-            scratch, taxonomy, IngestOptions(paths=paths, as_of=options.as_of)))
-        clustered = timed("cluster", lambda: run_cluster(
-            scratch, ClusterOptions(as_of=options.as_of)))
+        ingested = timed(
+            "ingest",
+            lambda: run_ingest(scratch, taxonomy, IngestOptions(paths=paths, as_of=options.as_of)),
+        )
+        clustered = timed(
+            "cluster", lambda: run_cluster(scratch, ClusterOptions(as_of=options.as_of))
+        )
         unlimited = replace(scratch, rules=replace(scratch.rules, budget=10_000))
-        report = timed("report", lambda: build_report(unlimited, taxonomy,
-                                                      ReportOptions(as_of=options.as_of)))
+        report = timed(
+            "report", lambda: build_report(unlimited, taxonomy, ReportOptions(as_of=options.as_of))
+        )
         total = time.perf_counter() - started
         injected = {r["id"] for r in records}
         misses: list[str] = []
         if ingested.counts.get("rejected"):
-            misses.append(f"{ingested.counts['rejected']} injected record(s) were rejected by "
-                          "the quality gates")
+            misses.append(
+                f"{ingested.counts['rejected']} injected record(s) were rejected by "
+                "the quality gates"
+            )
         detected = None
-        best = max(clustered.clusters, key=lambda c: (len(injected & set(c.incident_ids)),
-                                                      -c.size), default=None)
+        best = max(
+            clustered.clusters,
+            key=lambda c: (len(injected & set(c.incident_ids)), -c.size),
+            default=None,
+        )
         if best is not None and injected & set(best.incident_ids):
             hits = len(injected & set(best.incident_ids))
-            detected = {"pattern_id": best.pattern_id, "size": best.size,
-                        "injected_in_pattern": hits, "injected": len(injected),
-                        "label": best.label, "status": best.status,
-                        "precursors": [p.metric for p in best.precursors]}
+            detected = {
+                "pattern_id": best.pattern_id,
+                "size": best.size,
+                "injected_in_pattern": hits,
+                "injected": len(injected),
+                "label": best.label,
+                "status": best.status,
+                "precursors": [p.metric for p in best.precursors],
+            }
             if hits < min(len(injected), settings.rules.min_support) or hits * 2 < best.size:
-                misses.append(f"pattern {best.pattern_id} holds only {hits} of the "
-                              f"{len(injected)} injected incidents among {best.size}")
+                misses.append(
+                    f"pattern {best.pattern_id} holds only {hits} of the "
+                    f"{len(injected)} injected incidents among {best.size}"
+                )
         else:
             misses.append("no pattern holds the injected incidents")
         suggestion = None
         if detected is not None:
             for item in report.suggestions:
-                if item["service"] == config.service and \
-                        item["pattern_id"] == detected["pattern_id"]:
+                if (
+                    item["service"] == config.service
+                    and item["pattern_id"] == detected["pattern_id"]
+                ):
                     backtest = (item["evidence"].get("backtest") or {}).get("held_out")
-                    suggestion = {"rule_id": item["rule_id"], "action": item["action"],
-                                  "confidence": item["confidence"], "rank": item["rank"],
-                                  "within_budget": item["rank"] <= settings.rules.budget,
-                                  "trigger": item["precursor"] if backtest else None,
-                                  "backtest": backtest}
+                    suggestion = {
+                        "rule_id": item["rule_id"],
+                        "action": item["action"],
+                        "confidence": item["confidence"],
+                        "rank": item["rank"],
+                        "within_budget": item["rank"] <= settings.rules.budget,
+                        "trigger": item["precursor"] if backtest else None,
+                        "backtest": backtest,
+                    }
                     misses.extend(_trigger_misses(item, config, settings, taxonomy))
                     break
             if suggestion is None:
@@ -282,17 +338,27 @@ def run_drill(settings: Settings, taxonomy: Taxonomy, options: DrillOptions,
                 misses.append(f"no suggestion for `{config.service}`{why}")
         target = config.target.total_seconds()
         if total > target:
-            misses.append(f"the loop took {total:.1f}s, more than the target "
-                          f"{format_duration(config.target)}")
+            misses.append(
+                f"the loop took {total:.1f}s, more than the target {format_duration(config.target)}"
+            )
         kept = None
         if options.keep is not None:
             options.keep.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(scratch_db, options.keep / "drill.db")
             kept = str(options.keep / "drill.db")
         return DrillResult(
-            passed=not misses, target_seconds=target, total_seconds=total, stages=stages,
-            injected=sorted(injected), service=config.service,
-            failure_class=config.failure_class, detected=detected, suggestion=suggestion,
-            budget=settings.rules.budget, misses=misses, scratch=kept)
+            passed=not misses,
+            target_seconds=target,
+            total_seconds=total,
+            stages=stages,
+            injected=sorted(injected),
+            service=config.service,
+            failure_class=config.failure_class,
+            detected=detected,
+            suggestion=suggestion,
+            budget=settings.rules.budget,
+            misses=misses,
+            scratch=kept,
+        )
     finally:
         shutil.rmtree(scratch_dir, ignore_errors=True)

@@ -58,30 +58,42 @@ def run_export(settings: Settings, options: ExportOptions) -> ExportResult:
     if options.what not in sql.WHAT:
         raise UsageError(f"--what must be one of {', '.join(sql.WHAT)}, not {options.what!r}")
     if options.format not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, "
-                         f"not {options.format!r}")
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {options.format!r}")
     output = options.output or default_output(options)
     to_stdout = str(output) == "-"
     if to_stdout and options.format == "parquet":
         raise UsageError("Parquet is binary: give --output a file name")
-    writer = _parquet if options.format == "parquet" else (
-        _ndjson if options.format == "ndjson" else _csv)
+    writer = (
+        _parquet
+        if options.format == "parquet"
+        else (_ndjson if options.format == "ndjson" else _csv)
+    )
     if options.format == "parquet":
         _require_pyarrow()
-    with Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False) as store, \
-            store.snapshot():
+    with (
+        Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False) as store,
+        store.snapshot(),
+    ):
         columns = sql.columns(store, options.what)
         count = writer(columns, sql.rows(store, options.what), output)
-    return ExportResult(display(settings.db), options.what, options.format,
-                        "-" if to_stdout else str(output), count, [c.name for c in columns])
+    return ExportResult(
+        display(settings.db),
+        options.what,
+        options.format,
+        "-" if to_stdout else str(output),
+        count,
+        [c.name for c in columns],
+    )
 
 
 def _require_pyarrow() -> None:
     try:
         import pyarrow  # noqa: F401
     except ImportError as exc:
-        raise UsageError("Parquet export needs pyarrow, which is not installed",
-                         hint="pip install 'failearn[export]', or use --format ndjson") from exc
+        raise UsageError(
+            "Parquet export needs pyarrow, which is not installed",
+            hint="pip install 'failearn[export]', or use --format ndjson",
+        ) from exc
 
 
 def _batches(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
@@ -94,14 +106,21 @@ def _parquet(columns: list[sql.Column], rows: Iterable[tuple[Any, ...]], output:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = {"TEXT": pa.string(), "INTEGER": pa.int64(), "REAL": pa.float64(),
-             "BLOB": pa.binary(), "LIST": pa.list_(pa.string())}
+    types = {
+        "TEXT": pa.string(),
+        "INTEGER": pa.int64(),
+        "REAL": pa.float64(),
+        "BLOB": pa.binary(),
+        "LIST": pa.list_(pa.string()),
+    }
     schema = pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
     count = 0
     with _writing(output, binary=True) as handle, pq.ParquetWriter(handle, schema) as writer:
         for batch in _batches(rows):
-            arrays = [pa.array([row[i] for row in batch], type=schema.field(i).type)
-                      for i in range(len(columns))]
+            arrays = [
+                pa.array([row[i] for row in batch], type=schema.field(i).type)
+                for i in range(len(columns))
+            ]
             writer.write_batch(pa.record_batch(arrays, schema=schema))
             count += len(batch)
     return count
@@ -113,9 +132,12 @@ def _ndjson(columns: list[sql.Column], rows: Iterable[tuple[Any, ...]], output: 
     count = 0
     with _writing(output, binary=True) as handle:
         for batch in _batches(rows):
-            handle.write(b"".join(
-                orjson.dumps(dict(zip(names, (row[i] for i in kept), strict=True))) + b"\n"
-                for row in batch))
+            handle.write(
+                b"".join(
+                    orjson.dumps(dict(zip(names, (row[i] for i in kept), strict=True))) + b"\n"
+                    for row in batch
+                )
+            )
             count += len(batch)
     return count
 
@@ -128,8 +150,10 @@ def _csv(columns: list[sql.Column], rows: Iterable[tuple[Any, ...]], output: Pat
         out = csv.writer(handle, lineterminator="\n")
         out.writerow([columns[i].name for i in kept])
         for batch in _batches(rows):
-            out.writerows([orjson.dumps(row[i]).decode() if i in lists else row[i]
-                           for i in kept] for row in batch)
+            out.writerows(
+                [orjson.dumps(row[i]).decode() if i in lists else row[i] for i in kept]
+                for row in batch
+            )
             count += len(batch)
     return count
 
@@ -143,8 +167,9 @@ def _writing(output: Path, *, binary: bool) -> Iterator[Any]:
         return
     partial = output.with_name(f".{output.name}.partial")
     try:
-        handle: IO[Any] = (partial.open("wb") if binary
-                           else partial.open("w", encoding="utf-8", newline=""))
+        handle: IO[Any] = (
+            partial.open("wb") if binary else partial.open("w", encoding="utf-8", newline="")
+        )
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
     try:

@@ -83,8 +83,12 @@ class Unchanged:
             return False
         known = self.recorded.get(source)
         usable = known is not None and known.fingerprint == self.fingerprint
-        if usable and known is not None and (known.size, known.mtime_ns) == (
-                stat.st_size, stat.st_mtime_ns) and known.mtime_ns < known.checked_ns - RACY:
+        if (
+            usable
+            and known is not None
+            and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+            and known.mtime_ns < known.checked_ns - RACY
+        ):
             return True
         state = _state(path, self.limit, stat.st_size, stat.st_mtime_ns)
         if state is None:
@@ -99,11 +103,33 @@ class Unchanged:
         """Rows for ``source_files``: the files read whose report is stored (``stored``:
         source -> (report key, content hash)), and the skipped files whose time changed."""
         rows: list[tuple[object, ...]] = [
-            (source, s.size, s.mtime_ns, s.sha256, self.fingerprint, *stored[source],
-             s.checked_ns, run_id)
-            for source, s in sorted(self.states.items()) if source in stored]
-        rows += [(k.source, s.size, s.mtime_ns, s.sha256, k.fingerprint, k.report_key,
-                  k.content_sha256, s.checked_ns, run_id) for k, s in self.refreshed]
+            (
+                source,
+                s.size,
+                s.mtime_ns,
+                s.sha256,
+                self.fingerprint,
+                *stored[source],
+                s.checked_ns,
+                run_id,
+            )
+            for source, s in sorted(self.states.items())
+            if source in stored
+        ]
+        rows += [
+            (
+                k.source,
+                s.size,
+                s.mtime_ns,
+                s.sha256,
+                k.fingerprint,
+                k.report_key,
+                k.content_sha256,
+                s.checked_ns,
+                run_id,
+            )
+            for k, s in self.refreshed
+        ]
         return rows
 
 
@@ -121,8 +147,9 @@ class Orphans:
             if report.id_given:
                 self.by_id.setdefault(report.record_id, report)
 
-    def claim(self, sha256: str, record_id: str | None,
-              id_given: bool) -> tuple[sql.StoredPostmortem, str] | None:
+    def claim(
+        self, sha256: str, record_id: str | None, id_given: bool
+    ) -> tuple[sql.StoredPostmortem, str] | None:
         """The stored post-mortem a new file is (same content, or same given id) and how it
         was matched; each is claimed once."""
         found: tuple[sql.StoredPostmortem, str] | None = None
@@ -153,8 +180,11 @@ def scope(paths: Iterable[str], root: Path) -> tuple[set[str], list[str]]:
     return files, prefixes
 
 
-def gone(reports: Iterable[tuple[str, str, str, str, str | None]], root: Path,
-         covered: tuple[set[str], list[str]]) -> list[tuple[str, str, str, str, str | None]]:
+def gone(
+    reports: Iterable[tuple[str, str, str, str, str | None]],
+    root: Path,
+    covered: tuple[set[str], list[str]],
+) -> list[tuple[str, str, str, str, str | None]]:
     """The stored reports, among those the command line covers, whose file no longer exists
     (a folder ``""`` covers the project, not files outside it)."""
     files, prefixes = covered
@@ -164,8 +194,8 @@ def gone(reports: Iterable[tuple[str, str, str, str, str | None]], root: Path,
         if source.startswith("<"):
             continue
         inside = source in files or any(
-            source.startswith(p) if p else not (source.startswith(("/", "../")))
-            for p in prefixes)
+            source.startswith(p) if p else not (source.startswith(("/", "../"))) for p in prefixes
+        )
         if inside and not file_of(source, root).exists():
             found.append(report)
     return found

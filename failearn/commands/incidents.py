@@ -72,10 +72,17 @@ def _open(settings: Settings) -> Store:
 
 def _row(row: dict[str, Any]) -> IncidentRow:
     return IncidentRow(
-        incident_id=str(row["id"]), timestamp=str(row["timestamp"]), service=str(row["service"]),
-        failure_class=str(row["failure_class"]), severity=row["severity"], title=row["title"],
-        source=str(row["source"]), line=row["line"], report_count=int(row["report_count"]),
-        pattern_id=row["pattern_id"])
+        incident_id=str(row["id"]),
+        timestamp=str(row["timestamp"]),
+        service=str(row["service"]),
+        failure_class=str(row["failure_class"]),
+        severity=row["severity"],
+        title=row["title"],
+        source=str(row["source"]),
+        line=row["line"],
+        report_count=int(row["report_count"]),
+        pattern_id=row["pattern_id"],
+    )
 
 
 def list_incidents(settings: Settings, filters: IncidentFilter) -> IncidentList:
@@ -85,12 +92,20 @@ def list_incidents(settings: Settings, filters: IncidentFilter) -> IncidentList:
         if filters.pattern is not None:
             ids = sql.pattern_members(store, filters.pattern.strip())
         rows, total = sql.find_incidents(
-            store, services=filters.services, classes=filters.classes,
+            store,
+            services=filters.services,
+            classes=filters.classes,
             since=iso(filters.since) if filters.since else None,
-            until=iso(filters.until) if filters.until else None, ids=ids,
-            limit=filters.limit)
-    return IncidentList(db=display_location(settings.db), filters=filters,
-                        incidents=[_row(r) for r in rows], total=total)
+            until=iso(filters.until) if filters.until else None,
+            ids=ids,
+            limit=filters.limit,
+        )
+    return IncidentList(
+        db=display_location(settings.db),
+        filters=filters,
+        incidents=[_row(r) for r in rows],
+        total=total,
+    )
 
 
 def show_incident(settings: Settings, name: str) -> IncidentDetail:
@@ -100,6 +115,12 @@ def show_incident(settings: Settings, name: str) -> IncidentDetail:
         row = sql.incident_detail(store, incident_id)
     listed = _row(row)
     fields = {key: row[key] for key in sql.SHOWN if key not in sql.LISTED}
-    return IncidentDetail(db=display_location(settings.db), incident=listed, fields=fields,
-                          records=row["records"], former_ids=row["former_ids"],
-                          error_messages=row["error_messages"], trace_ids=row["trace_ids"])
+    return IncidentDetail(
+        db=display_location(settings.db),
+        incident=listed,
+        fields=fields,
+        records=row["records"],
+        former_ids=row["former_ids"],
+        error_messages=row["error_messages"],
+        trace_ids=row["trace_ids"],
+    )

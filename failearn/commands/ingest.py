@@ -54,10 +54,14 @@ from failearn.taxonomy.file import Taxonomy
 from failearn.timeutil import format_duration, iso
 
 OUTCOMES = ("accepted", "merged", "updated", "unchanged", "rejected", "skipped")
-BULK_TABLES = ("inbox", "reports", "report_trace_ids", "report_error_messages",
-               "report_dependencies")
+BULK_TABLES = (
+    "inbox",
+    "reports",
+    "report_trace_ids",
+    "report_error_messages",
+    "report_dependencies",
+)
 _FLUSH_EVERY = 2000
-
 
 
 @dataclass(frozen=True)
@@ -140,15 +144,15 @@ class IngestResult:
 
     @property
     def failed(self) -> bool:
-        return self.counts.get("rejected", 0) > self.known_records \
-            or bool(self.series and self.series.errors)
+        return self.counts.get("rejected", 0) > self.known_records or bool(
+            self.series and self.series.errors
+        )
 
 
 class _Run:
     """The mutable state of one ingest run: decides each record's outcome and batches rows."""
 
-    def __init__(self, store: Store, run_id: int, keep_raw: bool, fresh: bool,
-                 shown: int) -> None:
+    def __init__(self, store: Store, run_id: int, keep_raw: bool, fresh: bool, shown: int) -> None:
         self.store = store
         self.run_id = run_id
         self.keep_raw = keep_raw
@@ -207,19 +211,33 @@ class _Run:
         if hashes is None:
             self.store.lock(f"source:{record.source}")
             hashes = self.seen_hashes[record.source] = (
-                set() if self.fresh else sql.inbox_hashes(self.store, record.source))
+                set() if self.fresh else sql.inbox_hashes(self.store, record.source)
+            )
         if record.sha256 in hashes and outcome in ("unchanged", "rejected", "skipped"):
             return None
         hashes.add(record.sha256)
         errors = [i.as_dict() for i in record.issues if i.level == "error"]
         warnings = [i.as_dict() for i in record.issues if i.level != "error"]
         keep = self.keep_raw
-        self.inbox_rows.append((
-            self.run_id, self.received_at, record.source, record.line, record.kind,
-            record.sha256, record.raw if keep and record.raw_bytes is None else None,
-            record.raw_bytes if keep else None, 0 if keep else 1, outcome, record.key,
-            record.record_id, orjson.dumps(errors).decode() if errors else None,
-            orjson.dumps(warnings).decode() if warnings else None, record.raw_size))
+        self.inbox_rows.append(
+            (
+                self.run_id,
+                self.received_at,
+                record.source,
+                record.line,
+                record.kind,
+                record.sha256,
+                record.raw if keep and record.raw_bytes is None else None,
+                record.raw_bytes if keep else None,
+                0 if keep else 1,
+                outcome,
+                record.key,
+                record.record_id,
+                orjson.dumps(errors).decode() if errors else None,
+                orjson.dumps(warnings).decode() if warnings else None,
+                record.raw_size,
+            )
+        )
         return len(self.inbox_rows) - 1
 
     @property
@@ -230,8 +248,9 @@ class _Run:
     def take(self, record: Prepared) -> None:
         """One record as read: added now, or put aside until the text model is chosen."""
         self.records += 1
-        if record.pending is not None or (record.key is not None
-                                          and record.key in self.deferred_keys):
+        if record.pending is not None or (
+            record.key is not None and record.key in self.deferred_keys
+        ):
             self.deferred.append((self.records, record))
             if record.key is not None:
                 self.deferred_keys.add(record.key)
@@ -254,8 +273,9 @@ class _Run:
             errors = [i for i in record.issues if i.level == "error"]
             if self.baseline_out is not None:
                 self.baseline_out.add(record.source, record.sha256, errors)
-            listed = self.baseline is not None and self.baseline.covers(record.source,
-                                                                         record.sha256)
+            listed = self.baseline is not None and self.baseline.covers(
+                record.source, record.sha256
+            )
             self.known_records += listed
             for issue in errors:
                 (self.known_issues if listed else self.errors).add(issue, issue.code)
@@ -297,8 +317,10 @@ class _Run:
             outcome = "accepted"
         self.seen_keys[key] = record.content or ""
         self.counts[outcome] += 1
-        self.inferred_at.extend((position, record.source, record.line, _provenance(row))
-                                for row in record.provenance_rows)
+        self.inferred_at.extend(
+            (position, record.source, record.line, _provenance(row))
+            for row in record.provenance_rows
+        )
         if outcome == "updated":
             self.updated_keys.add(key)
         self.touched_groups.add((record.service or "", record.failure_class or ""))
@@ -310,23 +332,28 @@ class _Run:
         self.reports[key] = record
         self.stored_files[record.source] = (key, record.content or "")
         report = record.report
-        self.own[key] = sql.ReportRef(key, report[1], bool(report[2]), report[10], report[11],
-                                      report[9], report[8], was)
+        self.own[key] = sql.ReportRef(
+            key, report[1], bool(report[2]), report[10], report[11], report[9], report[8], was
+        )
         if len(self.inbox_rows) >= _FLUSH_EVERY:
             self.flush()
 
     def _known(self, source: str) -> dict[str, sql.KnownReport]:
         known = self.known.get(source)
         if known is None:
-            known = self.known[source] = {} if self.fresh else sql.known_reports(self.store,
-                                                                                 source)
+            known = self.known[source] = {} if self.fresh else sql.known_reports(self.store, source)
         return known
 
     def _keep_id(self, record: Prepared, record_id: str) -> None:
         assert record.report is not None
         record.record_id = record_id
-        record.report = (record.report[0], record_id, record.report[2], record_id,
-                         *record.report[4:])
+        record.report = (
+            record.report[0],
+            record_id,
+            record.report[2],
+            record_id,
+            *record.report[4:],
+        )
 
     def _moved_from(self, record: Prepared) -> tuple[sql.StoredPostmortem, str] | None:
         """The stored post-mortem whose file is gone that this new one is, if any."""
@@ -369,13 +396,19 @@ class _Run:
             for record in records:
                 assert record.report is not None
                 inbox = record.report[5]
-                rows.append(record.report if inbox is None else
-                            (*record.report[:5], ids[inbox], *record.report[6:]))
-            sql.add_reports(self.store, rows,
-                            [row for r in records for row in r.trace_rows],
-                            [row for r in records for row in r.error_rows],
-                            [row for r in records for row in r.dependency_rows],
-                            [row for r in records for row in r.provenance_rows])
+                rows.append(
+                    record.report
+                    if inbox is None
+                    else (*record.report[:5], ids[inbox], *record.report[6:])
+                )
+            sql.add_reports(
+                self.store,
+                rows,
+                [row for r in records for row in r.trace_rows],
+                [row for r in records for row in r.error_rows],
+                [row for r in records for row in r.dependency_rows],
+                [row for r in records for row in r.provenance_rows],
+            )
         for key, index in self.pending_new:
             self.new_inbox_ids[key] = ids[index]
         self.pending_new = []
@@ -394,8 +427,9 @@ class _Run:
         sources = sorted({source for _, source, *_ in found})
         if not prune or not found:
             return [], sources
-        sql.withdraw_reports(self.store, [key for key, *_ in found], "file no longer exists",
-                             self.run_id)
+        sql.withdraw_reports(
+            self.store, [key for key, *_ in found], "file no longer exists", self.run_id
+        )
         for _, _, service, failure_class, incident in found:
             self.touched_groups.add((service, failure_class))
             if incident is not None:
@@ -408,15 +442,25 @@ class _Run:
         if not self.touched_groups:
             return 0, 0
         # The run wrote each of its reports with its own record id as incident id.
-        done = regroup_reports(self.store, self.touched_groups, list(self.own.values()),
-                               self.run_id, window, self.replaced_ids, self.updated_keys,
-                               {key: ref.record_id for key, ref in self.own.items()},
-                               only_own=self.fresh)
+        done = regroup_reports(
+            self.store,
+            self.touched_groups,
+            list(self.own.values()),
+            self.run_id,
+            window,
+            self.replaced_ids,
+            self.updated_keys,
+            {key: ref.record_id for key, ref in self.own.items()},
+            only_own=self.fresh,
+        )
         # A new record that joined others is "merged"; the primary of a new incident
         # stays "accepted".
         primaries = {g.primary for g in done.groups}
-        merged = [("merged", inbox_id) for key, inbox_id in sorted(self.new_inbox_ids.items())
-                  if not (key in primaries and done.assignment.get(key) in done.fresh)]
+        merged = [
+            ("merged", inbox_id)
+            for key, inbox_id in sorted(self.new_inbox_ids.items())
+            if not (key in primaries and done.assignment.get(key) in done.fresh)
+        ]
         if merged:
             sql.set_inbox_outcomes(self.store, merged)
             self.counts["merged"] += len(merged)
@@ -439,11 +483,17 @@ class Regrouping:
     changed: set[str]
 
 
-def regroup_reports(store: Store, touched: set[tuple[str, str]], own: list[sql.ReportRef],
-                    run_id: int, window: timedelta, replaced_ids: Iterable[str] = (),
-                    updated_keys: Iterable[str] = (),
-                    written_ids: Mapping[str, str] | None = None,
-                    only_own: bool = False) -> Regrouping:
+def regroup_reports(
+    store: Store,
+    touched: set[tuple[str, str]],
+    own: list[sql.ReportRef],
+    run_id: int,
+    window: timedelta,
+    replaced_ids: Iterable[str] = (),
+    updated_keys: Iterable[str] = (),
+    written_ids: Mapping[str, str] | None = None,
+    only_own: bool = False,
+) -> Regrouping:
     """Regroup every report connected to the ``touched`` (service, class) groups into
     incidents and rebuild those incidents in the store.
 
@@ -458,12 +508,15 @@ def regroup_reports(store: Store, touched: set[tuple[str, str]], own: list[sql.R
     reports before this run, so there is nothing stored to connect to.
     """
     sql.lock_merge(store)
-    refs = sorted(own, key=lambda r: r.key) if only_own else _closure(store, touched, own,
-                                                                        run_id)
+    refs = sorted(own, key=lambda r: r.key) if only_own else _closure(store, touched, own, run_id)
     previous = {r.key: r.incident_id for r in refs}
     old_ids = {i for i in previous.values() if i is not None} | set(replaced_ids)
-    members = [member_from_row(r.key, r.record_id, r.id_given, r.service, r.failure_class,
-                               r.timestamp, r.kind) for r in refs]
+    members = [
+        member_from_row(
+            r.key, r.record_id, r.id_given, r.service, r.failure_class, r.timestamp, r.kind
+        )
+        for r in refs
+    ]
     groups = group(members, window)
     assignment = {key: g.incident_id for g in groups for key in g.keys}
     new_ids = set(assignment.values())
@@ -472,19 +525,20 @@ def regroup_reports(store: Store, touched: set[tuple[str, str]], own: list[sql.R
         if old is not None and old not in new_ids and old not in aliases:
             aliases[old] = assignment[key]
     fresh = {g.incident_id for g in groups if all(previous.get(k) is None for k in g.keys)}
-    changed = {g.incident_id for g in groups
-               if any(previous.get(k) != g.incident_id for k in g.keys)}
+    changed = {
+        g.incident_id for g in groups if any(previous.get(k) != g.incident_id for k in g.keys)
+    }
     changed |= {assignment[k] for k in updated_keys if k in assignment}
     written = written_ids or {}
     stored = {r.key: written.get(r.key, r.incident_id) for r in refs}
-    moves = [(incident, key) for key, incident in assignment.items()
-             if stored.get(key) != incident]
+    moves = [(incident, key) for key, incident in assignment.items() if stored.get(key) != incident]
     sql.regroup(store, moves, new_ids, aliases, old_ids, run_id)
     return Regrouping(groups, assignment, previous, aliases, fresh, changed)
 
 
-def _closure(store: Store, groups: set[tuple[str, str]], own: list[sql.ReportRef],
-             run_id: int) -> list[sql.ReportRef]:
+def _closure(
+    store: Store, groups: set[tuple[str, str]], own: list[sql.ReportRef], run_id: int
+) -> list[sql.ReportRef]:
     """Every report that the touched groups can be connected to (by group or by given id):
     the run's own reports, and the stored ones they reach."""
     loaded: dict[str, sql.ReportRef] = {ref.key: ref for ref in own}
@@ -509,8 +563,9 @@ def _closure(store: Store, groups: set[tuple[str, str]], own: list[sql.ReportRef
     return sorted(loaded.values(), key=lambda r: r.key)
 
 
-def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None,
-                 source_format: str = "auto") -> bytes:
+def _fingerprint(
+    settings: Settings, taxonomy: Taxonomy, secret: str | None, source_format: str = "auto"
+) -> bytes:
     """What, besides the payload, decides a stored record: taxonomy, mappings, masks.
 
     Canonical JSON (object keys sorted), so that writing failearn.toml's tables in
@@ -525,15 +580,18 @@ def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None,
         "classify": asdict(settings.classify),
         "vendors": asdict(settings.vendors),
         "services": asdict(settings.services),
-        "sources": [[name, {**asdict(table), "services": list(table.services.items())}]
-                    for name, table in settings.sources.items()],
+        "sources": [
+            [name, {**asdict(table), "services": list(table.services.items())}]
+            for name, table in settings.sources.items()
+        ],
         "source_format": source_format,
         # The baseline file decides what fails a run, never what is stored.
-        "gates": {**{k: v for k, v in asdict(settings.gates).items() if k != "baseline"},
-                  "require": sorted(settings.gates.require)},
+        "gates": {
+            **{k: v for k, v in asdict(settings.gates).items() if k != "baseline"},
+            "require": sorted(settings.gates.require),
+        },
         "severity": asdict(settings.severity),
-        "anonymize": [anonymize.enabled, sorted(anonymize.mask),
-                      sorted(anonymize.people_fields)],
+        "anonymize": [anonymize.enabled, sorted(anonymize.mask), sorted(anonymize.people_fields)],
         "secret": hashlib.sha256((secret or "").encode()).hexdigest(),
     }
     canonical = orjson.dumps(basis, default=str, option=orjson.OPT_SORT_KEYS)
@@ -543,8 +601,7 @@ def _fingerprint(settings: Settings, taxonomy: Taxonomy, secret: str | None,
 def _provenance(row: tuple[Any, ...]) -> Provenance:
     """A provenance row back as the record's provenance."""
     _, name, value, via, probability, evidence, candidates = row
-    runners = tuple((str(v), float(p)) for v, p in orjson.loads(candidates)) \
-        if candidates else ()
+    runners = tuple((str(v), float(p)) for v, p in orjson.loads(candidates)) if candidates else ()
     return Provenance(name, value, via, probability, evidence, runners)
 
 
@@ -556,28 +613,34 @@ def text_model_for(settings: Settings, taxonomy: Taxonomy, store: Store) -> Text
     if config.infer == "off":
         return None
     known = set(taxonomy.classes)
-    usable = [row for row in sql.labelled_texts(store, config.max_training)
-              if row[-1] in known]
+    usable = [row for row in sql.labelled_texts(store, config.max_training) if row[-1] in known]
     classes = len({row[-1] for row in usable})
     if usable and len(usable) >= config.min_labels:
+
         def team() -> Any:
             from failearn.analysis.classes import TeamModel, model_text
 
-            texts = [model_text(list(zip(row[:5], (3, 2, 1, 1, 2), strict=True)))
-                     for row in usable]
+            texts = [model_text(list(zip(row[:5], (3, 2, 1, 1, 2), strict=True))) for row in usable]
             return TeamModel(texts, [row[-1] for row in usable], taxonomy)
 
-        return TextModel("model", team, config.min_probability,
-                         f"the taxonomy blended with {len(usable)} labelled report(s) of "
-                         f"{classes} class(es)")
-    return taxonomy_model(taxonomy, config.taxonomy_min_probability,
-                          f"the class texts of taxonomy {taxonomy.version} (the store holds "
-                          f"{len(usable)} human label(s); the team's labels join in at "
-                          f"{config.min_labels})")
+        return TextModel(
+            "model",
+            team,
+            config.min_probability,
+            f"the taxonomy blended with {len(usable)} labelled report(s) of {classes} class(es)",
+        )
+    return taxonomy_model(
+        taxonomy,
+        config.taxonomy_min_probability,
+        f"the class texts of taxonomy {taxonomy.version} (the store holds "
+        f"{len(usable)} human label(s); the team's labels join in at "
+        f"{config.min_labels})",
+    )
 
 
-def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
-               progress: Progress | None = None) -> IngestResult:
+def run_ingest(
+    settings: Settings, taxonomy: Taxonomy, options: IngestOptions, progress: Progress | None = None
+) -> IngestResult:
     """Ingest the inputs named in ``options`` into the store of ``settings``."""
     started = datetime.now(UTC)
     formats = Formats.build(settings, options.source_format)
@@ -587,8 +650,7 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     series_inputs, record_inputs = split_inputs(inputs)
     baseline_file = baseline.baseline_path(settings.gates.baseline, root)
     # 0s is a window (merge only records at the same second), not "use the default".
-    window = settings.dedup.window if options.dedup_window is None \
-        else options.dedup_window
+    window = settings.dedup.window if options.dedup_window is None else options.dedup_window
     keep_raw = settings.ingest.keep_raw if options.keep_raw is None else options.keep_raw
     db_path: Path | str = settings.db
     if options.dry_run and isinstance(db_path, Path) and not db_path.exists():
@@ -603,34 +665,45 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
         # Several ingests may write one PostgreSQL database at once (see _Run.lock_source).
         scope = store.rolled_back("ingest") if options.dry_run else store.transaction("ingest")
         with scope:
-            run_id = store.start_run("ingest", options.as_of, {
-                "paths": options.paths, "dry_run": options.dry_run, "keep_raw": keep_raw,
-                "source_format": options.source_format,
-                "dedup_window": format_duration(window), "taxonomy": taxonomy.version})
+            run_id = store.start_run(
+                "ingest",
+                options.as_of,
+                {
+                    "paths": options.paths,
+                    "dry_run": options.dry_run,
+                    "keep_raw": keep_raw,
+                    "source_format": options.source_format,
+                    "dedup_window": format_duration(window),
+                    "taxonomy": taxonomy.version,
+                },
+            )
             secret: str | None = None
             anonymizer: Anonymizer | None = None
             if settings.anonymize.enabled:
                 secret = settings.anonymize.secret or store.pseudonym_secret()
-                anonymizer = Anonymizer(secret, settings.anonymize.mask,
-                                        settings.anonymize.people_fields)
+                anonymizer = Anonymizer(
+                    secret, settings.anonymize.mask, settings.anonymize.people_fields
+                )
             # The text model is consulted once every record is read (the run's own labels
             # count), in this process: records that need it wait (``run.deferred``).
-            context = Context.build(settings, taxonomy, options.as_of, anonymizer,
-                                    defer_text_model=True)
+            context = Context.build(
+                settings, taxonomy, options.as_of, anonymizer, defer_text_model=True
+            )
             fingerprint = _fingerprint(settings, taxonomy, secret, options.source_format)
             preparer = Preparer(context, fingerprint, run_id, formats)
             # On PostgreSQL another ingest may be filling an empty store at the same time.
             fresh = store.backend == "sqlite" and sql.is_empty(store)
-            files = Unchanged({} if fresh else sql.source_files(store), fingerprint.hex(),
-                              settings.ingest.max_markdown_bytes)
+            files = Unchanged(
+                {} if fresh else sql.source_files(store),
+                fingerprint.hex(),
+                settings.ingest.max_markdown_bytes,
+            )
             to_read, skipped = files.split(record_inputs)
             workers = choose_workers(to_read, settings.ingest.workers)
             # The first load of a large input into an empty store is a bulk load: the
             # indexes are built once at the end rather than kept up to date per row.
-            suspended = (store.suspend_indexes(BULK_TABLES)
-                         if fresh and workers > 1 else [])
-            shown = settings.ingest.max_errors if options.max_errors is None \
-                else options.max_errors
+            suspended = store.suspend_indexes(BULK_TABLES) if fresh and workers > 1 else []
+            shown = settings.ingest.max_errors if options.max_errors is None else options.max_errors
             run = _Run(store, run_id, keep_raw, fresh, shown)
             run.root = root
             if options.write_baseline:
@@ -640,8 +713,12 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             run.records = run.counts["unchanged"] = len(skipped)
             # Closed on the way out, even on an error or Ctrl-C: the worker pool is gone
             # before anything is committed, and never outlives the run.
-            with closing(prepared_records(to_read, preparer, settings.ingest, workers,
-                                          progress)) as records, fewer_collections():
+            with (
+                closing(
+                    prepared_records(to_read, preparer, settings.ingest, workers, progress)
+                ) as records,
+                fewer_collections(),
+            ):
                 for record in records:
                     run.take(record)
                     if progress is not None and run.records % 500 == 0:
@@ -657,11 +734,15 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
             created, updated = run.merge(window)
             series = _capture_series(store, series_inputs, settings, run, keep_raw)
             total = sql.counts(store)["incidents"]
-            status = "rejected" if run.counts["rejected"] or (series and series.errors) \
-                else "ok"
-            summary: dict[str, Any] = {**run.counts, "incidents_created": created,
-                                       "incidents_updated": updated, "files": len(inputs),
-                                       "moved": len(run.moves), "withdrawn": len(withdrawn)}
+            status = "rejected" if run.counts["rejected"] or (series and series.errors) else "ok"
+            summary: dict[str, Any] = {
+                **run.counts,
+                "incidents_created": created,
+                "incidents_updated": updated,
+                "files": len(inputs),
+                "moved": len(run.moves),
+                "withdrawn": len(withdrawn),
+            }
             if series is not None:
                 summary["series"] = series.as_dict()
             store.finish_run(run_id, status, summary)
@@ -677,20 +758,37 @@ def run_ingest(settings: Settings, taxonomy: Taxonomy, options: IngestOptions,
     if run.baseline_out is not None:
         baseline.write(run.baseline_out)
     return IngestResult(
-        run_id=None if options.dry_run else run_id, db=display_location(settings.db),
-        dry_run=options.dry_run, files=len(inputs), records=run.records, counts=run.counts,
-        errors=run.errors, warnings=run.warnings, incidents_created=created,
-        incidents_updated=updated, incidents_total=total, dedup_window=format_duration(window),
-        seconds=(datetime.now(UTC) - started).total_seconds(), notes=run.notes, series=series,
-        inferred=run.inferred, class_model=class_model,
-        moved=[(old, new, how) for old, new, how, _ in run.moves], withdrawn=withdrawn,
-        missing=missing, files_unchanged=len(skipped), known=run.known_issues,
-        known_records=run.known_records, baseline=_shown_path(baseline_file),
-        baseline_written=options.write_baseline)
+        run_id=None if options.dry_run else run_id,
+        db=display_location(settings.db),
+        dry_run=options.dry_run,
+        files=len(inputs),
+        records=run.records,
+        counts=run.counts,
+        errors=run.errors,
+        warnings=run.warnings,
+        incidents_created=created,
+        incidents_updated=updated,
+        incidents_total=total,
+        dedup_window=format_duration(window),
+        seconds=(datetime.now(UTC) - started).total_seconds(),
+        notes=run.notes,
+        series=series,
+        inferred=run.inferred,
+        class_model=class_model,
+        moved=[(old, new, how) for old, new, how, _ in run.moves],
+        withdrawn=withdrawn,
+        missing=missing,
+        files_unchanged=len(skipped),
+        known=run.known_issues,
+        known_records=run.known_records,
+        baseline=_shown_path(baseline_file),
+        baseline_written=options.write_baseline,
+    )
 
 
-def _capture_series(store: Store, inputs: list[tuple[InputFile, str]], settings: Settings,
-                    run: _Run, keep_raw: bool) -> SeriesResult | None:
+def _capture_series(
+    store: Store, inputs: list[tuple[InputFile, str]], settings: Settings, run: _Run, keep_raw: bool
+) -> SeriesResult | None:
     """Store the metric series files among the inputs (:mod:`failearn.commands.series`); their
     problems join the records' in the run's tallies."""
     if not inputs:
@@ -705,8 +803,9 @@ def _capture_series(store: Store, inputs: list[tuple[InputFile, str]], settings:
     return writer.result
 
 
-def _settle(run: _Run, settings: Settings, taxonomy: Taxonomy,
-            anonymizer: Anonymizer | None) -> ClassModelUse | None:
+def _settle(
+    run: _Run, settings: Settings, taxonomy: Taxonomy, anonymizer: Anonymizer | None
+) -> ClassModelUse | None:
     """Give the records put aside their class, and add them to the run in input order.
 
     The text model is chosen now, from the labels the store holds with this run's
@@ -715,8 +814,11 @@ def _settle(run: _Run, settings: Settings, taxonomy: Taxonomy,
     """
     import time
 
-    waiting = [(position, record) for position, record in run.deferred
-               if record.pending is not None and record.key is not None]
+    waiting = [
+        (position, record)
+        for position, record in run.deferred
+        if record.pending is not None and record.key is not None
+    ]
     use: ClassModelUse | None = None
     if waiting:
         text_model = text_model_for(settings, taxonomy, run.store)
@@ -730,8 +832,15 @@ def _settle(run: _Run, settings: Settings, taxonomy: Taxonomy,
         for (_, record), found in zip(waiting, decisions, strict=True):
             settled(record, found, taxonomy.version, anonymizer)
         classified = sum(1 for found in decisions if not isinstance(found, Abstained))
-        use = ClassModelUse(text_model.route, text_model.basis, built, classified,
-                            len(waiting), predicted, model.summary())
+        use = ClassModelUse(
+            text_model.route,
+            text_model.basis,
+            built,
+            classified,
+            len(waiting),
+            predicted,
+            model.summary(),
+        )
     for position, record in run.deferred:
         record.pending = None  # rejected for another reason: no class needed
         run.add(record, position)

@@ -48,20 +48,79 @@ _CLASS_NAME = re.compile(r"(?i)categor|class|failure.?type|incident.?type|cause.
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]")
 # Words of incident write-ups that name what happened, not what it happened to.
-INCIDENT_WORDS = frozenset((
-    "incident", "incidents", "outage", "outages", "postmortem", "post-mortem", "report",
-    "reports", "review", "partial", "down", "downtime", "degraded", "degradation", "slow",
-    "slowness", "failure", "failures", "failed", "failing", "fail", "error", "errors", "issue",
-    "issues", "problem", "problems", "flakiness", "flaky", "unavailable", "unavailability",
-    "update", "upgrade", "release", "deploy", "deployment", "emergency", "security",
-    "analysis", "root", "cause", "restart", "restarted", "restarts", "users", "user", "all",
-    "some", "several", "times", "new", "not", "no", "due", "using", "unable", "create",
-    "created", "delete", "deleted", "destroyed", "missing", "multiple",
-))
+INCIDENT_WORDS = frozenset(
+    (
+        "incident",
+        "incidents",
+        "outage",
+        "outages",
+        "postmortem",
+        "post-mortem",
+        "report",
+        "reports",
+        "review",
+        "partial",
+        "down",
+        "downtime",
+        "degraded",
+        "degradation",
+        "slow",
+        "slowness",
+        "failure",
+        "failures",
+        "failed",
+        "failing",
+        "fail",
+        "error",
+        "errors",
+        "issue",
+        "issues",
+        "problem",
+        "problems",
+        "flakiness",
+        "flaky",
+        "unavailable",
+        "unavailability",
+        "update",
+        "upgrade",
+        "release",
+        "deploy",
+        "deployment",
+        "emergency",
+        "security",
+        "analysis",
+        "root",
+        "cause",
+        "restart",
+        "restarted",
+        "restarts",
+        "users",
+        "user",
+        "all",
+        "some",
+        "several",
+        "times",
+        "new",
+        "not",
+        "no",
+        "due",
+        "using",
+        "unable",
+        "create",
+        "created",
+        "delete",
+        "deleted",
+        "destroyed",
+        "missing",
+        "multiple",
+    )
+)
 # A name that says when something started (and not when the page changed or it ended).
 _START_NAME = re.compile(r"(?i)date|time|when|start|began|begin|occur|detect|open|happen")
-_NOT_START = re.compile(r"(?i)modif|updat|creat|publish|last|review|end|resol|clos|durat|"
-                        r"time.?to|tt[rdma]|recover|fix")
+_NOT_START = re.compile(
+    r"(?i)modif|updat|creat|publish|last|review|end|resol|clos|durat|"
+    r"time.?to|tt[rdma]|recover|fix"
+)
 
 
 @dataclass
@@ -164,13 +223,13 @@ def _scan(root: Path, include: list[str], settings: Settings) -> _Scan:
             continue
         if read.text is None or not text.strip():
             continue
-        scan.records.append(parse_markdown(text, item.source,
-                                           settings.gates.trace_id_pattern))
+        scan.records.append(parse_markdown(text, item.source, settings.gates.trace_id_pattern))
     return scan
 
 
-def _fields(records: list[RawRecord], context: Context) -> tuple[
-        list[FieldFound], Counter[str], dict[str, list[Any]]]:
+def _fields(
+    records: list[RawRecord], context: Context
+) -> tuple[list[FieldFound], Counter[str], dict[str, list[Any]]]:
     """Canonical fields by the names they were found under; names no default reads, with
     their values."""
     found = {name: FieldFound(name) for name in GATE_FIELDS}
@@ -196,16 +255,21 @@ def _fields(records: list[RawRecord], context: Context) -> tuple[
     return list(found.values()), unknown, values
 
 
-def _aliases(unknown: Counter[str], values: dict[str, list[Any]],
-             fields: list[FieldFound]) -> dict[str, list[str]]:
+def _aliases(
+    unknown: Counter[str], values: dict[str, list[Any]], fields: list[FieldFound]
+) -> dict[str, list[str]]:
     """Aliases for the gate fields no report names under a name failearn reads."""
     missing = {f.name for f in fields if f.reports == 0}
     aliases: dict[str, list[str]] = {}
     for name, _ in unknown.most_common():
         given = values.get(name, [])
-        if "timestamp" in missing and given and _START_NAME.search(name) and \
-                not _NOT_START.search(name) and \
-                sum(_date_like(v) for v in given) >= _MOSTLY * len(given):
+        if (
+            "timestamp" in missing
+            and given
+            and _START_NAME.search(name)
+            and not _NOT_START.search(name)
+            and sum(_date_like(v) for v in given) >= _MOSTLY * len(given)
+        ):
             aliases.setdefault("timestamp", []).append(name)
         elif "service" in missing and _SERVICE_NAME.search(name):
             aliases.setdefault("service", []).append(name)
@@ -214,8 +278,9 @@ def _aliases(unknown: Counter[str], values: dict[str, list[Any]],
     return aliases
 
 
-def _class_labels(records: list[RawRecord], context: Context,
-                  aliases: dict[str, list[str]]) -> dict[str, str | None]:
+def _class_labels(
+    records: list[RawRecord], context: Context, aliases: dict[str, list[str]]
+) -> dict[str, str | None]:
     """The class labels the reports use that the taxonomy does not know, each with the
     class it most likely means (None: say it in the file)."""
     names = {field_key(n) for n in aliases.get("failure_class", [])}
@@ -237,22 +302,59 @@ def _title_terms(records: list[RawRecord], taxonomy: Taxonomy) -> list[tuple[str
     boilerplate "Incident on") is not one."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    class_words = {w for c in taxonomy.classes.values()
-                   for w in re.split(r"[\s\-]+", f"{c.id} {c.name}".casefold())}
-    months = {m.casefold() for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-                                     "sep", "sept", "oct", "nov", "dec", "january",
-                                     "february", "march", "april", "june", "july", "august",
-                                     "september", "october", "november", "december")}
+    class_words = {
+        w
+        for c in taxonomy.classes.values()
+        for w in re.split(r"[\s\-]+", f"{c.id} {c.name}".casefold())
+    }
+    months = {
+        m.casefold()
+        for m in (
+            "jan",
+            "feb",
+            "mar",
+            "apr",
+            "may",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "sept",
+            "oct",
+            "nov",
+            "dec",
+            "january",
+            "february",
+            "march",
+            "april",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        )
+    }
     counts: Counter[str] = Counter()
     spelled: dict[str, Counter[str]] = {}
-    titles = [str(r.payload.get("title")) for r in records
-              if r.payload and isinstance(r.payload.get("title"), str)]
+    titles = [
+        str(r.payload.get("title"))
+        for r in records
+        if r.payload and isinstance(r.payload.get("title"), str)
+    ]
     for title in titles:
         words = {w.rstrip(".-") for w in _WORD.findall(title)}
         for word in words:
             key = word.casefold()
-            if len(key) < 3 or key in ENGLISH_STOP_WORDS or key in INCIDENT_WORDS \
-                    or key in months or key in class_words or key.isdigit():
+            if (
+                len(key) < 3
+                or key in ENGLISH_STOP_WORDS
+                or key in INCIDENT_WORDS
+                or key in months
+                or key in class_words
+                or key.isdigit()
+            ):
                 continue
             counts[key] += 1
             spelled.setdefault(key, Counter())[word] += 1
@@ -283,8 +385,10 @@ def render_config(result: InitResult, settings: Settings) -> str:
         "# Files that hold post-mortems (templates and index pages left out).",
         "[ingest]",
         f"include = {_toml_list(result.include)}",
-        "exclude = " + _toml_list([*IngestConfig().exclude,
-                                   *(PurePosixPath(s).name for s, _ in result.left_out)]),
+        "exclude = "
+        + _toml_list(
+            [*IngestConfig().exclude, *(PurePosixPath(s).name for s, _ in result.left_out)]
+        ),
         "",
         "# What a post-mortem must name to be stored, and what it should (a warning).",
         "# Records from alerting and tracing systems follow `require` / `recommend`.",
@@ -299,8 +403,10 @@ def render_config(result: InitResult, settings: Settings) -> str:
         lines += [f"{name} = {_toml_list(names)}" for name, names in result.aliases.items()]
         lines.append("")
     if result.classes:
-        lines += ["# Labels met that are not classes of the taxonomy (`failearn taxonomy show`).",
-                  "[classes]"]
+        lines += [
+            "# Labels met that are not classes of the taxonomy (`failearn taxonomy show`).",
+            "[classes]",
+        ]
         for label, target in result.classes.items():
             if target is None:
                 lines.append(f'# {_toml_string(label)} = "<class-id>"')
@@ -309,12 +415,18 @@ def render_config(result: InitResult, settings: Settings) -> str:
                 lines.append(f"{_toml_string(label)} = {_toml_string(target)}")
         lines.append("")
     if result.infer_classes:
-        lines += ["# Most post-mortems name no failure class: infer one from their text",
-                  "# (recorded as inferred, shown by ingest, counted apart by audit).",
-                  "[classify]", 'infer = "all"', ""]
-    lines += ["# The service of a post-mortem that names none: one of these names found in its",
-              "# title, headings, host names or URLs, else the default.",
-              "[services]"]
+        lines += [
+            "# Most post-mortems name no failure class: infer one from their text",
+            "# (recorded as inferred, shown by ingest, counted apart by audit).",
+            "[classify]",
+            'infer = "all"',
+            "",
+        ]
+    lines += [
+        "# The service of a post-mortem that names none: one of these names found in its",
+        "# title, headings, host names or URLs, else the default.",
+        "[services]",
+    ]
     if result.default_service is not None:
         lines.append(f"default = {_toml_string(result.default_service)}")
     lines.append("[services.names]")
@@ -326,15 +438,18 @@ def render_config(result: InitResult, settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_init(root: Path, taxonomy: Taxonomy, as_of: datetime, force: bool = False,
-             write: bool = True) -> InitResult:
+def run_init(
+    root: Path, taxonomy: Taxonomy, as_of: datetime, force: bool = False, write: bool = True
+) -> InitResult:
     """Scan ``root``, write its starter configuration, dry-run the repository with it."""
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory")
     target = root / CONFIG_FILE
     if target.exists() and not force and write:
-        raise UsageError(f"{target} exists: failearn init never overwrites a configuration",
-                         hint="pass --force to replace it, or edit it")
+        raise UsageError(
+            f"{target} exists: failearn init never overwrites a configuration",
+            hint="pass --force to replace it, or edit it",
+        )
     root = root.resolve()
     settings = Settings(root=root)
     context = Context.build(settings, taxonomy, as_of, None)
@@ -351,19 +466,35 @@ def run_init(root: Path, taxonomy: Taxonomy, as_of: datetime, force: bool = Fals
         services = _title_terms(scan.records, taxonomy)
         default = _default_service(root)
     result = InitResult(
-        root=str(root), config=str(target), written=False, files=len(scan.records),
-        left_out=scan.left_out, fields=fields,
-        unknown_names=[(n, c) for n, c in unknown.most_common(10)], aliases=aliases,
-        classes=classes, services=services, default_service=default,
-        infer_classes=named_class < len(scan.records) / 2, include=include, text="")
+        root=str(root),
+        config=str(target),
+        written=False,
+        files=len(scan.records),
+        left_out=scan.left_out,
+        fields=fields,
+        unknown_names=[(n, c) for n, c in unknown.most_common(10)],
+        aliases=aliases,
+        classes=classes,
+        services=services,
+        default_service=default,
+        infer_classes=named_class < len(scan.records) / 2,
+        include=include,
+        text="",
+    )
     result.text = render_config(result, settings)
     if write:
         target.write_text(result.text, encoding="utf-8")
         result.written = True
-    configured = replace(settings_from_table(tomllib.loads(result.text), target), root=root,
-                         db=root / DEFAULT_DB)
+    configured = replace(
+        settings_from_table(tomllib.loads(result.text), target), root=root, db=root / DEFAULT_DB
+    )
     # Every problem in full: a repository of post-mortems is small, and the reasons
     # counted by field are the point.
-    result.dry_run = run_ingest(configured, taxonomy, IngestOptions(
-        paths=[str(root)], as_of=as_of, dry_run=True, max_errors=len(scan.records) * 10))
+    result.dry_run = run_ingest(
+        configured,
+        taxonomy,
+        IngestOptions(
+            paths=[str(root)], as_of=as_of, dry_run=True, max_errors=len(scan.records) * 10
+        ),
+    )
     return result

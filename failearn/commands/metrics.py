@@ -70,17 +70,20 @@ def _merge(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def needed_windows(store: Store, settings: Settings, as_of: datetime
-                   ) -> dict[str, list[tuple[int, int]]]:
+def needed_windows(
+    store: Store, settings: Settings, as_of: datetime
+) -> dict[str, list[tuple[int, int]]]:
     """The spans (unix seconds, merged) of each service the precursor analysis reads."""
     patterns = load_patterns(store, as_of)
     if patterns is None:
-        raise UsageError(f"no cluster run at or before {iso(as_of)}: the windows to pull "
-                         "come from its patterns",
-                         hint=f"run `failearn cluster --as-of {iso(as_of)[:10]}` first")
+        raise UsageError(
+            f"no cluster run at or before {iso(as_of)}: the windows to pull come from its patterns",
+            hint=f"run `failearn cluster --as-of {iso(as_of)[:10]}` first",
+        )
     config = settings.precursors
     before = int((config.horizon + config.exclude_after).total_seconds()) + max(
-        window_seconds(config))
+        window_seconds(config)
+    )
     after = int(max(config.during, config.exclude_after).total_seconds())
     low = int(from_iso(patterns.window_start).timestamp())
     high = int(as_of.timestamp())
@@ -92,11 +95,17 @@ def needed_windows(store: Store, settings: Settings, as_of: datetime
         for incident_id in pattern.incident_ids:
             row = rows.get(incident_id)
             if row is not None:
-                grouped.setdefault(row["service"], []).append(IncidentBrief(
-                    row["id"], row["timestamp"], row["service"], row["failure_class"],
-                    dependencies=tuple(row["dependencies"]),
-                    error_messages=tuple(row["error_messages"]),
-                    trace_shape=tuple(row["trace_shape"])))
+                grouped.setdefault(row["service"], []).append(
+                    IncidentBrief(
+                        row["id"],
+                        row["timestamp"],
+                        row["service"],
+                        row["failure_class"],
+                        dependencies=tuple(row["dependencies"]),
+                        error_messages=tuple(row["error_messages"]),
+                        trace_shape=tuple(row["trace_shape"]),
+                    )
+                )
         for service, items in grouped.items():
             dependency = choose_dependency(items, service)
             owners = [service] + ([dependency.name] if dependency else [])
@@ -125,8 +134,9 @@ def _chunks(start: int, end: int, step: int) -> list[tuple[int, int]]:
 
 def http_fetch(url: str, timeout: float) -> bytes:
     """GET ``url``; the body, an error answer's too (Prometheus explains its errors in JSON)."""
-    request = urllib.request.Request(url, headers={"Accept": "application/json",
-                                                   "User-Agent": "failearn"})
+    request = urllib.request.Request(
+        url, headers={"Accept": "application/json", "User-Agent": "failearn"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return bytes(response.read())
@@ -137,34 +147,48 @@ def http_fetch(url: str, timeout: float) -> bytes:
         raise PullError(f"{url.split('?')[0]} answered HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise PullError(f"cannot reach Prometheus at {url.split('/api/')[0]}: {reason}",
-                        hint="check --prometheus (e.g. http://localhost:9090)") from exc
+        raise PullError(
+            f"cannot reach Prometheus at {url.split('/api/')[0]}: {reason}",
+            hint="check --prometheus (e.g. http://localhost:9090)",
+        ) from exc
 
 
 def _query_url(base: str, query: str, start: int, end: int, step: int) -> str:
-    params = urllib.parse.urlencode({"query": query, "start": start, "end": end,
-                                     "step": f"{step}s"})
+    params = urllib.parse.urlencode(
+        {"query": query, "start": start, "end": end, "step": f"{step}s"}
+    )
     return f"{base.rstrip('/')}/api/v1/query_range?{params}"
 
 
 def _check_url(url: str) -> str:
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UsageError(f"--prometheus {url!r} is not an http(s) URL",
-                         hint="e.g. --prometheus http://localhost:9090")
+        raise UsageError(
+            f"--prometheus {url!r} is not an http(s) URL",
+            hint="e.g. --prometheus http://localhost:9090",
+        )
     return url.rstrip("/")
 
 
-def pull(settings: Settings, url: str, as_of: datetime, *, step: timedelta | None = None,
-         dry_run: bool = False, keep_raw: bool | None = None,
-         fetch: Fetch = http_fetch) -> PullResult:
+def pull(
+    settings: Settings,
+    url: str,
+    as_of: datetime,
+    *,
+    step: timedelta | None = None,
+    dry_run: bool = False,
+    keep_raw: bool | None = None,
+    fetch: Fetch = http_fetch,
+) -> PullResult:
     """Fetch and store the series of ``[metrics] queries`` over the windows the analysis
     needs, in one transaction (rolled back under ``dry_run``)."""
     queries = settings.metrics.queries
     if not queries:
-        raise UsageError("no queries to pull: name them in [metrics] queries",
-                         hint='e.g. [metrics.queries] request_rate = "sum by (service) '
-                              '(rate(http_requests_total[2m]))"')
+        raise UsageError(
+            "no queries to pull: name them in [metrics] queries",
+            hint='e.g. [metrics.queries] request_rate = "sum by (service) '
+            '(rate(http_requests_total[2m]))"',
+        )
     base = _check_url(url)
     seconds = int((step or settings.metrics.step).total_seconds())
     if seconds <= 0:
@@ -175,34 +199,64 @@ def pull(settings: Settings, url: str, as_of: datetime, *, step: timedelta | Non
         scope = store.rolled_back() if dry_run else store.transaction()
         with scope:
             windows = needed_windows(store, settings, as_of)
-            result = PullResult(base, iso(as_of), seconds, {
-                service: [(_iso(s), _iso(e)) for s, e in spans]
-                for service, spans in windows.items()}, dry_run=dry_run)
-            run_id = store.start_run("metrics pull", as_of, {
-                "prometheus": base, "step": format_duration(timedelta(seconds=seconds)),
-                "queries": sorted(queries), "dry_run": dry_run})
-            writer = SeriesWriter(store, settings, run_id,
-                                  settings.ingest.keep_raw if keep_raw is None else keep_raw,
-                                  iso(datetime.now(UTC)))
+            result = PullResult(
+                base,
+                iso(as_of),
+                seconds,
+                {
+                    service: [(_iso(s), _iso(e)) for s, e in spans]
+                    for service, spans in windows.items()
+                },
+                dry_run=dry_run,
+            )
+            run_id = store.start_run(
+                "metrics pull",
+                as_of,
+                {
+                    "prometheus": base,
+                    "step": format_duration(timedelta(seconds=seconds)),
+                    "queries": sorted(queries),
+                    "dry_run": dry_run,
+                },
+            )
+            writer = SeriesWriter(
+                store,
+                settings,
+                run_id,
+                settings.ingest.keep_raw if keep_raw is None else keep_raw,
+                iso(datetime.now(UTC)),
+            )
             for name, query in sorted(queries.items()):
-                _pull_query(writer, result, fetch, base, name, query, windows, seconds,
-                            timeout)
+                _pull_query(writer, result, fetch, base, name, query, windows, seconds, timeout)
             result.series = writer.result
-            store.finish_run(run_id, "rejected" if writer.result.errors else "ok",
-                             {"requests": result.requests, **writer.result.as_dict()})
+            store.finish_run(
+                run_id,
+                "rejected" if writer.result.errors else "ok",
+                {"requests": result.requests, **writer.result.as_dict()},
+            )
         return result
     finally:
         store.close()
 
 
-def _pull_query(writer: SeriesWriter, result: PullResult, fetch: Fetch, base: str,
-                name: str, query: str, windows: Mapping[str, list[tuple[int, int]]],
-                step: int, timeout: float) -> None:
+def _pull_query(
+    writer: SeriesWriter,
+    result: PullResult,
+    fetch: Fetch,
+    base: str,
+    name: str,
+    query: str,
+    windows: Mapping[str, list[tuple[int, int]]],
+    step: int,
+    timeout: float,
+) -> None:
     per_service = "$service" in query
     jobs: list[tuple[str | None, str, list[tuple[int, int]]]]
     if per_service:
-        jobs = [(service, query.replace("$service", service.replace('"', '\\"')), spans)
-                for service, spans in windows.items()]
+        jobs = [
+            (service, query.replace("$service", service.replace('"', '\\"')), spans)
+            for service, spans in windows.items()
+        ]
     else:
         jobs = [(None, query, _merge([s for spans in windows.values() for s in spans]))]
     for service, text, spans in jobs:
@@ -219,11 +273,12 @@ def _pull_query(writer: SeriesWriter, result: PullResult, fetch: Fetch, base: st
 
 def _check_api(data: bytes, base: str) -> None:
     try:
-        document = json.loads(data[:1 << 20]) if len(data) < (1 << 20) else None
+        document = json.loads(data[: 1 << 20]) if len(data) < (1 << 20) else None
     except ValueError:
-        raise PullError(f"{base} did not answer with the Prometheus HTTP API (not JSON)",
-                        hint="is --prometheus the server's address, e.g. "
-                             "http://localhost:9090?") from None
+        raise PullError(
+            f"{base} did not answer with the Prometheus HTTP API (not JSON)",
+            hint="is --prometheus the server's address, e.g. http://localhost:9090?",
+        ) from None
     if document is not None and not (isinstance(document, dict) and "status" in document):
         raise PullError(f"{base} did not answer with the Prometheus HTTP API")
 

@@ -39,8 +39,9 @@ def default_actor(environ: Mapping[str, str] | None = None) -> str:
     """Who acts when ``--by`` is not given: ``git config user.name``, else the OS user."""
     env = os.environ if environ is None else environ
     try:
-        completed = subprocess.run(["git", "config", "user.name"], capture_output=True,
-                                   text=True, timeout=2, check=False)
+        completed = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=2, check=False
+        )
         name = completed.stdout.strip()
         if completed.returncode == 0 and name:
             return name
@@ -56,21 +57,40 @@ def _open(settings: Settings) -> Store:
     return Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
 
 
-def record_action(settings: Settings, text: str, event: str, *, actor: str, note: str | None,
-                  as_of: datetime, force: bool = False,
-                  incident_id: str | None = None) -> ActionResult:
+def record_action(
+    settings: Settings,
+    text: str,
+    event: str,
+    *,
+    actor: str,
+    note: str | None,
+    as_of: datetime,
+    force: bool = False,
+    incident_id: str | None = None,
+) -> ActionResult:
     """``failearn rules accept|reject|apply|revert|feedback``: one event, one transaction."""
     if not actor.strip():
         raise UsageError("--by must name who acts")
     store = _open(settings)
     try:
         with store.transaction():
-            run_id = store.start_run(f"rules {event}", as_of, {"rule": text, "by": actor,
-                                                               "force": force})
-            result = act(settings, store, text, event, actor=actor.strip(), note=note,
-                         as_of=as_of, force=force, incident_id=incident_id)
-            store.finish_run(run_id, "ok", {"rule": result.rule.id, "event": event,
-                                            "status": result.rule.status})
+            run_id = store.start_run(
+                f"rules {event}", as_of, {"rule": text, "by": actor, "force": force}
+            )
+            result = act(
+                settings,
+                store,
+                text,
+                event,
+                actor=actor.strip(),
+                note=note,
+                as_of=as_of,
+                force=force,
+                incident_id=incident_id,
+            )
+            store.finish_run(
+                run_id, "ok", {"rule": result.rule.id, "event": event, "status": result.rule.status}
+            )
     finally:
         store.close()
     return result
@@ -84,21 +104,34 @@ class RuleList:
     breakers_open: dict[str, int]
 
 
-def list_rules(settings: Settings, as_of: datetime, *, statuses: Sequence[str] = (),
-               service: str | None = None, include_all: bool = False) -> RuleList:
+def list_rules(
+    settings: Settings,
+    as_of: datetime,
+    *,
+    statuses: Sequence[str] = (),
+    service: str | None = None,
+    include_all: bool = False,
+) -> RuleList:
     """Registered rules at ``as_of``: by default every rule not archived or rejected."""
     store = _open(settings)
     try:
         views = stored_views(store, as_of, settings.rules)
     finally:
         store.close()
-    shown = [v for v in views
-             if (v.status in statuses if statuses
-                 else include_all or v.status not in ("archived", "rejected"))
-             and (service is None or v.service == service)]
+    shown = [
+        v
+        for v in views
+        if (
+            v.status in statuses
+            if statuses
+            else include_all or v.status not in ("archived", "rejected")
+        )
+        and (service is None or v.service == service)
+    ]
     shown.sort(key=lambda v: (v.service, -round(v.confidence, 6), v.id))
-    return RuleList(iso(as_of), shown, active_by_service(views),
-                    open_breakers(views, settings.rules))
+    return RuleList(
+        iso(as_of), shown, active_by_service(views), open_breakers(views, settings.rules)
+    )
 
 
 @dataclass
@@ -123,11 +156,17 @@ def rule_detail(settings: Settings, text: str, as_of: datetime) -> RuleDetail:
     finally:
         store.close()
     view = views[0]
-    expires = iso(from_iso(view.last_matched_at) + settings.rules.ttl) if view.last_matched_at \
-        else None
+    expires = (
+        iso(from_iso(view.last_matched_at) + settings.rules.ttl) if view.last_matched_at else None
+    )
     until = service_cooldowns.get(view.service)
-    return RuleDetail(iso(as_of), view, events, expires,
-                      iso(cooldown_until(until, settings.rules.cooldown)) if until else None)
+    return RuleDetail(
+        iso(as_of),
+        view,
+        events,
+        expires,
+        iso(cooldown_until(until, settings.rules.cooldown)) if until else None,
+    )
 
 
 def export_rules(settings: Settings, as_of: datetime) -> dict[str, Any]:
@@ -141,8 +180,12 @@ def export_rules(settings: Settings, as_of: datetime) -> dict[str, Any]:
     return export_document(views, as_of, settings.rules, service_cooldowns)
 
 
-def export_document(views: Sequence[RuleView], as_of: datetime, config: RulesConfig,
-                    service_cooldowns: Mapping[str, str]) -> dict[str, Any]:
+def export_document(
+    views: Sequence[RuleView],
+    as_of: datetime,
+    config: RulesConfig,
+    service_cooldowns: Mapping[str, str],
+) -> dict[str, Any]:
     """The active rules (accepted and applied) for a runtime rule engine to read."""
     active = sorted((v for v in views if v.status in ACTIVE), key=lambda v: (v.service, v.id))
     counts = active_by_service(views)
@@ -152,25 +195,38 @@ def export_document(views: Sequence[RuleView], as_of: datetime, config: RulesCon
         services[service] = {
             "active_rules": count,
             "automatic_adaptation": not breaker,
-            "reason": (f"circuit breaker open: {count} active rules > "
-                       f"{config.max_active_rules}") if breaker else None,
+            "reason": (f"circuit breaker open: {count} active rules > {config.max_active_rules}")
+            if breaker
+            else None,
             "cooldown_until": iso(cooldown_until(service_cooldowns[service], config.cooldown))
-            if service in service_cooldowns else None,
+            if service in service_cooldowns
+            else None,
         }
     return {
         "as_of": iso(as_of),
-        "guardrails": {"cooldown_seconds": int(config.cooldown.total_seconds()),
-                       "max_active_rules": config.max_active_rules,
-                       "ttl_seconds": int(config.ttl.total_seconds())},
+        "guardrails": {
+            "cooldown_seconds": int(config.cooldown.total_seconds()),
+            "max_active_rules": config.max_active_rules,
+            "ttl_seconds": int(config.ttl.total_seconds()),
+        },
         "services": services,
-        "rules": [{
-            "rule_id": v.id, "service": v.service, "failure_class": v.failure_class,
-            "adaptation": v.adaptation, "status": v.status, "action": v.action,
-            "trigger": v.trigger.as_dict() if v.trigger else None,
-            "confidence": round(v.confidence, 3), "support": v.support,
-            "pattern_id": v.pattern_id,
-            "automatic": services[v.service]["automatic_adaptation"],
-            "expires_at": iso(from_iso(v.last_matched_at) + config.ttl) if v.last_matched_at
-            else None,
-        } for v in active],
+        "rules": [
+            {
+                "rule_id": v.id,
+                "service": v.service,
+                "failure_class": v.failure_class,
+                "adaptation": v.adaptation,
+                "status": v.status,
+                "action": v.action,
+                "trigger": v.trigger.as_dict() if v.trigger else None,
+                "confidence": round(v.confidence, 3),
+                "support": v.support,
+                "pattern_id": v.pattern_id,
+                "automatic": services[v.service]["automatic_adaptation"],
+                "expires_at": iso(from_iso(v.last_matched_at) + config.ttl)
+                if v.last_matched_at
+                else None,
+            }
+            for v in active
+        ],
     }

@@ -53,11 +53,19 @@ class SeriesResult:
         return self.points_new + self.points_changed + self.points_unchanged
 
     def as_dict(self) -> dict[str, Any]:
-        return {"files": self.files, "series": self.series, "new_series": self.new_series,
-                "points": {"new": self.points_new, "changed": self.points_changed,
-                           "unchanged": self.points_unchanged,
-                           "not_stored": self.points_dropped},
-                "rejected_series": self.rejected_series, "rejected_files": self.rejected_files}
+        return {
+            "files": self.files,
+            "series": self.series,
+            "new_series": self.new_series,
+            "points": {
+                "new": self.points_new,
+                "changed": self.points_changed,
+                "unchanged": self.points_unchanged,
+                "not_stored": self.points_dropped,
+            },
+            "rejected_series": self.rejected_series,
+            "rejected_files": self.rejected_files,
+        }
 
 
 def sniff(item: InputFile) -> str | None:
@@ -71,8 +79,9 @@ def sniff(item: InputFile) -> str | None:
         return None  # the incident reader says why it cannot be read
 
 
-def split_inputs(inputs: Sequence[InputFile]) -> tuple[list[tuple[InputFile, str]],
-                                                        list[InputFile]]:
+def split_inputs(
+    inputs: Sequence[InputFile],
+) -> tuple[list[tuple[InputFile, str]], list[InputFile]]:
     """The series files among the inputs (with their format), and the others."""
     series: list[tuple[InputFile, str]] = []
     others: list[InputFile] = []
@@ -94,12 +103,24 @@ def _read(item: InputFile, limit: int) -> tuple[bytes | None, Issue | None, str,
             data = handle.read(limit + 1)
             if len(data) > limit or os.fstat(handle.fileno()).st_size > limit:
                 head, digest, size = head_and_digest(data, handle)
-                issue = Issue("file-too-large", f"the file is {size:,} bytes; the limit is "
-                              f"{limit:,}", item.source, 1, None, hint("file-too-large"))
+                issue = Issue(
+                    "file-too-large",
+                    f"the file is {size:,} bytes; the limit is {limit:,}",
+                    item.source,
+                    1,
+                    None,
+                    hint("file-too-large"),
+                )
                 return head, issue, digest, size
     except OSError as exc:
-        issue = Issue("unreadable-file", f"cannot read the file: {exc.strerror or exc}",
-                      item.source, None, None, hint("unreadable-file"))
+        issue = Issue(
+            "unreadable-file",
+            f"cannot read the file: {exc.strerror or exc}",
+            item.source,
+            None,
+            None,
+            hint("unreadable-file"),
+        )
         return None, issue, "", None
     return data, None, hashlib.sha256(data).hexdigest(), None
 
@@ -107,8 +128,9 @@ def _read(item: InputFile, limit: int) -> tuple[bytes | None, Issue | None, str,
 class SeriesWriter:
     """Stores series payloads in one command's transaction and keeps the tally."""
 
-    def __init__(self, store: Store, settings: Settings, run_id: int | None, keep_raw: bool,
-                 received_at: str) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, run_id: int | None, keep_raw: bool, received_at: str
+    ) -> None:
         self.store, self.settings, self.run_id = store, settings, run_id
         self.keep_raw, self.received_at = keep_raw, received_at
         self.result = SeriesResult()
@@ -124,8 +146,15 @@ class SeriesWriter:
         assert data is not None
         self.add(data, item.source, fmt, digest)
 
-    def add(self, data: bytes, source: str, fmt: str, digest: str | None = None,
-            metric: str | None = None, service: str | None = None) -> None:
+    def add(
+        self,
+        data: bytes,
+        source: str,
+        fmt: str,
+        digest: str | None = None,
+        metric: str | None = None,
+        service: str | None = None,
+    ) -> None:
         """Parse and store one payload; ``metric`` names the series of a pulled query,
         ``service`` the service it was asked for."""
         # numpy comes in with the parser: only a run that reads series pays for it.
@@ -142,9 +171,16 @@ class SeriesWriter:
         result.rejected_series += sum(1 for i in errors if i.field and "[" in i.field)
         changed = False
         for series in parsed.series:
-            written = sql.write_points(self.store, series.service, series.metric,
-                                       series.labels, series.unit, series.times,
-                                       series.values, self.run_id)
+            written = sql.write_points(
+                self.store,
+                series.service,
+                series.metric,
+                series.labels,
+                series.unit,
+                series.times,
+                series.values,
+                self.run_id,
+            )
             result.series += 1
             result.new_series += int(written.created)
             result.points_new += written.new
@@ -156,20 +192,45 @@ class SeriesWriter:
             result.rejected_files += 1
         else:
             outcome = "accepted" if changed else "unchanged"
-        self._inbox(source, data, digest or hashlib.sha256(data).hexdigest(), None, outcome,
-                    parsed.issues)
+        self._inbox(
+            source, data, digest or hashlib.sha256(data).hexdigest(), None, outcome, parsed.issues
+        )
 
-    def _inbox(self, source: str, data: bytes | None, digest: str, size: int | None,
-               outcome: str, issues: Sequence[Issue]) -> None:
+    def _inbox(
+        self,
+        source: str,
+        data: bytes | None,
+        digest: str,
+        size: int | None,
+        outcome: str,
+        issues: Sequence[Issue],
+    ) -> None:
         if outcome in ("unchanged", "rejected") and digest in inbox_sql.inbox_hashes(
-                self.store, source):
+            self.store, source
+        ):
             return
         keep = self.keep_raw and data is not None
         errors = [i.as_dict() for i in issues if i.level == "error"]
         warnings = [i.as_dict() for i in issues if i.level != "error"]
-        inbox_sql.add_inbox_many(self.store, [(
-            self.run_id, self.received_at, source, None, KIND, digest, None,
-            data if keep else None, 0 if keep else 1, outcome, None, None,
-            orjson.dumps(errors).decode() if errors else None,
-            orjson.dumps(warnings).decode() if warnings else None, size)])
-
+        inbox_sql.add_inbox_many(
+            self.store,
+            [
+                (
+                    self.run_id,
+                    self.received_at,
+                    source,
+                    None,
+                    KIND,
+                    digest,
+                    None,
+                    data if keep else None,
+                    0 if keep else 1,
+                    outcome,
+                    None,
+                    None,
+                    orjson.dumps(errors).decode() if errors else None,
+                    orjson.dumps(warnings).decode() if warnings else None,
+                    size,
+                )
+            ],
+        )

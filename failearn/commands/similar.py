@@ -75,8 +75,10 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
     notes: list[str] = []
     with Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False) as store:
         if sql.incident_count(store) == 0:
-            raise NotFoundError(f"the store {display_location(settings.db)} holds no incidents",
-                                hint="run `failearn ingest` first")
+            raise NotFoundError(
+                f"the store {display_location(settings.db)} holds no incidents",
+                hint="run `failearn ingest` first",
+            )
         query_id = None
         if options.incident_id is not None:
             query_id = incident_sql.resolve_incident(store, options.incident_id)
@@ -85,31 +87,50 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
         if stored is None:
             model, rows, candidates = _temporary_index(store)
             ids = list(rows)
-            index: dict[str, Any] = {"run_id": None, "as_of": None, "indexed": 0,
-                                     "added": len(rows)}
-            notes.append("no cluster run yet: a temporary index was fitted over the whole "
-                         "store; run `failearn cluster` to make this fast")
+            index: dict[str, Any] = {
+                "run_id": None,
+                "as_of": None,
+                "indexed": 0,
+                "added": len(rows),
+            }
+            notes.append(
+                "no cluster run yet: a temporary index was fitted over the whole "
+                "store; run `failearn cluster` to make this fast"
+            )
         else:
             model = FeatureModel.from_record(stored.model)
             k, t, m = model.dims
-            matrix = np.frombuffer(stored.vectors, dtype=np.float16).reshape(
-                len(stored.incident_ids), k + t + m).astype(np.float32)
-            candidates = Blocks(matrix[:, :k], matrix[:, k:k + t], matrix[:, k + t:],
-                                np.frombuffer(stored.blocks, dtype=np.int8).astype(np.int64),
-                                stored.services, stored.classes)
+            matrix = (
+                np.frombuffer(stored.vectors, dtype=np.float16)
+                .reshape(len(stored.incident_ids), k + t + m)
+                .astype(np.float32)
+            )
+            candidates = Blocks(
+                matrix[:, :k],
+                matrix[:, k : k + t],
+                matrix[:, k + t :],
+                np.frombuffer(stored.blocks, dtype=np.int8).astype(np.int64),
+                stored.services,
+                stored.classes,
+            )
             # Merges and migrations since the run renamed or removed some of its incidents.
             now = incident_sql.current_ids(store, stored.incident_ids)
             rows = list(stored.incident_ids)
             ids = [now.get(i) for i in rows]
-            extra = sql.docs_for(store, sql.unindexed_ids(store, stored.window_start,
-                                                          set(now.values())))
+            extra = sql.docs_for(
+                store, sql.unindexed_ids(store, stored.window_start, set(now.values()))
+            )
             if extra:
                 more = model.encode(extra)
                 candidates = _concat(candidates, more)
                 rows += [d.id for d in extra]
                 ids += [d.id for d in extra]
-            index = {"run_id": stored.run_id, "as_of": stored.as_of,
-                     "indexed": len(stored.incident_ids), "added": len(extra)}
+            index = {
+                "run_id": stored.run_id,
+                "as_of": stored.as_of,
+                "indexed": len(stored.incident_ids),
+                "added": len(extra),
+            }
         if query_id is not None:
             # The incident's own row, unless a merge since the run gave it new content.
             position = {incident: i for i, incident in enumerate(rows)}.get(query_id)
@@ -136,17 +157,27 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
         hits = []
         for incident_id in chosen:
             brief = briefs[incident_id]
-            hits.append(SimilarHit(
-                incident_id=incident_id, score=round(min(1.0, best[incident_id]), 4),
-                timestamp=brief["timestamp"], service=brief["service"],
-                failure_class=brief["failure_class"], source=brief["source"],
-                line=brief["line"], title=brief["title"], resolution=brief["resolution"],
-                workarounds=brief["workarounds"], pattern_id=patterns.get(incident_id)))
+            hits.append(
+                SimilarHit(
+                    incident_id=incident_id,
+                    score=round(min(1.0, best[incident_id]), 4),
+                    timestamp=brief["timestamp"],
+                    service=brief["service"],
+                    failure_class=brief["failure_class"],
+                    source=brief["source"],
+                    line=brief["line"],
+                    title=brief["title"],
+                    resolution=brief["resolution"],
+                    workarounds=brief["workarounds"],
+                    pattern_id=patterns.get(incident_id),
+                )
+            )
     return SimilarResult(query=query_doc, results=hits, index=index, notes=notes)
 
 
-def _top_incidents(ids: Sequence[str | None], scores: Any, exclude: str | None,
-                   top: int) -> dict[str, float]:
+def _top_incidents(
+    ids: Sequence[str | None], scores: Any, exclude: str | None, top: int
+) -> dict[str, float]:
     """The ``top`` incidents with the highest score, most similar first.
 
     Several rows can stand for one incident (an index row of an incident merged into
@@ -183,9 +214,14 @@ def _concat(a: Any, b: Any) -> Any:
 
     from failearn.analysis.encode import Blocks
 
-    return Blocks(np.vstack([a.text, b.text]), np.vstack([a.trace, b.trace]),
-                  np.vstack([a.metrics, b.metrics]), np.concatenate([a.present, b.present]),
-                  list(a.services) + list(b.services), list(a.classes) + list(b.classes))
+    return Blocks(
+        np.vstack([a.text, b.text]),
+        np.vstack([a.trace, b.trace]),
+        np.vstack([a.metrics, b.metrics]),
+        np.concatenate([a.present, b.present]),
+        list(a.services) + list(b.services),
+        list(a.classes) + list(b.classes),
+    )
 
 
 def _temporary_index(store: Store) -> tuple[Any, list[str], Any]:
@@ -198,7 +234,12 @@ def _temporary_index(store: Store) -> tuple[Any, list[str], Any]:
     rows = features.row_of
     from failearn.analysis.encode import Blocks
 
-    expanded = Blocks(blocks.text[rows], blocks.trace[rows], blocks.metrics[rows],
-                      blocks.present[rows], [blocks.services[r] for r in rows.tolist()],
-                      [blocks.classes[r] for r in rows.tolist()])
+    expanded = Blocks(
+        blocks.text[rows],
+        blocks.trace[rows],
+        blocks.metrics[rows],
+        blocks.present[rows],
+        [blocks.services[r] for r in rows.tolist()],
+        [blocks.classes[r] for r in rows.tolist()],
+    )
     return features.model, [d.id for d in docs], expanded

@@ -27,16 +27,39 @@ def load_patterns(store: Store, as_of: datetime) -> PatternsInput | None:
     if snapshot is None:
         return None
     return PatternsInput(
-        run_id=snapshot.run_id, as_of=snapshot.as_of, window_start=snapshot.window_start,
+        run_id=snapshot.run_id,
+        as_of=snapshot.as_of,
+        window_start=snapshot.window_start,
         window_end=snapshot.window_end,
-        patterns=tuple(PatternEvidence(
-            pattern_id=p.pattern_id, label=p.label, status=p.status, first_seen=p.first_seen,
-            last_seen=p.last_seen, support=p.support, incident_ids=p.incident_ids,
-            services=dict(p.services), class_counts=dict(p.class_counts),
-            dominant_class=p.dominant_class, cohesion=p.cohesion,
-            precursors=tuple(Signal(s.metric, s.direction, s.median_in_pattern, s.median_rest,
-                                    s.delta, s.effect_size, s.support) for s in p.precursors))
-            for p in snapshot.patterns))
+        patterns=tuple(
+            PatternEvidence(
+                pattern_id=p.pattern_id,
+                label=p.label,
+                status=p.status,
+                first_seen=p.first_seen,
+                last_seen=p.last_seen,
+                support=p.support,
+                incident_ids=p.incident_ids,
+                services=dict(p.services),
+                class_counts=dict(p.class_counts),
+                dominant_class=p.dominant_class,
+                cohesion=p.cohesion,
+                precursors=tuple(
+                    Signal(
+                        s.metric,
+                        s.direction,
+                        s.median_in_pattern,
+                        s.median_rest,
+                        s.delta,
+                        s.effect_size,
+                        s.support,
+                    )
+                    for s in p.precursors
+                ),
+            )
+            for p in snapshot.patterns
+        ),
+    )
 
 
 def latest_audit(store: Store, as_of: datetime) -> dict[str, Any] | None:
@@ -54,8 +77,7 @@ def latest_audit(store: Store, as_of: datetime) -> dict[str, Any] | None:
 _VERDICTS = {"drift": "Drift", "no-drift": "No drift", "insufficient-data": "Not enough data"}
 
 
-def drift_section(summary: AuditSummary, document: dict[str, Any],
-                  top: int = 5) -> dict[str, Any]:
+def drift_section(summary: AuditSummary, document: dict[str, Any], top: int = 5) -> dict[str, Any]:
     """The report's section 5 from a stored audit: its verdict in words, why, and the classes
     whose share moved most."""
     verdict = str(summary.verdict)
@@ -67,14 +89,23 @@ def drift_section(summary: AuditSummary, document: dict[str, Any],
     for item in document.get("classes") or []:
         if not isinstance(item, dict) or "failure_class" not in item:
             continue
-        classes.append({"failure_class": str(item["failure_class"]),
-                        "recent_share": float(item.get("recent_share") or 0.0),
-                        "baseline_share": float(item.get("baseline_share") or 0.0),
-                        "delta": float(item.get("delta") or 0.0)})
+        classes.append(
+            {
+                "failure_class": str(item["failure_class"]),
+                "recent_share": float(item.get("recent_share") or 0.0),
+                "baseline_share": float(item.get("baseline_share") or 0.0),
+                "delta": float(item.get("delta") or 0.0),
+            }
+        )
     classes.sort(key=lambda c: (-abs(c["delta"]), c["failure_class"]))
-    return {"audit_id": summary.audit_id, "as_of": summary.as_of, "verdict": text,
-            "drift": bool(summary.drift), "status": verdict,
-            "recent": {"start": summary.recent_start, "incidents": summary.recent_incidents},
-            "baseline": {"start": summary.baseline_start,
-                         "incidents": summary.baseline_incidents},
-            "shifts": [str(s) for s in summary.shifts], "classes": classes[:top]}
+    return {
+        "audit_id": summary.audit_id,
+        "as_of": summary.as_of,
+        "verdict": text,
+        "drift": bool(summary.drift),
+        "status": verdict,
+        "recent": {"start": summary.recent_start, "incidents": summary.recent_incidents},
+        "baseline": {"start": summary.baseline_start, "incidents": summary.baseline_incidents},
+        "shifts": [str(s) for s in summary.shifts],
+        "classes": classes[:top],
+    }

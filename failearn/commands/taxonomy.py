@@ -107,19 +107,40 @@ class MigrateResult:
             "taxonomy_version": self.taxonomy_version,
             "taxonomy": self.taxonomy_path,
             "from_versions": self.from_versions,
-            "records": {"total": self.records, "relabelled": self.relabelled,
-                        "rerouted": self.rerouted, "version_only": self.version_only,
-                        "unchanged": self.unchanged},
-            "changes": [{"from_class": c.from_class, "to_class": c.to_class, "via": c.via,
-                         "how": c.how, "records": c.records, "record_ids": c.record_ids}
-                        for c in self.changes],
-            "incidents": {"before": self.incidents_before, "after": self.incidents_after,
-                          "relabelled": self.incidents_relabelled,
-                          "merged": [{"incident_id": old, "into": new}
-                                     for old, new in sorted(self.incidents_merged.items())],
-                          "created": self.incidents_created},
-            "rules": {"relabelled": [{"rule_id": rule, "to_class": cls}
-                                     for rule, cls in sorted(self.rules_relabelled.items())]},
+            "records": {
+                "total": self.records,
+                "relabelled": self.relabelled,
+                "rerouted": self.rerouted,
+                "version_only": self.version_only,
+                "unchanged": self.unchanged,
+            },
+            "changes": [
+                {
+                    "from_class": c.from_class,
+                    "to_class": c.to_class,
+                    "via": c.via,
+                    "how": c.how,
+                    "records": c.records,
+                    "record_ids": c.record_ids,
+                }
+                for c in self.changes
+            ],
+            "incidents": {
+                "before": self.incidents_before,
+                "after": self.incidents_after,
+                "relabelled": self.incidents_relabelled,
+                "merged": [
+                    {"incident_id": old, "into": new}
+                    for old, new in sorted(self.incidents_merged.items())
+                ],
+                "created": self.incidents_created,
+            },
+            "rules": {
+                "relabelled": [
+                    {"rule_id": rule, "to_class": cls}
+                    for rule, cls in sorted(self.rules_relabelled.items())
+                ]
+            },
             "warnings": self.warnings,
             "dedup_window": self.dedup_window,
             "dry_run": self.dry_run,
@@ -143,8 +164,9 @@ def _mapping(settings: Settings, source_format: str | None) -> dict[str, str]:
     return settings.classes
 
 
-def _first_place(label: sql.StoredLabel, taxonomy: Taxonomy,
-                 settings: Settings) -> tuple[Resolution | None, str]:
+def _first_place(
+    label: sql.StoredLabel, taxonomy: Taxonomy, settings: Settings
+) -> tuple[Resolution | None, str]:
     """Where a report goes, before any text is read (a split class needs it)."""
     written = label.failure_class_raw or label.failure_class
     if label.failure_class_via in INFERRED_ROUTES:
@@ -163,13 +185,17 @@ def _first_place(label: sql.StoredLabel, taxonomy: Taxonomy,
     return previous, "previous-class"
 
 
-def _place(labels: list[sql.StoredLabel], taxonomy: Taxonomy, settings: Settings,
-           store: Store) -> tuple[list[_Placed], dict[tuple[str, str], int]]:
+def _place(
+    labels: list[sql.StoredLabel], taxonomy: Taxonomy, settings: Settings, store: Store
+) -> tuple[list[_Placed], dict[tuple[str, str], int]]:
     """The new class of every report; and the (label, class) pairs that resolve nowhere."""
     first = [(label, *_first_place(label, taxonomy, settings)) for label in labels]
     # Labels that land on a split class are placed by their text: read it for those only.
-    split = [label.key for label, res, how in first
-             if res is not None and res.via.startswith("split") and how != _KEPT]
+    split = [
+        label.key
+        for label, res, how in first
+        if res is not None and res.via.startswith("split") and how != _KEPT
+    ]
     texts = sql.report_texts(store, split) if split else {}
     placed: list[_Placed] = []
     unresolved: Counter[tuple[str, str]] = Counter()
@@ -180,25 +206,33 @@ def _place(labels: list[sql.StoredLabel], taxonomy: Taxonomy, settings: Settings
         if label.key in texts:
             written = label.failure_class_raw or label.failure_class
             text = texts[label.key]
-            again = (taxonomy.resolve(written, _mapping(settings, label.source_format), text)
-                     if how == "label" else taxonomy.resolve(label.failure_class, None, text))
+            again = (
+                taxonomy.resolve(written, _mapping(settings, label.source_format), text)
+                if how == "label"
+                else taxonomy.resolve(label.failure_class, None, text)
+            )
             resolution = again or resolution
         placed.append(_Placed(label, resolution, "previous-class" if how == _KEPT else how))
     return placed, dict(unresolved)
 
 
 def _refuse(unresolved: dict[tuple[str, str], int], taxonomy: Taxonomy) -> TaxonomyError:
-    problems = [f"label {raw!r} (stored as {cls!r}) on {n} record(s)"
-                for (raw, cls), n in sorted(unresolved.items())]
+    problems = [
+        f"label {raw!r} (stored as {cls!r}) on {n} record(s)"
+        for (raw, cls), n in sorted(unresolved.items())
+    ]
     return TaxonomyError(
         f"{sum(unresolved.values())} stored record(s) have labels that taxonomy "
-        f"{taxonomy.version} cannot place; nothing was changed", problems=problems,
+        f"{taxonomy.version} cannot place; nothing was changed",
+        problems=problems,
         hint="add each old class id under `retired` with its `replaced_by`, or the label "
-             "under `aliases`, then run the migration again")
+        "under `aliases`, then run the migration again",
+    )
 
 
-def _warnings(placed: list[_Placed], taxonomy: Taxonomy, settings: Settings,
-              taxonomy_path: Path, changed: int) -> list[str]:
+def _warnings(
+    placed: list[_Placed], taxonomy: Taxonomy, settings: Settings, taxonomy_path: Path, changed: int
+) -> list[str]:
     warnings: list[str] = []
     dropped: Counter[tuple[str, str]] = Counter()
     defaults: Counter[tuple[str, str]] = Counter()
@@ -206,48 +240,72 @@ def _warnings(placed: list[_Placed], taxonomy: Taxonomy, settings: Settings,
         if p.how == "previous-class" and p.label.failure_class_via not in INFERRED_ROUTES:
             dropped[(p.label.failure_class_raw or "", p.resolution.class_id)] += 1
         if p.resolution.via == "split-default" and p.label.failure_class_via != "split-default":
-            defaults[(p.label.failure_class_raw or p.label.failure_class,
-                      p.resolution.class_id)] += 1
+            defaults[
+                (p.label.failure_class_raw or p.label.failure_class, p.resolution.class_id)
+            ] += 1
     for (raw, cls), n in sorted(dropped.items()):
-        warnings.append(f"label {raw!r} ({n} record(s)) no longer resolves in taxonomy "
-                        f"{taxonomy.version}; placed in `{cls}` through its previous class. "
-                        "Ingesting these records again would reject them: add the label under "
-                        "`aliases`")
+        warnings.append(
+            f"label {raw!r} ({n} record(s)) no longer resolves in taxonomy "
+            f"{taxonomy.version}; placed in `{cls}` through its previous class. "
+            "Ingesting these records again would reject them: add the label under "
+            "`aliases`"
+        )
     for (old, cls), n in sorted(defaults.items()):
-        warnings.append(f"{n} record(s) labelled {old!r}, a class split in parts, match no "
-                        f"keyword of the parts; placed in `{cls}`, the first part: review them")
+        warnings.append(
+            f"{n} record(s) labelled {old!r}, a class split in parts, match no "
+            f"keyword of the parts; placed in `{cls}`, the first part: review them"
+        )
     versions = {p.label.taxonomy_version for p in placed}
     if changed and versions == {taxonomy.version}:
-        warnings.append(f"labels changed but the taxonomy version is still {taxonomy.version}: "
-                        "bump `version` so that records say which taxonomy placed them")
+        warnings.append(
+            f"labels changed but the taxonomy version is still {taxonomy.version}: "
+            "bump `version` so that records say which taxonomy placed them"
+        )
     in_use = (settings.taxonomy or default_taxonomy_path()).resolve()
     if taxonomy_path.resolve() != in_use:
-        warnings.append(f"{taxonomy_path} is not the taxonomy in use ({in_use}); ingest will "
-                        "keep resolving labels with that one: point `taxonomy` in "
-                        "failearn.toml at the new file")
+        warnings.append(
+            f"{taxonomy_path} is not the taxonomy in use ({in_use}); ingest will "
+            "keep resolving labels with that one: point `taxonomy` in "
+            "failearn.toml at the new file"
+        )
     return warnings
 
 
-def run_migrate(settings: Settings, taxonomy: Taxonomy, options: MigrateOptions
-                ) -> MigrateResult:
+def run_migrate(settings: Settings, taxonomy: Taxonomy, options: MigrateOptions) -> MigrateResult:
     """Re-normalise every stored report to ``taxonomy``; regroup what moved."""
     window = options.dedup_window if options.dedup_window is not None else settings.dedup.window
     taxonomy_path = taxonomy.path or default_taxonomy_path()
     store = Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
     try:
         # Regrouping stored reports: no ingest may be writing meanwhile (PostgreSQL).
-        scope = (store.rolled_back("exclusive") if options.dry_run
-                 else store.transaction("exclusive"))
+        scope = (
+            store.rolled_back("exclusive") if options.dry_run else store.transaction("exclusive")
+        )
         with scope:
-            run_id = store.start_run("taxonomy migrate", None, {
-                "taxonomy": str(taxonomy_path), "version": taxonomy.version,
-                "dry_run": options.dry_run, "dedup_window": format_duration(window)})
-            result = _migrate(store, settings, taxonomy, taxonomy_path, run_id, window,
-                              options.dry_run)
-            store.finish_run(run_id, "ok", {
-                "relabelled": result.relabelled, "rerouted": result.rerouted,
-                "version_only": result.version_only, "incidents_before":
-                result.incidents_before, "incidents_after": result.incidents_after})
+            run_id = store.start_run(
+                "taxonomy migrate",
+                None,
+                {
+                    "taxonomy": str(taxonomy_path),
+                    "version": taxonomy.version,
+                    "dry_run": options.dry_run,
+                    "dedup_window": format_duration(window),
+                },
+            )
+            result = _migrate(
+                store, settings, taxonomy, taxonomy_path, run_id, window, options.dry_run
+            )
+            store.finish_run(
+                run_id,
+                "ok",
+                {
+                    "relabelled": result.relabelled,
+                    "rerouted": result.rerouted,
+                    "version_only": result.version_only,
+                    "incidents_before": result.incidents_before,
+                    "incidents_after": result.incidents_after,
+                },
+            )
     finally:
         store.close()
     return result
@@ -266,8 +324,15 @@ def _relabel_rules(store: Store, taxonomy: Taxonomy) -> dict[str, str]:
     return moves
 
 
-def _migrate(store: Store, settings: Settings, taxonomy: Taxonomy, taxonomy_path: Path,
-             run_id: int, window: timedelta, dry_run: bool) -> MigrateResult:
+def _migrate(
+    store: Store,
+    settings: Settings,
+    taxonomy: Taxonomy,
+    taxonomy_path: Path,
+    run_id: int,
+    window: timedelta,
+    dry_run: bool,
+) -> MigrateResult:
     labels = sql.stored_labels(store)
     placed, unresolved = _place(labels, taxonomy, settings, store)
     if unresolved:
@@ -304,28 +369,44 @@ def _migrate(store: Store, settings: Settings, taxonomy: Taxonomy, taxonomy_path
     if touched:
         old_ids = {r.incident_id for r in own if r.incident_id is not None}
         before = sql.incident_classes(store, old_ids)
-        done = regroup_reports(store, touched, own, run_id, window,
-                               updated_keys=[r.key for r in own])
+        done = regroup_reports(
+            store, touched, own, run_id, window, updated_keys=[r.key for r in own]
+        )
         old_ids |= {i for i in done.previous.values() if i is not None}
         new_ids = set(done.assignment.values())
         merged = dict(done.aliases)
         created = sorted(new_ids - old_ids)
         after = sql.incident_classes(store, new_ids)
-        relabelled_incidents = sum(1 for i, cls in after.items()
-                                   if i in before and before[i] != cls)
+        relabelled_incidents = sum(
+            1 for i, cls in after.items() if i in before and before[i] != cls
+        )
     sql.set_incident_versions(store, taxonomy.version)
     rules = _relabel_rules(store, taxonomy)
-    class_changes = [ClassChange(old, new, via, how, len(ids), sorted(ids)[:_SAMPLE])
-                     for (old, new, via, how), ids in sorted(moved.items())]
+    class_changes = [
+        ClassChange(old, new, via, how, len(ids), sorted(ids)[:_SAMPLE])
+        for (old, new, via, how), ids in sorted(moved.items())
+    ]
     return MigrateResult(
-        run_id=None if dry_run else run_id, db=display_location(settings.db), dry_run=dry_run,
-        taxonomy_version=taxonomy.version, taxonomy_path=str(taxonomy_path),
-        from_versions=dict(sorted(Counter(lb.taxonomy_version or "unknown"
-                                          for lb in labels).items())),
-        records=len(labels), relabelled=counts["relabelled"], rerouted=counts["rerouted"],
-        version_only=counts["version_only"], unchanged=counts["unchanged"],
-        changes=class_changes, incidents_before=incidents_before,
-        incidents_after=sql.incident_count(store), incidents_relabelled=relabelled_incidents,
-        incidents_merged=merged, incidents_created=created,
-        rules_relabelled=rules, dedup_window=format_duration(window),
-        warnings=_warnings(placed, taxonomy, settings, taxonomy_path, len(class_changes)))
+        run_id=None if dry_run else run_id,
+        db=display_location(settings.db),
+        dry_run=dry_run,
+        taxonomy_version=taxonomy.version,
+        taxonomy_path=str(taxonomy_path),
+        from_versions=dict(
+            sorted(Counter(lb.taxonomy_version or "unknown" for lb in labels).items())
+        ),
+        records=len(labels),
+        relabelled=counts["relabelled"],
+        rerouted=counts["rerouted"],
+        version_only=counts["version_only"],
+        unchanged=counts["unchanged"],
+        changes=class_changes,
+        incidents_before=incidents_before,
+        incidents_after=sql.incident_count(store),
+        incidents_relabelled=relabelled_incidents,
+        incidents_merged=merged,
+        incidents_created=created,
+        rules_relabelled=rules,
+        dedup_window=format_duration(window),
+        warnings=_warnings(placed, taxonomy, settings, taxonomy_path, len(class_changes)),
+    )

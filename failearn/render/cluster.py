@@ -13,9 +13,15 @@ from failearn.commands.cluster import ClusterOut, ClusterResult
 
 def cluster_entry(cluster: ClusterOut) -> dict[str, Any]:
     """One cluster in the JSON document: the contract keys first, then its summary."""
-    return {"id": cluster.id, "pattern_id": cluster.pattern_id, "size": cluster.size,
-            "incident_ids": cluster.incident_ids, "label": cluster.label, **cluster.summary(),
-            "precursors": [asdict(p) for p in cluster.precursors]}
+    return {
+        "id": cluster.id,
+        "pattern_id": cluster.pattern_id,
+        "size": cluster.size,
+        "incident_ids": cluster.incident_ids,
+        "label": cluster.label,
+        **cluster.summary(),
+        "precursors": [asdict(p) for p in cluster.precursors],
+    }
 
 
 def cluster_document(result: ClusterResult) -> dict[str, Any]:
@@ -26,8 +32,11 @@ def cluster_document(result: ClusterResult) -> dict[str, Any]:
         "clusters": [cluster_entry(c) for c in result.clusters],
         "noise": result.noise,
         "as_of": result.as_of,
-        "window": {"start": result.window_start, "end": result.window_end,
-                   "lookback": result.lookback},
+        "window": {
+            "start": result.window_start,
+            "end": result.window_end,
+            "lookback": result.lookback,
+        },
         "incidents": result.incidents,
         "distinct_rows": result.distinct_rows,
         "parameters": result.parameters,
@@ -42,9 +51,11 @@ def _counts(counts: dict[str, int]) -> str:
 def _precursor_text(cluster: ClusterOut) -> str:
     parts = []
     for p in cluster.precursors[:3]:
-        parts.append(f"{p.metric} {p.direction} ({p.median_in_pattern:g} vs "
-                     f"{p.median_rest:g}, effect {p.effect_size:+.2f}, "
-                     f"{p.support}/{cluster.size})")
+        parts.append(
+            f"{p.metric} {p.direction} ({p.median_in_pattern:g} vs "
+            f"{p.median_rest:g}, effect {p.effect_size:+.2f}, "
+            f"{p.support}/{cluster.size})"
+        )
     return "; ".join(parts)
 
 
@@ -54,14 +65,19 @@ def render_text(result: ClusterResult, console: Console) -> None:
     console.print(
         f"[bold]cluster run {result.run_number}[/]: {result.incidents} incidents from "
         f"{result.window_start[:10]} to {result.window_end[:10]} ({result.lookback}): "
-        f"{len(result.clusters)} patterns, {len(result.noise)} noise")
+        f"{len(result.clusters)} patterns, {len(result.noise)} noise"
+    )
     curve = params.get("k_distance") or {}
-    how = {"gap": f"a third into the widest gap of the {curve.get('k')}-distance curve",
-           "valley": f"first valley of the {curve.get('k')}-distance density",
-           "knee": f"knee of the {curve.get('k')}-distance curve"}.get(
-        params["eps_source"], params["eps_source"])
-    console.print(f"eps {params['eps']} ({how}); min_samples {params['min_samples']} "
-                  f"({params['min_samples_source']})", style="dim")
+    how = {
+        "gap": f"a third into the widest gap of the {curve.get('k')}-distance curve",
+        "valley": f"first valley of the {curve.get('k')}-distance density",
+        "knee": f"knee of the {curve.get('k')}-distance curve",
+    }.get(params["eps_source"], params["eps_source"])
+    console.print(
+        f"eps {params['eps']} ({how}); min_samples {params['min_samples']} "
+        f"({params['min_samples_source']})",
+        style="dim",
+    )
     if not result.clusters:
         console.print("no recurring pattern in this window")
         return
@@ -69,9 +85,12 @@ def render_text(result: ClusterResult, console: Console) -> None:
         console.print()
         console.print(
             f"[bold]{c.pattern_id}[/] {c.status:<9} {c.size:>5} incidents  "
-            f"{c.first_seen[:10]} … {c.last_seen[:10]}  cohesion {c.cohesion:.2f}")
+            f"{c.first_seen[:10]} … {c.last_seen[:10]}  cohesion {c.cohesion:.2f}"
+        )
         console.print(f"  {escape(c.label)}")
-        console.print(f"  services: {escape(_counts(c.services))}; "
-                      f"classes: {escape(_counts(c.classes))}", style="dim")
+        console.print(
+            f"  services: {escape(_counts(c.services))}; classes: {escape(_counts(c.classes))}",
+            style="dim",
+        )
         if c.precursors:
             console.print(f"  precursors: {escape(_precursor_text(c))}")

@@ -19,36 +19,59 @@ from failearn.timeutil import iso
 def list_document(result: IncidentList) -> dict[str, Any]:
     """The JSON document of ``incidents list`` (contract keys first)."""
     filters = result.filters
-    return {"incidents": [asdict(row) for row in result.incidents], "total": result.total,
-            "shown": len(result.incidents),
-            "filters": {"services": list(filters.services), "classes": list(filters.classes),
-                        "pattern": filters.pattern,
-                        "since": iso(filters.since) if filters.since else None,
-                        "until": iso(filters.until) if filters.until else None,
-                        "limit": filters.limit},
-            "db": result.db}
+    return {
+        "incidents": [asdict(row) for row in result.incidents],
+        "total": result.total,
+        "shown": len(result.incidents),
+        "filters": {
+            "services": list(filters.services),
+            "classes": list(filters.classes),
+            "pattern": filters.pattern,
+            "since": iso(filters.since) if filters.since else None,
+            "until": iso(filters.until) if filters.until else None,
+            "limit": filters.limit,
+        },
+        "db": result.db,
+    }
 
 
 def detail_document(result: IncidentDetail) -> dict[str, Any]:
     """The JSON document of ``incidents show``."""
-    return {"incident": {**asdict(result.incident), **result.fields},
-            "records": result.records, "former_ids": result.former_ids,
-            "error_messages": result.error_messages, "trace_ids": result.trace_ids,
-            "db": result.db}
+    return {
+        "incident": {**asdict(result.incident), **result.fields},
+        "records": result.records,
+        "former_ids": result.former_ids,
+        "error_messages": result.error_messages,
+        "trace_ids": result.trace_ids,
+        "db": result.db,
+    }
 
 
 def _table(result: IncidentList) -> Table:
     # Ids (incident, service, class, pattern) are what a user types next: never cut; the
     # title wraps instead.
-    table = Table(Column("incident", no_wrap=True), Column("started", no_wrap=True),
-                  Column("service", no_wrap=True), Column("class", no_wrap=True),
-                  Column("sev.", no_wrap=True), Column("pattern", no_wrap=True),
-                  Column("title", overflow="fold", min_width=20),
-                  box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
+    table = Table(
+        Column("incident", no_wrap=True),
+        Column("started", no_wrap=True),
+        Column("service", no_wrap=True),
+        Column("class", no_wrap=True),
+        Column("sev.", no_wrap=True),
+        Column("pattern", no_wrap=True),
+        Column("title", overflow="fold", min_width=20),
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 1, 0, 0),
+    )
     for row in result.incidents:
-        table.add_row(Text(row.incident_id), row.timestamp[:16].replace("T", " "),
-                      Text(row.service), Text(row.failure_class), Text(row.severity or ""),
-                      row.pattern_id or "", Text(row.title or ""))
+        table.add_row(
+            Text(row.incident_id),
+            row.timestamp[:16].replace("T", " "),
+            Text(row.service),
+            Text(row.failure_class),
+            Text(row.severity or ""),
+            row.pattern_id or "",
+            Text(row.title or ""),
+        )
     return table
 
 
@@ -64,8 +87,11 @@ def render_list(result: IncidentList, console: Console, *, tsv: bool = False) ->
         return
     print_table(table, console)
     if console.is_terminal and result.total > len(result.incidents):
-        console.print(f"{len(result.incidents)} of {result.total} shown (newest first; "
-                      "--limit 0 shows all)", style="dim", markup=False)
+        console.print(
+            f"{len(result.incidents)} of {result.total} shown (newest first; --limit 0 shows all)",
+            style="dim",
+            markup=False,
+        )
 
 
 def render_detail(result: IncidentDetail, console: Console, *, tsv: bool = False) -> None:

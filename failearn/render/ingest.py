@@ -26,24 +26,33 @@ def ingest_document(result: IngestResult) -> dict[str, Any]:
         "warnings": [issue.as_dict() for issue in result.warnings.shown],
         "notes": result.notes.shown,
         "problems": {
-            "errors": _counts(result.errors), "warnings": _counts(result.warnings),
+            "errors": _counts(result.errors),
+            "warnings": _counts(result.warnings),
             "notes": {"total": result.notes.total, "shown": len(result.notes.shown)},
         },
         "files": result.files,
         "records": result.records,
-        "incidents": {"created": result.incidents_created, "updated": result.incidents_updated,
-                      "total": result.incidents_total},
+        "incidents": {
+            "created": result.incidents_created,
+            "updated": result.incidents_updated,
+            "total": result.incidents_total,
+        },
         "dedup_window": result.dedup_window,
         "series": result.series.as_dict() if result.series else None,
-        "inferred": [{"source": source, "line": line, **p.as_dict()}
-                     for source, line, p in result.inferred],
-        "class_model": None if result.class_model is None else {
-            "route": result.class_model.route, "basis": result.class_model.basis,
+        "inferred": [
+            {"source": source, "line": line, **p.as_dict()} for source, line, p in result.inferred
+        ],
+        "class_model": None
+        if result.class_model is None
+        else {
+            "route": result.class_model.route,
+            "basis": result.class_model.basis,
             "build_seconds": round(result.class_model.build_seconds, 3),
             "records": result.class_model.records,
             "settled": result.class_model.settled,
             "predict_seconds": round(result.class_model.predict_seconds, 3),
-            "fit": result.class_model.fit},
+            "fit": result.class_model.fit,
+        },
         "dry_run": result.dry_run,
         "run_id": result.run_id,
         "db": result.db,
@@ -59,18 +68,19 @@ def ingest_document(result: IngestResult) -> dict[str, Any]:
 
 
 def series_line(result: IngestResult) -> str | None:
-    """"metric series: 2 file(s), 4 series, 40,320 points (40,320 new, …)"."""
+    """ "metric series: 2 file(s), 4 series, 40,320 points (40,320 new, …)"."""
     series = result.series
     if series is None:
         return None
-    line = (f"metric series: {series.files} file(s), {series.series} series, "
-            f"{series.points:,} points ({series.points_new:,} new, {series.points_changed:,} "
-            f"changed, {series.points_unchanged:,} unchanged)")
+    line = (
+        f"metric series: {series.files} file(s), {series.series} series, "
+        f"{series.points:,} points ({series.points_new:,} new, {series.points_changed:,} "
+        f"changed, {series.points_unchanged:,} unchanged)"
+    )
     if series.points_dropped:
         line += f", {series.points_dropped:,} NaN/Inf not stored"
     if series.rejected_series or series.rejected_files:
-        line += (f"; rejected: {series.rejected_series} series, {series.rejected_files} "
-                 "file(s)")
+        line += f"; rejected: {series.rejected_series} series, {series.rejected_files} file(s)"
     return line
 
 
@@ -83,32 +93,48 @@ def _omitted(tally: Tally[Any], what: str) -> str | None:
     """One line for the problems not shown in full, with their counts by code."""
     if not tally.omitted:
         return None
-    codes = ", ".join(f"{code} {count:,}" for code, count in tally.omitted_by_code().items()
-                      if code != "skipped")
-    return (f"{tally.omitted:,} more {what} not shown{f' ({codes})' if codes else ''}; "
-            "the inbox keeps every record with its errors; --max-errors N shows more")
+    codes = ", ".join(
+        f"{code} {count:,}" for code, count in tally.omitted_by_code().items() if code != "skipped"
+    )
+    return (
+        f"{tally.omitted:,} more {what} not shown{f' ({codes})' if codes else ''}; "
+        "the inbox keeps every record with its errors; --max-errors N shows more"
+    )
 
 
 def file_notes(result: IngestResult) -> list[str]:
     """What the run did with files as files: moved, withdrawn, gone, not read again."""
-    notes = [f"{new}: moved from {old} (same {how}); its report and incident are kept"
-             for old, new, how in result.moved]
+    notes = [
+        f"{new}: moved from {old} (same {how}); its report and incident are kept"
+        for old, new, how in result.moved
+    ]
     verb = "would be withdrawn" if result.dry_run else "withdrawn"
-    notes += [f"{source}: the file no longer exists; its report is {verb} (kept in the "
-              "inbox and history, out of every analysis)" for source in result.withdrawn]
+    notes += [
+        f"{source}: the file no longer exists; its report is {verb} (kept in the "
+        "inbox and history, out of every analysis)"
+        for source in result.withdrawn
+    ]
     if result.missing:
         shown = ", ".join(result.missing[:5]) + (" …" if len(result.missing) > 5 else "")
-        notes.append(f"{len(result.missing)} stored source(s) no longer exist: {shown}; "
-                     "`failearn ingest --prune` withdraws their reports")
+        notes.append(
+            f"{len(result.missing)} stored source(s) no longer exist: {shown}; "
+            "`failearn ingest --prune` withdraws their reports"
+        )
     if result.baseline_written:
-        notes.append(f"wrote {result.counts.get('rejected', 0)} rejected record(s) to the "
-                     f"baseline {result.baseline}: they no longer fail a run until they change")
+        notes.append(
+            f"wrote {result.counts.get('rejected', 0)} rejected record(s) to the "
+            f"baseline {result.baseline}: they no longer fail a run until they change"
+        )
     elif result.known_records:
-        notes.append(f"{result.known_records} rejected record(s) are known problems listed in "
-                     f"{result.baseline}: they do not fail the run (fix them when you can)")
+        notes.append(
+            f"{result.known_records} rejected record(s) are known problems listed in "
+            f"{result.baseline}: they do not fail the run (fix them when you can)"
+        )
     if result.files_unchanged:
-        notes.append(f"{result.files_unchanged} unchanged file(s) not read again (size and "
-                     "time, or content, as when stored)")
+        notes.append(
+            f"{result.files_unchanged} unchanged file(s) not read again (size and "
+            "time, or content, as when stored)"
+        )
     return notes
 
 
@@ -138,17 +164,23 @@ def github_lines(result: IngestResult) -> list[str]:
     """GitHub Actions workflow commands: one annotation per problem, then a notice."""
     lines = [_annotation(issue) for issue in result.errors.shown]
     lines.extend(_annotation(issue) for issue in result.warnings.shown)
-    for tally, kind, what in ((result.errors, "error", "errors"),
-                              (result.warnings, "warning", "warnings")):
+    for tally, kind, what in (
+        (result.errors, "error", "errors"),
+        (result.warnings, "warning", "warnings"),
+    ):
         rest = _omitted(tally, what)
         if rest is not None:
             lines.append(f"::{kind} title=failearn ingest::{_escape_data(rest)}")
-    summary = ", ".join(f"{result.counts.get(o, 0)} {o}" for o in OUTCOMES
-                        if result.counts.get(o, 0) or o in ("accepted", "rejected"))
+    summary = ", ".join(
+        f"{result.counts.get(o, 0)} {o}"
+        for o in OUTCOMES
+        if result.counts.get(o, 0) or o in ("accepted", "rejected")
+    )
     if series_line(result):
         summary += f"; {series_line(result)}"
-    lines.extend(f"::notice title=failearn ingest::{_escape_data(note)}"
-                 for note in file_notes(result))
+    lines.extend(
+        f"::notice title=failearn ingest::{_escape_data(note)}" for note in file_notes(result)
+    )
     lines.append(f"::notice title=failearn ingest::{_escape_data(summary)}")
     return lines
 
@@ -162,26 +194,38 @@ def summary_markdown(result: IngestResult) -> str:
     from failearn.render.report import md_code, md_text
 
     failed = result.failed
-    lines = [f"### failearn ingest: {'failed' if failed else 'passed'}", "",
-             "| outcome | records |", "| --- | ---: |"]
+    lines = [
+        f"### failearn ingest: {'failed' if failed else 'passed'}",
+        "",
+        "| outcome | records |",
+        "| --- | ---: |",
+    ]
     lines += [f"| {outcome} | {result.counts.get(outcome, 0)} |" for outcome in OUTCOMES]
     lines.append("")
     errors = result.errors
     if errors.total:
-        lines += [f"{errors.total} problem(s) reject new or changed records:", "",
-                  "| file | line | code | field | problem |", "| --- | ---: | --- | --- | --- |"]
+        lines += [
+            f"{errors.total} problem(s) reject new or changed records:",
+            "",
+            "| file | line | code | field | problem |",
+            "| --- | ---: | --- | --- | --- |",
+        ]
         for issue in errors.shown[:SUMMARY_ERRORS]:
-            lines.append(f"| {md_code(issue.source)} | {issue.line or ''} | {issue.code} | "
-                         f"{issue.field or ''} | {md_text(issue.message)} |")
+            lines.append(
+                f"| {md_code(issue.source)} | {issue.line or ''} | {issue.code} | "
+                f"{issue.field or ''} | {md_text(issue.message)} |"
+            )
         rest = errors.total - min(len(errors.shown), SUMMARY_ERRORS)
         if rest:
-            lines.append(f"\n… and {rest} more (the inbox keeps every record with its "
-                         "errors).")
+            lines.append(f"\n… and {rest} more (the inbox keeps every record with its errors).")
         lines.append("")
     lines += [f"- {md_text(note)}" for note in file_notes(result)]
-    lines.append(f"\n{result.files} file(s), {result.records} record(s); incidents: "
-                 f"{result.incidents_created} new, {result.incidents_total} in total"
-                 + (" (dry run: nothing written)" if result.dry_run else "") + ".")
+    lines.append(
+        f"\n{result.files} file(s), {result.records} record(s); incidents: "
+        f"{result.incidents_created} new, {result.incidents_total} in total"
+        + (" (dry run: nothing written)" if result.dry_run else "")
+        + "."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -192,8 +236,10 @@ def _location(issue: Issue) -> str:
 def _print_issue(issue: Issue, console: Console) -> None:
     colour = {"error": "red", "note": "cyan"}.get(issue.level, "yellow")
     field = f" [{issue.field}]" if issue.field else ""
-    console.print(f"[{colour}]{escape(_location(issue))}: {issue.level} {issue.code}"
-                  f"{escape(field)}:[/] {escape(issue.message)}")
+    console.print(
+        f"[{colour}]{escape(_location(issue))}: {issue.level} {issue.code}"
+        f"{escape(field)}:[/] {escape(issue.message)}"
+    )
     if issue.hint and issue.level == "error":
         console.print(f"    hint: {issue.hint}", style="dim", markup=False)
 
@@ -206,18 +252,27 @@ def _print_inferred(result: IngestResult, console: Console) -> None:
     """The fields failearn inferred, one line each, and the class model it used."""
     for source, line, provenance in result.inferred[:INFERRED_SHOWN]:
         where = f"{source}:{line}" if line else source
-        console.print(f"{where}: inferred {provenance.field} {provenance.describe()}",
-                      style="cyan", markup=False)
+        console.print(
+            f"{where}: inferred {provenance.field} {provenance.describe()}",
+            style="cyan",
+            markup=False,
+        )
     hidden = len(result.inferred) - INFERRED_SHOWN
     if hidden > 0:
-        console.print(f"… and {hidden} more inferred field(s) (--format json lists them all)",
-                      style="cyan", markup=False)
+        console.print(
+            f"… and {hidden} more inferred field(s) (--format json lists them all)",
+            style="cyan",
+            markup=False,
+        )
     model = result.class_model
     if model is not None:
-        console.print(f"class model: {model.route}, {model.basis}; built in "
-                      f"{model.build_seconds:.2f}s, read {model.settled} record(s) in "
-                      f"{model.predict_seconds:.2f}s and classified {model.records}",
-                      style="dim", markup=False)
+        console.print(
+            f"class model: {model.route}, {model.basis}; built in "
+            f"{model.build_seconds:.2f}s, read {model.settled} record(s) in "
+            f"{model.predict_seconds:.2f}s and classified {model.records}",
+            style="dim",
+            markup=False,
+        )
         if model.fit:
             console.print(f"  {model.fit}", style="dim", markup=False)
 
@@ -236,8 +291,10 @@ def render_text(result: IngestResult, console: Console) -> None:
     if rest is not None:
         console.print(rest, style="dim", markup=False)
     _print_inferred(result, console)
-    table = Table(title="failearn ingest" + (" (dry run: nothing written)" if result.dry_run
-                                             else ""), title_justify="left")
+    table = Table(
+        title="failearn ingest" + (" (dry run: nothing written)" if result.dry_run else ""),
+        title_justify="left",
+    )
     table.add_column("outcome")
     table.add_column("records", justify="right")
     for outcome in OUTCOMES:
@@ -245,9 +302,11 @@ def render_text(result: IngestResult, console: Console) -> None:
         style = "red" if outcome == "rejected" and count else None
         table.add_row(outcome, str(count), style=style)
     console.print(table)
-    console.print(f"{result.files} file(s), {result.records} record(s) in {result.seconds:.2f}s; "
-                  f"incidents: {result.incidents_created} new, {result.incidents_updated} "
-                  f"updated, {result.incidents_total} in {result.db} "
-                  f"(dedup window {result.dedup_window})")
+    console.print(
+        f"{result.files} file(s), {result.records} record(s) in {result.seconds:.2f}s; "
+        f"incidents: {result.incidents_created} new, {result.incidents_updated} "
+        f"updated, {result.incidents_total} in {result.db} "
+        f"(dedup window {result.dedup_window})"
+    )
     if series_line(result):
         console.print(series_line(result), markup=False, highlight=False)

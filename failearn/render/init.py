@@ -30,8 +30,7 @@ def init_document(result: InitResult) -> dict[str, Any]:
         "written": result.written,
         "files": result.files,
         "left_out": [{"source": s, "why": why} for s, why in result.left_out],
-        "fields": {f.name: {"reports": f.reports, "names": dict(f.names)}
-                   for f in result.fields},
+        "fields": {f.name: {"reports": f.reports, "names": dict(f.names)} for f in result.fields},
         "unknown_names": dict(result.unknown_names),
         "aliases": result.aliases,
         "classes": result.classes,
@@ -59,16 +58,23 @@ def render_text(result: InitResult, console: Console) -> None:
         table.add_row(found.name, f"{found.reports}/{result.files}", shown or "—")
     console.print(table)
     for name, spellings in result.aliases.items():
-        console.print(f"  {name} is written as {', '.join(spellings)}: mapped in [fields]",
-                      markup=False)
+        console.print(
+            f"  {name} is written as {', '.join(spellings)}: mapped in [fields]", markup=False
+        )
     if result.infer_classes:
-        console.print("  most name no failure class: [classify] infer = \"all\" infers one "
-                      "from their text (recorded as inferred)", markup=False)
+        console.print(
+            '  most name no failure class: [classify] infer = "all" infers one '
+            "from their text (recorded as inferred)",
+            markup=False,
+        )
     if result.default_service is not None:
         shown = ", ".join(f"{n} ({c})" for n, c in result.services[:8]) or "none"
-        console.print(f"  words recurring in titles: {shown} (written commented out in "
-                      f"[services.names]: uncomment the services); [services] default = "
-                      f"\"{result.default_service}\" for the others", markup=False)
+        console.print(
+            f"  words recurring in titles: {shown} (written commented out in "
+            f"[services.names]: uncomment the services); [services] default = "
+            f'"{result.default_service}" for the others',
+            markup=False,
+        )
     missing = [f.name for f in result.fields if f.reports == 0 and f.name in GATE_FIELDS]
     if missing:
         console.print(f"  named by no report: {', '.join(missing)}", markup=False)
@@ -76,8 +82,11 @@ def render_text(result: InitResult, console: Console) -> None:
     console.print(f"{verb} {result.config}", markup=False)
     if result.dry_run is not None:
         rejected = result.dry_run.counts.get("rejected", 0)
-        console.print(f"Dry run with it: {result.would_store} of {result.dry_run.records} "
-                      f"report(s) would be stored, {rejected} rejected", markup=False)
+        console.print(
+            f"Dry run with it: {result.would_store} of {result.dry_run.records} "
+            f"report(s) would be stored, {rejected} rejected",
+            markup=False,
+        )
         for code, name, count in _why_not(result):
             console.print(f"  {count} × {code}" + (f" [{name}]" if name else ""), markup=False)
         if rejected:

@@ -17,30 +17,50 @@ from failearn.timeutil import iso
 
 
 def pull_document(result: PullResult) -> dict[str, Any]:
-    return {"prometheus": result.url, "as_of": result.as_of,
-            "step_seconds": result.step_seconds, "requests": result.requests,
-            "windows": {service: [list(span) for span in spans]
-                        for service, spans in result.windows.items()},
-            "series": result.series.as_dict(),
-            "errors": [i.as_dict() for i in result.series.errors],
-            "warnings": [i.as_dict() for i in result.series.warnings],
-            "dry_run": result.dry_run}
+    return {
+        "prometheus": result.url,
+        "as_of": result.as_of,
+        "step_seconds": result.step_seconds,
+        "requests": result.requests,
+        "windows": {
+            service: [list(span) for span in spans] for service, spans in result.windows.items()
+        },
+        "series": result.series.as_dict(),
+        "errors": [i.as_dict() for i in result.series.errors],
+        "warnings": [i.as_dict() for i in result.series.warnings],
+        "dry_run": result.dry_run,
+    }
 
 
 def render_pull(result: PullResult, console: Console) -> None:
     for issue in [*result.series.errors, *result.series.warnings]:
         _print_issue(issue, console)
     series = result.series
-    hours = sum((datetime.fromisoformat(e.replace("Z", "+00:00"))
-                 - datetime.fromisoformat(s.replace("Z", "+00:00"))).total_seconds()
-                for spans in result.windows.values() for s, e in spans) / 3600
-    console.print(f"failearn metrics pull{' (dry run: nothing written)' if result.dry_run else ''}"
-                  f" from {result.url}: {result.requests} request(s) for {hours:.0f} hours of "
-                  f"{len(result.windows)} service(s) at a {result.step_seconds}s step",
-                  markup=False, highlight=False)
-    console.print(f"{series.series} series, {series.points:,} points ({series.points_new:,} "
-                  f"new, {series.points_changed:,} changed, {series.points_unchanged:,} "
-                  f"unchanged); {len(series.errors)} error(s)", markup=False, highlight=False)
+    hours = (
+        sum(
+            (
+                datetime.fromisoformat(e.replace("Z", "+00:00"))
+                - datetime.fromisoformat(s.replace("Z", "+00:00"))
+            ).total_seconds()
+            for spans in result.windows.values()
+            for s, e in spans
+        )
+        / 3600
+    )
+    console.print(
+        f"failearn metrics pull{' (dry run: nothing written)' if result.dry_run else ''}"
+        f" from {result.url}: {result.requests} request(s) for {hours:.0f} hours of "
+        f"{len(result.windows)} service(s) at a {result.step_seconds}s step",
+        markup=False,
+        highlight=False,
+    )
+    console.print(
+        f"{series.series} series, {series.points:,} points ({series.points_new:,} "
+        f"new, {series.points_changed:,} changed, {series.points_unchanged:,} "
+        f"unchanged); {len(series.errors)} error(s)",
+        markup=False,
+        highlight=False,
+    )
 
 
 def _when(ms: int | None) -> str:
@@ -48,9 +68,20 @@ def _when(ms: int | None) -> str:
 
 
 def list_document(found: Sequence[StoredSeries]) -> dict[str, Any]:
-    return {"series": [{"service": s.service, "metric": s.metric, "labels": s.labels,
-                        "unit": s.unit, "first": _when(s.first_at), "last": _when(s.last_at),
-                        "points": s.points} for s in found]}
+    return {
+        "series": [
+            {
+                "service": s.service,
+                "metric": s.metric,
+                "labels": s.labels,
+                "unit": s.unit,
+                "first": _when(s.first_at),
+                "last": _when(s.last_at),
+                "points": s.points,
+            }
+            for s in found
+        ]
+    }
 
 
 def render_list(found: Sequence[StoredSeries], console: Console) -> None:
@@ -62,6 +93,12 @@ def render_list(found: Sequence[StoredSeries], console: Console) -> None:
         table.add_column(column, no_wrap=True)
     table.add_column("points", justify="right", no_wrap=True)
     for s in found:
-        table.add_row(s.service, s.metric, ", ".join(f"{k}={v}" for k, v in s.labels.items()),
-                      _when(s.first_at)[:16], _when(s.last_at)[:16], f"{s.points:,}")
+        table.add_row(
+            s.service,
+            s.metric,
+            ", ".join(f"{k}={v}" for k, v in s.labels.items()),
+            _when(s.first_at)[:16],
+            _when(s.last_at)[:16],
+            f"{s.points:,}",
+        )
     print_table(table, console)

@@ -62,8 +62,9 @@ def draw_table(table: Table, console: Console) -> None:
     for column in table.columns:
         if column.no_wrap:
             widest = max((cell_len(_cell_text(cell)) for cell in column.cells), default=0)
-            column.min_width = max(column.min_width or 0, widest,
-                                   cell_len(_cell_text(column.header)))
+            column.min_width = max(
+                column.min_width or 0, widest, cell_len(_cell_text(column.header))
+            )
         needed += (column.min_width or 1) + left + right
     if needed > console.width:
         console.size = (needed, console.height)  # rich draws no wider than its console
@@ -113,8 +114,10 @@ def check_output(path: Path, database: Path | str) -> None:
         except OSError:
             same = False
     if same:
-        raise UsageError(f"--output {path} is the database ({database}); refusing to "
-                         "overwrite it", hint="write the output to another file")
+        raise UsageError(
+            f"--output {path} is the database ({database}); refusing to overwrite it",
+            hint="write the output to another file",
+        )
     if target.is_dir():
         raise UsageError(f"cannot write {path}: it is a directory")
     parent = target.parent
@@ -146,8 +149,10 @@ def write_output(text: str, path: Path) -> None:
         temporary.replace(target)
         temporary = None
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}",
-                         hint="the previous file, if any, is unchanged") from exc
+        raise UsageError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            hint="the previous file, if any, is unchanged",
+        ) from exc
     finally:
         if temporary is not None:
             temporary.unlink(missing_ok=True)

@@ -44,9 +44,14 @@ class IngestProgress:
 @contextmanager
 def ingest_progress(console: Console) -> Iterator[IngestProgress]:
     """A progress display for ``failearn ingest`` (transient: it clears when done)."""
-    columns = (TextColumn("[bold]{task.description:>7}"), BarColumn(), MofNCompleteColumn(),
-               RateColumn(), TextColumn("{task.fields[current]}", style="dim"),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("[bold]{task.description:>7}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TextColumn("{task.fields[current]}", style="dim"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         yield IngestProgress(progress)
 
@@ -54,8 +59,9 @@ def ingest_progress(console: Console) -> Iterator[IngestProgress]:
 @contextmanager
 def stage_progress(console: Console) -> Iterator[Callable[[str], None]]:
     """A spinner naming the current stage of a multi-stage command."""
-    with Progress(TextColumn("[bold]{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description}"), TimeElapsedColumn(), console=console, transient=True
+    ) as progress:
         task = progress.add_task("starting")
 
         def update(stage: str) -> None:

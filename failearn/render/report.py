@@ -23,8 +23,18 @@ from failearn.visible import visible
 
 FORMATS = ("md", "html", "text")
 TEMPLATES = {"md": "report.md.j2", "html": "report.html.j2", "text": "report.txt.j2"}
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-           "#ff9da7", "#9c755f", "#bab0ac")
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
 OTHER_COLOUR = "#d4d4d4"
 _BACKTICKS = re.compile(r"`+")
 # Punctuation that could format, link, open HTML or an entity, or split a table cell.
@@ -81,9 +91,9 @@ def code_spans(text: str) -> list[tuple[str, bool]]:
         if closer is None:
             index += 1
             continue
-        parts.append((text[done:runs[index][0]], False))
+        parts.append((text[done : runs[index][0]], False))
         done = runs[closer][1]
-        parts.append((text[runs[index][0]:done], True))
+        parts.append((text[runs[index][0] : done], True))
         index = closer + 1
     parts.append((text[done:], False))
     return [part for part in parts if part[0]]
@@ -166,18 +176,20 @@ def class_mix_chart(numbers: dict[str, Any], top: int = 8) -> dict[str, Any]:
     ranked = sorted(rows, key=lambda r: (-sum(r["weeks"]), r["failure_class"]))
     # The classes that moved most this week always get their own colour: drift shows.
     moved = sorted(rows, key=lambda r: (-abs(r["change"]), r["failure_class"]))[:3]
-    keep = {r["failure_class"] for r in ranked[:top - 3]} | {r["failure_class"] for r in moved}
+    keep = {r["failure_class"] for r in ranked[: top - 3]} | {r["failure_class"] for r in moved}
     for r in ranked:
         if len(keep) >= top:
             break
         keep.add(r["failure_class"])
     shown = [r for r in ranked if r["failure_class"] in keep]
-    series = [(r["failure_class"], PALETTE[i % len(PALETTE)], r["weeks"])
-              for i, r in enumerate(shown)]
+    series = [
+        (r["failure_class"], PALETTE[i % len(PALETTE)], r["weeks"]) for i, r in enumerate(shown)
+    ]
     rest = [r for r in ranked if r["failure_class"] not in keep]
     if rest:
-        series.append(("other", OTHER_COLOUR,
-                       [sum(r["weeks"][i] for r in rest) for i in range(len(weeks))]))
+        series.append(
+            ("other", OTHER_COLOUR, [sum(r["weeks"][i] for r in rest) for i in range(len(weeks))])
+        )
     totals = [sum(s[2][i] for s in series) for i in range(len(weeks))]
     peak = max(totals, default=0) or 1
     width, height, left, bottom, top_pad = 640, 240, 36, 28, 18
@@ -193,17 +205,45 @@ def class_mix_chart(numbers: dict[str, Any], top: int = 8) -> dict[str, Any]:
                 continue
             h = plot_h * counts[i] / peak
             y -= h
-            bars.append({"x": _f(x), "y": _f(y), "w": _f(bar_w), "h": _f(h), "colour": colour,
-                         "title": f"{week}: {name} {counts[i]}"})
-    labels = [{"x": _f(left + i * slot + slot / 2), "y": _f(height - bottom + 16),
-               "text": week.split("-")[-1]} for i, week in enumerate(weeks)]
-    totals_text = [{"x": _f(left + i * slot + slot / 2),
-                    "y": _f(height - bottom - plot_h * totals[i] / peak - 3),
-                    "text": str(totals[i])} for i in range(len(weeks)) if totals[i]]
+            bars.append(
+                {
+                    "x": _f(x),
+                    "y": _f(y),
+                    "w": _f(bar_w),
+                    "h": _f(h),
+                    "colour": colour,
+                    "title": f"{week}: {name} {counts[i]}",
+                }
+            )
+    labels = [
+        {
+            "x": _f(left + i * slot + slot / 2),
+            "y": _f(height - bottom + 16),
+            "text": week.split("-")[-1],
+        }
+        for i, week in enumerate(weeks)
+    ]
+    totals_text = [
+        {
+            "x": _f(left + i * slot + slot / 2),
+            "y": _f(height - bottom - plot_h * totals[i] / peak - 3),
+            "text": str(totals[i]),
+        }
+        for i in range(len(weeks))
+        if totals[i]
+    ]
     legend = [{"name": name, "colour": colour} for name, colour, _ in series]
-    return {"width": width, "height": height, "bars": bars, "labels": labels,
-            "totals": totals_text, "legend": legend, "axis_y": _f(height - bottom),
-            "left": left, "right": width - 10}
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "labels": labels,
+        "totals": totals_text,
+        "legend": legend,
+        "axis_y": _f(height - bottom),
+        "left": left,
+        "right": width - 10,
+    }
 
 
 def pattern_chart(patterns: list[dict[str, Any]], top: int = 12) -> dict[str, Any]:
@@ -216,12 +256,23 @@ def pattern_chart(patterns: list[dict[str, Any]], top: int = 12) -> dict[str, An
     for i, p in enumerate(shown):
         w = (width - left - 50) * p["size"] / peak
         label = f"{p['pattern_id']} {p['label']}"
-        bars.append({"y": _f(4 + i * row), "w": _f(w), "h": _f(row - 6), "x": left,
-                     "label": label if len(label) <= 38 else label[:37] + "…",
-                     "full": label, "size": p["size"], "status": p["status"],
-                     "text_x": _f(left + w + 4), "text_y": _f(4 + i * row + row / 2 + 1),
-                     "colour": {"new": "#59a14f", "growing": "#e15759",
-                                "fading": "#bab0ac"}.get(p["status"], "#4e79a7")})
+        bars.append(
+            {
+                "y": _f(4 + i * row),
+                "w": _f(w),
+                "h": _f(row - 6),
+                "x": left,
+                "label": label if len(label) <= 38 else label[:37] + "…",
+                "full": label,
+                "size": p["size"],
+                "status": p["status"],
+                "text_x": _f(left + w + 4),
+                "text_y": _f(4 + i * row + row / 2 + 1),
+                "colour": {"new": "#59a14f", "growing": "#e15759", "fading": "#bab0ac"}.get(
+                    p["status"], "#4e79a7"
+                ),
+            }
+        )
     return {"width": width, "height": height, "bars": bars, "left": left}
 
 
@@ -265,17 +316,30 @@ def environment(fmt: str, template_dir: Path | None) -> Any:
                 raise jinja2.exceptions.SecurityError("an exponent over 64 is not allowed")
             if operator == "*" and _built_size(left, right) > MAX_BUILT:
                 raise jinja2.exceptions.SecurityError(
-                    f"a text or list longer than {MAX_BUILT:,} is not allowed")
+                    f"a text or list longer than {MAX_BUILT:,} is not allowed"
+                )
             return super().call_binop(context, operator, left, right)
 
     search = [str(template_dir)] if template_dir is not None else []
     search.append(str(templates_dir()))
     env = _Sandbox(
-        loader=jinja2.FileSystemLoader(search), autoescape=fmt == "html",
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, finalize=_shown)
-    env.filters.update(md=md_text, mdcode=md_code, code=html_code, plain=plain, percent=percent,
-                       signed=signed, url=url)
+        loader=jinja2.FileSystemLoader(search),
+        autoescape=fmt == "html",
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_shown,
+    )
+    env.filters.update(
+        md=md_text,
+        mdcode=md_code,
+        code=html_code,
+        plain=plain,
+        percent=percent,
+        signed=signed,
+        url=url,
+    )
     return env
 
 
@@ -300,17 +364,21 @@ def load_template(name: str, fmt: str, template_dir: Path | None = None) -> Any:
     try:
         return environment(fmt, template_dir).get_template(name)
     except jinja2.TemplateError as exc:
-        where = f" ({exc.filename}:{exc.lineno})" if isinstance(
-            exc, jinja2.TemplateSyntaxError) else ""
-        raise UsageError(f"cannot render {name}{where}: {exc}",
-                         hint="check the template in --template-dir") from exc
+        where = (
+            f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        )
+        raise UsageError(
+            f"cannot render {name}{where}: {exc}", hint="check the template in --template-dir"
+        ) from exc
     except (UnicodeDecodeError, OSError) as exc:
-        raise UsageError(f"cannot read template {name}: {exc}",
-                         hint="templates are UTF-8 text files") from exc
+        raise UsageError(
+            f"cannot read template {name}: {exc}", hint="templates are UTF-8 text files"
+        ) from exc
 
 
-def render_template(name: str, fmt: str, context: dict[str, Any],
-                    template_dir: Path | None = None) -> str:
+def render_template(
+    name: str, fmt: str, context: dict[str, Any], template_dir: Path | None = None
+) -> str:
     """Render one template with the filters above; a broken team template is a usage error
     naming it, not a crash (a fault in a bundled one is failearn's own and is raised)."""
     import jinja2
@@ -323,23 +391,32 @@ def render_template(name: str, fmt: str, context: dict[str, Any],
         return str(template.render(**context))
     except Exception as exc:
         bundled = templates_dir().resolve()
-        if not isinstance(exc, jinja2.TemplateError) and template.filename and \
-                Path(template.filename).resolve().is_relative_to(bundled):
+        if (
+            not isinstance(exc, jinja2.TemplateError)
+            and template.filename
+            and Path(template.filename).resolve().is_relative_to(bundled)
+        ):
             raise
         where = f" ({template.filename})" if template.filename else ""
         if isinstance(exc, jinja2.exceptions.SecurityError):
-            raise UsageError(f"cannot render {name}{where}: the template tried what "
-                             f"templates may not do: {exc}",
-                             hint="a template reads the report it is given and calls "
-                                  "failearn's filters, nothing else") from exc
-        raise UsageError(f"cannot render {name}{where}: {type(exc).__name__}: {exc}",
-                         hint="check the template in --template-dir") from exc
+            raise UsageError(
+                f"cannot render {name}{where}: the template tried what templates may not do: {exc}",
+                hint="a template reads the report it is given and calls "
+                "failearn's filters, nothing else",
+            ) from exc
+        raise UsageError(
+            f"cannot render {name}{where}: {type(exc).__name__}: {exc}",
+            hint="check the template in --template-dir",
+        ) from exc
 
 
 def render(report: Report, fmt: str, template_dir: Path | None = None) -> str:
     """The report as Markdown, HTML or plain text."""
     document = report_document(report)
-    context = {**document, "report": document,
-               "class_chart": class_mix_chart(report.week_numbers),
-               "pattern_chart": pattern_chart(report.patterns)}
+    context = {
+        **document,
+        "report": document,
+        "class_chart": class_mix_chart(report.week_numbers),
+        "pattern_chart": pattern_chart(report.patterns),
+    }
     return render_template(TEMPLATES[fmt], fmt, context, template_dir)

@@ -83,8 +83,9 @@ def _walk(root: Path, config: IngestConfig) -> Iterator[tuple[Path, str | None]]
         for name in sorted(files):
             if _excluded(name, config.exclude):
                 continue
-            if any(fnmatch.fnmatch(name.casefold(), pattern.casefold())
-                   for pattern in config.include):
+            if any(
+                fnmatch.fnmatch(name.casefold(), pattern.casefold()) for pattern in config.include
+            ):
                 path = Path(directory) / name
                 if is_regular(path):
                     yield path, None
@@ -111,14 +112,18 @@ def _named(candidate: Path, source: str, kind: str, problem: str | None) -> Inpu
     shown = visible(printable_name(source))
     if problem is not None:
         return InputFile(candidate, shown, kind, problem)
-    why = ("is not valid UTF-8 (its bytes are shown as \\xNN)" if not utf8 else
-           "holds a control, bidirectional or invisible character (shown as \\xNN or "
-           "\\uNNNN), which could steer a terminal or hide what it says")
+    why = (
+        "is not valid UTF-8 (its bytes are shown as \\xNN)"
+        if not utf8
+        else "holds a control, bidirectional or invisible character (shown as \\xNN or "
+        "\\uNNNN), which could steer a terminal or hide what it says"
+    )
     return InputFile(candidate, shown, kind, f"the file name {why}", "invalid-file-name")
 
 
-def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None,
-             root: Path | None = None) -> list[InputFile]:
+def discover(
+    paths: list[str], config: IngestConfig, cwd: Path | None = None, root: Path | None = None
+) -> list[InputFile]:
     """The inputs named by ``paths``; a path that does not exist is a usage error.
 
     With a project ``root``, each file is named relative to it
@@ -133,23 +138,28 @@ def discover(paths: list[str], config: IngestConfig, cwd: Path | None = None,
         path = Path(given)
         if not os.path.lexists(path):
             raise UsageError(f"{printable_name(given)}: no such file or directory")
-        candidates = sorted(_walk(path, config), key=lambda c: c[0]) if path.is_dir() \
-            else [(path, None)]
+        candidates = (
+            sorted(_walk(path, config), key=lambda c: c[0]) if path.is_dir() else [(path, None)]
+        )
         for candidate, problem in candidates:
             identity = _identity(candidate)
             if identity in seen:
                 continue
             seen.add(identity)
             kind = DIRECTORY if problem is not None else kind_of(candidate)
-            source = resolved_key(identity, root) if root is not None \
-                else display_path(candidate, cwd)
+            source = (
+                resolved_key(identity, root) if root is not None else display_path(candidate, cwd)
+            )
             inputs.append(_named(candidate, source, kind, problem))
     return inputs
 
 
-def read_input(item: InputFile, config: IngestConfig,
-               trace_pattern: str = "^[0-9a-f]{32}$",
-               formats: Formats = DEFAULT) -> Iterator[RawRecord]:
+def read_input(
+    item: InputFile,
+    config: IngestConfig,
+    trace_pattern: str = "^[0-9a-f]{32}$",
+    formats: Formats = DEFAULT,
+) -> Iterator[RawRecord]:
     """The raw records of one input, rejected ones included, in the order written.
 
     A file named by a ``[sources.<name>]`` table's ``files`` is read in that
@@ -164,19 +174,25 @@ def read_input(item: InputFile, config: IngestConfig,
         return
     file_format = formats.for_file(item.source) if formats.mappings else None
     if item.path is None:
-        yield from jsonfile.read_ndjson(sys.stdin.buffer, item.source, config.max_record_bytes,
-                                        formats)
+        yield from jsonfile.read_ndjson(
+            sys.stdin.buffer, item.source, config.max_record_bytes, formats
+        )
         return
     if item.kind == "ndjson":
         try:
             handle = open_regular(item.path)
         except OSError as exc:
-            yield reject(item.source, jsonfile.KIND, "unreadable-file",
-                         f"cannot read the file: {exc.strerror or exc}")
+            yield reject(
+                item.source,
+                jsonfile.KIND,
+                "unreadable-file",
+                f"cannot read the file: {exc.strerror or exc}",
+            )
             return
         with handle:
-            yield from jsonfile.read_ndjson(handle, item.source, config.max_record_bytes,
-                                            formats, file_format)
+            yield from jsonfile.read_ndjson(
+                handle, item.source, config.max_record_bytes, formats, file_format
+            )
         return
     limit = config.max_markdown_bytes if item.kind == "markdown" else config.max_json_bytes
     read = read_file(item.path, item.source, item.kind, limit)

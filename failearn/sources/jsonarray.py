@@ -88,13 +88,13 @@ class _Scan:
     def rest(self, start: int) -> Oversize:
         """What the stream holds from ``start`` on: head, SHA-256 and size."""
         digest = hashlib.sha256(self.buf[start:])
-        head = self.buf[start:start + RAW_HEAD_BYTES]
+        head = self.buf[start : start + RAW_HEAD_BYTES]
         size = len(self.buf) - start
         while chunk := self.handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
             if len(head) < RAW_HEAD_BYTES:
-                head += chunk[:RAW_HEAD_BYTES - len(head)]
+                head += chunk[: RAW_HEAD_BYTES - len(head)]
         return Oversize(head, digest.hexdigest(), size)
 
 
@@ -103,8 +103,10 @@ TOO_MANY = "too-many-records"
 
 def too_many(limit: int) -> str:
     """Why the rest of a file is not read."""
-    return (f"the file holds more than {limit:,} records; the rest of it is not read (the "
-            "limit is [ingest] max_records_per_file)")
+    return (
+        f"the file holds more than {limit:,} records; the rest of it is not read (the "
+        "limit is [ingest] max_records_per_file)"
+    )
 
 
 def starts_array(head: bytes) -> bool:
@@ -112,8 +114,9 @@ def starts_array(head: bytes) -> bool:
     return head.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n").startswith(b"[")
 
 
-def elements(handle: IO[bytes], max_bytes: int, max_elements: int | None = None
-             ) -> Iterator[tuple[int, bytes | Oversize] | Broken]:
+def elements(
+    handle: IO[bytes], max_bytes: int, max_elements: int | None = None
+) -> Iterator[tuple[int, bytes | Oversize] | Broken]:
     """``(line, bytes)`` of each element of the array the stream holds (an element over
     ``max_bytes`` as its :class:`Oversize` head), then a :class:`Broken` if the stream
     stops being the array's JSON, or holds more than ``max_elements``."""
@@ -121,7 +124,7 @@ def elements(handle: IO[bytes], max_bytes: int, max_elements: int | None = None
     scan.fill(0)
     if scan.buf.startswith(codecs.BOM_UTF8):
         scan.pos = len(codecs.BOM_UTF8)
-    if not scan.skip_space() or scan.buf[scan.pos:scan.pos + 1] != b"[":
+    if not scan.skip_space() or scan.buf[scan.pos : scan.pos + 1] != b"[":
         yield _broken(scan, scan.pos, "the file is not a JSON array")
         return
     scan.pos += 1
@@ -131,7 +134,7 @@ def elements(handle: IO[bytes], max_bytes: int, max_elements: int | None = None
         if not scan.skip_space():
             yield _broken(scan, scan.pos, "the array is not closed (a `]` is missing)")
             return
-        if scan.buf[scan.pos:scan.pos + 1] == b"]" and first:
+        if scan.buf[scan.pos : scan.pos + 1] == b"]" and first:
             scan.pos += 1
             break
         start = scan.pos
@@ -149,7 +152,7 @@ def elements(handle: IO[bytes], max_bytes: int, max_elements: int | None = None
         if not scan.skip_space():
             yield _broken(scan, scan.pos, "the array is not closed (a `]` is missing)")
             return
-        mark = scan.buf[scan.pos:scan.pos + 1]
+        mark = scan.buf[scan.pos : scan.pos + 1]
         scan.pos += 1
         if mark == b"]":
             break
@@ -157,7 +160,7 @@ def elements(handle: IO[bytes], max_bytes: int, max_elements: int | None = None
             yield _broken(scan, scan.pos - 1, "a `,` or `]` must follow an element")
             return
         comma = scan.line_at(scan.pos - 1)
-        if scan.skip_space() and scan.buf[scan.pos:scan.pos + 1] == b"]":
+        if scan.skip_space() and scan.buf[scan.pos : scan.pos + 1] == b"]":
             yield Broken(comma, "a `,` before `]` (a trailing comma)", scan.rest(scan.pos))
             return
     if scan.skip_space():
@@ -172,7 +175,7 @@ def _element(scan: _Scan, max_bytes: int) -> bytes | Oversize | None:
     """The bytes of the element at ``scan.pos`` (moving past it), its head when it is over
     ``max_bytes``, None when the stream ends inside it."""
     start = scan.pos
-    if scan.buf[start:start + 1] not in (b"{", b"["):
+    if scan.buf[start : start + 1] not in (b"{", b"["):
         return _slow(scan, start, 0, max_bytes)
     depth = 0
     while True:
@@ -187,7 +190,7 @@ def _element(scan: _Scan, max_bytes: int) -> bytes | Oversize | None:
         depth += 1 if match.group(1) in b"[{" else -1
         scan.pos = match.end()
         if depth == 0:
-            return _sized(scan.buf[start:scan.pos], max_bytes)
+            return _sized(scan.buf[start : scan.pos], max_bytes)
         if scan.pos - start > max_bytes:
             return _slow(scan, start, depth, max_bytes)
 
@@ -199,8 +202,7 @@ def _sized(text: bytes, max_bytes: int) -> bytes | Oversize:
     return Oversize(text[:RAW_HEAD_BYTES], hashlib.sha256(text).hexdigest(), len(text))
 
 
-def _slow(scan: _Scan, start: int, depth: int, max_bytes: int
-          ) -> bytes | Oversize | None:
+def _slow(scan: _Scan, start: int, depth: int, max_bytes: int) -> bytes | Oversize | None:
     """Scan on mark by mark from ``scan.pos`` (inside an element begun at ``start``, at
     ``depth``); once it is over ``max_bytes`` only its head and hash are kept."""
     digest: hashlib._Hash | None = None
@@ -241,16 +243,16 @@ def _slow(scan: _Scan, start: int, depth: int, max_bytes: int
             if digest is None:
                 return _sized(text, max_bytes)
             digest.update(text)
-            head += text[:max(0, RAW_HEAD_BYTES - len(head))]
+            head += text[: max(0, RAW_HEAD_BYTES - len(head))]
             return Oversize(head, digest.hexdigest(), size + len(text))
         if digest is None and scan.pos - start > max_bytes:
             digest = hashlib.sha256()
         if digest is not None:  # hand on what was scanned: only the head stays
-            done = scan.buf[start:scan.pos]
+            done = scan.buf[start : scan.pos]
             digest.update(done)
             size += len(done)
             if len(head) < RAW_HEAD_BYTES:
-                head += done[:RAW_HEAD_BYTES - len(head)]
+                head += done[: RAW_HEAD_BYTES - len(head)]
             start = scan.pos
         if not scan.fill(start):
             return None

@@ -47,15 +47,20 @@ CONTAINER_KEYS = ("incidents", "records", "items", "data", "results", "events")
 
 def _record(source: str, line: int, raw: str, value: Any, kind: str = KIND) -> RawRecord:
     if not isinstance(value, dict):
-        return reject(source, kind, "not-an-object",
-                      f"{type_name(value)} is not an incident record (a JSON object is)",
-                      line=line,
-                      raw=raw)
+        return reject(
+            source,
+            kind,
+            "not-an-object",
+            f"{type_name(value)} is not an incident record (a JSON object is)",
+            line=line,
+            raw=raw,
+        )
     return RawRecord(source=source, line=line, kind=kind, raw=raw, payload=value)
 
 
-def _records(source: str, line: int, raw: str, value: Any, formats: Formats,
-             file_format: Mapped | None) -> list[RawRecord]:
+def _records(
+    source: str, line: int, raw: str, value: Any, formats: Formats, file_format: Mapped | None
+) -> list[RawRecord]:
     """The records of one JSON value: a vendor payload's, or the value itself."""
     if isinstance(value, dict):
         expanded = formats.expand(value, source, line, raw, KIND, file_format)
@@ -64,15 +69,20 @@ def _records(source: str, line: int, raw: str, value: Any, formats: Formats,
     return [_record(source, line, raw, value)]
 
 
-def value_records(numbered: Iterable[tuple[int, bytes | Oversize]], source: str,
-                  max_record_bytes: int, formats: Formats = DEFAULT,
-                  file_format: Mapped | None = None) -> Iterator[RawRecord]:
+def value_records(
+    numbered: Iterable[tuple[int, bytes | Oversize]],
+    source: str,
+    max_record_bytes: int,
+    formats: Formats = DEFAULT,
+    file_format: Mapped | None = None,
+) -> Iterator[RawRecord]:
     """Records of JSON values given as ``(line, bytes)``: NDJSON lines, array elements."""
     expand = formats.expand
     for number, data in numbered:
         if isinstance(data, Oversize):
-            yield too_large(source, KIND, data.head, data.sha256, data.size, max_record_bytes,
-                            "line", number)
+            yield too_large(
+                source, KIND, data.head, data.sha256, data.size, max_record_bytes, "line", number
+            )
             continue
         if len(data) > max_record_bytes:
             head, digest, size = head_and_digest(data)
@@ -84,17 +94,28 @@ def value_records(numbered: Iterable[tuple[int, bytes | Oversize]], source: str,
             value = jsonvalue.load(data)
             repeated = jsonvalue.repeated_keys(value, data)
         except jsonvalue.TooDeepError as exc:
-            yield reject(source, KIND, "json-too-deep", str(exc), line=number,
-                         raw=data.decode("utf-8", "replace").rstrip("\r\n"))
+            yield reject(
+                source,
+                KIND,
+                "json-too-deep",
+                str(exc),
+                line=number,
+                raw=data.decode("utf-8", "replace").rstrip("\r\n"),
+            )
             continue
         except json.JSONDecodeError as exc:
             decoded = decode(data, source, KIND, line_offset=number - 1)
             if decoded.rejected is not None:
                 yield decoded.rejected
                 continue
-            yield reject(source, KIND, "invalid-json", f"invalid JSON: {exc.msg} "
-                         f"(column {exc.colno})", line=number,
-                         raw=data.decode("utf-8", "replace").rstrip("\r\n"))
+            yield reject(
+                source,
+                KIND,
+                "invalid-json",
+                f"invalid JSON: {exc.msg} (column {exc.colno})",
+                line=number,
+                raw=data.decode("utf-8", "replace").rstrip("\r\n"),
+            )
             continue
         raw = data.decode("utf-8", "replace").rstrip("\r\n")
         records: list[RawRecord] | None = None
@@ -107,33 +128,48 @@ def value_records(numbered: Iterable[tuple[int, bytes | Oversize]], source: str,
         yield from records
 
 
-def _warn_repeated(records: list[RawRecord], keys: list[str], source: str,
-                   line: int) -> None:
+def _warn_repeated(records: list[RawRecord], keys: list[str], source: str, line: int) -> None:
     """A ``duplicate-key`` warning on each record of a value that writes keys twice."""
     shown = ", ".join(f'"{key}"' for key in keys[:5]) + (" …" if len(keys) > 5 else "")
-    issue = Issue(code="duplicate-key", message=f"key {shown} is written twice in one object; "
-                  "the last value is kept", source=source, line=line,
-                  hint=hint("duplicate-key"), level="warning")
+    issue = Issue(
+        code="duplicate-key",
+        message=f"key {shown} is written twice in one object; the last value is kept",
+        source=source,
+        line=line,
+        hint=hint("duplicate-key"),
+        level="warning",
+    )
     for record in records:
         if record.payload is not None:
             record.issues.append(issue)
 
 
-def iter_ndjson_lines(lines: Iterable[bytes | Oversize], source: str, max_record_bytes: int,
-                      first_line: int = 1, formats: Formats = DEFAULT,
-                      file_format: Mapped | None = None) -> Iterator[RawRecord]:
+def iter_ndjson_lines(
+    lines: Iterable[bytes | Oversize],
+    source: str,
+    max_record_bytes: int,
+    first_line: int = 1,
+    formats: Formats = DEFAULT,
+    file_format: Mapped | None = None,
+) -> Iterator[RawRecord]:
     """Records of an NDJSON stream, one per non-blank line, with line numbers."""
-    yield from value_records(enumerate(lines, start=first_line), source, max_record_bytes,
-                             formats, file_format)
+    yield from value_records(
+        enumerate(lines, start=first_line), source, max_record_bytes, formats, file_format
+    )
 
 
-def read_ndjson(handle: IO[bytes], source: str, max_record_bytes: int,
-                formats: Formats = DEFAULT, file_format: Mapped | None = None
-                ) -> Iterator[RawRecord]:
+def read_ndjson(
+    handle: IO[bytes],
+    source: str,
+    max_record_bytes: int,
+    formats: Formats = DEFAULT,
+    file_format: Mapped | None = None,
+) -> Iterator[RawRecord]:
     """Stream NDJSON from a binary file handle (a file or stdin); nothing at all is an error."""
     empty = True
-    for record in iter_ndjson_lines(bounded_lines(handle, max_record_bytes), source,
-                                    max_record_bytes, 1, formats, file_format):
+    for record in iter_ndjson_lines(
+        bounded_lines(handle, max_record_bytes), source, max_record_bytes, 1, formats, file_format
+    ):
         empty = False
         yield record
     if empty:
@@ -144,17 +180,27 @@ def broken_array(source: str, broken: Broken) -> RawRecord:
     """The rest of an array that stops being JSON, rejected at the line where it does;
     the inbox keeps the head of that rest, with the SHA-256 and size of all of it."""
     rest = broken.rest
-    record = reject(source, KIND, broken.code, broken.message if broken.code != "invalid-json"
-                    else f"invalid JSON: {broken.message}", line=broken.line,
-                    raw_bytes=rest.head)
+    record = reject(
+        source,
+        KIND,
+        broken.code,
+        broken.message if broken.code != "invalid-json" else f"invalid JSON: {broken.message}",
+        line=broken.line,
+        raw_bytes=rest.head,
+    )
     record.sha256 = rest.sha256
     record.size = rest.size if len(rest.head) < rest.size else None
     return record
 
 
-def read_array(handle: IO[bytes], source: str, max_record_bytes: int,
-               formats: Formats = DEFAULT, file_format: Mapped | None = None,
-               max_records: int | None = None) -> Iterator[RawRecord]:
+def read_array(
+    handle: IO[bytes],
+    source: str,
+    max_record_bytes: int,
+    formats: Formats = DEFAULT,
+    file_format: Mapped | None = None,
+    max_records: int | None = None,
+) -> Iterator[RawRecord]:
     """Records of a JSON array streamed element by element (nothing for an empty array)."""
     for item in jsonarray.elements(handle, max_record_bytes, max_records):
         if isinstance(item, Broken):
@@ -176,20 +222,23 @@ def _unwrap(value: Any) -> tuple[str | None, Any]:
     return None, value
 
 
-def parse_json_document(text: str, source: str, formats: Formats = DEFAULT,
-                        file_format: Mapped | None = None) -> Iterator[RawRecord]:
+def parse_json_document(
+    text: str, source: str, formats: Formats = DEFAULT, file_format: Mapped | None = None
+) -> Iterator[RawRecord]:
     """Records of a ``.json`` document: an object, an array, a container, or NDJSON.
 
     A vendor payload is recognised before a container is unwrapped: an OTLP
     export or an Alertmanager group is one payload, however many records it holds.
     """
     if jsonarray.starts_array(text[:64].encode("utf-8")):
-        elements = read_array(io.BytesIO(text.encode("utf-8")), source, len(text) * 4 + 1,
-                              formats, file_format)
+        elements = read_array(
+            io.BytesIO(text.encode("utf-8")), source, len(text) * 4 + 1, formats, file_format
+        )
         first = next(elements, None)
         if first is None:  # nothing to store, but the file was received: say so
-            yield reject(source, KIND, "empty-file", "the JSON array holds no records", line=1,
-                         raw=text)
+            yield reject(
+                source, KIND, "empty-file", "the JSON array holds no records", line=1, raw=text
+            )
             return
         yield first
         yield from elements
@@ -203,11 +252,23 @@ def parse_json_document(text: str, source: str, formats: Formats = DEFAULT,
     except json.JSONDecodeError as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines):
-            yield from iter_ndjson_lines((line.encode("utf-8") for line in text.splitlines()),
-                                         source, len(text) + 1, 1, formats, file_format)
+            yield from iter_ndjson_lines(
+                (line.encode("utf-8") for line in text.splitlines()),
+                source,
+                len(text) + 1,
+                1,
+                formats,
+                file_format,
+            )
             return
-        yield reject(source, KIND, "invalid-json", f"invalid JSON: {exc.msg} at line "
-                     f"{exc.lineno}, column {exc.colno}", line=exc.lineno, raw=text)
+        yield reject(
+            source,
+            KIND,
+            "invalid-json",
+            f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            line=exc.lineno,
+            raw=text,
+        )
         return
     records = _document_records(text, value, source, formats, file_format)
     if repeated and records:
@@ -215,8 +276,9 @@ def parse_json_document(text: str, source: str, formats: Formats = DEFAULT,
     yield from records
 
 
-def _document_records(text: str, value: Any, source: str, formats: Formats,
-                      file_format: Mapped | None) -> list[RawRecord]:
+def _document_records(
+    text: str, value: Any, source: str, formats: Formats, file_format: Mapped | None
+) -> list[RawRecord]:
     if isinstance(value, dict):
         expanded = formats.expand(value, source, 1, text, KIND, file_format)
         if expanded is not None:
@@ -224,10 +286,18 @@ def _document_records(text: str, value: Any, source: str, formats: Formats,
     key, inner = _unwrap(value)
     if key is not None:
         # A container: the records are the elements of one key.
-        return [record for element in inner
-                for record in _records(source, _find_line(text, element),
-                                       orjson.dumps(element).decode(), element, formats,
-                                       file_format)]
+        return [
+            record
+            for element in inner
+            for record in _records(
+                source,
+                _find_line(text, element),
+                orjson.dumps(element).decode(),
+                element,
+                formats,
+                file_format,
+            )
+        ]
     return [_record(source, 1, text, value)]
 
 

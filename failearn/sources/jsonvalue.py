@@ -76,8 +76,9 @@ def _exact(data: bytes | str) -> Any:
     except json.JSONDecodeError:
         raise
     except ValueError as exc:  # an integer of more digits than Python converts
-        raise json.JSONDecodeError(str(exc), data if isinstance(data, str)
-                                   else data.decode("utf-8", "replace"), 0) from exc
+        raise json.JSONDecodeError(
+            str(exc), data if isinstance(data, str) else data.decode("utf-8", "replace"), 0
+        ) from exc
 
 
 def _keys(value: Any, depth: int) -> int:

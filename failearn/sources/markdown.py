@@ -44,14 +44,20 @@ _INLINE_CODE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 _ERRORISH = re.compile(
     r"(?i)\b(?:error|exception|fail(?:ed|ure|s)?|timed?[ \-]?out|timeout|refused|denied|"
     r"exhausted|unavailable|panic|fatal|oom\w*|killed|cannot|can't|unable|invalid|exceeded|"
-    r"not available|crash\w*|unreachable|rejected|overflow|traceback|5\d\d)\b")
+    r"not available|crash\w*|unreachable|rejected|overflow|traceback|5\d\d)\b"
+)
 _MAX_ERRORS = 20
 _MAX_EVENTS = 100
 _ZONE_SCAN = 200
 # Labels a bold bullet may carry that name a section or a known field.
-KNOWN_LABELS = frozenset({*(p for phrases in VOCABULARY.values() for p in phrases),
-                          *postmortem.DURATION_LABELS, *postmortem.BODY_FIELDS,
-                          *postmortem.DATE_LABELS})
+KNOWN_LABELS = frozenset(
+    {
+        *(p for phrases in VOCABULARY.values() for p in phrases),
+        *postmortem.DURATION_LABELS,
+        *postmortem.BODY_FIELDS,
+        *postmortem.DATE_LABELS,
+    }
+)
 _MAX_ERROR_CHARS = 500
 _TOML_KEY = re.compile(r"^[ \t]*([A-Za-z0-9_\-]+)[ \t]*=", re.MULTILINE)
 
@@ -134,8 +140,8 @@ def _split_front_matter(text: str) -> tuple[Any, str, str, int, int] | _Unclosed
         closing = boundary.search(text, opening.end())
         if closing is None:
             return _Unclosed(str(handler.START_DELIMITER), text.count("\n", 0, begin) + 1)
-        fm = text[opening.end():closing.start()]
-        body = text[closing.end():]
+        fm = text[opening.end() : closing.start()]
+        body = text[closing.end() :]
         fm_line = text.count("\n", 0, opening.end()) + 1
         body_line = text.count("\n", 0, closing.end()) + 1
         if body.startswith("\r\n"):
@@ -161,23 +167,31 @@ def _error_lines(text: str) -> list[str]:
     return found
 
 
-def _labelled_list(chunk: str, line: int, sections: list[_Section],
-                   meta: list[tuple[str, str, int]]) -> bool:
+def _labelled_list(
+    chunk: str, line: int, sections: list[_Section], meta: list[tuple[str, str, int]]
+) -> bool:
     """A list of ``**Label**: value`` items: sections for the labels that name one,
     metadata for short values; False when the list is an ordinary one."""
     items = postmortem.labelled_items(chunk.split("\n"), line, KNOWN_LABELS)
     if not items or any(item.label[:1].isdigit() for item in items):
         return False
     current = sections[-1]
-    if current.name != "preamble" and current.level != _LABEL_LEVEL and not any(
-            postmortem.label_key(item.label) in KNOWN_LABELS for item in items):
+    if (
+        current.name != "preamble"
+        and current.level != _LABEL_LEVEL
+        and not any(postmortem.label_key(item.label) in KNOWN_LABELS for item in items)
+    ):
         return False
     for item in items:
         key = postmortem.label_key(item.label)
         name = classify_heading(item.label)
         short = "\n" not in item.value and len(item.value) <= _SHORT_VALUE
-        if key in postmortem.DURATION_LABELS or key in postmortem.BODY_FIELDS \
-                or key in postmortem.DATE_LABELS or (name is None and short and item.value):
+        if (
+            key in postmortem.DURATION_LABELS
+            or key in postmortem.BODY_FIELDS
+            or key in postmortem.DATE_LABELS
+            or (name is None and short and item.value)
+        ):
             meta.append((item.label, item.value, item.line))
             continue
         section = _Section(item.label, name, _LABEL_LEVEL, item.line)
@@ -193,7 +207,7 @@ def _trace_ids(text: str, traces: re.Pattern[str], before: str = "") -> list[str
     found: list[str] = []
     for match in traces.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
-        context = (before if line_start == 0 else "") + text[line_start:match.start()]
+        context = (before if line_start == 0 else "") + text[line_start : match.start()]
         if not names_a_secret(context):
             found.append(match.group(0))
     return found
@@ -222,15 +236,20 @@ def _walk_body(body: str, body_line: int, traces: re.Pattern[str]) -> _Body:
             else:
                 name = classify_heading(text)
                 current = sections[-1]
-                if name is None and current.name not in (None, "preamble") \
-                        and level > current.level and current.level != _LABEL_LEVEL:
+                if (
+                    name is None
+                    and current.name not in (None, "preamble")
+                    and level > current.level
+                    and current.level != _LABEL_LEVEL
+                ):
                     current.add(f"{'#' * level} {text}", line)
                 else:
                     sections.append(_Section(text, name, level, line))
             index += 3
             continue
-        if (token.map is not None and token.level == 0 and token.type.endswith("_open")) \
-                or token.type in ("fence", "code_block", "html_block", "hr"):
+        if (
+            token.map is not None and token.level == 0 and token.type.endswith("_open")
+        ) or token.type in ("fence", "code_block", "html_block", "hr"):
             start, end = token.map if token.map else (0, 0)
             if token.type in ("fence", "code_block"):
                 block = token.content
@@ -243,7 +262,7 @@ def _walk_body(body: str, body_line: int, traces: re.Pattern[str]) -> _Body:
                 for match in _INLINE_CODE.finditer(chunk):
                     code = match.group(1)
                     line_start = chunk.rfind("\n", 0, match.start()) + 1
-                    ids = _trace_ids(code, traces, chunk[line_start:match.start(1)])
+                    ids = _trace_ids(code, traces, chunk[line_start : match.start(1)])
                     trace_ids.extend(ids)
                     if not ids and _ERRORISH.search(code):
                         errors.append(code.strip()[:_MAX_ERROR_CHARS])
@@ -288,13 +307,39 @@ def _skip_block(tokens: list[Any], index: int) -> int:
     return index
 
 
-_META_HEADINGS = frozenset({
-    "date", "status", "report status", "authors", "author", "owner", "owners", "service",
-    "services", "affected service", "affected services", "severity", "priority",
-    "start date time", "end date time", "start time", "end time", "start date", "end date",
-    "duration", "incident number", "incident id", "category", "failure class", "component",
-    "incident date", "detected", "time to repair", "time to resolve",
-})
+_META_HEADINGS = frozenset(
+    {
+        "date",
+        "status",
+        "report status",
+        "authors",
+        "author",
+        "owner",
+        "owners",
+        "service",
+        "services",
+        "affected service",
+        "affected services",
+        "severity",
+        "priority",
+        "start date time",
+        "end date time",
+        "start time",
+        "end time",
+        "start date",
+        "end date",
+        "duration",
+        "incident number",
+        "incident id",
+        "category",
+        "failure class",
+        "component",
+        "incident date",
+        "detected",
+        "time to repair",
+        "time to resolve",
+    }
+)
 
 
 def _loose(name: str) -> str:
@@ -315,8 +360,9 @@ def _heading_meta(sections: list[_Section]) -> list[tuple[str, str, int]]:
     return found
 
 
-def _apply_meta(payload: dict[str, Any], field_lines: dict[str, int],
-                meta: list[tuple[str, str, int]]) -> list[tuple[str, int]]:
+def _apply_meta(
+    payload: dict[str, Any], field_lines: dict[str, int], meta: list[tuple[str, str, int]]
+) -> list[tuple[str, int]]:
     """Body metadata into the payload (what front matter says wins); the dates written."""
     if not meta:
         return []
@@ -346,8 +392,13 @@ def _apply_meta(payload: dict[str, Any], field_lines: dict[str, int],
     return dates
 
 
-def _apply_timeline(payload: dict[str, Any], field_lines: dict[str, int], found: _Body,
-                    dates: list[tuple[str, int]], source: str) -> dict[str, str]:
+def _apply_timeline(
+    payload: dict[str, Any],
+    field_lines: dict[str, int],
+    found: _Body,
+    dates: list[tuple[str, int]],
+    source: str,
+) -> dict[str, str]:
     """When the incident started and ended, from the timeline in the post-mortem's zone;
     failing that, from a date the page gives elsewhere.  What was found where no field or
     timeline names it (``{"timeline_start": "the first heading"}``).
@@ -356,20 +407,30 @@ def _apply_timeline(payload: dict[str, Any], field_lines: dict[str, int], found:
     when no field gives the time.
     """
     timelines = [s for s in found.sections if s.name == "timeline"]
-    parts = [(text, line) for s in timelines for text, line in zip(s.parts, s.part_lines,
-                                                                    strict=True)]
+    parts = [
+        (text, line) for s in timelines for text, line in zip(s.parts, s.part_lines, strict=True)
+    ]
     if not parts and not dates:
         return _page_date(payload, field_lines, found, source)
     preamble = [p for s in found.sections if s.name == "preamble" for p in s.parts]
     # Where a post-mortem says which zone its times are in: before the first section,
     # in a timeline's heading, or in the lines that open it.
     title = found.title or _string(payload.get("title")) or ""
-    zone_text = "\n".join([title, *preamble, *(s.heading for s in timelines),
-                           *(text[:_ZONE_SCAN] for text, _ in parts[:3])])
+    zone_text = "\n".join(
+        [
+            title,
+            *preamble,
+            *(s.heading for s in timelines),
+            *(text[:_ZONE_SCAN] for text, _ in parts[:3]),
+        ]
+    )
     zone = postmortem.document_zone(zone_text) if parts else None
-    base = next((d for d in (postmortem.find_date(v) for v, _ in dates) if d), None) \
-        or _front_matter_day(payload) or postmortem.find_date(title) or (
-            postmortem.find_date(zone_text) if parts else None)
+    base = (
+        next((d for d in (postmortem.find_date(v) for v, _ in dates) if d), None)
+        or _front_matter_day(payload)
+        or postmortem.find_date(title)
+        or (postmortem.find_date(zone_text) if parts else None)
+    )
     named = postmortem.path_date(PurePosixPath(source).name) if base is None else None
     base = base or named
     events = postmortem.timeline_events(parts, base, zone) if parts else []
@@ -392,8 +453,9 @@ def _apply_timeline(payload: dict[str, Any], field_lines: dict[str, int], found:
         payload["timeline_end"] = end.written()
         field_lines["timeline_end"] = end.line
     if events:
-        payload["timeline_events"] = [{"at": e.written(), "event": e.text}
-                                      for e in events[:_MAX_EVENTS]]
+        payload["timeline_events"] = [
+            {"at": e.written(), "event": e.text} for e in events[:_MAX_EVENTS]
+        ]
     return found_in
 
 
@@ -403,8 +465,9 @@ _OPENING_PARTS = 3
 _OPENING_CHARS = 1500
 
 
-def _page_date(payload: dict[str, Any], field_lines: dict[str, int], found: _Body,
-               source: str) -> dict[str, str]:
+def _page_date(
+    payload: dict[str, Any], field_lines: dict[str, int], found: _Body, source: str
+) -> dict[str, str]:
     """A start for a post-mortem whose fields and timeline give none: the date of its first
     heading, else of its file name, else of its opening paragraph, else of its page path
     (``path = "2025/04/11/…"``).  A time of day the opening paragraph gives on that same
@@ -416,8 +479,7 @@ def _page_date(payload: dict[str, Any], field_lines: dict[str, int], found: _Bod
     name_day = postmortem.path_date(PurePosixPath(source).name)
     heading_day = postmortem.find_date(title) if title else None
     opening, opening_line = _opening(found)
-    at = postmortem.opening_time(opening, heading_day or name_day or page_day) \
-        if opening else None
+    at = postmortem.opening_time(opening, heading_day or name_day or page_day) if opening else None
     chosen: tuple[date, str, int | None] | None = None
     if heading_day is not None:
         chosen = (heading_day, "the first heading", title_line)
@@ -447,9 +509,13 @@ def _string(value: Any) -> str | None:
 
 def _opening(found: _Body) -> tuple[str, int | None]:
     """The first paragraphs of a post-mortem (before its first section, or its summary)."""
-    parts = [(text, line) for s in found.sections if s.name in ("preamble", "summary")
-             for text, line in zip(s.parts, s.part_lines, strict=True)
-             if not text.lstrip().startswith(("|", "<", "!", "["))][:_OPENING_PARTS]
+    parts = [
+        (text, line)
+        for s in found.sections
+        if s.name in ("preamble", "summary")
+        for text, line in zip(s.parts, s.part_lines, strict=True)
+        if not text.lstrip().startswith(("|", "<", "!", "["))
+    ][:_OPENING_PARTS]
     if not parts:
         return "", None
     return "\n\n".join(text for text, _ in parts)[:_OPENING_CHARS], parts[0][1]
@@ -485,8 +551,9 @@ def _readable(value: str) -> bool:
     return True
 
 
-def _body_fields(sections: list[_Section]) -> tuple[dict[str, str], dict[str, int],
-                                                     dict[str, str], list[str]]:
+def _body_fields(
+    sections: list[_Section],
+) -> tuple[dict[str, str], dict[str, int], dict[str, str], list[str]]:
     """Canonical text fields, their lines, every section by heading, section error lines."""
     fields: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
@@ -502,8 +569,14 @@ def _body_fields(sections: list[_Section]) -> tuple[dict[str, str], dict[str, in
             fields.setdefault(section.name, []).append(text)
             lines.setdefault(section.name, section.line)
         elif section.name == "error_messages":
-            errors.extend(_error_lines(text) or [line.strip() for line in text.splitlines()
-                                                 if line.strip() and not line.startswith("```")])
+            errors.extend(
+                _error_lines(text)
+                or [
+                    line.strip()
+                    for line in text.splitlines()
+                    if line.strip() and not line.startswith("```")
+                ]
+            )
     return {k: "\n\n".join(v) for k, v in fields.items()}, lines, kept, errors
 
 
@@ -519,9 +592,14 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
     body_line = 1
     split = _split_front_matter(text)
     if isinstance(split, _Unclosed):
-        return reject(source, KIND, "front-matter-not-closed",
-                      f"front matter opened with `{split.delimiter}` on line {split.line} is "
-                      f"never closed", line=split.line, raw=text)
+        return reject(
+            source,
+            KIND,
+            "front-matter-not-closed",
+            f"front matter opened with `{split.delimiter}` on line {split.line} is never closed",
+            line=split.line,
+            raw=text,
+        )
     if split is not None:
         handler, fm, body, fm_line, body_line = split
         try:
@@ -535,22 +613,36 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
             line = fm_line + exc.line - 1 if exc.line else fm_line
             return reject(source, KIND, exc.code, f"front matter: {exc}", line=line, raw=text)
         except tomllib.TOMLDecodeError as exc:
-            return reject(source, KIND, "invalid-yaml", f"front matter (TOML): {exc}",
-                          line=fm_line, raw=text)
+            return reject(
+                source, KIND, "invalid-yaml", f"front matter (TOML): {exc}", line=fm_line, raw=text
+            )
         if data is None:
             data = {}
         if not isinstance(data, dict):
             first = fm_line + (1 if fm.startswith(("\n", "\r\n")) else 0)
-            return reject(source, KIND, "front-matter-not-mapping",
-                          f"front matter is a {type(data).__name__}, not a mapping of fields",
-                          line=first, raw=text)
+            return reject(
+                source,
+                KIND,
+                "front-matter-not-mapping",
+                f"front matter is a {type(data).__name__}, not a mapping of fields",
+                line=first,
+                raw=text,
+            )
         payload.update(string_keys(data))
         field_lines = {path: fm_line + line - 1 for path, line in key_lines.items()}
-        issues = [Issue(code="duplicate-key", level="warning", source=source,
-                        line=fm_line + d.line - 1, field=d.path, hint=hint("duplicate-key"),
-                        message=f"front matter: `{d.path}` is written again (first on line "
-                                f"{fm_line + d.first_line - 1}); the last value is used")
-                  for d in duplicates]
+        issues = [
+            Issue(
+                code="duplicate-key",
+                level="warning",
+                source=source,
+                line=fm_line + d.line - 1,
+                field=d.path,
+                hint=hint("duplicate-key"),
+                message=f"front matter: `{d.path}` is written again (first on line "
+                f"{fm_line + d.first_line - 1}); the last value is used",
+            )
+            for d in duplicates
+        ]
     traces = trace_search_pattern(trace_pattern)
     found = _walk_body(body, body_line, traces)
     title, sections = found.title, found.sections
@@ -570,14 +662,23 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
         payload["sections"] = kept
     extra_errors = [e for e in section_errors + body_errors if e]
     if extra_errors:
-        payload["error_messages"] = _as_list(payload.get("error_messages")) + _dedupe(
-            extra_errors)[:_MAX_ERRORS]
+        payload["error_messages"] = (
+            _as_list(payload.get("error_messages")) + _dedupe(extra_errors)[:_MAX_ERRORS]
+        )
     if body_traces:
         payload["trace_ids"] = _as_list(payload.get("trace_ids")) + _dedupe(body_traces)
     dates = _apply_meta(payload, field_lines, found.meta)
     found_in = _apply_timeline(payload, field_lines, found, dates, source)
-    return RawRecord(source=source, line=1, kind=KIND, raw=text, payload=payload,
-                     field_lines=field_lines, issues=issues, found_in=found_in)
+    return RawRecord(
+        source=source,
+        line=1,
+        kind=KIND,
+        raw=text,
+        payload=payload,
+        field_lines=field_lines,
+        issues=issues,
+        found_in=found_in,
+    )
 
 
 def _as_list(value: Any) -> list[Any]:

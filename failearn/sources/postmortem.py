@@ -18,74 +18,134 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 from failearn.timeutil import ZONE_ABBREVIATIONS
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-    start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _ISO_DATE = r"(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})"
-_WORD_DATE = (rf"(?P<wm>{_MONTH})\s+(?P<wd>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<wy>\d{{4}})"
-              rf"|(?P<wd2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<wm2>{_MONTH}),?\s+(?P<wy2>\d{{4}})")
+_WORD_DATE = (
+    rf"(?P<wm>{_MONTH})\s+(?P<wd>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<wy>\d{{4}})"
+    rf"|(?P<wd2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<wm2>{_MONTH}),?\s+(?P<wy2>\d{{4}})"
+)
 DATE = re.compile(rf"{_ISO_DATE}|{_WORD_DATE}", re.IGNORECASE)
 _YEAR = re.compile(r"\d{4}")
 # Named zones first: "Pacific Time" must not stop at an abbreviation-like "Pacif".
-_ZONE = (r"(?P<zone>(?:Pacific|Eastern|Central|Mountain)\s+Time"
-         r"|(?:UTC|GMT)\s*[+\-−]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|Z|[A-Z]{2,5}(?![A-Za-z]))")
-_TIME = (r"(?P<h>\d{1,2})(?P<sep>[:.])(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?"
-         r"(?:\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?))?")
+_ZONE = (
+    r"(?P<zone>(?:Pacific|Eastern|Central|Mountain)\s+Time"
+    r"|(?:UTC|GMT)\s*[+\-−]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|Z|[A-Z]{2,5}(?![A-Za-z]))"
+)
+_TIME = (
+    r"(?P<h>\d{1,2})(?P<sep>[:.])(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?"
+    r"(?:\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?))?"
+)
 # A date with a time beside it, anywhere in an entry: "Fault occurs 2020-02-12 11:45".
 _ABOUT = r"(?:(?:ca\.?|circa|approx\.?|about|around|~)\s*)?"
 _DATETIME = re.compile(
     rf"(?:{_ISO_DATE}|{_WORD_DATE}|(?P<md_m>\d{{1,2}})-(?P<md_d>\d{{1,2}}))(?:[ T,]+|\s+at\s+)"
-    rf"{_ABOUT}{_TIME}(?:\s*\(?{_ZONE}\)?(?![\w]))?", re.IGNORECASE)
+    rf"{_ABOUT}{_TIME}(?:\s*\(?{_ZONE}\)?(?![\w]))?",
+    re.IGNORECASE,
+)
 # A time that opens an entry: "2:54 PM PST: …", "[08:47] …", "**14:03** …".
 _LEADING_TIME = re.compile(
     rf"^[\s>*+\-|#]*(?:\[|\*\*|`)?\s*{_ABOUT}{_TIME.replace('(?P<sep>[:.])', '(?P<sep>:)')}"
-    rf"(?:\s*\(?{_ZONE}\)?(?![\w]))?(?:\]|\*\*|`)?(?:\s*[:\-–—|]|\s|$)", re.IGNORECASE)
+    rf"(?:\s*\(?{_ZONE}\)?(?![\w]))?(?:\]|\*\*|`)?(?:\s*[:\-–—|]|\s|$)",
+    re.IGNORECASE,
+)
 _DATE_LINE = re.compile(rf"^[\s>*+\-#|]*(?:\*\*)?\s*(?:{_ISO_DATE})\s*(?:\*\*)?\s*:?\s*$")
 _ISO_ANYWHERE = re.compile(_ISO_DATE)
 _ALL_TIMES = re.compile(
     rf"(?:all\s+)?(?:times?|timeline)\s+(?:is\s+|are\s+|listed\s+|shown\s+)?(?:in\s+)?\(?"
     rf"(?:{_ZONE}|(?P<iana>[A-Za-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?))\)?"
-    rf"(?:\s*\((?P<offset>(?:UTC|GMT)\s*[+\-−]\s*\d{{1,2}}(?::?\d{{2}})?)\))?", re.IGNORECASE)
+    rf"(?:\s*\((?P<offset>(?:UTC|GMT)\s*[+\-−]\s*\d{{1,2}}(?::?\d{{2}})?)\))?",
+    re.IGNORECASE,
+)
 _ZONE_IN_HEADING = re.compile(rf"\(\s*(?:all\s+times\s+(?:in\s+)?)?{_ZONE}\s*\)", re.IGNORECASE)
-_NAMED_ZONES = {"pacific time": "America/Los_Angeles", "eastern time": "America/New_York",
-                "central time": "America/Chicago", "mountain time": "America/Denver"}
+_NAMED_ZONES = {
+    "pacific time": "America/Los_Angeles",
+    "eastern time": "America/New_York",
+    "central time": "America/Chicago",
+    "mountain time": "America/Denver",
+}
 
 START = re.compile(
     r"(?i)\b(?:outage|incident|impact|problem|issue|fault|degradation|downtime|failure|errors?)"
     r"\s+(?:begins?|began|start(?:s|ed)?|occur(?:s|red)?)\b|\bfirst\s+(?:detected|noticed|seen)\b"
-    r"|\bfault\s+detected\b|\bincident\s+start\b")
+    r"|\bfault\s+detected\b|\bincident\s+start\b"
+)
 END = re.compile(
     r"(?i)\b(?:outage|incident|impact|downtime|problem)\s+(?:ends?|ended|is\s+over)\b"
-    r"|\b(?:fully\s+)?resolved\b|\bservice\s+restored\b")
+    r"|\b(?:fully\s+)?resolved\b|\bservice\s+restored\b"
+)
 
 _DURATION = re.compile(r"(?i)(\d+(?:\.\d+)?)\s*(d|days?|h|hrs?|hours?|m|mins?|minutes?|s|secs?)\b")
 _DURATION_UNITS = {"d": 1440, "h": 60, "m": 1, "s": 1 / 60}
 DURATION_LABELS = {
-    "time to repair": "time_to_repair_minutes", "time to resolve": "time_to_resolve_minutes",
-    "time to detect": "time_to_detect_minutes", "time to mitigate": "time_to_mitigate_minutes",
-    "time to recover": "time_to_recover_minutes", "ttr": "time_to_resolve_minutes",
-    "ttd": "time_to_detect_minutes", "ttm": "time_to_mitigate_minutes",
-    "mttr": "time_to_repair_minutes", "duration": "duration_minutes",
-    "outage duration": "duration_minutes", "time to acknowledge": "time_to_acknowledge_minutes",
+    "time to repair": "time_to_repair_minutes",
+    "time to resolve": "time_to_resolve_minutes",
+    "time to detect": "time_to_detect_minutes",
+    "time to mitigate": "time_to_mitigate_minutes",
+    "time to recover": "time_to_recover_minutes",
+    "ttr": "time_to_resolve_minutes",
+    "ttd": "time_to_detect_minutes",
+    "ttm": "time_to_mitigate_minutes",
+    "mttr": "time_to_repair_minutes",
+    "duration": "duration_minutes",
+    "outage duration": "duration_minutes",
+    "time to acknowledge": "time_to_acknowledge_minutes",
 }
 # Labels of body metadata that name a canonical field (others are kept as written).
 BODY_FIELDS = {
-    "affected service": "service", "affected services": "service", "impacted service":
-    "service", "impacted services": "service", "services": "service", "service": "service",
-    "severity": "severity", "incident severity": "severity", "severity level": "severity",
+    "affected service": "service",
+    "affected services": "service",
+    "impacted service": "service",
+    "impacted services": "service",
+    "services": "service",
+    "service": "service",
+    "severity": "severity",
+    "incident severity": "severity",
+    "severity level": "severity",
 }
 # Names a start time goes by in front matter and records (besides ``timestamp``).
-START_FIELDS = ("started_at", "occurred_at", "start", "started", "detected_at", "date",
-                "incident_date", "start_time", "start_date", "start_datetime",
-                "incident_start", "date_of_incident", "detected", "detected_on", "began",
-                "began_at", "impact_start", "outage_start")
-DATE_LABELS = ("date", "incident date", "start time", "start date", "start date time",
-               "started", "start", "began", "date of incident", "incident start")
+START_FIELDS = (
+    "started_at",
+    "occurred_at",
+    "start",
+    "started",
+    "detected_at",
+    "date",
+    "incident_date",
+    "start_time",
+    "start_date",
+    "start_datetime",
+    "incident_start",
+    "date_of_incident",
+    "detected",
+    "detected_on",
+    "began",
+    "began_at",
+    "impact_start",
+    "outage_start",
+)
+DATE_LABELS = (
+    "date",
+    "incident date",
+    "start time",
+    "start date",
+    "start date time",
+    "started",
+    "start",
+    "began",
+    "date of incident",
+    "incident start",
+)
 _BOLD_LABEL = re.compile(
-    r"^(?P<indent>\s*)(?:[-*+]\s+)?\*\*(?P<label>[^*\n]{1,60}?)\s*:?\s*\*\*\s*:?\s*(?P<rest>.*)$")
-_PLAIN_LABEL = re.compile(
-    r"^\s*(?P<label>[A-Za-z][\w /()&'\-]{0,40}?)\s*:\s+(?P<rest>\S.*?)\s*$")
+    r"^(?P<indent>\s*)(?:[-*+]\s+)?\*\*(?P<label>[^*\n]{1,60}?)\s*:?\s*\*\*\s*:?\s*(?P<rest>.*)$"
+)
+_PLAIN_LABEL = re.compile(r"^\s*(?P<label>[A-Za-z][\w /()&'\-]{0,40}?)\s*:\s+(?P<rest>\S.*?)\s*$")
 _LABEL_KEY = re.compile(r"[^\w\s]+")
 
 
@@ -107,8 +167,9 @@ class Labelled:
     indent: int
 
 
-def labelled_items(lines: list[str], first_line: int,
-                   known: Iterable[str] = ()) -> list[Labelled] | None:
+def labelled_items(
+    lines: list[str], first_line: int, known: Iterable[str] = ()
+) -> list[Labelled] | None:
     """The bold-label items of a list block, or None when it is not such a list.
 
     A nested bullet starts a new item only when its label names a known section
@@ -127,12 +188,21 @@ def labelled_items(lines: list[str], first_line: int,
             indent = len(match.group("indent"))
             key = label_key(match.group("label"))
             if indent <= base_indent + 1 or key in known_keys:
-                items.append(Labelled(match.group("label").strip(),
-                                      match.group("rest").strip(), first_line + offset, indent))
+                items.append(
+                    Labelled(
+                        match.group("label").strip(),
+                        match.group("rest").strip(),
+                        first_line + offset,
+                        indent,
+                    )
+                )
                 continue
         if items:
-            items[-1].value = (items[-1].value + "\n" + line).strip("\n") if line.strip() \
+            items[-1].value = (
+                (items[-1].value + "\n" + line).strip("\n")
+                if line.strip()
                 else items[-1].value + "\n"
+            )
     for item in items:
         item.value = _dedent(item.value).strip()
     return items
@@ -187,9 +257,11 @@ _TIMELINE_HEADERS = ("time", "date", "timestamp", "when", "date time", "datetime
 
 
 def is_timeline_table(rows: list[list[str]]) -> bool:
-    return bool(rows) and any(label_key(c).split(" (")[0] in _TIMELINE_HEADERS
-                              or label_key(c).startswith(("time ", "date "))
-                              for c in rows[0][:2])
+    return bool(rows) and any(
+        label_key(c).split(" (")[0] in _TIMELINE_HEADERS
+        or label_key(c).startswith(("time ", "date "))
+        for c in rows[0][:2]
+    )
 
 
 def key_value_rows(rows: list[list[str]]) -> list[tuple[str, str]]:
@@ -243,10 +315,16 @@ def _zone(name: str | None, when: date | None = None) -> tzinfo | None:
 
             return ZoneInfo(named)
         except Exception:  # no zone database: standard time of the zone
-            return timezone(timedelta(hours={"America/Los_Angeles": -8,
-                                             "America/New_York": -5,
-                                             "America/Chicago": -6,
-                                             "America/Denver": -7}[named]))
+            return timezone(
+                timedelta(
+                    hours={
+                        "America/Los_Angeles": -8,
+                        "America/New_York": -5,
+                        "America/Chicago": -6,
+                        "America/Denver": -7,
+                    }[named]
+                )
+            )
     return None
 
 
@@ -268,10 +346,15 @@ def document_zone(text: str) -> tzinfo | None:
     for pattern in (_ALL_TIMES, _ZONE_IN_HEADING):
         for match in pattern.finditer(text):
             groups = match.groupdict()
-            zone = _zone(groups.get("offset")) or _zone(groups.get("zone")) or (
-                zone_named(groups["iana"]) if groups.get("iana") else None)
-            if zone is not None and (pattern is _ZONE_IN_HEADING or match.group(0).casefold()
-                                     .lstrip().startswith(("all", "time"))):
+            zone = (
+                _zone(groups.get("offset"))
+                or _zone(groups.get("zone"))
+                or (zone_named(groups["iana"]) if groups.get("iana") else None)
+            )
+            if zone is not None and (
+                pattern is _ZONE_IN_HEADING
+                or match.group(0).casefold().lstrip().startswith(("all", "time"))
+            ):
                 return zone
     return None
 
@@ -365,8 +448,9 @@ def _entries(parts: Iterable[tuple[str, int]]) -> Iterable[tuple[str, int]]:
                 yield line, first_line + offset
 
 
-def timeline_events(parts: Iterable[tuple[str, int]], base: date | None,
-                    zone: tzinfo | None) -> list[Event]:
+def timeline_events(
+    parts: Iterable[tuple[str, int]], base: date | None, zone: tzinfo | None
+) -> list[Event]:
     """The entries of a timeline section placed in time, in the order written.
 
     Times without a date take the date of the last date line, or of the entry
@@ -381,8 +465,15 @@ def timeline_events(parts: Iterable[tuple[str, int]], base: date | None,
             current = find_date(line)
             previous = None
             if current is not None:  # a day the timeline names, if nothing more is known
-                events.append(Event(datetime(current.year, current.month, current.day),
-                                    zone, _entry_text(line), number, True))
+                events.append(
+                    Event(
+                        datetime(current.year, current.month, current.day),
+                        zone,
+                        _entry_text(line),
+                        number,
+                        True,
+                    )
+                )
             continue
         entry_zone = zone
         match = _DATETIME.search(line)
@@ -393,8 +484,9 @@ def timeline_events(parts: Iterable[tuple[str, int]], base: date | None,
             if match.group("md_m") is None:
                 day = _date_of(match)
             else:
-                day = _month_day(int(match.group("md_m")), int(match.group("md_d")),
-                                 current or base)
+                day = _month_day(
+                    int(match.group("md_m")), int(match.group("md_d")), current or base
+                )
         else:
             match = _LEADING_TIME.match(line)
             if match is not None:
@@ -416,15 +508,18 @@ def timeline_events(parts: Iterable[tuple[str, int]], base: date | None,
             entry_zone = _zone(named) or entry_zone
         local = datetime(day.year, day.month, day.day, *clock)
         past_limit = False
-        if match.re is _LEADING_TIME and previous is not None and current is None \
-                and local < previous:
+        if (
+            match.re is _LEADING_TIME
+            and previous is not None
+            and current is None
+            and local < previous
+        ):
             try:
                 local += timedelta(days=1)
             except OverflowError:
                 past_limit = True
         previous = local
-        events.append(Event(local, entry_zone, _entry_text(line), number,
-                            past_limit=past_limit))
+        events.append(Event(local, entry_zone, _entry_text(line), number, past_limit=past_limit))
     return events
 
 
@@ -476,18 +571,38 @@ def _sort_key(event: Event) -> datetime:
 
 # -- dates as teams write them ---------------------------------------------------------------
 
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-                "September", "October", "November", "December")
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
 _NUMERIC_DATE = re.compile(
-    rf"^\s*{_WEEKDAY}(?P<a>\d{{1,2}})[/.](?P<b>\d{{1,2}})[/.](?P<y>\d{{4}})", re.IGNORECASE)
+    rf"^\s*{_WEEKDAY}(?P<a>\d{{1,2}})[/.](?P<b>\d{{1,2}})[/.](?P<y>\d{{4}})", re.IGNORECASE
+)
 _MONTH_ONLY = re.compile(r"^\s*(?P<y>\d{4})[-/](?P<m>\d{1,2})\s*$")
 _WORD_ONLY = re.compile(rf"^\s*{_WEEKDAY}(?:{_WORD_DATE})", re.IGNORECASE)
 _TIME_AFTER = re.compile(
-    rf"^\s*(?:,|at|@|T)?\s*{_TIME}(?:\s*\(?{_ZONE}\)?(?![\w]))?", re.IGNORECASE)
+    rf"^\s*(?:,|at|@|T)?\s*{_TIME}(?:\s*\(?{_ZONE}\)?(?![\w]))?", re.IGNORECASE
+)
 _REST = re.compile(r"^[\s.,;)]*$")
-FORMATS = ("2023-09-27", "2023-09-27T14:03:00Z", "27/09/2023", "Sept 6 2023",
-           "6 September 2023 14:03 UTC", "2023-05")
+FORMATS = (
+    "2023-09-27",
+    "2023-09-27T14:03:00Z",
+    "27/09/2023",
+    "Sept 6 2023",
+    "6 September 2023 14:03 UTC",
+    "2023-05",
+)
 
 
 class DateProblem(ValueError):
@@ -509,8 +624,11 @@ class WrittenTime:
 
 
 def _expected() -> str:
-    return "write it as 2023-09-27 or 2023-09-27T14:03:00Z (failearn also reads " + \
-        ", ".join(FORMATS[2:]) + ")"
+    return (
+        "write it as 2023-09-27 or 2023-09-27T14:03:00Z (failearn also reads "
+        + ", ".join(FORMATS[2:])
+        + ")"
+    )
 
 
 def read_written_time(text: str) -> WrittenTime:
@@ -532,7 +650,7 @@ def read_written_time(text: str) -> WrittenTime:
     day = _numeric_day(match, text) if numeric is not None else _date_of(match)
     if day is None:
         raise DateProblem(f"{text.strip()!r} is not a valid date: {_expected()}")
-    rest = text[match.end():]
+    rest = text[match.end() :]
     written = WrittenTime(datetime(day.year, day.month, day.day), None)
     clock = _TIME_AFTER.match(rest)
     if clock is not None:
@@ -542,10 +660,12 @@ def read_written_time(text: str) -> WrittenTime:
         zone_name = clock.groupdict().get("zone")
         zone = _zone(zone_name, day) if zone_name else None
         if zone_name and zone is None:
-            raise DateProblem(f"{text.strip()!r}: {zone_name!r} is no time zone failearn "
-                              "knows; write an offset such as +02:00 or UTC")
+            raise DateProblem(
+                f"{text.strip()!r}: {zone_name!r} is no time zone failearn "
+                "knows; write an offset such as +02:00 or UTC"
+            )
         written = WrittenTime(datetime(day.year, day.month, day.day, *hms), zone, timed=True)
-        rest = rest[clock.end():]
+        rest = rest[clock.end() :]
     if not _REST.match(rest):
         raise DateProblem(f"{text.strip()!r} is not a date failearn can read: {_expected()}")
     return written
@@ -566,7 +686,10 @@ def _numeric_day(match: re.Match[str], text: str) -> date | None:
         raise DateProblem(
             f"{text.strip()!r} could be {a} {_MONTH_NAMES[b - 1]} or {_MONTH_NAMES[a - 1]} "
             f"{b}: write it as {year}-{b:02d}-{a:02d} or {year}-{a:02d}-{b:02d} "
-            "(year-month-day)" if b <= 12 and a <= 12 else f"{text.strip()!r}: {_expected()}")
+            "(year-month-day)"
+            if b <= 12 and a <= 12
+            else f"{text.strip()!r}: {_expected()}"
+        )
     try:
         return date(year, month, day)
     except ValueError:
@@ -574,8 +697,11 @@ def _numeric_day(match: re.Match[str], text: str) -> date | None:
 
 
 # A month and day without a year ("On August 16, the team was notified").
-_MONTH_DAY = re.compile(rf"\b(?P<wm>{_MONTH})\s+(?P<wd>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})"
-                        rf"(?!:)", re.IGNORECASE)
+_MONTH_DAY = re.compile(
+    rf"\b(?P<wm>{_MONTH})\s+(?P<wd>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})"
+    rf"(?!:)",
+    re.IGNORECASE,
+)
 _TIME_BEFORE = re.compile(rf"{_TIME}(?:\s*\(?{_ZONE}\)?)?\s*,?\s*(?:on\s+)?$", re.IGNORECASE)
 _NEAR = 40
 
@@ -593,15 +719,16 @@ def opening_time(text: str, year_of: date | None = None) -> WrittenTime | None:
         if found is None:
             return None
         try:
-            day = date(year_of.year, _MONTHS[found.group("wm")[:3].casefold()],
-                       int(found.group("wd")))
+            day = date(
+                year_of.year, _MONTHS[found.group("wm")[:3].casefold()], int(found.group("wd"))
+            )
         except (KeyError, ValueError):
             return None
         if day > year_of:
             day = day.replace(year=day.year - 1)
-    clock = _TIME_AFTER.match(text[found.end():found.end() + _NEAR])
+    clock = _TIME_AFTER.match(text[found.end() : found.end() + _NEAR])
     if clock is None:
-        clock = _TIME_BEFORE.search(text[max(0, found.start() - _NEAR):found.start()])
+        clock = _TIME_BEFORE.search(text[max(0, found.start() - _NEAR) : found.start()])
     hms = _clock(clock) if clock is not None else None
     if clock is None or hms is None:
         return WrittenTime(datetime(day.year, day.month, day.day), None)

@@ -95,14 +95,24 @@ def printable_name(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def reject(source: str, kind: str, code: str, message: str, *, line: int | None = None,
-           raw: str | None = None, raw_bytes: bytes | None = None,
-           field: str | None = None) -> RawRecord:
+def reject(
+    source: str,
+    kind: str,
+    code: str,
+    message: str,
+    *,
+    line: int | None = None,
+    raw: str | None = None,
+    raw_bytes: bytes | None = None,
+    field: str | None = None,
+) -> RawRecord:
     """A record the source could not read, kept for the inbox with its coded issue."""
-    issue = Issue(code=code, message=message, source=source, line=line, field=field,
-                  hint=hint(code))
-    return RawRecord(source=source, line=line, kind=kind, raw=raw, raw_bytes=raw_bytes,
-                     issues=[issue])
+    issue = Issue(
+        code=code, message=message, source=source, line=line, field=field, hint=hint(code)
+    )
+    return RawRecord(
+        source=source, line=line, kind=kind, raw=raw, raw_bytes=raw_bytes, issues=[issue]
+    )
 
 
 def first_bad_utf8_line(data: bytes, error: UnicodeDecodeError) -> int:
@@ -112,8 +122,12 @@ def first_bad_utf8_line(data: bytes, error: UnicodeDecodeError) -> int:
 
 # Byte-order marks of the Unicode encodings other than UTF-8 (the longer ones first:
 # UTF-32-LE's mark begins with UTF-16-LE's).
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def bom_encoding(data: bytes) -> str | None:
@@ -132,23 +146,46 @@ def decode(data: bytes, source: str, kind: str, *, line_offset: int = 0) -> Read
         try:
             return ReadText(data.decode(encoding), None)
         except UnicodeDecodeError as exc:
-            text = data[:exc.start].decode(encoding, "replace")
-            return ReadText(None, reject(source, kind, "invalid-utf8",
-                                         f"the file is marked {encoding.upper()} but byte "
-                                         f"offset {exc.start} is not {encoding.upper()}",
-                                         line=line_offset + text.count("\n") + 1,
-                                         raw_bytes=data))
+            text = data[: exc.start].decode(encoding, "replace")
+            return ReadText(
+                None,
+                reject(
+                    source,
+                    kind,
+                    "invalid-utf8",
+                    f"the file is marked {encoding.upper()} but byte "
+                    f"offset {exc.start} is not {encoding.upper()}",
+                    line=line_offset + text.count("\n") + 1,
+                    raw_bytes=data,
+                ),
+            )
     if b"\x00" in data[:_BINARY_SNIFF]:
-        return ReadText(None, reject(source, kind, "binary-file",
-                                     "the file holds binary data, not text",
-                                     line=line_offset + 1, raw_bytes=data))
+        return ReadText(
+            None,
+            reject(
+                source,
+                kind,
+                "binary-file",
+                "the file holds binary data, not text",
+                line=line_offset + 1,
+                raw_bytes=data,
+            ),
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = line_offset + first_bad_utf8_line(data, exc)
-        return ReadText(None, reject(source, kind, "invalid-utf8",
-                                     f"byte 0x{data[exc.start]:02x} at offset {exc.start} is "
-                                     "not UTF-8", line=line, raw_bytes=data))
+        return ReadText(
+            None,
+            reject(
+                source,
+                kind,
+                "invalid-utf8",
+                f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8",
+                line=line,
+                raw_bytes=data,
+            ),
+        )
     return ReadText(text, None)
 
 
@@ -191,8 +228,7 @@ def bounded_lines(handle: IO[bytes], max_bytes: int) -> Iterator[bytes | Oversiz
         yield Oversize(line[:RAW_HEAD_BYTES], digest.hexdigest(), size)
 
 
-def _decoded_lines(handle: IO[bytes], encoding: str, max_bytes: int
-                   ) -> Iterator[bytes | Oversize]:
+def _decoded_lines(handle: IO[bytes], encoding: str, max_bytes: int) -> Iterator[bytes | Oversize]:
     reader = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
     while text := reader.readline(max_bytes + 1):
         line = text.encode("utf-8")
@@ -207,15 +243,32 @@ def _decoded_lines(handle: IO[bytes], encoding: str, max_bytes: int
         yield Oversize(line[:RAW_HEAD_BYTES], digest.hexdigest(), size)
 
 
-def too_large(source: str, kind: str, head: bytes, digest: str, size: int, limit: int,
-              what: str = "file", line: int | None = 1) -> RawRecord:
+def too_large(
+    source: str,
+    kind: str,
+    head: bytes,
+    digest: str,
+    size: int,
+    limit: int,
+    what: str = "file",
+    line: int | None = 1,
+) -> RawRecord:
     """A payload over its size limit, rejected: the inbox keeps its head only, with the
     SHA-256 and size of all of it."""
     code = "file-too-large" if what == "file" else "record-too-large"
-    kept = (f"; the inbox keeps its first {len(head):,} bytes and the SHA-256 of all of it"
-            if len(head) < size else "")
-    record = reject(source, kind, code, f"the {what} is {size:,} bytes; the limit is "
-                    f"{limit:,}{kept}", line=line, raw_bytes=head)
+    kept = (
+        f"; the inbox keeps its first {len(head):,} bytes and the SHA-256 of all of it"
+        if len(head) < size
+        else ""
+    )
+    record = reject(
+        source,
+        kind,
+        code,
+        f"the {what} is {size:,} bytes; the limit is {limit:,}{kept}",
+        line=line,
+        raw_bytes=head,
+    )
     record.sha256 = digest
     record.size = size if len(head) < size else None
     return record
@@ -230,7 +283,7 @@ def head_and_digest(first: bytes, rest: IO[bytes] | None = None) -> tuple[bytes,
     if rest is not None:
         while chunk := rest.read(_CHUNK):
             if len(head) < RAW_HEAD_BYTES:
-                head += chunk[:RAW_HEAD_BYTES - len(head)]
+                head += chunk[: RAW_HEAD_BYTES - len(head)]
             digest.update(chunk)
             size += len(chunk)
     return head, digest.hexdigest(), size
@@ -262,9 +315,20 @@ def read_file(path: Path, source: str, kind: str, max_bytes: int) -> ReadText:
                 head, digest, size = head_and_digest(data, handle)
                 return ReadText(None, too_large(source, kind, head, digest, size, max_bytes))
     except OSError as exc:
-        return ReadText(None, reject(source, kind, "unreadable-file",
-                                     f"cannot read the file: {exc.strerror or exc}"))
+        return ReadText(
+            None,
+            reject(source, kind, "unreadable-file", f"cannot read the file: {exc.strerror or exc}"),
+        )
     if not data.strip():
-        return ReadText(None, reject(source, kind, "empty-file", "the file is empty", line=1,
-                                     raw=data.decode("utf-8", "replace")))
+        return ReadText(
+            None,
+            reject(
+                source,
+                kind,
+                "empty-file",
+                "the file is empty",
+                line=1,
+                raw=data.decode("utf-8", "replace"),
+            ),
+        )
     return decode(data, source, kind)

@@ -20,68 +20,159 @@ from functools import lru_cache
 # timeline) fill those fields; the others are kept under their name.
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "summary": (
-        "summary", "executive summary", "incident summary", "issue summary", "overview",
-        "description", "what happened", "tl dr", "tldr", "abstract", "synopsis",
-        "summary of impact", "background", "incident description", "problem description",
-        "problem statement", "context", "outage description", "incident overview",
+        "summary",
+        "executive summary",
+        "incident summary",
+        "issue summary",
+        "overview",
+        "description",
+        "what happened",
+        "tl dr",
+        "tldr",
+        "abstract",
+        "synopsis",
+        "summary of impact",
+        "background",
+        "incident description",
+        "problem description",
+        "problem statement",
+        "context",
+        "outage description",
+        "incident overview",
     ),
     "impact": (
-        "impact", "customer impact", "user impact", "business impact", "impact assessment",
-        "scope of impact", "effect", "blast radius", "affected users", "end user impact",
-        "infrastructure impact", "productivity impact", "summary of customer impact",
+        "impact",
+        "customer impact",
+        "user impact",
+        "business impact",
+        "impact assessment",
+        "scope of impact",
+        "effect",
+        "blast radius",
+        "affected users",
+        "end user impact",
+        "infrastructure impact",
+        "productivity impact",
+        "summary of customer impact",
     ),
     "root_cause": (
-        "root cause", "root causes", "causes", "cause", "root cause analysis", "rca",
-        "contributing factors", "contributing factor", "why did it happen", "five whys",
-        "5 whys", "the five whys", "analysis", "technical analysis", "trigger",
-        "what went wrong and why", "what caused the incident", "contributing conditions",
-        "contributing conditions analysis", "process breakdown", "root cause and mitigation",
+        "root cause",
+        "root causes",
+        "causes",
+        "cause",
+        "root cause analysis",
+        "rca",
+        "contributing factors",
+        "contributing factor",
+        "why did it happen",
+        "five whys",
+        "5 whys",
+        "the five whys",
+        "analysis",
+        "technical analysis",
+        "trigger",
+        "what went wrong and why",
+        "what caused the incident",
+        "contributing conditions",
+        "contributing conditions analysis",
+        "process breakdown",
+        "root cause and mitigation",
     ),
-    "detection": ("detection", "how was it detected", "detected", "monitoring", "alerting",
-                  "identified", "how it was identified", "detected by"),
+    "detection": (
+        "detection",
+        "how was it detected",
+        "detected",
+        "monitoring",
+        "alerting",
+        "identified",
+        "how it was identified",
+        "detected by",
+    ),
     "resolution": (
-        "resolution", "mitigation", "remediation", "recovery", "fix", "the fix",
-        "resolution and recovery", "how was it resolved", "repair", "mitigation and resolution",
-        "mitigation steps", "resolution steps", "recovery steps", "response",
+        "resolution",
+        "mitigation",
+        "remediation",
+        "recovery",
+        "fix",
+        "the fix",
+        "resolution and recovery",
+        "how was it resolved",
+        "repair",
+        "mitigation and resolution",
+        "mitigation steps",
+        "resolution steps",
+        "recovery steps",
+        "response",
     ),
     "workarounds": ("workaround", "workarounds", "temporary fix", "known workaround"),
     "action_items": (
-        "action items", "actions", "follow up", "follow ups", "followup", "follow up actions",
-        "corrective actions", "corrective and preventative measures",
-        "corrective and preventive measures", "preventive actions", "preventative actions",
-        "next steps", "review actions", "remediation items", "repair items", "todo",
-        "action plan", "prevention", "preventing recurrence", "how will we prevent this",
-        "recommendations", "future actions", "actions following review",
+        "action items",
+        "actions",
+        "follow up",
+        "follow ups",
+        "followup",
+        "follow up actions",
+        "corrective actions",
+        "corrective and preventative measures",
+        "corrective and preventive measures",
+        "preventive actions",
+        "preventative actions",
+        "next steps",
+        "review actions",
+        "remediation items",
+        "repair items",
+        "todo",
+        "action plan",
+        "prevention",
+        "preventing recurrence",
+        "how will we prevent this",
+        "recommendations",
+        "future actions",
+        "actions following review",
     ),
     "timeline": (
-        "timeline", "time line", "sequence of events", "chronology", "key events",
-        "incident timeline", "timeline of events", "event timeline", "detailed timeline",
+        "timeline",
+        "time line",
+        "sequence of events",
+        "chronology",
+        "key events",
+        "incident timeline",
+        "timeline of events",
+        "event timeline",
+        "detailed timeline",
         "chain of events",
     ),
     "lessons_learned": (
-        "lessons learned", "lessons learnt", "learnings", "what went well", "what went wrong",
-        "where we got lucky", "things that went well", "things that went wrong", "takeaways",
-        "what could have gone better", "what went poorly",
+        "lessons learned",
+        "lessons learnt",
+        "learnings",
+        "what went well",
+        "what went wrong",
+        "where we got lucky",
+        "things that went well",
+        "things that went wrong",
+        "takeaways",
+        "what could have gone better",
+        "what went poorly",
     ),
     "supporting_information": ("supporting information", "references", "links", "resources"),
     "appendix": ("appendix", "appendices", "attachments", "logs", "slack log", "chat log"),
     "error_messages": ("error messages", "errors", "error message", "symptoms", "stack trace"),
 }
-CANONICAL_TEXT = ("summary", "root_cause", "resolution", "workarounds", "action_items",
-                  "timeline")
+CANONICAL_TEXT = ("summary", "root_cause", "resolution", "workarounds", "action_items", "timeline")
 
 _EMPHASIS = re.compile(r"[*_~`]+")
 # "3.", "3)", "1.2.3", "iv.", "b)": written so that no digit can be matched two ways (a
 # heading of thirty digits took hours to reduce with ``(?:\d+[.)]?)+``).
-_NUMBERING = re.compile(r"^\s*(?:\d+(?:[.)]\d+)*[.)]?|[ivxlc]+[.)]|[a-h][.)])\s+",
-                        re.IGNORECASE)
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:[.)]\d+)*[.)]?|[ivxlc]+[.)]|[a-h][.)])\s+", re.IGNORECASE)
 _PLURAL = re.compile(r"\(s\)")
 _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 _SIMILARITY = 0.84
 
-_LOOKUP: dict[str, str] = {phrase: name for name, phrases in VOCABULARY.items()
-                           for phrase in phrases}
+_LOOKUP: dict[str, str] = {
+    phrase: name for name, phrases in VOCABULARY.items() for phrase in phrases
+}
 _BY_LENGTH = sorted(_LOOKUP, key=len, reverse=True)
 _LENGTH_SLACK = 3
 _LONGEST = max(map(len, _LOOKUP)) + _LENGTH_SLACK
@@ -107,7 +198,8 @@ def _bag(text: str) -> int:
 _MATCHERS: dict[int, list[tuple[str, int, SequenceMatcher[str]]]] = {}
 for _phrase in _BY_LENGTH:
     _MATCHERS.setdefault(len(_phrase), []).append(
-        (_phrase, _bag(_phrase), SequenceMatcher(None, "", _phrase, autojunk=False)))
+        (_phrase, _bag(_phrase), SequenceMatcher(None, "", _phrase, autojunk=False))
+    )
 
 
 def heading_key(heading: str) -> str:

@@ -43,8 +43,15 @@ from failearn.config import MetricsConfig
 from failearn.record import Issue
 from failearn.sources.seriesformat import OTLP, PROMETHEUS, series_format
 
-__all__ = ["OTLP", "PROMETHEUS", "Parsed", "Series", "estimated_points", "parse_series",
-           "series_format"]
+__all__ = [
+    "OTLP",
+    "PROMETHEUS",
+    "Parsed",
+    "Series",
+    "estimated_points",
+    "parse_series",
+    "series_format",
+]
 
 _CUMULATIVE = {2, "2", "AGGREGATION_TEMPORALITY_CUMULATIVE"}
 _DELTA = {1, "1", "AGGREGATION_TEMPORALITY_DELTA"}
@@ -82,21 +89,21 @@ class Parsed:
 class _Problems:
     """The issues of one file, and the metric name a pulled query gives all its series."""
 
-    def __init__(self, source: str, metric: str | None = None,
-                 service: str | None = None) -> None:
+    def __init__(self, source: str, metric: str | None = None, service: str | None = None) -> None:
         self.source = source
         self.metric = metric
         self.service = service
         self.issues: list[Issue] = []
 
-    def error(self, code: str, message: str, where: str | None = None,
-              line: int | None = None) -> None:
+    def error(
+        self, code: str, message: str, where: str | None = None, line: int | None = None
+    ) -> None:
         self.issues.append(Issue(code, message, self.source, line, where, hint(code)))
 
-    def warning(self, code: str, message: str, where: str | None = None,
-                line: int | None = None) -> None:
-        self.issues.append(Issue(code, message, self.source, line, where, hint(code),
-                                 "warning"))
+    def warning(
+        self, code: str, message: str, where: str | None = None, line: int | None = None
+    ) -> None:
+        self.issues.append(Issue(code, message, self.source, line, where, hint(code), "warning"))
 
 
 @contextmanager
@@ -117,16 +124,26 @@ def estimated_points(data: bytes, fmt: str) -> int:
     return max(0, data.count(b"[") - data.count(b'"values"') - 1)
 
 
-def parse_series(data: bytes, source: str, fmt: str, config: MetricsConfig,
-                 metric: str | None = None, service: str | None = None) -> Parsed:
+def parse_series(
+    data: bytes,
+    source: str,
+    fmt: str,
+    config: MetricsConfig,
+    metric: str | None = None,
+    service: str | None = None,
+) -> Parsed:
     """The series of one file (see the module docstring); ``metric`` names every series (the
     configuration's name of a query ``metrics pull`` fetched), ``service`` is the service of
     a series no label names (the service a query was asked for)."""
     problems = _Problems(source, metric, service)
     estimate = estimated_points(data, fmt)
     if estimate > config.max_points:
-        problems.error("series-too-large", f"the file holds about {estimate:,} points; the "
-                       f"limit is {config.max_points:,} ([metrics] max_points)", line=1)
+        problems.error(
+            "series-too-large",
+            f"the file holds about {estimate:,} points; the "
+            f"limit is {config.max_points:,} ([metrics] max_points)",
+            line=1,
+        )
         return Parsed(issues=problems.issues)
     with _no_gc():
         if fmt == PROMETHEUS:
@@ -140,8 +157,13 @@ def parse_series(data: bytes, source: str, fmt: str, config: MetricsConfig,
 # -- naming -------------------------------------------------------------------------------------
 
 
-def _name(labels: dict[str, str], source: str, config: MetricsConfig, fallback: str | None,
-          given: str | None = None) -> tuple[str | None, str | None, dict[str, str]]:
+def _name(
+    labels: dict[str, str],
+    source: str,
+    config: MetricsConfig,
+    fallback: str | None,
+    given: str | None = None,
+) -> tuple[str | None, str | None, dict[str, str]]:
     """The service and metric a series' labels name, and the labels left to tell it apart."""
     rest = dict(labels)
     service = None
@@ -161,26 +183,38 @@ def _name(labels: dict[str, str], source: str, config: MetricsConfig, fallback: 
         metric = config.names.get(fallback, fallback)
     if metric is None:
         for pattern, name in config.files.items():
-            if fnmatch.fnmatch(source, pattern) or fnmatch.fnmatch(source.rsplit("/", 1)[-1],
-                                                                   pattern):
+            if fnmatch.fnmatch(source, pattern) or fnmatch.fnmatch(
+                source.rsplit("/", 1)[-1], pattern
+            ):
                 metric = name
                 break
     return service, metric, dict(sorted(rest.items()))
 
 
-def _named(labels: dict[str, str], problems: _Problems, config: MetricsConfig, where: str,
-           line: int | None, fallback: str | None = None
-           ) -> tuple[str, str, dict[str, str]] | None:
+def _named(
+    labels: dict[str, str],
+    problems: _Problems,
+    config: MetricsConfig,
+    where: str,
+    line: int | None,
+    fallback: str | None = None,
+) -> tuple[str, str, dict[str, str]] | None:
     service, metric, rest = _name(labels, problems.source, config, fallback, problems.metric)
     service = service or problems.service
     shown = ", ".join(f"{k}={v!r}" for k, v in sorted(labels.items())[:6]) or "none"
     if service is None:
-        problems.error("series-no-service", f"no label names the service (labels: {shown}; "
-                       f"looked for {', '.join(config.service_labels)})", where, line)
+        problems.error(
+            "series-no-service",
+            f"no label names the service (labels: {shown}; "
+            f"looked for {', '.join(config.service_labels)})",
+            where,
+            line,
+        )
         return None
     if metric is None:
-        problems.error("series-no-name", f"the series has no metric name (labels: {shown})",
-                       where, line)
+        problems.error(
+            "series-no-name", f"the series has no metric name (labels: {shown})", where, line
+        )
         return None
     return service, metric, rest
 
@@ -188,14 +222,24 @@ def _named(labels: dict[str, str], problems: _Problems, config: MetricsConfig, w
 # -- points -------------------------------------------------------------------------------------
 
 
-def _checked(times: np.ndarray, values: np.ndarray, where: str, line: int | None,
-             problems: _Problems, sort: bool = False) -> tuple[np.ndarray, np.ndarray, int] | None:
+def _checked(
+    times: np.ndarray,
+    values: np.ndarray,
+    where: str,
+    line: int | None,
+    problems: _Problems,
+    sort: bool = False,
+) -> tuple[np.ndarray, np.ndarray, int] | None:
     """Times in ms, strictly increasing, and finite values; None when the series is refused."""
     bad_time = np.flatnonzero(~np.isfinite(times) | (times < 0))
     if bad_time.size:
         index = int(bad_time[0])
-        problems.error("series-invalid-point", f"point {index}: the time {times[index]!r} is "
-                       "not a unix time", f"{where}[{index}]", line)
+        problems.error(
+            "series-invalid-point",
+            f"point {index}: the time {times[index]!r} is not a unix time",
+            f"{where}[{index}]",
+            line,
+        )
         return None
     ms = np.rint(times * 1000.0).astype(np.int64)
     if sort:
@@ -207,8 +251,12 @@ def _checked(times: np.ndarray, values: np.ndarray, where: str, line: int | None
             conflict = same[values[same] != values[same + 1]]
             if conflict.size:
                 at = int(ms[conflict[0]])
-                problems.error("series-not-monotonic", f"two different values at one time "
-                               f"({at / 1000:g})", where, line)
+                problems.error(
+                    "series-not-monotonic",
+                    f"two different values at one time ({at / 1000:g})",
+                    where,
+                    line,
+                )
                 return None
             keep[same + 1] = False
             ms, values = ms[keep], values[keep]
@@ -216,22 +264,34 @@ def _checked(times: np.ndarray, values: np.ndarray, where: str, line: int | None
         back = np.flatnonzero(np.diff(ms) <= 0)
         if back.size:
             index = int(back[0]) + 1
-            problems.error("series-not-monotonic", f"point {index} at {ms[index] / 1000:g} "
-                           f"does not come after point {index - 1} at "
-                           f"{ms[index - 1] / 1000:g}", f"{where}[{index}]", line)
+            problems.error(
+                "series-not-monotonic",
+                f"point {index} at {ms[index] / 1000:g} "
+                f"does not come after point {index - 1} at "
+                f"{ms[index - 1] / 1000:g}",
+                f"{where}[{index}]",
+                line,
+            )
             return None
     finite = np.isfinite(values)
     dropped = int(len(values) - finite.sum())
     if dropped:
         first = int(np.flatnonzero(~finite)[0])
         kinds = []
-        for label, mask in (("NaN", np.isnan(values)), ("+Inf", np.isposinf(values)),
-                            ("-Inf", np.isneginf(values))):
+        for label, mask in (
+            ("NaN", np.isnan(values)),
+            ("+Inf", np.isposinf(values)),
+            ("-Inf", np.isneginf(values)),
+        ):
             if mask.any():
                 kinds.append(f"{label} ×{int(mask.sum())}")
-        problems.warning("series-non-finite", f"{dropped} of {len(values)} points not stored "
-                         f"({', '.join(kinds)}; the first is point {first})",
-                         f"{where}[{first}]", line)
+        problems.warning(
+            "series-non-finite",
+            f"{dropped} of {len(values)} points not stored "
+            f"({', '.join(kinds)}; the first is point {first})",
+            f"{where}[{first}]",
+            line,
+        )
         ms, values = ms[finite], values[finite]
     return ms, values, dropped
 
@@ -284,18 +344,29 @@ def _prometheus(data: bytes, problems: _Problems, config: MetricsConfig) -> Pars
     if document is None:
         return parsed
     if not isinstance(document, dict):
-        problems.error("series-invalid-point", "the file is not a Prometheus API response "
-                       "(an object with status and data)", line=1)
+        problems.error(
+            "series-invalid-point",
+            "the file is not a Prometheus API response (an object with status and data)",
+            line=1,
+        )
         return parsed
     if document.get("status") == "error":
-        problems.error("series-query-failed", f"Prometheus answered {document.get('errorType')}"
-                       f": {document.get('error')}", "error", 1)
+        problems.error(
+            "series-query-failed",
+            f"Prometheus answered {document.get('errorType')}: {document.get('error')}",
+            "error",
+            1,
+        )
         return parsed
     body = document.get("data")
     kind = body.get("resultType") if isinstance(body, dict) else None
     if kind != "matrix":
-        problems.error("series-not-a-range", f"the result is a {kind or 'missing'} result, not "
-                       "a matrix of series", "data.resultType", 1)
+        problems.error(
+            "series-not-a-range",
+            f"the result is a {kind or 'missing'} result, not a matrix of series",
+            "data.resultType",
+            1,
+        )
         return parsed
     result = body.get("result") if isinstance(body, dict) else None
     if not isinstance(result, list):
@@ -305,19 +376,20 @@ def _prometheus(data: bytes, problems: _Problems, config: MetricsConfig) -> Pars
     for index, item in enumerate(result):
         where, line = f"data.result[{index}]", lines[index]
         if not isinstance(item, dict) or not isinstance(item.get("metric", {}), dict):
-            problems.error("series-invalid-point", "a series is an object with metric and "
-                           "values", where, line)
+            problems.error(
+                "series-invalid-point", "a series is an object with metric and values", where, line
+            )
             continue
         if "histograms" in item and "values" not in item:
-            problems.warning("series-skipped", "a native histogram series is not read", where,
-                             line)
+            problems.warning("series-skipped", "a native histogram series is not read", where, line)
             continue
         labels = {str(k): str(v) for k, v in (item.get("metric") or {}).items()}
         named = _named(labels, problems, config, where, line)
         values = item.get("values")
         if not isinstance(values, list):
-            problems.error("series-invalid-point", "values is not a list of points",
-                           f"{where}.values", line)
+            problems.error(
+                "series-invalid-point", "values is not a list of points", f"{where}.values", line
+            )
             continue
         parsed.points += len(values)
         if named is None or not values:
@@ -358,8 +430,9 @@ def _requests(data: bytes, problems: _Problems) -> list[tuple[int, Any]]:
         try:
             found.append((number, orjson.loads(line)))
         except orjson.JSONDecodeError as exc:
-            problems.error("invalid-json", f"invalid JSON: {exc.msg} (column {exc.colno})",
-                           line=number)
+            problems.error(
+                "invalid-json", f"invalid JSON: {exc.msg} (column {exc.colno})", line=number
+            )
     return found
 
 
@@ -382,8 +455,16 @@ def _number(value: Any) -> float:
 
 
 class _Collected:
-    def __init__(self, service: str, metric: str, labels: dict[str, str], where: str,
-                 line: int, unit: str | None, rate: str | None) -> None:
+    def __init__(
+        self,
+        service: str,
+        metric: str,
+        labels: dict[str, str],
+        where: str,
+        line: int,
+        unit: str | None,
+        rate: str | None,
+    ) -> None:
         self.identity = (service, metric, labels)
         self.where, self.line, self.unit, self.rate = where, line, unit, rate
         self.times: list[float] = []
@@ -402,7 +483,8 @@ class _Lines:
         if not self.single or not name:
             return fallback
         found = re.compile(rb'"name"\s*:\s*' + re.escape(orjson.dumps(name))).search(
-            self.data, self.cursor)
+            self.data, self.cursor
+        )
         if found is None:
             return fallback
         self.line += self.data.count(b"\n", self.cursor, found.start())
@@ -418,37 +500,53 @@ def _otlp(data: bytes, problems: _Problems, config: MetricsConfig) -> Parsed:
     for line, request in requests:
         resources = request.get("resourceMetrics") if isinstance(request, dict) else None
         if not isinstance(resources, list):
-            problems.error("series-invalid-point", "resourceMetrics is not a list",
-                           "resourceMetrics", line)
+            problems.error(
+                "series-invalid-point", "resourceMetrics is not a list", "resourceMetrics", line
+            )
             continue
         for r, resource in enumerate(resources):
             if not isinstance(resource, dict):
                 continue
             base = _attributes((resource.get("resource") or {}).get("attributes"))
-            scopes = resource.get("scopeMetrics") or resource.get(
-                "instrumentationLibraryMetrics") or []
+            scopes = (
+                resource.get("scopeMetrics") or resource.get("instrumentationLibraryMetrics") or []
+            )
             for s, scope in enumerate(scopes if isinstance(scopes, list) else []):
                 metrics = scope.get("metrics") if isinstance(scope, dict) else None
                 for m, metric in enumerate(metrics if isinstance(metrics, list) else []):
                     where = f"resourceMetrics[{r}].scopeMetrics[{s}].metrics[{m}]"
                     name = metric.get("name") if isinstance(metric, dict) else None
-                    _otlp_metric(metric, base, where, lines.of(str(name or ""), line),
-                                 problems, config, collected, parsed)
+                    _otlp_metric(
+                        metric,
+                        base,
+                        where,
+                        lines.of(str(name or ""), line),
+                        problems,
+                        config,
+                        collected,
+                        parsed,
+                    )
     for item in collected.values():
         _finish(item, problems, parsed)
     return parsed
 
 
-def _otlp_metric(metric: Any, base: dict[str, str], where: str, line: int,
-                 problems: _Problems, config: MetricsConfig, collected: dict[str, _Collected],
-                 parsed: Parsed) -> None:
+def _otlp_metric(
+    metric: Any,
+    base: dict[str, str],
+    where: str,
+    line: int,
+    problems: _Problems,
+    config: MetricsConfig,
+    collected: dict[str, _Collected],
+    parsed: Parsed,
+) -> None:
     if not isinstance(metric, dict):
         return
     name = str(metric.get("name") or "")
     for kind in _NOT_READ:
         if kind in metric:
-            problems.warning("series-skipped", f"{kind} metric {name!r} is not read", where,
-                             line)
+            problems.warning("series-skipped", f"{kind} metric {name!r} is not read", where, line)
             return
     body = metric.get("gauge") if "gauge" in metric else metric.get("sum")
     if not isinstance(body, dict):
@@ -456,12 +554,18 @@ def _otlp_metric(metric: Any, base: dict[str, str], where: str, line: int,
     rate = None
     if "sum" in metric and body.get("isMonotonic"):
         temporality = body.get("aggregationTemporality")
-        rate = "cumulative" if temporality in _CUMULATIVE else \
-            "delta" if temporality in _DELTA else None
+        rate = (
+            "cumulative"
+            if temporality in _CUMULATIVE
+            else "delta"
+            if temporality in _DELTA
+            else None
+        )
     points = body.get("dataPoints")
     if not isinstance(points, list):
-        problems.error("series-invalid-point", "dataPoints is not a list",
-                       f"{where}.dataPoints", line)
+        problems.error(
+            "series-invalid-point", "dataPoints is not a list", f"{where}.dataPoints", line
+        )
         return
     parsed.points += len(points)
     for p, point in enumerate(points):
@@ -481,14 +585,19 @@ def _otlp_metric(metric: Any, base: dict[str, str], where: str, line: int,
             value = _number(raw)
             start = int(point.get("startTimeUnixNano") or 0) / 1e9
         except (KeyError, TypeError, ValueError):
-            problems.error("series-invalid-point", "a data point needs timeUnixNano and "
-                           "asDouble or asInt", at, line)
+            problems.error(
+                "series-invalid-point",
+                "a data point needs timeUnixNano and asDouble or asInt",
+                at,
+                line,
+            )
             continue
         key = orjson.dumps([service, metric_name, rest]).decode()
         item = collected.get(key)
         if item is None:
-            item = collected[key] = _Collected(service, metric_name, rest, where, line,
-                                               metric.get("unit") or None, rate)
+            item = collected[key] = _Collected(
+                service, metric_name, rest, where, line, metric.get("unit") or None, rate
+            )
         item.times.append(when)
         item.values.append(value)
         item.starts.append(start)
@@ -499,20 +608,21 @@ def _finish(item: _Collected, problems: _Problems, parsed: Parsed) -> None:
     values = _floats(item.values)
     if item.rate is not None:
         times, values = _as_rate(times, values, _floats(item.starts), item.rate)
-    checked = _checked(times, values, f"{item.where}.dataPoints", item.line, problems,
-                       sort=True)
+    checked = _checked(times, values, f"{item.where}.dataPoints", item.line, problems, sort=True)
     if checked is None:
         return
     ms, finite, dropped = checked
     parsed.dropped += dropped
     if len(ms):
         service, metric, rest = item.identity
-        parsed.series.append(Series(service, metric, rest, ms, finite, item.where, item.line,
-                                    item.unit))
+        parsed.series.append(
+            Series(service, metric, rest, ms, finite, item.where, item.line, item.unit)
+        )
 
 
-def _as_rate(times: np.ndarray, values: np.ndarray, starts: np.ndarray, kind: str
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _as_rate(
+    times: np.ndarray, values: np.ndarray, starts: np.ndarray, kind: str
+) -> tuple[np.ndarray, np.ndarray]:
     """A monotonic counter as its rate per second: a delta over its interval, a cumulative
     sum as the increase since the previous point (a fall is a reset: the new count)."""
     order = np.argsort(times, kind="stable")

@@ -75,7 +75,7 @@ class Connection(Protocol):
 def chunks(values: Sequence[str]) -> Iterator[list[str]]:
     """``values`` in lists of at most :data:`CHUNK`, for ``IN (...)`` queries."""
     for start in range(0, len(values), CHUNK):
-        yield list(values[start:start + CHUNK])
+        yield list(values[start : start + CHUNK])
 
 
 def marks(count: int) -> str:
@@ -115,8 +115,9 @@ def _release_interrupts(blocked: bool) -> None:
 class Store:
     """An open failearn database."""
 
-    def __init__(self, conn: sqlite3.Connection | PgConnection, path: str,
-                 readonly: bool = False) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection | PgConnection, path: str, readonly: bool = False
+    ) -> None:
         self.conn: Connection = conn
         self._raw = conn
         # What failearn shows of the location: a path, or a URL without its password.
@@ -155,14 +156,16 @@ class Store:
         assert row is not None
         return int(row[0])
 
-    def insert_many(self, table: str, columns: Sequence[str],
-                    rows: Sequence[Sequence[Any]]) -> None:
+    def insert_many(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
         """Insert rows in bulk (PostgreSQL: with ``COPY``)."""
         if not rows:
             return
         if self.backend == "sqlite":
-            self._lite.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
-                                   f"VALUES ({marks(len(columns))})", rows)
+            self._lite.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns))})", rows
+            )
         else:
             self._pg.copy_rows(table.removeprefix("temp."), columns, rows)
 
@@ -195,10 +198,14 @@ class Store:
         """SQL for the text at ``path`` inside the JSON object in ``column`` (NULL when the
         column is no JSON object or the path leads nowhere)."""
         if self.backend == "sqlite":
-            return (f"CASE WHEN json_valid({column}) THEN "
-                    f"json_extract({column}, '$.{'.'.join(path)}') END")
-        return (f"CASE WHEN left({column}, 1) = '{{' "
-                f"THEN ({column}::jsonb #>> '{{{','.join(path)}}}') END")
+            return (
+                f"CASE WHEN json_valid({column}) THEN "
+                f"json_extract({column}, '$.{'.'.join(path)}') END"
+            )
+        return (
+            f"CASE WHEN left({column}, 1) = '{{' "
+            f"THEN ({column}::jsonb #>> '{{{','.join(path)}}}') END"
+        )
 
     def lock(self, name: str) -> None:
         """Serialise a step with every other transaction that takes the same lock, until
@@ -209,8 +216,13 @@ class Store:
     # -- opening ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str, *, busy_timeout: timedelta = timedelta(minutes=2),
-             create: bool = True) -> Store:
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        busy_timeout: timedelta = timedelta(minutes=2),
+        create: bool = True,
+    ) -> Store:
         """Open (creating if allowed) and migrate the database at ``path``: a SQLite file
         or a PostgreSQL URL (see :mod:`failearn.store.location`).
 
@@ -229,14 +241,14 @@ class Store:
             store._migrate()
         except sqlite3.OperationalError as exc:
             conn.close()
-            raise StoreError(f"cannot open database {target}: {exc}",
-                             hint="is another failearn writing to it, or is it read-only?"
-                             ) from exc
+            raise StoreError(
+                f"cannot open database {target}: {exc}",
+                hint="is another failearn writing to it, or is it read-only?",
+            ) from exc
         except sqlite3.DatabaseError as exc:
             conn.close()
             if "malformed" in str(exc):
-                raise StoreError(f"database {target} is damaged: {exc}",
-                                 hint=DAMAGE_HINT) from exc
+                raise StoreError(f"database {target} is damaged: {exc}", hint=DAMAGE_HINT) from exc
             raise StoreError(f"{target} is not a failearn database: {exc}") from exc
         except BaseException:
             conn.close()
@@ -249,10 +261,11 @@ class Store:
         try:
             from failearn.store import postgres
         except ImportError as exc:
-            raise StoreError(f"{shown} is a PostgreSQL database, and psycopg is not installed",
-                             hint="pip install 'failearn[postgres]'") from exc
-        conn = postgres.connect(url, timeout_seconds=busy_timeout.total_seconds(),
-                                display=shown)
+            raise StoreError(
+                f"{shown} is a PostgreSQL database, and psycopg is not installed",
+                hint="pip install 'failearn[postgres]'",
+            ) from exc
+        conn = postgres.connect(url, timeout_seconds=busy_timeout.total_seconds(), display=shown)
         store = cls(conn, shown)
         try:
             conn.lock("schema", session=True)
@@ -281,13 +294,17 @@ class Store:
         try:
             if Path(self.path).stat().st_size > QUICK_CHECK_MAX_BYTES:
                 return
-            rows = [str(r[0]) for r in self._lite.execute("PRAGMA quick_check(4)")
-                    if not str(r[0]).startswith("*** in database")][:3]
+            rows = [
+                str(r[0])
+                for r in self._lite.execute("PRAGMA quick_check(4)")
+                if not str(r[0]).startswith("*** in database")
+            ][:3]
         except (OSError, sqlite3.DatabaseError) as exc:
             rows = [str(exc)]
         if rows != ["ok"]:
-            raise StoreError(f"database {self.path} is damaged: {'; '.join(rows)}",
-                             hint=DAMAGE_HINT)
+            raise StoreError(
+                f"database {self.path} is damaged: {'; '.join(rows)}", hint=DAMAGE_HINT
+            )
 
     def __enter__(self) -> Store:
         return self
@@ -321,9 +338,10 @@ class Store:
         names = set(self._relations(("table",)))
         if names and "_migrations" not in names:
             shown = ", ".join(sorted(names)[:5]) + (" …" if len(names) > 5 else "")
-            raise StoreError(f"{self.path} is not a failearn database (it holds tables "
-                             f"{shown})", hint="pass --db with a new file or a failearn "
-                             "database")
+            raise StoreError(
+                f"{self.path} is not a failearn database (it holds tables {shown})",
+                hint="pass --db with a new file or a failearn database",
+            )
 
     def _too_new(self) -> bool:
         if self.backend == "sqlite":
@@ -335,31 +353,41 @@ class Store:
         if self._too_new():
             raise StoreError(
                 f"database {self.path} has schema version {self.schema_version}, newer than "
-                f"this failearn understands ({len(MIGRATIONS)})", hint="upgrade failearn")
+                f"this failearn understands ({len(MIGRATIONS)})",
+                hint="upgrade failearn",
+            )
         if self.schema_version == len(MIGRATIONS):
             return
         if self.readonly:
-            raise StoreError(f"database {self.path} is read-only and was made by an older "
-                             "failearn: it needs a migration to be read",
-                             hint="make the file writable once, or work on a copy")
+            raise StoreError(
+                f"database {self.path} is read-only and was made by an older "
+                "failearn: it needs a migration to be read",
+                hint="make the file writable once, or work on a copy",
+            )
         with self.transaction():
-            self.conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
-                              "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations "
+                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
             done = {row[0] for row in self.conn.execute("SELECT name FROM _migrations")}
             for name, migrate in MIGRATIONS:
                 if name in done:
                     continue
                 migrate(self.conn)
-                self.conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                                  (name, iso(datetime.now(UTC))))
+                self.conn.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                    (name, iso(datetime.now(UTC))),
+                )
             if self.backend == "sqlite":
                 self.conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
 
     def table_columns(self) -> dict[str, list[str]]:
         """Every table and view with its columns (for tests and ``failearn db``)."""
         columns = lite.columns if self.backend == "sqlite" else None
-        return {name: (columns(self._lite, name) if columns else self._pg.columns(name))
-                for name in self._relations()}
+        return {
+            name: (columns(self._lite, name) if columns else self._pg.columns(name))
+            for name in self._relations()
+        }
 
     # -- transactions ----------------------------------------------------------
 
@@ -398,13 +426,15 @@ class Store:
         from failearn.store import postgres
 
         if postgres.is_lost_connection(error):
-            raise StoreError(f"lost the connection to {self.path}: "
-                             f"{postgres.describe(error)}",
-                             hint="nothing of this command was saved; run it again"
-                             ) from error
+            raise StoreError(
+                f"lost the connection to {self.path}: {postgres.describe(error)}",
+                hint="nothing of this command was saved; run it again",
+            ) from error
         if postgres.is_lock_timeout(error):
-            raise StoreError(f"database {self.path} is busy: {postgres.describe(error)}",
-                             hint="another failearn is writing; try again") from error
+            raise StoreError(
+                f"database {self.path} is busy: {postgres.describe(error)}",
+                hint="another failearn is writing; try again",
+            ) from error
 
     def _commit(self) -> None:
         """Commit with Ctrl-C held back until the commit is counted, so that an interrupt
@@ -412,9 +442,11 @@ class Store:
         global commits
         if self._file is not None and _identity(self.path) != self._file:
             self._rollback()
-            raise StoreError(f"database {self.path} was deleted or replaced while this "
-                             "command ran: nothing of it was saved",
-                             hint="run the command again")
+            raise StoreError(
+                f"database {self.path} was deleted or replaced while this "
+                "command ran: nothing of it was saved",
+                hint="run the command again",
+            )
         blocked = _hold_interrupts()
         try:
             self._raw.commit()
@@ -432,9 +464,11 @@ class Store:
     def _begin(self, mode: Mode = "serial") -> None:
         """Take the write lock now (waiting up to the busy timeout), or say why not."""
         if self.readonly:
-            raise StoreError(f"database {self.path} is read-only",
-                             hint="this command writes to the database: make the file "
-                                  "writable, or pass another --db")
+            raise StoreError(
+                f"database {self.path} is read-only",
+                hint="this command writes to the database: make the file "
+                "writable, or pass another --db",
+            )
         if self.backend == "postgresql":
             self._begin_postgres(mode)
             return
@@ -443,8 +477,10 @@ class Store:
         except sqlite3.OperationalError as exc:
             if "readonly" in str(exc) or "read-only" in str(exc):
                 raise StoreError(f"database {self.path} is read-only: {exc}") from exc
-            raise StoreError(f"database {self.path} is busy: {exc}",
-                             hint="another failearn is writing; try again") from exc
+            raise StoreError(
+                f"database {self.path} is busy: {exc}",
+                hint="another failearn is writing; try again",
+            ) from exc
 
     def _begin_postgres(self, mode: Mode) -> None:
         """Wait for the command's turn, then begin: ingests at READ COMMITTED (their merge
@@ -550,7 +586,9 @@ class Store:
             return []
         rows = self._lite.execute(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({marks(len(tables))}) ORDER BY name", tuple(tables)).fetchall()
+            f"AND tbl_name IN ({marks(len(tables))}) ORDER BY name",
+            tuple(tables),
+        ).fetchall()
         for name, _ in rows:
             self._lite.execute(f'DROP INDEX "{name}"')
         return [str(sql) for _, sql in rows]
@@ -562,27 +600,39 @@ class Store:
 
     # -- runs and settings -----------------------------------------------------
 
-    def start_run(self, command: str, as_of: datetime | None,
-                  parameters: dict[str, Any]) -> int:
+    def start_run(self, command: str, as_of: datetime | None, parameters: dict[str, Any]) -> int:
         return self.insert_id(
             "INSERT INTO runs (command, started_at, as_of, parameters, failearn_version) "
             "VALUES (?, ?, ?, ?, ?)",
-            (command, iso(datetime.now(UTC)), iso(as_of) if as_of else None,
-             json.dumps(parameters, sort_keys=True, default=str), __version__))
+            (
+                command,
+                iso(datetime.now(UTC)),
+                iso(as_of) if as_of else None,
+                json.dumps(parameters, sort_keys=True, default=str),
+                __version__,
+            ),
+        )
 
     def run_number(self, run_id: int) -> int:
         """The run's number among its command's runs (the first cluster run is 1, however
         many ingests came before it)."""
         row = self.conn.execute(
             "SELECT COUNT(*) FROM runs WHERE id <= ? AND command = "
-            "(SELECT command FROM runs WHERE id = ?)", (run_id, run_id)).fetchone()
+            "(SELECT command FROM runs WHERE id = ?)",
+            (run_id, run_id),
+        ).fetchone()
         return int(row[0])
 
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
         self.conn.execute(
             "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
-            (iso(datetime.now(UTC)), status, json.dumps(summary, sort_keys=True, default=str),
-             run_id))
+            (
+                iso(datetime.now(UTC)),
+                status,
+                json.dumps(summary, sort_keys=True, default=str),
+                run_id,
+            ),
+        )
 
     def runs(self, command: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         sql = "SELECT * FROM runs"
@@ -599,8 +649,11 @@ class Store:
         return None if row is None else str(row[0])
 
     def put_setting(self, key: str, value: str) -> None:
-        self.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
-                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def pseudonym_secret(self) -> str:
         """The database's own pseudonymisation secret, created on first use."""
@@ -608,8 +661,10 @@ class Store:
         if value is None:
             # Two first ingests at once (PostgreSQL): the first to commit sets the key and
             # the other waits on it, then keeps it; a key is never replaced.
-            self.conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
-                              ("pseudonym_secret", secrets.token_hex(32)))
+            self.conn.execute(
+                "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
+                ("pseudonym_secret", secrets.token_hex(32)),
+            )
             value = self.setting("pseudonym_secret")
         assert value is not None
         return value

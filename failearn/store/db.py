@@ -23,11 +23,15 @@ OWN_TABLES = ("_migrations",)
 def tables(store: Store) -> list[str]:
     """The store's tables (not views) in the order they were created."""
     if store.backend == "sqlite":
-        sql = ("SELECT name FROM sqlite_master WHERE type = 'table' "
-               "AND name NOT LIKE 'sqlite_%' ORDER BY rowid")
+        sql = (
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+        )
     else:
-        sql = ("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-               "WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.oid")
+        sql = (
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.oid"
+        )
     return [str(r[0]) for r in store.conn.execute(sql) if str(r[0]) not in OWN_TABLES]
 
 
@@ -37,8 +41,7 @@ def row_count(store: Store, table: str) -> int:
 
 def holds_data(store: Store) -> list[str]:
     """The tables of ``store`` that hold rows."""
-    return [t for t in tables(store)
-            if store.conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()]
+    return [t for t in tables(store) if store.conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()]
 
 
 def _batches(store: Store, table: str, columns: list[str]) -> Iterator[list[tuple[Any, ...]]]:

@@ -34,20 +34,34 @@ class Column:
 
 
 _INCIDENT_LISTS = {
-    "error_messages": ("SELECT group_concat(e.message, char(31)) FROM (SELECT x.message "
-                       "FROM report_error_messages x JOIN reports r ON r.key = x.report_key "
-                       "WHERE r.incident_id = i.id ORDER BY r.kind != 'markdown', "
-                       "r.timestamp, r.key, x.position) e"),
-    "trace_ids": ("SELECT group_concat(t.trace_id, char(31)) FROM (SELECT DISTINCT x.trace_id "
-                  "FROM report_trace_ids x JOIN reports r ON r.key = x.report_key "
-                  "WHERE r.incident_id = i.id ORDER BY x.trace_id) t"),
-    "dependencies": ("SELECT group_concat(d.dependency, char(31)) FROM (SELECT DISTINCT "
-                     "x.dependency FROM report_dependencies x JOIN reports r "
-                     "ON r.key = x.report_key WHERE r.incident_id = i.id "
-                     "ORDER BY x.dependency) d"),
+    "error_messages": (
+        "SELECT group_concat(e.message, char(31)) FROM (SELECT x.message "
+        "FROM report_error_messages x JOIN reports r ON r.key = x.report_key "
+        "WHERE r.incident_id = i.id ORDER BY r.kind != 'markdown', "
+        "r.timestamp, r.key, x.position) e"
+    ),
+    "trace_ids": (
+        "SELECT group_concat(t.trace_id, char(31)) FROM (SELECT DISTINCT x.trace_id "
+        "FROM report_trace_ids x JOIN reports r ON r.key = x.report_key "
+        "WHERE r.incident_id = i.id ORDER BY x.trace_id) t"
+    ),
+    "dependencies": (
+        "SELECT group_concat(d.dependency, char(31)) FROM (SELECT DISTINCT "
+        "x.dependency FROM report_dependencies x JOIN reports r "
+        "ON r.key = x.report_key WHERE r.incident_id = i.id "
+        "ORDER BY x.dependency) d"
+    ),
 }
-_PATTERN_COLUMNS = ("size", "cohesion", "recent_count", "weekly_rate", "top_terms", "services",
-                    "classes", "dominant_template")
+_PATTERN_COLUMNS = (
+    "size",
+    "cohesion",
+    "recent_count",
+    "weekly_rate",
+    "top_terms",
+    "services",
+    "classes",
+    "dominant_template",
+)
 
 
 def _declared(store: Store, table: str) -> list[Column]:
@@ -58,7 +72,8 @@ def _declared(store: Store, table: str) -> list[Column]:
     rows = store.conn.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
-        (table,)).fetchall()
+        (table,),
+    ).fetchall()
     return [Column(str(r[0]), _kind(str(r[1]))) for r in rows]
 
 
@@ -81,8 +96,11 @@ def columns(store: Store, what: str) -> list[Column]:
         return _declared(store, "reports")
     if what == "patterns":
         clusters = {c.name: c for c in _declared(store, "clusters")}
-        return [*_declared(store, "patterns"), Column("last_cluster_run", "INTEGER"),
-                *(clusters[n] for n in _PATTERN_COLUMNS)]
+        return [
+            *_declared(store, "patterns"),
+            Column("last_cluster_run", "INTEGER"),
+            *(clusters[n] for n in _PATTERN_COLUMNS),
+        ]
     if what == "rules":
         return _declared(store, "rules")
     if what == "events":
@@ -98,9 +116,11 @@ def _sql(store: Store, what: str) -> str:
         return "SELECT * FROM reports ORDER BY key"
     if what == "patterns":
         latest = ", ".join(f"c.{n}" for n in _PATTERN_COLUMNS)
-        return ("SELECT p.*, c.run_id AS last_cluster_run, " + latest + " FROM patterns p "
-                "LEFT JOIN clusters c ON c.pattern_id = p.id AND c.run_id = p.last_run_id "
-                "ORDER BY p.id")
+        return (
+            "SELECT p.*, c.run_id AS last_cluster_run, " + latest + " FROM patterns p "
+            "LEFT JOIN clusters c ON c.pattern_id = p.id AND c.run_id = p.last_run_id "
+            "ORDER BY p.id"
+        )
     if what == "rules":
         return "SELECT * FROM rules ORDER BY id"
     return "SELECT * FROM rule_events ORDER BY id"

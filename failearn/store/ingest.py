@@ -14,18 +14,68 @@ from typing import Any
 
 from failearn.store import Store, chunks, marks
 
-INBOX_COLUMNS = ("run_id", "received_at", "source", "line", "kind", "sha256", "raw",
-                 "raw_bytes", "raw_dropped", "outcome", "report_key", "record_id", "errors",
-                 "warnings", "raw_size")
-REPORT_COLUMNS = (
-    "key", "record_id", "id_given", "incident_id", "content_sha256", "inbox_id", "source", "line",
-    "kind", "timestamp", "service", "failure_class", "failure_class_raw", "failure_class_via",
-    "taxonomy_version", "severity", "severity_rank", "title", "summary", "root_cause",
-    "resolution", "workarounds", "action_items", "timeline", "trace_shape", "metrics",
-    "ended_at", "caused_by_rule", "details", "first_run_id", "updated_run_id",
+INBOX_COLUMNS = (
+    "run_id",
+    "received_at",
+    "source",
+    "line",
+    "kind",
+    "sha256",
+    "raw",
+    "raw_bytes",
+    "raw_dropped",
+    "outcome",
+    "report_key",
+    "record_id",
+    "errors",
+    "warnings",
+    "raw_size",
 )
-_MERGED_TEXT = ("title", "summary", "root_cause", "resolution", "workarounds", "action_items",
-                "timeline", "trace_shape", "metrics", "caused_by_rule")
+REPORT_COLUMNS = (
+    "key",
+    "record_id",
+    "id_given",
+    "incident_id",
+    "content_sha256",
+    "inbox_id",
+    "source",
+    "line",
+    "kind",
+    "timestamp",
+    "service",
+    "failure_class",
+    "failure_class_raw",
+    "failure_class_via",
+    "taxonomy_version",
+    "severity",
+    "severity_rank",
+    "title",
+    "summary",
+    "root_cause",
+    "resolution",
+    "workarounds",
+    "action_items",
+    "timeline",
+    "trace_shape",
+    "metrics",
+    "ended_at",
+    "caused_by_rule",
+    "details",
+    "first_run_id",
+    "updated_run_id",
+)
+_MERGED_TEXT = (
+    "title",
+    "summary",
+    "root_cause",
+    "resolution",
+    "workarounds",
+    "action_items",
+    "timeline",
+    "trace_shape",
+    "metrics",
+    "caused_by_rule",
+)
 _PRIORITY = "x.kind != 'markdown', x.timestamp, x.key"
 
 
@@ -78,8 +128,9 @@ def add_inbox_many(store: Store, rows: Sequence[tuple[Any, ...]]) -> list[int]:
         return list(range(before + 1, before + len(rows) + 1))
     # Other ingests may be writing beside this one: ids come from the table's sequence.
     ids = store.next_ids("inbox", len(rows))
-    store.insert_many("inbox", ("id", *INBOX_COLUMNS),
-                      [(i, *row) for i, row in zip(ids, rows, strict=True)])
+    store.insert_many(
+        "inbox", ("id", *INBOX_COLUMNS), [(i, *row) for i, row in zip(ids, rows, strict=True)]
+    )
     return ids
 
 
@@ -96,27 +147,45 @@ def known_reports(store: Store, source: str) -> dict[str, KnownReport]:
     rows = store.conn.execute(
         "SELECT key, content_sha256, service, failure_class, incident_id, first_run_id, "
         "record_id, id_given FROM reports WHERE key = ? OR (key > ? AND key < ?)",
-        (source, source + "#", source + "$"))
-    return {row[0]: KnownReport(row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
-            for row in rows}
+        (source, source + "#", source + "$"),
+    )
+    return {
+        row[0]: KnownReport(row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
+        for row in rows
+    }
 
 
 def delete_reports(store: Store, keys: Sequence[str]) -> None:
     """Remove reports (to be replaced by newer versions) and their many-valued fields."""
-    for table in ("report_trace_ids", "report_error_messages", "report_dependencies",
-                  "report_provenance"):
+    for table in (
+        "report_trace_ids",
+        "report_error_messages",
+        "report_dependencies",
+        "report_provenance",
+    ):
         store.conn.executemany(f"DELETE FROM {table} WHERE report_key = ?", ((k,) for k in keys))
     store.conn.executemany("DELETE FROM reports WHERE key = ?", ((k,) for k in keys))
 
 
-PROVENANCE_COLUMNS = ("report_key", "field", "value", "via", "probability", "evidence",
-                      "candidates")
+PROVENANCE_COLUMNS = (
+    "report_key",
+    "field",
+    "value",
+    "via",
+    "probability",
+    "evidence",
+    "candidates",
+)
 
 
-def add_reports(store: Store, reports: Sequence[tuple[Any, ...]],
-                trace_ids: Sequence[tuple[str, str]], errors: Sequence[tuple[str, int, str]],
-                dependencies: Sequence[tuple[str, str]],
-                provenance: Sequence[tuple[Any, ...]] = ()) -> None:
+def add_reports(
+    store: Store,
+    reports: Sequence[tuple[Any, ...]],
+    trace_ids: Sequence[tuple[str, str]],
+    errors: Sequence[tuple[str, int, str]],
+    dependencies: Sequence[tuple[str, str]],
+    provenance: Sequence[tuple[Any, ...]] = (),
+) -> None:
     """Insert reports (in :data:`REPORT_COLUMNS` order), their many-valued fields and the
     provenance of their inferred fields (in :data:`PROVENANCE_COLUMNS` order).
 
@@ -126,8 +195,9 @@ def add_reports(store: Store, reports: Sequence[tuple[Any, ...]],
     given twice (the last is kept).
     """
     store.insert_many("reports", REPORT_COLUMNS, reports)
-    store.insert_many("report_trace_ids", ("report_key", "trace_id"),
-                      list(dict.fromkeys(trace_ids)))
+    store.insert_many(
+        "report_trace_ids", ("report_key", "trace_id"), list(dict.fromkeys(trace_ids))
+    )
     store.insert_many("report_error_messages", ("report_key", "position", "message"), errors)
     store.insert_many("report_dependencies", ("report_key", "dependency"), dependencies)
     if provenance:
@@ -140,8 +210,9 @@ def add_reports(store: Store, reports: Sequence[tuple[Any, ...]],
 _LABEL_ROUTES = ("id", "name", "alias", "retired", "config", "split", "split-default")
 
 
-def labelled_texts(store: Store, limit: int) -> list[tuple[str, str | None, str | None,
-                                                             str | None, str | None, str]]:
+def labelled_texts(
+    store: Store, limit: int
+) -> list[tuple[str, str | None, str | None, str | None, str | None, str]]:
     """The most recent ``limit`` reports whose class a person gave (not inferred): title,
     root cause, summary, resolution, error messages (one per line) and class."""
     rows = store.conn.execute(
@@ -149,7 +220,9 @@ def labelled_texts(store: Store, limit: int) -> list[tuple[str, str | None, str 
         f"char(10)) FROM (SELECT message FROM report_error_messages e WHERE e.report_key = "
         f"r.key ORDER BY position) m), failure_class FROM reports r "
         f"WHERE COALESCE(failure_class_via, 'id') IN ({marks(len(_LABEL_ROUTES))}) "
-        f"ORDER BY timestamp DESC, key LIMIT ?", (*_LABEL_ROUTES, limit))
+        f"ORDER BY timestamp DESC, key LIMIT ?",
+        (*_LABEL_ROUTES, limit),
+    )
     return [(r[0] or "", r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
@@ -157,37 +230,49 @@ def _refs(rows: Iterable[Sequence[Any]]) -> list[ReportRef]:
     return [ReportRef(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
-_REF_SELECT = ("SELECT key, record_id, id_given, service, failure_class, timestamp, kind, "
-               "incident_id FROM reports")
+_REF_SELECT = (
+    "SELECT key, record_id, id_given, service, failure_class, timestamp, kind, "
+    "incident_id FROM reports"
+)
 
 
-def reports_in_groups(store: Store, groups: Iterable[tuple[str, str]],
-                      run_id: int) -> list[ReportRef]:
+def reports_in_groups(
+    store: Store, groups: Iterable[tuple[str, str]], run_id: int
+) -> list[ReportRef]:
     """Every report of the given (service, failure class) groups not written by run ``run_id``
     (the run knows its own)."""
     refs: list[ReportRef] = []
     for service, failure_class in groups:
-        refs.extend(_refs(store.conn.execute(
-            f"{_REF_SELECT} WHERE service = ? AND failure_class = ? AND updated_run_id IS NOT ?",
-            (service, failure_class, run_id))))
+        refs.extend(
+            _refs(
+                store.conn.execute(
+                    f"{_REF_SELECT} WHERE service = ? AND failure_class = ? AND updated_run_id IS NOT ?",
+                    (service, failure_class, run_id),
+                )
+            )
+        )
     return refs
 
 
-def reports_with_record_ids(store: Store, record_ids: Iterable[str],
-                            outside: Iterable[tuple[str, str]], run_id: int) -> list[ReportRef]:
+def reports_with_record_ids(
+    store: Store, record_ids: Iterable[str], outside: Iterable[tuple[str, str]], run_id: int
+) -> list[ReportRef]:
     """Reports whose source gave one of these ids, outside the ``outside`` groups and not
     written by run ``run_id``."""
     _load_temp_ids(store, record_ids)
     skip = set(outside)
     rows = store.conn.execute(
         f"{_REF_SELECT} WHERE id_given = 1 AND updated_run_id IS NOT ? AND record_id IN "
-        "(SELECT id FROM temp.touched_incidents)", (run_id,))
+        "(SELECT id FROM temp.touched_incidents)",
+        (run_id,),
+    )
     return [ref for ref in _refs(rows) if (ref.service, ref.failure_class) not in skip]
 
 
 def _load_temp_ids(store: Store, ids: Iterable[str]) -> None:
-    store.conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_incidents "
-                       "(id TEXT PRIMARY KEY) WITHOUT ROWID")
+    store.conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS touched_incidents (id TEXT PRIMARY KEY) WITHOUT ROWID"
+    )
     store.conn.execute("DELETE FROM temp.touched_incidents")
     store.insert_many("temp.touched_incidents", ("id",), [(i,) for i in dict.fromkeys(ids)])
     store.analyze("temp.touched_incidents")
@@ -199,8 +284,14 @@ def lock_merge(store: Store) -> None:
     store.lock("merge")
 
 
-def regroup(store: Store, moves: Sequence[tuple[str, str]], new_ids: set[str],
-            aliases: dict[str, str], old_ids: Iterable[str], run_id: int) -> None:
+def regroup(
+    store: Store,
+    moves: Sequence[tuple[str, str]],
+    new_ids: set[str],
+    aliases: dict[str, str],
+    old_ids: Iterable[str],
+    run_id: int,
+) -> None:
     """Point reports at their incidents and rebuild every incident touched.
 
     ``moves`` are the (incident id, report key) pairs whose stored incident id
@@ -217,11 +308,14 @@ def regroup(store: Store, moves: Sequence[tuple[str, str]], new_ids: set[str],
     merged = ",\n".join(
         f"COALESCE(p.{name}, CASE WHEN agg.n > 1 THEN (SELECT x.{name} FROM reports x "
         f"WHERE x.incident_id = p.incident_id AND x.{name} IS NOT NULL "
-        f"ORDER BY {_PRIORITY} LIMIT 1) END)" for name in _MERGED_TEXT)
-    conn.execute(f"""
+        f"ORDER BY {_PRIORITY} LIMIT 1) END)"
+        for name in _MERGED_TEXT
+    )
+    conn.execute(
+        f"""
         INSERT INTO incidents (id, timestamp, last_timestamp, ended_at, service, failure_class,
             failure_class_raw, failure_class_via, taxonomy_version, severity,
-            {', '.join(_MERGED_TEXT)}, source, line, kind, report_count, has_fix,
+            {", ".join(_MERGED_TEXT)}, source, line, kind, report_count, has_fix,
             created_run_id, updated_run_id)
         SELECT p.incident_id, agg.first_ts, agg.last_ts, agg.ended_at, p.service,
             p.failure_class, p.failure_class_raw, p.failure_class_via, p.taxonomy_version,
@@ -240,20 +334,29 @@ def regroup(store: Store, moves: Sequence[tuple[str, str]], new_ids: set[str],
               WHERE g.incident_id IN (SELECT id FROM temp.touched_incidents)
               GROUP BY g.incident_id) agg
         JOIN reports p ON p.key = agg.primary_key
-    """, (run_id,))
-    conn.execute("UPDATE incidents SET has_fix = 1 WHERE id IN "
-                 "(SELECT id FROM temp.touched_incidents) "
-                 "AND (resolution IS NOT NULL OR workarounds IS NOT NULL)")
+    """,
+        (run_id,),
+    )
+    conn.execute(
+        "UPDATE incidents SET has_fix = 1 WHERE id IN "
+        "(SELECT id FROM temp.touched_incidents) "
+        "AND (resolution IS NOT NULL OR workarounds IS NOT NULL)"
+    )
     for old, target in aliases.items():
-        conn.execute("INSERT INTO incident_aliases (alias, incident_id) VALUES (?, ?) "
-                     "ON CONFLICT(alias) DO UPDATE SET incident_id = excluded.incident_id",
-                     (old, target))
-        conn.execute("UPDATE incident_aliases SET incident_id = ? WHERE incident_id = ?",
-                     (target, old))
+        conn.execute(
+            "INSERT INTO incident_aliases (alias, incident_id) VALUES (?, ?) "
+            "ON CONFLICT(alias) DO UPDATE SET incident_id = excluded.incident_id",
+            (old, target),
+        )
+        conn.execute(
+            "UPDATE incident_aliases SET incident_id = ? WHERE incident_id = ?", (target, old)
+        )
     # An id that names an incident again is no alias any more: the touched ids that
     # were just rebuilt are exactly ``new_ids``.
-    conn.execute("DELETE FROM incident_aliases WHERE alias IN (SELECT t.id FROM "
-                 "temp.touched_incidents t JOIN incidents i ON i.id = t.id)")
+    conn.execute(
+        "DELETE FROM incident_aliases WHERE alias IN (SELECT t.id FROM "
+        "temp.touched_incidents t JOIN incidents i ON i.id = t.id)"
+    )
     _relink(store)
 
 
@@ -264,27 +367,38 @@ def _move(store: Store, moves: Sequence[tuple[str, str]]) -> None:
         return
     # Many rows: one set-based statement over a loaded table (UPDATE … FROM, which
     # PostgreSQL has and older SQLite builds lack) instead of one statement per row.
-    store.conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_moves "
-                       "(incident_id TEXT NOT NULL, key TEXT PRIMARY KEY)")
+    store.conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS report_moves "
+        "(incident_id TEXT NOT NULL, key TEXT PRIMARY KEY)"
+    )
     store.conn.execute("DELETE FROM temp.report_moves")
     store.insert_many("temp.report_moves", ("incident_id", "key"), moves)
-    store.conn.execute("UPDATE reports SET incident_id = m.incident_id "
-                       "FROM temp.report_moves m WHERE reports.key = m.key")
+    store.conn.execute(
+        "UPDATE reports SET incident_id = m.incident_id "
+        "FROM temp.report_moves m WHERE reports.key = m.key"
+    )
 
 
 def _relink(store: Store) -> None:
     """Known workarounds: up to three earlier incidents of the same service and class that
     recorded a resolution or a workaround, for every incident rebuilt in this run."""
     conn = store.conn
-    conn.execute("DELETE FROM incident_links WHERE reason = 'known-workaround' AND incident_id "
-                 "IN (SELECT id FROM temp.touched_incidents)")
-    earlier = ("SELECT x.id FROM incidents x WHERE x.service = t.service "
-               "AND x.failure_class = t.failure_class AND x.has_fix = 1 "
-               "AND x.timestamp < t.timestamp ORDER BY x.timestamp DESC, x.id DESC LIMIT 3")
+    conn.execute(
+        "DELETE FROM incident_links WHERE reason = 'known-workaround' AND incident_id "
+        "IN (SELECT id FROM temp.touched_incidents)"
+    )
+    earlier = (
+        "SELECT x.id FROM incidents x WHERE x.service = t.service "
+        "AND x.failure_class = t.failure_class AND x.has_fix = 1 "
+        "AND x.timestamp < t.timestamp ORDER BY x.timestamp DESC, x.id DESC LIMIT 3"
+    )
     # The same rows either way; each database is given the form it plans well (SQLite has
     # no LATERAL, and PostgreSQL would run the IN form once per pair of incidents).
-    join = (f"JOIN incidents e ON e.id IN ({earlier})" if store.backend == "sqlite"
-            else f"CROSS JOIN LATERAL ({earlier}) e")
+    join = (
+        f"JOIN incidents e ON e.id IN ({earlier})"
+        if store.backend == "sqlite"
+        else f"CROSS JOIN LATERAL ({earlier}) e"
+    )
     conn.execute(f"""
         INSERT OR IGNORE INTO incident_links (incident_id, related_id, reason)
         SELECT t.id, e.id, 'known-workaround'
@@ -301,7 +415,8 @@ def counts(store: Store) -> dict[str, int]:
         "reports": conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0],
         "inbox": conn.execute("SELECT COUNT(*) FROM inbox").fetchone()[0],
         "rejected": conn.execute(
-            "SELECT COUNT(*) FROM inbox WHERE outcome = 'rejected'").fetchone()[0],
+            "SELECT COUNT(*) FROM inbox WHERE outcome = 'rejected'"
+        ).fetchone()[0],
     }
 
 
@@ -322,8 +437,17 @@ class SourceFile:
     checked_ns: int
 
 
-SOURCE_FILE_COLUMNS = ("source", "size", "mtime_ns", "sha256", "fingerprint", "report_key",
-                       "content_sha256", "checked_ns", "run_id")
+SOURCE_FILE_COLUMNS = (
+    "source",
+    "size",
+    "mtime_ns",
+    "sha256",
+    "fingerprint",
+    "report_key",
+    "content_sha256",
+    "checked_ns",
+    "run_id",
+)
 
 
 def source_files(store: Store) -> dict[str, SourceFile]:
@@ -331,7 +455,8 @@ def source_files(store: Store) -> dict[str, SourceFile]:
     rows = store.conn.execute(
         "SELECT f.source, f.size, f.mtime_ns, f.sha256, f.fingerprint, f.report_key, "
         "f.content_sha256, f.checked_ns FROM source_files f "
-        "JOIN reports r ON r.key = f.report_key AND r.content_sha256 = f.content_sha256")
+        "JOIN reports r ON r.key = f.report_key AND r.content_sha256 = f.content_sha256"
+    )
     return {row[0]: SourceFile(*row) for row in rows}
 
 
@@ -341,13 +466,14 @@ def put_source_files(store: Store, rows: Sequence[tuple[Any, ...]]) -> None:
     store.conn.executemany(
         f"INSERT INTO source_files ({', '.join(SOURCE_FILE_COLUMNS)}) "
         f"VALUES ({marks(len(SOURCE_FILE_COLUMNS))}) "
-        f"ON CONFLICT (source) DO UPDATE SET {updates}", rows)
+        f"ON CONFLICT (source) DO UPDATE SET {updates}",
+        rows,
+    )
 
 
 def forget_source_files(store: Store, sources: Iterable[str]) -> None:
     """Files to read again next time (rejected, moved or gone)."""
-    store.conn.executemany("DELETE FROM source_files WHERE source = ?",
-                           ((s,) for s in sources))
+    store.conn.executemany("DELETE FROM source_files WHERE source = ?", ((s,) for s in sources))
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,15 +495,16 @@ def stored_postmortems(store: Store) -> list[StoredPostmortem]:
     rows = store.conn.execute(
         "SELECT r.key, r.record_id, r.id_given, r.incident_id, r.service, r.failure_class, "
         "r.first_run_id, i.sha256 FROM reports r LEFT JOIN inbox i ON i.id = r.inbox_id "
-        "WHERE r.kind = 'markdown' ORDER BY r.key")
-    return [StoredPostmortem(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7])
-            for r in rows]
+        "WHERE r.kind = 'markdown' ORDER BY r.key"
+    )
+    return [StoredPostmortem(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
 def report_sources(store: Store) -> list[tuple[str, str, str, str, str | None]]:
     """(key, source, service, failure class, incident id) of every stored report."""
     rows = store.conn.execute(
-        "SELECT key, source, service, failure_class, incident_id FROM reports ORDER BY key")
+        "SELECT key, source, service, failure_class, incident_id FROM reports ORDER BY key"
+    )
     return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
@@ -390,15 +517,19 @@ def withdraw_reports(store: Store, keys: Sequence[str], reason: str, run_id: int
             "timestamp, service, failure_class, title, inbox_id, reason, run_id) "
             "SELECT key, record_id, incident_id, source, kind, timestamp, service, "
             f"failure_class, title, inbox_id, ?, ? FROM reports WHERE key IN "
-            f"({marks(len(chunk))}) ORDER BY key", (reason, run_id, *chunk))
+            f"({marks(len(chunk))}) ORDER BY key",
+            (reason, run_id, *chunk),
+        )
     delete_reports(store, keys)
-    store.conn.executemany("DELETE FROM source_files WHERE report_key = ?",
-                           ((k,) for k in keys))
+    store.conn.executemany("DELETE FROM source_files WHERE report_key = ?", ((k,) for k in keys))
 
 
-def record_moves(store: Store, run_id: int,
-                 moves: Sequence[tuple[str, str, str, str | None]]) -> None:
+def record_moves(
+    store: Store, run_id: int, moves: Sequence[tuple[str, str, str, str | None]]
+) -> None:
     """Note post-mortems found at a new path: (old source, new source, how, incident)."""
     store.conn.executemany(
         "INSERT INTO source_moves (run_id, old_source, new_source, matched_by, incident_id) "
-        "VALUES (?, ?, ?, ?, ?)", [(run_id, *move) for move in moves])
+        "VALUES (?, ?, ?, ?, ?)",
+        [(run_id, *move) for move in moves],
+    )

@@ -34,7 +34,7 @@ def parse(text: str, base: Path | None = None) -> Location:
     if _POSTGRES.match(value):
         return value
     if _SQLITE.match(value):
-        value = value[len("sqlite:"):]
+        value = value[len("sqlite:") :]
         if value.startswith("//"):
             value = value[2:]  # sqlite:///abs/path -> /abs/path
     path = Path(value).expanduser()
@@ -55,8 +55,9 @@ def display(location: Location) -> str:
 def mask(text: str) -> str:
     """``text`` with the password of every PostgreSQL URL in it masked (for messages that
     quote a driver's error, which may repeat the URL)."""
-    return re.sub(r"postgres(?:ql)?://[^\s'\"]+", lambda m: _mask_url(m.group(0)), text,
-                  flags=re.IGNORECASE)
+    return re.sub(
+        r"postgres(?:ql)?://[^\s'\"]+", lambda m: _mask_url(m.group(0)), text, flags=re.IGNORECASE
+    )
 
 
 def _mask_url(url: str) -> str:

@@ -53,7 +53,9 @@ def run_script(conn: Connection, script: str) -> None:
 
 def _capture(conn: Connection) -> None:
     """Runs, the inbox, reports (one per received record) and merged incidents."""
-    run_script(conn, """
+    run_script(
+        conn,
+        """
     CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
         command TEXT NOT NULL,
@@ -198,12 +200,15 @@ def _capture(conn: Connection) -> None:
     CREATE VIEW incident_dependencies AS
         SELECT DISTINCT r.incident_id, d.dependency
         FROM report_dependencies d JOIN reports r ON r.key = d.report_key;
-    """)
+    """,
+    )
 
 
 def _analysis(conn: Connection) -> None:
     """Cluster runs, their clusters and members, patterns across runs, the similarity index."""
-    run_script(conn, """
+    run_script(
+        conn,
+        """
     -- One row per `failearn cluster` run: its window and the parameters it used.
     CREATE TABLE cluster_runs (
         run_id INTEGER PRIMARY KEY REFERENCES runs(id),
@@ -303,13 +308,16 @@ def _analysis(conn: Connection) -> None:
         blocks BLOB NOT NULL,
         vectors BLOB NOT NULL
     );
-    """)
+    """,
+    )
 
 
 def _audit(conn: Connection) -> None:
     """Stored audits (the latest verdict and the trend) and the label history that
     ``failearn taxonomy migrate`` keeps when it re-labels stored reports."""
-    run_script(conn, """
+    run_script(
+        conn,
+        """
     -- One row per `failearn audit`: its verdict and figures; `document` is the whole result.
     CREATE TABLE audits (
         id INTEGER PRIMARY KEY,
@@ -375,12 +383,15 @@ def _audit(conn: Connection) -> None:
         FROM reports r
         LEFT JOIN report_label_history h ON h.id = (
             SELECT MIN(x.id) FROM report_label_history x WHERE x.report_key = r.key);
-    """)
+    """,
+    )
 
 
 def _registry(conn: Connection) -> None:
     """The learning registry: rules and their append-only event log."""
-    run_script(conn, """
+    run_script(
+        conn,
+        """
     -- One row per adaptation rule; the id is stable: one pattern, adaptation kind and service
     -- always give the same id.  status, confidence and the counters are the latest state;
     -- rule_events is the history they are derived from.
@@ -434,11 +445,14 @@ def _registry(conn: Connection) -> None:
     CREATE INDEX rule_events_at ON rule_events(at, event);
     CREATE UNIQUE INDEX rule_events_incident ON rule_events(rule_id, incident_id)
         WHERE event = 'negative-feedback' AND incident_id IS NOT NULL;
-    """)
+    """,
+    )
     if backend(conn) == "postgresql":
         _append_only_postgres(conn, "rule_events")
         return
-    run_script(conn, """
+    run_script(
+        conn,
+        """
     CREATE TRIGGER rule_events_no_update BEFORE UPDATE ON rule_events
     BEGIN
         SELECT RAISE(ABORT, 'rule_events is append-only');
@@ -447,7 +461,8 @@ def _registry(conn: Connection) -> None:
     BEGIN
         SELECT RAISE(ABORT, 'rule_events is append-only');
     END;
-    """)
+    """,
+    )
 
 
 def _append_only_postgres(conn: Connection, table: str) -> None:
@@ -458,18 +473,25 @@ def _append_only_postgres(conn: Connection, table: str) -> None:
             RAISE EXCEPTION '{table} is append-only';
         END
         $body$""")
-    conn.execute(f"CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table} "
-                 f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()")
-    conn.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                 f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()")
+    conn.execute(
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+    )
+    conn.execute(
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
+    )
 
 
 def _inbox_raw_size(conn: Connection) -> None:
     """The size of a payload whose raw copy is only its head (a file over the size limit
     keeps its first bytes; ``sha256`` is still the hash of all of it)."""
-    run_script(conn, """
+    run_script(
+        conn,
+        """
     ALTER TABLE inbox ADD COLUMN raw_size INTEGER;
-    """)
+    """,
+    )
 
 
 def _metric_series(conn: Connection) -> None:
@@ -478,7 +500,9 @@ def _metric_series(conn: Connection) -> None:
     Plain SQL both backends read alike: times are unix milliseconds (BIGINT),
     values double precision; a point is identified by its series and time.
     """
-    run_script(conn, """
+    run_script(
+        conn,
+        """
     -- One row per series: its service, metric and the labels that tell it apart (JSON).
     CREATE TABLE metric_series (
         id INTEGER PRIMARY KEY,
@@ -499,21 +523,27 @@ def _metric_series(conn: Connection) -> None:
         value DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (series_id, at)
     );
-    """)
+    """,
+    )
 
 
 def _rule_evidence(conn: Connection) -> None:
     """What a rule's evidence said beyond its trigger (JSON): the series it was measured on,
     its precursor against normal time, its backtest, its dependency and the assumptions."""
-    run_script(conn, """
+    run_script(
+        conn,
+        """
     ALTER TABLE rules ADD COLUMN evidence TEXT;
-    """)
+    """,
+    )
 
 
 def _report_provenance(conn: Connection) -> None:
     """How each field a record did not give was inferred (route, probability, evidence,
     runners-up): one row per report and inferred field (:mod:`failearn.provenance`)."""
-    run_script(conn, """
+    run_script(
+        conn,
+        """
     CREATE TABLE report_provenance (
         report_key TEXT NOT NULL REFERENCES reports(key) ON DELETE CASCADE,
         field TEXT NOT NULL,
@@ -524,13 +554,16 @@ def _report_provenance(conn: Connection) -> None:
         candidates TEXT,
         PRIMARY KEY (report_key, field)
     );
-    """)
+    """,
+    )
 
 
 def _source_files(conn: Connection) -> None:
     """What each post-mortem file held when last read (so an unchanged one is not parsed
     again), the reports withdrawn because their file is gone, and the files moved."""
-    run_script(conn, """
+    run_script(
+        conn,
+        """
     -- A file whose size and modification time (or, failing those, whose bytes) are as
     -- recorded, read under the same configuration, gave this report and still does.
     CREATE TABLE source_files (
@@ -571,7 +604,8 @@ def _source_files(conn: Connection) -> None:
         matched_by TEXT NOT NULL,
         incident_id TEXT
     );
-    """)
+    """,
+    )
 
 
 MIGRATIONS: list[Migration] = [

@@ -49,10 +49,12 @@ _GROUP_CONCAT = re.compile(r"\bgroup_concat\(", re.IGNORECASE)
 _CHAR = re.compile(r"\bchar\((\d+)\)", re.IGNORECASE)
 _SCHEMA = re.compile(r"^(?:\s|--[^\n]*\n)*(CREATE|ALTER)\b", re.IGNORECASE)
 _INTEGER_KEY = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY\b", re.IGNORECASE)
-_TYPES = [(re.compile(r"\bINTEGER\b", re.IGNORECASE), "BIGINT"),
-          (re.compile(r"\bREAL\b", re.IGNORECASE), "DOUBLE PRECISION"),
-          (re.compile(r"\bBLOB\b", re.IGNORECASE), "BYTEA"),
-          (re.compile(r"\bTEXT\b(?!\s+COLLATE)", re.IGNORECASE), 'TEXT COLLATE "C"')]
+_TYPES = [
+    (re.compile(r"\bINTEGER\b", re.IGNORECASE), "BIGINT"),
+    (re.compile(r"\bREAL\b", re.IGNORECASE), "DOUBLE PRECISION"),
+    (re.compile(r"\bBLOB\b", re.IGNORECASE), "BYTEA"),
+    (re.compile(r"\bTEXT\b(?!\s+COLLATE)", re.IGNORECASE), 'TEXT COLLATE "C"'),
+]
 
 
 @lru_cache(maxsize=1024)
@@ -75,8 +77,13 @@ def translate(sql: str) -> str:
     text = _WITHOUT_ROWID.sub(")", text)
     text = _IS_NOT.sub("IS DISTINCT FROM %s", text)
     text = _IS.sub("IS NOT DISTINCT FROM %s", text)
-    text = _SCALAR.sub(lambda m: ("LEAST" if m.group(1).upper() == "MIN" else "GREATEST")
-                       + f"({m.group(2)}, {m.group(3)})", text)
+    text = _SCALAR.sub(
+        lambda m: (
+            ("LEAST" if m.group(1).upper() == "MIN" else "GREATEST")
+            + f"({m.group(2)}, {m.group(3)})"
+        ),
+        text,
+    )
     text = _GROUP_CONCAT.sub("string_agg(", text)
     text = _CHAR.sub(r"chr(\1)", text)
     if _SCHEMA.match(text):
@@ -111,11 +118,12 @@ class PgConnection:
             cursor.executemany(translate(sql), rows)
         return cursor
 
-    def copy_rows(self, table: str, columns: Sequence[str],
-                  rows: Iterable[Sequence[Any]]) -> None:
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """Write rows with ``COPY … FROM STDIN``: several times faster than INSERTs."""
-        with self.raw.cursor() as cursor, cursor.copy(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        with (
+            self.raw.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
 
@@ -143,8 +151,7 @@ class PgConnection:
         self.raw.execute("SELECT pg_advisory_lock_shared(%s, hashtext(%s))", (LOCK_CLASS, name))
 
     def unlock_shared(self, name: str) -> None:
-        self.raw.execute("SELECT pg_advisory_unlock_shared(%s, hashtext(%s))",
-                         (LOCK_CLASS, name))
+        self.raw.execute("SELECT pg_advisory_unlock_shared(%s, hashtext(%s))", (LOCK_CLASS, name))
 
     def unlock(self, name: str) -> None:
         self.raw.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (LOCK_CLASS, name))
@@ -175,14 +182,18 @@ class PgConnection:
         rows = self.raw.execute(
             "SELECT table_name FROM information_schema.tables "
             "WHERE table_schema = current_schema() AND table_type = ANY(%s) "
-            "ORDER BY table_name", (list(kinds),))
+            "ORDER BY table_name",
+            (list(kinds),),
+        )
         return [str(r[0]) for r in rows]
 
     def columns(self, table: str) -> list[str]:
         rows = self.raw.execute(
             "SELECT column_name FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND table_name = %s "
-            "ORDER BY ordinal_position", (table,))
+            "ORDER BY ordinal_position",
+            (table,),
+        )
         return [str(r[0]) for r in rows]
 
     def advance_identity(self, table: str) -> None:
@@ -191,14 +202,18 @@ class PgConnection:
         row = self.raw.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()
         if row is None or row[0] is None:
             return
-        self.raw.execute(f"SELECT setval(%s, COALESCE((SELECT MAX(id) FROM {table}), 1), "
-                         f"(SELECT MAX(id) FROM {table}) IS NOT NULL)", (row[0],))
+        self.raw.execute(
+            f"SELECT setval(%s, COALESCE((SELECT MAX(id) FROM {table}), 1), "
+            f"(SELECT MAX(id) FROM {table}) IS NOT NULL)",
+            (row[0],),
+        )
 
     def next_ids(self, table: str, count: int) -> list[int]:
         """``count`` ids from ``table``'s identity, for rows written by COPY."""
         rows = self.raw.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            (table, count))
+            (table, count),
+        )
         return [int(r[0]) for r in rows]
 
 
@@ -211,12 +226,12 @@ def _params(parameters: Any) -> Any:
 def connect(url: str, *, timeout_seconds: float, display: str) -> PgConnection:
     """Connect to the database at ``url`` (credentials as libpq finds them)."""
     try:
-        raw = psycopg.connect(url, autocommit=True, connect_timeout=10,
-                              application_name="failearn")
+        raw = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="failearn")
     except psycopg.Error as exc:
-        raise StoreError(f"cannot connect to {display}: {describe(exc)}",
-                         hint="check the URL, the server, and PGPASSWORD or ~/.pgpass"
-                         ) from exc
+        raise StoreError(
+            f"cannot connect to {display}: {describe(exc)}",
+            hint="check the URL, the server, and PGPASSWORD or ~/.pgpass",
+        ) from exc
     except ValueError as exc:  # a malformed URL
         raise StoreError(f"cannot connect to {display}: {mask(str(exc))}") from exc
     try:

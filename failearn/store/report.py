@@ -7,8 +7,9 @@ from datetime import date, timedelta
 from failearn.store import Store
 
 
-def weekly_counts(store: Store, start: str, end: str
-                  ) -> list[tuple[str, str, str, str | None, int]]:
+def weekly_counts(
+    store: Store, start: str, end: str
+) -> list[tuple[str, str, str, str | None, int]]:
     """(Monday of the ISO week, failure class, service, severity, incidents) for incidents
     starting in [start, end).
 
@@ -18,12 +19,16 @@ def weekly_counts(store: Store, start: str, end: str
     rows = store.conn.execute(
         "SELECT substr(timestamp, 1, 10) AS day, failure_class, service, severity, COUNT(*) "
         "FROM incidents WHERE timestamp >= ? AND timestamp < ? "
-        "GROUP BY day, failure_class, service, severity", (start, end))
+        "GROUP BY day, failure_class, service, severity",
+        (start, end),
+    )
     weeks: dict[tuple[str, str, str, str | None], int] = {}
     for day, failure_class, service, severity, count in rows:
         when = date.fromisoformat(str(day))
         monday = (when - timedelta(days=when.weekday())).isoformat()
         key = (monday, str(failure_class), str(service), severity)
         weeks[key] = weeks.get(key, 0) + int(count)
-    return [(*key, count) for key, count in
-            sorted(weeks.items(), key=lambda item: (*item[0][:3], item[0][3] or ""))]
+    return [
+        (*key, count)
+        for key, count in sorted(weeks.items(), key=lambda item: (*item[0][:3], item[0][3] or ""))
+    ]

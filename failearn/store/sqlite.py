@@ -18,32 +18,38 @@ from failearn.errors import StoreError
 MEMORY = ":memory:"
 
 
-def connect(target: str, busy_timeout: timedelta, create: bool
-            ) -> tuple[sqlite3.Connection, bool]:
+def connect(target: str, busy_timeout: timedelta, create: bool) -> tuple[sqlite3.Connection, bool]:
     """A connection to the file ``target`` (or memory), and whether it is read-only."""
     readonly = False
     if target != MEMORY:
         file = Path(target)
         if not file.exists() and not create:
-            raise StoreError(f"database {target} does not exist",
-                             hint="run `failearn ingest` first, or pass --db")
+            raise StoreError(
+                f"database {target} does not exist",
+                hint="run `failearn ingest` first, or pass --db",
+            )
         if file.is_dir():
             raise StoreError(f"database path {target} is a directory")
         if not file.parent.exists():
-            raise StoreError(f"cannot create database {target}: "
-                             f"{file.parent} does not exist")
+            raise StoreError(f"cannot create database {target}: {file.parent} does not exist")
         readonly = file.exists() and not _writable(file)
     location = read_only_uri(Path(target)) if readonly else target
     try:
-        conn = sqlite3.connect(location, timeout=busy_timeout.total_seconds(),
-                               isolation_level=None, check_same_thread=False, uri=readonly)
+        conn = sqlite3.connect(
+            location,
+            timeout=busy_timeout.total_seconds(),
+            isolation_level=None,
+            check_same_thread=False,
+            uri=readonly,
+        )
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open database {target}: {exc}") from exc
     return conn, readonly
 
 
-def configure(conn: sqlite3.Connection, target: str, readonly: bool,
-              busy_timeout: timedelta) -> None:
+def configure(
+    conn: sqlite3.Connection, target: str, readonly: bool, busy_timeout: timedelta
+) -> None:
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout.total_seconds() * 1000)}")
     if target != MEMORY and not readonly:
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -53,11 +59,12 @@ def configure(conn: sqlite3.Connection, target: str, readonly: bool,
     conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big runs spill less
 
 
-def relations(conn: sqlite3.Connection, kinds: tuple[str, ...] = ("table", "view")
-              ) -> list[str]:
+def relations(conn: sqlite3.Connection, kinds: tuple[str, ...] = ("table", "view")) -> list[str]:
     rows = conn.execute(
         f"SELECT name FROM sqlite_master WHERE type IN ({', '.join('?' * len(kinds))}) "
-        "AND name NOT LIKE 'sqlite_%' ORDER BY name", kinds)
+        "AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        kinds,
+    )
     return [str(r[0]) for r in rows]
 
 

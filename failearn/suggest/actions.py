@@ -33,7 +33,6 @@ _SCALE_PHRASES: dict[str, str] = {
 }
 
 
-
 def scale_phrase(taxonomy: Taxonomy, failure_class: str) -> str:
     for ancestor in taxonomy.lineage(failure_class) or [failure_class]:
         if ancestor in _SCALE_PHRASES:
@@ -42,10 +41,17 @@ def scale_phrase(taxonomy: Taxonomy, failure_class: str) -> str:
 
 
 def levels_dict(levels: Levels) -> dict[str, Any]:
-    return {"service": levels.service, "metric": levels.metric, "labels": dict(levels.labels),
-            "normal_median": levels.median, "normal_p95": levels.p95,
-            "normal_p99": levels.p99, "before": levels.before, "during": levels.during,
-            "incidents": levels.incidents}
+    return {
+        "service": levels.service,
+        "metric": levels.metric,
+        "labels": dict(levels.labels),
+        "normal_median": levels.median,
+        "normal_p95": levels.p95,
+        "normal_p99": levels.p99,
+        "before": levels.before,
+        "during": levels.during,
+        "incidents": levels.incidents,
+    }
 
 
 def nice_ceiling(value: float) -> float:
@@ -56,57 +62,102 @@ def nice_ceiling(value: float) -> float:
     return float(round(math.ceil(value / step - 1e-9) * step, 10))
 
 
-def timeout_sentence(service: str, dependency: DependencyEvidence | None, levels: Levels | None,
-             config: RulesConfig) -> tuple[str, dict[str, Any] | None, list[dict[str, str]]]:
+def timeout_sentence(
+    service: str, dependency: DependencyEvidence | None, levels: Levels | None, config: RulesConfig
+) -> tuple[str, dict[str, Any] | None, list[dict[str, str]]]:
     s = f"`{service}`"
     target = f" for calls to `{dependency.name}`" if dependency else ""
     if levels is None:
-        return (f"Align {s}'s timeout{target} with the dependency's latency in normal time "
-                "(no latency series of it to measure that from).", None, [])
+        return (
+            f"Align {s}'s timeout{target} with the dependency's latency in normal time "
+            "(no latency series of it to measure that from).",
+            None,
+            [],
+        )
     _, unit = metric_phrase(levels.metric)
     value = nice_ceiling(config.timeout_headroom * levels.p99)
-    during = "" if levels.during is None else \
-        f"; during these incidents it reached {format_number(levels.during)}{unit}"
-    text = (f"Set {s}'s timeout{target} to about {format_number(value)}{unit}: "
-            f"{config.timeout_headroom:g} × `{levels.service}`'s {metric_phrase(levels.metric)[0]}"
-            f" in normal time ({format_number(levels.p99)}{unit} at its 99th percentile, median "
-            f"{format_number(levels.median)}{unit}{during}), so that a degraded dependency "
-            "fails fast instead of holding callers.")
+    during = (
+        ""
+        if levels.during is None
+        else f"; during these incidents it reached {format_number(levels.during)}{unit}"
+    )
+    text = (
+        f"Set {s}'s timeout{target} to about {format_number(value)}{unit}: "
+        f"{config.timeout_headroom:g} × `{levels.service}`'s {metric_phrase(levels.metric)[0]}"
+        f" in normal time ({format_number(levels.p99)}{unit} at its 99th percentile, median "
+        f"{format_number(levels.median)}{unit}{during}), so that a degraded dependency "
+        "fails fast instead of holding callers."
+    )
     facts = {**levels_dict(levels), "suggested_timeout": value}
-    return text, facts, [assumption(f"a timeout of {config.timeout_headroom:g} × the "
-                                    "dependency's p99 latency in normal time",
-                                    "rules.timeout_headroom")]
+    return (
+        text,
+        facts,
+        [
+            assumption(
+                f"a timeout of {config.timeout_headroom:g} × the "
+                "dependency's p99 latency in normal time",
+                "rules.timeout_headroom",
+            )
+        ],
+    )
 
 
-def pool_sentence(service: str, dependency: DependencyEvidence | None, levels: Levels | None,
-          config: RulesConfig) -> tuple[str, dict[str, Any] | None, list[dict[str, str]]]:
+def pool_sentence(
+    service: str, dependency: DependencyEvidence | None, levels: Levels | None, config: RulesConfig
+) -> tuple[str, dict[str, Any] | None, list[dict[str, str]]]:
     s = f"`{service}`"
     target = f" for calls to `{dependency.name}`" if dependency else ""
     if levels is None or levels.before is None:
-        return (f"Resize the connection pool of {s}{target} to the load it sees at peak "
-                "(no utilisation series of the pool to size it from).", None, [])
+        return (
+            f"Resize the connection pool of {s}{target} to the load it sees at peak "
+            "(no utilisation series of the pool to size it from).",
+            None,
+            [],
+        )
     goal = config.pool_target_utilization
     grow = levels.before / goal - 1
-    during = "" if levels.during is None else \
-        f", {format_number(levels.during)}{' (saturated)' if levels.during >= 0.999 else ''} " \
+    during = (
+        ""
+        if levels.during is None
+        else f", {format_number(levels.during)}{' (saturated)' if levels.during >= 0.999 else ''} "
         "during"
-    seen = (f"its utilisation was {format_number(levels.median)} in normal time (p95 "
-            f"{format_number(levels.p95)}), {format_number(levels.before)} at its highest in "
-            f"the hour before these incidents{during}")
-    facts = {**levels_dict(levels), "target_utilization": goal,
-             "grow_by": round(max(0.0, grow), 3)}
-    assumed = [assumption(f"a pool sized so that its peak stays under {goal:g} utilisation",
-                          "rules.pool_target_utilization")]
+    )
+    seen = (
+        f"its utilisation was {format_number(levels.median)} in normal time (p95 "
+        f"{format_number(levels.p95)}), {format_number(levels.before)} at its highest in "
+        f"the hour before these incidents{during}"
+    )
+    facts = {**levels_dict(levels), "target_utilization": goal, "grow_by": round(max(0.0, grow), 3)}
+    assumed = [
+        assumption(
+            f"a pool sized so that its peak stays under {goal:g} utilisation",
+            "rules.pool_target_utilization",
+        )
+    ]
     if grow <= 0:
-        return (f"Resize the connection pool of {s}{target} only with care: {seen}, under "
-                f"{goal:g} — its size is not what ran out.", facts, assumed)
+        return (
+            f"Resize the connection pool of {s}{target} only with care: {seen}, under "
+            f"{goal:g} — its size is not what ran out.",
+            facts,
+            assumed,
+        )
     saturated = " at least" if (levels.during or 0) >= 0.999 or levels.before >= 0.999 else ""
-    return (f"Grow the connection pool of {s}{target} by{saturated} {math.ceil(grow * 100)} %: "
-            f"{seen}; that keeps its peak under {goal:g}.", facts, assumed)
+    return (
+        f"Grow the connection pool of {s}{target} by{saturated} {math.ceil(grow * 100)} %: "
+        f"{seen}; that keeps its peak under {goal:g}.",
+        facts,
+        assumed,
+    )
 
 
-def action_text(adaptation: str, service: str, dependency: str | None, trigger: Trigger | None,
-                taxonomy: Taxonomy, failure_class: str) -> str:
+def action_text(
+    adaptation: str,
+    service: str,
+    dependency: str | None,
+    trigger: Trigger | None,
+    taxonomy: Taxonomy,
+    failure_class: str,
+) -> str:
     """The suggestion as one imperative sentence (for adaptations other than a timeout or a
     pool size, which :func:`_timeout` and :func:`_pool` word from their figures)."""
     s = f"`{service}`"
@@ -122,33 +173,51 @@ def action_text(adaptation: str, service: str, dependency: str | None, trigger: 
             return f"{when}{scale}."
         return f"Scale {s} pre-emptively: {scale}."
     if adaptation == "circuit-breaker":
-        return (f"{when}open the circuit breaker from {s} to {d}, so callers fail fast "
-                "instead of queueing." if trigger else
-                f"Open the circuit breaker from {s} to {d} sooner, so callers fail fast "
-                "instead of queueing.")
+        return (
+            f"{when}open the circuit breaker from {s} to {d}, so callers fail fast "
+            "instead of queueing."
+            if trigger
+            else f"Open the circuit breaker from {s} to {d} sooner, so callers fail fast "
+            "instead of queueing."
+        )
     if adaptation == "reroute":
-        return f"{when}reroute {s}'s calls around {d} while it is degraded." if trigger else \
-            f"Reroute {s}'s calls around {d} while it is degraded."
+        return (
+            f"{when}reroute {s}'s calls around {d} while it is degraded."
+            if trigger
+            else f"Reroute {s}'s calls around {d} while it is degraded."
+        )
     if adaptation == "retry-cap":
         target = f" to {d}" if dependency else ""
-        return (f"Cap retries from {s}{target} (count and budget), so retries do not "
-                "amplify the failure.")
+        return (
+            f"Cap retries from {s}{target} (count and budget), so retries do not "
+            "amplify the failure."
+        )
     if adaptation == "load-shedding":
         if trigger:
             return f"{when}shed low-priority load on {s} to protect the critical path."
         return f"Shed low-priority load on {s} early to protect the critical path."
     if adaptation == "rate-limit":
-        return f"{when}rate-limit the clients of {s}." if trigger else \
-            f"Rate-limit the clients of {s} to the rate it can serve."
+        return (
+            f"{when}rate-limit the clients of {s}."
+            if trigger
+            else f"Rate-limit the clients of {s} to the rate it can serve."
+        )
     if adaptation == "failover":
-        return f"{when}fail {s} over to standby capacity." if trigger else \
-            f"Fail {s} over to standby capacity when it degrades."
+        return (
+            f"{when}fail {s} over to standby capacity."
+            if trigger
+            else f"Fail {s} over to standby capacity when it degrades."
+        )
     if adaptation == "deploy-guard":
-        return (f"Gate deployments of {s} on health signals and roll back automatically "
-                "when they degrade.")
+        return (
+            f"Gate deployments of {s} on health signals and roll back automatically "
+            "when they degrade."
+        )
     if adaptation == "config-validation":
-        return (f"Validate configuration changes to {s} before they apply, and reject a change "
-                "that fails instead of loading it.")
+        return (
+            f"Validate configuration changes to {s} before they apply, and reject a change "
+            "that fails instead of loading it."
+        )
     if adaptation == "isolate":
         return f"Isolate {s} and rotate its credentials when this pattern recurs."
     known = taxonomy.adaptations.get(adaptation)
@@ -158,13 +227,16 @@ def action_text(adaptation: str, service: str, dependency: str | None, trigger: 
     return f"{name} on {s}."
 
 
-def rationale_text(pattern: PatternEvidence, service: str, support: int,
-                   dependency: DependencyEvidence | None) -> str:
+def rationale_text(
+    pattern: PatternEvidence, service: str, support: int, dependency: DependencyEvidence | None
+) -> str:
     first, last = pattern.first_seen[:10], pattern.last_seen[:10]
     others = pattern.support - support
-    text = (f"{support} incident{'s' if support != 1 else ''} of `{service}` in pattern "
-            f"{pattern.pattern_id} \u201c{pattern.label}\u201d ({pattern.status}; "
-            f"{first} to {last}")
+    text = (
+        f"{support} incident{'s' if support != 1 else ''} of `{service}` in pattern "
+        f"{pattern.pattern_id} \u201c{pattern.label}\u201d ({pattern.status}; "
+        f"{first} to {last}"
+    )
     if others:
         text += f"; {others} more on other services"
     text += f"), cohesion {pattern.cohesion:.2f}."

@@ -55,8 +55,9 @@ def prior(support: int, cohesion: float) -> float:
 
 def feedback_term(prior_value: float, feedback: Feedback) -> float:
     numerator = PRIOR_WEIGHT * prior_value + feedback.accepted
-    denominator = (PRIOR_WEIGHT + feedback.accepted + feedback.rejected
-                   + NEGATIVE_WEIGHT * feedback.negative)
+    denominator = (
+        PRIOR_WEIGHT + feedback.accepted + feedback.rejected + NEGATIVE_WEIGHT * feedback.negative
+    )
     return numerator / denominator
 
 

@@ -32,11 +32,12 @@ class DependencyEvidence:
     runner_up: DependencyEvidence | None = None
 
     def text(self) -> str:
-        """"`postgres-main`: the failing trace ends there in 8 of 8 incidents; …"."""
+        """ "`postgres-main`: the failing trace ends there in 8 of 8 incidents; …"."""
         parts = []
         if self.at_trace_end:
-            parts.append(f"the failing trace ends there in {self.at_trace_end} of "
-                         f"{self.incidents} incidents")
+            parts.append(
+                f"the failing trace ends there in {self.at_trace_end} of {self.incidents} incidents"
+            )
         if self.in_messages:
             parts.append(f"the error messages name it in {self.in_messages}")
         if self.declared:
@@ -44,19 +45,27 @@ class DependencyEvidence:
         text = f"`{self.name}`: " + ("; ".join(parts) or "named in no incident")
         other = self.runner_up
         if other is not None:
-            text += (f" (`{other.name}`: declared in {other.declared}, on the trace in "
-                     f"{other.on_trace}, at its end in {other.at_trace_end}, in messages in "
-                     f"{other.in_messages})")
+            text += (
+                f" (`{other.name}`: declared in {other.declared}, on the trace in "
+                f"{other.on_trace}, at its end in {other.at_trace_end}, in messages in "
+                f"{other.in_messages})"
+            )
         return text
 
     def as_dict(self) -> dict[str, object]:
         found: dict[str, object] = {
-            "name": self.name, "incidents": self.incidents, "in_messages": self.in_messages,
-            "at_trace_end": self.at_trace_end, "on_trace": self.on_trace,
-            "declared": self.declared, "text": self.text()}
+            "name": self.name,
+            "incidents": self.incidents,
+            "in_messages": self.in_messages,
+            "at_trace_end": self.at_trace_end,
+            "on_trace": self.on_trace,
+            "declared": self.declared,
+            "text": self.text(),
+        }
         if self.runner_up is not None:
-            found["runner_up"] = {k: v for k, v in self.runner_up.as_dict().items()
-                                  if k not in ("text", "runner_up")}
+            found["runner_up"] = {
+                k: v for k, v in self.runner_up.as_dict().items() if k not in ("text", "runner_up")
+            }
         return found
 
 
@@ -68,12 +77,11 @@ def _named(name: str, text: str) -> bool:
 def _below(shape: tuple[str, ...], service: str) -> tuple[str, ...]:
     """The spans of a failing trace below the service (the whole trace when it is absent)."""
     if service in shape:
-        return shape[shape.index(service) + 1:]
+        return shape[shape.index(service) + 1 :]
     return shape
 
 
-def choose_dependency(briefs: Iterable[IncidentBrief], service: str
-                      ) -> DependencyEvidence | None:
+def choose_dependency(briefs: Iterable[IncidentBrief], service: str) -> DependencyEvidence | None:
     """The dependency a service's incidents point at, or None when they name none."""
     counts: dict[str, list[int]] = {}  # name -> [messages, trace end, on trace, declared]
     total = 0
@@ -81,7 +89,8 @@ def choose_dependency(briefs: Iterable[IncidentBrief], service: str
         total += 1
         below = _below(brief.trace_shape, service)
         candidates = {d for d in brief.dependencies if d != service} | {
-            s for s in below if s != service}
+            s for s in below if s != service
+        }
         text = " ".join(brief.error_messages).casefold()
         for name in candidates:
             row = counts.setdefault(name, [0, 0, 0, 0])
@@ -91,14 +100,22 @@ def choose_dependency(briefs: Iterable[IncidentBrief], service: str
             row[3] += int(name in brief.dependencies)
     if not counts:
         return None
-    ranked = sorted(counts.items(), key=lambda kv: (-(kv[1][0] + kv[1][1]), -kv[1][3],
-                                                    -kv[1][2], kv[0]))
+    ranked = sorted(
+        counts.items(), key=lambda kv: (-(kv[1][0] + kv[1][1]), -kv[1][3], -kv[1][2], kv[0])
+    )
 
     def evidence(name: str, row: list[int]) -> DependencyEvidence:
         return DependencyEvidence(name, total, row[0], row[1], row[2], row[3])
 
     best = evidence(*ranked[0])
     if len(ranked) > 1:
-        return DependencyEvidence(best.name, total, best.in_messages, best.at_trace_end,
-                                  best.on_trace, best.declared, evidence(*ranked[1]))
+        return DependencyEvidence(
+            best.name,
+            total,
+            best.in_messages,
+            best.at_trace_end,
+            best.on_trace,
+            best.declared,
+            evidence(*ranked[1]),
+        )
     return best

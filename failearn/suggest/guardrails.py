@@ -36,8 +36,16 @@ from failearn.config import RulesConfig
 from failearn.suggest.model import RuleView
 from failearn.timeutil import format_duration, from_iso
 
-SUPPRESSION_REASONS = ("below-support", "low-confidence", "rejected-before", "circuit-breaker",
-                       "cooldown", "same-pattern", "same-action", "over-budget")
+SUPPRESSION_REASONS = (
+    "below-support",
+    "low-confidence",
+    "rejected-before",
+    "circuit-breaker",
+    "cooldown",
+    "same-pattern",
+    "same-action",
+    "over-budget",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +85,9 @@ def is_decaying(last_matched_at: str | None, at: datetime, ttl: timedelta) -> bo
     return last_matched_at is None or at - from_iso(last_matched_at) >= ttl / 2
 
 
-def decayed_while_registered(created_at: str | None, last_matched_at: str | None, at: datetime,
-                             ttl: timedelta) -> bool:
+def decayed_while_registered(
+    created_at: str | None, last_matched_at: str | None, at: datetime, ttl: timedelta
+) -> bool:
     """The rule's confidence fell past half while it was in the registry: it was created
     before half the TTL after its last matching incident, and that point has passed.  A
     rule created already past it was born weak; it did not decay."""
@@ -115,8 +124,9 @@ def override_rate(decisions: Sequence[tuple[str, int]], config: RulesConfig) -> 
     reviewed = len(decisions)
     rejected = sum(1 for decision, _ in decisions if decision == "rejected")
     limit = Fraction(str(config.override_warning))
-    warning = reviewed >= max(1, config.override_min_reviews) and \
-        Fraction(rejected, reviewed) > limit
+    warning = (
+        reviewed >= max(1, config.override_min_reviews) and Fraction(rejected, reviewed) > limit
+    )
     hint = None
     if warning:
         proposal = None
@@ -128,16 +138,21 @@ def override_rate(decisions: Sequence[tuple[str, int]], config: RulesConfig) -> 
                 proposal = level
                 break
         if proposal is not None:
-            hint = (f"raise [rules] min_support from {config.min_support} to {proposal} "
-                    f"(--min-support {proposal}): the rejected suggestions had less support "
-                    "than the accepted ones")
+            hint = (
+                f"raise [rules] min_support from {config.min_support} to {proposal} "
+                f"(--min-support {proposal}): the rejected suggestions had less support "
+                "than the accepted ones"
+            )
         else:
             proposal_conf = round(min(0.9, config.min_confidence + 0.1), 2)
-            hint = (f"raise [rules] min_confidence from {config.min_confidence:g} to "
-                    f"{proposal_conf:g} (--min-confidence {proposal_conf:g}), or "
-                    f"[rules] min_support above {config.min_support}")
-    return OverrideRate(reviewed, rejected, config.override_warning, warning, hint,
-                        config.override_min_reviews)
+            hint = (
+                f"raise [rules] min_confidence from {config.min_confidence:g} to "
+                f"{proposal_conf:g} (--min-confidence {proposal_conf:g}), or "
+                f"[rules] min_support above {config.min_support}"
+            )
+    return OverrideRate(
+        reviewed, rejected, config.override_warning, warning, hint, config.override_min_reviews
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +175,10 @@ def severity_weight(severities: Iterable[str | None], scale: Sequence[str]) -> f
     """The mean weight of incidents' severities: the most severe level of the scale weighs 1,
     each level below it one step less (SEV1 1.0, SEV2 0.8 … SEV5 0.2); unknown weighs 0.5."""
     position = {level: i for i, level in enumerate(scale)}
-    weights = [UNKNOWN_SEVERITY_WEIGHT if s not in position
-               else 1.0 - position[s] / max(1, len(scale)) for s in severities]
+    weights = [
+        UNKNOWN_SEVERITY_WEIGHT if s not in position else 1.0 - position[s] / max(1, len(scale))
+        for s in severities
+    ]
     return sum(weights) / len(weights) if weights else UNKNOWN_SEVERITY_WEIGHT
 
 
@@ -171,18 +188,25 @@ def priority(rule: RuleView) -> float:
     (``weekly_rate``: a growing pattern's is high, a fading one's low) × the severity weight
     of its incidents × the share the rule would prevent (``prevention``: its held-out
     backtest, or an assumption) × the confidence that the rule is right."""
-    return (rule.confidence
-            * float(rule.extra.get("severity_weight", UNKNOWN_SEVERITY_WEIGHT))
-            * float(rule.extra.get("weekly_rate", 1.0))
-            * float(rule.extra.get("prevention", 1.0)))
+    return (
+        rule.confidence
+        * float(rule.extra.get("severity_weight", UNKNOWN_SEVERITY_WEIGHT))
+        * float(rule.extra.get("weekly_rate", 1.0))
+        * float(rule.extra.get("prevention", 1.0))
+    )
 
 
 def rank_key(rule: RuleView) -> tuple[float, float, int, int, int, str]:
     """Higher priority first, then confidence, the better-fitting adaptation, the taxonomy's
     order, more support, and the id."""
-    return (-round(priority(rule), 6), -round(rule.confidence, 6),
-            -int(rule.extra.get("fit", 0)), int(rule.extra.get("preference", 0)),
-            -rule.support, rule.id)
+    return (
+        -round(priority(rule), 6),
+        -round(rule.confidence, 6),
+        -int(rule.extra.get("fit", 0)),
+        int(rule.extra.get("preference", 0)),
+        -rule.support,
+        rule.id,
+    )
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -193,14 +217,24 @@ def _change(rule: RuleView) -> tuple[str, str, str]:
     with the numbers of its prose masked; names in backticks are kept whole (a breaker to
     `db-1` and one to `db-2` are two changes)."""
     parts = rule.action.split("`")
-    return rule.service, rule.adaptation, "`".join(
-        part if inside else _NUMBER.sub("#", part) for inside, part in
-        ((n % 2 == 1, p) for n, p in enumerate(parts)))
+    return (
+        rule.service,
+        rule.adaptation,
+        "`".join(
+            part if inside else _NUMBER.sub("#", part)
+            for inside, part in ((n % 2 == 1, p) for n, p in enumerate(parts))
+        ),
+    )
 
 
-def choose(pending: Iterable[RuleView], config: RulesConfig, breakers: Iterable[str],
-           cooldowns: dict[str, str], at: datetime,
-           rejected: Mapping[tuple[str, str], RuleView] | None = None) -> Choice:
+def choose(
+    pending: Iterable[RuleView],
+    config: RulesConfig,
+    breakers: Iterable[str],
+    cooldowns: dict[str, str],
+    at: datetime,
+    rejected: Mapping[tuple[str, str], RuleView] | None = None,
+) -> Choice:
     """This week's suggestions within the budget, and every other pending rule with its reason.
 
     ``breakers`` are the services whose circuit breaker is open; ``cooldowns``
@@ -215,43 +249,78 @@ def choose(pending: Iterable[RuleView], config: RulesConfig, breakers: Iterable[
     actions: dict[tuple[str, str, str], str] = {}
     for rule in sorted(pending, key=rank_key):
         if rule.support < config.min_support:
-            suppressed.append(Suppressed(rule, "below-support",
-                                         f"{rule.support} incident(s); a rule needs "
-                                         f"{config.min_support} (min_support)"))
+            suppressed.append(
+                Suppressed(
+                    rule,
+                    "below-support",
+                    f"{rule.support} incident(s); a rule needs {config.min_support} (min_support)",
+                )
+            )
         elif rule.confidence < config.min_confidence:
             why = "no matching incident for a while" if rule.recency < 0.5 else "weak evidence"
-            suppressed.append(Suppressed(rule, "low-confidence",
-                                         f"confidence {rule.confidence:.2f} < "
-                                         f"{config.min_confidence:g} (min_confidence; {why})"))
+            suppressed.append(
+                Suppressed(
+                    rule,
+                    "low-confidence",
+                    f"confidence {rule.confidence:.2f} < "
+                    f"{config.min_confidence:g} (min_confidence; {why})",
+                )
+            )
         elif (rule.pattern_id, rule.adaptation) in refused:
             earlier = refused[(rule.pattern_id, rule.adaptation)]
-            suppressed.append(Suppressed(rule, "rejected-before",
-                                         f"{earlier.id} ({rule.adaptation} for pattern "
-                                         f"{rule.pattern_id} on `{earlier.service}`) was "
-                                         "rejected; it comes back when its evidence changes"))
+            suppressed.append(
+                Suppressed(
+                    rule,
+                    "rejected-before",
+                    f"{earlier.id} ({rule.adaptation} for pattern "
+                    f"{rule.pattern_id} on `{earlier.service}`) was "
+                    "rejected; it comes back when its evidence changes",
+                )
+            )
         elif rule.service in open_breakers:
-            suppressed.append(Suppressed(rule, "circuit-breaker",
-                                         f"more than {config.max_active_rules} active rules on "
-                                         f"`{rule.service}`; automatic adaptation is off"))
+            suppressed.append(
+                Suppressed(
+                    rule,
+                    "circuit-breaker",
+                    f"more than {config.max_active_rules} active rules on "
+                    f"`{rule.service}`; automatic adaptation is off",
+                )
+            )
         elif rule.service in cooldowns:
             until = cooldown_until(cooldowns[rule.service], config.cooldown)
-            suppressed.append(Suppressed(rule, "cooldown",
-                                         f"`{rule.service}` had an adaptation at "
-                                         f"{cooldowns[rule.service]}; cooldown "
-                                         f"{format_duration(config.cooldown)} until "
-                                         f"{until.strftime('%Y-%m-%dT%H:%M:%SZ')}"))
+            suppressed.append(
+                Suppressed(
+                    rule,
+                    "cooldown",
+                    f"`{rule.service}` had an adaptation at "
+                    f"{cooldowns[rule.service]}; cooldown "
+                    f"{format_duration(config.cooldown)} until "
+                    f"{until.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+                )
+            )
         elif rule.pattern_id in patterns:
-            suppressed.append(Suppressed(rule, "same-pattern",
-                                         f"{patterns[rule.pattern_id]} is this report's "
-                                         f"suggestion for pattern {rule.pattern_id}"))
+            suppressed.append(
+                Suppressed(
+                    rule,
+                    "same-pattern",
+                    f"{patterns[rule.pattern_id]} is this report's "
+                    f"suggestion for pattern {rule.pattern_id}",
+                )
+            )
         elif _change(rule) in actions:
             # Two patterns (one split in two, or joined since) would ask for one change.
-            suppressed.append(Suppressed(rule, "same-action",
-                                         f"{actions[_change(rule)]} already suggests "
-                                         f"{rule.adaptation} for `{rule.service}`"))
+            suppressed.append(
+                Suppressed(
+                    rule,
+                    "same-action",
+                    f"{actions[_change(rule)]} already suggests "
+                    f"{rule.adaptation} for `{rule.service}`",
+                )
+            )
         elif len(chosen) >= config.budget:
-            suppressed.append(Suppressed(rule, "over-budget",
-                                         f"the budget is {config.budget} suggestions"))
+            suppressed.append(
+                Suppressed(rule, "over-budget", f"the budget is {config.budget} suggestions")
+            )
         else:
             chosen.append(rule)
             patterns[rule.pattern_id] = rule.id

@@ -30,8 +30,19 @@ from failearn.timeutil import from_iso
 STATUSES = ("candidate", "suggested", "accepted", "rejected", "applied", "reverted", "archived")
 PENDING = ("candidate", "suggested")
 ACTIVE = ("accepted", "applied")
-EVENTS = ("created", "suggested", "accepted", "rejected", "applied", "reverted",
-          "negative-feedback", "decayed", "archived", "restored", "reopened")
+EVENTS = (
+    "created",
+    "suggested",
+    "accepted",
+    "rejected",
+    "applied",
+    "reverted",
+    "negative-feedback",
+    "decayed",
+    "archived",
+    "restored",
+    "reopened",
+)
 HUMAN_EVENTS = ("accepted", "rejected", "applied", "reverted", "negative-feedback")
 ADAPTATION_EVENTS = ("applied", "reverted")
 
@@ -56,14 +67,20 @@ def next_status(rule_id: str, status: str, event: str) -> str:
     if status == target:
         raise UsageError(f"rule {rule_id} is already {status}")
     if status == "archived":
-        raise UsageError(f"rule {rule_id} is archived (no matching incident for its TTL)",
-                         hint="it comes back as a candidate when its pattern recurs")
+        raise UsageError(
+            f"rule {rule_id} is archived (no matching incident for its TTL)",
+            hint="it comes back as a candidate when its pattern recurs",
+        )
     if event == "applied" and status in ("candidate", "suggested", "rejected"):
-        raise UsageError(f"rule {rule_id} is {status}; accept it before recording that it was "
-                         "applied", hint=f"failearn rules accept {rule_id}")
+        raise UsageError(
+            f"rule {rule_id} is {status}; accept it before recording that it was applied",
+            hint=f"failearn rules accept {rule_id}",
+        )
     if event == "rejected" and status == "applied":
-        raise UsageError(f"rule {rule_id} is applied; revert it before rejecting it",
-                         hint=f"failearn rules revert {rule_id}")
+        raise UsageError(
+            f"rule {rule_id} is applied; revert it before rejecting it",
+            hint=f"failearn rules revert {rule_id}",
+        )
     raise UsageError(f"cannot {verb} rule {rule_id}: it is {status}")
 
 
@@ -96,8 +113,9 @@ class History:
     last_decision_at: str | None
 
 
-def fold(events: Iterable[Mapping[str, Any]], cooldown: timedelta,
-         last_matched_at: str | None = None) -> History:
+def fold(
+    events: Iterable[Mapping[str, Any]], cooldown: timedelta, last_matched_at: str | None = None
+) -> History:
     """The history of one rule from its events (in order of time, then id).
 
     A revert less than ``cooldown`` after the apply it undoes is *flagged* until
@@ -138,11 +156,31 @@ def fold(events: Iterable[Mapping[str, Any]], cooldown: timedelta,
             last_decision, last_decision_at = kind, at
         if kind in HUMAN_EVENTS and kind != "negative-feedback":
             last_human = kind
-            flagged = (kind == "reverted" and last_applied is not None
-                       and from_iso(at) - from_iso(last_applied) < cooldown)
+            flagged = (
+                kind == "reverted"
+                and last_applied is not None
+                and from_iso(at) - from_iso(last_applied) < cooldown
+            )
         status = str(event["status_after"])
-    decayed = last_decayed is not None and (last_matched_at is None
-                                            or last_decayed >= last_matched_at)
-    return History(exists, status, created_at, accepted, rejected, negative, applied,
-                   last_applied, last_reverted, archived_at, before_archive, decayed,
-                   last_event_at, last_human, flagged, last_decision, last_decision_at)
+    decayed = last_decayed is not None and (
+        last_matched_at is None or last_decayed >= last_matched_at
+    )
+    return History(
+        exists,
+        status,
+        created_at,
+        accepted,
+        rejected,
+        negative,
+        applied,
+        last_applied,
+        last_reverted,
+        archived_at,
+        before_archive,
+        decayed,
+        last_event_at,
+        last_human,
+        flagged,
+        last_decision,
+        last_decision_at,
+    )

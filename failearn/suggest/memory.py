@@ -33,16 +33,24 @@ def signal_identity(trigger: Mapping[str, Any] | None) -> tuple[str, str, int | 
     if not trigger:
         return None
     window = trigger.get("window_seconds")
-    return (str(trigger.get("metric")), str(trigger.get("feature") or "level"),
-            None if window is None else int(window), str(trigger.get("direction")))
+    return (
+        str(trigger.get("metric")),
+        str(trigger.get("feature") or "level"),
+        None if window is None else int(window),
+        str(trigger.get("direction")),
+    )
 
 
-def snapshot(support: int, trigger: Mapping[str, Any] | None,
-             dependency: str | None) -> dict[str, Any]:
+def snapshot(
+    support: int, trigger: Mapping[str, Any] | None, dependency: str | None
+) -> dict[str, Any]:
     """The evidence a decision was made on, as the rejection event keeps it."""
     identity = signal_identity(trigger)
-    return {"support": support, "signal": list(identity) if identity else None,
-            "dependency": dependency}
+    return {
+        "support": support,
+        "signal": list(identity) if identity else None,
+        "dependency": dependency,
+    }
 
 
 def _signal_words(signal: Iterable[Any] | None) -> str:
@@ -53,31 +61,40 @@ def _signal_words(signal: Iterable[Any] | None) -> str:
     return f"{metric} ({feature}{span}, {direction})"
 
 
-def evidence_change(before: Mapping[str, Any] | None, support: int,
-                    trigger: Mapping[str, Any] | None, dependency: str | None,
-                    service: str, config: RulesConfig) -> str | None:
+def evidence_change(
+    before: Mapping[str, Any] | None,
+    support: int,
+    trigger: Mapping[str, Any] | None,
+    dependency: str | None,
+    service: str,
+    config: RulesConfig,
+) -> str | None:
     """Why the evidence of a rejected rule counts as new, or None when it does not."""
     if not before:
         return None
     then = int(before.get("support") or 0)
     needed = max(then + config.min_support, math.ceil(then * (1 + config.reopen_growth)))
     if support >= needed:
-        return (f"{support - then} more incidents on `{service}` since it was rejected "
-                f"({then} then, {support} now)")
+        return (
+            f"{support - then} more incidents on `{service}` since it was rejected "
+            f"({then} then, {support} now)"
+        )
     was = before.get("signal")
     identity = signal_identity(trigger)
     now = list(identity) if identity else None
     if now != (list(was) if was else None):
-        return (f"its trigger now watches {_signal_words(now)} (it watched "
-                f"{_signal_words(was)})")
+        return f"its trigger now watches {_signal_words(now)} (it watched {_signal_words(was)})"
     if dependency and before.get("dependency") and dependency != before.get("dependency"):
-        return (f"its evidence now names `{dependency}` as the dependency (it named "
-                f"`{before['dependency']}`)")
+        return (
+            f"its evidence now names `{dependency}` as the dependency (it named "
+            f"`{before['dependency']}`)"
+        )
     return None
 
 
-def earlier_decisions(events: Iterable[Mapping[str, Any]],
-                      rules: Mapping[str, Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def earlier_decisions(
+    events: Iterable[Mapping[str, Any]], rules: Mapping[str, Mapping[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
     """Per pattern, its rules' remembered events in order of time: who decided what, when,
     and why."""
     found: dict[str, list[dict[str, Any]]] = {}
@@ -85,10 +102,18 @@ def earlier_decisions(events: Iterable[Mapping[str, Any]],
         rule = rules.get(str(event["rule_id"]))
         if rule is None or event["event"] not in REMEMBERED:
             continue
-        found.setdefault(str(rule["pattern_id"]), []).append({
-            "rule_id": event["rule_id"], "service": rule["service"],
-            "adaptation": rule["adaptation"], "event": event["event"], "at": event["at"],
-            "by": event["actor"], "note": event["note"], "incident_id": event["incident_id"]})
+        found.setdefault(str(rule["pattern_id"]), []).append(
+            {
+                "rule_id": event["rule_id"],
+                "service": rule["service"],
+                "adaptation": rule["adaptation"],
+                "event": event["event"],
+                "at": event["at"],
+                "by": event["actor"],
+                "note": event["note"],
+                "incident_id": event["incident_id"],
+            }
+        )
     for items in found.values():
         items.sort(key=lambda e: (e["at"], e["rule_id"], e["event"]))
     return found

@@ -107,17 +107,27 @@ class Trigger:
     target_false_alarms: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"metric": self.metric, "direction": self.direction,
-                "threshold": self.threshold, "window_seconds": self.window_seconds,
-                "median_in_pattern": self.median_in_pattern, "median_rest": self.median_rest,
-                "effect_size": self.effect_size, "support": self.support, "kind": self.kind,
-                "feature": self.feature, "service": self.service, "labels": self.labels,
-                "source": self.source, "incidents": self.incidents,
-                "fires_before": self.fires_before,
-                "median_lead_seconds": self.median_lead_seconds,
-                "false_alarms_per_week": self.false_alarms_per_week,
-                "normal_weeks": self.normal_weeks,
-                "target_false_alarms": self.target_false_alarms}
+        return {
+            "metric": self.metric,
+            "direction": self.direction,
+            "threshold": self.threshold,
+            "window_seconds": self.window_seconds,
+            "median_in_pattern": self.median_in_pattern,
+            "median_rest": self.median_rest,
+            "effect_size": self.effect_size,
+            "support": self.support,
+            "kind": self.kind,
+            "feature": self.feature,
+            "service": self.service,
+            "labels": self.labels,
+            "source": self.source,
+            "incidents": self.incidents,
+            "fires_before": self.fires_before,
+            "median_lead_seconds": self.median_lead_seconds,
+            "false_alarms_per_week": self.false_alarms_per_week,
+            "normal_weeks": self.normal_weeks,
+            "target_false_alarms": self.target_false_alarms,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Trigger:

@@ -122,8 +122,10 @@ class ServiceEvidence:
 
         if self.folds is None or not kinds:
             return None
-        preference = [kinds.index(signal_kind(s.metric)) if signal_kind(s.metric) in kinds
-                      else len(kinds) for s in self.signals]
+        preference = [
+            kinds.index(signal_kind(s.metric)) if signal_kind(s.metric) in kinds else len(kinds)
+            for s in self.signals
+        ]
         usable = [c for c in self.candidates if preference[c.signal] < len(kinds)]
         everything = np.ones(len(self.folds.incident_folds), dtype=bool)
         blocks = np.ones(self.folds.count, dtype=bool)
@@ -132,8 +134,12 @@ class ServiceEvidence:
             return None
         signal = self.signals[chosen.signal]
         finding = next(f for f in self.findings if f.signal == signal and f.precursor)
-        return LearnedTrigger(signal, finding.measurement,
-                              "higher" if chosen.higher else "lower", chosen.threshold,
-                              backtest(chosen, everything, blocks),
-                              cross_validate(usable, preference, self.folds, self.options),
-                              self.options.target)
+        return LearnedTrigger(
+            signal,
+            finding.measurement,
+            "higher" if chosen.higher else "lower",
+            chosen.threshold,
+            backtest(chosen, everything, blocks),
+            cross_validate(usable, preference, self.folds, self.options),
+            self.options.target,
+        )

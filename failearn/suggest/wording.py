@@ -61,18 +61,20 @@ def minutes(seconds: float | None) -> str:
 
 
 def _labels(labels: dict[str, str]) -> str:
-    return "" if not labels else " (" + ", ".join(f"{k}={v}" for k, v in
-                                                   sorted(labels.items())) + ")"
+    return (
+        "" if not labels else " (" + ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) + ")"
+    )
 
 
 def trigger_clause(trigger: Trigger, service: str) -> str:
-    """"request rate to `checkout` rises more than 12 % within 10 minutes"."""
+    """ "request rate to `checkout` rises more than 12 % within 10 minutes"."""
     phrase, unit = metric_phrase(trigger.metric)
     phrase += _labels(trigger.labels)
     owner = trigger.service or service
     preposition = "to" if trigger.kind == "load" else "of" if owner != service else "on"
-    if trigger.feature == "change" or (trigger.source != "series"
-                                       and is_change_metric(trigger.metric)):
+    if trigger.feature == "change" or (
+        trigger.source != "series" and is_change_metric(trigger.metric)
+    ):
         verb = "rises more than" if trigger.direction == "higher" else "falls more than"
         value = format_number(abs(trigger.threshold))
         clause = f"{phrase} {preposition} `{owner}` {verb} {value} %"
@@ -80,10 +82,10 @@ def trigger_clause(trigger: Trigger, service: str) -> str:
             clause += f" within {duration_words(trigger.window_seconds)}"
         return clause
     verb = "exceeds" if trigger.direction == "higher" else "falls below"
-    mean = f" (mean over {duration_words(trigger.window_seconds)})" \
-        if trigger.window_seconds else ""
-    return f"{phrase} {preposition} `{owner}`{mean} {verb} {format_number(trigger.threshold)}" \
-           f"{unit}"
+    mean = (
+        f" (mean over {duration_words(trigger.window_seconds)})" if trigger.window_seconds else ""
+    )
+    return f"{phrase} {preposition} `{owner}`{mean} {verb} {format_number(trigger.threshold)}{unit}"
 
 
 def signal_text(signal: Signal | Trigger) -> str:
@@ -96,13 +98,15 @@ def signal_text(signal: Signal | Trigger) -> str:
         sign = "+" if change and value > 0 else ""
         return f"{sign}{format_number(value)}{unit}"
 
-    return (f"{phrase} {shown(signal.median_in_pattern)} (median) in these incidents against "
-            f"{shown(signal.median_rest)} in the others (effect {signal.effect_size:.2f}, "
-            f"{signal.support} incidents)")
+    return (
+        f"{phrase} {shown(signal.median_in_pattern)} (median) in these incidents against "
+        f"{shown(signal.median_rest)} in the others (effect {signal.effect_size:.2f}, "
+        f"{signal.support} incidents)"
+    )
 
 
 def feature_phrase(metric: str, labels: dict[str, str], feature: str, window: int) -> str:
-    """"db pool utilization (mean over 5 minutes)", "request rate (change over 10 minutes)"."""
+    """ "db pool utilization (mean over 5 minutes)", "request rate (change over 10 minutes)"."""
     phrase, _ = metric_phrase(metric)
     how = "mean" if feature == "level" else "change"
     return f"{phrase}{_labels(labels)} ({how} over {duration_words(window)})"
@@ -115,22 +119,32 @@ def value_text(value: float, metric: str, feature: str) -> str:
     return f"{format_number(value)}{unit}"
 
 
-def normal_comparison(owner: str, phrase: str, before: float, normal: float, effect: float,
-                      incidents: int, controls: int, horizon: int, metric: str,
-                      feature: str) -> str:
-    """"`checkout` db pool utilization (mean over 5 minutes) reached 0.97 (median) in the hour
+def normal_comparison(
+    owner: str,
+    phrase: str,
+    before: float,
+    normal: float,
+    effect: float,
+    incidents: int,
+    controls: int,
+    horizon: int,
+    metric: str,
+    feature: str,
+) -> str:
+    """ "`checkout` db pool utilization (mean over 5 minutes) reached 0.97 (median) in the hour
     before 17 incidents, against 0.71 at the same time of day on other days (effect 0.98,
     214 normal windows)"."""
-    return (f"`{owner}` {phrase} reached {value_text(before, metric, feature)} (median) in "
-            f"{span_words(horizon)} before {incidents} incidents, against "
-            f"{value_text(normal, metric, feature)} at the same time of day on other days "
-            f"(effect {effect:.2f}, {controls} normal windows)")
+    return (
+        f"`{owner}` {phrase} reached {value_text(before, metric, feature)} (median) in "
+        f"{span_words(horizon)} before {incidents} incidents, against "
+        f"{value_text(normal, metric, feature)} at the same time of day on other days "
+        f"(effect {effect:.2f}, {controls} normal windows)"
+    )
 
 
 def times_a_week(count: float) -> str:
     """``1`` → ``once a week``, ``2`` → ``twice a week``, ``0.5`` → ``0.5 times a week``."""
-    return {1.0: "once a week", 2.0: "twice a week"}.get(float(count),
-                                                          f"{count:g} times a week")
+    return {1.0: "once a week", 2.0: "twice a week"}.get(float(count), f"{count:g} times a week")
 
 
 def span_words(seconds: int) -> str:
@@ -140,19 +154,26 @@ def span_words(seconds: int) -> str:
 
 
 def rates_text(result: Backtest) -> str:
-    """"fires before 16 of 17 incidents, median 9 min ahead; 0.3 false alarms a week in 3.1
+    """ "fires before 16 of 17 incidents, median 9 min ahead; 0.3 false alarms a week in 3.1
     weeks of normal time"."""
     lead = f", median {minutes(result.median_lead)} ahead" if result.caught else ""
     per_week = result.false_alarms_per_week
-    alarms = "no normal time to judge false alarms" if per_week is None else (
-        f"{per_week:.1f} false alarms a week in {result.normal_seconds / WEEK:.1f} weeks of "
-        "normal time")
+    alarms = (
+        "no normal time to judge false alarms"
+        if per_week is None
+        else (
+            f"{per_week:.1f} false alarms a week in {result.normal_seconds / WEEK:.1f} weeks of "
+            "normal time"
+        )
+    )
     return f"fires before {result.caught} of {result.incidents} incidents{lead}; {alarms}"
 
 
 def assumption(text: str, key: str) -> dict[str, str]:
-    return {"text": f"{text} (an assumption: [{key.split('.')[0]}] {key.split('.')[1]})",
-            "key": key}
+    return {
+        "text": f"{text} (an assumption: [{key.split('.')[0]}] {key.split('.')[1]})",
+        "key": key,
+    }
 
 
 def listing(items: Sequence[str], limit: int = 4) -> str:

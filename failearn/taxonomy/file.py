@@ -29,8 +29,16 @@ from failearn.taxonomy.model import (
 from failearn.yamlload import YamlLoadError, load_yaml
 
 __all__ = [
-    "Adaptation", "FailureClass", "Problem", "Resolution", "RetiredClass", "Taxonomy",
-    "build_taxonomy", "check_taxonomy_file", "load_taxonomy", "normalise_label",
+    "Adaptation",
+    "FailureClass",
+    "Problem",
+    "Resolution",
+    "RetiredClass",
+    "Taxonomy",
+    "build_taxonomy",
+    "check_taxonomy_file",
+    "load_taxonomy",
+    "normalise_label",
 ]
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -49,38 +57,59 @@ def _line(lines: Mapping[str, int], *paths: str) -> int | None:
     return None
 
 
-def _prose(item: Mapping[str, Any], key: str, lines: Mapping[str, int], position: int,
-           problems: list[Problem]) -> str:
+def _prose(
+    item: Mapping[str, Any],
+    key: str,
+    lines: Mapping[str, int],
+    position: int,
+    problems: list[Problem],
+) -> str:
     """A class's text field (its description): a string, or a located problem."""
     value = item.get(key)
     if value is None:
         return ""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        problems.append(Problem(f"bad-{key}", f"class {item['id']!r}: `{key}` must be text",
-                                _line(lines, f"classes.{position}.{key}",
-                                      f"classes.{position}")))
+        problems.append(
+            Problem(
+                f"bad-{key}",
+                f"class {item['id']!r}: `{key}` must be text",
+                _line(lines, f"classes.{position}.{key}", f"classes.{position}"),
+            )
+        )
         return ""
     return str(value)
 
 
-def _phrases(item: Mapping[str, Any], key: str, lines: Mapping[str, int], position: int,
-             problems: list[Problem]) -> tuple[str, ...]:
+def _phrases(
+    item: Mapping[str, Any],
+    key: str,
+    lines: Mapping[str, int],
+    position: int,
+    problems: list[Problem],
+) -> tuple[str, ...]:
     """A class's list of phrases (keywords, examples): non-empty strings, or a located
     problem.  One phrase alone may be written without a list."""
     values = _as_list(item.get(key))
-    bad = [v for v in values if not isinstance(v, str | int | float) or isinstance(v, bool)
-           or not str(v).strip()]
+    bad = [
+        v
+        for v in values
+        if not isinstance(v, str | int | float) or isinstance(v, bool) or not str(v).strip()
+    ]
     if bad:
-        problems.append(Problem(f"bad-{key}", f"class {item['id']!r}: `{key}` must be a list of "
-                                f"non-empty text, not {bad[0]!r}",
-                                _line(lines, f"classes.{position}.{key}",
-                                      f"classes.{position}")))
+        problems.append(
+            Problem(
+                f"bad-{key}",
+                f"class {item['id']!r}: `{key}` must be a list of non-empty text, not {bad[0]!r}",
+                _line(lines, f"classes.{position}.{key}", f"classes.{position}"),
+            )
+        )
         return ()
     return tuple(str(v).strip() for v in values)
 
 
-_Parsed = tuple[str, list[FailureClass], list[tuple[str, str]], list[RetiredClass],
-                dict[str, Adaptation]]
+_Parsed = tuple[
+    str, list[FailureClass], list[tuple[str, str]], list[RetiredClass], dict[str, Adaptation]
+]
 
 
 def _parse(data: Any, lines: Mapping[str, int], problems: list[Problem]) -> _Parsed:
@@ -89,8 +118,9 @@ def _parse(data: Any, lines: Mapping[str, int], problems: list[Problem]) -> _Par
         return "", [], [], [], {}
     for key in data:
         if key not in {"version", "classes", "aliases", "retired", "adaptations"}:
-            problems.append(Problem("unknown-key", f"unknown top-level key {key!r}",
-                                    _line(lines, str(key))))
+            problems.append(
+                Problem("unknown-key", f"unknown top-level key {key!r}", _line(lines, str(key)))
+            )
     version = data.get("version")
     if version in (None, ""):
         problems.append(Problem("missing-version", "the taxonomy has no `version`", 1))
@@ -99,30 +129,45 @@ def _parse(data: Any, lines: Mapping[str, int], problems: list[Problem]) -> _Par
     if isinstance(raw_adaptations, dict):
         for aid, spec in raw_adaptations.items():
             spec = spec if isinstance(spec, dict) else {"name": str(spec)}
-            adaptations[str(aid)] = Adaptation(str(aid), str(spec.get("name", aid)),
-                                               str(spec.get("description", "")))
+            adaptations[str(aid)] = Adaptation(
+                str(aid), str(spec.get("name", aid)), str(spec.get("description", ""))
+            )
     else:
-        problems.append(Problem("bad-adaptations", "`adaptations` must be a mapping",
-                                _line(lines, "adaptations")))
+        problems.append(
+            Problem(
+                "bad-adaptations", "`adaptations` must be a mapping", _line(lines, "adaptations")
+            )
+        )
     classes: list[FailureClass] = []
     raw_classes = data.get("classes")
     if not isinstance(raw_classes, list) or not raw_classes:
-        problems.append(Problem("no-classes", "`classes` must be a non-empty list",
-                                _line(lines, "classes")))
+        problems.append(
+            Problem("no-classes", "`classes` must be a non-empty list", _line(lines, "classes"))
+        )
         raw_classes = []
     for position, item in enumerate(raw_classes):
         if not isinstance(item, dict) or not item.get("id"):
-            problems.append(Problem("bad-class", f"class #{position + 1} has no `id`",
-                                    _line(lines, f"classes.{position}", "classes")))
+            problems.append(
+                Problem(
+                    "bad-class",
+                    f"class #{position + 1} has no `id`",
+                    _line(lines, f"classes.{position}", "classes"),
+                )
+            )
             continue
         line = _line(lines, f"classes.{position}.id", f"classes.{position}")
-        classes.append(FailureClass(
-            id=str(item["id"]), name=str(item.get("name") or item["id"]),
-            description=_prose(item, "description", lines, position, problems),
-            parent=str(item["parent"]) if item.get("parent") else None,
-            keywords=_phrases(item, "keywords", lines, position, problems),
-            adaptations=tuple(str(a) for a in _as_list(item.get("adaptations"))),
-            line=line, examples=_phrases(item, "examples", lines, position, problems)))
+        classes.append(
+            FailureClass(
+                id=str(item["id"]),
+                name=str(item.get("name") or item["id"]),
+                description=_prose(item, "description", lines, position, problems),
+                parent=str(item["parent"]) if item.get("parent") else None,
+                keywords=_phrases(item, "keywords", lines, position, problems),
+                adaptations=tuple(str(a) for a in _as_list(item.get("adaptations"))),
+                line=line,
+                examples=_phrases(item, "examples", lines, position, problems),
+            )
+        )
     aliases: list[tuple[str, str]] = []
     raw_aliases = data.get("aliases") or {}
     if isinstance(raw_aliases, dict):
@@ -130,53 +175,91 @@ def _parse(data: Any, lines: Mapping[str, int], problems: list[Problem]) -> _Par
             for one in _as_list(target):
                 aliases.append((str(alias), str(one)))
     else:
-        problems.append(Problem("bad-aliases", "`aliases` must map a label to a class id",
-                                _line(lines, "aliases")))
+        problems.append(
+            Problem(
+                "bad-aliases", "`aliases` must map a label to a class id", _line(lines, "aliases")
+            )
+        )
     retired: list[RetiredClass] = []
     for position, item in enumerate(_as_list(data.get("retired"))):
         if not isinstance(item, dict) or not item.get("id"):
-            problems.append(Problem("bad-retired", "each retired entry needs an `id`",
-                                    _line(lines, f"retired.{position}", "retired")))
+            problems.append(
+                Problem(
+                    "bad-retired",
+                    "each retired entry needs an `id`",
+                    _line(lines, f"retired.{position}", "retired"),
+                )
+            )
             continue
         replaced = [str(r) for r in _as_list(item.get("replaced_by")) if r]
-        retired.append(RetiredClass(str(item["id"]), replaced[0] if replaced else "",
-                                    str(item["retired_in"]) if item.get("retired_in") else None,
-                                    _line(lines, f"retired.{position}.id"),
-                                    tuple(replaced) if len(replaced) > 1 else ()))
+        retired.append(
+            RetiredClass(
+                str(item["id"]),
+                replaced[0] if replaced else "",
+                str(item["retired_in"]) if item.get("retired_in") else None,
+                _line(lines, f"retired.{position}.id"),
+                tuple(replaced) if len(replaced) > 1 else (),
+            )
+        )
     return str(version or ""), classes, aliases, retired, adaptations
 
 
-def _check(classes: list[FailureClass], aliases: list[tuple[str, str]],
-           retired: list[RetiredClass], adaptations: dict[str, Adaptation],
-           lines: Mapping[str, int], problems: list[Problem]) -> None:
+def _check(
+    classes: list[FailureClass],
+    aliases: list[tuple[str, str]],
+    retired: list[RetiredClass],
+    adaptations: dict[str, Adaptation],
+    lines: Mapping[str, int],
+    problems: list[Problem],
+) -> None:
     ids: dict[str, str] = {}
     for cls in classes:
         key = normalise_label(cls.id)
         if not _ID.match(cls.id):
-            problems.append(Problem("bad-id", f"class id {cls.id!r} must be kebab-case "
-                                    "(lower-case letters, digits, single hyphens)", cls.line))
+            problems.append(
+                Problem(
+                    "bad-id",
+                    f"class id {cls.id!r} must be kebab-case "
+                    "(lower-case letters, digits, single hyphens)",
+                    cls.line,
+                )
+            )
         if key in ids:
-            problems.append(Problem("duplicate-id", f"class id {cls.id!r} is defined twice",
-                                    cls.line))
+            problems.append(
+                Problem("duplicate-id", f"class id {cls.id!r} is defined twice", cls.line)
+            )
         ids[key] = cls.id
     for cls in classes:
         if cls.parent is not None and normalise_label(cls.parent) not in ids:
-            problems.append(Problem("unknown-parent",
-                                    f"class {cls.id!r} names an unknown parent {cls.parent!r}",
-                                    cls.line))
+            problems.append(
+                Problem(
+                    "unknown-parent",
+                    f"class {cls.id!r} names an unknown parent {cls.parent!r}",
+                    cls.line,
+                )
+            )
         for kind in cls.adaptations:
             if adaptations and kind not in adaptations:
-                problems.append(Problem("unknown-adaptation",
-                                        f"class {cls.id!r} lists an unknown adaptation {kind!r}",
-                                        cls.line))
+                problems.append(
+                    Problem(
+                        "unknown-adaptation",
+                        f"class {cls.id!r} lists an unknown adaptation {kind!r}",
+                        cls.line,
+                    )
+                )
     parents = {cls.id: cls.parent for cls in classes}
     for cls in classes:
         seen: list[str] = []
         current: str | None = cls.id
         while current is not None and current in parents:
             if current in seen:
-                problems.append(Problem("parent-cycle", "the class hierarchy has a cycle: "
-                                        + " -> ".join([*seen, current]), cls.line))
+                problems.append(
+                    Problem(
+                        "parent-cycle",
+                        "the class hierarchy has a cycle: " + " -> ".join([*seen, current]),
+                        cls.line,
+                    )
+                )
                 break
             seen.append(current)
             current = parents[current]
@@ -187,47 +270,76 @@ def _check(classes: list[FailureClass], aliases: list[tuple[str, str]],
         alias_targets.setdefault(key, set()).add(target)
         alias_spelling.setdefault(key, []).append(alias)
         if normalise_label(target) not in ids:
-            problems.append(Problem("unknown-alias-target",
-                                    f"alias {alias!r} names an unknown class {target!r}",
-                                    _line(lines, f"aliases.{alias}")))
+            problems.append(
+                Problem(
+                    "unknown-alias-target",
+                    f"alias {alias!r} names an unknown class {target!r}",
+                    _line(lines, f"aliases.{alias}"),
+                )
+            )
         if key in ids and ids[key] != target:
-            problems.append(Problem("alias-shadows-class",
-                                    f"alias {alias!r} is also a class id but names {target!r}",
-                                    _line(lines, f"aliases.{alias}")))
+            problems.append(
+                Problem(
+                    "alias-shadows-class",
+                    f"alias {alias!r} is also a class id but names {target!r}",
+                    _line(lines, f"aliases.{alias}"),
+                )
+            )
     for key, targets in alias_targets.items():
         spellings = alias_spelling[key]
         if len(targets) > 1:
-            problems.append(Problem("ambiguous-alias", f"alias {spellings[0]!r} names "
-                                    f"{len(targets)} classes: {', '.join(sorted(targets))}",
-                                    _line(lines, f"aliases.{spellings[0]}")))
+            problems.append(
+                Problem(
+                    "ambiguous-alias",
+                    f"alias {spellings[0]!r} names "
+                    f"{len(targets)} classes: {', '.join(sorted(targets))}",
+                    _line(lines, f"aliases.{spellings[0]}"),
+                )
+            )
         elif len(spellings) > 1:
-            problems.append(Problem("duplicate-alias", "alias "
-                                    + " / ".join(repr(s) for s in spellings)
-                                    + " is written more than once",
-                                    _line(lines, *(f"aliases.{s}" for s in spellings))))
+            problems.append(
+                Problem(
+                    "duplicate-alias",
+                    "alias "
+                    + " / ".join(repr(s) for s in spellings)
+                    + " is written more than once",
+                    _line(lines, *(f"aliases.{s}" for s in spellings)),
+                )
+            )
     retired_ids: dict[str, RetiredClass] = {}
     for item in retired:
         key = normalise_label(item.id)
         if key in ids:
-            problems.append(Problem("retired-is-live",
-                                    f"retired id {item.id!r} is still a live class",
-                                    item.line))
+            problems.append(
+                Problem(
+                    "retired-is-live", f"retired id {item.id!r} is still a live class", item.line
+                )
+            )
         if key in retired_ids:
-            problems.append(Problem("duplicate-retired", f"retired id {item.id!r} appears twice",
-                                    item.line))
+            problems.append(
+                Problem("duplicate-retired", f"retired id {item.id!r} appears twice", item.line)
+            )
         retired_ids[key] = item
         if not item.replaced_by:
-            problems.append(Problem("dangling-replaced-by",
-                                    f"retired id {item.id!r} has no `replaced_by`",
-                                    item.line))
+            problems.append(
+                Problem(
+                    "dangling-replaced-by",
+                    f"retired id {item.id!r} has no `replaced_by`",
+                    item.line,
+                )
+            )
     for item in retired:
         for part in item.split_into[1:]:
             key = normalise_label(part)
             if key not in ids and key not in retired_ids:
-                problems.append(Problem("dangling-replaced-by",
-                                        f"retired id {item.id!r} is split into {part!r}, "
-                                        "which is neither a class nor a retired id",
-                                        item.line))
+                problems.append(
+                    Problem(
+                        "dangling-replaced-by",
+                        f"retired id {item.id!r} is split into {part!r}, "
+                        "which is neither a class nor a retired id",
+                        item.line,
+                    )
+                )
         chain = [item.id]
         current = item.replaced_by
         while current:
@@ -235,22 +347,32 @@ def _check(classes: list[FailureClass], aliases: list[tuple[str, str]],
             if key in ids:
                 break
             if current in chain:
-                problems.append(Problem("replaced-by-cycle", "retired ids replace each other "
-                                        "in a cycle: " + " -> ".join([*chain, current]),
-                                        item.line))
+                problems.append(
+                    Problem(
+                        "replaced-by-cycle",
+                        "retired ids replace each other "
+                        "in a cycle: " + " -> ".join([*chain, current]),
+                        item.line,
+                    )
+                )
                 break
             if key not in retired_ids:
-                problems.append(Problem("dangling-replaced-by",
-                                        f"retired id {item.id!r} is replaced by {current!r}, "
-                                        "which is neither a class nor a retired id",
-                                        item.line))
+                problems.append(
+                    Problem(
+                        "dangling-replaced-by",
+                        f"retired id {item.id!r} is replaced by {current!r}, "
+                        "which is neither a class nor a retired id",
+                        item.line,
+                    )
+                )
                 break
             chain.append(current)
             current = retired_ids[key].replaced_by
 
 
-def build_taxonomy(data: Any, lines: Mapping[str, int] | None = None,
-                   path: Path | None = None) -> tuple[Taxonomy | None, list[Problem]]:
+def build_taxonomy(
+    data: Any, lines: Mapping[str, int] | None = None, path: Path | None = None
+) -> tuple[Taxonomy | None, list[Problem]]:
     """Build and check a taxonomy from plain data; a list of problems when it is inconsistent."""
     problems: list[Problem] = []
     line_map = lines or {}
@@ -281,12 +403,19 @@ def check_taxonomy_file(path: Path) -> tuple[Taxonomy | None, list[Problem]]:
     taxonomy, problems = build_taxonomy(loaded.data, loaded.lines, path)
     # YAML keeps the last of a key written twice: an alias or a version would change
     # silently, so the file is refused.
-    written_twice = [Problem("duplicate-key", f"`{d.path}` is written twice (first at line "
-                             f"{d.first_line}); YAML would keep only this one", d.line)
-                     for d in loaded.duplicates]
+    written_twice = [
+        Problem(
+            "duplicate-key",
+            f"`{d.path}` is written twice (first at line "
+            f"{d.first_line}); YAML would keep only this one",
+            d.line,
+        )
+        for d in loaded.duplicates
+    ]
     if written_twice:
-        return None, sorted([*problems, *written_twice],
-                            key=lambda p: (p.line is None, p.line or 0))
+        return None, sorted(
+            [*problems, *written_twice], key=lambda p: (p.line is None, p.line or 0)
+        )
     return taxonomy, problems
 
 
@@ -295,7 +424,9 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     target = path or default_taxonomy_path()
     taxonomy, problems = check_taxonomy_file(target)
     if taxonomy is None:
-        raise TaxonomyError(f"taxonomy {target} has {len(problems)} problem(s): {problems[0]}",
-                            problems=[str(p) for p in problems],
-                            hint="run `failearn taxonomy check` to see them all")
+        raise TaxonomyError(
+            f"taxonomy {target} has {len(problems)} problem(s): {problems[0]}",
+            problems=[str(p) for p in problems],
+            hint="run `failearn taxonomy check` to see them all",
+        )
     return taxonomy

@@ -92,10 +92,10 @@ class Taxonomy:
     path: Path | None = None
     _index: dict[str, Resolution] = field(default_factory=dict, repr=False, compare=False)
     _plain: dict[str, tuple[Resolution | None, str]] = field(
-        default_factory=dict, repr=False, compare=False)
+        default_factory=dict, repr=False, compare=False
+    )
     # Normalised retired id -> the live classes it was split into.
-    _splits: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False,
-                                                compare=False)
+    _splits: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index = self._index
@@ -144,8 +144,9 @@ class Taxonomy:
             current = self.retired[current].replaced_by
         return current if current in self.classes else None
 
-    def resolve(self, label: str, mapping: Mapping[str, str] | None = None,
-                text: str | None = None) -> Resolution | None:
+    def resolve(
+        self, label: str, mapping: Mapping[str, str] | None = None, text: str | None = None
+    ) -> Resolution | None:
         """Resolve a label: a config mapping first, then ids, aliases, retired ids and names.
 
         A label naming a class that was split in parts resolves to the part whose
@@ -161,8 +162,9 @@ class Taxonomy:
         class_id, matched = self.choose_part(parts, text or "")
         return Resolution(class_id, "split" if matched else "split-default", found.label)
 
-    def _lookup(self, label: str, mapping: Mapping[str, str] | None
-                ) -> tuple[Resolution | None, str]:
+    def _lookup(
+        self, label: str, mapping: Mapping[str, str] | None
+    ) -> tuple[Resolution | None, str]:
         """The resolution of a label and the (normalised) index key it was found under."""
         if not mapping:
             cached = self._plain.get(label)
@@ -260,15 +262,25 @@ class Taxonomy:
             "version": self.version,
             "path": str(self.path) if self.path else None,
             "classes": [
-                {"id": c.id, "name": c.name, "description": c.description, "parent": c.parent,
-                 "keywords": list(c.keywords), "examples": list(c.examples),
-                 "adaptations": list(c.adaptations),
-                 "aliases": sorted(a for a, t in self.aliases.items() if t == c.id)}
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "description": c.description,
+                    "parent": c.parent,
+                    "keywords": list(c.keywords),
+                    "examples": list(c.examples),
+                    "adaptations": list(c.adaptations),
+                    "aliases": sorted(a for a, t in self.aliases.items() if t == c.id),
+                }
                 for c in self.classes.values()
             ],
             "retired": [
-                {"id": r.id, "replaced_by": r.replaced_by, "retired_in": r.retired_in,
-                 **({"split_into": list(r.split_into)} if r.split_into else {})}
+                {
+                    "id": r.id,
+                    "replaced_by": r.replaced_by,
+                    "retired_in": r.retired_in,
+                    **({"split_into": list(r.split_into)} if r.split_into else {}),
+                }
                 for r in self.retired.values()
             ],
             "adaptations": [

@@ -24,8 +24,16 @@ SPAN_END = datetime(2026, 11, 22, 23, 59, 59, tzinfo=UTC)
 WEEK_COUNT = 12
 DRIFT_WEEK = "2026-W47"
 
-SERVICES = ("checkout", "payments", "search", "inventory", "recommendations", "auth",
-            "api-gateway", "notifications")
+SERVICES = (
+    "checkout",
+    "payments",
+    "search",
+    "inventory",
+    "recommendations",
+    "auth",
+    "api-gateway",
+    "notifications",
+)
 
 T = TypeVar("T")
 MessageMaker = Callable[[Random], list[str]]
@@ -100,28 +108,40 @@ def pod(rng: Random, name: str) -> str:
 
 def fake_jwt(rng: Random) -> str:
     """A bearer token shaped like a JWT (header.payload.signature); signs nothing."""
+
     def part(data: dict[str, object]) -> str:
         text = json.dumps(data, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(text).decode().rstrip("=")
 
     header = part({"alg": "RS256", "typ": "JWT", "kid": hexs(rng, 8)})
-    payload = part({"sub": f"svc-{hexs(rng, 6)}", "iat": 1788000000 + rng.randint(0, 9 ** 6)})
+    payload = part({"sub": f"svc-{hexs(rng, 6)}", "iat": 1788000000 + rng.randint(0, 9**6)})
     signature = "".join(pick(rng, string.ascii_letters + string.digits + "-_") for _ in range(43))
     return f"{header}.{payload}.{signature}"
 
 
 def phone(rng: Random) -> str:
     """A fictitious phone number (ranges reserved for fiction, such as 555-01xx)."""
-    return pick(rng, [f"+1 415-555-01{rng.randint(10, 99)}",
-                      f"+44 20 7946 0{rng.randint(100, 999)}",
-                      f"(212) 555-01{rng.randint(10, 99)}",
-                      f"+49 30 9018 20{rng.randint(10, 99)}"])
+    return pick(
+        rng,
+        [
+            f"+1 415-555-01{rng.randint(10, 99)}",
+            f"+44 20 7946 0{rng.randint(100, 999)}",
+            f"(212) 555-01{rng.randint(10, 99)}",
+            f"+49 30 9018 20{rng.randint(10, 99)}",
+        ],
+    )
 
 
 # --- timestamps -------------------------------------------------------------------------
 
-OFFSETS = (timedelta(hours=2), timedelta(hours=-4), timedelta(hours=5, minutes=30),
-           timedelta(hours=9), timedelta(hours=-7), timedelta(hours=1))
+OFFSETS = (
+    timedelta(hours=2),
+    timedelta(hours=-4),
+    timedelta(hours=5, minutes=30),
+    timedelta(hours=9),
+    timedelta(hours=-7),
+    timedelta(hours=1),
+)
 
 
 def rfc3339_z(when: datetime) -> str:
@@ -163,8 +183,9 @@ def json_timestamp(rng: Random, when: datetime, exact: bool = False) -> object:
     if exact:
         return rfc3339_z(when)
     millis = rng.randint(0, 999)
-    form = weighted(rng, [("z", 40), ("offset", 14), ("nocolon", 10), ("s", 12), ("ms", 14),
-                          ("ns", 10)])
+    form = weighted(
+        rng, [("z", 40), ("offset", 14), ("nocolon", 10), ("s", 12), ("ms", 14), ("ns", 10)]
+    )
     if form == "offset":
         return rfc3339_offset(when, pick(rng, OFFSETS))
     if form == "nocolon":
@@ -194,6 +215,7 @@ def severity(rng: Random, level: int) -> str:
 
 
 # --- shapes -----------------------------------------------------------------------------
+
 
 @dataclass
 class Story:

@@ -27,9 +27,13 @@ from samples.common import (
 )
 from samples.timeline import ended, owner, people, timeline_text
 
-CAMEL = {"trace_ids": "traceIds", "failure_class": "failureClass",
-         "error_messages": "errorMessages", "root_cause": "rootCause",
-         "trace_shape": "traceShape"}
+CAMEL = {
+    "trace_ids": "traceIds",
+    "failure_class": "failureClass",
+    "error_messages": "errorMessages",
+    "root_cause": "rootCause",
+    "trace_shape": "traceShape",
+}
 SOURCES = ("alertmanager", "grafana", "datadog")
 
 
@@ -53,8 +57,9 @@ def _record(rng: Random, incident: Incident, index: int, channel: str) -> dict[s
     """One JSON record of ``incident``: the ``index``-th alert or its tracker entry."""
     when = incident.start + timedelta(seconds=incident.replica_offsets[index])
     story = incident.story
-    traces = _traces(rng, weighted(rng, [(1, 6), (2, 3), (3, 1)]),
-                     incident.shared_trace if index == 0 else None)
+    traces = _traces(
+        rng, weighted(rng, [(1, 6), (2, 3), (3, 1)]), incident.shared_trace if index == 0 else None
+    )
     if rng.random() < 0.03:
         traces = [t.upper() for t in traces]
     metrics = None
@@ -63,22 +68,32 @@ def _record(rng: Random, incident: Incident, index: int, channel: str) -> dict[s
     record: dict[str, Any] = {
         "id": incident.record_ids[index],
         "timestamp": json_timestamp(rng, when, exact=incident.exact_times),
-        "service": incident.service, "failure_class": incident.label,
+        "service": incident.service,
+        "failure_class": incident.label,
         "severity": severity(rng, incident.level),
     }
     if channel == "alerts":
-        record.update(title=story.alert_title, summary=_first_sentence(story.summary),
-                      source=pick(rng, SOURCES),
-                      region=pick(rng, ["eu-west-1", "eu-west-1", "us-east-1"]))
+        record.update(
+            title=story.alert_title,
+            summary=_first_sentence(story.summary),
+            source=pick(rng, SOURCES),
+            region=pick(rng, ["eu-west-1", "eu-west-1", "us-east-1"]),
+        )
     else:
         _, responders, commander = people(rng)
         record.update(
-            title=story.title, status="resolved",
-            resolved_at=rfc3339_z(ended(incident, rng)), summary=story.summary,
-            root_cause=story.root_cause, resolution=story.resolution,
-            workarounds=story.workaround, action_items=story.actions,
-            timeline=timeline_text(rng, incident), responders=responders,
-            incident_commander=commander)
+            title=story.title,
+            status="resolved",
+            resolved_at=rfc3339_z(ended(incident, rng)),
+            summary=story.summary,
+            root_cause=story.root_cause,
+            resolution=story.resolution,
+            workarounds=story.workaround,
+            action_items=story.actions,
+            timeline=timeline_text(rng, incident),
+            responders=responders,
+            incident_commander=commander,
+        )
         if channel == "pager":
             record.pop("resolved_at")
             record["escalation_policy"] = f"{owner(rng, incident)}-primary"
@@ -123,8 +138,11 @@ def write_exports(root: Path, planned: list[tuple[Incident, str, dict[str, Any]]
             pager.append(record)
         else:
             path = root / f"incident-{record['id']}.json"
-            path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
-                            encoding="utf-8", newline="\n")
+            path.write_text(
+                json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+                newline="\n",
+            )
             written.append(path)
     for week, records in sorted(alerts.items()):
         path = root / f"alerts-{week}.ndjson"
@@ -132,8 +150,9 @@ def write_exports(root: Path, planned: list[tuple[Incident, str, dict[str, Any]]
         written.append(path)
     for month, records in sorted(monthly.items()):
         path = root / f"incidents-{month}.json"
-        path.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n",
-                        encoding="utf-8", newline="\n")
+        path.write_text(
+            json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
+        )
         written.append(path)
     path = root / "pager-escalations-2026-q3q4.jsonl"
     path.write_text(_dump_lines(pager), encoding="utf-8", newline="\n")

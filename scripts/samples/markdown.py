@@ -34,22 +34,46 @@ from samples.yamltext import block_list, flow_list, hex_scalar, mapping, scalar
 
 Section = tuple[str, list[str]]
 MIN_LINES, MAX_LINES = 25, 70
-_STOP = {"a", "an", "the", "in", "for", "from", "by", "of", "to", "after", "during", "at", "on",
-         "under", "while"}
+_STOP = {
+    "a",
+    "an",
+    "the",
+    "in",
+    "for",
+    "from",
+    "by",
+    "of",
+    "to",
+    "after",
+    "during",
+    "at",
+    "on",
+    "under",
+    "while",
+}
 
 
-def _front_matter(rng: Random, incident: Incident, traces: list[str],
-                  errors: list[str]) -> tuple[list[str], list[str]]:
+def _front_matter(
+    rng: Random, incident: Incident, traces: list[str], errors: list[str]
+) -> tuple[list[str], list[str]]:
     """The front matter twice: as drawn, and compact (flow-style lists) for long files."""
     quote = rng.random() < 0.5
     flow = rng.random() < 0.45
-    when = (rfc3339_z(incident.start) if rng.random() < 0.6
-            else rfc3339_offset(incident.start, pick(rng, OFFSETS)))
+    when = (
+        rfc3339_z(incident.start)
+        if rng.random() < 0.6
+        else rfc3339_offset(incident.start, pick(rng, OFFSETS))
+    )
     authors, responders, commander = people(rng)
-    head = ["---", f"id: {incident.markdown_id}", f"title: {scalar(incident.story.title)}",
-            f"timestamp: {scalar(when) if rng.random() < 0.5 else when}",
-            f"service: {incident.service}", f"failure_class: {scalar(incident.label)}",
-            f"severity: {scalar(severity(rng, incident.level))}"]
+    head = [
+        "---",
+        f"id: {incident.markdown_id}",
+        f"title: {scalar(incident.story.title)}",
+        f"timestamp: {scalar(when) if rng.random() < 0.5 else when}",
+        f"service: {incident.service}",
+        f"failure_class: {scalar(incident.label)}",
+        f"severity: {scalar(severity(rng, incident.level))}",
+    ]
     trace_items = [hex_scalar(t, quote) for t in traces]
     head += block_list("error_messages", [scalar(e, quote=True) for e in errors])
     tail = [f"incident_commander: {scalar(commander)}", "status: resolved"]
@@ -84,10 +108,10 @@ def _actions(rng: Random, incident: Incident) -> list[str]:
     if rng.random() < 0.55:
         statuses = ["Done", "In progress", "Open", "Open", "Planned"]
         table = ["| Action | Owner | Status |", "|--------|-------|--------|"]
-        return table + [f"| {item} | {owner(rng, incident)} | {pick(rng, statuses)} |"
-                        for item in items]
-    return [f"- [{pick(rng, [' ', ' ', 'x'])}] {item} ({owner(rng, incident)})"
-            for item in items]
+        return table + [
+            f"| {item} | {owner(rng, incident)} | {pick(rng, statuses)} |" for item in items
+        ]
+    return [f"- [{pick(rng, [' ', ' ', 'x'])}] {item} ({owner(rng, incident)})" for item in items]
 
 
 def _pii(rng: Random, incident: Incident, kind: int) -> str:
@@ -101,56 +125,84 @@ def _pii(rng: Random, incident: Incident, kind: int) -> str:
     ][kind % 4]
 
 
-def _sections(rng: Random, incident: Incident, traces: list[str], index: int,
-              numbered: bool) -> list[Section]:
+def _sections(
+    rng: Random, incident: Incident, traces: list[str], index: int, numbered: bool
+) -> list[Section]:
     story = incident.story
     quote_errors = incident.messages(rng)
     summary = [story.summary]
     if rng.random() < 0.6:
         summary.append("")
-        summary.append(f"A representative trace is `{traces[0]}`." if rng.random() < 0.5 else
-                       f"See trace `{traces[-1]}` for a request that failed this way.")
+        summary.append(
+            f"A representative trace is `{traces[0]}`."
+            if rng.random() < 0.5
+            else f"See trace `{traces[-1]}` for a request that failed this way."
+        )
     if rng.random() < 0.3:
         summary.append(f"Another one, not linked to the alert: `{trace_id(rng)}`.")
-    cause = [story.root_cause, "", pick(rng, ["The logs showed:", "Typical log line:",
-                                              "From the service logs:"]),
-             "", "```", *quote_errors[0].splitlines(), "```"]
+    cause = [
+        story.root_cause,
+        "",
+        pick(rng, ["The logs showed:", "Typical log line:", "From the service logs:"]),
+        "",
+        "```",
+        *quote_errors[0].splitlines(),
+        "```",
+    ]
     resolution = [story.resolution]
     if index % 3 == 0 or rng.random() < 0.35:
         resolution += ["", _pii(rng, incident, index // 3 + rng.randrange(2))]
     sections: list[Section] = [
         (["Summary", "Executive summary", "Summary", "Overview"][index % 4], summary),
         (pick(rng, ["Impact", "Impact", "Customer impact"]), [story.impact]),
-        ("Root cause" if numbered else ["Root Cause", "Root Causes", "Root Cause(s)", "Causes ",
-                                        "Root cause"][index % 5], cause),
-        ("Timeline" if numbered else ["Timeline", "**Timeline**", "Timeline (all times UTC)"][
-            index % 3], _timeline(rng, incident)),
+        (
+            "Root cause"
+            if numbered
+            else ["Root Cause", "Root Causes", "Root Cause(s)", "Causes ", "Root cause"][index % 5],
+            cause,
+        ),
+        (
+            "Timeline"
+            if numbered
+            else ["Timeline", "**Timeline**", "Timeline (all times UTC)"][index % 3],
+            _timeline(rng, incident),
+        ),
         ("Detection", [story.detection]),
-        (["Resolution", "Mitigation", "Resolution", "Resolution and recovery"][index % 4],
-         resolution),
+        (
+            ["Resolution", "Mitigation", "Resolution", "Resolution and recovery"][index % 4],
+            resolution,
+        ),
         ("Workaround", [story.workaround]),
-        (pick(rng, ["Action Items", "Action Items", "Follow-ups", "Corrective actions"]),
-         _actions(rng, incident)),
+        (
+            pick(rng, ["Action Items", "Action Items", "Follow-ups", "Corrective actions"]),
+            _actions(rng, incident),
+        ),
         (pick(rng, ["Lessons Learned", "Lessons learnt"]), [f"- {x}" for x in story.lessons]),
         ("Five Whys", [f"{n}. {why}" for n, why in enumerate(story.whys, start=1)]),
-        (["Customer communication", "Open questions", "Related reading"][index % 3],
-         [_extra(rng, incident)]),
+        (
+            ["Customer communication", "Open questions", "Related reading"][index % 3],
+            [_extra(rng, incident)],
+        ),
     ]
     return sections
 
 
 def _extra(rng: Random, incident: Incident) -> str:
-    return pick(rng, [
-        f"Status page updated twice; support replied to tickets with a template from "
-        f"{TEAMS[incident.service]}@example.com.",
-        "Whether the dashboards should page, or only the SLO alerts, is still being discussed.",
-        f"The discussion continues in the #{incident.service}-incidents channel.",
-        f"Affected merchants were called back at {phone(rng)} by the account team.",
-    ])
+    return pick(
+        rng,
+        [
+            f"Status page updated twice; support replied to tickets with a template from "
+            f"{TEAMS[incident.service]}@example.com.",
+            "Whether the dashboards should page, or only the SLO alerts, is still being discussed.",
+            f"The discussion continues in the #{incident.service}-incidents channel.",
+            f"Affected merchants were called back at {phone(rng)} by the account team.",
+        ],
+    )
 
 
-def _render(front: list[str], title: str, sections: list[Section], keep: list[bool],
-            numbered: bool) -> str:
+def _render(
+    front: list[str], title: str, sections: list[Section], keep: list[bool], numbered: bool
+) -> str:
     """The file; numbered templates number the sections they keep (``## 3. Root cause``)."""
     lines = [*front, "", f"# {title}", ""]
     number = 0
@@ -164,7 +216,7 @@ def _render(front: list[str], title: str, sections: list[Section], keep: list[bo
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-_OPTIONAL = (1, 3, 4, 6, 8, 9, 10)   # impact, timeline, detection, workaround, lessons, whys, …
+_OPTIONAL = (1, 3, 4, 6, 8, 9, 10)  # impact, timeline, detection, workaround, lessons, whys, …
 _IMPACT, _TIMELINE, _EXTRA = 1, 3, 10
 
 
@@ -182,11 +234,11 @@ def postmortem(rng: Random, incident: Incident, index: int) -> str:
         keep[position] = rng.random() < (0.85 if position in (_TIMELINE, _EXTRA) else 0.6)
     order = list(_OPTIONAL)
     rng.shuffle(order)
-    for position in (_EXTRA, _TIMELINE):    # short extras and timelines are dropped last
+    for position in (_EXTRA, _TIMELINE):  # short extras and timelines are dropped last
         if rng.random() < 0.7:
             order.remove(position)
             order.append(position)
-    if numbered:                # numbered templates always have "2. Impact", "3. Root cause"
+    if numbered:  # numbered templates always have "2. Impact", "3. Root cause"
         keep[_IMPACT] = True
         order.remove(_IMPACT)
     target = rng.randint(MAX_LINES - 22, MAX_LINES)
@@ -197,13 +249,13 @@ def postmortem(rng: Random, incident: Incident, index: int) -> str:
 
     if lines() > target and rng.random() < 0.6:
         front = compact
-    for position in order:          # too long: drop optional sections
+    for position in order:  # too long: drop optional sections
         if lines() <= target:
             break
         keep[position] = False
     if lines() > target:
         front = compact
-    for position in order:          # too short: add them back
+    for position in order:  # too short: add them back
         if lines() >= MIN_LINES:
             break
         keep[position] = True

@@ -38,7 +38,7 @@ from samples.patterns import (
 GAP = timedelta(minutes=40)
 EARLIEST = SPAN_START + timedelta(hours=3)
 LATEST = SPAN_END - timedelta(hours=5)
-OOM_GAP_WEEK = 6          # 2026-W42: no recommender OOM that week
+OOM_GAP_WEEK = 6  # 2026-W42: no recommender OOM that week
 DRIFT_MAX_RECORDS = 9
 BOUNDARY_WEEKS = {"2026-W40": "pool-exhaustion", "2026-W45": None}
 
@@ -59,16 +59,21 @@ class Calendar:
 def _draw_time(rng: Random, monday: datetime, busy_hours: bool) -> datetime:
     while True:
         day = rng.randrange(7)
-        hour = (weighted(rng, [(h, 3 if 9 <= h <= 21 else 1) for h in range(24)])
-                if busy_hours else rng.randrange(24))
-        when = monday + timedelta(days=day, hours=hour, minutes=rng.randrange(60),
-                                  seconds=rng.randrange(60))
+        hour = (
+            weighted(rng, [(h, 3 if 9 <= h <= 21 else 1) for h in range(24)])
+            if busy_hours
+            else rng.randrange(24)
+        )
+        when = monday + timedelta(
+            days=day, hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60)
+        )
         if EARLIEST <= when <= LATEST:
             return when
 
 
-def _place(rng: Random, cal: Calendar, monday: datetime, service: str, class_id: str,
-           busy_hours: bool) -> datetime:
+def _place(
+    rng: Random, cal: Calendar, monday: datetime, service: str, class_id: str, busy_hours: bool
+) -> datetime:
     while True:
         when = _draw_time(rng, monday, busy_hours)
         if cal.free(service, class_id, when):
@@ -76,11 +81,15 @@ def _place(rng: Random, cal: Calendar, monday: datetime, service: str, class_id:
             return when
 
 
-def _week_incidents(rng: Random, cal: Calendar, index: int, week: str, monday: datetime,
-                    auth_version: list[int]) -> list[Incident]:
+def _week_incidents(
+    rng: Random, cal: Calendar, index: int, week: str, monday: datetime, auth_version: list[int]
+) -> list[Incident]:
     found: list[Incident] = []
-    class_of = {"pool-exhaustion": "connection-pool-exhaustion", "recommender-oom":
-                "memory-exhaustion", "auth-config": "configuration-error"}
+    class_of = {
+        "pool-exhaustion": "connection-pool-exhaustion",
+        "recommender-oom": "memory-exhaustion",
+        "auth-config": "configuration-error",
+    }
     jobs: list[tuple[str, str]] = []
     pool = rng.randint(8, 10)
     jobs += [("pool-exhaustion", "checkout" if i % 2 == 0 else "payments") for i in range(pool)]
@@ -91,8 +100,11 @@ def _week_incidents(rng: Random, cal: Calendar, index: int, week: str, monday: d
         jobs += [("auth-config", "auth")] * rng.randint(3, 4)
     for name, service in jobs:
         drifted = name == "inventory-timeouts" and week == DRIFT_WEEK
-        class_id = ("resource-exhaustion" if drifted else "timeout") if name == \
-            "inventory-timeouts" else class_of[name]
+        class_id = (
+            ("resource-exhaustion" if drifted else "timeout")
+            if name == "inventory-timeouts"
+            else class_of[name]
+        )
         start = _place(rng, cal, monday, service, class_id, name == "pool-exhaustion")
         auth_version[0] += 1 if name == "auth-config" else 0
         found.append(pattern_incident(rng, name, week, start, service, auth_version[0]))
@@ -144,8 +156,11 @@ def _set_reports(rng: Random, incident: Incident) -> None:
 def _boundary_pair(incidents: list[Incident]) -> None:
     """Make one incident per listed week fire two alerts at hh:m4:59 and hh:m5:01."""
     for week, pattern in BOUNDARY_WEEKS.items():
-        target = next(i for i in incidents if i.week == week and i.pattern == pattern
-                      and not i.markdown and i.start.hour < 22)
+        target = next(
+            i
+            for i in incidents
+            if i.week == week and i.pattern == pattern and not i.markdown and i.start.hour < 22
+        )
         start = target.start
         target.start = start.replace(minute=(start.minute // 10) * 10 + 4, second=59)
         target.replica_offsets = [0, 2]
@@ -182,8 +197,14 @@ def plan(rng: Random) -> list[Incident]:
         _set_reports(rng, incident)
     _boundary_pair(incidents)
     _cap_drift(incidents)
-    single = next(i for i in incidents if i.week == "2026-W42" and i.pattern is None
-                  and not i.markdown and len(i.replica_offsets) == 1)
+    single = next(
+        i
+        for i in incidents
+        if i.week == "2026-W42"
+        and i.pattern is None
+        and not i.markdown
+        and len(i.replica_offsets) == 1
+    )
     single.channel = "single"
     _assign_ids(rng, incidents)
     return incidents

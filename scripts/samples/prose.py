@@ -20,8 +20,9 @@ def _fill(text: str, ctx: dict[str, str]) -> str:
     return text.format_map(ctx)
 
 
-def _some(rng: Random, frags: Fragments, key: str, low: int, high: int,
-          ctx: dict[str, str]) -> list[str]:
+def _some(
+    rng: Random, frags: Fragments, key: str, low: int, high: int, ctx: dict[str, str]
+) -> list[str]:
     options = [str(item) for item in frags[key]]
     return [_fill(text, ctx) for text in sample(rng, options, rng.randint(low, high))]
 
@@ -138,17 +139,21 @@ POOL: Fragments = {
         "Update the pool-exhaustion runbook",
     ],
     "whys": [
-        ["Why did checkouts fail? {Service} returned 5xx for payment requests.",
-         "Why? Requests waited for a database connection until they timed out.",
-         "Why? All {pool_size} connections of {pool} were in use.",
-         "Why? Request volume rose by about {volume}% and every request holds a connection for "
-         "its whole duration.",
-         "Why was there no headroom? The pool size was never revisited as traffic grew."],
-        ["Why were customers shown a payment error? {Service} timed out.",
-         "Why? It waited {p99} ms and more for a connection from {pool}.",
-         "Why? Retries from callers doubled the number of requests competing for the pool.",
-         "Why were there retries? Callers retry three times on any 5xx.",
-         "Why three? Nobody set a retry budget when the client library was adopted."],
+        [
+            "Why did checkouts fail? {Service} returned 5xx for payment requests.",
+            "Why? Requests waited for a database connection until they timed out.",
+            "Why? All {pool_size} connections of {pool} were in use.",
+            "Why? Request volume rose by about {volume}% and every request holds a connection for "
+            "its whole duration.",
+            "Why was there no headroom? The pool size was never revisited as traffic grew.",
+        ],
+        [
+            "Why were customers shown a payment error? {Service} timed out.",
+            "Why? It waited {p99} ms and more for a connection from {pool}.",
+            "Why? Retries from callers doubled the number of requests competing for the pool.",
+            "Why were there retries? Callers retry three times on any 5xx.",
+            "Why three? Nobody set a retry budget when the client library was adopted.",
+        ],
     ],
 }
 
@@ -228,15 +233,19 @@ INVENTORY: Fragments = {
         "Alert on the share of search responses served without stock data",
     ],
     "whys": [
-        ["Why were listings slow? Search waited on inventory-api.",
-         "Why? Calls to {endpoint} took longer than 3 s and were retried.",
-         "Why were they slow? The inventory cache was being rebuilt and lookups hit the database.",
-         "Why during peak? The rebuild runs hourly regardless of load.",
-         "Why did search not degrade? Stock enrichment has no fallback and no circuit breaker."],
-        ["Why did search fail? Upstream requests to inventory timed out.",
-         "Why? inventory's worker threads were all busy.",
-         "Why? Search sent large batch lookups and retried them on timeout.",
-         "Why retry? The client default is three attempts.",
-         "Why the default? The timeout and retry policy was never tuned for this call."],
+        [
+            "Why were listings slow? Search waited on inventory-api.",
+            "Why? Calls to {endpoint} took longer than 3 s and were retried.",
+            "Why were they slow? The inventory cache was being rebuilt and lookups hit the database.",
+            "Why during peak? The rebuild runs hourly regardless of load.",
+            "Why did search not degrade? Stock enrichment has no fallback and no circuit breaker.",
+        ],
+        [
+            "Why did search fail? Upstream requests to inventory timed out.",
+            "Why? inventory's worker threads were all busy.",
+            "Why? Search sent large batch lookups and retried them on timeout.",
+            "Why retry? The client default is three attempts.",
+            "Why the default? The timeout and retry policy was never tuned for this call.",
+        ],
     ],
 }

@@ -49,8 +49,7 @@ OOM: Fragments = {
     "resolution": [
         "We raised the memory limit to {next_limit}Gi and restarted the deployment.",
         "We rolled back to the previous model and scheduled the swap for the quiet hours.",
-        "The session cache was capped at 500k entries by a config change and the pods "
-        "stabilised.",
+        "The session cache was capped at 500k entries by a config change and the pods stabilised.",
     ],
     "workaround": [
         "If pods crash-loop after a model swap, roll the model version back in the registry; the "
@@ -78,16 +77,20 @@ OOM: Fragments = {
         "Shed recommendation requests from crawlers when memory is high",
     ],
     "whys": [
-        ["Why were recommendations missing? The recommender pods were restarting.",
-         "Why? The kernel killed them for exceeding their memory limit.",
-         "Why? The new model {model} needs more memory than the old one.",
-         "Why was the limit not raised? Model size is not part of the release checklist.",
-         "Why not? Models and deployment limits are owned by different teams."],
-        ["Why did the pods run out of memory? The session cache kept growing.",
-         "Why? It has no upper bound.",
-         "Why did it grow that evening? Traffic was high and sessions were long.",
-         "Why did it matter now? The limit of {limit}Gi left little room above the model.",
-         "Why was there no warning? We alert on restarts, not on memory approaching the limit."],
+        [
+            "Why were recommendations missing? The recommender pods were restarting.",
+            "Why? The kernel killed them for exceeding their memory limit.",
+            "Why? The new model {model} needs more memory than the old one.",
+            "Why was the limit not raised? Model size is not part of the release checklist.",
+            "Why not? Models and deployment limits are owned by different teams.",
+        ],
+        [
+            "Why did the pods run out of memory? The session cache kept growing.",
+            "Why? It has no upper bound.",
+            "Why did it grow that evening? Traffic was high and sessions were long.",
+            "Why did it matter now? The limit of {limit}Gi left little room above the model.",
+            "Why was there no warning? We alert on restarts, not on memory approaching the limit.",
+        ],
     ],
 }
 
@@ -137,13 +140,11 @@ AUTH: Fragments = {
     ],
     "detection": [
         "The 401-rate alert fired {det} minutes after the push.",
-        "A customer reported the login failures to support, who escalated to the on-call "
-        "engineer.",
+        "A customer reported the login failures to support, who escalated to the on-call engineer.",
     ],
     "lessons": [
         "Configuration changes are deployments and need the same guard rails.",
-        "This has happened before: several auth incidents this quarter were configuration "
-        "changes.",
+        "This has happened before: several auth incidents this quarter were configuration changes.",
         "Validating the configuration at load time would have rejected the change.",
     ],
     "actions": [
@@ -154,10 +155,12 @@ AUTH: Fragments = {
         "Alert on configuration validation errors, not only on 401 rates",
     ],
     "whys": [
-        ["Why could users not sign in? Auth rejected their tokens.",
-         "Why? It could not validate them without '{key}'.",
-         "Why was '{key}' missing? Configuration {config} did not contain it for the tenant.",
-         "Why was {config} applied? Auth loads any configuration that parses.",
-         "Why? There is no schema validation step in the configuration pipeline."],
+        [
+            "Why could users not sign in? Auth rejected their tokens.",
+            "Why? It could not validate them without '{key}'.",
+            "Why was '{key}' missing? Configuration {config} did not contain it for the tenant.",
+            "Why was {config} applied? Auth loads any configuration that parses.",
+            "Why? There is no schema validation step in the configuration pipeline.",
+        ],
     ],
 }

@@ -68,8 +68,7 @@ def _daily(times: np.ndarray) -> np.ndarray:
     return cycle * np.where(weekday >= 5, 0.8, 1.0)
 
 
-def _drift(rng: np.random.Generator, count: int, sigma: float, phi: float = 0.97
-           ) -> np.ndarray:
+def _drift(rng: np.random.Generator, count: int, sigma: float, phi: float = 0.97) -> np.ndarray:
     shocks = rng.normal(0.0, sigma * math.sqrt(1 - phi * phi), count)
     out = np.empty(count)
     level = 0.0
@@ -96,42 +95,69 @@ class _Series:
 
     def __init__(self, incidents: list[Incident]) -> None:
         self.rng = np.random.default_rng(SERIES_SEED)
-        self.start = SPAN_END.replace(hour=0, minute=0, second=0) + timedelta(days=1) \
+        self.start = (
+            SPAN_END.replace(hour=0, minute=0, second=0)
+            + timedelta(days=1)
             - timedelta(weeks=WEEKS)
+        )
         self.end = self.start + timedelta(weeks=WEEKS)
         self.times = _grid(self.start, self.end, STEP)
         self.slow = _grid(self.start, self.end, OTLP_STEP)
-        self.incidents = [i for i in incidents
-                          if self.start <= i.start < self.end and i.pattern is not None]
+        self.incidents = [
+            i for i in incidents if self.start <= i.start < self.end and i.pattern is not None
+        ]
         self.planted: list[Planted] = []
         self.values: dict[tuple[str, str], np.ndarray] = {}
 
     def of(self, pattern: str, service: str | None = None) -> list[Incident]:
-        return sorted((i for i in self.incidents if i.pattern == pattern
-                       and (service is None or i.service == service)), key=lambda i: i.start)
+        return sorted(
+            (
+                i
+                for i in self.incidents
+                if i.pattern == pattern and (service is None or i.service == service)
+            ),
+            key=lambda i: i.start,
+        )
 
     def plant(self, pattern: str, service: str, incident: Incident, lead: float) -> None:
         ids = [incident.markdown_id] if incident.markdown_id else []
-        self.planted.append(Planted(pattern, service, (ids + incident.record_ids)[0],
-                                    rfc3339_z(incident.start), round(lead / 60, 1)))
+        self.planted.append(
+            Planted(
+                pattern,
+                service,
+                (ids + incident.record_ids)[0],
+                rfc3339_z(incident.start),
+                round(lead / 60, 1),
+            )
+        )
 
     # -- the services ------------------------------------------------------------------------
 
     def pools(self) -> None:
         t = self.times.astype(float)
         for service, base in (("checkout", 420.0), ("payments", 310.0)):
-            load = _daily(self.times) * (1 + _drift(self.rng, len(t), 0.02)) * \
-                (1 + self.rng.normal(0, 0.025, len(t)))
-            pool = 0.22 + 0.35 * _daily(self.times) + _drift(self.rng, len(t), 0.02) + \
-                self.rng.normal(0, 0.03, len(t))
+            load = (
+                _daily(self.times)
+                * (1 + _drift(self.rng, len(t), 0.02))
+                * (1 + self.rng.normal(0, 0.025, len(t)))
+            )
+            pool = (
+                0.22
+                + 0.35 * _daily(self.times)
+                + _drift(self.rng, len(t), 0.02)
+                + self.rng.normal(0, 0.03, len(t))
+            )
             for incident in self.of("pool-exhaustion", service):
                 at = incident.start.timestamp()
                 lead = float(self.rng.uniform(14, 30)) * 60
                 rise = float(self.rng.uniform(0.20, 0.40))
-                load = load * (1 + rise * _ramp(t, at - lead, at)
-                               + rise * _after(t, at, 20 * 60) * (1 - (t - at) / 1200))
+                load = load * (
+                    1
+                    + rise * _ramp(t, at - lead, at)
+                    + rise * _after(t, at, 20 * 60) * (1 - (t - at) / 1200)
+                )
                 ramp = _ramp(t, at - lead * 0.8, at)
-                pool = np.where(ramp > 0, pool + (1.0 - pool) * ramp ** 0.8, pool)
+                pool = np.where(ramp > 0, pool + (1.0 - pool) * ramp**0.8, pool)
                 pool = np.where(_after(t, at, float(self.rng.uniform(10, 25)) * 60), 1.0, pool)
                 self.plant("pool-exhaustion", service, incident, lead)
             self.values[(service, "request_rate")] = base * load
@@ -157,12 +183,16 @@ class _Series:
 
     def inventory(self) -> None:
         t = self.times.astype(float)
-        latency = 140.0 * (1 + 0.25 * (_daily(self.times) - 1)) * \
-            np.exp(self.rng.normal(0, 0.08, len(t)) + _drift(self.rng, len(t), 0.05))
+        latency = (
+            140.0
+            * (1 + 0.25 * (_daily(self.times) - 1))
+            * np.exp(self.rng.normal(0, 0.08, len(t)) + _drift(self.rng, len(t), 0.05))
+        )
         for _ in range(int(len(t) * STEP / (6 * 3600))):
             moment = float(self.rng.uniform(t[0], t[-1]))
-            latency = latency * np.where((t >= moment) & (t < moment + 180),
-                                         float(self.rng.uniform(1.5, 2.0)), 1.0)
+            latency = latency * np.where(
+                (t >= moment) & (t < moment + 180), float(self.rng.uniform(1.5, 2.0)), 1.0
+            )
         for incident in self.of("inventory-timeouts"):
             at = incident.start.timestamp()
             lead = float(self.rng.uniform(8, 20)) * 60
@@ -180,8 +210,9 @@ class _Series:
         booms = [i.start.timestamp() for i in self.of("recommender-oom")]
         leaks = {at: float(self.rng.uniform(40, 90)) * 60 for at in booms}
         for incident in self.of("recommender-oom"):
-            self.plant("recommender-oom", "recommendations", incident,
-                       leaks[incident.start.timestamp()])
+            self.plant(
+                "recommender-oom", "recommendations", incident, leaks[incident.start.timestamp()]
+            )
         next_deploy = restart + float(self.rng.uniform(12, 36)) * 3600
         for i, moment in enumerate(t):
             if moment >= next_deploy or any(0 <= moment - at < OTLP_STEP for at in booms):
@@ -203,23 +234,46 @@ def _number(value: float) -> str:
 
 
 def _prometheus(series: list[tuple[dict[str, str], np.ndarray, np.ndarray]]) -> bytes:
-    result = [{"metric": labels,
-               "values": [[int(at), _number(v)] for at, v in zip(times, values, strict=True)]}
-              for labels, times, values in series]
+    result = [
+        {
+            "metric": labels,
+            "values": [[int(at), _number(v)] for at, v in zip(times, values, strict=True)],
+        }
+        for labels, times, values in series
+    ]
     document = {"status": "success", "data": {"resultType": "matrix", "result": result}}
     return json.dumps(document, separators=(",", ":")).encode() + b"\n"
 
 
 def _otlp(times: np.ndarray, values: np.ndarray) -> bytes:
-    points = [{"timeUnixNano": str(int(at) * 1_000_000_000), "asDouble": float(_number(v))}
-              for at, v in zip(times, values, strict=True)]
-    document = {"resourceMetrics": [{
-        "resource": {"attributes": [
-            {"key": "service.name", "value": {"stringValue": "recommendations"}}]},
-        "scopeMetrics": [{"scope": {"name": "recommender.runtime"}, "metrics": [{
-            "name": "memory_utilization", "unit": "1",
-            "description": "Resident memory over the container's limit",
-            "gauge": {"dataPoints": points}}]}]}]}
+    points = [
+        {"timeUnixNano": str(int(at) * 1_000_000_000), "asDouble": float(_number(v))}
+        for at, v in zip(times, values, strict=True)
+    ]
+    document = {
+        "resourceMetrics": [
+            {
+                "resource": {
+                    "attributes": [
+                        {"key": "service.name", "value": {"stringValue": "recommendations"}}
+                    ]
+                },
+                "scopeMetrics": [
+                    {
+                        "scope": {"name": "recommender.runtime"},
+                        "metrics": [
+                            {
+                                "name": "memory_utilization",
+                                "unit": "1",
+                                "description": "Resident memory over the container's limit",
+                                "gauge": {"dataPoints": points},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
     return json.dumps(document, separators=(",", ":")).encode() + b"\n"
 
 
@@ -246,11 +300,19 @@ def write_series(root: Path, incidents: list[Incident]) -> dict[str, Any]:
         folder.mkdir(parents=True, exist_ok=True)
         inside = (made.times >= start) & (made.times < end)
         for metric, extra in _LABELS.items():
-            series = [({"__name__": metric, "service": service,
-                        **{k: v.format(service=service) for k, v in extra.items()}},
-                       made.times[inside], values[inside])
-                      for (service, name), values in sorted(made.values.items())
-                      if name == metric]
+            series = [
+                (
+                    {
+                        "__name__": metric,
+                        "service": service,
+                        **{k: v.format(service=service) for k, v in extra.items()},
+                    },
+                    made.times[inside],
+                    values[inside],
+                )
+                for (service, name), values in sorted(made.values.items())
+                if name == metric
+            ]
             path = folder / f"{metric}.json"
             path.write_bytes(_prometheus(series))
             written.append(path.relative_to(root.parent).as_posix())
@@ -259,24 +321,40 @@ def write_series(root: Path, incidents: list[Incident]) -> dict[str, Any]:
         path.write_bytes(_otlp(made.slow[slow], memory[slow]))
         written.append(path.relative_to(root.parent).as_posix())
     return {
-        "seed": SERIES_SEED, "step_seconds": STEP, "otlp_step_seconds": OTLP_STEP,
+        "seed": SERIES_SEED,
+        "step_seconds": STEP,
+        "otlp_step_seconds": OTLP_STEP,
         "span": {"start": rfc3339_z(made.start), "end": rfc3339_z(made.end)},
         "files": written,
-        "series": sorted([[service, metric] for service, metric in made.values]
-                         + [["recommendations", "memory_utilization"]]),
+        "series": sorted(
+            [[service, metric] for service, metric in made.values]
+            + [["recommendations", "memory_utilization"]]
+        ),
         "no_series": ["auth", "search", "api-gateway", "notifications"],
         "precursors": {
-            "pool-exhaustion": {"services": ["checkout", "payments"],
-                                "metrics": ["db_pool_utilization", "request_rate"],
-                                "lead_minutes": [14, 30]},
-            "inventory-timeouts": {"services": ["search"], "dependency": "inventory",
-                                   "metrics": ["p99_latency_ms"], "lead_minutes": [8, 20]},
-            "recommender-oom": {"services": ["recommendations"],
-                                "metrics": ["memory_utilization"], "lead_minutes": [40, 90]},
+            "pool-exhaustion": {
+                "services": ["checkout", "payments"],
+                "metrics": ["db_pool_utilization", "request_rate"],
+                "lead_minutes": [14, 30],
+            },
+            "inventory-timeouts": {
+                "services": ["search"],
+                "dependency": "inventory",
+                "metrics": ["p99_latency_ms"],
+                "lead_minutes": [8, 20],
+            },
+            "recommender-oom": {
+                "services": ["recommendations"],
+                "metrics": ["memory_utilization"],
+                "lead_minutes": [40, 90],
+            },
         },
-        "decoy": {"service": "checkout", "metric": "cpu_utilization",
-                  "before": "a spike 4 … 14 minutes before every checkout pool exhaustion",
-                  "normal_time": f"spikes of the same height every "
-                                 f"{NOISE_SPIKES_EVERY_MIN:g} minutes on average"},
+        "decoy": {
+            "service": "checkout",
+            "metric": "cpu_utilization",
+            "before": "a spike 4 … 14 minutes before every checkout pool exhaustion",
+            "normal_time": f"spikes of the same height every "
+            f"{NOISE_SPIKES_EVERY_MIN:g} minutes on average",
+        },
         "planted": [vars(p) for p in made.planted],
     }

@@ -22,8 +22,12 @@ def scalar(value: object, quote: bool = False) -> str:
     if isinstance(value, int | float):
         return repr(value)
     text = str(value)
-    plain = (not quote and _PLAIN.match(text) is not None and text.casefold() not in _RESERVED
-             and not text.endswith((" ", ".")))
+    plain = (
+        not quote
+        and _PLAIN.match(text) is not None
+        and text.casefold() not in _RESERVED
+        and not text.endswith((" ", "."))
+    )
     return text if plain else json.dumps(text, ensure_ascii=False)
 
 

@@ -17,22 +17,36 @@ def daily(times: np.ndarray, amplitude: float = 0.5, peak_hour: float = 15.0) ->
     return 1.0 + amplitude * np.sin(2 * math.pi * (hours - peak_hour + 6) / 24.0)
 
 
-def incidents(days: int, per_day: float, rng: np.random.Generator, hour: float | None = None,
-              start: int = START) -> np.ndarray:
+def incidents(
+    days: int,
+    per_day: float,
+    rng: np.random.Generator,
+    hour: float | None = None,
+    start: int = START,
+) -> np.ndarray:
     """Incident times, at least 6 hours apart, after the first two days."""
     count = int(days * per_day)
     found: list[float] = []
     while len(found) < count:
         day = rng.integers(2, days - 1)
-        at = start + day * DAY + (hour * 3600 + rng.uniform(-1800, 1800) if hour is not None
-                                  else rng.uniform(0, DAY))
+        at = (
+            start
+            + day * DAY
+            + (hour * 3600 + rng.uniform(-1800, 1800) if hour is not None else rng.uniform(0, DAY))
+        )
         if all(abs(at - other) > 6 * 3600 for other in found):
             found.append(float(at))
     return np.array(sorted(found))
 
 
-def series(days: int, rng: np.random.Generator, step: int = 60, base: float = 100.0,
-           noise: float = 0.03, start: int = START) -> Grid:
+def series(
+    days: int,
+    rng: np.random.Generator,
+    step: int = 60,
+    base: float = 100.0,
+    noise: float = 0.03,
+    start: int = START,
+) -> Grid:
     times = start + step * np.arange(days * DAY // step)
     values = base * daily(times) * (1 + rng.normal(0, noise, len(times)))
     return Grid(start, step, values)

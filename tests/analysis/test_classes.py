@@ -47,8 +47,7 @@ def test_the_labels_teach_words_the_taxonomy_does_not_know(matcher: TaxonomyMatc
 
 def test_labels_of_classes_the_taxonomy_lacks_are_left_out(matcher: TaxonomyMatcher) -> None:
     texts, labels = zip(*TEAM, strict=True)
-    model = TeamModel([*texts, "something else"], [*labels, "no-such-class"], TAXONOMY,
-                      matcher)
+    model = TeamModel([*texts, "something else"], [*labels, "no-such-class"], TAXONOMY, matcher)
     assert model.fit.records == 8
     with pytest.raises(ValueError, match="labels of the taxonomy's classes"):
         TeamModel(["something else"], ["no-such-class"], TAXONOMY, matcher)

@@ -23,12 +23,21 @@ from failearn.config import AuditConfig
 DEFAULTS = LabelSettings.of(AuditConfig())
 
 TEXTS = {
-    "timeout": ["calls to {d} timed out after the deadline",
-                "request deadline exceeded calling {d}", "{d} answered slower than the timeout"],
-    "memory-exhaustion": ["pods killed out of memory in {d}", "heap space exhausted in {d} worker",
-                          "OOMKilled container of {d} memory limit"],
-    "configuration-error": ["bad config change pushed to {d}", "invalid setting in {d} config",
-                            "feature flag misconfigured for {d}"],
+    "timeout": [
+        "calls to {d} timed out after the deadline",
+        "request deadline exceeded calling {d}",
+        "{d} answered slower than the timeout",
+    ],
+    "memory-exhaustion": [
+        "pods killed out of memory in {d}",
+        "heap space exhausted in {d} worker",
+        "OOMKilled container of {d} memory limit",
+    ],
+    "configuration-error": [
+        "bad config change pushed to {d}",
+        "invalid setting in {d} config",
+        "feature flag misconfigured for {d}",
+    ],
 }
 DEPENDENCIES = ["inventory", "payments", "search", "postgres", "redis", "kafka"]
 
@@ -58,10 +67,13 @@ def test_consistent_labels_agree_on_held_out_folds_and_nothing_disagrees() -> No
 def noise(count: int = 200) -> list[LabelledRecord]:
     """Labels that have nothing to do with the text."""
     rnd = random.Random(3)
-    vocabulary = ["".join(rnd.choice(string.ascii_lowercase) for _ in range(6))
-                  for _ in range(300)]
-    return [LabelledRecord(f"n{i}", " ".join(rnd.choice(vocabulary) for _ in range(30)),
-                           rnd.choice("abcd")) for i in range(count)]
+    vocabulary = ["".join(rnd.choice(string.ascii_lowercase) for _ in range(6)) for _ in range(300)]
+    return [
+        LabelledRecord(
+            f"n{i}", " ".join(rnd.choice(vocabulary) for _ in range(30)), rnd.choice("abcd")
+        )
+        for i in range(count)
+    ]
 
 
 def test_agreement_is_measured_on_held_out_folds_never_on_training_rows() -> None:
@@ -70,8 +82,9 @@ def test_agreement_is_measured_on_held_out_folds_never_on_training_rows() -> Non
     records = noise()
     features, _ = _weigh(_count([r.text for r in records]), [], 50_000)
     trained = _classifier(0).fit(features, [r.label for r in records])
-    on_training_rows = sum(p == r.label for p, r in zip(
-        trained.predict(features), records, strict=True)) / len(records)
+    on_training_rows = sum(
+        p == r.label for p, r in zip(trained.predict(features), records, strict=True)
+    ) / len(records)
     assert on_training_rows > 0.95
     check = check_labels(records, [], DEFAULTS)
     assert check.accuracy is not None and check.accuracy < 0.45
@@ -90,13 +103,20 @@ def test_each_fold_learns_vocabulary_and_weights_from_its_training_rows_only() -
     labels = np.asarray([r.label for r in records], dtype=object)
     expected = []
     for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels):
-        model = make_pipeline(TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2),
-                                              token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b"),
-                              _classifier(0))
+        model = make_pipeline(
+            TfidfVectorizer(
+                sublinear_tf=True,
+                min_df=2,
+                ngram_range=(1, 2),
+                token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b",
+            ),
+            _classifier(0),
+        )
         model.fit([texts[i] for i in train], labels[train])
         probabilities = model.predict_proba([texts[i] for i in test])
-        expected.append(float((model.classes_[probabilities.argmax(axis=1)]
-                               == labels[test]).mean()))
+        expected.append(
+            float((model.classes_[probabilities.argmax(axis=1)] == labels[test]).mean())
+        )
     check = check_labels(records, [], DEFAULTS)
     assert len(set(expected)) > 1
     assert [f.accuracy for f in check.folds] == pytest.approx(expected)
@@ -104,8 +124,10 @@ def test_each_fold_learns_vocabulary_and_weights_from_its_training_rows_only() -
 
 def test_recent_records_whose_text_reads_like_another_class_are_listed() -> None:
     recent = corpus(40, 2, "r")
-    relabelled = [LabelledRecord(f"x{i}", TEXTS["timeout"][i % 3].format(d="inventory"),
-                                 "memory-exhaustion") for i in range(6)]
+    relabelled = [
+        LabelledRecord(f"x{i}", TEXTS["timeout"][i % 3].format(d="inventory"), "memory-exhaustion")
+        for i in range(6)
+    ]
     check = check_labels(corpus(150, 1), recent + relabelled, DEFAULTS)
     assert {d.id for d in check.disagreements} == {f"x{i}" for i in range(6)}
     first = check.disagreements[0]
@@ -120,10 +142,12 @@ def test_recent_records_whose_text_reads_like_another_class_are_listed() -> None
 
 def test_a_label_the_baseline_never_used_is_assessed_and_one_used_once_is_not() -> None:
     baseline = [*corpus(150, 1), LabelledRecord("once", "a lonely certificate", "cert-expiry")]
-    recent = [LabelledRecord("new", "calls to search timed out after the deadline",
-                             "resource-exhaustion"),
-              LabelledRecord("rare", "calls to search timed out after the deadline",
-                             "cert-expiry")]
+    recent = [
+        LabelledRecord(
+            "new", "calls to search timed out after the deadline", "resource-exhaustion"
+        ),
+        LabelledRecord("rare", "calls to search timed out after the deadline", "cert-expiry"),
+    ]
     check = check_labels(baseline, recent, DEFAULTS)
     assert check.excluded_classes == {"cert-expiry": 1}
     assert "cert-expiry" not in check.classes
@@ -140,10 +164,13 @@ def test_low_confidence_readings_are_not_disagreements() -> None:
     assert strict.disagreements == [] and strict.recent_assessed == 1
 
 
-@pytest.mark.parametrize(("baseline", "words"), [
-    (corpus(20, 1), "only 20 labelled baseline record(s)"),
-    ([LabelledRecord(f"t{i}", "timed out", "timeout") for i in range(50)], "a single class"),
-])
+@pytest.mark.parametrize(
+    ("baseline", "words"),
+    [
+        (corpus(20, 1), "only 20 labelled baseline record(s)"),
+        ([LabelledRecord(f"t{i}", "timed out", "timeout") for i in range(50)], "a single class"),
+    ],
+)
 def test_too_few_labels_are_insufficient_data(baseline: list[LabelledRecord], words: str) -> None:
     check = check_labels(baseline, corpus(10, 2, "r"), DEFAULTS)
     assert check.status == "insufficient-data"
@@ -162,8 +189,9 @@ def test_a_large_baseline_is_sampled_by_class_and_deterministically() -> None:
 
 
 def test_text_is_masked_so_that_ids_and_numbers_do_not_count() -> None:
-    assert template("timeout after 3021ms calling 10.2.3.4:8443 trace 4bf92f3577b34da6") \
-        .split() == ["timeout", "after", "calling", "trace"]
+    assert template(
+        "timeout after 3021ms calling 10.2.3.4:8443 trace 4bf92f3577b34da6"
+    ).split() == ["timeout", "after", "calling", "trace"]
     assert record_text(["Title", None, "", "x" * 3000]).count("x") == 2000
 
 
@@ -177,10 +205,13 @@ def test_records_without_text_are_insufficient_data_not_a_crash() -> None:
 
 
 def test_words_no_two_records_share_are_insufficient_data() -> None:
-    unique = ["".join(string.ascii_lowercase[(i // 26 ** k) % 26] for k in range(3)) * 2
-              for i in range(190)]
-    records = [LabelledRecord(r.id, unique[i], r.label)
-               for i, r in enumerate(corpus(150, 1) + corpus(40, 2, "r"))]
+    unique = [
+        "".join(string.ascii_lowercase[(i // 26**k) % 26] for k in range(3)) * 2 for i in range(190)
+    ]
+    records = [
+        LabelledRecord(r.id, unique[i], r.label)
+        for i, r in enumerate(corpus(150, 1) + corpus(40, 2, "r"))
+    ]
     check = check_labels(records[:150], records[150:], DEFAULTS)
     assert check.status == "insufficient-data"
     assert "share almost no words" in check.reason
@@ -188,6 +219,10 @@ def test_words_no_two_records_share_are_insufficient_data() -> None:
 
 def test_the_settings_are_the_audit_settings_in_force() -> None:
     settings = LabelSettings.of(AuditConfig(folds=3, seed=7, max_training=200, confidence=0.9))
-    assert (settings.folds, settings.seed, settings.max_training, settings.confidence) == \
-        (3, 7, 200, 0.9)
+    assert (settings.folds, settings.seed, settings.max_training, settings.confidence) == (
+        3,
+        7,
+        200,
+        0.9,
+    )
     assert settings.min_training == 30

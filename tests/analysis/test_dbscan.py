@@ -11,8 +11,9 @@ from failearn.analysis.dbscan import choose_parameters, dbscan, default_min_samp
 def blobs(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(6, 16))
-    points = np.vstack([c + 0.12 * rng.normal(size=(120, 16)) for c in centres]
-                       + [rng.normal(size=(80, 16)) * 2])
+    points = np.vstack(
+        [c + 0.12 * rng.normal(size=(120, 16)) for c in centres] + [rng.normal(size=(80, 16)) * 2]
+    )
     points /= np.linalg.norm(points, axis=1, keepdims=True)
     return points.astype(np.float32), rng.integers(1, 4, size=len(points)).astype(float)
 
@@ -21,7 +22,8 @@ def blobs(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def test_same_clusters_as_scikit_learn(eps: float) -> None:
     points, weights = blobs()
     reference = DBSCAN(eps=eps, min_samples=6, metric="cosine", algorithm="brute").fit(
-        points, sample_weight=weights)
+        points, sample_weight=weights
+    )
     labels, core = dbscan(points, weights, eps, 6)
     assert adjusted_rand_score(reference.labels_, labels) == 1.0
     assert set(np.flatnonzero(core)) == set(reference.core_sample_indices_)

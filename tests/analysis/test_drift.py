@@ -13,9 +13,17 @@ from failearn.analysis.drift import (
 )
 from failearn.config import AuditConfig
 
-BASELINE = {"timeout": 31, "connection-pool-exhaustion": 35, "memory-exhaustion": 15,
-            "deployment-regression": 18, "hardware-failure": 12, "dependency-failure": 8,
-            "configuration-error": 7, "capacity-overload": 7, "data-corruption": 6}
+BASELINE = {
+    "timeout": 31,
+    "connection-pool-exhaustion": 35,
+    "memory-exhaustion": 15,
+    "deployment-regression": 18,
+    "hardware-failure": 12,
+    "dependency-failure": 8,
+    "configuration-error": 7,
+    "capacity-overload": 7,
+    "data-corruption": 6,
+}
 DEFAULTS = DriftThresholds.of(AuditConfig())
 
 
@@ -45,12 +53,16 @@ def test_a_planted_relabelling_is_drift_and_names_the_two_classes() -> None:
     shifts = name_shifts(analysis.classes, {("timeout", "resource-exhaustion"): 8})
     assert len(shifts) == 1
     shift = shifts[0]
-    assert (shift.kind, shift.fell and shift.fell.failure_class,
-            shift.rose and shift.rose.failure_class, shift.evidence) == (
-        "paired", "timeout", "resource-exhaustion", 8)
+    assert (
+        shift.kind,
+        shift.fell and shift.fell.failure_class,
+        shift.rose and shift.rose.failure_class,
+        shift.evidence,
+    ) == ("paired", "timeout", "resource-exhaustion", 8)
     assert shift.message == (
         "`timeout` fell from 22 % to 0 % while `resource-exhaustion` rose from 0 % to 22 %: "
-        "check whether the taxonomy is being applied consistently")
+        "check whether the taxonomy is being applied consistently"
+    )
 
 
 def test_classes_with_the_largest_residual_come_first() -> None:
@@ -61,8 +73,12 @@ def test_classes_with_the_largest_residual_come_first() -> None:
 
 def test_a_noise_class_is_not_named_for_sitting_in_a_drifting_table() -> None:
     baseline = {**BASELINE, "security-incident": 3}
-    recent = {**scaled(BASELINE, 0.25), "timeout": 0, "resource-exhaustion": 8,
-              "security-incident": 5}
+    recent = {
+        **scaled(BASELINE, 0.25),
+        "timeout": 0,
+        "resource-exhaustion": 8,
+        "security-incident": 5,
+    }
     analysis = compare(recent, baseline, DEFAULTS)
     noise = next(c for c in analysis.classes if c.failure_class == "security-incident")
     assert analysis.verdict == "drift"
@@ -78,8 +94,10 @@ def test_shifts_are_paired_by_evidence_before_size() -> None:
     assert directions == {"a": "fell", "b": None, "c": "rose", "d": "rose"}
 
     def summary(evidence: dict[tuple[str, str], int]) -> list[tuple[str, str | None, str | None]]:
-        return [(s.kind, s.fell and s.fell.failure_class, s.rose and s.rose.failure_class)
-                for s in name_shifts(analysis.classes, evidence)]
+        return [
+            (s.kind, s.fell and s.fell.failure_class, s.rose and s.rose.failure_class)
+            for s in name_shifts(analysis.classes, evidence)
+        ]
 
     # Without evidence the largest fall meets the largest rise, and the other rise is alone …
     assert summary({}) == [("paired", "a", "c"), ("rose", None, "d")]
@@ -87,14 +105,18 @@ def test_shifts_are_paired_by_evidence_before_size() -> None:
     assert summary({("a", "d"): 5, ("a", "c"): 1}) == [("paired", "a", "d"), ("rose", None, "c")]
 
 
-@pytest.mark.parametrize(("recent", "baseline", "words"), [
-    ({"timeout": 5, "oom": 3}, BASELINE, "only 8 incident(s) in the recent window"),
-    ({}, BASELINE, "no incidents in the recent window"),
-    (BASELINE, {}, "no incidents in the baseline window"),
-    (scaled(BASELINE, 0.25), {"timeout": 30}, "only 30 incident(s) in the baseline window"),
-])
-def test_too_little_data_is_said_plainly(recent: dict[str, int], baseline: dict[str, int],
-                                         words: str) -> None:
+@pytest.mark.parametrize(
+    ("recent", "baseline", "words"),
+    [
+        ({"timeout": 5, "oom": 3}, BASELINE, "only 8 incident(s) in the recent window"),
+        ({}, BASELINE, "no incidents in the recent window"),
+        (BASELINE, {}, "no incidents in the baseline window"),
+        (scaled(BASELINE, 0.25), {"timeout": 30}, "only 30 incident(s) in the baseline window"),
+    ],
+)
+def test_too_little_data_is_said_plainly(
+    recent: dict[str, int], baseline: dict[str, int], words: str
+) -> None:
     analysis = compare(recent, baseline, DEFAULTS)
     assert analysis.verdict == "insufficient-data"
     assert words in analysis.reason
@@ -162,6 +184,10 @@ def test_jensen_shannon_distance_is_zero_for_one_mix_and_one_for_disjoint_mixes(
 def test_the_thresholds_are_the_audit_settings_in_force() -> None:
     config = AuditConfig(alpha=0.05, min_recent=7, samples=500, seed=3)
     thresholds = DriftThresholds.of(config)
-    assert (thresholds.alpha, thresholds.min_recent, thresholds.samples, thresholds.seed) == \
-        (0.05, 7, 500, 3)
+    assert (thresholds.alpha, thresholds.min_recent, thresholds.samples, thresholds.seed) == (
+        0.05,
+        7,
+        500,
+        3,
+    )
     assert thresholds.min_distance == AuditConfig().min_distance

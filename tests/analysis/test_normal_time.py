@@ -29,8 +29,9 @@ OPTIONS = NormalOptions()
 TRIGGERS = TriggerOptions()
 
 
-def measured(grid: Grid, moments: np.ndarray, window: int = 300, kind: str = LEVEL
-             ) -> tuple[np.ndarray, np.ndarray, Measurement]:
+def measured(
+    grid: Grid, moments: np.ndarray, window: int = 300, kind: str = LEVEL
+) -> tuple[np.ndarray, np.ndarray, Measurement]:
     values = feature(grid, kind, window)
     normal = normal_mask(grid, moments, OPTIONS.horizon, OPTIONS.exclude_after + window)
     return values, normal, measure(values, grid, normal, moments, OPTIONS)
@@ -109,43 +110,52 @@ def test_alarms_closer_than_rearm_count_once(gap: int, count: int) -> None:
     times = np.arange(0, 20_000, 1, dtype=np.int64)
     beyond = np.zeros(len(times), dtype=bool)
     beyond[100:110] = True
-    beyond[109 + gap: 109 + gap + 4] = True
+    beyond[109 + gap : 109 + gap + 4] = True
     assert len(_episodes(beyond, times, 3600)) == count
 
 
 def test_a_trigger_fires_before_an_incident_at_least_min_lead_ahead() -> None:
     grid = Grid(0, 60, np.zeros(200))
-    grid.values[100] = 5.0                      # 6000 s
+    grid.values[100] = 5.0  # 6000 s
+
     def fired(incident: float) -> tuple[bool, float]:
         before = windows(grid, np.array([incident]), 3600, 120)
-        found = evaluate(0, grid.values, grid, np.ones(200, dtype=bool), before, 1.0, True,
-                         TRIGGERS)
+        found = evaluate(
+            0, grid.values, grid, np.ones(200, dtype=bool), before, 1.0, True, TRIGGERS
+        )
         return bool(found.caught[0]), float(found.leads[0])
-    assert fired(6120) == (True, 120.0)         # exactly min_lead ahead
-    assert fired(6119)[0] is False              # less than min_lead ahead
+
+    assert fired(6120) == (True, 120.0)  # exactly min_lead ahead
+    assert fired(6119)[0] is False  # less than min_lead ahead
     assert fired(6000 + 3599) == (True, 3599.0)
-    assert fired(6000 + 3600)[0] is False       # beyond the horizon
+    assert fired(6000 + 3600)[0] is False  # beyond the horizon
 
 
-def candidate(rate: float, caught: list[bool], signal: int = 0, threshold: float = 1.0,
-              weeks: float = 4.0) -> Candidate:
+def candidate(
+    rate: float, caught: list[bool], signal: int = 0, threshold: float = 1.0, weeks: float = 4.0
+) -> Candidate:
     folds = folds_for(0, int(weeks * WEEK), [WEEK * 0.5] * len(caught), 4)
     fires = np.linspace(0, weeks * WEEK - 1, round(rate * weeks)).astype(np.int64)
-    found = Candidate(signal, threshold, True, fires, np.array(caught),
-                      np.array([600.0 if c else np.nan for c in caught]))
+    found = Candidate(
+        signal,
+        threshold,
+        True,
+        fires,
+        np.array(caught),
+        np.array([600.0 if c else np.nan for c in caught]),
+    )
     return attach_folds(found, folds, np.full(4, weeks * WEEK / 4))
 
 
 def test_the_trigger_learned_meets_the_false_alarm_target() -> None:
     everything = np.ones(4, dtype=bool)
-    noisy = candidate(1.25, [True] * 4)          # 5 alarms in 4 weeks: over 1 a week
+    noisy = candidate(1.25, [True] * 4)  # 5 alarms in 4 weeks: over 1 a week
     exact = candidate(1.0, [True, True, True, False], threshold=2.0)
     quiet = candidate(0.25, [True, False, False, False], threshold=3.0)
     chosen = learn([noisy, exact, quiet], [0], np.ones(4, dtype=bool), everything, TRIGGERS)
     assert chosen is exact
     stricter = replace(TRIGGERS, target=0.5)
-    assert learn([noisy, exact, quiet], [0], np.ones(4, dtype=bool), everything,
-                 stricter) is quiet
+    assert learn([noisy, exact, quiet], [0], np.ones(4, dtype=bool), everything, stricter) is quiet
     assert learn([noisy], [0], np.ones(4, dtype=bool), everything, TRIGGERS) is None
 
 
@@ -175,9 +185,14 @@ def test_held_out_figures_come_from_blocks_the_trigger_was_not_learned_on() -> N
     folds = folds_for(grid.start, grid.end, moments, 4)
     valid = normal & ~np.isnan(values)
     before = windows(grid, moments, TRIGGERS.horizon, TRIGGERS.min_lead)
-    candidates = [attach_folds(evaluate(0, values, grid, valid, before, t, True, TRIGGERS),
-                               folds, folds.normal_seconds(grid, valid))
-                  for t in thresholds(values, valid, found.before, True)]
+    candidates = [
+        attach_folds(
+            evaluate(0, values, grid, valid, before, t, True, TRIGGERS),
+            folds,
+            folds.normal_seconds(grid, valid),
+        )
+        for t in thresholds(values, valid, found.before, True)
+    ]
     everything = np.ones(len(moments), dtype=bool)
     chosen = learn(candidates, [0], everything, np.ones(4, dtype=bool), TRIGGERS)
     assert chosen is not None
@@ -193,7 +208,8 @@ def test_held_out_figures_come_from_blocks_the_trigger_was_not_learned_on() -> N
     assert (nothing.caught, nothing.false_alarms) == (0, 0) and nothing.incidents == len(moments)
 
 
-@pytest.mark.parametrize(("value", "rounded"), [(0.8734, 0.87), (187.4, 190.0), (12.06, 12.0),
-                                                (-3.46, -3.5), (0.0, 0.0)])
+@pytest.mark.parametrize(
+    ("value", "rounded"), [(0.8734, 0.87), (187.4, 190.0), (12.06, 12.0), (-3.46, -3.5), (0.0, 0.0)]
+)
 def test_thresholds_have_two_significant_figures(value: float, rounded: float) -> None:
     assert round_figures(value) == pytest.approx(rounded)

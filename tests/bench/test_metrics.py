@@ -14,8 +14,7 @@ from bench.eval.metrics import (
     singletons,
 )
 
-TRUTH = {"a1": "A", "a2": "A", "a3": "A", "b1": "B", "b2": "B", "b3": "B", "n1": None,
-         "n2": None}
+TRUTH = {"a1": "A", "a2": "A", "a3": "A", "b1": "B", "b2": "B", "b3": "B", "n1": None, "n2": None}
 
 
 def test_a_perfect_answer_scores_one_whatever_the_cluster_names() -> None:
@@ -25,7 +24,11 @@ def test_a_perfect_answer_scores_one_whatever_the_cluster_names() -> None:
 
 def test_noise_is_one_cluster_per_item_on_both_sides() -> None:
     assert singletons({"x": None, "y": NOISE, "z": 4}, ["x", "y", "z", "w"]) == [
-        "~x", "~y", "=4", "~w"]
+        "~x",
+        "~y",
+        "=4",
+        "~w",
+    ]
     lumped = {"a1": 1, "a2": 1, "a3": 1, "b1": 2, "b2": 2, "b3": 2, "n1": 3, "n2": 3}
     ari, ami = ari_ami(TRUTH, lumped)
     assert ari < 1.0 and ami < 1.0
@@ -38,10 +41,16 @@ def test_a_pattern_dropped_into_noise_or_an_unstored_item_costs_score() -> None:
 
 
 def test_a_cluster_is_coherent_when_more_than_half_share_a_theme() -> None:
-    themes = {"p1": ("dns",), "p2": ("dns", "ingress"), "p3": ("disk-full",),
-              "q1": ("dns",), "q2": ("certificate",), "r1": ("ingress",), "s1": ("dns",)}
-    found = {"p1": 0, "p2": 0, "p3": 0, "q1": 1, "q2": 1, "r1": NOISE, "s1": 2,
-             "unlabelled": 2}
+    themes = {
+        "p1": ("dns",),
+        "p2": ("dns", "ingress"),
+        "p3": ("disk-full",),
+        "q1": ("dns",),
+        "q2": ("certificate",),
+        "r1": ("ingress",),
+        "s1": ("dns",),
+    }
+    found = {"p1": 0, "p2": 0, "p3": 0, "q1": 1, "q2": 1, "r1": NOISE, "s1": 2, "unlabelled": 2}
     scores = coherence(themes, found)
     # cluster 0: dns 2 of 3 (coherent); cluster 1: 1 of 2 (not); cluster 2: 1 of 1
     assert (scores.clusters, scores.coherent_clusters) == (3, 2)

@@ -38,13 +38,16 @@ def test_every_report_has_a_label_with_reasons_and_nothing_else_is_labelled() ->
 def test_front_matter_gets_the_keys_in_its_own_syntax() -> None:
     toml = '+++\npath = "inside-rust/2023/02/08/dns-outage"\ntitle = "DNS"\n+++\nBody'
     assert with_front_matter(toml, added_keys(toml, "dns-failure")).startswith(
-        '+++\nfailure_class = "dns-failure"\ndate = "2023-02-08"\npath = ')
+        '+++\nfailure_class = "dns-failure"\ndate = "2023-02-08"\npath = '
+    )
     yaml_text = "---\ntitle: A\n---\nBody"
     assert with_front_matter(yaml_text, added_keys(yaml_text, "timeout")) == (
-        "---\nfailure_class: timeout\ntitle: A\n---\nBody")
+        "---\nfailure_class: timeout\ntitle: A\n---\nBody"
+    )
     assert with_front_matter("# T\n", added_keys("# T\n", None)) == "# T\n"
     assert with_front_matter("# T\n", [("failure_class", "timeout")]) == (
-        "---\nfailure_class: timeout\n---\n# T\n")
+        "---\nfailure_class: timeout\n---\n# T\n"
+    )
 
 
 def test_a_corpus_writes_classes_only_when_asked(tmp_path: Path) -> None:

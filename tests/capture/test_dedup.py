@@ -12,10 +12,18 @@ BASE = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=5)
 
 
-def member(key: str, seconds: int, service: str = "checkout", cls: str = "timeout",
-           kind: str = "json", record_id: str | None = None, given_id: bool = True) -> Member:
-    return Member(key, record_id or key, given_id, service, cls,
-                  BASE + timedelta(seconds=seconds), kind)
+def member(
+    key: str,
+    seconds: int,
+    service: str = "checkout",
+    cls: str = "timeout",
+    kind: str = "json",
+    record_id: str | None = None,
+    given_id: bool = True,
+) -> Member:
+    return Member(
+        key, record_id or key, given_id, service, cls, BASE + timedelta(seconds=seconds), kind
+    )
 
 
 def partition(members: list[Member]) -> set[frozenset[str]]:
@@ -33,15 +41,21 @@ def test_the_window_edge_is_inclusive() -> None:
 
 
 def test_chains_merge_and_other_services_or_classes_do_not() -> None:
-    members = [member("a", 0), member("b", 240), member("c", 480),
-               member("d", 60, service="payments"), member("e", 60, cls="dependency-failure")]
-    assert partition(members) == {frozenset({"a", "b", "c"}), frozenset({"d"}),
-                                  frozenset({"e"})}
+    members = [
+        member("a", 0),
+        member("b", 240),
+        member("c", 480),
+        member("d", 60, service="payments"),
+        member("e", 60, cls="dependency-failure"),
+    ]
+    assert partition(members) == {frozenset({"a", "b", "c"}), frozenset({"d"}), frozenset({"e"})}
 
 
 def test_same_given_id_is_one_incident_and_the_post_mortem_is_primary() -> None:
-    members = [member("alerts#INC-7", 0, record_id="INC-7"),
-               member("pm.md", 3600, kind="markdown", record_id="INC-7")]
+    members = [
+        member("alerts#INC-7", 0, record_id="INC-7"),
+        member("pm.md", 3600, kind="markdown", record_id="INC-7"),
+    ]
     groups = group(members, WINDOW)
     assert len(groups) == 1
     assert groups[0].primary == "pm.md" and groups[0].incident_id == "INC-7"
@@ -53,12 +67,21 @@ def test_primary_is_the_earliest_report_when_no_post_mortem() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 3600), st.sampled_from(["checkout", "payments"]),
-                          st.sampled_from(["timeout", "dependency-failure"])),
-                min_size=1, max_size=25),
-       st.randoms(use_true_random=False))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3600),
+            st.sampled_from(["checkout", "payments"]),
+            st.sampled_from(["timeout", "dependency-failure"]),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.randoms(use_true_random=False),
+)
 def test_the_result_does_not_depend_on_input_order(
-        rows: list[tuple[int, str, str]], rnd: random.Random) -> None:
+    rows: list[tuple[int, str, str]], rnd: random.Random
+) -> None:
     members = [member(f"k{n}", s, svc, cls) for n, (s, svc, cls) in enumerate(rows)]
     expected = group(members, WINDOW)
     shuffled = members[:]

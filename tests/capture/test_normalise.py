@@ -25,16 +25,24 @@ from failearn.taxonomy.file import load_taxonomy
 AS_OF = datetime(2026, 11, 23, tzinfo=UTC)
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 GOOD: dict[str, Any] = {
-    "id": "inc-1", "timestamp": "2026-11-02T14:03:00Z", "service": "checkout",
-    "failure_class": "timeout", "trace_ids": [TRACE],
+    "id": "inc-1",
+    "timestamp": "2026-11-02T14:03:00Z",
+    "service": "checkout",
+    "failure_class": "timeout",
+    "trace_ids": [TRACE],
 }
 
 
-def run(payload: dict[str, Any], settings: Settings | None = None,
-        lines: dict[str, int] | None = None, kind: str = "json") -> Normalised:
+def run(
+    payload: dict[str, Any],
+    settings: Settings | None = None,
+    lines: dict[str, int] | None = None,
+    kind: str = "json",
+) -> Normalised:
     context = Context.build(settings or Settings(), load_taxonomy(), AS_OF, Anonymizer("k"))
-    raw = RawRecord(source="x.json", line=7, kind=kind, raw="{}", payload=payload,
-                    field_lines=lines or {})
+    raw = RawRecord(
+        source="x.json", line=7, kind=kind, raw="{}", payload=payload, field_lines=lines or {}
+    )
     return normalise(raw, context)
 
 
@@ -53,19 +61,22 @@ def test_a_good_record_passes() -> None:
     assert incident.id == "inc-1" and incident.id_given
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ({"timestamp": None}, [("missing-field", "timestamp")]),
-    ({"timestamp": "soon"}, [("invalid-timestamp", "timestamp")]),
-    ({"timestamp": "2027-01-01T00:00:00Z"}, [("timestamp-in-future", "timestamp")]),
-    ({"timestamp": "1970-01-02T00:00:00Z"}, [("timestamp-too-old", "timestamp")]),
-    ({"service": "  "}, [("missing-field", "service")]),
-    ({"service": None}, [("missing-field", "service")]),
-    ({"failure_class": "gremlins"}, [("unknown-class", "failure_class")]),
-    ({"failure_class": None}, [("missing-field", "failure_class")]),
-    ({"trace_ids": ["nope"]}, [("invalid-trace-id", "trace_ids")]),
-    ({"trace_ids": ["0" * 32]}, [("invalid-trace-id", "trace_ids")]),
-    ({"trace_ids": []}, [("missing-field", "trace_ids")]),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"timestamp": None}, [("missing-field", "timestamp")]),
+        ({"timestamp": "soon"}, [("invalid-timestamp", "timestamp")]),
+        ({"timestamp": "2027-01-01T00:00:00Z"}, [("timestamp-in-future", "timestamp")]),
+        ({"timestamp": "1970-01-02T00:00:00Z"}, [("timestamp-too-old", "timestamp")]),
+        ({"service": "  "}, [("missing-field", "service")]),
+        ({"service": None}, [("missing-field", "service")]),
+        ({"failure_class": "gremlins"}, [("unknown-class", "failure_class")]),
+        ({"failure_class": None}, [("missing-field", "failure_class")]),
+        ({"trace_ids": ["nope"]}, [("invalid-trace-id", "trace_ids")]),
+        ({"trace_ids": ["0" * 32]}, [("invalid-trace-id", "trace_ids")]),
+        ({"trace_ids": []}, [("missing-field", "trace_ids")]),
+    ],
+)
 def test_each_gate(change: dict[str, Any], expected: list[tuple[str, str]]) -> None:
     payload = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
     result = run(payload)
@@ -82,24 +93,36 @@ def test_errors_point_at_the_line_of_the_field() -> None:
 
 def test_every_problem_is_reported_at_once() -> None:
     result = run({"timestamp": "soon", "failure_class": "gremlins"})
-    assert {c for c, _ in codes(result)} == {"invalid-timestamp", "unknown-class",
-                                             "missing-field"}
+    assert {c for c, _ in codes(result)} == {"invalid-timestamp", "unknown-class", "missing-field"}
 
 
 def test_loose_field_names_and_configured_aliases() -> None:
-    payload = {"Timestamp": "2026-11-02T14:03:00Z", "Service": "checkout",
-               "failureClass": "OOM", "traceIds": TRACE.upper()}
+    payload = {
+        "Timestamp": "2026-11-02T14:03:00Z",
+        "Service": "checkout",
+        "failureClass": "OOM",
+        "traceIds": TRACE.upper(),
+    }
     result = run(payload)
     assert result.incident is not None
     assert result.incident.failure_class == "memory-exhaustion"
     assert result.incident.failure_class_via == "alias"
     assert result.incident.trace_ids == [TRACE]
-    team = {"date": "2026-11-02T14:03:00Z", "service_name": "checkout",
-            "category": "timeout", "traces": [TRACE]}
+    team = {
+        "date": "2026-11-02T14:03:00Z",
+        "service_name": "checkout",
+        "category": "timeout",
+        "traces": [TRACE],
+    }
     assert run(team).incident is None
-    settings = replace(Settings(), fields={"timestamp": ("date",),
-                                           "service": ("service_name",),
-                                           "failure_class": ("category",)})
+    settings = replace(
+        Settings(),
+        fields={
+            "timestamp": ("date",),
+            "service": ("service_name",),
+            "failure_class": ("category",),
+        },
+    )
     assert run(team, settings).incident is not None
 
 
@@ -127,8 +150,9 @@ def test_trace_ids_in_every_spelling() -> None:
 
 
 def test_a_custom_trace_pattern_and_optional_trace_ids() -> None:
-    gates = GatesConfig(require=("timestamp", "service", "failure_class"),
-                        trace_id_pattern=r"^[0-9a-f]{16}$")
+    gates = GatesConfig(
+        require=("timestamp", "service", "failure_class"), trace_id_pattern=r"^[0-9a-f]{16}$"
+    )
     settings = replace(Settings(), gates=gates)
     assert run({**GOOD, "trace_ids": ["00f067aa0ba902b7"]}, settings).incident is not None
     no_traces = {k: v for k, v in GOOD.items() if k != "trace_ids"}
@@ -142,24 +166,43 @@ def test_naive_time_is_utc_with_a_warning() -> None:
     # A YAML date in front matter is quoted as written, not as Python spells it.
     dated = run({**GOOD, "timestamp": date(2026, 11, 2)})
     assert [i.message for i in dated.issues] == [
-        "timestamp '2026-11-02' names no time zone; taken as UTC"]
+        "timestamp '2026-11-02' names no time zone; taken as UTC"
+    ]
 
 
-@pytest.mark.parametrize(("spelling", "severity"), [
-    ("SEV1", "SEV1"), ("sev-2", "SEV2"), ("P1", "SEV1"), ("critical", "SEV1"), ("high", "SEV2"),
-    ("Sev 3", "SEV3"), ("low", "SEV4"), ("S2", "SEV2"), (2, "SEV2"),
-])
+@pytest.mark.parametrize(
+    ("spelling", "severity"),
+    [
+        ("SEV1", "SEV1"),
+        ("sev-2", "SEV2"),
+        ("P1", "SEV1"),
+        ("critical", "SEV1"),
+        ("high", "SEV2"),
+        ("Sev 3", "SEV3"),
+        ("low", "SEV4"),
+        ("S2", "SEV2"),
+        (2, "SEV2"),
+    ],
+)
 def test_severity_spellings(spelling: object, severity: str) -> None:
     result = run({**GOOD, "severity": spelling})
     assert result.incident is not None and result.incident.severity == severity
 
 
-@pytest.mark.parametrize(("spelling", "raw"), [
-    ("apocalyptic", "apocalyptic"), (-1, "-1"), (1.5, "1.5"), (True, "True"),
-    ({"a": 1}, "a: 1"), ("P12", "P12"),
-])
+@pytest.mark.parametrize(
+    ("spelling", "raw"),
+    [
+        ("apocalyptic", "apocalyptic"),
+        (-1, "-1"),
+        (1.5, "1.5"),
+        (True, "True"),
+        ({"a": 1}, "a: 1"),
+        ("P12", "P12"),
+    ],
+)
 def test_a_severity_off_the_scale_is_none_with_a_warning_and_kept_as_written(
-        spelling: object, raw: str) -> None:
+    spelling: object, raw: str
+) -> None:
     result = run({**GOOD, "severity": spelling})
     assert result.incident is not None
     assert (result.incident.severity, result.incident.severity_raw) == (None, raw)
@@ -167,9 +210,15 @@ def test_a_severity_off_the_scale_is_none_with_a_warning_and_kept_as_written(
 
 
 def test_anonymisation_of_text_and_people() -> None:
-    result = run({**GOOD, "summary": "paged jane@example.com from 10.0.0.12",
-                  "authors": ["Jane Doe"], "error_messages": ["auth: Bearer abcdefghijklmnop"],
-                  "notes": {"phone": "+44 20 7946 0958"}})
+    result = run(
+        {
+            **GOOD,
+            "summary": "paged jane@example.com from 10.0.0.12",
+            "authors": ["Jane Doe"],
+            "error_messages": ["auth: Bearer abcdefghijklmnop"],
+            "notes": {"phone": "+44 20 7946 0958"},
+        }
+    )
     incident = result.incident
     assert incident is not None
     assert incident.summary == "paged <email> from <ip>"
@@ -180,8 +229,13 @@ def test_anonymisation_of_text_and_people() -> None:
 
 
 def test_metrics_and_shapes() -> None:
-    result = run({**GOOD, "metrics": {"cpu": "0.93", "pool": 1, "bad": "high"},
-                  "trace_shape": "gateway -> checkout -> payments"})
+    result = run(
+        {
+            **GOOD,
+            "metrics": {"cpu": "0.93", "pool": 1, "bad": "high"},
+            "trace_shape": "gateway -> checkout -> payments",
+        }
+    )
     incident = result.incident
     assert incident is not None
     assert incident.metrics == {"cpu": 0.93, "pool": 1.0}
@@ -208,19 +262,28 @@ def test_a_payload_cannot_set_what_ingest_sets() -> None:
 
 def test_people_named_in_text_get_the_pseudonyms_of_the_people_fields() -> None:
     anonymizer = Anonymizer("k")
-    result = run({**GOOD, "Written By": "Frank Miller",
-                  "summary": "**Authors**: Frank Miller, Grace Hopper\n\nThe pool ran dry.",
-                  "sections": {"preamble": "Created By: Frank Miller <frank@example.com>",
-                               "Authors": "- Grace Hopper\n- Frank Miller"},
-                  "error_messages": ["owner: Grace Hopper"],
-                  "details": {"owner": "Grace Hopper", "note": "IC: Frank Miller"}})
+    result = run(
+        {
+            **GOOD,
+            "Written By": "Frank Miller",
+            "summary": "**Authors**: Frank Miller, Grace Hopper\n\nThe pool ran dry.",
+            "sections": {
+                "preamble": "Created By: Frank Miller <frank@example.com>",
+                "Authors": "- Grace Hopper\n- Frank Miller",
+            },
+            "error_messages": ["owner: Grace Hopper"],
+            "details": {"owner": "Grace Hopper", "note": "IC: Frank Miller"},
+        }
+    )
     incident = result.incident
     assert incident is not None
     frank, grace = anonymizer.pseudonym("Frank Miller"), anonymizer.pseudonym("Grace Hopper")
     assert incident.people == {"Written By": [frank]}  # a post-mortem's label: a people field
     assert incident.summary == f"**Authors**: {frank}, {grace}\n\nThe pool ran dry."
-    assert incident.sections == {"preamble": f"Created By: {frank}",
-                                 "Authors": f"- {grace}\n- {frank}"}
+    assert incident.sections == {
+        "preamble": f"Created By: {frank}",
+        "Authors": f"- {grace}\n- {frank}",
+    }
     assert incident.error_messages == [f"owner: {grace}"]
     assert incident.extra["details"] == {"owner": [grace], "note": f"IC: {frank}"}
 
@@ -239,19 +302,36 @@ def test_a_scalar_id_is_kept(given: object) -> None:
 
 
 def test_list_fields_drop_what_is_not_text_with_a_warning_naming_the_field() -> None:
-    result = run({**GOOD, "error_messages": [{"a": 1}, 3, None, "pool exhausted"],
-                  "dependencies": "payments, ledger", "trace_shape": {"a": 1}},
-                 lines={"error_messages": 4, "trace_shape": 6})
+    result = run(
+        {
+            **GOOD,
+            "error_messages": [{"a": 1}, 3, None, "pool exhausted"],
+            "dependencies": "payments, ledger",
+            "trace_shape": {"a": 1},
+        },
+        lines={"error_messages": 4, "trace_shape": 6},
+    )
     incident = result.incident
     assert incident is not None
     assert incident.error_messages == ["pool exhausted"]
     assert incident.dependencies == ["payments", "ledger"]
     assert incident.trace_shape == []
     assert [(i.code, i.field, i.level, i.line, i.message) for i in result.issues] == [
-        ("invalid-field-type", "error_messages", "warning", 4,
-         "`error_messages`: dropped 3 item(s) that are not text: {'a': 1}, 3, None"),
-        ("invalid-field-type", "trace_shape", "warning", 6,
-         "`trace_shape` is an object, not a list of text; dropped")]
+        (
+            "invalid-field-type",
+            "error_messages",
+            "warning",
+            4,
+            "`error_messages`: dropped 3 item(s) that are not text: {'a': 1}, 3, None",
+        ),
+        (
+            "invalid-field-type",
+            "trace_shape",
+            "warning",
+            6,
+            "`trace_shape` is an object, not a list of text; dropped",
+        ),
+    ]
 
 
 def test_text_fields_given_as_structures_are_flattened() -> None:
@@ -262,8 +342,10 @@ def test_text_fields_given_as_structures_are_flattened() -> None:
     assert result.issues == []
 
 
-@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), "inf", "1e400",
-                                   10**400, {"b": 1}, [1, 2], True])
+@pytest.mark.parametrize(
+    "value",
+    [float("inf"), float("-inf"), float("nan"), "inf", "1e400", 10**400, {"b": 1}, [1, 2], True],
+)
 def test_a_metric_that_is_not_a_finite_number_is_dropped_with_a_warning(value: object) -> None:
     result = run({**GOOD, "metrics": {"cpu": 0.5, "bad": value}})
     assert result.incident is not None and result.incident.metrics == {"cpu": 0.5}
@@ -273,48 +355,96 @@ def test_a_metric_that_is_not_a_finite_number_is_dropped_with_a_warning(value: o
 def test_terminal_escapes_and_control_characters_never_reach_stored_text() -> None:
     text = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m\ttab\r\nnext\x9b31m\x85\x00\x7f"
     assert printable(text) == "red\ttab\nnext"
-    result = run({**GOOD, "id": "E-\x1b[1mX", "service": "svc\x07", "title": text,
-                  "summary": text, "error_messages": [text], "dependencies": ["db\x1b[K"],
-                  "trace_shape": "gw -> \x1bcapi", "severity": "SEV2\x00",
-                  "metrics": {"cpu\x1b[2J": 0.5}, "sections": {"Notes\x1b[1m": "kept\x08"},
-                  "runbook": {"step\x1b[0m": ["\x1b[5mblink"]}})
+    result = run(
+        {
+            **GOOD,
+            "id": "E-\x1b[1mX",
+            "service": "svc\x07",
+            "title": text,
+            "summary": text,
+            "error_messages": [text],
+            "dependencies": ["db\x1b[K"],
+            "trace_shape": "gw -> \x1bcapi",
+            "severity": "SEV2\x00",
+            "metrics": {"cpu\x1b[2J": 0.5},
+            "sections": {"Notes\x1b[1m": "kept\x08"},
+            "runbook": {"step\x1b[0m": ["\x1b[5mblink"]},
+        }
+    )
     incident = result.incident
     assert incident is not None, result.issues
     assert (incident.id, incident.service, incident.title, incident.summary) == (
-        "E-X", "svc", "red\ttab\nnext", "red\ttab\nnext")
+        "E-X",
+        "svc",
+        "red\ttab\nnext",
+        "red\ttab\nnext",
+    )
     assert (incident.error_messages, incident.dependencies, incident.trace_shape) == (
-        ["red\ttab\nnext"], ["db"], ["gw", "api"])
+        ["red\ttab\nnext"],
+        ["db"],
+        ["gw", "api"],
+    )
     assert (incident.severity, incident.metrics, incident.sections) == (
-        "SEV2", {"cpu": 0.5}, {"Notes": "kept"})
+        "SEV2",
+        {"cpu": 0.5},
+        {"Notes": "kept"},
+    )
     assert incident.extra == {"runbook": {"step": ["blink"]}}
 
 
 SPLIT = load_taxonomy(Path(__file__).parent.parent / "fixtures" / "taxonomy" / "split.yaml")
-MAPPING = {"Config Change": "config-error", "config-change": "latency", "Disk": "oom",
-           "Kaputt": "resource-exhaustion", "broken": "no-such-class", "Slow": "slowness"}
+MAPPING = {
+    "Config Change": "config-error",
+    "config-change": "latency",
+    "Disk": "oom",
+    "Kaputt": "resource-exhaustion",
+    "broken": "no-such-class",
+    "Slow": "slowness",
+}
 
 
-@pytest.mark.parametrize("label", ["config change", "CONFIG_CHANGE", "disk", "kaputt", "broken",
-                                   "slow", "timeout", "time out", "resource-exhaustion", "nope",
-                                   "**", ""])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "config change",
+        "CONFIG_CHANGE",
+        "disk",
+        "kaputt",
+        "broken",
+        "slow",
+        "timeout",
+        "time out",
+        "resource-exhaustion",
+        "nope",
+        "**",
+        "",
+    ],
+)
 @pytest.mark.parametrize("text", [None, "the disk was full: no space left", "heap oom"])
-def test_a_mapping_normalised_once_resolves_as_the_taxonomy_would(label: str,
-                                                                  text: str | None) -> None:
+def test_a_mapping_normalised_once_resolves_as_the_taxonomy_would(
+    label: str, text: str | None
+) -> None:
     assert resolve_label(SPLIT, label, normalised_mapping(MAPPING), text) == SPLIT.resolve(
-        label, MAPPING, text)
+        label, MAPPING, text
+    )
 
 
 def test_the_context_normalises_the_class_mappings_once() -> None:
-    settings = Settings(classes={"Config Change": "configuration-error"},
-                        sources={"board": SourceMapping(classes={"DB": "dependency-failure"})})
+    settings = Settings(
+        classes={"Config Change": "configuration-error"},
+        sources={"board": SourceMapping(classes={"DB": "dependency-failure"})},
+    )
     context = Context.build(settings, load_taxonomy(), AS_OF, None)
     assert context.classes == {"config-change": "configuration-error"}
-    assert context.class_maps == {"board": {"config-change": "configuration-error",
-                                            "db": "dependency-failure"}}
+    assert context.class_maps == {
+        "board": {"config-change": "configuration-error", "db": "dependency-failure"}
+    }
     result = run({**GOOD, "failure_class": "CONFIG change"}, settings)
     assert result.incident is not None
     assert (result.incident.failure_class, result.incident.failure_class_via) == (
-        "configuration-error", "config")
+        "configuration-error",
+        "config",
+    )
 
 
 def test_a_field_given_twice_under_two_spellings_warns() -> None:

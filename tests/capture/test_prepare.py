@@ -20,8 +20,11 @@ from failearn.taxonomy.file import load_taxonomy
 
 AS_OF = datetime(2026, 11, 23, tzinfo=UTC)
 GOOD: dict[str, Any] = {
-    "id": "inc-1", "timestamp": "2026-11-02T14:03:00Z", "service": "checkout",
-    "failure_class": "timeout", "trace_ids": ["4bf92f3577b34da6a3ce929d0e0e4736"],
+    "id": "inc-1",
+    "timestamp": "2026-11-02T14:03:00Z",
+    "service": "checkout",
+    "failure_class": "timeout",
+    "trace_ids": ["4bf92f3577b34da6a3ce929d0e0e4736"],
 }
 
 
@@ -64,24 +67,39 @@ def tripping_preparer(label: str = "kaboom") -> Preparer:
 
 
 def test_a_record_that_makes_failearn_fail_is_rejected_and_kept() -> None:
-    raw = RawRecord(source="x.json", line=3, kind="json", raw='{"raw": 1}',
-                    payload={**GOOD, "failure_class": "kaboom"})
+    raw = RawRecord(
+        source="x.json",
+        line=3,
+        kind="json",
+        raw='{"raw": 1}',
+        payload={**GOOD, "failure_class": "kaboom"},
+    )
     record = prepare(raw, tripping_preparer())
     assert (record.key, record.report, record.raw, record.line) == (None, None, '{"raw": 1}', 3)
     (issue,) = record.issues
-    assert (issue.code, issue.level, issue.source, issue.line) == ("record-error", "error",
-                                                                   "x.json", 3)
+    assert (issue.code, issue.level, issue.source, issue.line) == (
+        "record-error",
+        "error",
+        "x.json",
+        3,
+    )
     assert issue.message.startswith(
-        "failearn could not process this record: KeyError: 'kaboom' (at failearn/")
+        "failearn could not process this record: KeyError: 'kaboom' (at failearn/"
+    )
     assert issue.hint is not None and issue.hint.startswith("this is a bug in failearn")
 
 
 def test_one_failing_line_of_a_batch_leaves_the_others_prepared() -> None:
-    lines = [orjson.dumps({**GOOD, "id": f"r{n}", "failure_class": label}) + b"\n"
-             for n, label in enumerate(("timeout", "kaboom", "timeout"))]
+    lines = [
+        orjson.dumps({**GOOD, "id": f"r{n}", "failure_class": label}) + b"\n"
+        for n, label in enumerate(("timeout", "kaboom", "timeout"))
+    ]
     records = run_task(("lines", "a.ndjson", 10, lines), tripping_preparer(), IngestConfig())
     assert [(r.line, r.record_id, [i.code for i in r.issues]) for r in records] == [
-        (10, "r0", []), (11, None, ["record-error"]), (12, "r2", [])]
+        (10, "r0", []),
+        (11, None, ["record-error"]),
+        (12, "r2", []),
+    ]
     assert records[1].raw == lines[1].decode().rstrip("\n")
 
 
@@ -99,7 +117,10 @@ def test_one_line_whose_reading_fails_leaves_the_others_read() -> None:
     task_preparer = replace(preparer(), formats=_BrokenExpand())
     records = run_task(("lines", "a.ndjson", 10, lines), task_preparer, IngestConfig())
     assert [(r.line, r.record_id, [i.code for i in r.issues]) for r in records] == [
-        (10, "r0", []), (11, None, ["record-error"]), (12, "r2", [])]
+        (10, "r0", []),
+        (11, None, ["record-error"]),
+        (12, "r2", []),
+    ]
     assert records[1].raw_bytes == lines[1].rstrip(b"\n")
     assert "RuntimeError: reader bug" in records[1].issues[0].message
 
@@ -117,11 +138,15 @@ def test_a_file_whose_reading_fails_is_rejected_and_the_next_is_read(tmp_path: P
     for name in ("a.md", "b.md"):
         (tmp_path / name).write_text(
             "---\nid: PM-1\ntimestamp: 2026-11-02T14:03:00Z\nservice: s\nfailure_class: timeout"
-            "\ntrace_ids: [4bf92f3577b34da6a3ce929d0e0e4736]\n---\n# t\n", encoding="utf-8")
+            "\ntrace_ids: [4bf92f3577b34da6a3ce929d0e0e4736]\n---\n# t\n",
+            encoding="utf-8",
+        )
     inputs = [InputFile(tmp_path / n, n, "markdown") for n in ("b.md", "a.md")]
     formats = _BrokenFiles(mappings={"x": None})  # type: ignore[dict-item]
     task_preparer = replace(preparer(), formats=formats)
     records = run_task(("files", inputs), task_preparer, IngestConfig())
     assert [(r.source, [i.code for i in r.issues]) for r in records] == [
-        ("b.md", ["record-error"]), ("a.md", [])]
+        ("b.md", ["record-error"]),
+        ("a.md", []),
+    ]
     assert records[0].raw_bytes is not None and b"PM-1" in records[0].raw_bytes

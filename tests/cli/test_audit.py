@@ -39,8 +39,9 @@ def stable(cli: Cli, tmp_path: Path) -> None:
 
 @pytest.fixture
 def drifted(cli: Cli, tmp_path: Path) -> None:
-    ingest(cli, write_corpus(tmp_path / "drifted.ndjson",
-                             relabel=("timeout", "resource-exhaustion")))
+    ingest(
+        cli, write_corpus(tmp_path / "drifted.ndjson", relabel=("timeout", "resource-exhaustion"))
+    )
 
 
 @pytest.mark.usefixtures("stable")
@@ -48,23 +49,39 @@ def test_a_stable_store_has_no_drift_and_passes_fail_on_drift(cli: Cli) -> None:
     doc = audit(cli, "--fail-on-drift")
     assert doc["command"] == "audit" and doc["schema_version"] == 1
     assert (doc["drift"], doc["verdict"]) == (False, "no-drift")
-    assert doc["windows"]["recent"] == {"start": "2026-11-16T00:00:00Z",
-                                        "end": "2026-11-23T00:00:00Z", "duration": "7d",
-                                        "incidents": 60}
+    assert doc["windows"]["recent"] == {
+        "start": "2026-11-16T00:00:00Z",
+        "end": "2026-11-23T00:00:00Z",
+        "duration": "7d",
+        "incidents": 60,
+    }
     assert doc["windows"]["baseline"]["start"] == "2026-10-19T00:00:00Z"
     assert doc["windows"]["baseline"]["incidents"] == 200
     stats = doc["statistics"]
     assert stats["test"] in ("chi-square", "monte-carlo") and stats["p_value"] > 0.01
     assert 0 <= stats["jensen_shannon_distance"] <= 1
     classes = by_class(doc)
-    assert set(classes) == {"timeout", "connection-pool-exhaustion", "memory-exhaustion",
-                            "deployment-regression", "configuration-error",
-                            "dependency-failure"}
+    assert set(classes) == {
+        "timeout",
+        "connection-pool-exhaustion",
+        "memory-exhaustion",
+        "deployment-regression",
+        "configuration-error",
+        "dependency-failure",
+    }
     for item in classes.values():
-        assert set(item) >= {"failure_class", "recent_share", "baseline_share", "delta",
-                             "residual", "recent_count", "baseline_count"}
-        assert item["delta"] == pytest.approx(item["recent_share"] - item["baseline_share"],
-                                              abs=2e-4)
+        assert set(item) >= {
+            "failure_class",
+            "recent_share",
+            "baseline_share",
+            "delta",
+            "residual",
+            "recent_count",
+            "baseline_count",
+        }
+        assert item["delta"] == pytest.approx(
+            item["recent_share"] - item["baseline_share"], abs=2e-4
+        )
         assert item["direction"] is None
     assert sum(c["recent_count"] for c in classes.values()) == 60
     assert doc["shifts"] == []
@@ -86,8 +103,11 @@ def test_a_planted_relabelling_is_drift_naming_both_classes_and_the_incidents(cl
     assert classes["resource-exhaustion"]["direction"] == "rose"
     assert classes["resource-exhaustion"]["baseline_count"] == 0
     [shift] = doc["shifts"]
-    assert (shift["kind"], shift["fell"], shift["rose"]) == ("paired", "timeout",
-                                                             "resource-exhaustion")
+    assert (shift["kind"], shift["fell"], shift["rose"]) == (
+        "paired",
+        "timeout",
+        "resource-exhaustion",
+    )
     assert shift["message"].startswith("`timeout` fell from ")
     assert "while `resource-exhaustion` rose from 0 % to " in shift["message"]
     assert shift["message"].endswith("check whether the taxonomy is being applied consistently")
@@ -98,8 +118,7 @@ def test_a_planted_relabelling_is_drift_naming_both_classes_and_the_incidents(cl
     assert labels["drift"] is True
     assert {d["incident_id"] for d in labels["disagreements"]} == set(shift["incident_ids"])
     first = labels["disagreements"][0]
-    assert (first["failure_class"], first["predicted_class"]) == ("resource-exhaustion",
-                                                                  "timeout")
+    assert (first["failure_class"], first["predicted_class"]) == ("resource-exhaustion", "timeout")
     assert first["probability"] >= 0.5
     assert labels["disagreement_rate_recent"] > labels["disagreement_rate_baseline"]
     # Without --fail-on-drift the same finding exits 0.
@@ -107,7 +126,8 @@ def test_a_planted_relabelling_is_drift_naming_both_classes_and_the_incidents(cl
 
 
 def test_labelling_drift_is_found_even_when_the_class_mix_is_stable(
-        cli: Cli, tmp_path: Path) -> None:
+    cli: Cli, tmp_path: Path
+) -> None:
     # A third of the recent timeouts are labelled dependency-failure and as many
     # dependency failures are labelled timeout: shares barely move, the text tells.
     path = tmp_path / "swap.ndjson"
@@ -115,10 +135,15 @@ def test_labelling_drift_is_found_even_when_the_class_mix_is_stable(
     lines = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
     swapped = 0
     for row in lines:
-        if row["id"].startswith("r-") and swapped < 12 and \
-                row["failure_class"] in ("timeout", "dependency-failure"):
-            row["failure_class"] = {"timeout": "dependency-failure",
-                                    "dependency-failure": "timeout"}[row["failure_class"]]
+        if (
+            row["id"].startswith("r-")
+            and swapped < 12
+            and row["failure_class"] in ("timeout", "dependency-failure")
+        ):
+            row["failure_class"] = {
+                "timeout": "dependency-failure",
+                "dependency-failure": "timeout",
+            }[row["failure_class"]]
             swapped += 1
     path.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
     ingest(cli, path)
@@ -129,14 +154,25 @@ def test_labelling_drift_is_found_even_when_the_class_mix_is_stable(
     assert any("labelling drifted" in r for r in doc["reasons"])
 
 
-@pytest.mark.parametrize(("recent", "baseline", "words"), [
-    (8, 200, "only 8 incident(s) in the recent window"),
-    (60, 30, "only 30 incident(s) in the baseline window"),
-])
-def test_tiny_windows_give_insufficient_data(cli: Cli, tmp_path: Path, recent: int,
-                                             baseline: int, words: str) -> None:
-    ingest(cli, write_corpus(tmp_path / "tiny.ndjson", recent=recent, baseline=baseline,
-                             relabel=("timeout", "resource-exhaustion")))
+@pytest.mark.parametrize(
+    ("recent", "baseline", "words"),
+    [
+        (8, 200, "only 8 incident(s) in the recent window"),
+        (60, 30, "only 30 incident(s) in the baseline window"),
+    ],
+)
+def test_tiny_windows_give_insufficient_data(
+    cli: Cli, tmp_path: Path, recent: int, baseline: int, words: str
+) -> None:
+    ingest(
+        cli,
+        write_corpus(
+            tmp_path / "tiny.ndjson",
+            recent=recent,
+            baseline=baseline,
+            relabel=("timeout", "resource-exhaustion"),
+        ),
+    )
     doc = audit(cli, "--fail-on-drift")
     assert (doc["drift"], doc["verdict"]) == (False, "insufficient-data")
     assert doc["reasons"][0].startswith("insufficient data: ") and words in doc["reasons"][0]
@@ -167,17 +203,25 @@ def test_alerts_without_text_still_get_the_class_mix(cli: Cli, tmp_path: Path) -
     with alerts.open("w", encoding="utf-8") as handle:
         for line in corpus.read_text("utf-8").splitlines():
             record = json.loads(line)
-            handle.write(json.dumps({k: record[k] for k in ("id", "timestamp", "service",
-                                                            "failure_class", "trace_ids")})
-                         + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        k: record[k]
+                        for k in ("id", "timestamp", "service", "failure_class", "trace_ids")
+                    }
+                )
+                + "\n"
+            )
     ingest(cli, alerts)
     doc = audit(cli)
     assert doc["verdict"] == "no-drift" and doc["statistics"]["p_value"] is not None
     assert doc["windows"]["recent"]["incidents"] == 60 and len(doc["classes"]) == 6
     assert doc["labels"]["status"] == "insufficient-data" and doc["labels"]["drift"] is False
-    assert doc["labels"]["reason"] == ("label consistency not checked: the records carry no "
-                                       "text to read (no title, summary, root cause or error "
-                                       "message)")
+    assert doc["labels"]["reason"] == (
+        "label consistency not checked: the records carry no "
+        "text to read (no title, summary, root cause or error "
+        "message)"
+    )
     text = cli("audit", "--as-of", AS_OF)
     assert text.exit_code == 0 and "the records carry no text" in text.stdout
 
@@ -208,8 +252,9 @@ def test_each_audit_is_stored_and_the_latest_is_found_by_as_of(cli: Cli) -> None
         earlier = latest_audit(store, "2026-11-20T00:00:00Z")
         assert latest_audit(store, "2026-11-01T00:00:00Z") is None
         history = audit_history(store, "2026-12-01T00:00:00Z")
-        rows = store.query("SELECT COUNT(*) AS n FROM audit_classes WHERE audit_id = ?",
-                           [latest["audit_id"]])
+        rows = store.query(
+            "SELECT COUNT(*) AS n FROM audit_classes WHERE audit_id = ?", [latest["audit_id"]]
+        )
     assert isinstance(found, AuditSummary)
     assert (found.audit_id, found.verdict, found.drift) == (latest["audit_id"], "drift", True)
     assert found.as_of == "2026-11-23T00:00:00Z" and found.recent_incidents == 60
@@ -220,8 +265,9 @@ def test_each_audit_is_stored_and_the_latest_is_found_by_as_of(cli: Cli) -> None
     assert history[-1].audit_id == latest["audit_id"]
     assert rows[0]["n"] == len(latest["classes"])
     with sqlite3.connect("failearn.db") as conn:
-        runs = conn.execute("SELECT command, status, as_of FROM runs WHERE command = 'audit' "
-                            "ORDER BY id").fetchall()
+        runs = conn.execute(
+            "SELECT command, status, as_of FROM runs WHERE command = 'audit' ORDER BY id"
+        ).fetchall()
     assert runs[-1] == ("audit", "drift", "2026-11-23T00:00:00Z") and len(runs) == 3
 
 
@@ -306,16 +352,19 @@ def test_thresholds_come_from_the_configuration(cli: Cli) -> None:
 
 
 @pytest.mark.usefixtures("stable")
-@pytest.mark.parametrize(("args", "message"), [
-    (["--recent", "soon"], "--recent: 'soon' is not a duration"),
-    (["--baseline", "0d"], "--baseline / [audit] baseline must be a positive duration"),
-    (["--alpha", "2"], "--alpha / [audit] alpha must be"),
-    (["--folds", "1"], "--folds / [audit] folds must be between 2 and 20"),
-    (["--samples", "5"], "--samples / [audit] samples must be"),
-    (["--as-of", "yesterday-ish"], "--as-of 'yesterday-ish'"),
-    (["--format", "xml"], "xml"),
-    (["--min-recent", "many"], "--min-recent"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--recent", "soon"], "--recent: 'soon' is not a duration"),
+        (["--baseline", "0d"], "--baseline / [audit] baseline must be a positive duration"),
+        (["--alpha", "2"], "--alpha / [audit] alpha must be"),
+        (["--folds", "1"], "--folds / [audit] folds must be between 2 and 20"),
+        (["--samples", "5"], "--samples / [audit] samples must be"),
+        (["--as-of", "yesterday-ish"], "--as-of 'yesterday-ish'"),
+        (["--format", "xml"], "xml"),
+        (["--min-recent", "many"], "--min-recent"),
+    ],
+)
 def test_bad_options_exit_2(cli: Cli, args: list[str], message: str) -> None:
     result = cli("audit", *args)
     assert result.exit_code == 2
@@ -339,9 +388,14 @@ def test_the_sample_corpus_drift_of_its_last_week_is_found(cli: Cli) -> None:
     assert (shift["fell"], shift["rose"]) == (drift["from_class"], drift["to_class"])
     assert (shift["fell"], shift["rose"]) == ("timeout", "resource-exhaustion")
     with Store.open("failearn.db") as store:
-        planted = {row["incident_id"] for row in store.query(
-            "SELECT DISTINCT incident_id FROM reports WHERE record_id IN "
-            f"({', '.join('?' * len(drift['record_ids']))})", drift["record_ids"])}
+        planted = {
+            row["incident_id"]
+            for row in store.query(
+                "SELECT DISTINCT incident_id FROM reports WHERE record_id IN "
+                f"({', '.join('?' * len(drift['record_ids']))})",
+                drift["record_ids"],
+            )
+        }
     assert set(shift["incident_ids"]) == planted
     assert {d["incident_id"] for d in doc["labels"]["disagreements"]} >= planted
     # The weeks before it are stable.
@@ -350,27 +404,46 @@ def test_the_sample_corpus_drift_of_its_last_week_is_found(cli: Cli) -> None:
 
 
 def test_hygiene_names_aliases_old_versions_unused_classes_and_one_class_services(
-        cli: Cli, tmp_path: Path) -> None:
+    cli: Cli, tmp_path: Path
+) -> None:
     path = write_corpus(tmp_path / "corpus.ndjson")
-    extra = [{"id": f"bill-{n}", "timestamp": f"2026-11-0{n + 1}T12:00:00Z", "service": "billing",
-              "failure_class": "latency spike", "title": "billing calls timed out",
-              "trace_ids": [f"{n + 1:032x}"]} for n in range(6)]
+    extra = [
+        {
+            "id": f"bill-{n}",
+            "timestamp": f"2026-11-0{n + 1}T12:00:00Z",
+            "service": "billing",
+            "failure_class": "latency spike",
+            "title": "billing calls timed out",
+            "trace_ids": [f"{n + 1:032x}"],
+        }
+        for n in range(6)
+    ]
     with path.open("a", encoding="utf-8") as handle:
         handle.writelines(json.dumps(row) + "\n" for row in extra)
     ingest(cli, path)
     bundled = (REPO / "taxonomy" / "failure-classes.yaml").read_text("utf-8")
-    (tmp_path / "next.yaml").write_text(bundled.replace('version: "2026.11"',
-                                                        'version: "2026.12"'), "utf-8")
+    (tmp_path / "next.yaml").write_text(
+        bundled.replace('version: "2026.11"', 'version: "2026.12"'), "utf-8"
+    )
     Path("failearn.toml").write_text('taxonomy = "next.yaml"\n', encoding="utf-8")
     hygiene = audit(cli, "--show", "3")["hygiene"]
-    assert hygiene["label_routes"] == [{
-        "label": "latency spike", "failure_class": "timeout", "via": "alias", "recent": 0,
-        "baseline": 6, "incident_ids": ["bill-0", "bill-1", "bill-2"]}]
+    assert hygiene["label_routes"] == [
+        {
+            "label": "latency spike",
+            "failure_class": "timeout",
+            "via": "alias",
+            "recent": 0,
+            "baseline": 6,
+            "incident_ids": ["bill-0", "bill-1", "bill-2"],
+        }
+    ]
     assert [(v["taxonomy_version"], v["incidents"]) for v in hygiene["old_versions"]] == [
-        ("2026.11", 266)]
+        ("2026.11", 266)
+    ]
     assert hygiene["unknown_classes"] == []
-    assert hygiene["single_class_services"] == [{"service": "billing",
-                                                 "failure_class": "timeout", "incidents": 6}]
+    assert hygiene["single_class_services"] == [
+        {"service": "billing", "failure_class": "timeout", "incidents": 6}
+    ]
     assert "dns-failure" in hygiene["unused_classes"]
     assert "timeout" not in hygiene["unused_classes"]
     text = cli("audit", "--as-of", AS_OF).stdout
@@ -384,8 +457,10 @@ def test_the_weekly_report_shows_the_latest_audit(cli: Cli) -> None:
     assert before["drift"] is None
     audit(cli)
     drift = cli.json("report", "--as-of", AS_OF)["drift"]
-    assert (drift["status"], drift["drift"], drift["as_of"]) == ("drift", True,
-                                                                "2026-11-23T00:00:00Z")
+    assert (drift["status"], drift["drift"], drift["as_of"]) == (
+        "drift",
+        True,
+        "2026-11-23T00:00:00Z",
+    )
     assert drift["shifts"] and drift["shifts"][0].startswith("`timeout` fell from")
-    assert {c["failure_class"] for c in drift["classes"][:2]} == {"timeout",
-                                                                  "resource-exhaustion"}
+    assert {c["failure_class"] for c in drift["classes"][:2]} == {"timeout", "resource-exhaustion"}

@@ -37,8 +37,19 @@ def _weekly(cli: Cli, db: str, out: Path) -> dict[str, Any]:
     rules = cli.json("rules", "list", "--db", db, "--as-of", AS_OF)
     seen["rules"] = rules
     first = rules["rules"][0]["rule_id"]
-    accepted = cli("rules", "accept", first, "--db", db, "--by", "lead",
-                   "--as-of", AS_OF, "--note", "weekly review")
+    accepted = cli(
+        "rules",
+        "accept",
+        first,
+        "--db",
+        db,
+        "--by",
+        "lead",
+        "--as-of",
+        AS_OF,
+        "--note",
+        "weekly review",
+    )
     assert accepted.exit_code == 0, accepted.stderr
     seen["accepted"] = cli.json("rules", "show", first, "--db", db, "--as-of", AS_OF)
     seen["similar"] = cli("similar", rules["rules"][0]["incident_ids"][0], "--db", db).stdout
@@ -47,7 +58,8 @@ def _weekly(cli: Cli, db: str, out: Path) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_the_weekly_loop_gives_the_same_outputs_on_both_backends(
-        cli: Cli, tmp_path: Path, pg_url: str) -> None:
+    cli: Cli, tmp_path: Path, pg_url: str
+) -> None:
     (tmp_path / "lite").mkdir()
     (tmp_path / "pg").mkdir()
     lite = _weekly(cli, str(tmp_path / "lite" / "f.db"), tmp_path / "lite")
@@ -65,12 +77,19 @@ def _records(path: Path, repo: int, count: int) -> Path:
         for n in range(count):
             # Repositories 0..7 fire a minute apart: chains of reports across them.
             when = START + timedelta(minutes=n * 8 + repo)
-            handle.write(json.dumps({
-                "id": f"r{repo}-{n}",
-                "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "service": ("checkout", "payments", "search")[n % 3],
-                "failure_class": "timeout", "summary": f"upstream timed out ({repo}/{n})",
-                "trace_ids": [f"{repo + 1:08x}{n:024x}"]}) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "id": f"r{repo}-{n}",
+                        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "service": ("checkout", "payments", "search")[n % 3],
+                        "failure_class": "timeout",
+                        "summary": f"upstream timed out ({repo}/{n})",
+                        "trace_ids": [f"{repo + 1:08x}{n:024x}"],
+                    }
+                )
+                + "\n"
+            )
     return path
 
 
@@ -80,27 +99,40 @@ def _failearn(*args: str) -> list[str]:
 
 def _incidents(db: str) -> list[tuple[Any, ...]]:
     with Store.open(db) as store:
-        return [tuple(r) for r in store.conn.execute(
-            "SELECT id, timestamp, last_timestamp, service, report_count FROM incidents "
-            "ORDER BY id")]
+        return [
+            tuple(r)
+            for r in store.conn.execute(
+                "SELECT id, timestamp, last_timestamp, service, report_count FROM incidents "
+                "ORDER BY id"
+            )
+        ]
 
 
 @pytest.mark.slow
 def test_eight_ingests_at_once_lose_nothing_and_merge_as_one_would(
-        tmp_path: Path, pg_url: str) -> None:
+    tmp_path: Path, pg_url: str
+) -> None:
     repos = [_records(tmp_path / f"repo{r}.ndjson", r, 300) for r in range(8)]
-    runs = [subprocess.Popen(_failearn("ingest", str(path), "--db", pg_url, "--as-of", AS_OF,
-                                       "--format", "json"),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for path in repos]
+    runs = [
+        subprocess.Popen(
+            _failearn("ingest", str(path), "--db", pg_url, "--as-of", AS_OF, "--format", "json"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in repos
+    ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0] * 8, outputs
     received = [json.loads(out)["records"] for out, _ in outputs]
     assert received == [300] * 8
     serial = str(tmp_path / "serial.db")
     for path in reversed(repos):  # another order, one at a time, on SQLite
-        subprocess.run(_failearn("ingest", str(path), "--db", serial, "--as-of", AS_OF),
-                       check=True, capture_output=True)
+        subprocess.run(
+            _failearn("ingest", str(path), "--db", serial, "--as-of", AS_OF),
+            check=True,
+            capture_output=True,
+        )
     together = _incidents(pg_url)
     assert together == _incidents(serial)
     assert sum(row[4] for row in together) == 2400
@@ -112,26 +144,32 @@ def test_eight_ingests_at_once_lose_nothing_and_merge_as_one_would(
 
 @pytest.mark.slow
 def test_a_report_and_a_review_go_ahead_during_an_ingest(
-        cli: Cli, tmp_path: Path, pg_url: str) -> None:
+    cli: Cli, tmp_path: Path, pg_url: str
+) -> None:
     _weekly(cli, pg_url, tmp_path)
     with Store.open(pg_url) as store:
         before = store.conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
         rule = store.query("SELECT id FROM rules WHERE accepted_count = 0 ORDER BY id")
     big = _records(tmp_path / "big.ndjson", 0, 20_000)
-    ingest = subprocess.Popen(_failearn("ingest", str(big), "--db", pg_url, "--as-of", AS_OF,
-                                        "--format", "json"),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ingest = subprocess.Popen(
+        _failearn("ingest", str(big), "--db", pg_url, "--as-of", AS_OF, "--format", "json"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not _writing(pg_url):
             time.sleep(0.05)
         assert ingest.poll() is None, "the ingest finished before the others started"
-        report = cli("report", "--db", pg_url, "--as-of", AS_OF,
-                     "--output", str(tmp_path / "during.md"))
+        report = cli(
+            "report", "--db", pg_url, "--as-of", AS_OF, "--output", str(tmp_path / "during.md")
+        )
         assert report.exit_code == 0, report.stderr
         if rule:
-            accept = cli("rules", "accept", rule[0]["id"], "--db", pg_url, "--by", "lead",
-                         "--as-of", AS_OF)
+            accept = cli(
+                "rules", "accept", rule[0]["id"], "--db", pg_url, "--by", "lead", "--as-of", AS_OF
+            )
             assert accept.exit_code == 0, accept.stderr
         assert ingest.poll() is None, "the report and the review waited for the ingest"
     finally:
@@ -152,29 +190,40 @@ def _writing(url: str) -> bool:
         row = conn.execute(
             "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'failearn' "
             "AND state = 'idle in transaction' OR (application_name = 'failearn' "
-            "AND state = 'active' AND query LIKE 'COPY%%')").fetchone()
+            "AND state = 'active' AND query LIKE 'COPY%%')"
+        ).fetchone()
     return bool(row and row[0])
 
 
 @pytest.mark.slow
 def test_a_connection_dropped_mid_ingest_leaves_the_database_as_it_was(
-        tmp_path: Path, pg_url: str) -> None:
+    tmp_path: Path, pg_url: str
+) -> None:
     import psycopg
 
     first = _records(tmp_path / "first.ndjson", 1, 50)
-    subprocess.run(_failearn("ingest", str(first), "--db", pg_url, "--as-of", AS_OF),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _failearn("ingest", str(first), "--db", pg_url, "--as-of", AS_OF),
+        check=True,
+        capture_output=True,
+    )
     before = _incidents(pg_url)
     big = _records(tmp_path / "big.ndjson", 2, 20_000)
-    ingest = subprocess.Popen(_failearn("ingest", str(big), "--db", pg_url, "--as-of", AS_OF),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ingest = subprocess.Popen(
+        _failearn("ingest", str(big), "--db", pg_url, "--as-of", AS_OF),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not _writing(pg_url):
         time.sleep(0.05)
     assert ingest.poll() is None, "the ingest finished before its connection could be dropped"
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                     "WHERE application_name = 'failearn'")
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'failearn'"
+        )
     _, err = ingest.communicate(timeout=120)
     assert ingest.returncode == 2, err
     assert "lost the connection" in err and "nothing of this command was saved" in err, err

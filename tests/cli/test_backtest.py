@@ -21,8 +21,10 @@ def test_the_replay_agrees_with_the_report_on_the_same_span(cli: Cli) -> None:
     by_id = {r["rule_id"]: r for r in result["rules"]}
     assert set(by_id) == {s["rule_id"] for s in doc["suggestions"]}
     figures = by_id[first["rule_id"]]["backtest"]
-    assert (figures["fires_before"], figures["incidents"]) == (trigger["fires_before"],
-                                                              trigger["incidents"])
+    assert (figures["fires_before"], figures["incidents"]) == (
+        trigger["fires_before"],
+        trigger["incidents"],
+    )
     assert figures["median_lead_seconds"] == trigger["median_lead_seconds"]
     assert figures["false_alarms_per_week"] == trigger["false_alarms_per_week"]
     assert by_id[first["rule_id"]]["includes_learning_data"] is True
@@ -47,8 +49,7 @@ def test_a_span_after_the_rule_was_learned_is_data_it_never_saw(cli: Cli) -> Non
     # test needs eight), so this rule learned no trigger, and says so.
     assert pool["evidence"]["precursor"] is None
     (item,) = replayed(cli, pool["rule_id"], "--since", "2026-11-09")["rules"]
-    assert (item["learned_at"], item["includes_learning_data"]) == ("2026-11-09T00:00:00Z",
-                                                                    False)
+    assert (item["learned_at"], item["includes_learning_data"]) == ("2026-11-09T00:00:00Z", False)
     assert item["backtest"] is None and item["note"].startswith("no trigger to replay")
     (again,) = replayed(cli, pool["rule_id"], "--since", "2026-11-01")["rules"]
     assert again["includes_learning_data"] is True

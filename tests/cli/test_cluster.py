@@ -27,8 +27,9 @@ def ingest(cli: Cli, path: Path, db: str = "failearn.db", as_of: str = AS_OF) ->
     cli.json("ingest", str(path), "--db", db, "--as-of", as_of)
 
 
-def cluster(cli: Cli, *args: str, db: str = "failearn.db", as_of: str = AS_OF,
-            exit_code: int = 0) -> dict[str, Any]:
+def cluster(
+    cli: Cli, *args: str, db: str = "failearn.db", as_of: str = AS_OF, exit_code: int = 0
+) -> dict[str, Any]:
     return cli.json("cluster", "--db", db, "--as-of", as_of, *args, exit_code=exit_code)
 
 
@@ -61,8 +62,11 @@ def test_obvious_groups_come_out_as_clusters_and_the_rest_as_noise(cli: Cli) -> 
     params = doc["parameters"]
     assert params["eps_source"] in {"valley", "gap", "knee"} and 0.05 <= params["eps"] <= 0.5
     assert params["min_samples"] == 3 and params["min_samples_source"] == "default"
-    assert doc["window"] == {"start": "2026-08-25T00:00:00Z", "end": "2026-11-23T00:00:00Z",
-                             "lookback": "90d"}
+    assert doc["window"] == {
+        "start": "2026-08-25T00:00:00Z",
+        "end": "2026-11-23T00:00:00Z",
+        "lookback": "90d",
+    }
 
 
 def test_precursor_signal_of_the_pool_pattern(cli: Cli) -> None:
@@ -100,11 +104,14 @@ def test_pattern_ids_are_stable_across_weekly_runs(cli: Cli) -> None:
     assert pool["pattern_first_seen"] == "2026-11-02T12:10:00Z"
     # Running the same week again keeps the ids too.
     again = cluster(cli, as_of="2026-11-30")
-    assert [c["pattern_id"] for c in again["clusters"]] == [c["pattern_id"]
-                                                           for c in doc["clusters"]]
+    assert [c["pattern_id"] for c in again["clusters"]] == [
+        c["pattern_id"] for c in doc["clusters"]
+    ]
     with sqlite3.connect("failearn.db") as conn:
-        history = conn.execute("SELECT pattern_id, COUNT(*) FROM pattern_history "
-                               "GROUP BY pattern_id ORDER BY pattern_id").fetchall()
+        history = conn.execute(
+            "SELECT pattern_id, COUNT(*) FROM pattern_history "
+            "GROUP BY pattern_id ORDER BY pattern_id"
+        ).fetchall()
         assert history == [("P0001", 3), ("P0002", 3), ("P0003", 3)]
         assert conn.execute("SELECT COUNT(*) FROM patterns").fetchone()[0] == 3
 
@@ -118,8 +125,14 @@ def test_a_pattern_is_new_when_it_first_appears_in_the_last_week(cli: Cli) -> No
 
 def test_only_noise(cli: Cli, tmp_path: Path) -> None:
     noise = tmp_path / "noise.ndjson"
-    noise.write_text("".join(line for line in WEEKS.read_text(encoding="utf-8").splitlines(
-        keepends=True) if '"noise-' in line), encoding="utf-8")
+    noise.write_text(
+        "".join(
+            line
+            for line in WEEKS.read_text(encoding="utf-8").splitlines(keepends=True)
+            if '"noise-' in line
+        ),
+        encoding="utf-8",
+    )
     ingest(cli, noise)
     doc = cluster(cli)
     assert doc["clusters"] == [] and set(doc["noise"]) == NOISE
@@ -150,15 +163,15 @@ def test_an_empty_window(cli: Cli) -> None:
     assert doc["parameters"]["eps_source"] == "default"
 
 
-def test_parameters_from_the_command_line_and_the_configuration(cli: Cli,
-                                                                tmp_path: Path) -> None:
+def test_parameters_from_the_command_line_and_the_configuration(cli: Cli, tmp_path: Path) -> None:
     ingest(cli, WEEKS)
     doc = cluster(cli, "--eps", "0.2", "--min-samples", "4")
     params = doc["parameters"]
     assert (params["eps"], params["eps_source"]) == (0.2, "option")
     assert (params["min_samples"], params["min_samples_source"]) == (4, "option")
-    (tmp_path / "failearn.toml").write_text("[cluster]\neps = 0.3\nmin_samples = 5\n",
-                                            encoding="utf-8")
+    (tmp_path / "failearn.toml").write_text(
+        "[cluster]\neps = 0.3\nmin_samples = 5\n", encoding="utf-8"
+    )
     params = cluster(cli)["parameters"]
     assert (params["eps"], params["eps_source"]) == (0.3, "config")
     assert (params["min_samples"], params["min_samples_source"]) == (5, "config")
@@ -166,15 +179,18 @@ def test_parameters_from_the_command_line_and_the_configuration(cli: Cli,
     assert cluster(cli, "--min-samples", "100")["clusters"] == []
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--eps", "0"), "eps must be in (0, 1]"),
-    (("--eps", "1.5"), "eps must be in (0, 1]"),
-    (("--min-samples", "0"), "error: --min-samples must be between 1 and 1,000,000"),
-    (("--min-samples", "9223372036854775808"), "error: --min-samples must be between 1 and"),
-    (("--lookback", "soon"), "--lookback"),
-    (("--lookback", "0s"), "--lookback must be positive"),
-    (("--as-of", "yesterday-ish"), "--as-of"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--eps", "0"), "eps must be in (0, 1]"),
+        (("--eps", "1.5"), "eps must be in (0, 1]"),
+        (("--min-samples", "0"), "error: --min-samples must be between 1 and 1,000,000"),
+        (("--min-samples", "9223372036854775808"), "error: --min-samples must be between 1 and"),
+        (("--lookback", "soon"), "--lookback"),
+        (("--lookback", "0s"), "--lookback must be positive"),
+        (("--as-of", "yesterday-ish"), "--as-of"),
+    ],
+)
 def test_bad_options_are_usage_errors(cli: Cli, args: tuple[str, ...], message: str) -> None:
     ingest(cli, WEEKS)
     result = cli("cluster", *args)
@@ -200,15 +216,17 @@ def test_the_run_is_stored_with_readable_tables(cli: Cli) -> None:
     ingest(cli, WEEKS)
     doc = cluster(cli)
     with sqlite3.connect("failearn.db") as conn:
-        run = conn.execute("SELECT as_of, window_start, incidents, clusters, noise, eps "
-                           "FROM cluster_runs").fetchone()
-        assert run == (doc["as_of"], "2026-08-25T00:00:00Z", 25, 3, 6,
-                       doc["parameters"]["eps"])
-        members = conn.execute("SELECT COUNT(*) FROM cluster_members WHERE cluster_id IS NULL"
-                               ).fetchone()[0]
+        run = conn.execute(
+            "SELECT as_of, window_start, incidents, clusters, noise, eps FROM cluster_runs"
+        ).fetchone()
+        assert run == (doc["as_of"], "2026-08-25T00:00:00Z", 25, 3, 6, doc["parameters"]["eps"])
+        members = conn.execute(
+            "SELECT COUNT(*) FROM cluster_members WHERE cluster_id IS NULL"
+        ).fetchone()[0]
         assert members == 6
-        assert conn.execute("SELECT command, status FROM runs WHERE id = ?",
-                            (doc["run_id"],)).fetchone() == ("cluster", "ok")
+        assert conn.execute(
+            "SELECT command, status FROM runs WHERE id = ?", (doc["run_id"],)
+        ).fetchone() == ("cluster", "ok")
         ids = conn.execute("SELECT incident_ids FROM similarity_model").fetchone()[0]
         assert len(json.loads(ids)) == 25
 
@@ -217,8 +235,10 @@ def test_the_stored_clusters_say_what_the_json_says(cli: Cli) -> None:
     ingest(cli, WEEKS)
     doc = cluster(cli)
     with Store.open("failearn.db") as store:
-        stored = {row["cluster_id"]: row for row in store.query(
-            "SELECT * FROM clusters WHERE run_id = ?", [doc["run_id"]])}
+        stored = {
+            row["cluster_id"]: row
+            for row in store.query("SELECT * FROM clusters WHERE run_id = ?", [doc["run_id"]])
+        }
     assert set(stored) == {c["id"] for c in doc["clusters"]}
     for entry in doc["clusters"]:
         assert list(entry)[:5] == ["id", "pattern_id", "size", "incident_ids", "label"]

@@ -28,7 +28,8 @@ def _store(cli: Cli, db: str) -> None:
 
 
 def test_a_store_goes_to_postgresql_and_back_unchanged(
-        cli: Cli, tmp_path: Path, pg_url: str) -> None:
+    cli: Cli, tmp_path: Path, pg_url: str
+) -> None:
     original = str(tmp_path / "original.db")
     _store(cli, original)
     there = cli.json("db", "copy", original, pg_url)
@@ -44,7 +45,8 @@ def test_a_store_goes_to_postgresql_and_back_unchanged(
 
 
 def test_a_target_that_holds_data_is_refused_and_left_alone(
-        cli: Cli, tmp_path: Path, db_url: str) -> None:
+    cli: Cli, tmp_path: Path, db_url: str
+) -> None:
     source = str(tmp_path / "source.db")
     _store(cli, source)
     result = cli("ingest", str(FIXTURES / "good"), "--db", db_url, "--as-of", "2026-11-23")

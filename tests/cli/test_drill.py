@@ -19,13 +19,16 @@ pytestmark = pytest.mark.slow
 
 def counts(db: str = "failearn.db") -> tuple[int, int, int]:
     with sqlite3.connect(db) as conn:
-        return (conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0],
-                conn.execute("SELECT COUNT(*) FROM rules").fetchone()[0],
-                conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+        return (
+            conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0],
+            conn.execute("SELECT COUNT(*) FROM rules").fetchone()[0],
+            conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0],
+        )
 
 
-def test_the_drill_detects_and_suggests_and_leaves_the_store_alone(cli: Cli,
-                                                                  tmp_path: Path) -> None:
+def test_the_drill_detects_and_suggests_and_leaves_the_store_alone(
+    cli: Cli, tmp_path: Path
+) -> None:
     build_store(cli)
     before = counts()
     doc = cli.json("drill", "--as-of", AS_OF, "--keep", str(tmp_path / "kept"))
@@ -56,12 +59,13 @@ def test_a_precursor_that_is_not_one_fails_the_drill(cli: Cli, tmp_path: Path) -
     # A rise smaller than the daily cycle: no threshold tells it from normal time.
     (tmp_path / "failearn.toml").write_text("[drill]\nsignal_peak = 0.5\n")
     doc = cli.json("drill", "--as-of", AS_OF, exit_code=1)
-    assert doc["misses"] == ["no trigger was learned from the injected db_pool_utilization "
-                             "series"]
+    assert doc["misses"] == ["no trigger was learned from the injected db_pool_utilization series"]
     (tmp_path / "failearn.toml").write_text('[drill]\nsignal = "temperature"\n')
     doc = cli.json("drill", "--as-of", AS_OF, exit_code=1)
-    assert doc["misses"] == ["no adaptation of connection-pool-exhaustion acts on temperature "
-                             "(a signal of kind other): choose another [drill] signal"]
+    assert doc["misses"] == [
+        "no adaptation of connection-pool-exhaustion acts on temperature "
+        "(a signal of kind other): choose another [drill] signal"
+    ]
 
 
 def test_the_series_are_deterministic() -> None:
@@ -72,12 +76,14 @@ def test_the_series_are_deterministic() -> None:
     assert synthetic_series(replace(config, signal=""), as_of, records) is None
 
 
-@pytest.mark.parametrize(("args", "miss"), [
-    (("--target", "1ms"), "more than the target 1ms"),
-    (("--incidents", "2"), "holds"),
-])
-def test_the_drill_fails_when_the_loop_misses(cli: Cli, args: tuple[str, ...],
-                                             miss: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "miss"),
+    [
+        (("--target", "1ms"), "more than the target 1ms"),
+        (("--incidents", "2"), "holds"),
+    ],
+)
+def test_the_drill_fails_when_the_loop_misses(cli: Cli, args: tuple[str, ...], miss: str) -> None:
     build_store(cli)
     doc = cli.json("drill", "--as-of", AS_OF, *args, exit_code=1)
     assert doc["passed"] is False
@@ -87,25 +93,41 @@ def test_the_drill_fails_when_the_loop_misses(cli: Cli, args: tuple[str, ...],
 def test_a_configurable_pattern(cli: Cli, tmp_path: Path) -> None:
     build_store(cli)
     (tmp_path / "failearn.toml").write_text(
-        '[drill]\nsignal = "p99_latency_ms"\nsignal_normal = 150.0\nsignal_peak = 9000.0\n')
-    doc = cli.json("drill", "--as-of", AS_OF, "--service", "ledger", "--failure-class",
-                   "timeout", "--message", "ledger call timed out after 5000ms",
-                   "--metric", "p99_latency_ms=9000", "--incidents", "8")
+        '[drill]\nsignal = "p99_latency_ms"\nsignal_normal = 150.0\nsignal_peak = 9000.0\n'
+    )
+    doc = cli.json(
+        "drill",
+        "--as-of",
+        AS_OF,
+        "--service",
+        "ledger",
+        "--failure-class",
+        "timeout",
+        "--message",
+        "ledger call timed out after 5000ms",
+        "--metric",
+        "p99_latency_ms=9000",
+        "--incidents",
+        "8",
+    )
     assert doc["passed"] is True, doc["misses"]
     assert doc["service"] == "ledger" and doc["failure_class"] == "timeout"
     assert "p99_latency_ms" in doc["detected"]["precursors"]
     assert doc["suggestion"]["trigger"]["metric"] == "p99_latency_ms"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--metric", "volume"), "write NAME=NUMBER"),
-    (("--failure-class", "gremlins"), "not in taxonomy"),
-    (("--incidents", "0"), "between 1 and 10,000"),
-    (("--incidents", "9223372036854775808"), "between 1 and 10,000"),
-    (("--service", ""), "--service (or [drill] service) is empty"),
-    (("--message", "  "), "--message (or [drill] message) is empty"),
-    (("--target", "soon"), "not a duration"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--metric", "volume"), "write NAME=NUMBER"),
+        (("--failure-class", "gremlins"), "not in taxonomy"),
+        (("--incidents", "0"), "between 1 and 10,000"),
+        (("--incidents", "9223372036854775808"), "between 1 and 10,000"),
+        (("--service", ""), "--service (or [drill] service) is empty"),
+        (("--message", "  "), "--message (or [drill] message) is empty"),
+        (("--target", "soon"), "not a duration"),
+    ],
+)
 def test_bad_drill_options(cli: Cli, args: tuple[str, ...], message: str) -> None:
     build_store(cli)
     result = cli("drill", "--as-of", AS_OF, *args)

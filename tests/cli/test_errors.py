@@ -11,8 +11,9 @@ from tests.conftest import Cli
 GOOD = Path(__file__).parent.parent / "fixtures" / "good"
 
 
-def test_an_internal_error_is_one_line_and_exit_3(cli: Cli,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_internal_error_is_one_line_and_exit_3(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import failearn.commands.ingest
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -30,7 +31,8 @@ def test_an_internal_error_is_one_line_and_exit_3(cli: Cli,
 
 
 def test_ctrl_c_is_exit_130_and_says_the_database_is_unchanged(
-        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import failearn.commands.ingest
 
     def interrupted(*args: object, **kwargs: object) -> None:
@@ -47,8 +49,9 @@ def test_usage_errors_are_exit_2_with_a_hint(cli: Cli, tmp_path: Path) -> None:
     result = cli("ingest", str(GOOD))
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
-    assert lines[0] == (f"error: {tmp_path / 'failearn.toml'}: unknown configuration key "
-                        "`dedup.windows`")
+    assert lines[0] == (
+        f"error: {tmp_path / 'failearn.toml'}: unknown configuration key `dedup.windows`"
+    )
     assert lines[1].startswith("  hint: known keys here: window")
 
 
@@ -61,10 +64,16 @@ def test_output_closed_early_is_exit_141_and_quiet() -> None:
     import subprocess
     import sys
 
-    for argv in (["taxonomy", "show"], ["taxonomy", "show", "--format", "json"],
-                 ["ingest", str(GOOD), "--dry-run", "--format", "github"]):
-        process = subprocess.Popen([sys.executable, "-m", "failearn", *argv],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for argv in (
+        ["taxonomy", "show"],
+        ["taxonomy", "show", "--format", "json"],
+        ["ingest", str(GOOD), "--dry-run", "--format", "github"],
+    ):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "failearn", *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert process.stdout is not None and process.stderr is not None
         process.stdout.close()  # the reader is gone before anything is written: | head -0
         stderr = process.stderr.read().decode()
@@ -73,7 +82,8 @@ def test_output_closed_early_is_exit_141_and_quiet() -> None:
 
 
 def test_ctrl_c_after_the_commit_says_the_changes_were_saved(
-        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import failearn.render.ingest
 
     def interrupted(*args: object, **kwargs: object) -> None:

@@ -29,14 +29,34 @@ from tests.conftest import FIXTURES
 pytestmark = pytest.mark.slow
 
 REAL = FIXTURES / "realdata"
-SEEDS = sorted([*REAL.glob("alertmanager/*.json"), *REAL.glob("opentelemetry/*.json"),
-                *REAL.glob("kubernetes-test-infra/*.md"), *REAL.glob("postmortem-templates/*.md"),
-                *sorted(REAL.glob("moj-cloud-platform/*.erb"))[:4]])
-HOSTILE = [b"``<img src=x onerror=alert(1)>`", b"\x1b]0;pwned\x07", b"\xe2\x80\xae",
-           b"\xe2\x80\x8b", b"[" * 5000, b"{\"a\":" * 3000, b"1e400", b"1" * 60 + b"x",
-           b"\xff\xfe\x00", b"\"password\": \"hunter2\"", b"## " + b"9" * 40 + b"\n",
-           b"\n---\n", b"\"id\": 18446744073709551617", b"\\ud800", b"\x00",
-           b"---\nkey: &a [*a]\n---\n", b"\r\n" * 50]
+SEEDS = sorted(
+    [
+        *REAL.glob("alertmanager/*.json"),
+        *REAL.glob("opentelemetry/*.json"),
+        *REAL.glob("kubernetes-test-infra/*.md"),
+        *REAL.glob("postmortem-templates/*.md"),
+        *sorted(REAL.glob("moj-cloud-platform/*.erb"))[:4],
+    ]
+)
+HOSTILE = [
+    b"``<img src=x onerror=alert(1)>`",
+    b"\x1b]0;pwned\x07",
+    b"\xe2\x80\xae",
+    b"\xe2\x80\x8b",
+    b"[" * 5000,
+    b'{"a":' * 3000,
+    b"1e400",
+    b"1" * 60 + b"x",
+    b"\xff\xfe\x00",
+    b'"password": "hunter2"',
+    b"## " + b"9" * 40 + b"\n",
+    b"\n---\n",
+    b'"id": 18446744073709551617',
+    b"\\ud800",
+    b"\x00",
+    b"---\nkey: &a [*a]\n---\n",
+    b"\r\n" * 50,
+]
 ROUNDS = 12
 FILES_PER_ROUND = 24
 DEADLINE_SECONDS = 240
@@ -60,11 +80,11 @@ def mutate(data: bytes, rnd: random.Random) -> bytes:
             end = min(len(out), where + rnd.randint(1, 400))
             out[where:where] = out[where:end] * rnd.randint(2, 50)
         elif kind == 4 and out:  # delete a slice
-            del out[where:where + rnd.randint(1, 200)]
+            del out[where : where + rnd.randint(1, 200)]
         else:  # splice another seed's bytes
             other = rnd.choice(SEEDS).read_bytes()
             start = rnd.randrange(len(other))
-            out[where:where] = other[start:start + rnd.randint(1, 500)]
+            out[where:where] = other[start : start + rnd.randint(1, 500)]
     return bytes(out)
 
 
@@ -73,10 +93,26 @@ def _limited() -> None:
 
 
 def ingest(folder: Path, db: Path) -> dict[str, object]:
-    done = subprocess.run([sys.executable, "-m", "failearn", "ingest", str(folder), "--db",
-                           str(db), "--format", "json", "--as-of", "2026-11-23"],
-                          capture_output=True, text=True, check=False, timeout=300,
-                          preexec_fn=_limited)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "failearn",
+            "ingest",
+            str(folder),
+            "--db",
+            str(db),
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-23",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        preexec_fn=_limited,
+    )
     assert done.returncode in (0, 1), (done.returncode, done.stderr[-3000:])
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
     document: dict[str, object] = json.loads(done.stdout)

@@ -33,8 +33,16 @@ def test_filters_by_service_class_pattern_and_time(cli: Cli, store: None) -> Non
     assert len(pattern) == 1 and None not in pattern
     (pattern_id,) = pattern
     assert set(_ids(cli.json("incidents", "list", "--pattern", pattern_id))) == POOL
-    recent = cli.json("incidents", "list", "--service", "checkout", "--since", "2026-11-06",
-                      "--until", "2026-11-14")
+    recent = cli.json(
+        "incidents",
+        "list",
+        "--service",
+        "checkout",
+        "--since",
+        "2026-11-06",
+        "--until",
+        "2026-11-14",
+    )
     assert _ids(recent) == ["pool-5", "pool-3"]
     both = cli.json("incidents", "list", "--service", "checkout", "--service", "recommendations")
     assert set(_ids(both)) == {*CHECKOUT, *OOM}
@@ -43,8 +51,7 @@ def test_filters_by_service_class_pattern_and_time(cli: Cli, store: None) -> Non
     assert cli.json("incidents", "list", "--pattern", "P9999")["incidents"] == []
 
 
-def test_piped_text_and_tsv_are_one_tab_separated_line_per_incident(cli: Cli,
-                                                                     store: None) -> None:
+def test_piped_text_and_tsv_are_one_tab_separated_line_per_incident(cli: Cli, store: None) -> None:
     text = cli("incidents", "list", "--service", "checkout")
     tsv = cli("incidents", "list", "--service", "checkout", "--format", "tsv")
     assert text.exit_code == tsv.exit_code == 0
@@ -55,10 +62,11 @@ def test_piped_text_and_tsv_are_one_tab_separated_line_per_incident(cli: Cli,
     assert rows[-1][1:4] == ["2026-11-02 12:10", "checkout", "connection-pool-exhaustion"]
 
 
-def test_a_terminal_gets_a_table_with_no_id_cut(cli: Cli, store: None,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_terminal_gets_a_table_with_no_id_cut(
+    cli: Cli, store: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: draw as for a terminal
-    monkeypatch.setenv("TERM", "dumb")         # without colour codes
+    monkeypatch.setenv("TERM", "dumb")  # without colour codes
     monkeypatch.setenv("COLUMNS", "40")
     result = cli("incidents", "list", "--class", "connection-pool-exhaustion")
     assert result.exit_code == 0

@@ -8,8 +8,9 @@ from pathlib import Path
 from tests.conftest import Cli
 
 AS_OF = "2026-01-01"
-GOOD = ("---\ndate: 2024-01-02T10:00:00Z\nservice: api\nfailure_class: timeout\n---\n"
-        "# API timeouts\n")
+GOOD = (
+    "---\ndate: 2024-01-02T10:00:00Z\nservice: api\nfailure_class: timeout\n---\n# API timeouts\n"
+)
 
 
 def test_known_problems_do_not_fail_new_ones_do(cli: Cli, tmp_path: Path) -> None:
@@ -29,8 +30,9 @@ def test_known_problems_do_not_fail_new_ones_do(cli: Cli, tmp_path: Path) -> Non
     assert (doc["rejected"], doc["known_records"], doc["errors"]) == (1, 1, [])
     assert {e["source"] for e in doc["known"]} == {"pms/old.md"}
     result = cli("ingest", "pms", "--as-of", AS_OF, "--db", "x.db")
-    assert "1 rejected record(s) are known problems listed in failearn-baseline.json" \
-        in result.stdout
+    assert (
+        "1 rejected record(s) are known problems listed in failearn-baseline.json" in result.stdout
+    )
     # A new bad report fails; so does the old one once it changes (still broken).
     (pms / "new.md").write_text("# Another\n")
     doc = cli.json("ingest", "pms", "--as-of", AS_OF, exit_code=1)

@@ -24,9 +24,14 @@ GOOD = Path(__file__).parent.parent / "fixtures" / "good"
 
 
 def record(**fields: Any) -> dict[str, Any]:
-    return {"id": "r-1", "timestamp": "2026-11-02T14:03:00Z", "service": "search",
-            "failure_class": "timeout", "trace_ids": ["4bf92f3577b34da6a3ce929d0e0e4736"],
-            **fields}
+    return {
+        "id": "r-1",
+        "timestamp": "2026-11-02T14:03:00Z",
+        "service": "search",
+        "failure_class": "timeout",
+        "trace_ids": ["4bf92f3577b34da6a3ce929d0e0e4736"],
+        **fields,
+    }
 
 
 def stored(column: str, table: str = "reports") -> list[Any]:
@@ -37,8 +42,13 @@ def stored(column: str, table: str = "reports") -> list[Any]:
 def test_ids_beyond_64_bits_stay_two_records(cli: Cli, tmp_path: Path) -> None:
     feed = tmp_path / "big-ids.ndjson"
     base = json.dumps(record())
-    feed.write_text(base.replace('"r-1"', "18446744073709551617") + "\n"
-                    + base.replace('"r-1"', "18446744073709551618") + "\n", encoding="utf-8")
+    feed.write_text(
+        base.replace('"r-1"', "18446744073709551617")
+        + "\n"
+        + base.replace('"r-1"', "18446744073709551618")
+        + "\n",
+        encoding="utf-8",
+    )
     doc = cli.json("ingest", str(feed), "--as-of", AS_OF)
     assert doc["accepted"] + doc["merged"] == 2
     assert stored("record_id") == ["18446744073709551617", "18446744073709551618"]
@@ -49,11 +59,14 @@ def test_deep_nesting_is_a_located_error_not_a_bug(cli: Cli, tmp_path: Path) -> 
     deep = json.dumps(record(id="deep", extra="[" * 300 + "]" * 300))
     deep = deep.replace('"' + "[" * 300 + "]" * 300 + '"', "[" * 300 + "]" * 300)
     orjson_limit = json.dumps(record(id="deeper")).replace('"deeper"', "[" * 1100 + "]" * 1100)
-    feed.write_text(json.dumps(record()) + "\n" + deep + "\n" + orjson_limit + "\n",
-                    encoding="utf-8")
+    feed.write_text(
+        json.dumps(record()) + "\n" + deep + "\n" + orjson_limit + "\n", encoding="utf-8"
+    )
     doc = cli.json("ingest", str(feed), "--as-of", AS_OF, exit_code=1)
     assert [(e["line"], e["code"]) for e in doc["errors"]] == [
-        (2, "json-too-deep"), (3, "json-too-deep")]
+        (2, "json-too-deep"),
+        (3, "json-too-deep"),
+    ]
     assert doc["errors"][0]["message"] == "the value is nested more than 64 levels deep"
     assert doc["accepted"] == 1 and doc["rejected"] == 2
     # Kept in the inbox, rejected.
@@ -63,26 +76,25 @@ def test_deep_nesting_is_a_located_error_not_a_bug(cli: Cli, tmp_path: Path) -> 
 def test_a_metric_beyond_a_double_is_an_invalid_metric_warning(cli: Cli, tmp_path: Path) -> None:
     feed = tmp_path / "m.ndjson"
     text = json.dumps(record(metrics={"latency_ms": 1, "cpu": 2}))
-    feed.write_text(text.replace('"latency_ms": 1', '"latency_ms": 1e400') + "\n",
-                    encoding="utf-8")
+    feed.write_text(text.replace('"latency_ms": 1', '"latency_ms": 1e400') + "\n", encoding="utf-8")
     doc = cli.json("ingest", str(feed), "--as-of", AS_OF)
     assert doc["accepted"] == 1
     assert [(w["code"], w["line"]) for w in doc["warnings"]] == [("invalid-metric", 1)]
     assert [json.loads(m) for m in stored("metrics")] == [{"cpu": 2.0}]
 
 
-def test_a_key_written_twice_is_a_warning_and_the_last_value_wins(cli: Cli,
-                                                                   tmp_path: Path) -> None:
+def test_a_key_written_twice_is_a_warning_and_the_last_value_wins(cli: Cli, tmp_path: Path) -> None:
     feed = tmp_path / "d.ndjson"
     text = json.dumps(record(service="first"))
-    feed.write_text(text.replace('"service": "first"',
-                                 '"service": "first", "service": "second"') + "\n",
-                    encoding="utf-8")
+    feed.write_text(
+        text.replace('"service": "first"', '"service": "first", "service": "second"') + "\n",
+        encoding="utf-8",
+    )
     doc = cli.json("ingest", str(feed), "--as-of", AS_OF)
     assert doc["accepted"] == 1
     assert [(w["code"], w["line"], w["message"]) for w in doc["warnings"]] == [
-        ("duplicate-key", 1, 'key "service" is written twice in one object; the last value '
-         "is kept")]
+        ("duplicate-key", 1, 'key "service" is written twice in one object; the last value is kept')
+    ]
     assert stored("service") == ["second"]
 
 
@@ -90,9 +102,17 @@ def test_a_missing_path_with_format_json_prints_a_json_error(cli: Cli) -> None:
     result = cli("ingest", "/nope", "--format", "json")
     assert result.exit_code == 2
     assert json.loads(result.stdout) == {
-        "schema_version": 1, "command": "ingest", "status": "error",
-        "error": {"code": "usage", "message": "/nope: no such file or directory", "hint": None,
-                  "exit_code": 2, "problems": []}}
+        "schema_version": 1,
+        "command": "ingest",
+        "status": "error",
+        "error": {
+            "code": "usage",
+            "message": "/nope: no such file or directory",
+            "hint": None,
+            "exit_code": 2,
+            "problems": [],
+        },
+    }
     assert result.stderr == "error: /nope: no such file or directory\n"
     # Text output keeps stdout empty.
     assert cli("ingest", "/nope").stdout == ""
@@ -103,7 +123,7 @@ def damage(db: Path, seed: int) -> None:
     data = bytearray(db.read_bytes())
     rnd = random.Random(seed)
     offset = rnd.randrange(1, len(data) // 4096) * 4096 + rnd.randrange(0, 4096 - 64)
-    data[offset:offset + 64] = bytes(rnd.randrange(256) for _ in range(64))
+    data[offset : offset + 64] = bytes(rnd.randrange(256) for _ in range(64))
     db.write_bytes(data)
 
 
@@ -116,9 +136,12 @@ def test_a_damaged_database_is_exit_2_with_a_hint_never_a_bug(cli: Cli, tmp_path
     for seed in range(30):
         shutil.copy(pristine, "failearn.db")
         damage(Path("failearn.db"), seed)
-        for command in (("ingest", str(GOOD), "--as-of", "2026-11-24"),
-                        ("cluster", "--as-of", AS_OF), ("report", "--as-of", AS_OF),
-                        ("audit", "--as-of", AS_OF)):
+        for command in (
+            ("ingest", str(GOOD), "--as-of", "2026-11-24"),
+            ("cluster", "--as-of", AS_OF),
+            ("report", "--as-of", AS_OF),
+            ("audit", "--as-of", AS_OF),
+        ):
             result = cli(*command)
             codes[result.exit_code] = codes.get(result.exit_code, 0) + 1
             assert result.exit_code in (0, 1, 2), (seed, command, result.stderr)
@@ -130,13 +153,14 @@ def test_a_damaged_database_is_exit_2_with_a_hint_never_a_bug(cli: Cli, tmp_path
 def test_ingest_checks_a_database_for_damage_before_it_writes(cli: Cli, tmp_path: Path) -> None:
     assert cli("ingest", str(GOOD), "--as-of", AS_OF).exit_code == 0
     with sqlite3.connect("failearn.db") as conn:
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'reports'"
-                            ).fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'reports'").fetchone()[
+            0
+        ]
         page = conn.execute("PRAGMA page_size").fetchone()[0]
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = bytearray(Path("failearn.db").read_bytes())
     start = (root - 1) * page
-    data[start:start + 8] = b"\xff" * 8  # the page header of the table: no b-tree page
+    data[start : start + 8] = b"\xff" * 8  # the page header of the table: no b-tree page
     Path("failearn.db").write_bytes(data)
     result = cli("ingest", str(GOOD), "--as-of", "2026-11-24", "--format", "json")
     assert result.exit_code == 2, result.stderr
@@ -144,8 +168,9 @@ def test_ingest_checks_a_database_for_damage_before_it_writes(cli: Cli, tmp_path
     assert json.loads(result.stdout)["error"]["code"] == "store"
 
 
-def test_a_database_deleted_during_an_ingest_is_not_reported_saved(tmp_path: Path,
-                                                                  isolated: Path) -> None:
+def test_a_database_deleted_during_an_ingest_is_not_reported_saved(
+    tmp_path: Path, isolated: Path
+) -> None:
     db = tmp_path / "gone.db"
     settings = Settings(db=db)
     taxonomy = load_taxonomy(settings.taxonomy)
@@ -159,8 +184,10 @@ def test_a_database_deleted_during_an_ingest_is_not_reported_saved(tmp_path: Pat
         def records(self, count: int) -> None:
             pass
 
-    with pytest.raises(StoreError, match="was deleted or replaced while this command ran: "
-                                         "nothing of it was saved"):
-        run_ingest(settings, taxonomy, IngestOptions([str(GOOD)], parse_as_of("2026-11-24")),
-                   Deleting())
+    with pytest.raises(
+        StoreError, match="was deleted or replaced while this command ran: nothing of it was saved"
+    ):
+        run_ingest(
+            settings, taxonomy, IngestOptions([str(GOOD)], parse_as_of("2026-11-24")), Deleting()
+        )
     assert not db.exists()

@@ -26,11 +26,19 @@ def failearn(*args: str) -> list[str]:
 def write_records(path: Path, count: int, service: str) -> Path:
     with path.open("w", encoding="utf-8") as handle:
         for n in range(count):
-            handle.write(json.dumps({
-                "id": f"{service}-{n}", "timestamp": f"2026-10-{1 + n % 28:02d}T"
-                f"{n % 24:02d}:{n % 60:02d}:00Z", "service": service,
-                "failure_class": "timeout", "trace_ids": [f"{n + 1:032x}"],
-                "summary": "x" * 200}) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "id": f"{service}-{n}",
+                        "timestamp": f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z",
+                        "service": service,
+                        "failure_class": "timeout",
+                        "trace_ids": [f"{n + 1:032x}"],
+                        "summary": "x" * 200,
+                    }
+                )
+                + "\n"
+            )
     return path
 
 
@@ -69,21 +77,28 @@ def interruptible() -> None:
 
 def snapshot(db: Path) -> tuple[object, ...]:
     with sqlite3.connect(db) as conn:
-        return (conn.execute("SELECT COUNT(*) FROM inbox").fetchone(),
-                conn.execute("SELECT COUNT(*) FROM incidents").fetchone(),
-                conn.execute("SELECT COUNT(*) FROM runs").fetchone(),
-                conn.execute("PRAGMA integrity_check").fetchone())
+        return (
+            conn.execute("SELECT COUNT(*) FROM inbox").fetchone(),
+            conn.execute("SELECT COUNT(*) FROM incidents").fetchone(),
+            conn.execute("SELECT COUNT(*) FROM runs").fetchone(),
+            conn.execute("PRAGMA integrity_check").fetchone(),
+        )
 
 
 def test_a_killed_ingest_leaves_the_database_as_it_was(tmp_path: Path) -> None:
     db = tmp_path / "f.db"
-    subprocess.run(failearn("ingest", str(GOOD), "--db", str(db), "--as-of", "2026-11-23"),
-                   check=True, capture_output=True)
+    subprocess.run(
+        failearn("ingest", str(GOOD), "--db", str(db), "--as-of", "2026-11-23"),
+        check=True,
+        capture_output=True,
+    )
     before = snapshot(db)
     big = write_records(tmp_path / "big.ndjson", 60_000, "search")
-    process = subprocess.Popen(failearn("ingest", str(big), "--db", str(db), "--as-of",
-                                        "2026-11-23", "--format", "json"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        failearn("ingest", str(big), "--db", str(db), "--as-of", "2026-11-23", "--format", "json"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_until_reading(process)
     assert process.poll() is None, "the ingest finished before it could be killed"
     process.send_signal(signal.SIGKILL)
@@ -95,32 +110,48 @@ def test_two_ingests_at_once_both_succeed(tmp_path: Path) -> None:
     db = tmp_path / "f.db"
     one = write_records(tmp_path / "one.ndjson", 3000, "checkout")
     two = write_records(tmp_path / "two.ndjson", 3000, "payments")
-    runs = [subprocess.Popen(failearn("ingest", str(path), "--db", str(db), "--as-of",
-                                      "2026-11-23", "--format", "json"),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for path in (one, two)]
+    runs = [
+        subprocess.Popen(
+            failearn(
+                "ingest", str(path), "--db", str(db), "--as-of", "2026-11-23", "--format", "json"
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in (one, two)
+    ]
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert [json.loads(out)["accepted"] + json.loads(out)["merged"] for out, _ in outputs] == [
-        3000, 3000]
+        3000,
+        3000,
+    ]
     with sqlite3.connect(db) as conn:
-        services = conn.execute("SELECT service, SUM(report_count) FROM incidents "
-                                "GROUP BY service ORDER BY service").fetchall()
+        services = conn.execute(
+            "SELECT service, SUM(report_count) FROM incidents GROUP BY service ORDER BY service"
+        ).fetchall()
     assert services == [("checkout", 3000), ("payments", 3000)]
 
 
-def test_ctrl_c_while_workers_read_ends_them_quietly_and_changes_nothing(
-        tmp_path: Path) -> None:
+def test_ctrl_c_while_workers_read_ends_them_quietly_and_changes_nothing(tmp_path: Path) -> None:
     db = tmp_path / "f.db"
-    subprocess.run(failearn("ingest", str(GOOD), "--db", str(db), "--as-of", "2026-11-23"),
-                   check=True, capture_output=True)
+    subprocess.run(
+        failearn("ingest", str(GOOD), "--db", str(db), "--as-of", "2026-11-23"),
+        check=True,
+        capture_output=True,
+    )
     before = snapshot(db)
     big = write_records(tmp_path / "big.ndjson", 60_000, "search")  # large: two workers
     # Its own process group, as a terminal's Ctrl-C reaches the command and its workers.
-    process = subprocess.Popen(failearn("ingest", str(big), "--db", str(db), "--as-of",
-                                        "2026-11-23", "--format", "json"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True, preexec_fn=interruptible)
+    process = subprocess.Popen(
+        failearn("ingest", str(big), "--db", str(db), "--as-of", "2026-11-23", "--format", "json"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=interruptible,
+    )
     wait_until_reading(process)
     assert process.poll() is None, "the ingest finished before it could be interrupted"
     os.killpg(process.pid, signal.SIGINT)
@@ -143,9 +174,12 @@ def test_workers_of_a_killed_ingest_end_quietly(tmp_path: Path) -> None:
     # traceback handing back a result nobody reads (before: they did, into the CI log).
     db = tmp_path / "f.db"
     big = write_records(tmp_path / "big.ndjson", 60_000, "search")
-    process = subprocess.Popen(failearn("ingest", str(big), "--db", str(db), "--as-of",
-                                        "2026-11-23", "--format", "json"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        failearn("ingest", str(big), "--db", str(db), "--as-of", "2026-11-23", "--format", "json"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_until_reading(process)
     assert process.poll() is None, "the ingest finished before it could be killed"
     process.send_signal(signal.SIGKILL)

@@ -29,53 +29,72 @@ VOLUME = {"__name__": "request_rate", "service": "checkout"}
 
 
 def test_series_are_stored_per_service_and_metric_not_as_incidents(
-        cli: Cli, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FAILEARN_DB", db_url)
     (tmp_path / "in").mkdir()
     tmp_path = tmp_path / "in"
-    write(tmp_path / "volume.json", {"metric": VOLUME, "values": points(3)},
-          {"metric": {**VOLUME, "service": "payments"}, "values": points(2)})
-    (tmp_path / "memory.json").write_bytes(orjson.dumps(otlp(
-        [{"name": "memory_utilization", "gauge": {"dataPoints": [point(0, 0.5)]}}])))
+    write(
+        tmp_path / "volume.json",
+        {"metric": VOLUME, "values": points(3)},
+        {"metric": {**VOLUME, "service": "payments"}, "values": points(2)},
+    )
+    (tmp_path / "memory.json").write_bytes(
+        orjson.dumps(
+            otlp([{"name": "memory_utilization", "gauge": {"dataPoints": [point(0, 0.5)]}}])
+        )
+    )
     doc = cli.json("ingest", str(tmp_path), "--as-of", "2026-12-01")
     assert doc["records"] == 0 and doc["incidents"]["total"] == 0
     assert doc["series"]["points"] == {"new": 6, "changed": 0, "unchanged": 0, "not_stored": 0}
     assert (doc["series"]["files"], doc["series"]["series"]) == (2, 3)
-    assert rows("SELECT service, metric, labels, first_at, last_at, points FROM metric_series "
-                "ORDER BY service", db_url) == [
+    assert rows(
+        "SELECT service, metric, labels, first_at, last_at, points FROM metric_series "
+        "ORDER BY service",
+        db_url,
+    ) == [
         ("checkout", "request_rate", "{}", T0 * 1000, (T0 + 120) * 1000, 3),
         ("payments", "request_rate", "{}", T0 * 1000, (T0 + 60) * 1000, 2),
-        ("recommendations", "memory_utilization", "{}", T0 * 1000, T0 * 1000, 1)]
-    assert rows("SELECT at, value FROM metric_points p JOIN metric_series s ON s.id = "
-                "p.series_id WHERE s.service = 'checkout' ORDER BY at", db_url) == [
-        (T0 * 1000, 1.5), ((T0 + 60) * 1000, 2.5), ((T0 + 120) * 1000, 3.5)]
+        ("recommendations", "memory_utilization", "{}", T0 * 1000, T0 * 1000, 1),
+    ]
+    assert rows(
+        "SELECT at, value FROM metric_points p JOIN metric_series s ON s.id = "
+        "p.series_id WHERE s.service = 'checkout' ORDER BY at",
+        db_url,
+    ) == [(T0 * 1000, 1.5), ((T0 + 60) * 1000, 2.5), ((T0 + 120) * 1000, 3.5)]
     assert rows("SELECT kind, outcome FROM inbox ORDER BY source", db_url) == [
-        ("series", "accepted"), ("series", "accepted")]
+        ("series", "accepted"),
+        ("series", "accepted"),
+    ]
     assert rows("SELECT COUNT(*) FROM incidents", db_url) == [(0,)]
 
 
 def test_the_same_file_twice_changes_nothing_and_a_new_value_updates(
-        cli: Cli, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FAILEARN_DB", db_url)
     path = write(tmp_path / "v.json", {"metric": VOLUME, "values": points(3)})
     cli.json("ingest", str(path))
     again = cli.json("ingest", str(path))
-    assert again["series"]["points"] == {"new": 0, "changed": 0, "unchanged": 3,
-                                         "not_stored": 0}
+    assert again["series"]["points"] == {"new": 0, "changed": 0, "unchanged": 3, "not_stored": 0}
     assert rows("SELECT outcome FROM inbox", db_url) == [("accepted",)]
     values = points(4)
     values[1][1] = "99"
     write(path, {"metric": VOLUME, "values": values})
     later = cli.json("ingest", str(path))
-    assert later["series"]["points"] == {"new": 1, "changed": 1, "unchanged": 2,
-                                         "not_stored": 0}
+    assert later["series"]["points"] == {"new": 1, "changed": 1, "unchanged": 2, "not_stored": 0}
     assert rows("SELECT value FROM metric_points ORDER BY at", db_url) == [
-        (1.5,), (99.0,), (3.5,), (4.5,)]
+        (1.5,),
+        (99.0,),
+        (3.5,),
+        (4.5,),
+    ]
     assert rows("SELECT points FROM metric_series", db_url) == [(4,)]
 
 
 def test_a_bad_file_later_loses_nothing_stored_and_is_kept_in_the_inbox(
-        cli: Cli, tmp_path: Path) -> None:
+    cli: Cli, tmp_path: Path
+) -> None:
     good = write(tmp_path / "v.json", {"metric": VOLUME, "values": points(3)})
     cli.json("ingest", str(good))
     bad = tmp_path / "bad.json"
@@ -83,32 +102,49 @@ def test_a_bad_file_later_loses_nothing_stored_and_is_kept_in_the_inbox(
     result = cli("ingest", str(bad), "--format", "json")
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
-    assert [(e["code"], e["source"]) for e in doc["errors"]] == [
-        ("invalid-json", "bad.json")]
+    assert [(e["code"], e["source"]) for e in doc["errors"]] == [("invalid-json", "bad.json")]
     assert rows("SELECT COUNT(*) FROM metric_points") == [(3,)]
     assert rows("SELECT outcome, raw_bytes IS NOT NULL FROM inbox ORDER BY id") == [
-        ("accepted", 1), ("rejected", 1)]
+        ("accepted", 1),
+        ("rejected", 1),
+    ]
 
 
 def test_one_bad_series_is_refused_the_rest_stored_exit_one(cli: Cli, tmp_path: Path) -> None:
     values = points(3)
     values[2][0] = T0
-    path = write(tmp_path / "v.json", {"metric": VOLUME, "values": points(2)},
-                 {"metric": {**VOLUME, "service": "payments"}, "values": values})
+    path = write(
+        tmp_path / "v.json",
+        {"metric": VOLUME, "values": points(2)},
+        {"metric": {**VOLUME, "service": "payments"}, "values": values},
+    )
     result = cli("ingest", str(path))
     assert result.exit_code == 1
-    assert "v.json:1: error series-not-monotonic [data.result[1].values[2]]" in \
-        result.stdout.replace("\n", "")
-    assert "metric series: 1 file(s), 1 series, 2 points (2 new, 0 changed, 0 unchanged); " \
-           "rejected: 1 series, 0 file(s)" in result.stdout
+    assert (
+        "v.json:1: error series-not-monotonic [data.result[1].values[2]]"
+        in result.stdout.replace("\n", "")
+    )
+    assert (
+        "metric series: 1 file(s), 1 series, 2 points (2 new, 0 changed, 0 unchanged); "
+        "rejected: 1 series, 0 file(s)" in result.stdout
+    )
     assert rows("SELECT service FROM metric_series") == [("checkout",)]
 
 
 def test_series_and_incidents_in_one_run(cli: Cli, tmp_path: Path) -> None:
     write(tmp_path / "v.json", {"metric": VOLUME, "values": points(2)})
-    (tmp_path / "i.ndjson").write_text(json.dumps({
-        "id": "INC-1", "timestamp": "2026-10-19T00:10:00Z", "service": "checkout",
-        "failure_class": "timeout", "trace_ids": ["ab" * 16]}) + "\n")
+    (tmp_path / "i.ndjson").write_text(
+        json.dumps(
+            {
+                "id": "INC-1",
+                "timestamp": "2026-10-19T00:10:00Z",
+                "service": "checkout",
+                "failure_class": "timeout",
+                "trace_ids": ["ab" * 16],
+            }
+        )
+        + "\n"
+    )
     doc = cli.json("ingest", str(tmp_path), "--as-of", "2026-12-01")
     assert (doc["accepted"], doc["files"], doc["series"]["series"]) == (1, 2, 1)
 
@@ -132,20 +168,23 @@ def test_github_annotations_name_the_series(cli: Cli, tmp_path: Path) -> None:
     path = write(tmp_path / "v.json", {"metric": {"__name__": "x"}, "values": points(2)})
     result = cli("ingest", str(path), "--format", "github")
     assert result.exit_code == 1
-    assert "title=failearn series-no-service::data.result[0]: no label names the service" in \
-        result.stdout
+    assert (
+        "title=failearn series-no-service::data.result[0]: no label names the service"
+        in result.stdout
+    )
     assert "metric series: 1 file(s), 0 series" in result.stdout
 
 
 @pytest.mark.slow
-def test_a_ten_million_point_file_is_refused_without_loading_it(cli: Cli,
-                                                                 tmp_path: Path) -> None:
+def test_a_ten_million_point_file_is_refused_without_loading_it(cli: Cli, tmp_path: Path) -> None:
     import resource
 
     path = tmp_path / "huge.json"
     with path.open("wb") as handle:
-        handle.write(b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":'
-                     b'{"__name__":"x","service":"s"},"values":[')
+        handle.write(
+            b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":'
+            b'{"__name__":"x","service":"s"},"values":['
+        )
         chunk = b",".join(b'[%d,"1"]' % (T0 + i) for i in range(100_000))
         for n in range(100):
             handle.write((b"," if n else b"") + chunk)

@@ -27,8 +27,14 @@ def build_store(cli: Cli) -> None:
     """Ingest the fixture from a relative path (sources, hence links, do not depend on where
     the checkout is), then cluster."""
     shutil.copytree(REPORT, "report", ignore=shutil.ignore_patterns("golden"))
-    cli.json("ingest", "report/incidents.ndjson", "report/postmortems", "report/metrics",
-             "--as-of", AS_OF)
+    cli.json(
+        "ingest",
+        "report/incidents.ndjson",
+        "report/postmortems",
+        "report/metrics",
+        "--as-of",
+        AS_OF,
+    )
     cli.json("cluster", "--as-of", AS_OF)
 
 
@@ -48,7 +54,8 @@ def check_golden(name: str, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     assert text == path.read_text(encoding="utf-8"), (
         f"{name} differs from its golden file; if the change is intended, rerun with "
-        "FAILEARN_UPDATE_GOLDEN=1 and review the diff")
+        "FAILEARN_UPDATE_GOLDEN=1 and review the diff"
+    )
 
 
 @pytest.fixture
@@ -62,12 +69,17 @@ def test_the_pool_pattern_comes_first_with_its_learned_trigger(cli: Cli, store: 
     first = doc["suggestions"][0]
     assert first["service"] == "checkout"
     assert first["failure_class"] == "connection-pool-exhaustion"
-    assert first["action"] == ("When db pool utilization on `checkout` (mean over 5 minutes) "
-                               "exceeds 0.82, scale the pool to `postgres-main` before it "
-                               "exhausts.")
+    assert first["action"] == (
+        "When db pool utilization on `checkout` (mean over 5 minutes) "
+        "exceeds 0.82, scale the pool to `postgres-main` before it "
+        "exhausts."
+    )
     trigger = first["precursor"]
     assert (trigger["metric"], trigger["source"], trigger["feature"]) == (
-        "db_pool_utilization", "series", "level")
+        "db_pool_utilization",
+        "series",
+        "level",
+    )
     assert (trigger["fires_before"], trigger["incidents"]) == (7, 8)
     assert trigger["false_alarms_per_week"] <= 1.0 == trigger["target_false_alarms"]
     held_out = first["evidence"]["backtest"]["held_out"]
@@ -83,8 +95,16 @@ def test_the_pool_pattern_comes_first_with_its_learned_trigger(cli: Cli, store: 
     assert first["commands"]["accept"].startswith(f"failearn rules accept {first['rule_id']}")
     assert len(doc["suggestions"]) == 3
     assert len({s["pattern_id"] for s in doc["suggestions"]}) == 3
-    for key in ("rule_id", "service", "failure_class", "action", "confidence", "support",
-                "incident_ids", "rationale"):
+    for key in (
+        "rule_id",
+        "service",
+        "failure_class",
+        "action",
+        "confidence",
+        "support",
+        "incident_ids",
+        "rationale",
+    ):
         assert all(key in s for s in doc["suggestions"])
     assert all("reason" in s for s in doc["suppressed"])
     assert doc["drift"] is None
@@ -94,8 +114,17 @@ def test_golden_markdown_and_json(cli: Cli, store: None) -> None:
     first = report(cli)
     accept, reject = first["suggestions"][0]["rule_id"], first["suggestions"][1]["rule_id"]
     cli.json("rules", "accept", accept, "--as-of", AS_OF, "--by", "ana", "--note", "yes")
-    cli.json("rules", "reject", reject, "--as-of", AS_OF, "--by", "ana", "--note",
-             "timeouts are set by the client library")
+    cli.json(
+        "rules",
+        "reject",
+        reject,
+        "--as-of",
+        AS_OF,
+        "--by",
+        "ana",
+        "--note",
+        "timeouts are set by the client library",
+    )
     markdown = cli("report", "--as-of", AS_OF, "--format", "md")
     assert markdown.exit_code == 0, markdown.stderr
     check_golden("report.md", markdown.stdout)
@@ -117,8 +146,7 @@ def test_the_same_store_and_as_of_give_the_same_report(cli: Cli, store: None) ->
     assert event_count() == recorded
 
 
-def test_a_report_before_the_registry_s_last_event_records_nothing(cli: Cli,
-                                                                  store: None) -> None:
+def test_a_report_before_the_registry_s_last_event_records_nothing(cli: Cli, store: None) -> None:
     report(cli)
     recorded = event_count()
     earlier = report(cli, as_of="2026-11-16")
@@ -131,9 +159,11 @@ def test_a_report_before_the_registry_s_last_event_records_nothing(cli: Cli,
 def test_dry_run_records_nothing(cli: Cli, store: None) -> None:
     doc = report(cli, "--dry-run")
     assert doc["suggestions"] and event_count() == 0
-    assert doc["notices"][-1] == {"level": "info", "code": "not-recorded",
-                                  "message": "Nothing was recorded in the registry "
-                                             "(--dry-run)."}
+    assert doc["notices"][-1] == {
+        "level": "info",
+        "code": "not-recorded",
+        "message": "Nothing was recorded in the registry (--dry-run).",
+    }
     # It says what the registry holds, not what a report would have written to it.
     assert doc["recorded"] is False and doc["dry_run"] is True
     assert {s["status"] for s in doc["suggestions"]} == {"candidate"}
@@ -142,15 +172,13 @@ def test_dry_run_records_nothing(cli: Cli, store: None) -> None:
     assert doc["registry"]["this_week"] == {}
     with sqlite3.connect("failearn.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM rules").fetchone() == (0,)
-        assert conn.execute("SELECT COUNT(*) FROM runs WHERE command = 'report'"
-                            ).fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM runs WHERE command = 'report'").fetchone() == (0,)
     markdown = cli("report", "--as-of", AS_OF, "--dry-run", "--format", "md")
     assert "Nothing was recorded in the registry (--dry-run)." in markdown.stdout
     # The same suggestions, recorded for real.
     real = report(cli)
     assert real["recorded"] is True and real["dry_run"] is False
-    assert [s["rule_id"] for s in real["suggestions"]] == \
-        [s["rule_id"] for s in doc["suggestions"]]
+    assert [s["rule_id"] for s in real["suggestions"]] == [s["rule_id"] for s in doc["suggestions"]]
     assert {s["status"] for s in real["suggestions"]} == {"suggested"}
     assert real["registry"]["rules"] > 0 and event_count() > 0
 
@@ -178,8 +206,9 @@ def test_week_in_numbers(cli: Cli, store: None) -> None:
     numbers = doc["week_in_numbers"]
     assert numbers["weeks"][-1] == "2026-W47" and len(numbers["weeks"]) == 9
     assert numbers["incidents"]["this_week"] == 8
-    pool = next(r for r in numbers["by_class"] if r["failure_class"] ==
-                "connection-pool-exhaustion")
+    pool = next(
+        r for r in numbers["by_class"] if r["failure_class"] == "connection-pool-exhaustion"
+    )
     assert pool["this_week"] == 2 and pool["weeks"][-4:] == [3, 2, 3, 2]
     assert {r["severity"] for r in numbers["by_severity"]} >= {"SEV1", "SEV2", "SEV3"}
     assert numbers["patterns"]["growing"][0]["failure_class"] == "memory-exhaustion"
@@ -190,33 +219,56 @@ def test_a_mid_week_report_covers_the_last_complete_week(cli: Cli, store: None) 
     monday = report(cli, "--dry-run")
     for as_of in ("2026-11-25T09:30:00Z", "2026-11-29T23:59:59Z"):
         doc = report(cli, "--dry-run", as_of=as_of)
-        assert doc["week"] == {"label": "2026-W47", "start": "2026-11-16T00:00:00Z",
-                               "end": "2026-11-23T00:00:00Z", "partial": False}
+        assert doc["week"] == {
+            "label": "2026-W47",
+            "start": "2026-11-16T00:00:00Z",
+            "end": "2026-11-23T00:00:00Z",
+            "partial": False,
+        }
         assert doc["week_in_numbers"] == monday["week_in_numbers"]
     markdown = cli("report", "--as-of", "2026-11-25", "--dry-run", "--format", "md").stdout
     assert markdown.startswith("# failearn weekly report — 2026-W47\n")
 
 
-def test_negative_feedback_from_a_post_mortem_that_names_a_rule(cli: Cli, store: None,
-                                                               tmp_path: Path) -> None:
+def test_negative_feedback_from_a_post_mortem_that_names_a_rule(
+    cli: Cli, store: None, tmp_path: Path
+) -> None:
     first = report(cli)
     rule = first["suggestions"][0]["rule_id"]
     before = first["suggestions"][0]["confidence"]
     feed = tmp_path / "caused.ndjson"
-    feed.write_text(json.dumps({
-        "id": "INC-caused", "timestamp": "2026-11-22T09:00:00Z", "service": "billing",
-        "failure_class": "capacity-overload", "trace_ids": ["ab" * 16],
-        "caused_by_rule": rule}) + "\n" + json.dumps({
-            "id": "INC-typo", "timestamp": "2026-11-22T10:00:00Z", "service": "billing",
-            "failure_class": "capacity-overload", "trace_ids": ["cd" * 16],
-            "caused_by_rule": "R-doesnotexist"}) + "\n")
+    feed.write_text(
+        json.dumps(
+            {
+                "id": "INC-caused",
+                "timestamp": "2026-11-22T09:00:00Z",
+                "service": "billing",
+                "failure_class": "capacity-overload",
+                "trace_ids": ["ab" * 16],
+                "caused_by_rule": rule,
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {
+                "id": "INC-typo",
+                "timestamp": "2026-11-22T10:00:00Z",
+                "service": "billing",
+                "failure_class": "capacity-overload",
+                "trace_ids": ["cd" * 16],
+                "caused_by_rule": "R-doesnotexist",
+            }
+        )
+        + "\n"
+    )
     cli.json("ingest", str(feed), "--as-of", AS_OF)
     doc = report(cli)
     again = next(s for s in doc["suggestions"] + doc["suppressed"] if s["rule_id"] == rule)
     assert again["confidence"] < before
     assert doc["registry"]["this_week"]["negative-feedback"] == [rule]
     assert doc["registry"]["unknown_rule_references"] == [
-        {"incident_id": "INC-typo", "caused_by_rule": "R-doesnotexist"}]
+        {"incident_id": "INC-typo", "caused_by_rule": "R-doesnotexist"}
+    ]
     shown = cli.json("rules", "show", rule, "--as-of", AS_OF)
     feedback = [e for e in shown["events"] if e["event"] == "negative-feedback"]
     assert len(feedback) == 1 and feedback[0]["incident_id"] == "INC-caused"
@@ -228,23 +280,48 @@ def test_negative_feedback_from_a_post_mortem_that_names_a_rule(cli: Cli, store:
 
 
 def test_feedback_by_hand_and_from_a_post_mortem_on_one_incident_counts_once(
-        cli: Cli, store: None, tmp_path: Path) -> None:
+    cli: Cli, store: None, tmp_path: Path
+) -> None:
     rule = report(cli)["suggestions"][0]["rule_id"]
     feed = tmp_path / "caused.ndjson"
-    feed.write_text("".join(json.dumps({
-        "id": record_id, "timestamp": f"2026-11-23T09:0{minute}:00Z", "service": "billing",
-        "failure_class": "capacity-overload", "trace_ids": [trace * 16], **extra}) + "\n"
-        for record_id, minute, trace, extra in (
-            ("INC-caused", 0, "ab", {"caused_by_rule": rule}), ("INC-caused-b", 3, "cd", {}))))
+    feed.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": record_id,
+                    "timestamp": f"2026-11-23T09:0{minute}:00Z",
+                    "service": "billing",
+                    "failure_class": "capacity-overload",
+                    "trace_ids": [trace * 16],
+                    **extra,
+                }
+            )
+            + "\n"
+            for record_id, minute, trace, extra in (
+                ("INC-caused", 0, "ab", {"caused_by_rule": rule}),
+                ("INC-caused-b", 3, "cd", {}),
+            )
+        )
+    )
     cli.json("ingest", str(feed), "--as-of", "2026-11-24")
     # The on-call lead names the incident by the id of its second record.
-    done = cli.json("rules", "feedback", rule, "--incident", "INC-caused-b", "--by", "ana",
-                    "--as-of", "2026-11-23T12:00:00Z")
+    done = cli.json(
+        "rules",
+        "feedback",
+        rule,
+        "--incident",
+        "INC-caused-b",
+        "--by",
+        "ana",
+        "--as-of",
+        "2026-11-23T12:00:00Z",
+    )
     assert done["event"]["incident_id"] == "INC-caused"
     report(cli, as_of="2026-11-24")
     shown = cli.json("rules", "show", rule, "--as-of", "2026-11-24")
-    assert [e["incident_id"] for e in shown["events"] if e["event"] == "negative-feedback"] == \
-        ["INC-caused"]
+    assert [e["incident_id"] for e in shown["events"] if e["event"] == "negative-feedback"] == [
+        "INC-caused"
+    ]
     assert shown["rule"]["negative_feedback"] == 1
 
 
@@ -272,8 +349,7 @@ def decide(db: str, decisions: list[tuple[str, str]], at: str) -> None:
     try:
         with store.transaction():
             for rule, event in decisions:
-                act(settings, store, rule, event, actor="ana", note=None,
-                    as_of=parse_as_of(at))
+                act(settings, store, rule, event, actor="ana", note=None, as_of=parse_as_of(at))
     finally:
         store.close()
 
@@ -286,10 +362,13 @@ def test_the_circuit_breaker_is_reported_first(cli: Cli, tmp_path: Path) -> None
     decide("failearn.db", [(rules[10], "accepted")], "2026-11-23T10:00:00Z")
     doc = report(cli, as_of="2026-11-23T11:00:00Z")
     assert doc["notices"][0]["code"] == "circuit-breaker-open"
-    assert "Automatic adaptation is OFF for `checkout`: 11 active rules" in \
-        doc["notices"][0]["message"]
-    assert doc["registry"]["breakers_open"] == [{"service": "checkout", "active_rules": 11,
-                                                 "limit": 10}]
+    assert (
+        "Automatic adaptation is OFF for `checkout`: 11 active rules"
+        in doc["notices"][0]["message"]
+    )
+    assert doc["registry"]["breakers_open"] == [
+        {"service": "checkout", "active_rules": 11, "limit": 10}
+    ]
     assert doc["suggestions"] == []
     assert [s["reason"] for s in doc["suppressed"]] == ["circuit-breaker"]
     markdown = cli("report", "--as-of", "2026-11-23T11:00:00Z", "--format", "md").stdout
@@ -297,11 +376,15 @@ def test_the_circuit_breaker_is_reported_first(cli: Cli, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(("rejected", "warning"), [(30, False), (31, True)])
-def test_override_rate_warns_above_thirty_percent(cli: Cli, tmp_path: Path, rejected: int,
-                                                  warning: bool) -> None:
+def test_override_rate_warns_above_thirty_percent(
+    cli: Cli, tmp_path: Path, rejected: int, warning: bool
+) -> None:
     rules = seeded(str(tmp_path / "failearn.db"), 100)
-    decide("failearn.db", [(r, "rejected") for r in rules[:30]]
-           + [(r, "accepted") for r in rules[30:]], "2026-11-23T09:00:00Z")
+    decide(
+        "failearn.db",
+        [(r, "rejected") for r in rules[:30]] + [(r, "accepted") for r in rules[30:]],
+        "2026-11-23T09:00:00Z",
+    )
     if rejected == 31:
         decide("failearn.db", [(rules[30], "rejected")], "2026-11-23T09:30:00Z")
     doc = report(cli, as_of="2026-11-23T10:00:00Z")
@@ -318,9 +401,13 @@ def test_override_rate_warns_above_thirty_percent(cli: Cli, tmp_path: Path, reje
 
 @pytest.mark.parametrize(("days", "archived"), [(29, False), (31, True)])
 def test_a_rule_without_a_matching_incident_for_its_ttl_is_archived(
-        cli: Cli, tmp_path: Path, days: int, archived: bool) -> None:
-    (rule,) = seed(str(tmp_path / "failearn.db"),
-                   [draft("P0001", "checkout", last_matched_at="2026-11-23T00:00:00Z")], AS_OF)
+    cli: Cli, tmp_path: Path, days: int, archived: bool
+) -> None:
+    (rule,) = seed(
+        str(tmp_path / "failearn.db"),
+        [draft("P0001", "checkout", last_matched_at="2026-11-23T00:00:00Z")],
+        AS_OF,
+    )
     as_of = f"2026-12-{23 + days - 30:02d}" if days >= 9 else AS_OF
     doc = report(cli, as_of=as_of)
     listed = cli.json("rules", "list", "--all", "--as-of", as_of)
@@ -329,10 +416,13 @@ def test_a_rule_without_a_matching_incident_for_its_ttl_is_archived(
         assert status["status"] == "archived" and status["confidence"] == 0
         assert doc["registry"]["this_week"]["archived"] == [rule]
         assert rule not in {s["rule_id"] for s in doc["suppressed"] + doc["suggestions"]}
-        assert cli.json("rules", "show", rule, "--as-of", as_of)["rule"]["archived_at"] == \
-            f"{as_of}T00:00:00Z"
-        assert rule not in {r["rule_id"] for r in
-                            cli.json("rules", "list", "--as-of", as_of)["rules"]}
+        assert (
+            cli.json("rules", "show", rule, "--as-of", as_of)["rule"]["archived_at"]
+            == f"{as_of}T00:00:00Z"
+        )
+        assert rule not in {
+            r["rule_id"] for r in cli.json("rules", "list", "--as-of", as_of)["rules"]
+        }
     else:
         assert status["status"] != "archived" and status["confidence"] > 0
         assert "archived" not in doc["registry"]["this_week"]
@@ -340,19 +430,32 @@ def test_a_rule_without_a_matching_incident_for_its_ttl_is_archived(
 
 
 def test_an_archived_rule_comes_back_when_its_pattern_recurs(cli: Cli, tmp_path: Path) -> None:
-    (rule,) = seed(str(tmp_path / "failearn.db"),
-                   [draft("P0001", "checkout", last_matched_at="2026-11-23T00:00:00Z")], AS_OF)
+    (rule,) = seed(
+        str(tmp_path / "failearn.db"),
+        [draft("P0001", "checkout", last_matched_at="2026-11-23T00:00:00Z")],
+        AS_OF,
+    )
     report(cli, as_of="2026-12-25")
     feed = tmp_path / "again.ndjson"
-    feed.write_text(json.dumps({
-        "id": "INC-again", "timestamp": "2026-12-26T09:00:00Z", "service": "checkout",
-        "failure_class": "connection-pool-exhaustion", "trace_ids": ["ef" * 16]}) + "\n")
+    feed.write_text(
+        json.dumps(
+            {
+                "id": "INC-again",
+                "timestamp": "2026-12-26T09:00:00Z",
+                "service": "checkout",
+                "failure_class": "connection-pool-exhaustion",
+                "trace_ids": ["ef" * 16],
+            }
+        )
+        + "\n"
+    )
     cli.json("ingest", str(feed), "--as-of", "2026-12-27")
     doc = report(cli, as_of="2026-12-27")
     assert doc["registry"]["this_week"]["restored"] == [rule]
     assert doc["suggestions"][0]["rule_id"] == rule
-    events = [e["event"] for e in
-              cli.json("rules", "show", rule, "--as-of", "2026-12-27")["events"]]
+    events = [
+        e["event"] for e in cli.json("rules", "show", rule, "--as-of", "2026-12-27")["events"]
+    ]
     assert events == ["created", "archived", "restored", "suggested"]
 
 
@@ -365,8 +468,12 @@ def test_no_cluster_run_is_said_plainly(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_output_file_format_from_its_extension(cli: Cli, store: None, tmp_path: Path) -> None:
-    for name, start in (("r.html", "<!DOCTYPE html>"), ("r.md", "# failearn weekly report"),
-                        ("r.txt", "failearn weekly report"), ("r.json", "{")):
+    for name, start in (
+        ("r.html", "<!DOCTYPE html>"),
+        ("r.md", "# failearn weekly report"),
+        ("r.txt", "failearn weekly report"),
+        ("r.json", "{"),
+    ):
         result = cli("report", "--as-of", AS_OF, "-o", str(tmp_path / name))
         assert result.exit_code == 0, result.stderr
         assert result.stdout == ""
@@ -374,10 +481,13 @@ def test_output_file_format_from_its_extension(cli: Cli, store: None, tmp_path: 
     assert json.loads((tmp_path / "r.json").read_text())["command"] == "report"
 
 
-@pytest.mark.parametrize("name", ["failearn.db", "./failearn.db", "failearn.db-wal",
-                                  "failearn.db-shm", "link.md", "hard.md"])
-def test_the_output_cannot_be_the_database(cli: Cli, store: None, tmp_path: Path,
-                                           name: str) -> None:
+@pytest.mark.parametrize(
+    "name",
+    ["failearn.db", "./failearn.db", "failearn.db-wal", "failearn.db-shm", "link.md", "hard.md"],
+)
+def test_the_output_cannot_be_the_database(
+    cli: Cli, store: None, tmp_path: Path, name: str
+) -> None:
     (tmp_path / "link.md").symlink_to(tmp_path / "failearn.db")
     os.link(tmp_path / "failearn.db", tmp_path / "hard.md")
     before = (tmp_path / "failearn.db").read_bytes()
@@ -389,8 +499,9 @@ def test_the_output_cannot_be_the_database(cli: Cli, store: None, tmp_path: Path
     assert cli("rules", "list").exit_code == 0
 
 
-def test_an_unwritable_output_fails_before_anything_is_recorded(cli: Cli, store: None,
-                                                                tmp_path: Path) -> None:
+def test_an_unwritable_output_fails_before_anything_is_recorded(
+    cli: Cli, store: None, tmp_path: Path
+) -> None:
     result = cli("report", "--as-of", AS_OF, "--output", "missing/report.md")
     assert result.exit_code == 2
     assert "cannot write missing/report.md" in result.stderr and "does not exist" in result.stderr
@@ -405,7 +516,8 @@ def test_a_team_overrides_one_template(cli: Cli, store: None, tmp_path: Path) ->
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "report.md.j2").write_text(
-        "Week {{ week.label }}: {% for s in suggestions %}{{ s.rule_id }} {% endfor %}\n")
+        "Week {{ week.label }}: {% for s in suggestions %}{{ s.rule_id }} {% endfor %}\n"
+    )
     result = cli("report", "--as-of", AS_OF, "--format", "md", "--template-dir", str(mine))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Week 2026-W47: R-")
@@ -416,14 +528,18 @@ def test_a_team_overrides_one_template(cli: Cli, store: None, tmp_path: Path) ->
     assert broken.exit_code == 2 and "cannot render report.md.j2" in broken.stderr
 
 
-@pytest.mark.parametrize(("fmt", "template"), [
-    ("md", b"{% if %}\n"),                 # does not compile
-    ("md", b"{{ 1 / 0 }}\n"),              # fails as it renders
-    ("html", b'{{ "x" + 1 }}\n'),
-    ("text", b"Week \xff\xfe {{ week.label }}\n"),  # not UTF-8
-])
+@pytest.mark.parametrize(
+    ("fmt", "template"),
+    [
+        ("md", b"{% if %}\n"),  # does not compile
+        ("md", b"{{ 1 / 0 }}\n"),  # fails as it renders
+        ("html", b'{{ "x" + 1 }}\n'),
+        ("text", b"Week \xff\xfe {{ week.label }}\n"),  # not UTF-8
+    ],
+)
 def test_a_broken_team_template_is_a_usage_error_and_records_nothing(
-        cli: Cli, store: None, tmp_path: Path, fmt: str, template: bytes) -> None:
+    cli: Cli, store: None, tmp_path: Path, fmt: str, template: bytes
+) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()
     name = {"md": "report.md.j2", "html": "report.html.j2", "text": "report.txt.j2"}[fmt]
@@ -434,28 +550,32 @@ def test_a_broken_team_template_is_a_usage_error_and_records_nothing(
     assert event_count() == 0
     with sqlite3.connect("failearn.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM rules").fetchone()[0] == 0
-        assert conn.execute("SELECT COUNT(*) FROM runs WHERE command = 'report'"
-                            ).fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM runs WHERE command = 'report'").fetchone()[0] == 0
 
 
 def test_links_to_post_mortems(cli: Cli, store: None) -> None:
     doc = report(cli, "--dry-run", "--link-base", "https://git.example/pm/blob/main/")
     links = [i["link"] for i in doc["suggestions"][0]["incidents"]]
-    assert "https://git.example/pm/blob/main/report/postmortems/2026-11-17-checkout-pool.md" \
-        in links
+    assert (
+        "https://git.example/pm/blob/main/report/postmortems/2026-11-17-checkout-pool.md" in links
+    )
     assert all(link.startswith("https://git.example/pm/blob/main/") for link in links)
     assert any("#L" in link for link in links)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--budget", "-1"), "budget must be 0 or more"),
-    (("--override-warning", "1.5"), "override_warning must be a share"),
-    (("--ttl", "soon"), "--ttl: 'soon' is not a duration"),
-    (("--template-dir", "nowhere"), "is not a directory"),
-    (("--weeks", "0"), "weeks (--weeks) must be between 1 and 520"),
-])
-def test_bad_options_are_usage_errors(cli: Cli, store: None, args: tuple[str, ...],
-                                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--budget", "-1"), "budget must be 0 or more"),
+        (("--override-warning", "1.5"), "override_warning must be a share"),
+        (("--ttl", "soon"), "--ttl: 'soon' is not a duration"),
+        (("--template-dir", "nowhere"), "is not a directory"),
+        (("--weeks", "0"), "weeks (--weeks) must be between 1 and 520"),
+    ],
+)
+def test_bad_options_are_usage_errors(
+    cli: Cli, store: None, args: tuple[str, ...], message: str
+) -> None:
     result = cli("report", "--as-of", AS_OF, *args)
     assert result.exit_code == 2 and message in result.stderr
 
@@ -485,8 +605,9 @@ def test_on_the_bundled_samples_suggestions_rest_on_normal_time(cli: Cli) -> Non
     assert set(by_service) == {"search", "checkout", "recommendations"}
     for suggestion in doc["suggestions"]:
         evidence = suggestion["evidence"]
-        planted = next(p for p in truth["precursors"].values()
-                       if suggestion["service"] in p["services"])
+        planted = next(
+            p for p in truth["precursors"].values() if suggestion["service"] in p["services"]
+        )
         # A precursor measured against normal time, with its lead time ...
         precursor = evidence["precursor"]
         assert precursor["source"] == "series"
@@ -509,11 +630,16 @@ def test_on_the_bundled_samples_suggestions_rest_on_normal_time(cli: Cli) -> Non
     # checked and said not to be a precursor, and no rule watches it.
     decoy = truth["decoy"]
     assert by_service["checkout"]["precursor"]["metric"] != decoy["metric"]
-    assert any(n["metric"] == decoy["metric"] and n["effect_size"] < 0.6
-               for n in by_service["checkout"]["evidence"]["not_precursors"])
+    assert any(
+        n["metric"] == decoy["metric"] and n["effect_size"] < 0.6
+        for n in by_service["checkout"]["evidence"]["not_precursors"]
+    )
     for rule in doc["suggestions"] + doc["suppressed"]:
-        shown = cli.json("rules", "show", rule["rule_id"], "--as-of", AS_OF,
-                         exit_code=None) if rule.get("registered", True) else None
+        shown = (
+            cli.json("rules", "show", rule["rule_id"], "--as-of", AS_OF, exit_code=None)
+            if rule.get("registered", True)
+            else None
+        )
         trigger = (shown or {}).get("rule", {}).get("trigger") or {}
         assert trigger.get("metric") != decoy["metric"]
     # Ranked by expected benefit: a recurring pattern above the fading auth one.
@@ -552,54 +678,85 @@ def test_an_output_name_of_no_known_format_is_a_usage_error(cli: Cli, tmp_path: 
     assert not (tmp_path / "r.pdf").exists()
 
 
-def test_a_rejection_is_remembered_beside_the_pattern_s_next_suggestion(cli: Cli,
-                                                                       store: None) -> None:
+def test_a_rejection_is_remembered_beside_the_pattern_s_next_suggestion(
+    cli: Cli, store: None
+) -> None:
     first = report(cli)
     rejected = first["suggestions"][1]
-    cli.json("rules", "reject", rejected["rule_id"], "--as-of", "2026-11-23T09:00:00Z", "--by",
-             "ana", "--note", "timeouts are set by the client library")
+    cli.json(
+        "rules",
+        "reject",
+        rejected["rule_id"],
+        "--as-of",
+        "2026-11-23T09:00:00Z",
+        "--by",
+        "ana",
+        "--note",
+        "timeouts are set by the client library",
+    )
     doc = report(cli, as_of="2026-11-23T10:00:00Z")
     again = [s for s in doc["suggestions"] if s["pattern_id"] == rejected["pattern_id"]]
     assert again and again[0]["rule_id"] != rejected["rule_id"]
     assert again[0]["adaptation"] != rejected["adaptation"]
-    assert again[0]["earlier"] == [{
-        "rule_id": rejected["rule_id"], "service": rejected["service"],
-        "adaptation": rejected["adaptation"], "event": "rejected", "at": "2026-11-23T09:00:00Z",
-        "by": "ana", "note": "timeouts are set by the client library", "incident_id": None}]
+    assert again[0]["earlier"] == [
+        {
+            "rule_id": rejected["rule_id"],
+            "service": rejected["service"],
+            "adaptation": rejected["adaptation"],
+            "event": "rejected",
+            "at": "2026-11-23T09:00:00Z",
+            "by": "ana",
+            "note": "timeouts are set by the client library",
+            "incident_id": None,
+        }
+    ]
     markdown = cli("report", "--as-of", "2026-11-23T10:00:00Z", "--format", "md").stdout
     assert f"**Earlier decisions for {rejected['pattern_id']}:**" in markdown
     assert "rejected by ana: “timeouts are set by the client library”" in markdown
-    event = cli.json("rules", "show", rejected["rule_id"], "--as-of",
-                     "2026-11-23T10:00:00Z")["events"][-1]
+    event = cli.json("rules", "show", rejected["rule_id"], "--as-of", "2026-11-23T10:00:00Z")[
+        "events"
+    ][-1]
     assert event["details"]["evidence"]["support"] == rejected["support"]
 
 
-def test_a_rejected_rule_comes_back_only_when_its_evidence_changes(cli: Cli,
-                                                                   tmp_path: Path) -> None:
+def test_a_rejected_rule_comes_back_only_when_its_evidence_changes(
+    cli: Cli, tmp_path: Path
+) -> None:
     db = str(tmp_path / "failearn.db")
     (rule,) = seed(db, [draft("P0001", "checkout", support=8)], AS_OF)
     decide(db, [(rule, "rejected")], "2026-11-23T09:00:00Z")
-    seed(db, [draft("P0001", "checkout", support=11,
-                    last_matched_at="2026-11-24T12:00:00Z")], "2026-11-25")
+    seed(
+        db,
+        [draft("P0001", "checkout", support=11, last_matched_at="2026-11-24T12:00:00Z")],
+        "2026-11-25",
+    )
     shown = cli.json("rules", "show", rule, "--as-of", "2026-11-25")
     assert shown["rule"]["status"] == "rejected"
-    seed(db, [draft("P0001", "checkout", support=12,
-                    last_matched_at="2026-11-26T12:00:00Z")], "2026-11-27")
+    seed(
+        db,
+        [draft("P0001", "checkout", support=12, last_matched_at="2026-11-26T12:00:00Z")],
+        "2026-11-27",
+    )
     shown = cli.json("rules", "show", rule, "--as-of", "2026-11-27")
     assert shown["rule"]["status"] == "candidate"
     last = shown["events"][-1]
     assert (last["event"], last["actor"]) == ("reopened", "failearn")
-    assert last["note"] == ("new evidence: 4 more incidents on `checkout` since it was "
-                            "rejected (8 then, 12 now)")
+    assert last["note"] == (
+        "new evidence: 4 more incidents on `checkout` since it was rejected (8 then, 12 now)"
+    )
 
 
 def test_a_fresh_report_shows_no_decay_and_a_few_reviews_no_override_warning(
-        cli: Cli, store: None) -> None:
+    cli: Cli, store: None
+) -> None:
     first = report(cli)
     assert "decayed" not in first["registry"]["this_week"]
     ids = [s["rule_id"] for s in first["suggestions"]]
-    decide("failearn.db", [(ids[0], "rejected"), (ids[1], "accepted"), (ids[2], "accepted")],
-           "2026-11-23T09:00:00Z")
+    decide(
+        "failearn.db",
+        [(ids[0], "rejected"), (ids[1], "accepted"), (ids[2], "accepted")],
+        "2026-11-23T09:00:00Z",
+    )
     doc = report(cli, as_of="2026-11-23T10:00:00Z")
     override = doc["registry"]["override"]
     assert (override["reviewed"], override["rejected"], override["warning"]) == (3, 1, False)

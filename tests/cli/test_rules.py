@@ -22,26 +22,33 @@ def at(time: str) -> str:
 @pytest.fixture
 def checkout(tmp_path: Path) -> list[str]:
     """Three rules on checkout (one pattern) and one on search, registered at T0."""
-    drafts = [draft("P0001", "checkout", kind) for kind in
-              ("pool-resize", "pre-emptive-scaling", "circuit-breaker")]
+    drafts = [
+        draft("P0001", "checkout", kind)
+        for kind in ("pool-resize", "pre-emptive-scaling", "circuit-breaker")
+    ]
     drafts.append(draft("P0002", "search", "timeout-tuning", failure_class="timeout"))
     return seed(str(tmp_path / "failearn.db"), drafts, T0)
 
 
-def act(cli: Cli, verb: str, rule: str, time: str, *args: str,
-        exit_code: int = 0) -> dict[str, Any]:
-    return cli.json("rules", verb, rule, "--as-of", at(time), "--by", "ana", *args,
-                    exit_code=exit_code)
+def act(
+    cli: Cli, verb: str, rule: str, time: str, *args: str, exit_code: int = 0
+) -> dict[str, Any]:
+    return cli.json(
+        "rules", verb, rule, "--as-of", at(time), "--by", "ana", *args, exit_code=exit_code
+    )
 
 
 def events(db: str = "failearn.db") -> list[tuple[Any, ...]]:
     with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT rule_id, event, at, actor, note, status_before, "
-                            "status_after, forced FROM rule_events ORDER BY id").fetchall()
+        return conn.execute(
+            "SELECT rule_id, event, at, actor, note, status_before, "
+            "status_after, forced FROM rule_events ORDER BY id"
+        ).fetchall()
 
 
-def test_accept_apply_revert_each_an_event_with_actor_and_note(cli: Cli,
-                                                               checkout: list[str]) -> None:
+def test_accept_apply_revert_each_an_event_with_actor_and_note(
+    cli: Cli, checkout: list[str]
+) -> None:
     rule = checkout[0]
     doc = act(cli, "accept", rule, "09:00", "--note", "agreed in the weekly review")
     assert doc["command"] == "rules accept"
@@ -53,11 +60,19 @@ def test_accept_apply_revert_each_an_event_with_actor_and_note(cli: Cli,
     assert doc["warnings"] == []
     assert doc["rule"]["times_applied"] == 1
     assert events()[-3:] == [
-        (rule, "accepted", at("09:00"), "ana", "agreed in the weekly review", "candidate",
-         "accepted", 0),
+        (
+            rule,
+            "accepted",
+            at("09:00"),
+            "ana",
+            "agreed in the weekly review",
+            "candidate",
+            "accepted",
+            0,
+        ),
         (rule, "applied", at("10:00"), "ana", "change 4411", "accepted", "applied", 0),
-        (rule, "reverted", at("11:00"), "ana", "doubled DB connections", "applied", "reverted",
-         0)]
+        (rule, "reverted", at("11:00"), "ana", "doubled DB connections", "applied", "reverted", 0),
+    ]
 
 
 def test_a_unique_prefix_names_a_rule(cli: Cli, checkout: list[str]) -> None:
@@ -67,7 +82,8 @@ def test_a_unique_prefix_names_a_rule(cli: Cli, checkout: list[str]) -> None:
 
 @pytest.mark.parametrize(("time", "refused"), [("10:29", True), ("10:31", False)])
 def test_apply_is_refused_within_the_cooldown_of_another_adaptation(
-        cli: Cli, checkout: list[str], time: str, refused: bool) -> None:
+    cli: Cli, checkout: list[str], time: str, refused: bool
+) -> None:
     first, second = checkout[0], checkout[1]
     act(cli, "accept", first, "09:00")
     act(cli, "accept", second, "09:00")
@@ -95,7 +111,8 @@ def test_force_records_the_apply_and_says_so(cli: Cli, checkout: list[str]) -> N
 
 
 def test_an_adaptation_cannot_be_backdated_before_another_on_its_service(
-        cli: Cli, checkout: list[str]) -> None:
+    cli: Cli, checkout: list[str]
+) -> None:
     first, second = checkout[0], checkout[1]
     act(cli, "accept", first, "09:00")
     act(cli, "accept", second, "09:00")
@@ -104,8 +121,9 @@ def test_an_adaptation_cannot_be_backdated_before_another_on_its_service(
     before = events()
     result = cli("rules", "revert", first, "--as-of", at("11:20"), "--by", "ana")
     assert result.exit_code == 2
-    assert f"`checkout` has an adaptation at 2026-11-23T11:30:00Z (applied {second})" \
-        in result.stderr
+    assert (
+        f"`checkout` has an adaptation at 2026-11-23T11:30:00Z (applied {second})" in result.stderr
+    )
     assert events() == before
 
 
@@ -124,8 +142,9 @@ def test_a_cooldown_from_the_command_line(cli: Cli, checkout: list[str]) -> None
 
 
 @pytest.mark.parametrize(("time", "flagged"), [("10:29", True), ("10:31", False)])
-def test_a_revert_within_its_cooldown_is_flagged(cli: Cli, checkout: list[str], time: str,
-                                                 flagged: bool) -> None:
+def test_a_revert_within_its_cooldown_is_flagged(
+    cli: Cli, checkout: list[str], time: str, flagged: bool
+) -> None:
     rule = checkout[0]
     act(cli, "accept", rule, "09:00")
     act(cli, "apply", rule, "10:00")
@@ -143,8 +162,7 @@ def crowded(tmp_path: Path) -> list[str]:
     return seed(str(tmp_path / "failearn.db"), drafts, T0)
 
 
-def test_circuit_breaker_ten_active_rules_closed_eleven_open(cli: Cli,
-                                                             crowded: list[str]) -> None:
+def test_circuit_breaker_ten_active_rules_closed_eleven_open(cli: Cli, crowded: list[str]) -> None:
     for rule in crowded[:9]:
         assert act(cli, "accept", rule, "09:00")["warnings"] == []
     doc = act(cli, "accept", crowded[9], "09:00")
@@ -168,14 +186,26 @@ def test_circuit_breaker_ten_active_rules_closed_eleven_open(cli: Cli,
 
 def incident_records(path: Path) -> None:
     """INC-9, and INC-9b four minutes later on the same service and class (merged into it)."""
-    path.write_text("".join(json.dumps({
-        "id": record_id, "timestamp": f"2026-11-22T09:0{minute}:00Z", "service": "checkout",
-        "failure_class": "connection-pool-exhaustion", "trace_ids": [trace * 16]}) + "\n"
-        for record_id, minute, trace in (("INC-9", 0, "ab"), ("INC-9b", 4, "cd"))))
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": record_id,
+                    "timestamp": f"2026-11-22T09:0{minute}:00Z",
+                    "service": "checkout",
+                    "failure_class": "connection-pool-exhaustion",
+                    "trace_ids": [trace * 16],
+                }
+            )
+            + "\n"
+            for record_id, minute, trace in (("INC-9", 0, "ab"), ("INC-9b", 4, "cd"))
+        )
+    )
 
 
-def test_negative_feedback_lowers_confidence_once_per_incident(cli: Cli, checkout: list[str],
-                                                               tmp_path: Path) -> None:
+def test_negative_feedback_lowers_confidence_once_per_incident(
+    cli: Cli, checkout: list[str], tmp_path: Path
+) -> None:
     incident_records(tmp_path / "incidents.ndjson")
     cli.json("ingest", "incidents.ndjson", "--as-of", T0)
     rule = checkout[0]
@@ -195,14 +225,24 @@ def test_negative_feedback_lowers_confidence_once_per_incident(cli: Cli, checkou
     assert "incident INC-9 is already recorded" in result.stderr
 
 
-def test_feedback_on_an_unknown_incident_is_refused(cli: Cli, checkout: list[str],
-                                                     tmp_path: Path) -> None:
+def test_feedback_on_an_unknown_incident_is_refused(
+    cli: Cli, checkout: list[str], tmp_path: Path
+) -> None:
     incident_records(tmp_path / "incidents.ndjson")
     cli.json("ingest", "incidents.ndjson", "--as-of", T0)
     rule = checkout[0]
     recorded = len(events())
-    result = cli("rules", "feedback", rule, "--incident", "DOES-NOT-EXIST", "--as-of",
-                 at("11:00"), "--by", "ana")
+    result = cli(
+        "rules",
+        "feedback",
+        rule,
+        "--incident",
+        "DOES-NOT-EXIST",
+        "--as-of",
+        at("11:00"),
+        "--by",
+        "ana",
+    )
     assert result.exit_code == 2
     assert "no incident 'DOES-NOT-EXIST'" in result.stderr and "Traceback" not in result.stderr
     assert len(events()) == recorded
@@ -220,9 +260,13 @@ def test_export_writes_the_active_rules(cli: Cli, checkout: list[str], tmp_path:
     doc = json.loads((tmp_path / "rules.json").read_text())
     assert doc["command"] == "rules export"
     assert [(r["rule_id"], r["status"]) for r in doc["rules"]] == sorted(
-        [(checkout[0], "accepted"), (checkout[1], "applied")])
-    assert doc["guardrails"] == {"cooldown_seconds": 1800, "max_active_rules": 10,
-                                 "ttl_seconds": 2592000}
+        [(checkout[0], "accepted"), (checkout[1], "applied")]
+    )
+    assert doc["guardrails"] == {
+        "cooldown_seconds": 1800,
+        "max_active_rules": 10,
+        "ttl_seconds": 2592000,
+    }
     assert doc["services"]["checkout"]["cooldown_until"] == "2026-11-23T10:30:00Z"
     assert doc["rules"][0]["expires_at"] == "2026-12-20T12:00:00Z"
     later = cli.json("rules", "export", "--as-of", at("10:30"))
@@ -230,8 +274,9 @@ def test_export_writes_the_active_rules(cli: Cli, checkout: list[str], tmp_path:
 
 
 @pytest.mark.parametrize("name", ["failearn.db", "failearn.db-wal", "sub/../failearn.db"])
-def test_export_refuses_to_overwrite_the_database(cli: Cli, checkout: list[str], tmp_path: Path,
-                                                  name: str) -> None:
+def test_export_refuses_to_overwrite_the_database(
+    cli: Cli, checkout: list[str], tmp_path: Path, name: str
+) -> None:
     (tmp_path / "sub").mkdir()
     before = (tmp_path / "failearn.db").read_bytes()
     result = cli("rules", "export", "-o", name)
@@ -241,15 +286,19 @@ def test_export_refuses_to_overwrite_the_database(cli: Cli, checkout: list[str],
     assert result.exit_code == 2 and "cannot write nowhere/rules.json" in result.stderr
 
 
-def test_the_list_is_readable_at_80_columns(cli: Cli, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_list_is_readable_at_80_columns(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: draw as for a terminal
-    monkeypatch.setenv("TERM", "dumb")         # without colour codes
-    drafts = [draft("P0001", "recommendations", kind, failure_class="memory-exhaustion")
-              for kind in ("pre-emptive-scaling", "load-shedding")]
-    drafts.append(draft("P0002", "notifications", "config-validation",
-                        failure_class="configuration-error"))
+    monkeypatch.setenv("TERM", "dumb")  # without colour codes
+    drafts = [
+        draft("P0001", "recommendations", kind, failure_class="memory-exhaustion")
+        for kind in ("pre-emptive-scaling", "load-shedding")
+    ]
+    drafts.append(
+        draft("P0002", "notifications", "config-validation", failure_class="configuration-error")
+    )
     rules = seed(str(tmp_path / "failearn.db"), drafts, T0)
     act(cli, "reject", rules[1], "09:00")
     result = cli("rules", "list", "--all", "--as-of", at("10:00"))
@@ -285,17 +334,21 @@ def test_list_and_show(cli: Cli, checkout: list[str]) -> None:
     assert "ana" in cli("rules", "show", checkout[2]).stdout
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (("accept", "R-nope"), 2, "no rule 'R-nope' in the registry"),
-    (("show", "R-"), 2, "ambiguous: R- matches R-"),
-    (("apply", "{rule}"), 2, "accept it before recording that it was applied"),
-    (("revert", "{rule}"), 2, "cannot revert"),
-    (("list", "--status", "done"), 2, "--status 'done' is not one of"),
-    (("accept", "{rule}", "--as-of", "2026-11-22"), 2, "after --as-of"),
-    (("accept", "{rule}", "--by", " "), 2, "--by must name who acts"),
-])
-def test_mistakes_are_usage_errors(cli: Cli, checkout: list[str], args: tuple[str, ...],
-                                   code: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("accept", "R-nope"), 2, "no rule 'R-nope' in the registry"),
+        (("show", "R-"), 2, "ambiguous: R- matches R-"),
+        (("apply", "{rule}"), 2, "accept it before recording that it was applied"),
+        (("revert", "{rule}"), 2, "cannot revert"),
+        (("list", "--status", "done"), 2, "--status 'done' is not one of"),
+        (("accept", "{rule}", "--as-of", "2026-11-22"), 2, "after --as-of"),
+        (("accept", "{rule}", "--by", " "), 2, "--by must name who acts"),
+    ],
+)
+def test_mistakes_are_usage_errors(
+    cli: Cli, checkout: list[str], args: tuple[str, ...], code: int, message: str
+) -> None:
     filled = [a.replace("{rule}", checkout[0]) for a in args]
     result = cli("rules", *filled)
     assert result.exit_code == code
@@ -308,9 +361,9 @@ def test_no_database_is_a_clear_error(cli: Cli) -> None:
     assert result.exit_code == 2 and "does not exist" in result.stderr
 
 
-def test_by_defaults_to_the_git_user_else_the_os_user(cli: Cli, checkout: list[str],
-                                                      monkeypatch: pytest.MonkeyPatch,
-                                                      tmp_path: Path) -> None:
+def test_by_defaults_to_the_git_user_else_the_os_user(
+    cli: Cli, checkout: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     (tmp_path / "gitconfig").write_text("[user]\n\tname = Grace Hopper\n")
@@ -338,4 +391,5 @@ def test_piped_the_list_and_the_export_are_tab_separated(cli: Cli, checkout: lis
     cli.json("rules", "accept", checkout[0], "--as-of", at("09:00"))
     exported = cli("rules", "export", "--format", "text", "--as-of", at("10:00"))
     assert [line.split("\t")[:3] for line in exported.stdout.splitlines()] == [
-        [checkout[0], "checkout", "accepted"]]
+        [checkout[0], "checkout", "accepted"]
+    ]

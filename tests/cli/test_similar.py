@@ -21,11 +21,20 @@ def test_similar_by_incident_id(cli: Cli) -> None:
     scores = [r["score"] for r in results]
     assert scores == sorted(scores, reverse=True) and 0.9 < scores[0] <= 1.0
     first = results[0]
-    assert set(first) >= {"incident_id", "score", "timestamp", "service", "failure_class",
-                          "source", "resolution", "workarounds"}
+    assert set(first) >= {
+        "incident_id",
+        "score",
+        "timestamp",
+        "service",
+        "failure_class",
+        "source",
+        "resolution",
+        "workarounds",
+    }
     assert first["source"].endswith("weeks-45-47.ndjson") and first["pattern_id"] == "P0001"
-    resolved = [r for r in cli.json("similar", "pool-1", "--top", "7")["results"]
-                if r["resolution"]]
+    resolved = [
+        r for r in cli.json("similar", "pool-1", "--top", "7")["results"] if r["resolution"]
+    ]
     assert resolved[0]["incident_id"] == "pool-3"
     assert doc["index"]["indexed"] == 25 and doc["index"]["added"] == 0
 
@@ -33,12 +42,20 @@ def test_similar_by_incident_id(cli: Cli) -> None:
 def test_similar_by_text(cli: Cli) -> None:
     ingest(cli, WEEKS)
     cluster(cli)
-    doc = cli.json("similar", "--text", "upstream request timeout after 912ms calling "
-                   "inventory at 10.1.2.3:8443", "--top", "3")
+    doc = cli.json(
+        "similar",
+        "--text",
+        "upstream request timeout after 912ms calling inventory at 10.1.2.3:8443",
+        "--top",
+        "3",
+    )
     assert len(doc["results"]) == 3 and {r["incident_id"] for r in doc["results"]} <= SEARCH
     # Equal scores come in id order.
-    assert [r["incident_id"] for r in doc["results"]] == ["search-to-1", "search-to-2",
-                                                          "search-to-3"]
+    assert [r["incident_id"] for r in doc["results"]] == [
+        "search-to-1",
+        "search-to-2",
+        "search-to-3",
+    ]
     assert doc["results"][0]["score"] > 0.9
     assert doc["query"]["text"].startswith("upstream")
     unknown = cli.json("similar", "--text", "zebra quokka")
@@ -54,10 +71,10 @@ def test_incidents_ingested_after_the_run_are_found(cli: Cli) -> None:
     assert len(doc["results"]) == 3
     assert {r["incident_id"] for r in doc["results"]} <= POOL | {"pool-w48-2", "pool-w48-3"}
     assert doc["results"][0]["incident_id"] == "pool-2" and doc["results"][0]["score"] > 0.8
-    text = cli.json("similar", "--text", "pool exhausted after 10ms on db-1234.internal",
-                    "--top", "11")
-    assert {"pool-w48-1", "pool-w48-2", "pool-w48-3"} <= {r["incident_id"]
-                                                          for r in text["results"]}
+    text = cli.json(
+        "similar", "--text", "pool exhausted after 10ms on db-1234.internal", "--top", "11"
+    )
+    assert {"pool-w48-1", "pool-w48-2", "pool-w48-3"} <= {r["incident_id"] for r in text["results"]}
 
 
 def test_before_any_cluster_run_a_temporary_index_is_used(cli: Cli) -> None:
@@ -86,8 +103,12 @@ def test_empty_store_and_missing_store(cli: Cli, tmp_path: Path) -> None:
 
 def test_usage_errors(cli: Cli) -> None:
     ingest(cli, WEEKS)
-    for args, message in ((("pool-1", "--text", "x"), "not both"), ((), "not both"),
-                          (("--text", "  "), "empty"), (("pool-1", "--top", "0"), "--top")):
+    for args, message in (
+        (("pool-1", "--text", "x"), "not both"),
+        ((), "not both"),
+        (("--text", "  "), "empty"),
+        (("pool-1", "--top", "0"), "--top"),
+    ):
         result = cli("similar", *args)
         assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
 
@@ -110,16 +131,18 @@ def _copy(record_id: str, new_id: str, timestamp: str, trace: str) -> str:
 
 
 def test_incidents_merged_after_the_run_are_one_result(cli: Cli, tmp_path: Path) -> None:
-    (tmp_path / "late.ndjson").write_text(_copy("search-to-2", "search-to-2b",
-                                                "2026-11-06T08:29:00Z", "ab" * 16))
+    (tmp_path / "late.ndjson").write_text(
+        _copy("search-to-2", "search-to-2b", "2026-11-06T08:29:00Z", "ab" * 16)
+    )
     ingest(cli, WEEKS)
     ingest(cli, tmp_path / "late.ndjson")
     cluster(cli)
     before = cli.json("similar", "search-to-1", "--top", "7")["results"]
     assert {"search-to-2", "search-to-2b"} <= {r["incident_id"] for r in before}
     # A record between the two bridges them: search-to-2b becomes part of search-to-2.
-    (tmp_path / "bridge.ndjson").write_text(_copy("search-to-2", "search-to-2m",
-                                                  "2026-11-06T08:25:00Z", "cd" * 16))
+    (tmp_path / "bridge.ndjson").write_text(
+        _copy("search-to-2", "search-to-2m", "2026-11-06T08:25:00Z", "cd" * 16)
+    )
     ingest(cli, tmp_path / "bridge.ndjson")
     after = cli.json("similar", "search-to-1", "--top", "7")["results"]
     ids = [r["incident_id"] for r in after]

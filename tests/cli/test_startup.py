@@ -11,12 +11,13 @@ GOOD = Path(__file__).parent.parent / "fixtures" / "good"
 
 
 def imported_after(*argv: str) -> set[str]:
-    code = ("import sys\nfrom failearn.cli import app\n"
-            f"try:\n    app({list(argv)!r}, standalone_mode=False)\n"
-            "except SystemExit:\n    pass\n"
-            "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import sys\nfrom failearn.cli import app\n"
+        f"try:\n    app({list(argv)!r}, standalone_mode=False)\n"
+        "except SystemExit:\n    pass\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return set(done.stdout.split())
 
 
@@ -25,7 +26,8 @@ def test_help_imports_no_heavy_library() -> None:
 
 
 def test_ingest_imports_no_heavy_library(tmp_path: Path) -> None:
-    modules = imported_after("ingest", str(GOOD), "--db", str(tmp_path / "f.db"),
-                             "--format", "json")
+    modules = imported_after(
+        "ingest", str(GOOD), "--db", str(tmp_path / "f.db"), "--format", "json"
+    )
     assert "failearn" in modules
     assert not modules & set(HEAVY)

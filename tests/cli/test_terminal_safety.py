@@ -21,7 +21,8 @@ def assert_safe(text: str) -> None:
 
 
 def test_file_names_that_could_steer_a_terminal_are_rejected_and_shown_escaped(
-        cli: Cli, tmp_path: Path) -> None:
+    cli: Cli, tmp_path: Path
+) -> None:
     folder = tmp_path / "d"
     folder.mkdir()
     shutil.copy(GOOD, folder / "ok.md")
@@ -34,7 +35,8 @@ def test_file_names_that_could_steer_a_terminal_are_rejected_and_shown_escaped(
     doc = json.loads(result.stdout)
     assert sorted((e["source"], e["code"]) for e in doc["errors"]) == [
         ("d/evil\\x1b]0;pwned\\x07.md", "invalid-file-name"),
-        ("d/invoice\\u202edm.md", "invalid-file-name")]
+        ("d/invoice\\u202edm.md", "invalid-file-name"),
+    ]
 
 
 def test_bidi_and_invisible_text_in_a_post_mortem_is_shown_escaped(cli: Cli) -> None:
@@ -42,8 +44,9 @@ def test_bidi_and_invisible_text_in_a_post_mortem_is_shown_escaped(cli: Cli) -> 
     postmortem = Path("report/postmortems/2026-11-17-checkout-pool.md")
     text = postmortem.read_text(encoding="utf-8")
     title = "Checkout pool exhausted <script>document.title='PWNED'</script> during the sale"
-    postmortem.write_text(text.replace(title, "Checkout \u202eloop\u2066 \u200bpool"),
-                          encoding="utf-8")
+    postmortem.write_text(
+        text.replace(title, "Checkout \u202eloop\u2066 \u200bpool"), encoding="utf-8"
+    )
     cli.json("ingest", "report/incidents.ndjson", "report/postmortems", "--as-of", AS_OF)
     cli.json("cluster", "--as-of", AS_OF)
     for output_format in ("text", "md", "html", "json"):
@@ -59,8 +62,17 @@ def test_bidi_and_invisible_text_in_a_post_mortem_is_shown_escaped(cli: Cli) -> 
 
 def test_a_reviewer_note_is_shown_escaped(cli: Cli, checkout: list[str]) -> None:  # noqa: F811
     rule = checkout[0]
-    done = cli("rules", "accept", rule, "--as-of", at("09:00"), "--by", "ana\x1b[2J",
-               "--note", "ok\u202e \x1b]0;title\x07")
+    done = cli(
+        "rules",
+        "accept",
+        rule,
+        "--as-of",
+        at("09:00"),
+        "--by",
+        "ana\x1b[2J",
+        "--note",
+        "ok\u202e \x1b]0;title\x07",
+    )
     assert done.exit_code == 0, done.stderr
     assert_safe(done.stdout)
     shown = cli("rules", "show", rule)

@@ -30,8 +30,7 @@ def test_two_runs_at_once_never_share_a_new_pattern_id(cli: Cli, tmp_path: Path)
     assert other and result.clusters[0].dominant_class == "connection-pool-exhaustion"
     with sqlite3.connect(tmp_path / "failearn.db") as conn:
         classes: dict[str, set[str]] = {}
-        for pattern_id, dominant in conn.execute(
-                "SELECT pattern_id, dominant_class FROM clusters"):
+        for pattern_id, dominant in conn.execute("SELECT pattern_id, dominant_class FROM clusters"):
             classes.setdefault(pattern_id, set()).add(dominant)
         labels = dict(conn.execute("SELECT id, dominant_class FROM patterns"))
     assert all(len(found) == 1 for found in classes.values()), classes

@@ -30,7 +30,8 @@ def _one(db: str, sql: str) -> Any:
 
 
 def test_duckdb_reads_the_parquet_export_with_the_stores_counts_and_values(
-        cli: Cli, tmp_path: Path, db_url: str) -> None:
+    cli: Cli, tmp_path: Path, db_url: str
+) -> None:
     # Closed at the end: a live DuckDB connection must not be inherited by the worker
     # processes that later tests fork (its finaliser crashes a forked child).
     with pytest.importorskip("duckdb").connect() as duckdb:
@@ -39,8 +40,13 @@ def test_duckdb_reads_the_parquet_export_with_the_stores_counts_and_values(
 
 def _check_parquet(cli: Cli, tmp_path: Path, db_url: str, duckdb: Any) -> None:
     _store(cli, db_url)
-    for what, table in (("incidents", "incidents"), ("reports", "reports"),
-                        ("patterns", "patterns"), ("rules", "rules"), ("events", "rule_events")):
+    for what, table in (
+        ("incidents", "incidents"),
+        ("reports", "reports"),
+        ("patterns", "patterns"),
+        ("rules", "rules"),
+        ("events", "rule_events"),
+    ):
         out = tmp_path / f"{what}.parquet"
         result = cli("export", "--what", what, "--output", str(out), "--db", db_url, "--json")
         assert result.exit_code == 0, result.stderr
@@ -49,24 +55,38 @@ def _check_parquet(cli: Cli, tmp_path: Path, db_url: str, duckdb: Any) -> None:
         read = duckdb.execute(f"SELECT COUNT(*) FROM '{out}'").fetchone()[0]
         assert read == stored == summary["rows"], what
     incidents = str(tmp_path / "incidents.parquet")
-    first = _one(db_url, "SELECT id, timestamp, service, failure_class, report_count "
-                         "FROM incidents ORDER BY timestamp, id LIMIT 1")
-    assert duckdb.execute(f"SELECT id, timestamp, service, failure_class, report_count FROM "
-                      f"'{incidents}' ORDER BY timestamp, id LIMIT 1").fetchone() == tuple(first)
-    per_service = duckdb.execute(f"SELECT service, COUNT(*) FROM '{incidents}' GROUP BY 1 "
-                             "ORDER BY 1").fetchall()
+    first = _one(
+        db_url,
+        "SELECT id, timestamp, service, failure_class, report_count "
+        "FROM incidents ORDER BY timestamp, id LIMIT 1",
+    )
+    assert duckdb.execute(
+        f"SELECT id, timestamp, service, failure_class, report_count FROM "
+        f"'{incidents}' ORDER BY timestamp, id LIMIT 1"
+    ).fetchone() == tuple(first)
+    per_service = duckdb.execute(
+        f"SELECT service, COUNT(*) FROM '{incidents}' GROUP BY 1 ORDER BY 1"
+    ).fetchall()
     with Store.open(db_url) as store:
-        assert per_service == [tuple(r) for r in store.conn.execute(
-            "SELECT service, COUNT(*) FROM incidents GROUP BY service ORDER BY service")]
+        assert per_service == [
+            tuple(r)
+            for r in store.conn.execute(
+                "SELECT service, COUNT(*) FROM incidents GROUP BY service ORDER BY service"
+            )
+        ]
         messages = store.conn.execute(
             "SELECT r.incident_id, COUNT(*) FROM report_error_messages e "
             "JOIN reports r ON r.key = e.report_key GROUP BY r.incident_id "
-            "ORDER BY r.incident_id LIMIT 3").fetchall()
+            "ORDER BY r.incident_id LIMIT 3"
+        ).fetchall()
     for incident_id, count in messages:
-        assert duckdb.execute(f"SELECT len(error_messages) FROM '{incidents}' WHERE id = ?",
-                              [incident_id]).fetchone()[0] == count
-    types = {r[0]: r[1] for r in duckdb.execute(f"DESCRIBE SELECT * FROM '{incidents}'"
-                                                  ).fetchall()}
+        assert (
+            duckdb.execute(
+                f"SELECT len(error_messages) FROM '{incidents}' WHERE id = ?", [incident_id]
+            ).fetchone()[0]
+            == count
+        )
+    types = {r[0]: r[1] for r in duckdb.execute(f"DESCRIBE SELECT * FROM '{incidents}'").fetchall()}
     assert types["timestamp"] == "VARCHAR" and types["report_count"] == "BIGINT"
     assert types["error_messages"] == "VARCHAR[]"
 
@@ -77,8 +97,9 @@ def test_ndjson_and_csv_carry_the_same_rows(cli: Cli, tmp_path: Path) -> None:
     ndjson = cli("export", "--format", "ndjson", "--what", "incidents", "-o", "-", "--db", db)
     assert ndjson.exit_code == 0, ndjson.stderr
     records = [json.loads(line) for line in ndjson.stdout.splitlines()]
-    assert cli("export", "--format", "csv", "-o", str(tmp_path / "i.csv"),
-               "--db", db).exit_code == 0
+    assert (
+        cli("export", "--format", "csv", "-o", str(tmp_path / "i.csv"), "--db", db).exit_code == 0
+    )
     with (tmp_path / "i.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["id"] for r in rows] == [r["id"] for r in records]

@@ -34,9 +34,18 @@ def test_ctrl_c_while_reading_leaves_no_worker_and_nothing_written(tmp_path: Pat
     alerts = tmp_path / "alerts.ndjson"
     with alerts.open("w", encoding="utf-8") as handle:
         for n in range(6000):
-            handle.write(json.dumps({
-                "id": f"a-{n}", "timestamp": "2026-11-02T14:03:00Z", "service": f"s{n}",
-                "failure_class": "timeout", "trace_ids": [f"{n + 1:032x}"]}) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "id": f"a-{n}",
+                        "timestamp": "2026-11-02T14:03:00Z",
+                        "service": f"s{n}",
+                        "failure_class": "timeout",
+                        "trace_ids": [f"{n + 1:032x}"],
+                    }
+                )
+                + "\n"
+            )
     settings = replace(Settings(db=tmp_path / "x.db"), ingest=IngestConfig(workers=2))
     options = IngestOptions(paths=[str(alerts)], as_of=datetime(2026, 11, 23, tzinfo=UTC))
     with pytest.raises(KeyboardInterrupt):
@@ -53,9 +62,13 @@ def _write(path: Path, count: int, classed: bool) -> Path:
     with path.open("w", encoding="utf-8") as handle:
         for n in range(count):
             failure_class = ("timeout", "dependency-failure")[n % 2]
-            record = {"id": f"{path.stem}-{n}", "timestamp": "2026-11-02T14:03:00Z",
-                      "service": f"s{n % 7}", "trace_ids": [f"{n + 1:032x}"],
-                      "title": f"{words[failure_class]} on node {n % 13}"}
+            record = {
+                "id": f"{path.stem}-{n}",
+                "timestamp": "2026-11-02T14:03:00Z",
+                "service": f"s{n % 7}",
+                "trace_ids": [f"{n + 1:032x}"],
+                "title": f"{words[failure_class]} on node {n % 13}",
+            }
             if classed:
                 record["failure_class"] = failure_class
             handle.write(json.dumps(record) + "\n")
@@ -64,22 +77,25 @@ def _write(path: Path, count: int, classed: bool) -> Path:
 
 def _stored(db: Path) -> list[tuple[str, str, str]]:
     with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT key, failure_class, COALESCE(failure_class_via, '') "
-                            "FROM reports ORDER BY key").fetchall()
+        return conn.execute(
+            "SELECT key, failure_class, COALESCE(failure_class_via, '') FROM reports ORDER BY key"
+        ).fetchall()
 
 
 @pytest.mark.slow
 def test_workers_beside_other_threads_come_from_a_fork_server_and_store_the_same(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     labelled = _write(tmp_path / "labelled.ndjson", 200, classed=True)
     unlabelled = _write(tmp_path / "unlabelled.ndjson", 3000, classed=False)
     classify = ClassifyConfig(infer="all", min_labels=20)
-    options = [IngestOptions(paths=[str(path)], as_of=datetime(2026, 11, 23, tzinfo=UTC))
-               for path in (labelled, unlabelled)]
+    options = [
+        IngestOptions(paths=[str(path)], as_of=datetime(2026, 11, 23, tzinfo=UTC))
+        for path in (labelled, unlabelled)
+    ]
 
     def ingest(db: Path, workers: int) -> list[tuple[str, str, str]]:
-        settings = replace(Settings(db=db), classify=classify,
-                           ingest=IngestConfig(workers=workers))
+        settings = replace(Settings(db=db), classify=classify, ingest=IngestConfig(workers=workers))
         for option in options:
             run_ingest(settings, load_taxonomy(), option)
         return _stored(db)
@@ -104,10 +120,13 @@ def test_workers_beside_other_threads_come_from_a_fork_server_and_store_the_same
 
 @pytest.mark.slow
 def test_a_process_with_one_thread_forks_its_workers() -> None:
-    code = ("import threading\nfrom failearn.capture.prepare import worker_context\n"
-            "print(worker_context().get_start_method())\n"
-            "held = threading.Event()\nthreading.Thread(target=held.wait).start()\n"
-            "print(worker_context().get_start_method())\nheld.set()\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, timeout=60)
+    code = (
+        "import threading\nfrom failearn.capture.prepare import worker_context\n"
+        "print(worker_context().get_start_method())\n"
+        "held = threading.Event()\nthreading.Thread(target=held.wait).start()\n"
+        "print(worker_context().get_start_method())\nheld.set()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     assert done.stdout.split() == ["fork", "forkserver"]

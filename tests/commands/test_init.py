@@ -22,25 +22,36 @@ CORPORA = {
 }
 # Reports stored by `init` + `ingest` with the start they say, per corpus, as measured
 # (the class inference leaves a few unclassified, and they are rejected); the goal is 90 %.
-STORED_AT_LEAST = {"moj-cloud-platform": 37, "kubernetes-test-infra": 5, "mybinder": 22,
-                   "rust-lang-blog": 8}
+STORED_AT_LEAST = {
+    "moj-cloud-platform": 37,
+    "kubernetes-test-infra": 5,
+    "mybinder": 22,
+    "rust-lang-blog": 8,
+}
 
 
 def correct(stored: str, truth: dict[str, str]) -> bool:
-    return stored == truth["start"] if len(truth["start"]) > 10 else \
-        stored[:10] == truth["start"]
+    return stored == truth["start"] if len(truth["start"]) > 10 else stored[:10] == truth["start"]
 
 
 def init_and_ingest(cli: Cli, repo: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     init = cli.json("init", str(repo), "--as-of", AS_OF)
-    ingest = cli.json("--config", str(repo / "failearn.toml"), "ingest", str(repo),
-                      "--as-of", AS_OF, exit_code=None)
+    ingest = cli.json(
+        "--config",
+        str(repo / "failearn.toml"),
+        "ingest",
+        str(repo),
+        "--as-of",
+        AS_OF,
+        exit_code=None,
+    )
     return init, ingest
 
 
 @pytest.mark.parametrize("corpus", sorted(CORPORA))
 def test_init_then_ingest_stores_real_reports_with_the_start_they_say(
-        cli: Cli, tmp_path: Path, corpus: str) -> None:
+    cli: Cli, tmp_path: Path, corpus: str
+) -> None:
     repo = tmp_path / corpus
     shutil.copytree(CORPORA[corpus], repo)
     init, ingest = init_and_ingest(cli, repo)
@@ -51,8 +62,11 @@ def test_init_then_ingest_stores_real_reports_with_the_start_they_say(
     with sqlite3.connect(repo / "failearn.db") as conn:
         stored = dict(conn.execute("SELECT source, timestamp FROM reports").fetchall())
     assert set(stored) <= set(truth)
-    wrong = {name: (ts, truth[name]["start"]) for name, ts in stored.items()
-             if not correct(ts, truth[name])}
+    wrong = {
+        name: (ts, truth[name]["start"])
+        for name, ts in stored.items()
+        if not correct(ts, truth[name])
+    }
     assert wrong == {}
     assert len(stored) >= STORED_AT_LEAST[corpus]
     assert len(stored) >= 0.9 * len(truth)
@@ -90,13 +104,16 @@ def page(meta: str, title: str = "Checkout slow") -> str:
 
 
 def test_init_maps_the_names_a_repository_uses_and_suggests_for_typos(
-        cli: Cli, tmp_path: Path) -> None:
+    cli: Cli, tmp_path: Path
+) -> None:
     repo = tmp_path / "pms"
     repo.mkdir()
-    (repo / "a.md").write_text(page("happened_at: 2024-03-01 10:00\ncategory: timout\n"
-                                    "last_modified: 2024-04-01\n"))
-    (repo / "b.md").write_text(page("happened_at: 2024-03-09 11:00\ncategory: timeout\n",
-                                    "Checkout down"))
+    (repo / "a.md").write_text(
+        page("happened_at: 2024-03-01 10:00\ncategory: timout\nlast_modified: 2024-04-01\n")
+    )
+    (repo / "b.md").write_text(
+        page("happened_at: 2024-03-09 11:00\ncategory: timeout\n", "Checkout down")
+    )
     (repo / "TEMPLATE-postmortem.md").write_text(page("happened_at: \n"))
     doc = cli.json("init", str(repo), "--as-of", AS_OF)
     assert doc["aliases"] == {"timestamp": ["happened_at"], "failure_class": ["category"]}
@@ -105,8 +122,9 @@ def test_init_maps_the_names_a_repository_uses_and_suggests_for_typos(
     assert doc["left_out"] == [{"source": "TEMPLATE-postmortem.md", "why": "a template"}]
     config = (repo / "failearn.toml").read_text()
     assert '[fields]\ntimestamp = ["happened_at"]\nfailure_class = ["category"]' in config
-    assert '# a typo of timeout? Fix the label, or keep this mapping:\n"timout" = "timeout"' \
-        in config
+    assert (
+        '# a typo of timeout? Fix the label, or keep this mapping:\n"timout" = "timeout"' in config
+    )
     assert '# "checkout" = []   # in 2 titles' in config
     assert doc["would_store"] == 2
     result = cli("init", str(repo), "--as-of", AS_OF, "--force")

@@ -22,9 +22,39 @@ HOSTILE = "evil|svc</td><script>alert(1)</script>`x`"
 UNEVEN = "``<img src=x onerror=alert(document.domain)>`"
 # Tags markdown-it makes itself for a paragraph or a table; anything else came from the text.
 OWN_TAGS = {"p", "code", "table", "thead", "tbody", "tr", "th", "td"}
-PIECES = st.sampled_from(["`", "``", "```", "<", ">", "|", "\\", "&", "*", "_", "[", "]", "(",
-                          ")", "!", "#", "~", "-", "1.", "=", " ", "a", "img", "<img src=x>",
-                          "<b>", "&lt;", "http://x.y", "\\|", "\n"])
+PIECES = st.sampled_from(
+    [
+        "`",
+        "``",
+        "```",
+        "<",
+        ">",
+        "|",
+        "\\",
+        "&",
+        "*",
+        "_",
+        "[",
+        "]",
+        "(",
+        ")",
+        "!",
+        "#",
+        "~",
+        "-",
+        "1.",
+        "=",
+        " ",
+        "a",
+        "img",
+        "<img src=x>",
+        "<b>",
+        "&lt;",
+        "http://x.y",
+        "\\|",
+        "\n",
+    ]
+)
 TEXTS = st.lists(PIECES, max_size=16).map("".join)
 
 
@@ -54,8 +84,9 @@ def _body_cell(rendered: str) -> str:
     return rendered.split("<tbody>", 1)[1].split("<td>", 1)[1].split("</td>", 1)[0]
 
 
-@pytest.mark.parametrize("value", ["checkout", HOSTILE, UNEVEN, "`a", "a``b", "x|y|z",
-                                   "a\\|<img src=x>"])
+@pytest.mark.parametrize(
+    "value", ["checkout", HOSTILE, UNEVEN, "`a", "a``b", "x|y|z", "a\\|<img src=x>"]
+)
 def test_a_code_span_stays_one_cell_and_renders_the_value(value: str) -> None:
     table = _table(md_code(value))
     cells = _cells(table)

@@ -40,7 +40,8 @@ def test_a_write_that_fails_leaves_the_previous_file_whole(tmp_path: Path) -> No
 
 
 def test_the_file_is_replaced_keeping_its_mode_and_a_link_is_written_through(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     report = tmp_path / "report.md"
     report.write_text("old\n", encoding="utf-8")
     report.chmod(0o640)

@@ -19,9 +19,16 @@ from tests.conftest import Cli
 from tests.servers import missing
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-extensions",
-         "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-extensions",
+    "--hide-scrollbars",
+)
 
 
 def html_report(cli: Cli, tmp_path: Path) -> Path:
@@ -34,8 +41,10 @@ def html_report(cli: Cli, tmp_path: Path) -> Path:
 
 def test_post_mortem_text_is_escaped_and_nothing_is_fetched(cli: Cli, tmp_path: Path) -> None:
     html = html_report(cli, tmp_path).read_text(encoding="utf-8")
-    assert "Checkout pool exhausted &lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;" \
+    assert (
+        "Checkout pool exhausted &lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;"
         in html
+    )
     assert "<script" not in html.lower()
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html
@@ -49,15 +58,21 @@ def test_markdown_escapes_what_would_format_or_open_html() -> None:
 
 
 def test_chart_geometry_is_deterministic_and_keeps_what_moved() -> None:
-    numbers = {"weeks": ["2026-W46", "2026-W47"], "by_class": [
-        {"failure_class": f"class-{n}", "weeks": [10 - n, 10 - n], "change": 0.0}
-        for n in range(10)] + [{"failure_class": "drifted", "weeks": [0, 5], "change": 5.0}]}
+    numbers = {
+        "weeks": ["2026-W46", "2026-W47"],
+        "by_class": [
+            {"failure_class": f"class-{n}", "weeks": [10 - n, 10 - n], "change": 0.0}
+            for n in range(10)
+        ]
+        + [{"failure_class": "drifted", "weeks": [0, 5], "change": 5.0}],
+    }
     chart = class_mix_chart(numbers)
     names = [item["name"] for item in chart["legend"]]
     assert "drifted" in names and names[-1] == "other" and len(names) == 9
     assert chart == class_mix_chart(numbers)
-    bars = pattern_chart([{"pattern_id": "P0001", "label": "x" * 60, "size": 10,
-                           "status": "growing"}])["bars"]
+    bars = pattern_chart(
+        [{"pattern_id": "P0001", "label": "x" * 60, "size": 10, "status": "growing"}]
+    )["bars"]
     assert bars[0]["label"].endswith("…") and bars[0]["colour"] == "#e15759"
 
 
@@ -71,8 +86,14 @@ def _browser() -> str | None:
 
 def _run(browser: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": str(tmp_path)}
-    return subprocess.run([browser, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-                          capture_output=True, text=True, timeout=120, env=env, check=False)
+    return subprocess.run(
+        [browser, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
 
 
 def _png_pixels(path: Path) -> tuple[int, int, bytes]:
@@ -81,18 +102,19 @@ def _png_pixels(path: Path) -> tuple[int, int, bytes]:
     width, height = struct.unpack(">II", data[16:24])
     idat, position = b"", 8
     while position < len(data):
-        length = struct.unpack(">I", data[position:position + 4])[0]
-        kind = data[position + 4:position + 8]
+        length = struct.unpack(">I", data[position : position + 4])[0]
+        kind = data[position + 4 : position + 8]
         if kind == b"IDAT":
-            idat += data[position + 8:position + 8 + length]
+            idat += data[position + 8 : position + 8 + length]
         position += 12 + length
     return width, height, zlib.decompress(idat)
 
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_the_page_renders_in_a_browser_and_no_incident_script_runs(cli: Cli,
-                                                                  tmp_path: Path) -> None:
+def test_the_page_renders_in_a_browser_and_no_incident_script_runs(
+    cli: Cli, tmp_path: Path
+) -> None:
     browser = _browser()
     if browser is None:
         missing("no Chromium or Chrome on PATH (install the `chromium` package; .ci/run does)")
@@ -120,21 +142,37 @@ def test_the_drift_section_from_a_stored_audit() -> None:
     from failearn.commands.stages import drift_section
 
     summary = SimpleNamespace(
-        audit_id=1, as_of="2026-11-23T00:00:00Z", verdict="drift",
-        reasons=("the class mix shifted: p = 0.0001 < 0.01",), drift=True,
-        recent_start="2026-11-16T00:00:00Z", recent_incidents=34,
-        baseline_start="2026-10-19T00:00:00Z", baseline_incidents=154,
-        shifts=("`timeout` fell from 20 % to 0 % while `resource-exhaustion` rose",))
-    document = {"classes": [
-        {"failure_class": "timeout", "recent_share": 0.0, "baseline_share": 0.2, "delta": -0.2},
-        {"failure_class": "resource-exhaustion", "recent_share": 0.21, "baseline_share": 0.0,
-         "delta": 0.21},
-        {"failure_class": "dns-failure", "recent_share": 0.01, "baseline_share": 0.01,
-         "delta": 0.0}]}
+        audit_id=1,
+        as_of="2026-11-23T00:00:00Z",
+        verdict="drift",
+        reasons=("the class mix shifted: p = 0.0001 < 0.01",),
+        drift=True,
+        recent_start="2026-11-16T00:00:00Z",
+        recent_incidents=34,
+        baseline_start="2026-10-19T00:00:00Z",
+        baseline_incidents=154,
+        shifts=("`timeout` fell from 20 % to 0 % while `resource-exhaustion` rose",),
+    )
+    document = {
+        "classes": [
+            {"failure_class": "timeout", "recent_share": 0.0, "baseline_share": 0.2, "delta": -0.2},
+            {
+                "failure_class": "resource-exhaustion",
+                "recent_share": 0.21,
+                "baseline_share": 0.0,
+                "delta": 0.21,
+            },
+            {
+                "failure_class": "dns-failure",
+                "recent_share": 0.01,
+                "baseline_share": 0.01,
+                "delta": 0.0,
+            },
+        ]
+    }
     section = drift_section(summary, document, top=2)
     assert section["verdict"] == "Drift: the class mix shifted: p = 0.0001 < 0.01"
-    assert [c["failure_class"] for c in section["classes"]] == ["resource-exhaustion",
-                                                               "timeout"]
+    assert [c["failure_class"] for c in section["classes"]] == ["resource-exhaustion", "timeout"]
     assert section["drift"] is True and section["recent"]["incidents"] == 34
 
 
@@ -148,13 +186,23 @@ def test_every_format_shows_the_drift_verdict(cli: Cli) -> None:
     from failearn.timeutil import parse_as_of
 
     build_store(cli)
-    result = build_report(Settings(), load_taxonomy(),
-                          ReportOptions(parse_as_of(AS_OF), dry_run=True))
+    result = build_report(
+        Settings(), load_taxonomy(), ReportOptions(parse_as_of(AS_OF), dry_run=True)
+    )
     assert "No audit has run" in render(result, "md")
-    drift = {"as_of": "2026-11-23T00:00:00Z", "verdict": "Drift: the class mix shifted",
-             "shifts": ["`timeout` fell <b>"], "classes": [
-                 {"failure_class": "resource-exhaustion", "recent_share": 0.21,
-                  "baseline_share": 0.0, "delta": 0.21}]}
+    drift = {
+        "as_of": "2026-11-23T00:00:00Z",
+        "verdict": "Drift: the class mix shifted",
+        "shifts": ["`timeout` fell <b>"],
+        "classes": [
+            {
+                "failure_class": "resource-exhaustion",
+                "recent_share": 0.21,
+                "baseline_share": 0.0,
+                "delta": 0.21,
+            }
+        ],
+    }
     shown = replace(result, drift=drift)
     markdown = render(shown, "md")
     assert "Drift: the class mix shifted (audit as of 2026-11-23T00:00:00Z)." in markdown

@@ -13,7 +13,8 @@ from tests.conftest import Cli
 
 
 def test_a_team_template_beside_the_bundled_folder_is_still_the_teams(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bundled = tmp_path / "templates"
     team = tmp_path / "templates-team"  # shares the bundled folder's name as a prefix
     for folder in (bundled, team):
@@ -26,23 +27,32 @@ def test_a_team_template_beside_the_bundled_folder_is_still_the_teams(
         report.render_template("report.md.j2", "md", {}, None)
 
 
-@pytest.mark.parametrize(("template", "says"), [
-    ("{{ cycler.__init__.__globals__.os.popen('touch pwned').read() }}",
-     "access to attribute '__init__'"),
-    ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "access to attribute '__class__'"),
-    ("{% set _ = week.update({'label': 'x'}) %}{{ week.label }}",
-     "access to attribute 'update'"),
-    ("{{ 'x' * 100000000 }}", "a text or list longer than 1,000,000 is not allowed"),
-    ("{{ 10 ** 100000000 }}", "an exponent over 64 is not allowed"),
-])
-def test_a_team_template_runs_in_a_sandbox(cli: Cli, tmp_path: Path, template: str,
-                                           says: str) -> None:
+@pytest.mark.parametrize(
+    ("template", "says"),
+    [
+        (
+            "{{ cycler.__init__.__globals__.os.popen('touch pwned').read() }}",
+            "access to attribute '__init__'",
+        ),
+        ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "access to attribute '__class__'"),
+        (
+            "{% set _ = week.update({'label': 'x'}) %}{{ week.label }}",
+            "access to attribute 'update'",
+        ),
+        ("{{ 'x' * 100000000 }}", "a text or list longer than 1,000,000 is not allowed"),
+        ("{{ 10 ** 100000000 }}", "an exponent over 64 is not allowed"),
+    ],
+)
+def test_a_team_template_runs_in_a_sandbox(
+    cli: Cli, tmp_path: Path, template: str, says: str
+) -> None:
     build_store(cli)
     team = tmp_path / "team"
     team.mkdir()
     (team / "report.md.j2").write_text(template, encoding="utf-8")
-    result = cli("report", "--as-of", AS_OF, "--format", "md", "--template-dir", str(team),
-                 "--dry-run")
+    result = cli(
+        "report", "--as-of", AS_OF, "--format", "md", "--template-dir", str(team), "--dry-run"
+    )
     assert result.exit_code == 2, (result.stdout, result.stderr)
     first = result.stderr.splitlines()[0]
     assert first.startswith("error: cannot render report.md.j2 (") and says in first, first

@@ -36,7 +36,8 @@ def test_a_fifo_named_explicitly_is_rejected_not_read(fifo_dir: Path) -> None:
         (item,) = discover([str(fifo_dir / "p.ndjson")], IngestConfig())
         (record,) = read_input(item, IngestConfig())
     assert [(i.code, i.message) for i in record.issues] == [
-        ("unreadable-file", "cannot read the file: not a regular file")]
+        ("unreadable-file", "cannot read the file: not a regular file")
+    ]
     (fifo_dir / "p.ndjson").rename(fifo_dir / "p.md")
     with no_hang():
         (item,) = discover([str(fifo_dir / "p.md")], IngestConfig())
@@ -60,12 +61,15 @@ def test_a_directory_that_cannot_be_listed_is_an_input_rejected_for_it() -> None
             named = discover([str(locked)], IngestConfig(), cwd=base)
         assert [(i.source, i.kind, i.problem) for i in inputs] == [
             ("in/locked", "directory", "cannot list the directory: Permission denied"),
-            ("in/ok.md", "markdown", None)]
+            ("in/ok.md", "markdown", None),
+        ]
         assert [(i.source, i.problem) for i in named] == [
-            ("in/locked", "cannot list the directory: Permission denied")]
+            ("in/locked", "cannot list the directory: Permission denied")
+        ]
         (record,) = read_input(inputs[0], IngestConfig())
         assert [(i.code, i.source, i.message) for i in record.issues] == [
-            ("unreadable-file", "in/locked", "cannot list the directory: Permission denied")]
+            ("unreadable-file", "in/locked", "cannot list the directory: Permission denied")
+        ]
     finally:
         (base / "in" / "locked").chmod(0o755)
         shutil.rmtree(base)
@@ -75,4 +79,7 @@ def test_an_input_that_cannot_be_read_at_all_is_rejected_with_its_reason() -> No
     item = InputFile(Path("gone"), "gone", "directory", "cannot list the directory: I/O error")
     (record,) = read_input(item, IngestConfig())
     assert (record.payload, record.kind, [i.code for i in record.issues]) == (
-        None, "directory", ["unreadable-file"])
+        None,
+        "directory",
+        ["unreadable-file"],
+    )

@@ -28,9 +28,12 @@ def test_ndjson_lines_numbers_and_errors() -> None:
     data = b'{"id": 1}\n\n{"id": 2,}\n"text"\n\xff\xfe\n'
     records = list(read_ndjson(io.BytesIO(data), "s.ndjson", max_record_bytes=100))
     assert [(r.line, r.issues[0].code if r.issues else None) for r in records] == [
-        (1, None), (3, "invalid-json"), (4, "not-an-object"), (5, "invalid-utf8")]
-    assert records[2].issues[0].message == (
-        "a string is not an incident record (a JSON object is)")
+        (1, None),
+        (3, "invalid-json"),
+        (4, "not-an-object"),
+        (5, "invalid-utf8"),
+    ]
+    assert records[2].issues[0].message == ("a string is not an incident record (a JSON object is)")
 
 
 def test_oversized_and_empty_streams() -> None:
@@ -43,5 +46,6 @@ def test_oversized_and_empty_streams() -> None:
 def test_an_empty_array_is_an_empty_file_not_nothing_at_all() -> None:
     (record,) = parse_json_document(" [ ]\n", "x.json")
     assert [(i.code, i.line, i.message) for i in record.issues] == [
-        ("empty-file", 1, "the JSON array holds no records")]
+        ("empty-file", 1, "the JSON array holds no records")
+    ]
     assert record.raw == " [ ]\n"

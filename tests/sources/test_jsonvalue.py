@@ -33,11 +33,14 @@ def test_nesting_is_bounded() -> None:
         load("[" * 2000 + "]" * 2000)
 
 
-@pytest.mark.parametrize(("data", "keys"), [
-    (b'{"a": 1, "b": "x:y", "c": {"a": 2}}', []),
-    (b'{"a": 1, "a": 2}', ["a"]),
-    (b'{"t": "10:00", "x": [{"k": 1, "k": 2, "j": 0, "j": 1}], "t": "11:00"}', ["k", "j", "t"]),
-    (b'{"s": "\\":\\"", "s": 1}', ["s"]),
-])
+@pytest.mark.parametrize(
+    ("data", "keys"),
+    [
+        (b'{"a": 1, "b": "x:y", "c": {"a": 2}}', []),
+        (b'{"a": 1, "a": 2}', ["a"]),
+        (b'{"t": "10:00", "x": [{"k": 1, "k": 2, "j": 0, "j": 1}], "t": "11:00"}', ["k", "j", "t"]),
+        (b'{"s": "\\":\\"", "s": 1}', ["s"]),
+    ],
+)
 def test_repeated_keys_are_named(data: bytes, keys: list[str]) -> None:
     assert repeated_keys(load(data), data) == keys

@@ -13,11 +13,18 @@ from failearn.sources.reading import Oversize, bounded_lines, decode
 TEXT = "---\nid: café\n---\n# Outage ☕\n"
 
 
-@pytest.mark.parametrize("data", [
-    TEXT.encode("utf-8"), TEXT.encode("utf-8-sig"), TEXT.encode("utf-16"),
-    codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"),
-    codecs.BOM_UTF32_LE + TEXT.encode("utf-32-le"), codecs.BOM_UTF32_BE + TEXT.encode("utf-32-be"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode("utf-8"),
+        TEXT.encode("utf-8-sig"),
+        TEXT.encode("utf-16"),
+        codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"),
+        codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"),
+        codecs.BOM_UTF32_LE + TEXT.encode("utf-32-le"),
+        codecs.BOM_UTF32_BE + TEXT.encode("utf-32-be"),
+    ],
+)
 def test_text_in_utf8_or_marked_utf16_or_utf32_is_read(data: bytes) -> None:
     read = decode(data, "pm.md", "markdown")
     assert read.rejected is None and read.text == TEXT
@@ -36,11 +43,14 @@ def test_binary_without_a_mark_is_still_binary() -> None:
     assert read.rejected is not None and read.rejected.issues[0].code == "binary-file"
 
 
-@pytest.mark.parametrize("encoded", [
-    "{\"a\": \"é\"}\n{\"b\": 2}\n".encode("utf-16"),
-    codecs.BOM_UTF16_BE + "{\"a\": \"é\"}\n{\"b\": 2}\n".encode("utf-16-be"),
-    "{\"a\": \"é\"}\n{\"b\": 2}\n".encode("utf-8-sig"),
-])
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        '{"a": "é"}\n{"b": 2}\n'.encode("utf-16"),
+        codecs.BOM_UTF16_BE + '{"a": "é"}\n{"b": 2}\n'.encode("utf-16-be"),
+        '{"a": "é"}\n{"b": 2}\n'.encode("utf-8-sig"),
+    ],
+)
 def test_lines_of_a_stream_come_out_as_utf8(encoded: bytes) -> None:
     lines = list(bounded_lines(io.BufferedReader(io.BytesIO(encoded)), 100))
     assert lines == ['{"a": "é"}\n'.encode(), b'{"b": 2}\n']
@@ -62,8 +72,9 @@ def test_a_line_over_the_limit_is_never_read_whole() -> None:
     stream = CountingReader(io.BytesIO(b'{"a": 1}\n' + long_line + b'{"b": 2}\n'))
     lines = list(bounded_lines(stream, 1000))
     assert lines[0] == b'{"a": 1}\n' and lines[2] == b'{"b": 2}\n'
-    assert lines[1] == Oversize(long_line[:1001], hashlib.sha256(long_line).hexdigest(),
-                                len(long_line))
+    assert lines[1] == Oversize(
+        long_line[:1001], hashlib.sha256(long_line).hexdigest(), len(long_line)
+    )
     assert stream.largest <= 1024 * 1024
 
 

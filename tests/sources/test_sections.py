@@ -44,15 +44,17 @@ def _typo(phrase: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(chars)
 
 
-EDITS = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 60), st.sampled_from("aeiou rst1")),
-                 max_size=4)
+EDITS = st.lists(
+    st.tuples(st.integers(0, 2), st.integers(0, 60), st.sampled_from("aeiou rst1")), max_size=4
+)
 
 
 @settings(max_examples=60)
 @given(st.sampled_from(sorted(_LOOKUP)), EDITS, st.sampled_from(["", " (all times UTC)", " x"]))
 @example("appendix", [(0, 1, "a")], "")
 def test_a_heading_with_typos_is_classified_as_the_plain_rule_says(
-        phrase: str, edits: list[tuple[int, int, str]], tail: str) -> None:
+    phrase: str, edits: list[tuple[int, int, str]], tail: str
+) -> None:
     heading = _typo(phrase, edits) + tail
     assert classify_heading.__wrapped__(heading) == _plain(heading)
 

@@ -19,9 +19,13 @@ from tests.suggest.factories import draft
 def store(db_url: str) -> Iterator[Store]:
     with Store.open(db_url) as opened:
         with opened.transaction():
-            sync(opened, [draft("P0001", "checkout"), draft("P0001", "payments"),
-                          draft("P0002", "search")], parse_as_of("2026-11-23"),
-                 RulesConfig(), None)
+            sync(
+                opened,
+                [draft("P0001", "checkout"), draft("P0001", "payments"), draft("P0002", "search")],
+                parse_as_of("2026-11-23"),
+                RulesConfig(),
+                None,
+            )
         yield opened
 
 
@@ -31,8 +35,9 @@ def test_a_rule_is_found_by_its_id_any_case_or_a_unique_prefix(store: Store) -> 
     assert sql.find_rule_id(store, first) == first
     assert sql.find_rule_id(store, first.lower()) == first
     assert sql.find_rule_id(store, f"  {first}  ") == first
-    prefix = next(first[:n] for n in range(4, len(first))
-                  if sum(i.startswith(first[:n]) for i in ids) == 1)
+    prefix = next(
+        first[:n] for n in range(4, len(first)) if sum(i.startswith(first[:n]) for i in ids) == 1
+    )
     assert sql.find_rule_id(store, prefix) == first
     assert sql.find_rule_id(store, "R-") is None  # ambiguous
     assert sql.find_rule_id(store, first[:3]) is None  # too short to be a prefix
@@ -66,7 +71,8 @@ def test_evidence_only_moves_forward(store: Store) -> None:
 def test_events_come_in_fold_order(store: Store) -> None:
     events = sql.events(store)
     assert [(e["rule_id"], e["at"]) for e in events] == sorted(
-        (e["rule_id"], e["at"]) for e in events)
+        (e["rule_id"], e["at"]) for e in events
+    )
     assert {e["event"] for e in events} == {"created"}
     assert sql.events(store, until="2026-11-22T23:59:59Z") == []
     assert sql.last_event_at(store) == "2026-11-23T00:00:00Z"

@@ -24,8 +24,15 @@ def test_a_blank_database_is_migrated_to_the_current_schema(db_url: str) -> None
         applied = [r[0] for r in store.conn.execute("SELECT name FROM _migrations ORDER BY name")]
         assert applied == sorted(name for name, _ in MIGRATIONS)
         columns = store.table_columns()
-    assert {"runs", "inbox", "reports", "incidents", "incident_trace_ids",
-            "incident_aliases", "incident_links"} <= set(columns)
+    assert {
+        "runs",
+        "inbox",
+        "reports",
+        "incidents",
+        "incident_trace_ids",
+        "incident_aliases",
+        "incident_links",
+    } <= set(columns)
     assert "trace_id" in columns["incident_trace_ids"]
     with Store.open(db_url) as again:  # opening it again changes nothing
         assert again.schema_version == len(MIGRATIONS)
@@ -44,8 +51,7 @@ def test_a_new_sqlite_database_uses_a_write_ahead_log(tmp_path: Path) -> None:
     assert mode == "wal"
 
 
-def test_a_database_of_the_first_schema_migrates_forward_keeping_its_data(
-        tmp_path: Path) -> None:
+def test_a_database_of_the_first_schema_migrates_forward_keeping_its_data(tmp_path: Path) -> None:
     old = tmp_path / "old.db"
     with sqlite3.connect(old) as conn:
         conn.executescript((FIXTURES / "db" / "schema-0001.sql").read_text(encoding="utf-8"))
@@ -115,12 +121,15 @@ def test_migration_0005_adds_the_size_of_a_payload_kept_in_part(tmp_path: Path) 
         conn.executescript((FIXTURES / "db" / "schema-0001.sql").read_text(encoding="utf-8"))
     with Store.open(old) as store:
         assert "raw_size" in store.table_columns()["inbox"]
-        assert store.conn.execute("SELECT COUNT(*) FROM inbox WHERE raw_size IS NULL"
-                                  ).fetchone()[0] == 7
+        assert (
+            store.conn.execute("SELECT COUNT(*) FROM inbox WHERE raw_size IS NULL").fetchone()[0]
+            == 7
+        )
 
 
 def test_a_database_the_user_cannot_write_is_read_but_not_written(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "shared.db"
     with Store.open(path) as store, store.transaction():
         store.start_run("ingest", None, {})
@@ -135,7 +144,8 @@ def test_a_database_the_user_cannot_write_is_read_but_not_written(
 
 
 def test_a_read_only_database_of_an_older_schema_says_it_needs_a_migration(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     old = tmp_path / "old.db"
     with sqlite3.connect(old) as conn:
         conn.executescript((FIXTURES / "db" / "schema-0001.sql").read_text(encoding="utf-8"))
@@ -144,8 +154,7 @@ def test_a_read_only_database_of_an_older_schema_says_it_needs_a_migration(
         Store.open(old)
 
 
-def test_a_database_in_a_folder_the_user_cannot_write_is_read_and_checked_in_memory(
-        ) -> None:
+def test_a_database_in_a_folder_the_user_cannot_write_is_read_and_checked_in_memory() -> None:
     # The write-ahead log's index (-shm) cannot be created beside the file: SQLite refuses a
     # plain read-only open, so the file is opened immutable; a dry run works on a copy.
     base = Path(tempfile.mkdtemp(prefix="failearn-test-"))

@@ -41,8 +41,9 @@ def test_more_support_never_lowers_confidence(n: int, c: float, f: Feedback, r: 
 
 
 @given(supports, cohesions, feedbacks, recencies)
-def test_negative_feedback_always_lowers_confidence(n: int, c: float, f: Feedback,
-                                                    r: float) -> None:
+def test_negative_feedback_always_lowers_confidence(
+    n: int, c: float, f: Feedback, r: float
+) -> None:
     before = confidence(n, c, f, r)
     after = confidence(n, c, Feedback(f.accepted, f.rejected, f.negative + 1), r)
     assert after <= before
@@ -51,8 +52,7 @@ def test_negative_feedback_always_lowers_confidence(n: int, c: float, f: Feedbac
 
 
 @given(supports, cohesions, feedbacks, recencies)
-def test_rejection_lowers_and_acceptance_raises(n: int, c: float, f: Feedback,
-                                                r: float) -> None:
+def test_rejection_lowers_and_acceptance_raises(n: int, c: float, f: Feedback, r: float) -> None:
     before = confidence(n, c, f, r)
     assert confidence(n, c, Feedback(f.accepted + 1, f.rejected, f.negative), r) >= before
     assert confidence(n, c, Feedback(f.accepted, f.rejected + 1, f.negative), r) <= before

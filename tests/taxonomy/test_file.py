@@ -7,9 +7,18 @@ import pytest
 from failearn.errors import TaxonomyError
 from failearn.taxonomy.file import check_taxonomy_file, load_taxonomy, normalise_label
 
-REQUIRED = {"resource-exhaustion", "dependency-failure", "data-corruption", "configuration-error",
-            "timeout", "capacity-overload", "network-partition", "deployment-regression",
-            "hardware-failure", "security-incident"}
+REQUIRED = {
+    "resource-exhaustion",
+    "dependency-failure",
+    "data-corruption",
+    "configuration-error",
+    "timeout",
+    "capacity-overload",
+    "network-partition",
+    "deployment-regression",
+    "hardware-failure",
+    "security-incident",
+}
 
 
 def test_the_default_taxonomy_is_valid_and_has_the_required_classes() -> None:
@@ -22,19 +31,22 @@ def test_the_default_taxonomy_is_valid_and_has_the_required_classes() -> None:
             assert kind in taxonomy.adaptations
 
 
-@pytest.mark.parametrize(("label", "class_id", "via"), [
-    ("timeout", "timeout", "id"),
-    ("TIMEOUT", "timeout", "id"),
-    ("Resource Exhaustion", "resource-exhaustion", "id"),
-    ("resource_exhaustion", "resource-exhaustion", "id"),
-    ("OOM", "memory-exhaustion", "alias"),
-    ("latency spike", "timeout", "alias"),
-    ("Connection-Timeout", "timeout", "alias"),
-    ("bad deploy", "deployment-regression", "alias"),
-    ("performance", "timeout", "retired"),
-    ("capacity", "capacity-overload", "retired"),
-    ("Deployment regression", "deployment-regression", "id"),
-])
+@pytest.mark.parametrize(
+    ("label", "class_id", "via"),
+    [
+        ("timeout", "timeout", "id"),
+        ("TIMEOUT", "timeout", "id"),
+        ("Resource Exhaustion", "resource-exhaustion", "id"),
+        ("resource_exhaustion", "resource-exhaustion", "id"),
+        ("OOM", "memory-exhaustion", "alias"),
+        ("latency spike", "timeout", "alias"),
+        ("Connection-Timeout", "timeout", "alias"),
+        ("bad deploy", "deployment-regression", "alias"),
+        ("performance", "timeout", "retired"),
+        ("capacity", "capacity-overload", "retired"),
+        ("Deployment regression", "deployment-regression", "id"),
+    ],
+)
 def test_labels_resolve(label: str, class_id: str, via: str) -> None:
     resolution = load_taxonomy().resolve(label)
     assert resolution is not None
@@ -52,7 +64,9 @@ def test_unknown_labels_do_not_resolve_unless_mapped() -> None:
 def test_hierarchy() -> None:
     taxonomy = load_taxonomy()
     assert taxonomy.lineage("connection-pool-exhaustion") == [
-        "connection-pool-exhaustion", "resource-exhaustion"]
+        "connection-pool-exhaustion",
+        "resource-exhaustion",
+    ]
     assert taxonomy.root("dns-failure") == "network-partition"
 
 
@@ -67,9 +81,17 @@ def test_check_reports_every_inconsistency_with_lines(fixtures: Path) -> None:
     taxonomy, problems = check_taxonomy_file(fixtures / "taxonomy" / "broken.yaml")
     assert taxonomy is None
     codes = {p.code for p in problems}
-    assert {"duplicate-id", "unknown-parent", "unknown-adaptation", "parent-cycle",
-            "ambiguous-alias", "duplicate-alias", "unknown-alias-target",
-            "replaced-by-cycle", "dangling-replaced-by"} <= codes
+    assert {
+        "duplicate-id",
+        "unknown-parent",
+        "unknown-adaptation",
+        "parent-cycle",
+        "ambiguous-alias",
+        "duplicate-alias",
+        "unknown-alias-target",
+        "replaced-by-cycle",
+        "dangling-replaced-by",
+    } <= codes
     duplicate = next(p for p in problems if p.code == "duplicate-id")
     assert duplicate.line == 7
     ghost = next(p for p in problems if p.code == "unknown-alias-target")
@@ -115,10 +137,11 @@ def test_a_split_class_resolves_by_the_text_of_the_record(fixtures: Path) -> Non
     memory = taxonomy.resolve("resource_exhaustion", text="the heap filled up")
     assert memory is not None and (memory.class_id, memory.via) == ("memory-exhaustion", "split")
     blank = taxonomy.resolve("resource-exhaustion")
-    assert blank is not None and (blank.class_id, blank.via) == ("memory-exhaustion",
-                                                                 "split-default")
-    mapped = taxonomy.resolve("db trouble", {"db trouble": "resource-exhaustion"},
-                              text="disk full")
+    assert blank is not None and (blank.class_id, blank.via) == (
+        "memory-exhaustion",
+        "split-default",
+    )
+    mapped = taxonomy.resolve("db trouble", {"db trouble": "resource-exhaustion"}, text="disk full")
     assert mapped is not None and (mapped.class_id, mapped.via) == ("disk-exhaustion", "split")
     # Labels of live classes are untouched by the text.
     oom = taxonomy.resolve("oom", text="disk full")
@@ -129,8 +152,11 @@ def test_a_split_class_resolves_by_the_text_of_the_record(fixtures: Path) -> Non
 
 def test_a_split_into_an_unknown_class_is_a_problem(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
-    path.write_text('version: "1"\nclasses:\n  - id: a\n  - id: b\nretired:\n'
-                    '  - id: old\n    replaced_by: [a, nowhere]\n', encoding="utf-8")
+    path.write_text(
+        'version: "1"\nclasses:\n  - id: a\n  - id: b\nretired:\n'
+        "  - id: old\n    replaced_by: [a, nowhere]\n",
+        encoding="utf-8",
+    )
     taxonomy, problems = check_taxonomy_file(path)
     assert taxonomy is None
     assert [p.code for p in problems] == ["dangling-replaced-by"]
@@ -140,8 +166,7 @@ def test_a_split_into_an_unknown_class_is_a_problem(tmp_path: Path) -> None:
 def test_a_key_written_twice_is_a_problem_not_a_silent_change(fixtures: Path) -> None:
     taxonomy, problems = check_taxonomy_file(fixtures / "taxonomy" / "duplicate-keys.yaml")
     assert taxonomy is None
-    assert [(p.code, p.line) for p in problems] == [("duplicate-key", 10),
-                                                   ("duplicate-key", 11)]
+    assert [(p.code, p.line) for p in problems] == [("duplicate-key", 10), ("duplicate-key", 11)]
     assert "`aliases.oom` is written twice (first at line 9)" in problems[0].message
 
 
@@ -152,16 +177,22 @@ def test_class_texts_for_inference_are_checked_and_optional(tmp_path: Path) -> N
         assert cls.description and cls.keywords and len(cls.examples) >= 5, cls.id
     # A taxonomy written before examples existed is still valid.
     old = tmp_path / "old.yaml"
-    old.write_text('version: "1"\nclasses:\n  - id: timeout\n    keywords: [slow]\n',
-                   encoding="utf-8")
+    old.write_text(
+        'version: "1"\nclasses:\n  - id: timeout\n    keywords: [slow]\n', encoding="utf-8"
+    )
     taxonomy, problems = check_taxonomy_file(old)
     assert problems == [] and taxonomy is not None
     assert taxonomy.classes["timeout"].examples == ()
     bad = tmp_path / "bad.yaml"
-    bad.write_text('version: "1"\nclasses:\n  - id: timeout\n    examples: [slow, {a: 1}]\n'
-                   '  - id: dns\n    description: [not, text]\n    keywords: ["", x]\n',
-                   encoding="utf-8")
+    bad.write_text(
+        'version: "1"\nclasses:\n  - id: timeout\n    examples: [slow, {a: 1}]\n'
+        '  - id: dns\n    description: [not, text]\n    keywords: ["", x]\n',
+        encoding="utf-8",
+    )
     taxonomy, problems = check_taxonomy_file(bad)
     assert taxonomy is None
     assert [(p.code, p.line) for p in problems] == [
-        ("bad-examples", 4), ("bad-description", 6), ("bad-keywords", 7)]
+        ("bad-examples", 4),
+        ("bad-description", 6),
+        ("bad-keywords", 7),
+    ]

@@ -48,7 +48,8 @@ class _Builtin:
 
 # In the order auto-detection tries them: the most specific shapes first.
 BUILTIN: dict[str, _Builtin] = {
-    b.name: b for b in (
+    b.name: b
+    for b in (
         _Builtin(pagerduty.NAME, pagerduty.detect, pagerduty.expand),
         _Builtin(opsgenie.NAME, opsgenie.detect, opsgenie.expand),
         _Builtin(otlp.NAME, otlp.detect, otlp.expand),
@@ -59,10 +60,22 @@ BUILTIN: dict[str, _Builtin] = {
 }
 BUILTIN_NAMES: tuple[str, ...] = tuple(BUILTIN)
 # A payload with none of these keys is no built-in vendor's: the plain-record fast path.
-TRIGGERS = frozenset({
-    "event", "event_action", "routing_key", "alert", "resourceSpans", "resourceLogs",
-    "resourceMetrics", "resourceProfiles", "event_id", "data", "alerts", "labels",
-})
+TRIGGERS = frozenset(
+    {
+        "event",
+        "event_action",
+        "routing_key",
+        "alert",
+        "resourceSpans",
+        "resourceLogs",
+        "resourceMetrics",
+        "resourceProfiles",
+        "event_id",
+        "data",
+        "alerts",
+        "labels",
+    }
+)
 
 
 def format_names(settings: Settings) -> tuple[str, ...]:
@@ -85,13 +98,15 @@ class Formats:
         mappings: dict[str, Mapped] = {}
         for name, table in settings.sources.items():
             if name in BUILTIN or name in (AUTO, CANONICAL):
-                raise ConfigError(f"`sources.{name}`: `{name}` is a built-in format; "
-                                  "give the table another name")
+                raise ConfigError(
+                    f"`sources.{name}`: `{name}` is a built-in format; give the table another name"
+                )
             mappings[name] = Mapped.build(name, table, settings.anonymize.people_fields)
         names = format_names(settings)
         if forced not in names:
-            raise UsageError(f"--source-format {forced!r} is not a format",
-                             hint="formats: " + ", ".join(names))
+            raise UsageError(
+                f"--source-format {forced!r} is not a format", hint="formats: " + ", ".join(names)
+            )
         triggers = TRIGGERS | {str(m.detect[0][0]) for m in mappings.values() if m.detect}
         options = Options(service_labels=settings.vendors.service_labels)
         return cls(forced, options, mappings, triggers)
@@ -118,8 +133,15 @@ class Formats:
                 return builtin
         return None
 
-    def expand(self, value: dict[str, Any], source: str, line: int | None, raw: str,
-               kind: str, file_format: Mapped | None = None) -> list[RawRecord] | None:
+    def expand(
+        self,
+        value: dict[str, Any],
+        source: str,
+        line: int | None,
+        raw: str,
+        kind: str,
+        file_format: Mapped | None = None,
+    ) -> list[RawRecord] | None:
         """The records of a vendor payload, or None for a plain (canonical) record."""
         adapter: Adapter | None
         forced = self.forced
@@ -141,31 +163,54 @@ class Formats:
                 builtin = BUILTIN[forced]
                 adapter, fits = builtin, builtin.detect(value)
             if not fits:
-                return [reject(source, kind, "unknown-format",
-                               f"the payload is not of the format {forced} (tried: {forced}); "
-                               f"its keys: {', '.join(list(map(str, value))[:8])}",
-                               line=line, raw=raw)]
+                return [
+                    reject(
+                        source,
+                        kind,
+                        "unknown-format",
+                        f"the payload is not of the format {forced} (tried: {forced}); "
+                        f"its keys: {', '.join(list(map(str, value))[:8])}",
+                        line=line,
+                        raw=raw,
+                    )
+                ]
         try:
             items = adapter.expand(value, self.options)
         except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
             # A part of the payload of a type the adapter does not check for.
             name = getattr(adapter, "name", "vendor")
-            return [reject(source, kind, "malformed-payload",
-                           f"the {name} payload cannot be read: {type(exc).__name__}: {exc}",
-                           line=line, raw=raw)]
+            return [
+                reject(
+                    source,
+                    kind,
+                    "malformed-payload",
+                    f"the {name} payload cannot be read: {type(exc).__name__}: {exc}",
+                    line=line,
+                    raw=raw,
+                )
+            ]
         return self.records(items, source, line, raw, kind)
 
     @staticmethod
-    def records(items: list[Item], source: str, line: int | None, raw: str,
-                kind: str) -> list[RawRecord]:
+    def records(
+        items: list[Item], source: str, line: int | None, raw: str, kind: str
+    ) -> list[RawRecord]:
         """Raw records of expanded items, each with its own raw text and line."""
         records: list[RawRecord] = []
         cursor = 0  # items come in the payload's order: search on from the last one found
         counted, lines = 0, 0  # newlines counted so far, up to ``counted``
         for item in items:
             if item.payload is None and item.error is None:
-                records.append(RawRecord(source=source, line=line, kind=kind, raw=raw,
-                                         skip=True, notes=[item.note or "not an incident"]))
+                records.append(
+                    RawRecord(
+                        source=source,
+                        line=line,
+                        kind=kind,
+                        raw=raw,
+                        skip=True,
+                        notes=[item.note or "not an incident"],
+                    )
+                )
                 continue
             own = raw if item.document is None else orjson.dumps(item.document).decode()
             where = line
@@ -182,11 +227,13 @@ class Formats:
                     counted = position
                     where = line + lines
             if item.error is not None:
-                records.append(reject(source, kind, "malformed-payload", item.error,
-                                      line=where, raw=own))
+                records.append(
+                    reject(source, kind, "malformed-payload", item.error, line=where, raw=own)
+                )
                 continue
-            records.append(RawRecord(source=source, line=where, kind=kind, raw=own,
-                                     payload=item.payload))
+            records.append(
+                RawRecord(source=source, line=where, kind=kind, raw=own, payload=item.payload)
+            )
         return records
 
 
@@ -205,8 +252,9 @@ def _token_at(raw: str, anchor: str, start: int, typed: bool = False) -> int:
         before = raw[position - 1] if position else " "
         after = raw[position + end] if position + end < len(raw) else " "
         quoted = before == after == '"'
-        if (quoted and not typed) or (before not in _WORD and before != '"'
-                                      and after not in _WORD and after != '"'):
+        if (quoted and not typed) or (
+            before not in _WORD and before != '"' and after not in _WORD and after != '"'
+        ):
             return position
         position = raw.find(anchor, position + 1)
     return -1

@@ -38,15 +38,21 @@ _TEXT_ANNOTATIONS = ("summary", "description", "message", "info")
 
 def is_group(value: dict[str, Any]) -> bool:
     return "alerts" in value and (
-        "groupKey" in value or "commonLabels" in value or "receiver" in value
-        or "groupLabels" in value)
+        "groupKey" in value
+        or "commonLabels" in value
+        or "receiver" in value
+        or "groupLabels" in value
+    )
 
 
 def is_alert(value: dict[str, Any]) -> bool:
     labels = value.get("labels")
     return isinstance(labels, dict) and (
-        "annotations" in value or "startsAt" in value or "generatorURL" in value
-        or "alertname" in labels)
+        "annotations" in value
+        or "startsAt" in value
+        or "generatorURL" in value
+        or "alertname" in labels
+    )
 
 
 def detect(value: dict[str, Any]) -> bool:
@@ -54,8 +60,9 @@ def detect(value: dict[str, Any]) -> bool:
 
 
 def is_grafana(value: dict[str, Any]) -> bool:
-    return "orgId" in value or (is_alert(value) and ("values" in value or "valueString" in value
-                                                     or "silenceURL" in value))
+    return "orgId" in value or (
+        is_alert(value) and ("values" in value or "valueString" in value or "silenceURL" in value)
+    )
 
 
 def _problem(alert: dict[str, Any], where: str) -> str | None:
@@ -67,8 +74,13 @@ def _problem(alert: dict[str, Any], where: str) -> str | None:
     return None
 
 
-def _alert(alert: dict[str, Any], common_labels: dict[str, Any],
-           common_annotations: dict[str, Any], options: Options, fmt: str) -> dict[str, Any]:
+def _alert(
+    alert: dict[str, Any],
+    common_labels: dict[str, Any],
+    common_annotations: dict[str, Any],
+    options: Options,
+    fmt: str,
+) -> dict[str, Any]:
     labels = {**common_labels, **(alert.get("labels") or {})}
     annotations = {**common_annotations, **(alert.get("annotations") or {})}
     alertname = text(labels.get("alertname"))
@@ -83,10 +95,10 @@ def _alert(alert: dict[str, Any], common_labels: dict[str, Any],
         "service": first_label(labels, options.service_labels),
         "title": alertname or (summary_parts[0] if summary_parts else None),
         "summary": "\n\n".join(summary_parts) or None,
-        "severity": first_label(labels, ("severity", "priority")) or
-        first_label(annotations, ("severity",)),
-        "trace_ids": first_label(labels, ("trace_id", "traceId")) or
-        first_label(annotations, ("trace_id", "traceId")),
+        "severity": first_label(labels, ("severity", "priority"))
+        or first_label(annotations, ("severity",)),
+        "trace_ids": first_label(labels, ("trace_id", "traceId"))
+        or first_label(annotations, ("trace_id", "traceId")),
         "ended_at": alert.get("endsAt") if status == "resolved" else None,
         "fingerprint": fingerprint,
         "class_hints": class_hints(labels, alertname),
@@ -108,8 +120,11 @@ def expand(value: dict[str, Any], options: Options) -> list[Item]:
         return [Item(_alert(value, {}, {}, options, fmt))]
     alerts = value["alerts"]
     if not isinstance(alerts, list):
-        return [malformed(f"{_SHOWN[fmt]} notification: "
-                          + wrong_type("alerts", alerts, "a list of alerts"))]
+        return [
+            malformed(
+                f"{_SHOWN[fmt]} notification: " + wrong_type("alerts", alerts, "a list of alerts")
+            )
+        ]
     if not alerts:
         return [skip("an Alertmanager notification with no alerts")]
     common_labels = value.get("commonLabels") or {}
@@ -125,11 +140,14 @@ def expand(value: dict[str, Any], options: Options) -> list[Item]:
         anchor = text(alert.get("fingerprint")) or text(alert.get("startsAt"))
         problem = _problem(alert, f"alerts[{position}].")
         if problem is not None:
-            items.append(malformed(f"{_SHOWN[fmt]} notification: {problem}", document,
-                                   anchor))
+            items.append(malformed(f"{_SHOWN[fmt]} notification: {problem}", document, anchor))
             continue
-        payload = _alert(alert, common_labels if isinstance(common_labels, dict) else {},
-                         common_annotations if isinstance(common_annotations, dict) else {},
-                         options, fmt)
+        payload = _alert(
+            alert,
+            common_labels if isinstance(common_labels, dict) else {},
+            common_annotations if isinstance(common_annotations, dict) else {},
+            options,
+            fmt,
+        )
         items.append(Item(payload, document, anchor))
     return items

@@ -26,7 +26,14 @@ class Options:
     """What the configuration tells adapters: the keys that name a service."""
 
     service_labels: tuple[str, ...] = (
-        "service", "service_name", "service.name", "app", "application", "job", "team")
+        "service",
+        "service_name",
+        "service.name",
+        "app",
+        "application",
+        "job",
+        "team",
+    )
 
 
 @dataclass(slots=True)
@@ -56,8 +63,15 @@ def malformed(error: str, document: Any = None, anchor: str | None = None) -> It
     return Item(None, document, anchor, error=error)
 
 
-_TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-               int: "a number", float: "a number", type(None): "null"}
+_TYPE_NAMES = {
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
 
 
 def type_name(value: Any) -> str:
@@ -79,8 +93,9 @@ def parse_path(path: str) -> list[str | int]:
         if match is None or match.end() == position:
             raise ValueError(f"{path!r} is not a dotted path (write e.g. alerts[0].labels.app)")
         index, quoted, name = match.groups()
-        steps.append(int(index) if index is not None else (quoted if quoted is not None
-                                                            else name.strip()))
+        steps.append(
+            int(index) if index is not None else (quoted if quoted is not None else name.strip())
+        )
         position = match.end()
     if not steps:
         raise ValueError("the path is empty")

@@ -64,29 +64,36 @@ class Mapped:
 
         for key in (*table.fields, *table.constants):
             if key not in allowed:
-                raise ConfigError(f"`{where}`: unknown field `{key}`",
-                                  hint="fields: " + ", ".join(sorted(MAPPABLE)))
+                raise ConfigError(
+                    f"`{where}`: unknown field `{key}`",
+                    hint="fields: " + ", ".join(sorted(MAPPABLE)),
+                )
         services: list[tuple[str, re.Pattern[str]]] = []
         for service, pattern in table.services.items():
             try:
                 services.append((service, re.compile(pattern, re.IGNORECASE)))
             except re.error as exc:
-                raise ConfigError(f"`{where}.services.{service}`: not a regular expression: "
-                                  f"{exc}") from exc
+                raise ConfigError(
+                    f"`{where}.services.{service}`: not a regular expression: {exc}"
+                ) from exc
         zone = None
         if table.timezone:
             zone = zone_named(table.timezone)
             if zone is None:
-                raise ConfigError(f"`{where}.timezone`: {table.timezone!r} is not a time zone",
-                                  hint="write a zone name (Europe/London), an abbreviation "
-                                       "(PDT) or an offset (UTC+2)")
+                raise ConfigError(
+                    f"`{where}.timezone`: {table.timezone!r} is not a time zone",
+                    hint="write a zone name (Europe/London), an abbreviation "
+                    "(PDT) or an offset (UTC+2)",
+                )
         return cls(
             name=name,
             detect=tuple(path(p, "detect") for p in table.detect),
             files=table.files,
             records=path(table.records, "records") if table.records else None,
-            fields={key: tuple(path(p, f"fields.{key}") for p in paths)
-                    for key, paths in table.fields.items()},
+            fields={
+                key: tuple(path(p, f"fields.{key}") for p in paths)
+                for key, paths in table.fields.items()
+            },
             constants=dict(table.constants),
             classes=dict(table.classes),
             services=tuple(services),
@@ -99,8 +106,10 @@ class Mapped:
 
     def matches_file(self, source: str) -> bool:
         """Whether a file (its path as shown) is one of ``files``."""
-        return any(fnmatch.fnmatch(source, pattern) or fnmatch.fnmatch(source, "*/" + pattern)
-                   for pattern in self.files)
+        return any(
+            fnmatch.fnmatch(source, pattern) or fnmatch.fnmatch(source, "*/" + pattern)
+            for pattern in self.files
+        )
 
     def _paths(self, element: Any) -> dict[str, Any]:
         record: dict[str, Any] = {}
@@ -157,16 +166,28 @@ class Mapped:
         if elements == []:  # an export of an empty batch
             return [Item(None, note=f"no records at `{where}` (format {self.name})")]
         if elements is None:
-            return [malformed(f"format {self.name}: the payload has no records at `{where}` "
-                              "(missing or null); is it of this format?")]
+            return [
+                malformed(
+                    f"format {self.name}: the payload has no records at `{where}` "
+                    "(missing or null); is it of this format?"
+                )
+            ]
         if not isinstance(elements, list):
-            return [malformed(f"format {self.name}: " + wrong_type(where, elements,
-                                                                   "a list of records"))]
+            return [
+                malformed(
+                    f"format {self.name}: " + wrong_type(where, elements, "a list of records")
+                )
+            ]
         items = []
         for n, element in enumerate(elements):
             if not isinstance(element, dict):
-                items.append(malformed(f"format {self.name}: " + wrong_type(
-                    f"{where}[{n}]", element, "a record object"), element))
+                items.append(
+                    malformed(
+                        f"format {self.name}: "
+                        + wrong_type(f"{where}[{n}]", element, "a record object"),
+                        element,
+                    )
+                )
                 continue
             record = self.map(element)
             # Located by the id the table maps (e.g. `ref`), as JSON writes it.

@@ -66,8 +66,12 @@ def expand(value: dict[str, Any], options: Options) -> list[Item]:
     tags = [t for t in (text(t) for t in alert.get("tags") or []) if t]
     teams = [t for t in (text(t) for t in alert.get("teams") or []) if t]
     details = alert.get("details") if isinstance(alert.get("details"), dict) else None
-    service = (first_label(details, options.service_labels) or text(alert.get("entity"))
-               or _tag_value(tags, "service") or (teams[0] if teams else None))
+    service = (
+        first_label(details, options.service_labels)
+        or text(alert.get("entity"))
+        or _tag_value(tags, "service")
+        or (teams[0] if teams else None)
+    )
     alert_id = text(alert.get("alertId")) or text(alert.get("id"))
     record: dict[str, Any] = {
         "id": f"og-{alert_id}" if alert_id else None,

@@ -29,13 +29,17 @@ from failearn.sources.vendors.common import (
 
 NAME = "otlp"
 _ERROR = {2, "2", "STATUS_CODE_ERROR", "ERROR"}
-_OTHER_SIGNALS = {"resourceLogs": "logs", "resourceMetrics": "metrics",
-                  "resourceProfiles": "profiles"}
+_OTHER_SIGNALS = {
+    "resourceLogs": "logs",
+    "resourceMetrics": "metrics",
+    "resourceProfiles": "profiles",
+}
 
 
 def detect(value: dict[str, Any]) -> bool:
     return "resourceSpans" in value or any(
-        isinstance(value.get(key), list) for key in _OTHER_SIGNALS)
+        isinstance(value.get(key), list) for key in _OTHER_SIGNALS
+    )
 
 
 def attributes(items: Any) -> dict[str, Any]:
@@ -49,9 +53,11 @@ def attributes(items: Any) -> dict[str, Any]:
             kind, inner = next(iter(value.items()))
             if kind == "arrayValue" and isinstance(inner, dict):
                 values = inner.get("values")
-                inner = [next(iter(v.values()), None)
-                         for v in (values if isinstance(values, list) else [])
-                         if isinstance(v, dict)]
+                inner = [
+                    next(iter(v.values()), None)
+                    for v in (values if isinstance(values, list) else [])
+                    if isinstance(v, dict)
+                ]
             result[str(item["key"])] = inner
         else:
             result[str(item["key"])] = value
@@ -82,17 +88,27 @@ def _span_problem(span: dict[str, Any], where: str) -> str | None:
         return wrong_type(f"{where}.status", status, "an object")
     code = status.get("code")
     if code is not None and (isinstance(code, bool) or not isinstance(code, int | str)):
-        return wrong_type(f"{where}.status.code", code, "a status code (2 or "
-                          "\"STATUS_CODE_ERROR\")")
+        return wrong_type(f"{where}.status.code", code, 'a status code (2 or "STATUS_CODE_ERROR")')
     return None
 
 
 class _Span:
-    __slots__ = ("end", "is_error", "name", "parent", "raw", "resource", "scope", "service",
-                 "span_id", "start", "trace_id", "written_id")
+    __slots__ = (
+        "end",
+        "is_error",
+        "name",
+        "parent",
+        "raw",
+        "resource",
+        "scope",
+        "service",
+        "span_id",
+        "start",
+        "trace_id",
+        "written_id",
+    )
 
-    def __init__(self, raw: dict[str, Any], service: str | None, resource: Any,
-                 scope: Any) -> None:
+    def __init__(self, raw: dict[str, Any], service: str | None, resource: Any, scope: Any) -> None:
         self.raw = raw
         self.written_id = text(raw.get("traceId")) or ""
         self.trace_id = self.written_id.lower()
@@ -116,37 +132,55 @@ def _spans(value: dict[str, Any]) -> tuple[list[_Span], list[Item]]:
         where = f"resourceSpans[{index}]"
         document = {"resourceSpans": [resource_spans]}
         if not isinstance(resource_spans, dict):
-            problems.append(malformed("OTLP export: " + wrong_type(where, resource_spans,
-                                                                   "an object"), document))
+            problems.append(
+                malformed(
+                    "OTLP export: " + wrong_type(where, resource_spans, "an object"), document
+                )
+            )
             continue
         resource = resource_spans.get("resource") or {}
         if not isinstance(resource, dict):
-            problems.append(malformed("OTLP export: " + wrong_type(f"{where}.resource", resource,
-                                                                   "an object"), document))
+            problems.append(
+                malformed(
+                    "OTLP export: " + wrong_type(f"{where}.resource", resource, "an object"),
+                    document,
+                )
+            )
             continue
         service = text(attributes(resource.get("attributes")).get("service.name"))
         key = "scopeSpans" if "scopeSpans" in resource_spans else "instrumentationLibrarySpans"
         scopes = resource_spans.get(key) or []
         if not isinstance(scopes, list):
-            problems.append(malformed("OTLP export: " + wrong_type(f"{where}.{key}", scopes,
-                                                                   "a list"), document))
+            problems.append(
+                malformed(
+                    "OTLP export: " + wrong_type(f"{where}.{key}", scopes, "a list"), document
+                )
+            )
             continue
         for number, scope_spans in enumerate(scopes):
             inner = f"{where}.{key}[{number}]"
             if not isinstance(scope_spans, dict):
-                problems.append(malformed("OTLP export: " + wrong_type(inner, scope_spans,
-                                                                       "an object"), document))
+                problems.append(
+                    malformed(
+                        "OTLP export: " + wrong_type(inner, scope_spans, "an object"), document
+                    )
+                )
                 continue
             scope = scope_spans.get("scope") or scope_spans.get("instrumentationLibrary")
             found = scope_spans.get("spans") or []
             if not isinstance(found, list):
-                problems.append(malformed("OTLP export: " + wrong_type(f"{inner}.spans", found,
-                                                                       "a list"), document))
+                problems.append(
+                    malformed(
+                        "OTLP export: " + wrong_type(f"{inner}.spans", found, "a list"), document
+                    )
+                )
                 continue
             for position, raw in enumerate(found):
-                problem = (wrong_type(f"{inner}.spans[{position}]", raw, "an object")
-                           if not isinstance(raw, dict)
-                           else _span_problem(raw, f"{inner}.spans[{position}]"))
+                problem = (
+                    wrong_type(f"{inner}.spans[{position}]", raw, "an object")
+                    if not isinstance(raw, dict)
+                    else _span_problem(raw, f"{inner}.spans[{position}]")
+                )
                 if problem is not None:
                     anchor = text(raw.get("spanId")) if isinstance(raw, dict) else None
                     problems.append(malformed(f"OTLP export: {problem}", document, anchor))
@@ -182,8 +216,9 @@ def _document(spans: list[_Span]) -> dict[str, Any]:
     groups: dict[tuple[int, int], dict[str, Any]] = {}
     resources: dict[int, dict[str, Any]] = {}
     for span in spans:
-        resource = resources.setdefault(id(span.resource), {
-            "resource": span.resource, "scopeSpans": []})
+        resource = resources.setdefault(
+            id(span.resource), {"resource": span.resource, "scopeSpans": []}
+        )
         key = (id(span.resource), id(span.scope))
         if key not in groups:
             groups[key] = {"scope": span.scope, "spans": []} if span.scope else {"spans": []}
@@ -251,8 +286,12 @@ def _record(trace: list[_Span]) -> Item:
 
 def expand(value: dict[str, Any], options: Options) -> list[Item]:
     if "resourceSpans" in value and not isinstance(value["resourceSpans"], list):
-        return [malformed("OTLP traces: " + wrong_type("resourceSpans", value["resourceSpans"],
-                                                       "a list of resource spans"))]
+        return [
+            malformed(
+                "OTLP traces: "
+                + wrong_type("resourceSpans", value["resourceSpans"], "a list of resource spans")
+            )
+        ]
     if not isinstance(value.get("resourceSpans"), list):
         signal = next(name for key, name in _OTHER_SIGNALS.items() if key in value)
         return [skip(f"OTLP {signal}: not traces; failearn reads failing traces")]

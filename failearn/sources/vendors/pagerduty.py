@@ -55,15 +55,21 @@ def _names(items: Any) -> list[str]:
 def _webhook(value: dict[str, Any]) -> Item:
     event = value["event"]
     if not isinstance(event.get("event_type"), str) or not text(event.get("event_type")):
-        return malformed("PagerDuty webhook: " + wrong_type(
-            "event.event_type", event.get("event_type"), "a string such as incident.triggered"))
+        return malformed(
+            "PagerDuty webhook: "
+            + wrong_type(
+                "event.event_type", event.get("event_type"), "a string such as incident.triggered"
+            )
+        )
     event_type = text(event.get("event_type")) or "?"
     data = event.get("data")
     if not event_type.startswith("incident."):
         return skip(f"PagerDuty `{event_type}` event: not a record of an incident")
     if not isinstance(data, dict):
-        return malformed(f"PagerDuty `{event_type}` event: "
-                         + wrong_type("event.data", data, "the incident object"))
+        return malformed(
+            f"PagerDuty `{event_type}` event: "
+            + wrong_type("event.data", data, "the incident object")
+        )
     if data.get("type") not in ("incident", None):
         return skip(f"PagerDuty `{event_type}` event: not a record of an incident")
     incident_id = text(data.get("id"))
@@ -96,8 +102,10 @@ def _service(payload: dict[str, Any], options: Options) -> str | None:
 
 def _event(value: dict[str, Any], options: Options) -> Item:
     if "event_action" in value and not isinstance(value.get("event_action"), str):
-        return malformed("PagerDuty event: " + wrong_type(
-            "event_action", value.get("event_action"), "a string such as trigger"))
+        return malformed(
+            "PagerDuty event: "
+            + wrong_type("event_action", value.get("event_action"), "a string such as trigger")
+        )
     action = text(value.get("event_action"))
     payload = value.get("payload")
     if action is None:
@@ -105,8 +113,9 @@ def _event(value: dict[str, Any], options: Options) -> Item:
     if action != "trigger":
         return skip(f"PagerDuty `{action}` event: an update to an alert, not a new incident")
     if not isinstance(payload, dict):
-        return malformed("PagerDuty `trigger` event: "
-                         + wrong_type("payload", payload, "the alert object"))
+        return malformed(
+            "PagerDuty `trigger` event: " + wrong_type("payload", payload, "the alert object")
+        )
     dedup = text(value.get("dedup_key"))
     details = payload.get("custom_details")
     record: dict[str, Any] = {
@@ -116,8 +125,9 @@ def _event(value: dict[str, Any], options: Options) -> Item:
         "title": text(payload.get("summary")),
         "severity": text(payload.get("severity")),
         "fingerprint": dedup,
-        "class_hints": class_hints(details if isinstance(details, dict) else None,
-                                   payload.get("class")),
+        "class_hints": class_hints(
+            details if isinstance(details, dict) else None, payload.get("class")
+        ),
         "details": details if isinstance(details, dict) else None,
         "component": text(payload.get("component")),
         "group": text(payload.get("group")),

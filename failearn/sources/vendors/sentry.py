@@ -32,7 +32,8 @@ _PROJECT_URL = re.compile(r"/projects/[^/]+/([^/]+)/")
 
 def is_event(value: dict[str, Any]) -> bool:
     return "event_id" in value and (
-        "exception" in value or "level" in value or "platform" in value or "culprit" in value)
+        "exception" in value or "level" in value or "platform" in value or "culprit" in value
+    )
 
 
 def _wrapped(value: dict[str, Any]) -> dict[str, Any] | None:
@@ -83,8 +84,11 @@ def _errors(event: dict[str, Any]) -> tuple[list[str], list[str]]:
             types.append(kind)
         if kind or value:
             messages.append(": ".join(p for p in (kind, value) if p))
-    message = text(event.get("message")) or text(dig(event, "logentry", "formatted")) or \
-        text(dig(event, "logentry", "message"))
+    message = (
+        text(event.get("message"))
+        or text(dig(event, "logentry", "formatted"))
+        or text(dig(event, "logentry", "message"))
+    )
     if message:
         messages.append(message)
     return list(dict.fromkeys(messages)), types
@@ -95,20 +99,26 @@ def expand(value: dict[str, Any], options: Options) -> list[Item]:
     if event is None:
         data = value["data"]
         key = "event" if "event" in data else "error"
-        return [malformed("Sentry webhook: " + wrong_type(
-            f"data.{key}", data[key], "an event object with an event_id"))]
+        return [
+            malformed(
+                "Sentry webhook: "
+                + wrong_type(f"data.{key}", data[key], "an event object with an event_id")
+            )
+        ]
     tags = pairs(event.get("tags"))
     messages, types = _errors(event)
     found = event.get("metadata")
     metadata: dict[str, Any] = found if isinstance(found, dict) else {}
     title = text(event.get("title")) or (
         ": ".join(p for p in (text(metadata.get("type")), text(metadata.get("value"))) if p)
-        or (messages[0] if messages else None))
+        or (messages[0] if messages else None)
+    )
     event_id = text(event.get("event_id"))
     record: dict[str, Any] = {
         "id": f"sentry-{event_id}" if event_id else None,
         "timestamp": event.get("timestamp") or event.get("datetime"),
-        "service": first_label(tags, options.service_labels) or _project(event)
+        "service": first_label(tags, options.service_labels)
+        or _project(event)
         or text(event.get("server_name")),
         "title": title,
         "severity": text(event.get("level")) or text(tags.get("level")),
