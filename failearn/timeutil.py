@@ -99,10 +99,10 @@ def from_epoch(number: float) -> datetime:
             seconds = number / 1e9  # an integer beyond any float overflows here
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError) as exc:
-        raise TimeParseError(f"epoch value {_shown(number)} is out of range") from exc
+        raise TimeParseError(f"epoch value {_quoted(number)} is out of range") from exc
 
 
-def _shown(value: object) -> str:
+def _quoted(value: object) -> str:
     """A value as an error message quotes it: at most 40 characters."""
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -113,7 +113,7 @@ def _epoch_from_string(text: str) -> datetime:
         # Integers as strings: keep full precision for nanoseconds.
         value = float(text) if "." in text else int(text)
     except ValueError as exc:  # more digits than Python converts
-        raise TimeParseError(f"epoch value {_shown(text)} is out of range") from exc
+        raise TimeParseError(f"epoch value {_quoted(text)} is out of range") from exc
     if isinstance(value, float):
         return from_epoch(value)
     if abs(value) >= _EPOCH_MICROS_MAX:
@@ -121,7 +121,7 @@ def _epoch_from_string(text: str) -> datetime:
         try:
             return datetime.fromtimestamp(seconds, tz=UTC) + timedelta(microseconds=nanos // 1000)
         except (OverflowError, OSError, ValueError) as exc:
-            raise TimeParseError(f"epoch value {_shown(text)} is out of range") from exc
+            raise TimeParseError(f"epoch value {_quoted(text)} is out of range") from exc
     return from_epoch(value)
 
 

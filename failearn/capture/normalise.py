@@ -342,7 +342,7 @@ def _printable_any(value: Any) -> Any:
     return value
 
 
-def _shown(value: Any) -> str:
+def _as_written(value: Any) -> str:
     """A value as a message quotes it: text quoted, a YAML date or time as written."""
     if isinstance(value, date | datetime):
         return f"'{value.isoformat()}'"
@@ -599,7 +599,7 @@ def _parse_written(value: Any, kind: str, out: _Collector, where: str | None) ->
     if written.note:
         out.add(
             "imprecise-timestamp",
-            f"timestamp {_shown(value)} {written.note}",
+            f"timestamp {_as_written(value)} {written.note}",
             "timestamp",
             level="warning",
             spelling=where,
@@ -634,7 +634,7 @@ def _timestamp(
             out.add(
                 "timestamp-found",
                 f"no field or timeline names when it started: "
-                f"{_shown(value)} is taken from {found_in}",
+                f"{_as_written(value)} is taken from {found_in}",
                 "timestamp",
                 level="note",
                 spelling=where,
@@ -647,7 +647,7 @@ def _timestamp(
     except TimeParseError as exc:
         out.add(
             "invalid-timestamp",
-            f"timestamp {_shown(value)} cannot be read: {exc}",
+            f"timestamp {_as_written(value)} cannot be read: {exc}",
             "timestamp",
             spelling=where,
         )
@@ -655,7 +655,7 @@ def _timestamp(
     if parsed.naive:
         out.add(
             "naive-timestamp",
-            f"timestamp {_shown(value)} names no time zone; taken as UTC",
+            f"timestamp {_as_written(value)} names no time zone; taken as UTC",
             "timestamp",
             level="warning",
             spelling=where,

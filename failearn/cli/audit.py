@@ -271,7 +271,7 @@ def audit(
     hook = None
     if output_format is AuditFormat.md:
         from failearn.render.audit import render_markdown
-        from failearn.render.report import load_template
+        from failearn.render.jinja import load_template
 
         templates = template_dir or settings.report.template_dir
         load_template("audit.md.j2", "md", templates)  # a broken template stops it first

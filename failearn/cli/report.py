@@ -127,8 +127,9 @@ def report(
     from dataclasses import replace
 
     from failearn.commands.report import Report, ReportOptions, build_report
+    from failearn.render.jinja import load_template
     from failearn.render.output import check_output, json_text, write_output
-    from failearn.render.report import TEMPLATES, load_template, render, report_document
+    from failearn.render.report import TEMPLATES, render, report_document
     from failearn.taxonomy.file import load_taxonomy
 
     settings = with_rules(

@@ -409,6 +409,6 @@ def _hygiene(result: AuditResult, console: Console) -> None:
 def render_markdown(result: AuditResult, template_dir: Path | None = None) -> str:
     """The audit as a Markdown page, through ``audit.md.j2`` (a team's own in
     ``template_dir`` first), with the report's filters: ``md`` escapes post-mortem text."""
-    from failearn.render.report import render_template
+    from failearn.render.jinja import render_template
 
     return render_template("audit.md.j2", "md", {"audit": audit_document(result)}, template_dir)

@@ -191,7 +191,7 @@ SUMMARY_ERRORS = 50
 def summary_markdown(result: IngestResult) -> str:
     """The job summary of a GitHub Actions run (``$GITHUB_STEP_SUMMARY``): the outcome
     counts, then the problems that fail the run (the first :data:`SUMMARY_ERRORS`)."""
-    from failearn.render.report import md_code, md_text
+    from failearn.render.markup import md_code, md_text
 
     failed = result.failed
     lines = [

@@ -81,7 +81,7 @@ def render_check_text(
         )
 
 
-def _shown(path: str) -> str:
+def _relative(path: str) -> str:
     """A path relative to the working directory when it lies below it."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
@@ -95,7 +95,7 @@ def render_migrate_text(result: MigrateResult, console: Console) -> None:
     versions = ", ".join(f"{v} ×{n}" for v, n in result.from_versions.items()) or "none"
     console.print(
         f"{heading}: {result.records} record(s) from taxonomy {versions} to "
-        f"{result.taxonomy_version} ({_shown(result.taxonomy_path)})",
+        f"{result.taxonomy_version} ({_relative(result.taxonomy_path)})",
         markup=False,
     )
     console.print(

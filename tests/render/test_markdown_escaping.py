@@ -14,7 +14,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from failearn.render.report import code_spans, md_code, md_text
+from failearn.render.markup import code_spans, md_code, md_text
 from tests.cli.test_report import AS_OF
 from tests.conftest import FIXTURES, Cli
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from failearn.render.report import class_mix_chart, md_text, pattern_chart, url
+from failearn.render.charts import class_mix_chart, pattern_chart
+from failearn.render.markup import md_text, url
 from tests.cli.test_report import AS_OF, build_store
 from tests.conftest import Cli
 from tests.servers import missing

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import failearn.render.report as report
+import failearn.render.jinja as jinja
 from failearn.errors import UsageError
 from tests.cli.test_report import AS_OF, build_store
 from tests.conftest import Cli
@@ -20,11 +20,11 @@ def test_a_team_template_beside_the_bundled_folder_is_still_the_teams(
     for folder in (bundled, team):
         folder.mkdir()
         (folder / "report.md.j2").write_text("{{ 1 / 0 }}\n", encoding="utf-8")
-    monkeypatch.setattr(report, "templates_dir", lambda: bundled)
+    monkeypatch.setattr(jinja, "templates_dir", lambda: bundled)
     with pytest.raises(UsageError, match="ZeroDivisionError"):
-        report.render_template("report.md.j2", "md", {}, team)
+        jinja.render_template("report.md.j2", "md", {}, team)
     with pytest.raises(ZeroDivisionError):  # a fault of a bundled template is failearn's
-        report.render_template("report.md.j2", "md", {}, None)
+        jinja.render_template("report.md.j2", "md", {}, None)
 
 
 @pytest.mark.parametrize(
