@@ -137,7 +137,7 @@ class Context:
                 *(field_key(p) for p in PEOPLE_LABELS),
             }
         )
-        check_labels(settings, taxonomy)
+        check_class_mapping(settings, taxonomy)
         pattern = re.compile(settings.gates.trace_id_pattern)  # validated with the settings
         classes = normalised_mapping(settings.classes)
         class_maps = {
@@ -203,7 +203,7 @@ def resolve_label(
     return taxonomy.resolve(label, None, text)
 
 
-def check_labels(settings: Settings, taxonomy: Taxonomy) -> None:
+def check_class_mapping(settings: Settings, taxonomy: Taxonomy) -> None:
     """Every class a configuration maps a label to must exist in the taxonomy: a typo would
     otherwise reject records far from its cause.  (Keywords are checked by the
     classifier that uses them.)"""

@@ -285,7 +285,7 @@ def audit(
     taxonomy = load_taxonomy(settings.taxonomy)
     result = run_audit(settings, taxonomy, options)
     if output_format is AuditFormat.json:
-        from failearn.render.audit import audit_document
+        from failearn.commands.audit import audit_document
 
         emit_json(envelope("audit", audit_document(result)))
     elif output_format is AuditFormat.md:

@@ -29,7 +29,7 @@ from failearn.capture.anonymize import Anonymizer
 from failearn.capture.baseline import Baseline
 from failearn.capture.classify import Abstained, TextModel, settle, taxonomy_model
 from failearn.capture.dedup import Group, group, member_from_row
-from failearn.capture.normalise import Context, check_labels
+from failearn.capture.normalise import Context, check_class_mapping
 from failearn.capture.prepare import (
     Prepared,
     Preparer,
@@ -644,7 +644,7 @@ def run_ingest(
     """Ingest the inputs named in ``options`` into the store of ``settings``."""
     started = datetime.now(UTC)
     formats = Formats.build(settings, options.source_format)
-    check_labels(settings, taxonomy)
+    check_class_mapping(settings, taxonomy)
     root = settings.root or Path.cwd().resolve()
     inputs = discover(options.paths, settings.ingest, root=root)
     series_inputs, record_inputs = split_inputs(inputs)

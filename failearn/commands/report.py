@@ -32,7 +32,7 @@ from failearn.commands.registry import (
     rule_views,
     sync,
 )
-from failearn.commands.stages import latest_audit, load_patterns
+from failearn.commands.stages import latest_drift, load_patterns
 from failearn.config import RulesConfig, Settings
 from failearn.errors import UsageError
 from failearn.figures import percent
@@ -748,7 +748,7 @@ def report_in(
         week_numbers=week_numbers(store, week, settings.report.weeks, patterns),
         patterns=_patterns_table(patterns),
         registry=registry,
-        drift=latest_audit(store, as_of),
+        drift=latest_drift(store, as_of),
         recorded=recorded,
         dry_run=options.dry_run,
     )

@@ -74,7 +74,7 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
         raise UsageError(f"--top must be at least 1, not {options.top}")
     notes: list[str] = []
     with Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False) as store:
-        if sql.incident_count(store) == 0:
+        if incident_sql.incident_count(store) == 0:
             raise NotFoundError(
                 f"the store {display_location(settings.db)} holds no incidents",
                 hint="run `failearn ingest` first",

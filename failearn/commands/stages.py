@@ -2,7 +2,7 @@
 
 :func:`load_patterns` adapts the patterns of the newest cluster run at or before
 an as-of (the analysis stage) into :class:`~failearn.suggest.model.PatternEvidence`;
-:func:`latest_audit` the newest taxonomy-drift audit.  Each returns None when
+:func:`latest_drift` the newest taxonomy-drift audit.  Each returns None when
 that stage has not run.
 """
 
@@ -62,15 +62,15 @@ def load_patterns(store: Store, as_of: datetime) -> PatternsInput | None:
     )
 
 
-def latest_audit(store: Store, as_of: datetime) -> dict[str, Any] | None:
+def latest_drift(store: Store, as_of: datetime) -> dict[str, Any] | None:
     """The verdict of the newest drift audit at or before ``as_of``; None when none ran."""
-    from failearn.store.audit import audit_document
     from failearn.store.audit import latest_audit as stored_audit
+    from failearn.store.audit import stored_document
 
     summary = stored_audit(store, iso(as_of))
     if summary is None:
         return None
-    document = audit_document(store, summary.audit_id) or {}
+    document = stored_document(store, summary.audit_id) or {}
     return drift_section(summary, document)
 
 

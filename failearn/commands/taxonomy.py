@@ -39,7 +39,7 @@ from failearn.commands.ingest import regroup_reports
 from failearn.config import Settings
 from failearn.errors import TaxonomyError
 from failearn.resources import default_taxonomy_path
-from failearn.store import Store
+from failearn.store import Store, incidents
 from failearn.store import taxonomy as sql
 from failearn.store.location import display as display_location
 from failearn.taxonomy.file import Resolution, Taxonomy
@@ -337,7 +337,7 @@ def _migrate(
     placed, unresolved = _place(labels, taxonomy, settings, store)
     if unresolved:
         raise _refuse(unresolved, taxonomy)
-    incidents_before = sql.incident_count(store)
+    incidents_before = incidents.incident_count(store)
     changes: list[sql.LabelChange] = []
     moved: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
     touched: set[tuple[str, str]] = set()
@@ -402,7 +402,7 @@ def _migrate(
         unchanged=counts["unchanged"],
         changes=class_changes,
         incidents_before=incidents_before,
-        incidents_after=sql.incident_count(store),
+        incidents_after=incidents.incident_count(store),
         incidents_relabelled=relabelled_incidents,
         incidents_merged=merged,
         incidents_created=created,

@@ -232,7 +232,7 @@ def audit_history(store: Store, as_of: str, limit: int = 12) -> list[AuditSummar
     return [_summary(row) for row in reversed(rows)]
 
 
-def audit_document(store: Store, audit_id: int) -> dict[str, Any] | None:
+def stored_document(store: Store, audit_id: int) -> dict[str, Any] | None:
     """The whole stored result of one audit (its JSON document)."""
     row = store.conn.execute("SELECT document FROM audits WHERE id = ?", (audit_id,)).fetchone()
     return None if row is None else dict(json.loads(row[0]))

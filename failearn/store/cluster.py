@@ -91,10 +91,6 @@ def docs_for(store: Store, incident_ids: Sequence[str]) -> list[IncidentDoc]:
     return [found[i] for i in incident_ids if i in found]
 
 
-def incident_count(store: Store) -> int:
-    return int(store.conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0])
-
-
 # -- cluster runs --------------------------------------------------------------
 
 

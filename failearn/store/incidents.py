@@ -211,3 +211,7 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
         )
     ]
     return row
+
+
+def incident_count(store: Store) -> int:
+    return int(store.conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0])

@@ -112,10 +112,6 @@ def incident_classes(store: Store, ids: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def incident_count(store: Store) -> int:
-    return int(store.conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0])
-
-
 def relabel(
     store: Store, changes: Sequence[LabelChange], version: str, run_id: int, changed_at: str
 ) -> None:
