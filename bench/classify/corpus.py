@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from failearn.capture.normalise import Context, class_texts
+from failearn.capture.normalise import Context
+from failearn.capture.normalise.gates import class_texts
 from failearn.config import Settings
 from failearn.sources import discover, read_input
 from failearn.sources.vendors import Formats

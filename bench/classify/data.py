@@ -4,7 +4,7 @@ Each corpus of ``bench/eval`` (synthetic generators and real post-mortems with
 the labels given them in ``bench/eval/labels``) is written without its classes
 into a temporary directory with the configuration it needs, and read back as
 ``failearn ingest`` reads it: the weighted texts of each record that a class
-model sees (:func:`failearn.capture.normalise.class_texts`, :func:`model_text`), next to
+model sees (:func:`failearn.capture.normalise.gates.class_texts`, :func:`model_text`), next to
 the record's true class.  Records without a class (real reports no class fits)
 are left out.
 """
@@ -21,7 +21,8 @@ from bench.eval.catalog import CORPORA
 from bench.eval.corpus import nothing
 from bench.eval.stages import prepare
 from failearn.analysis.classes import model_text
-from failearn.capture.normalise import Context, class_texts
+from failearn.capture.normalise import Context
+from failearn.capture.normalise.gates import class_texts
 from failearn.config import load_settings
 from failearn.sources import discover, read_input
 from failearn.sources.vendors import Formats

@@ -29,7 +29,8 @@ import orjson
 
 from failearn.capture.anonymize import Anonymizer
 from failearn.capture.classify import Abstained, Decision, PendingClass
-from failearn.capture.normalise import Context, normalise, unclassified
+from failearn.capture.normalise import Context, normalise
+from failearn.capture.normalise.gates import unclassified
 from failearn.capture.severity import severity_rank
 from failearn.codes import RECORD_ERROR, hint
 from failearn.config import IngestConfig

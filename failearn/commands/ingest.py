@@ -29,7 +29,8 @@ from failearn.capture.anonymize import Anonymizer
 from failearn.capture.baseline import Baseline
 from failearn.capture.classify import Abstained, TextModel, settle, taxonomy_model
 from failearn.capture.dedup import Group, group, member_from_row
-from failearn.capture.normalise import Context, check_class_mapping
+from failearn.capture.normalise import Context
+from failearn.capture.normalise.gates import check_class_mapping
 from failearn.capture.prepare import (
     Prepared,
     Preparer,

@@ -20,7 +20,9 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from failearn.capture.normalise import Context, closest_class, field_key
+from failearn.capture.normalise import Context
+from failearn.capture.normalise.fields import field_key
+from failearn.capture.normalise.gates import closest_class
 from failearn.commands.ingest import IngestOptions, IngestResult, run_ingest
 from failearn.config import (
     CONFIG_FILE,

@@ -10,14 +10,9 @@ from typing import Any
 import pytest
 
 from failearn.capture.anonymize import Anonymizer
-from failearn.capture.normalise import (
-    Context,
-    Normalised,
-    normalise,
-    normalised_mapping,
-    printable,
-    resolve_label,
-)
+from failearn.capture.normalise import Context, Normalised, normalise
+from failearn.capture.normalise.gates import normalised_mapping, resolve_label
+from failearn.capture.normalise.text import printable
 from failearn.config import GatesConfig, Settings, SourceMapping
 from failearn.record import RawRecord
 from failearn.taxonomy.file import load_taxonomy

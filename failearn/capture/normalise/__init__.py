@@ -1,0 +1,367 @@
+"""Normalise raw records into canonical incidents, through the quality gates.
+
+Pure functions over plain data: a :class:`~failearn.record.RawRecord` and a
+:class:`Context` in, a :class:`Normalised` (an incident, or located issues)
+out.  No I/O, so every gate can be tested with a table of cases.
+
+The work is split by what it reads: :mod:`~failearn.capture.normalise.fields` (names,
+lists, ids), :mod:`~failearn.capture.normalise.text` (text made safe) and
+:mod:`~failearn.capture.normalise.gates` (time, class, service).
+Every gate failure is an :class:`~failearn.record.Issue` with a stable code
+from :mod:`failearn.codes`, the field, and the line the field was written on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from failearn.capture.anonymize import PEOPLE_LABELS, Anonymizer
+from failearn.capture.classify import (
+    TEXT_MODEL_ROUTES,
+    Classifier,
+    TextModel,
+    taxonomy_model,
+)
+from failearn.capture.normalise.fields import (
+    _LIST_SPLIT,
+    _SHAPE_SPLIT,
+    BUILTIN_ALIASES,
+    _canonicalise,
+    _Collector,
+    _mask_any,
+    _metrics,
+    _policy,
+    _sections,
+    _text_list,
+    _trace_ids,
+    derive_id,
+    field_key,
+)
+from failearn.capture.normalise.gates import (
+    _failure_class,
+    _inferred_service,
+    _timestamp,
+    check_class_mapping,
+    normalised_mapping,
+)
+from failearn.capture.normalise.text import (
+    _printable_any,
+    _strings,
+    _text,
+    _type_name,
+    printable,
+)
+from failearn.capture.services import ServiceFinder
+from failearn.capture.severity import normalise_severity
+from failearn.config import Settings
+from failearn.record import (
+    CANONICAL_FIELDS,
+    EXTRA_FIELDS,
+    TEXT_FIELDS,
+    Incident,
+    Issue,
+    RawRecord,
+)
+from failearn.sources.vendors import BUILTIN_NAMES
+from failearn.taxonomy.file import Taxonomy
+from failearn.timeutil import TimeParseError, is_unset_time, parse_time
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything normalisation needs besides the record: settings, taxonomy, clock, masks."""
+
+    settings: Settings
+    taxonomy: Taxonomy
+    as_of: datetime
+    anonymizer: Anonymizer | None
+    aliases: dict[str, str] = field(default_factory=dict)
+    people_keys: frozenset[str] = frozenset()
+    trace_pattern: re.Pattern[str] = re.compile(r"^[0-9a-f]{32}$")
+    key_cache: dict[str, str] = field(default_factory=dict)
+    severity_cache: dict[str, str | None] = field(default_factory=dict)
+    classifier: Classifier | None = None
+    # The [classes] mapping, and each [sources.NAME] table's merged over it, with their
+    # labels normalised once (normalised label -> class label).
+    class_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    formats_tried: tuple[str, ...] = ()
+    classes: dict[str, str] = field(default_factory=dict)
+    services: ServiceFinder | None = None
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        taxonomy: Taxonomy,
+        as_of: datetime,
+        anonymizer: Anonymizer | None,
+        text_model: TextModel | None = None,
+        defer_text_model: bool = False,
+    ) -> Context:
+        """The context of a run; ``text_model`` is the class model for records that name no
+        class (by default the taxonomy's).  With ``defer_text_model`` a record that needs
+        the text model is not classified here but left pending (:class:`PendingClass`):
+        ingest settles such records once the whole run is read."""
+        aliases: dict[str, str] = {}
+        # Only what a source may give: ``source``, ``line`` and the like are set by ingest,
+        # so a payload's own "source" (an exporter's name) stays in the record's extra.
+        canonical = (*CANONICAL_FIELDS, *EXTRA_FIELDS)
+        for name in canonical:
+            aliases[field_key(name)] = name
+        for name, spellings in BUILTIN_ALIASES.items():
+            for spelling in spellings:
+                aliases.setdefault(field_key(spelling), name)
+        for name, spellings in settings.fields.items():
+            for spelling in spellings:
+                aliases[field_key(spelling)] = name
+        people = frozenset(
+            {
+                *(field_key(p) for p in settings.anonymize.people_fields),
+                *(field_key(p) for p in PEOPLE_LABELS),
+            }
+        )
+        check_class_mapping(settings, taxonomy)
+        pattern = re.compile(settings.gates.trace_id_pattern)  # validated with the settings
+        classes = normalised_mapping(settings.classes)
+        class_maps = {
+            name: {**classes, **normalised_mapping(table.classes)}
+            for name, table in settings.sources.items()
+            if table.classes
+        }
+        classifier = None
+        if settings.classify.infer != "off":
+            if text_model is None:
+                text_model = taxonomy_model(taxonomy, settings.classify.taxonomy_min_probability)
+            classifier = Classifier(
+                taxonomy,
+                settings.classes,
+                settings.classify.keywords,
+                {name: t.classes for name, t in settings.sources.items()},
+                None if defer_text_model else text_model,
+                defer=defer_text_model,
+            )
+        tried = (*[n for n, t in settings.sources.items() if t.detect], *BUILTIN_NAMES, "canonical")
+        finder = ServiceFinder(settings.services.names, settings.services.default)
+        return cls(
+            settings,
+            taxonomy,
+            as_of,
+            anonymizer,
+            aliases,
+            people,
+            pattern,
+            classifier=classifier,
+            class_maps=class_maps,
+            formats_tried=tried,
+            classes=classes,
+            services=finder if finder else None,
+        )
+
+
+@dataclass(slots=True)
+class Normalised:
+    """The outcome of normalising one record: an incident, or the errors that reject it."""
+
+    incident: Incident | None
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "error"]
+
+
+def normalise(raw: RawRecord, context: Context) -> Normalised:
+    """Turn one raw record into a canonical incident, or reject it with located issues."""
+    if raw.issues and raw.payload is None:
+        return Normalised(None, list(raw.issues))
+    payload = raw.payload or {}
+    out = _Collector(raw, raw.field_lines)
+    out.issues.extend(raw.issues)
+    values, spelling, unknown = _canonicalise(payload, context, out)
+    if raw.kind == "json" and not any(key != "__people__" for key in values):
+        out.add(
+            "unknown-format",
+            "the payload has no field of an incident record and matches "
+            f"none of the formats tried ({', '.join(context.formats_tried)}); its keys: "
+            f"{', '.join(list(map(str, payload))[:8]) or 'none'}",
+            None,
+        )
+        return Normalised(None, out.issues)
+    given = values.get("id")
+    if isinstance(given, dict | list | tuple):
+        out.add(
+            "invalid-field-type",
+            f"`id` is {_type_name(given)}, not a single value (an id is a string or a number)",
+            "id",
+            spelling=spelling.get("id"),
+        )
+    timestamp = _timestamp(values, spelling, context, out)
+    service_values = _strings(values.get("service"))
+    service = " ".join(service_values[0].split()) if service_values else None
+    if not service and raw.kind == "markdown" and context.services is not None:
+        found = _inferred_service(values, context.services, out)
+        if found is not None:
+            service = found.service
+    class_id, class_label, class_via, other_classes = _failure_class(values, spelling, context, out)
+    trace_ids = _trace_ids(values, spelling, context, out)
+    present = {
+        "timestamp": timestamp is not None
+        or values.get("timestamp") not in (None, "")
+        or values.get("timeline_start") not in (None, ""),
+        "service": bool(service),
+        "failure_class": bool(class_label) or out.pending is not None,
+        "trace_ids": bool(trace_ids) or bool(_strings(values.get("trace_ids"))),
+    }
+    require, recommend, key = _policy(context, raw.kind)
+    for name in (*require, *recommend):
+        missing = not present[name] if name in present else _text(values.get(name)) is None
+        if not missing:
+            continue
+        if name in require:
+            out.add(
+                "missing-field",
+                f"required field `{name}` is missing or empty",
+                name,
+                spelling=spelling.get(name),
+                hint=f"add the field, or map the name your source uses in [fields]; "
+                f"[gates] {key}require makes it required",
+            )
+        else:
+            out.add(
+                "missing-recommended-field",
+                f"recommended field `{name}` is missing",
+                name,
+                level="warning",
+                spelling=spelling.get(name),
+                hint=f"add the field when you have it; [gates] {key}recommend lists it",
+            )
+    errors = [i for i in out.issues if i.level == "error"]
+    settled = class_id is not None or out.pending is not None
+    if errors or timestamp is None or not service or not settled:
+        if not errors:
+            # A field the policy does not require is absent, yet the record cannot
+            # stand without it: say which.
+            for name, ok in (
+                ("timestamp", timestamp is not None),
+                ("service", bool(service)),
+                ("failure_class", settled),
+            ):
+                if not ok:
+                    out.add(
+                        "missing-field",
+                        f"field `{name}` is needed to store an incident",
+                        name,
+                        spelling=spelling.get(name),
+                    )
+        return Normalised(None, out.issues)
+    severity_raw = _text(values.get("severity"))
+    scale = context.settings.severity
+    if severity_raw in context.severity_cache:
+        severity = context.severity_cache[severity_raw]
+    else:
+        severity = normalise_severity(severity_raw, scale.scale, scale.aliases)
+        if severity_raw is not None:
+            context.severity_cache[severity_raw] = severity
+    if severity_raw and severity is None:
+        out.add(
+            "unknown-severity",
+            f"severity {severity_raw!r} is not on the scale "
+            f"{', '.join(scale.scale)}; no severity, the spelling kept as severity_raw",
+            "severity",
+            level="warning",
+            spelling=spelling.get("severity"),
+        )
+    anonymizer = context.anonymizer
+    if anonymizer is not None:
+        # Every stored field is masked by the same rules: names and lists too.
+        service, class_label = anonymizer.mask(service), anonymizer.mask(class_label)
+        severity_raw = anonymizer.mask(severity_raw) if severity_raw else severity_raw
+        if values.get("dependencies") is not None:
+            values["dependencies"] = _mask_any(values["dependencies"], anonymizer)
+    texts: dict[str, str | None] = {}
+    for name in TEXT_FIELDS:
+        text = _text(values.get(name))
+        texts[name] = anonymizer.text(text) if (anonymizer and text) else text
+    errors_list = _text_list(values, "error_messages", spelling, out)
+    sections = _sections(values, spelling, out)
+    extra = dict(unknown.items())
+    if values.get("tags") is not None:
+        extra["tags"] = values["tags"]
+    if values.get("source_format") is not None:
+        extra["source_format"] = values["source_format"]
+    extra = _printable_any(extra)
+    people: dict[str, list[str]] = {}
+    for key, value in (values.get("__people__") or {}).items():
+        people[printable(key)] = anonymizer.people(value) if anonymizer else _strings(value)
+    if anonymizer is not None:
+        errors_list = [anonymizer.text(message) for message in errors_list]
+        # A section under a people heading ("Authors") lists people; others may label some.
+        sections = {
+            k: anonymizer.mask(anonymizer.people_block(v))
+            if field_key(k) in context.people_keys
+            else anonymizer.text(v)
+            for k, v in sections.items()
+        }
+        extra = _mask_any(extra, anonymizer)
+    ended_at: datetime | None = None
+    end_name = "ended_at" if not is_unset_time(values.get("ended_at")) else "timeline_end"
+    if not is_unset_time(values.get(end_name)):
+        try:
+            ended_at = parse_time(values.get(end_name)).value
+        except TimeParseError:
+            out.add(
+                "invalid-timestamp",
+                f"end time {values.get(end_name)!r} cannot be read; ignored",
+                "ended_at",
+                level="warning",
+                spelling=spelling.get(end_name),
+            )
+    given_id = _text(values.get("id"))
+    if given_id is not None and anonymizer is not None:
+        given_id = anonymizer.identifier(given_id)
+    # A record's identity is what it says, never a text model's guess: a better model
+    # changes the class of the stored report, it does not make a new one.
+    said = "" if class_via in TEXT_MODEL_ROUTES else class_label
+    record_id = given_id or derive_id(raw, timestamp, service, said, texts["title"])
+    caused_by = _text(values.get("caused_by_rule"))
+    if caused_by is not None and anonymizer is not None:
+        caused_by = anonymizer.mask(caused_by)
+    metrics = _metrics(values.get("metrics"), spelling.get("metrics"), out)
+    # A trace shape is cut at '/' and '>': masked hop by hop, so a mask stays whole.
+    shape = _text_list(values, "trace_shape", spelling, out, _SHAPE_SPLIT)
+    if anonymizer is not None:
+        metrics = {anonymizer.mask(name): value for name, value in metrics.items()}
+        shape = [anonymizer.mask(hop) for hop in shape]
+    incident = Incident(
+        id=record_id,
+        id_given=given_id is not None,
+        timestamp=timestamp,
+        service=service,
+        failure_class=class_id or "",
+        failure_class_raw=class_label,
+        failure_class_via=class_via,
+        taxonomy_version=context.taxonomy.version,
+        source=raw.source,
+        line=raw.line,
+        kind=raw.kind,
+        trace_ids=trace_ids,
+        severity=severity,
+        severity_raw=severity_raw,
+        error_messages=errors_list,
+        dependencies=_text_list(values, "dependencies", spelling, out, _LIST_SPLIT),
+        metrics=metrics,
+        trace_shape=shape,
+        other_classes=other_classes,
+        people=people,
+        sections=sections,
+        extra=extra,
+        provenance=out.inferred,
+        pending_class=out.pending,
+        ended_at=ended_at,
+        caused_by_rule=caused_by,
+        dedup_hint=_text(payload.get("fingerprint")) if isinstance(payload, dict) else None,
+        **texts,
+    )
+    return Normalised(incident, out.issues)
