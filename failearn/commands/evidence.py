@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from failearn.analysis.model import PatternSnapshot
 from failearn.analysis.precursors import Measurement, NormalOptions, measure
 from failearn.analysis.series import (
     FEATURES,
@@ -44,7 +45,7 @@ from failearn.config import PrecursorsConfig, Settings
 from failearn.store import Store
 from failearn.store import series as sql
 from failearn.suggest.dependency import choose_dependency
-from failearn.suggest.model import IncidentBrief, PatternsInput
+from failearn.suggest.model import IncidentBrief
 from failearn.suggest.series_evidence import (
     Finding,
     Levels,
@@ -134,7 +135,7 @@ def _seconds(timestamps: Iterable[str]) -> np.ndarray:
 
 def gather(
     store: Store,
-    patterns: PatternsInput | None,
+    patterns: PatternSnapshot | None,
     briefs: Mapping[str, IncidentBrief],
     settings: Settings,
     as_of: datetime,

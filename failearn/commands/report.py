@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from failearn.analysis.model import PatternSnapshot
 from failearn.commands.evidence import gather
 from failearn.commands.registry import (
     active_by_service,
@@ -49,7 +50,7 @@ from failearn.suggest.guardrails import (
     severity_weight,
 )
 from failearn.suggest.memory import earlier_decisions
-from failearn.suggest.model import IncidentBrief, PatternsInput, RuleDraft, RuleView
+from failearn.suggest.model import IncidentBrief, RuleDraft, RuleView
 from failearn.suggest.rules import drafts_from_patterns
 from failearn.suggest.wording import signal_text
 from failearn.taxonomy.file import Taxonomy
@@ -127,7 +128,7 @@ def _mean(values: list[int]) -> float:
 
 
 def week_numbers(
-    store: Store, week: Week, history: int, patterns: PatternsInput | None
+    store: Store, week: Week, history: int, patterns: PatternSnapshot | None
 ) -> dict[str, Any]:
     """Incidents by class, service and severity this week against the weeks before."""
     start = from_iso(week.start)
@@ -198,7 +199,7 @@ def week_numbers(
 # -- suggestions ------------------------------------------------------------------------------
 
 
-def _briefs(store: Store, patterns: PatternsInput | None) -> dict[str, IncidentBrief]:
+def _briefs(store: Store, patterns: PatternSnapshot | None) -> dict[str, IncidentBrief]:
     if patterns is None:
         return {}
     ids = [i for p in patterns.patterns for i in p.incident_ids]
@@ -510,7 +511,7 @@ def registry_health(
 
 def _notices(
     registry: dict[str, Any],
-    patterns: PatternsInput | None,
+    patterns: PatternSnapshot | None,
     as_of: datetime,
     recorded: bool,
     dry_run: bool,
@@ -588,7 +589,7 @@ def _notices(
 # -- the report ---------------------------------------------------------------------------------
 
 
-def _patterns_table(patterns: PatternsInput | None) -> list[dict[str, Any]]:
+def _patterns_table(patterns: PatternSnapshot | None) -> list[dict[str, Any]]:
     if patterns is None:
         return []
     return [

@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from failearn.analysis.model import PatternSummary
 from failearn.config import RulesConfig
 from failearn.suggest.dependency import DependencyEvidence
-from failearn.suggest.model import PatternEvidence, Trigger
+from failearn.suggest.model import Trigger
 from failearn.suggest.series_evidence import Levels
 from failearn.suggest.wording import (
     assumption,
@@ -228,7 +229,7 @@ def action_text(
 
 
 def rationale_text(
-    pattern: PatternEvidence, service: str, support: int, dependency: DependencyEvidence | None
+    pattern: PatternSummary, service: str, support: int, dependency: DependencyEvidence | None
 ) -> str:
     first, last = pattern.first_seen[:10], pattern.last_seen[:10]
     others = pattern.support - support

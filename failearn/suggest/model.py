@@ -1,6 +1,6 @@
 """The shapes of the suggest stage.
 
-:class:`PatternEvidence` is what rule generation reads of one pattern (the
+:class:`PatternSummary` is what rule generation reads of one pattern (the
 analysis stage's newest cluster run, adapted by :mod:`failearn.commands.stages`);
 :class:`IncidentBrief` what it reads of one incident.  :class:`RuleDraft` is a
 rule as the evidence of one as-of makes it; :class:`RuleView` a registered rule
@@ -12,47 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True, slots=True)
-class Signal:
-    """A precursor: a metric consistently different in the pattern's incidents."""
-
-    metric: str
-    direction: str  # "higher" or "lower"
-    median_in_pattern: float
-    median_rest: float
-    delta: float
-    effect_size: float
-    support: int
-
-
-@dataclass(frozen=True, slots=True)
-class PatternEvidence:
-    """One pattern of the newest cluster run at or before an as-of."""
-
-    pattern_id: str
-    label: str
-    status: str  # new, recurring, growing, fading
-    first_seen: str
-    last_seen: str
-    support: int
-    incident_ids: tuple[str, ...]
-    services: dict[str, int]
-    class_counts: dict[str, int]
-    dominant_class: str
-    cohesion: float
-    precursors: tuple[Signal, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class PatternsInput:
-    """The patterns of one cluster run and the run's window."""
-
-    run_id: int
-    as_of: str
-    window_start: str
-    window_end: str
-    patterns: tuple[PatternEvidence, ...]
+from failearn.analysis.model import Precursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +120,7 @@ class RuleDraft:
     last_matched_at: str | None
     fit: int
     preference: int
-    precursors: tuple[Signal, ...] = ()
+    precursors: tuple[Precursor, ...] = ()
     # What the evidence said, for the report and the registry (plain, JSON-ready data).
     evidence: dict[str, Any] = field(default_factory=dict)
 

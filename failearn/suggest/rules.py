@@ -36,6 +36,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from failearn.analysis.model import PatternSummary, Precursor
 from failearn.config import PrecursorsConfig, RulesConfig
 from failearn.suggest.actions import (
     action_text,
@@ -45,7 +46,7 @@ from failearn.suggest.actions import (
     timeout_sentence,
 )
 from failearn.suggest.dependency import DependencyEvidence, choose_dependency
-from failearn.suggest.model import IncidentBrief, PatternEvidence, RuleDraft, Signal, Trigger
+from failearn.suggest.model import IncidentBrief, RuleDraft, Trigger
 from failearn.suggest.series_evidence import LearnedTrigger, Levels, ServiceEvidence
 from failearn.suggest.wording import (
     assumption,
@@ -249,7 +250,7 @@ def _precursor(learned: LearnedTrigger, horizon: int) -> dict[str, Any]:
     }
 
 
-def _at_incident(precursors: Sequence[Signal], kinds: Sequence[str]) -> dict[str, Any] | None:
+def _at_incident(precursors: Sequence[Precursor], kinds: Sequence[str]) -> dict[str, Any] | None:
     """The pattern's metrics at incident time that suit the adaptation (marked as such)."""
     suited = [p for kind in kinds for p in precursors if signal_kind(p.metric) == kind]
     if not suited:
@@ -334,7 +335,7 @@ def _levels_of(
 
 def _draft_evidence(
     adaptation: str,
-    pattern: PatternEvidence,
+    pattern: PatternSummary,
     service: str,
     evidence: ServiceEvidence | None,
     learned: LearnedTrigger | None,
@@ -416,7 +417,7 @@ def _fit(adaptation: str, learned: LearnedTrigger | None, sized: bool, at_incide
 
 
 def drafts_for(
-    pattern: PatternEvidence,
+    pattern: PatternSummary,
     briefs: Mapping[str, IncidentBrief],
     taxonomy: Taxonomy,
     evidence: Mapping[str, ServiceEvidence],
@@ -460,7 +461,7 @@ def drafts_for(
 
 
 def _draft(
-    pattern: PatternEvidence,
+    pattern: PatternSummary,
     service: str,
     adaptation: str,
     position: int,
@@ -539,7 +540,7 @@ def _draft(
 
 
 def drafts_from_patterns(
-    patterns: Sequence[PatternEvidence],
+    patterns: Sequence[PatternSummary],
     briefs: Mapping[str, IncidentBrief],
     taxonomy: Taxonomy,
     evidence: Mapping[tuple[str, str], ServiceEvidence],

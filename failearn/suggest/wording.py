@@ -10,8 +10,9 @@ import math
 from collections.abc import Sequence
 from datetime import timedelta
 
+from failearn.analysis.model import Precursor
 from failearn.analysis.triggers import WEEK, Backtest
-from failearn.suggest.model import Signal, Trigger
+from failearn.suggest.model import Trigger
 from failearn.timeutil import format_duration
 
 
@@ -88,7 +89,7 @@ def trigger_clause(trigger: Trigger, service: str) -> str:
     return f"{phrase} {preposition} `{owner}`{mean} {verb} {format_number(trigger.threshold)}{unit}"
 
 
-def signal_text(signal: Signal | Trigger) -> str:
+def signal_text(signal: Precursor | Trigger) -> str:
     """At incident time: "request volume +2.1 % (median) in these incidents against 0 % in
     the others (effect 0.95, 8 incidents)"."""
     phrase, unit = metric_phrase(signal.metric)

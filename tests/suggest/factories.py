@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from failearn.suggest.model import RuleDraft, RuleView, Signal
+from failearn.analysis.model import Precursor
+from failearn.suggest.model import RuleDraft, RuleView
 from failearn.suggest.rules import rule_id
 
-VOLUME = Signal("request_volume_change_pct", "higher", 2.1, 0.0, 2.1, 0.91, 8)
+VOLUME = Precursor(
+    "request_volume_change_pct",
+    "higher",
+    2.1,
+    0.0,
+    2.1,
+    0.91,
+    p_value=0.001,
+    support=8,
+    support_share=1.0,
+    consistency=1.0,
+    rest_count=20,
+)
 
 
 def view(

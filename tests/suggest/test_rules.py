@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from failearn.analysis.model import PatternSummary, Precursor
 from failearn.config import PrecursorsConfig, RulesConfig
 from failearn.suggest.actions import (
     action_text,
@@ -14,7 +15,7 @@ from failearn.suggest.actions import (
     timeout_sentence,
 )
 from failearn.suggest.dependency import DependencyEvidence
-from failearn.suggest.model import IncidentBrief, PatternEvidence, Signal, Trigger
+from failearn.suggest.model import IncidentBrief, Trigger
 from failearn.suggest.rules import drafts_for, rule_id, signal_kind
 from failearn.suggest.series_evidence import Levels
 from failearn.suggest.wording import format_number, metric_phrase, trigger_clause
@@ -24,20 +25,49 @@ from tests.suggest.factories import VOLUME
 TAXONOMY = load_taxonomy()
 RULES = RulesConfig()
 PRECURSORS = PrecursorsConfig()
-POOL_UTIL = Signal("pool_utilization", "higher", 0.98, 0.43, 0.55, 1.0, 10)
-P99 = Signal("p99_latency_ms", "higher", 6444, 1553, 4891, 0.95, 6)
+POOL_UTIL = Precursor(
+    "pool_utilization",
+    "higher",
+    0.98,
+    0.43,
+    0.55,
+    1.0,
+    p_value=0.001,
+    support=10,
+    support_share=1.0,
+    consistency=1.0,
+    rest_count=20,
+)
+P99 = Precursor(
+    "p99_latency_ms",
+    "higher",
+    6444,
+    1553,
+    4891,
+    0.95,
+    p_value=0.001,
+    support=6,
+    support_share=1.0,
+    consistency=1.0,
+    rest_count=20,
+)
 SHAPE = ("api-gateway", "checkout", "payments", "postgres-main")
 POSTGRES = DependencyEvidence("postgres-main", 8, 0, 8, 8, 8)
 
 
-def pattern(**changes: object) -> PatternEvidence:
+def pattern(**changes: object) -> PatternSummary:
     base: dict[str, object] = {
         "pattern_id": "P0001",
         "label": "HikariPool-<id> - Connection is not available",
         "status": "recurring",
         "first_seen": "2026-10-27T12:10:00Z",
         "last_seen": "2026-11-20T12:45:00Z",
-        "support": 10,
+        "cluster_id": 0,
+        "dominant_template": "HikariPool-<id> - Connection is not available",
+        "top_terms": ("hikaripool", "connection"),
+        "size": 10,
+        "recent_count": 4,
+        "weekly_rate": 2.5,
         "incident_ids": tuple(f"i{n}" for n in range(10)),
         "services": {"checkout": 8, "payments": 2},
         "class_counts": {"connection-pool-exhaustion": 10},
@@ -46,7 +76,7 @@ def pattern(**changes: object) -> PatternEvidence:
         "precursors": (POOL_UTIL, VOLUME),
     }
     base.update(changes)
-    return PatternEvidence(**base)  # type: ignore[arg-type]
+    return PatternSummary(**base)  # type: ignore[arg-type]
 
 
 def briefs() -> dict[str, IncidentBrief]:
