@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from failearn.analysis.model import Precursor
+from failearn.analysis.series import extremes, windows
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,6 @@ def measure(
 ) -> Measurement:
     """A feature before ``incidents`` (seconds) against its normal windows at the same time of
     day on up to ``control_days`` days either side, in the direction where it differs more."""
-    from failearn.analysis.series import extremes, windows
 
     moments = np.asarray(incidents, dtype=np.float64)
     shifts = np.array(

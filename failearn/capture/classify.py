@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from failearn.analysis.classes import TaxonomyMatcher, model_text
 from failearn.errors import ConfigError
 from failearn.taxonomy.file import Taxonomy, normalise_label
 
@@ -116,8 +117,6 @@ def taxonomy_model(taxonomy: Taxonomy, min_probability: float, basis: str = "") 
     """The zero-shot text model: the taxonomy's class texts, by similarity (built lazily)."""
 
     def build() -> ClassModel:
-        from failearn.analysis.classes import TaxonomyMatcher
-
         return TaxonomyMatcher(taxonomy)
 
     return TextModel(
@@ -265,7 +264,6 @@ class Classifier:
     ) -> Inferred | Abstained | Deferred | None:
         """The text model's class for the texts, or its abstention with the candidates (or,
         when deferring, what the model will read)."""
-        from failearn.analysis.classes import model_text
 
         text = model_text(texts)
         if self.defer:

@@ -32,7 +32,14 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from failearn.analysis.consistency import LabelCheck, LabelSettings, Prediction
+from failearn.analysis.consistency import (
+    LabelCheck,
+    LabelledRecord,
+    LabelSettings,
+    Prediction,
+    check_labels,
+    record_text,
+)
 from failearn.analysis.drift import (
     DRIFT,
     INSUFFICIENT,
@@ -40,6 +47,8 @@ from failearn.analysis.drift import (
     DriftAnalysis,
     DriftThresholds,
     Shift,
+    compare,
+    name_shifts,
 )
 from failearn.capture.classify import INFERRED_ROUTES
 from failearn.config import AuditConfig, Settings
@@ -279,8 +288,6 @@ def _audit(
     recent_start: datetime,
     baseline_start: datetime,
 ) -> AuditResult:
-    from failearn.analysis.drift import compare, name_shifts
-
     config = options.config
     distribution = compare(
         Counter(i.failure_class for i in recent),
@@ -354,8 +361,6 @@ def _origins(recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident])
 def _check_labels(
     recent: list[sql.AuditIncident], baseline: list[sql.AuditIncident], config: AuditConfig
 ) -> LabelCheck:
-    from failearn.analysis.consistency import LabelledRecord, check_labels, record_text
-
     def labelled(incident: sql.AuditIncident) -> LabelledRecord:
         text = record_text(
             (incident.title, incident.summary, incident.root_cause, incident.error_messages)

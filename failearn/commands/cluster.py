@@ -18,7 +18,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from failearn.analysis.dbscan import choose_parameters, dbscan
+from failearn.analysis.encode import Weights
+from failearn.analysis.features import FeatureOptions, build_features
+from failearn.analysis.labels import summarise
 from failearn.analysis.model import Precursor
+from failearn.analysis.patterns import MatchOptions, match, new_ids, trend
+from failearn.analysis.precursors import PrecursorOptions, find_precursors
 from failearn.config import ClusterConfig, Settings
 from failearn.errors import UsageError
 from failearn.store import Store
@@ -118,9 +124,6 @@ def check_parameters(eps: float | None, min_samples: int | None, names: tuple[st
 
 
 def _feature_options(config: ClusterConfig) -> Any:
-    from failearn.analysis.encode import Weights
-    from failearn.analysis.features import FeatureOptions
-
     weights = Weights(
         messages=config.message_weight,
         text=config.text_weight,
@@ -145,12 +148,6 @@ def run_cluster(
     import time
 
     import numpy as np
-
-    from failearn.analysis.dbscan import choose_parameters, dbscan
-    from failearn.analysis.features import build_features
-    from failearn.analysis.labels import summarise
-    from failearn.analysis.patterns import MatchOptions, match, new_ids, trend
-    from failearn.analysis.precursors import PrecursorOptions, find_precursors
 
     config = settings.cluster
     check_parameters(config.eps, config.min_samples, ("[cluster] eps", "[cluster] min_samples"))

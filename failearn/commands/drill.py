@@ -29,9 +29,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from failearn.commands.cluster import ClusterOptions, run_cluster
+from failearn.commands.ingest import IngestOptions, run_ingest
+from failearn.commands.report import ReportOptions, build_report
 from failearn.config import DrillConfig, Settings
-from failearn.errors import StoreError, UsageError
+from failearn.errors import UsageError
+from failearn.store.drill import copy_database
 from failearn.store.location import display as display_location
+from failearn.suggest.rules import PREFERRED_SIGNALS
+from failearn.suggest.series_evidence import signal_kind
 from failearn.taxonomy.file import Taxonomy
 from failearn.timeutil import format_duration, from_iso, iso
 
@@ -136,47 +142,12 @@ def synthetic_series(
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-def _copy(source: Path, target: Path) -> None:
-    """Copy the user's database read-only: the drill never writes to it, not even a
-    migration (the copy is migrated when the drill opens it)."""
-    import sqlite3
-
-    if not source.is_file():
-        raise StoreError(
-            f"database {source} does not exist", hint="run `failearn ingest` first, or pass --db"
-        )
-    from failearn.store.sqlite import read_only_uri
-
-    try:
-        # As the store reads a file it may not write: in a read-only folder a WAL database
-        # with no log left is opened as immutable (SQLite could not create its index).
-        src = sqlite3.connect(read_only_uri(source), uri=True)
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open database {source}: {exc}") from exc
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        except sqlite3.OperationalError as exc:
-            raise StoreError(
-                f"cannot read database {source}: {exc}",
-                hint="the drill only reads it; check that the file is readable",
-            ) from exc
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{source} is not a failearn database: {exc}") from exc
-        finally:
-            dst.close()
-    finally:
-        src.close()
-
-
 def _trigger_misses(
     item: dict[str, Any], config: DrillConfig, settings: Settings, taxonomy: Taxonomy
 ) -> list[str]:
     """What is missing when the drill planted a precursor in the series: a suggestion whose
     trigger was learned from it and fires before enough injected incidents, held out,
     within the false-alarm target."""
-    from failearn.suggest.rules import PREFERRED_SIGNALS, signal_kind
 
     if not config.signal.strip() or config.signal_peak == config.signal_normal:
         return []
@@ -214,9 +185,6 @@ def run_drill(
     settings: Settings, taxonomy: Taxonomy, options: DrillOptions, stage: Stage | None = None
 ) -> DrillResult:
     """Run the drill (see the module docstring); the result says what passed and how fast."""
-    from failearn.commands.cluster import ClusterOptions, run_cluster
-    from failearn.commands.ingest import IngestOptions, run_ingest
-    from failearn.commands.report import ReportOptions, build_report
 
     config = settings.drill
     if not 1 <= config.incidents <= MAX_INCIDENTS:
@@ -260,7 +228,7 @@ def run_drill(
     try:
         scratch_db = scratch_dir / "drill.db"
         source = settings.db
-        timed("copy", lambda: _copy(source, scratch_db))
+        timed("copy", lambda: copy_database(source, scratch_db))
         scratch = replace(settings, db=scratch_db)
         records = synthetic_records(config, options.as_of)
         feed = scratch_dir / "drill.ndjson"

@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from failearn.analysis.classes import TeamModel, model_text
 from failearn.capture import baseline
 from failearn.capture.anonymize import Anonymizer
 from failearn.capture.baseline import Baseline
@@ -619,8 +620,6 @@ def text_model_for(settings: Settings, taxonomy: Taxonomy, store: Store) -> Text
     if usable and len(usable) >= config.min_labels:
 
         def team() -> Any:
-            from failearn.analysis.classes import TeamModel, model_text
-
             texts = [model_text(list(zip(row[:5], (3, 2, 1, 1, 2), strict=True))) for row in usable]
             return TeamModel(texts, [row[-1] for row in usable], taxonomy)
 

@@ -21,6 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from failearn.analysis.encode import Blocks, FeatureModel, similarity_to
+from failearn.analysis.features import FeatureOptions, build_features
+from failearn.analysis.messages import mask
 from failearn.config import Settings
 from failearn.errors import NotFoundError, UsageError
 from failearn.store import Store
@@ -62,9 +65,6 @@ class SimilarResult:
 def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
     """The ``top`` incidents most similar to the query (module docstring)."""
     import numpy as np
-
-    from failearn.analysis.encode import Blocks, FeatureModel, similarity_to
-    from failearn.analysis.messages import mask
 
     if (options.incident_id is None) == (options.text is None):
         raise UsageError("give an INCIDENT_ID or --text, not both and not neither")
@@ -212,8 +212,6 @@ def _top_incidents(
 def _concat(a: Any, b: Any) -> Any:
     import numpy as np
 
-    from failearn.analysis.encode import Blocks
-
     return Blocks(
         np.vstack([a.text, b.text]),
         np.vstack([a.trace, b.trace]),
@@ -226,13 +224,11 @@ def _concat(a: Any, b: Any) -> Any:
 
 def _temporary_index(store: Store) -> tuple[Any, list[str], Any]:
     """Fit a feature space over every incident (no cluster run has stored one)."""
-    from failearn.analysis.features import FeatureOptions, build_features
 
     docs = sql.docs_for(store, sql.all_incident_ids(store))
     features = build_features(docs, FeatureOptions())
     blocks = features.blocks
     rows = features.row_of
-    from failearn.analysis.encode import Blocks
 
     expanded = Blocks(
         blocks.text[rows],

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from failearn.analysis.model import PatternSnapshot
 from failearn.store import Store
+from failearn.store.audit import latest_audit as stored_audit
+from failearn.store.audit import stored_document
 from failearn.store.cluster import latest_patterns
 from failearn.timeutil import iso
 
@@ -27,8 +29,6 @@ def load_patterns(store: Store, as_of: datetime) -> PatternSnapshot | None:
 
 def latest_drift(store: Store, as_of: datetime) -> dict[str, Any] | None:
     """The verdict of the newest drift audit at or before ``as_of``; None when none ran."""
-    from failearn.store.audit import latest_audit as stored_audit
-    from failearn.store.audit import stored_document
 
     summary = stored_audit(store, iso(as_of))
     if summary is None:

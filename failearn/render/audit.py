@@ -20,6 +20,7 @@ from rich.table import Table
 from failearn.capture.classify import INFERRED_ROUTES
 from failearn.commands.audit import AuditResult, audit_document
 from failearn.figures import percent
+from failearn.render.jinja import render_template
 from failearn.timeutil import iso
 
 # -- the JSON document ---------------------------------------------------------------
@@ -244,6 +245,5 @@ def _hygiene(result: AuditResult, console: Console) -> None:
 def render_markdown(result: AuditResult, template_dir: Path | None = None) -> str:
     """The audit as a Markdown page, through ``audit.md.j2`` (a team's own in
     ``template_dir`` first), with the report's filters: ``md`` escapes post-mortem text."""
-    from failearn.render.jinja import render_template
 
     return render_template("audit.md.j2", "md", {"audit": audit_document(result)}, template_dir)

@@ -15,6 +15,7 @@ from rich.table import Table
 from failearn.capture.problems import Tally
 from failearn.commands.ingest import OUTCOMES, IngestResult
 from failearn.record import Issue
+from failearn.render.markup import md_code, md_text
 from failearn.visible import visible
 
 
@@ -191,7 +192,6 @@ SUMMARY_ERRORS = 50
 def summary_markdown(result: IngestResult) -> str:
     """The job summary of a GitHub Actions run (``$GITHUB_STEP_SUMMARY``): the outcome
     counts, then the problems that fail the run (the first :data:`SUMMARY_ERRORS`)."""
-    from failearn.render.markup import md_code, md_text
 
     failed = result.failed
     lines = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from failearn.errors import UsageError
 from failearn.figures import percent
 from failearn.render.markup import html_code, md_code, md_text, plain, signed, url
 from failearn.resources import templates_dir
@@ -96,8 +97,6 @@ def load_template(name: str, fmt: str, template_dir: Path | None = None) -> Any:
     """
     import jinja2
 
-    from failearn.errors import UsageError
-
     try:
         return environment(fmt, template_dir).get_template(name)
     except jinja2.TemplateError as exc:
@@ -120,8 +119,6 @@ def render_template(
     naming it, not a crash (a fault in a bundled one is failearn's own and is raised)."""
     import jinja2
     import jinja2.exceptions
-
-    from failearn.errors import UsageError
 
     template = load_template(name, fmt, template_dir)
     try:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from failearn.errors import UsageError
-from failearn.visible import json_escapes
+from failearn.visible import json_escapes, visible
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -83,7 +83,6 @@ def print_table(table: Table, console: Console) -> None:
 def write_lines(lines: list[str], console: Console) -> None:
     """Lines written as they are (tabs kept: rich would expand them), but for controls and
     invisible characters, shown as escapes as everywhere else."""
-    from failearn.visible import visible
 
     console.file.write("".join(visible(line) + "\n" for line in lines))
     console.file.flush()

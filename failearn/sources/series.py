@@ -42,6 +42,7 @@ from failearn.codes import hint
 from failearn.config import MetricsConfig
 from failearn.record import Issue
 from failearn.sources.seriesformat import OTLP, PROMETHEUS, series_format
+from failearn.sources.vendors.otlp import attributes
 
 __all__ = [
     "OTLP",
@@ -437,8 +438,6 @@ def _requests(data: bytes, problems: _Problems) -> list[tuple[int, Any]]:
 
 
 def _attributes(items: Any) -> dict[str, str]:
-    from failearn.sources.vendors.otlp import attributes
-
     return {k: str(v) for k, v in attributes(items).items() if v is not None}
 
 

@@ -47,7 +47,7 @@ from failearn.suggest.actions import (
 )
 from failearn.suggest.dependency import DependencyEvidence, choose_dependency
 from failearn.suggest.model import IncidentBrief, RuleDraft, Trigger
-from failearn.suggest.series_evidence import LearnedTrigger, Levels, ServiceEvidence
+from failearn.suggest.series_evidence import LearnedTrigger, Levels, ServiceEvidence, signal_kind
 from failearn.suggest.wording import (
     assumption,
     feature_phrase,
@@ -72,41 +72,12 @@ PREFERRED_SIGNALS: dict[str, tuple[str, ...]] = {
     "reroute": ("latency", "errors"),
     "failover": ("latency", "errors", "saturation"),
 }
-_KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("latency", ("latency", "p99", "p95", "p90", "p50", "duration", "response_time")),
-    ("errors", ("error", "fail", "5xx", "retry", "retries")),
-    ("load", ("volume", "traffic", "request_rate", "rps", "qps", "throughput", "requests", "load")),
-    (
-        "saturation",
-        (
-            "utilization",
-            "utilisation",
-            "cpu",
-            "memory",
-            "pool",
-            "queue",
-            "disk",
-            "saturation",
-            "connections",
-            "threads",
-        ),
-    ),
-)
 
 
 def rule_id(pattern_id: str, adaptation: str, service: str) -> str:
     """The stable id of a rule: ``R-`` and ten hex digits of a hash of its three parts."""
     digest = hashlib.sha256(f"{pattern_id}\x1f{adaptation}\x1f{service}".encode()).hexdigest()
     return f"R-{digest[:10]}"
-
-
-def signal_kind(metric: str) -> str:
-    """``load``, ``saturation``, ``latency``, ``errors`` or ``other``, from the metric's name."""
-    name = metric.casefold()
-    for kind, words in _KIND_WORDS:
-        if any(word in name for word in words):
-            return kind
-    return "other"
 
 
 # Adaptations that act when a signal fires (the others change a setting once).

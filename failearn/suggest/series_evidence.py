@@ -118,8 +118,6 @@ class ServiceEvidence:
         return self.learned[key]
 
     def _learn(self, kinds: tuple[str, ...]) -> LearnedTrigger | None:
-        from failearn.suggest.rules import signal_kind
-
         if self.folds is None or not kinds:
             return None
         preference = [
@@ -143,3 +141,34 @@ class ServiceEvidence:
             cross_validate(usable, preference, self.folds, self.options),
             self.options.target,
         )
+
+
+_KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("latency", ("latency", "p99", "p95", "p90", "p50", "duration", "response_time")),
+    ("errors", ("error", "fail", "5xx", "retry", "retries")),
+    ("load", ("volume", "traffic", "request_rate", "rps", "qps", "throughput", "requests", "load")),
+    (
+        "saturation",
+        (
+            "utilization",
+            "utilisation",
+            "cpu",
+            "memory",
+            "pool",
+            "queue",
+            "disk",
+            "saturation",
+            "connections",
+            "threads",
+        ),
+    ),
+)
+
+
+def signal_kind(metric: str) -> str:
+    """``load``, ``saturation``, ``latency``, ``errors`` or ``other``, from the metric's name."""
+    name = metric.casefold()
+    for kind, words in _KIND_WORDS:
+        if any(word in name for word in words):
+            return kind
+    return "other"

@@ -155,8 +155,8 @@ def test_the_drill_reads_a_database_in_a_folder_it_cannot_write(tmp_path: Path) 
     import shutil
     import tempfile
 
-    from failearn.commands.drill import _copy
     from failearn.store import Store
+    from failearn.store.drill import copy_database
     from tests.conftest import unprivileged
 
     base = Path(tempfile.mkdtemp(prefix="failearn-test-"))
@@ -169,7 +169,7 @@ def test_the_drill_reads_a_database_in_a_folder_it_cannot_write(tmp_path: Path) 
         scratch = Path(tempfile.mkdtemp(prefix="failearn-test-"))
         scratch.chmod(0o777)
         with unprivileged():
-            _copy(source, scratch / "drill.db")
+            copy_database(source, scratch / "drill.db")
         with Store.open(scratch / "drill.db") as copy:
             assert [r["command"] for r in copy.runs()] == ["ingest"]
         shutil.rmtree(scratch)

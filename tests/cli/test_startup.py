@@ -31,3 +31,27 @@ def test_ingest_imports_no_heavy_library(tmp_path: Path) -> None:
     )
     assert "failearn" in modules
     assert not modules & set(HEAVY)
+
+
+BEHIND_THE_CLI = (
+    "failearn.commands",
+    "failearn.store",
+    "failearn.render",
+    "failearn.analysis",
+    "failearn.capture",
+    "failearn.sources",
+)
+
+
+def test_help_loads_no_command_behind_the_cli() -> None:
+    """Each command imports its core when it runs: `--help` loads the CLI and the
+    configuration only (every other import of failearn's own sits at module top)."""
+    code = (
+        "import sys\nfrom failearn.cli import app\n"
+        "try:\n    app(['--help'], standalone_mode=False)\n"
+        "except SystemExit:\n    pass\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('failearn'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = [m for m in done.stdout.split() if m.startswith(BEHIND_THE_CLI)]
+    assert loaded == []

@@ -16,8 +16,8 @@ from failearn.suggest.actions import (
 )
 from failearn.suggest.dependency import DependencyEvidence
 from failearn.suggest.model import IncidentBrief, Trigger
-from failearn.suggest.rules import drafts_for, rule_id, signal_kind
-from failearn.suggest.series_evidence import Levels
+from failearn.suggest.rules import drafts_for, rule_id
+from failearn.suggest.series_evidence import Levels, signal_kind
 from failearn.suggest.wording import format_number, metric_phrase, trigger_clause
 from failearn.taxonomy.file import load_taxonomy
 from tests.suggest.factories import VOLUME
