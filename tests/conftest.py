@@ -7,29 +7,21 @@ or database, or the repository's.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 import pytest
 from hypothesis import settings
-from typer.testing import CliRunner
 
-from failearn.cli import app
-from tests.servers import postgres_schema, postgres_server
+from tests.helpers.cli import Cli
+from tests.helpers.paths import FIXTURES
+from tests.helpers.servers import postgres_schema, postgres_server
 
 # Property tests explore the same examples on every run: CI must not pass or fail by luck.
 settings.register_profile("failearn", derandomize=True, deadline=None)
 settings.load_profile("failearn")
-
-FIXTURES = Path(__file__).parent / "fixtures"
-REPO = Path(__file__).parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +34,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres() -> str:
-    """The PostgreSQL server of the tests (see tests/servers.py)."""
+    """The PostgreSQL server of the tests (see tests/helpers/servers.py)."""
     return postgres_server()
 
 
@@ -84,69 +76,17 @@ def copy_fixture(tmp_path: Path) -> Callable[[str], Path]:
     return copy
 
 
-class Cli:
-    """Runs failearn as a user would, through Typer's CliRunner."""
-
-    def __init__(self) -> None:
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, input: str | bytes | None = None) -> Any:
-        return self.runner.invoke(app, list(args), input=input, catch_exceptions=False)
-
-    def json(
-        self, *args: str, input: str | bytes | None = None, exit_code: int | None = 0
-    ) -> dict[str, Any]:
-        """Run with ``--format json``; the parsed document (stdout must hold only it)."""
-        result = self(*args, "--format", "json", input=input)
-        if exit_code is not None:
-            assert result.exit_code == exit_code, (result.exit_code, result.stdout, result.stderr)
-        document: dict[str, Any] = json.loads(result.stdout)
-        return document
-
-
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
-
-
-@contextmanager
-def no_hang(seconds: int = 20) -> Iterator[None]:
-    """Turn a read that blocks forever (a FIFO) into a failure instead of a stuck test run."""
-
-    def stuck(signum: int, frame: FrameType | None) -> None:
-        raise AssertionError(f"blocked for {seconds}s")
-
-    previous = signal.signal(signal.SIGALRM, stuck)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-NOBODY = 65534
-
-
-@contextmanager
-def unprivileged() -> Iterator[None]:
-    """Permissions as a user sees them: root reads and writes anything, so drop to nobody."""
-    if os.geteuid() != 0:
-        yield
-        return
-    os.seteuid(NOBODY)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
 
 
 @pytest.fixture(scope="session")
 def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Prometheus server holding the samples' metric series: the one CI started
     (``FAILEARN_TEST_PROMETHEUS_URL``), else a throwaway one for this session."""
-    from tests import prometheus_server
-    from tests.servers import missing
+    from tests.helpers import prometheus_server
+    from tests.helpers.servers import missing
 
     given = os.environ.get("FAILEARN_TEST_PROMETHEUS_URL")
     if given:

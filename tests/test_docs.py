@@ -12,7 +12,8 @@ from types import ModuleType
 
 import pytest
 
-from tests.conftest import REPO, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import REPO
 
 DOCS = REPO / "docs"
 

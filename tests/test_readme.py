@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import shlex
 
-from tests.conftest import REPO, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import REPO
 
 VENV = "python3 -m venv .venv && . .venv/bin/activate"
 MAIN = (

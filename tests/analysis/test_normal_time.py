@@ -23,7 +23,7 @@ from failearn.analysis.triggers import (
     round_figures,
     thresholds,
 )
-from tests.analysis.synthetic import DAY, incidents, ramp_before, series, spikes
+from tests.helpers.synthetic import DAY, incidents, ramp_before, series, spikes
 
 OPTIONS = NormalOptions()
 TRIGGERS = TriggerOptions()

@@ -12,8 +12,9 @@ import pytest
 
 from failearn.store import Store
 from failearn.store.audit import AuditSummary, audit_history, latest_audit
-from tests.conftest import REPO, Cli
-from tests.corpus import write_corpus
+from tests.helpers.cli import Cli
+from tests.helpers.corpus import write_corpus
+from tests.helpers.paths import REPO
 
 AS_OF = "2026-11-23"
 TRUTH = json.loads((REPO / "tests" / "fixtures" / "sample_truth.json").read_text("utf-8"))

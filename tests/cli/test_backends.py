@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from failearn.store import Store
-from tests.conftest import REPO, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import REPO
 
 AS_OF = "2026-11-23"
 START = datetime(2026, 6, 1, tzinfo=UTC)

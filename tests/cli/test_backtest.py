@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.cli.test_report import AS_OF, build_store, report
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
+from tests.helpers.reports import AS_OF, build_store, report
 
 
 def replayed(cli: Cli, *args: str, exit_code: int = 0) -> dict[str, Any]:

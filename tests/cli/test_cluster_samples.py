@@ -7,7 +7,8 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import FIXTURES, REPO
 
 SAMPLES = REPO / "sample-postmortems"
 

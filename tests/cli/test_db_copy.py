@@ -7,7 +7,8 @@ from typing import Any
 
 from failearn.store import Store
 from failearn.store.db import tables
-from tests.conftest import FIXTURES, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import FIXTURES
 
 
 def _contents(db: str) -> dict[str, list[tuple[Any, ...]]]:

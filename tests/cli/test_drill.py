@@ -11,8 +11,8 @@ import pytest
 from failearn.commands.drill import synthetic_records, synthetic_series
 from failearn.config import DrillConfig
 from failearn.timeutil import parse_as_of
-from tests.cli.test_report import AS_OF, build_store
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
+from tests.helpers.reports import AS_OF, build_store
 
 pytestmark = pytest.mark.slow
 
@@ -157,7 +157,7 @@ def test_the_drill_reads_a_database_in_a_folder_it_cannot_write(tmp_path: Path) 
 
     from failearn.store import Store
     from failearn.store.drill import copy_database
-    from tests.conftest import unprivileged
+    from tests.helpers.process import unprivileged
 
     base = Path(tempfile.mkdtemp(prefix="failearn-test-"))
     try:

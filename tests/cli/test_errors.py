@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 GOOD = Path(__file__).parent.parent / "fixtures" / "good"
 

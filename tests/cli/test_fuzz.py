@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.helpers.paths import FIXTURES
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from failearn.cli import app
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:

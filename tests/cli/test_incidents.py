@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.test_cluster import OOM, POOL, WEEKS, cluster, ingest
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
+from tests.helpers.clusters import OOM, POOL, WEEKS, cluster, ingest
 
 CHECKOUT = ["pool-7", "pool-5", "pool-3", "pool-1"]  # newest first
 

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, Cli, no_hang
+from tests.helpers.cli import Cli
+from tests.helpers.paths import REPO
+from tests.helpers.process import no_hang
 
 AS_OF = "2026-11-23"
 REPO_SAMPLES = REPO / "sample-postmortems"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 AS_OF = "2026-01-01"
 GOOD = (

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 AS_OF = "2026-01-01"
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"

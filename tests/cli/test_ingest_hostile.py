@@ -17,7 +17,7 @@ from failearn.config import Settings
 from failearn.errors import StoreError
 from failearn.taxonomy.file import load_taxonomy
 from failearn.timeutil import parse_as_of
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 AS_OF = "2026-11-23"
 GOOD = Path(__file__).parent.parent / "fixtures" / "good"

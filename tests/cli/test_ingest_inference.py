@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli
-from tests.corpus import write_corpus
+from tests.helpers.cli import Cli
+from tests.helpers.corpus import write_corpus
 
 AS_OF = "2026-11-23"
 CONFIG = (

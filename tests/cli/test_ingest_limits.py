@@ -19,7 +19,7 @@ from failearn.commands.ingest import IngestOptions, run_ingest
 from failearn.config import Settings
 from failearn.taxonomy.file import load_taxonomy
 from failearn.timeutil import parse_as_of
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 AS_OF = "2026-11-23"
 

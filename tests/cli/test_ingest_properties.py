@@ -21,7 +21,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import FIXTURES
 
 KEYS = (
     # the canonical record and the names sources use for it

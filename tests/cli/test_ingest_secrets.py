@@ -7,7 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 AS_OF = "2026-11-23"
 # Each of these must appear nowhere but in the inbox's raw copy.

@@ -11,8 +11,8 @@ import orjson
 import pytest
 
 from failearn.store import Store
-from tests.conftest import Cli
-from tests.sources.test_series import T0, otlp, point, points, prometheus
+from tests.helpers.cli import Cli
+from tests.helpers.series import T0, otlp, point, points, prometheus
 
 
 def write(path: Path, *series: dict[str, Any]) -> Path:

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import REPO, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import REPO
 
 AS_OF = "2026-11-23"
 REALDATA_CONFIG = REPO / "sample-postmortems" / "realdata.toml"

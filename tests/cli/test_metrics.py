@@ -16,8 +16,9 @@ from failearn.commands.metrics import MAX_POINTS, _chunks, pull
 from failearn.config import load_settings
 from failearn.errors import UsageError
 from failearn.timeutil import parse_as_of
-from tests.cli.test_report import AS_OF, build_store, report
-from tests.conftest import REPO, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import REPO
+from tests.helpers.reports import AS_OF, build_store, report
 
 QUERIES = """
 [metrics.queries]

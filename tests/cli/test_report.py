@@ -7,7 +7,6 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,31 +14,12 @@ from failearn.commands.registry import act
 from failearn.config import RulesConfig, Settings
 from failearn.store import Store
 from failearn.timeutil import parse_as_of
-from tests.conftest import FIXTURES, Cli
-from tests.suggest.factories import draft, seed
+from tests.helpers.cli import Cli
+from tests.helpers.factories import draft, seed
+from tests.helpers.paths import FIXTURES
+from tests.helpers.reports import AS_OF, REPORT, build_store, report
 
-AS_OF = "2026-11-23"
-REPORT = FIXTURES / "report"
 GOLDEN = REPORT / "golden"
-
-
-def build_store(cli: Cli) -> None:
-    """Ingest the fixture from a relative path (sources, hence links, do not depend on where
-    the checkout is), then cluster."""
-    shutil.copytree(REPORT, "report", ignore=shutil.ignore_patterns("golden"))
-    cli.json(
-        "ingest",
-        "report/incidents.ndjson",
-        "report/postmortems",
-        "report/metrics",
-        "--as-of",
-        AS_OF,
-    )
-    cli.json("cluster", "--as-of", AS_OF)
-
-
-def report(cli: Cli, *args: str, as_of: str = AS_OF, exit_code: int = 0) -> dict[str, Any]:
-    return cli.json("report", "--as-of", as_of, *args, exit_code=exit_code)
 
 
 def event_count(db: str = "failearn.db") -> int:
@@ -594,7 +574,7 @@ def test_rules_config_keys_are_read(cli: Cli, store: None, tmp_path: Path) -> No
 
 @pytest.mark.slow
 def test_on_the_bundled_samples_suggestions_rest_on_normal_time(cli: Cli) -> None:
-    from tests.conftest import REPO
+    from tests.helpers.paths import REPO
 
     truth = json.loads((FIXTURES / "sample_series_truth.json").read_text(encoding="utf-8"))
     shutil.copytree(REPO / "sample-postmortems", "sample-postmortems")

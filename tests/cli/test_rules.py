@@ -9,25 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli
-from tests.suggest.factories import draft, seed
-
-T0 = "2026-11-23"
-
-
-def at(time: str) -> str:
-    return f"2026-11-23T{time}:00Z"
-
-
-@pytest.fixture
-def checkout(tmp_path: Path) -> list[str]:
-    """Three rules on checkout (one pattern) and one on search, registered at T0."""
-    drafts = [
-        draft("P0001", "checkout", kind)
-        for kind in ("pool-resize", "pre-emptive-scaling", "circuit-breaker")
-    ]
-    drafts.append(draft("P0002", "search", "timeout-tuning", failure_class="timeout"))
-    return seed(str(tmp_path / "failearn.db"), drafts, T0)
+from tests.helpers.cli import Cli
+from tests.helpers.factories import draft, seed
+from tests.helpers.rules import T0, at
 
 
 def act(

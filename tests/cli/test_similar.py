@@ -6,8 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.cli.test_cluster import AS_OF, POOL, SEARCH, WEEK_48, WEEKS, cluster, ingest
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
+from tests.helpers.clusters import AS_OF, POOL, SEARCH, WEEK_48, WEEKS, cluster, ingest
 
 
 def test_similar_by_incident_id(cli: Cli) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import FIXTURES
 
 FIXTURES_TAXONOMY = FIXTURES / "taxonomy"
 

@@ -7,9 +7,10 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.cli.test_report import AS_OF
-from tests.cli.test_rules import at, checkout  # noqa: F401 (a fixture)
-from tests.conftest import FIXTURES, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import FIXTURES
+from tests.helpers.reports import AS_OF
+from tests.helpers.rules import at
 
 UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\u200b")
 GOOD = FIXTURES / "good" / "2026-11-02-checkout-pool.md"
@@ -60,7 +61,7 @@ def test_bidi_and_invisible_text_in_a_post_mortem_is_shown_escaped(cli: Cli) -> 
     assert "Checkout \\u202eloop\\u2066 \\u200bpool" in result.stdout
 
 
-def test_a_reviewer_note_is_shown_escaped(cli: Cli, checkout: list[str]) -> None:  # noqa: F811
+def test_a_reviewer_note_is_shown_escaped(cli: Cli, checkout: list[str]) -> None:
     rule = checkout[0]
     done = cli(
         "rules",

@@ -9,8 +9,8 @@ from pathlib import Path
 from failearn.commands.cluster import ClusterOptions, run_cluster
 from failearn.config import Settings
 from failearn.timeutil import parse_as_of
-from tests.cli.test_cluster import AS_OF, WEEKS, ingest
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
+from tests.helpers.clusters import AS_OF, WEEKS, ingest
 
 
 def test_two_runs_at_once_never_share_a_new_pattern_id(cli: Cli, tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 
 import failearn.api as fl
 from failearn.store import Store
-from tests.conftest import FIXTURES, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import FIXTURES
 
 AS_OF = "2026-11-23"
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import FIXTURES
 
 AS_OF = "2026-12-01"
 TRUTH = json.loads((FIXTURES / "postmortems-more" / "timestamps.json").read_text())

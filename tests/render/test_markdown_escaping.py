@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from failearn.render.markup import code_spans, md_code, md_text
-from tests.cli.test_report import AS_OF
-from tests.conftest import FIXTURES, Cli
+from tests.helpers.cli import Cli
+from tests.helpers.paths import FIXTURES
+from tests.helpers.reports import AS_OF
 
 HOSTILE = "evil|svc</td><script>alert(1)</script>`x`"
 UNEVEN = "``<img src=x onerror=alert(document.domain)>`"

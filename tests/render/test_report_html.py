@@ -15,9 +15,9 @@ import pytest
 
 from failearn.render.charts import class_mix_chart, pattern_chart
 from failearn.render.markup import md_text, url
-from tests.cli.test_report import AS_OF, build_store
-from tests.conftest import Cli
-from tests.servers import missing
+from tests.helpers.cli import Cli
+from tests.helpers.reports import AS_OF, build_store
+from tests.helpers.servers import missing
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (

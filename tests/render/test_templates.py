@@ -8,8 +8,8 @@ import pytest
 
 import failearn.render.jinja as jinja
 from failearn.errors import UsageError
-from tests.cli.test_report import AS_OF, build_store
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
+from tests.helpers.reports import AS_OF, build_store
 
 
 def test_a_team_template_beside_the_bundled_folder_is_still_the_teams(

@@ -11,7 +11,7 @@ import pytest
 
 from failearn.config import IngestConfig
 from failearn.sources import InputFile, discover, read_input
-from tests.conftest import no_hang, unprivileged
+from tests.helpers.process import no_hang, unprivileged
 
 GOOD = Path(__file__).parent.parent / "fixtures" / "good" / "2026-11-02-checkout-pool.md"
 

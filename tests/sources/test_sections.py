@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from failearn.sources.sections import _LOOKUP, _SIMILARITY, classify_heading, heading_key
-from tests.conftest import no_hang
+from tests.helpers.process import no_hang
 
 
 def _plain(heading: str) -> str | None:

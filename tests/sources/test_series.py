@@ -17,18 +17,9 @@ from failearn.sources.series import (
     parse_series,
     series_format,
 )
+from tests.helpers.series import T0, attribute, otlp, point, points, prometheus
 
 CONFIG = MetricsConfig()
-T0 = 1_792_454_400  # 2026-10-19T00:00:00Z
-
-
-def prometheus(*series: dict[str, Any], indent: bool = False) -> bytes:
-    document = {"status": "success", "data": {"resultType": "matrix", "result": list(series)}}
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2 if indent else 0)
-
-
-def points(count: int, start: int = T0, step: int = 60, value: float = 1.5) -> list[list[Any]]:
-    return [[start + i * step, str(value + i)] for i in range(count)]
 
 
 def codes(parsed: Any) -> list[tuple[str, str | None, str]]:
@@ -218,25 +209,6 @@ def test_a_file_over_the_point_limit_is_refused_before_it_is_parsed() -> None:
 
 
 # -- OTLP -----------------------------------------------------------------------------------------
-
-
-def attribute(key: str, value: str) -> dict[str, Any]:
-    return {"key": key, "value": {"stringValue": value}}
-
-
-def otlp(metrics: list[dict[str, Any]], service: str = "recommendations") -> dict[str, Any]:
-    return {
-        "resourceMetrics": [
-            {
-                "resource": {"attributes": [attribute("service.name", service)]},
-                "scopeMetrics": [{"scope": {"name": "app"}, "metrics": metrics}],
-            }
-        ]
-    }
-
-
-def point(seconds: int, value: Any, key: str = "asDouble", **extra: Any) -> dict[str, Any]:
-    return {"timeUnixNano": str((T0 + seconds) * 1_000_000_000), key: value, **extra}
 
 
 def test_otlp_gauges_are_read_sorted_with_their_attributes() -> None:

@@ -11,7 +11,7 @@ from failearn.errors import StoreError
 from failearn.store import Store
 from failearn.store.location import display, is_postgres, mask, parse
 from failearn.store.migrations import MIGRATIONS
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 
 def test_a_location_is_a_path_or_a_url() -> None:
@@ -121,7 +121,7 @@ def test_a_password_in_the_url_is_masked_in_output_and_errors(
     )
     user = user.split(":", 1)[0]
     with_password = f"{scheme}//{user}:{password}@{host}/{tail}"
-    from tests.conftest import FIXTURES
+    from tests.helpers.paths import FIXTURES
 
     with monkeypatch.context() as env:
         env.delenv("PGPASSWORD")  # the URL's password, and only it, lets us in

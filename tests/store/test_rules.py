@@ -12,7 +12,7 @@ from failearn.errors import NotFoundError, UsageError
 from failearn.store import Store
 from failearn.store import rules as sql
 from failearn.timeutil import parse_as_of
-from tests.suggest.factories import draft
+from tests.helpers.factories import draft
 
 
 @pytest.fixture

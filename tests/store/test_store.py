@@ -13,7 +13,7 @@ import pytest
 from failearn.errors import StoreError
 from failearn.store import Store
 from failearn.store.migrations import MIGRATIONS
-from tests.conftest import unprivileged
+from tests.helpers.process import unprivileged
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

@@ -20,7 +20,7 @@ from failearn.suggest.guardrails import (
     severity_weight,
 )
 from failearn.timeutil import iso
-from tests.suggest.factories import view
+from tests.helpers.factories import view
 
 T = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 CONFIG = RulesConfig()

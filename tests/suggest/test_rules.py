@@ -20,7 +20,7 @@ from failearn.suggest.rules import drafts_for, rule_id
 from failearn.suggest.series_evidence import Levels, signal_kind
 from failearn.suggest.wording import format_number, metric_phrase, trigger_clause
 from failearn.taxonomy.file import load_taxonomy
-from tests.suggest.factories import VOLUME
+from tests.helpers.factories import VOLUME
 
 TAXONOMY = load_taxonomy()
 RULES = RulesConfig()

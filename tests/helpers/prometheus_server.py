@@ -2,8 +2,8 @@
 
 CI (``.ci/run``) and the tests share this one piece of code:
 
-    python tests/prometheus_server.py start --dir DIR [--port 19090]   # prints its URL
-    python tests/prometheus_server.py stop --dir DIR
+    python tests/helpers/prometheus_server.py start --dir DIR [--port 19090]   # prints its URL
+    python tests/helpers/prometheus_server.py stop --dir DIR
 
 ``start`` writes the series of ``sample-postmortems/metrics/`` (Prometheus
 range-query responses) as OpenMetrics text, backfills a TSDB from it with
@@ -26,7 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample-postmortems" / "metrics"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample-postmortems" / "metrics"
 BINARIES = ("prometheus", "promtool")
 
 
