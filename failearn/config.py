@@ -478,7 +478,7 @@ def _strip_optional(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _convert(value: Any, annotation: Any, where: str, base: Path | None) -> Any:
+def _convert(value: Any, annotation: Any, where: str, base: Path | None) -> Any:  # noqa: C901
     inner, optional = _strip_optional(annotation)
     if value is None and optional:
         return None
@@ -578,7 +578,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 INFER_CHOICES = ("sources", "all", "off")
 
 
-def validate(settings: Settings) -> None:
+def validate(settings: Settings) -> None:  # noqa: C901
     """Check what types alone cannot: names that must exist, sizes that must be positive.
 
     Each problem names its key, at load time, so a typo is not discovered as a

@@ -63,7 +63,7 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / norm if norm > 0 else 0.0
 
 
-def match(
+def match(  # noqa: C901
     clusters: Sequence[tuple[frozenset[str], dict[str, float]]],
     known: Sequence[KnownPattern],
     options: MatchOptions,

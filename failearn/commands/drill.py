@@ -181,7 +181,7 @@ def _trigger_misses(
     return misses
 
 
-def run_drill(
+def run_drill(  # noqa: C901
     settings: Settings, taxonomy: Taxonomy, options: DrillOptions, stage: Stage | None = None
 ) -> DrillResult:
     """Run the drill (see the module docstring); the result says what passed and how fast."""

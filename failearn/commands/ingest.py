@@ -259,7 +259,7 @@ class _Run:
             return
         self.add(record, self.records)
 
-    def add(self, record: Prepared, position: int) -> None:
+    def add(self, record: Prepared, position: int) -> None:  # noqa: C901
         if record.skip:
             self.counts["skipped"] += 1
             for note in record.notes:

@@ -202,7 +202,7 @@ def _sized(text: bytes, max_bytes: int) -> bytes | Oversize:
     return Oversize(text[:RAW_HEAD_BYTES], hashlib.sha256(text).hexdigest(), len(text))
 
 
-def _slow(scan: _Scan, start: int, depth: int, max_bytes: int) -> bytes | Oversize | None:
+def _slow(scan: _Scan, start: int, depth: int, max_bytes: int) -> bytes | Oversize | None:  # noqa: C901
     """Scan on mark by mark from ``scan.pos`` (inside an element begun at ``start``, at
     ``depth``); once it is over ``max_bytes`` only its head and hash are kept."""
     digest: hashlib._Hash | None = None

@@ -580,7 +580,7 @@ def _body_fields(
     return {k: "\n\n".join(v) for k, v in fields.items()}, lines, kept, errors
 
 
-def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$") -> RawRecord:
+def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$") -> RawRecord:  # noqa: C901
     """Parse one post-mortem into a raw record (or a rejected one, with a located issue)."""
     payload: dict[str, Any] = {}
     field_lines: dict[str, int] = {}

@@ -151,7 +151,7 @@ def pool_sentence(
     )
 
 
-def action_text(
+def action_text(  # noqa: C901
     adaptation: str,
     service: str,
     dependency: str | None,

@@ -204,7 +204,7 @@ def _parse(data: Any, lines: Mapping[str, int], problems: list[Problem]) -> _Par
     return str(version or ""), classes, aliases, retired, adaptations
 
 
-def _check(
+def _check(  # noqa: C901
     classes: list[FailureClass],
     aliases: list[tuple[str, str]],
     retired: list[RetiredClass],

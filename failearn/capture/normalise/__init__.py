@@ -172,7 +172,7 @@ class Normalised:
         return [i for i in self.issues if i.level == "error"]
 
 
-def normalise(raw: RawRecord, context: Context) -> Normalised:
+def normalise(raw: RawRecord, context: Context) -> Normalised:  # noqa: C901
     """Turn one raw record into a canonical incident, or reject it with located issues."""
     if raw.issues and raw.payload is None:
         return Normalised(None, list(raw.issues))
