@@ -285,18 +285,21 @@ class PrecursorsConfig:
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    """Weekly clustering: the window, DBSCAN's parameters (None = chosen from the data), the
-    weight of each part of an incident's vector, precursor and pattern-matching thresholds."""
+    """Weekly clustering: the window, the grouping's parameters (None = chosen as
+    ``failearn.commands.cluster`` documents), the weight of each part of an incident's vector and of
+    each section of a post-mortem's prose, precursor and pattern-matching thresholds."""
 
     lookback: timedelta = timedelta(days=90)
     eps: float | None = None
-    min_samples: int | None = None
-    message_weight: float = 0.45
-    text_weight: float = 0.15
-    trace_weight: float = 0.20
-    metrics_weight: float = 0.10
-    service_weight: float = 0.05
+    min_size: int | None = None
+    min_cohesion: float = 0.05
+    message_weight: float = 0.40
+    text_weight: float = 0.30
+    trace_weight: float = 0.15
+    metrics_weight: float = 0.15
+    service_weight: float = 0.0
     class_weight: float = 0.05
+    section_weights: dict[str, float] = field(default_factory=dict)
     min_df: int = 5
     svd_components: int = 100
     precursor_min_effect: float = 0.6

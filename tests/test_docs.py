@@ -45,7 +45,7 @@ def test_the_reference_names_every_command_and_key() -> None:
     ):
         assert heading in cli
     config = (DOCS / "reference" / "configuration.md").read_text(encoding="utf-8")
-    assert "## `[cluster]`" in config and "| `min_samples` | integer or none | (none) |" in config
+    assert "## `[cluster]`" in config and "| `min_size` | integer or none | (none) |" in config
     assert "## `[sources.NAME]`" in config
     errors = (DOCS / "reference" / "errors.md").read_text(encoding="utf-8")
     assert "| `unknown-class` |" in errors and "| `naive-timestamp` |" in errors

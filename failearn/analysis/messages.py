@@ -120,3 +120,53 @@ def mask(message: str) -> str:
             tokens[i] = _WORD.sub(_mask_word, _COMBINED.sub(_placeholder, token))
     text = _NUMBER_UNIT.sub("<dur>", " ".join(tokens))
     return _REPEATS.sub(r"\1", text)
+
+
+# -- variable words ------------------------------------------------------------------
+
+WILDCARD = "<*>"
+MIN_VALUES = 3  # a position is variable when this many different words fill it
+MAX_TOKENS = 64  # longer messages (stack traces) are left as they are
+
+
+def _variable_positions(split: dict[str, list[str]]) -> dict[str, set[int]]:
+    """Per template, the positions at which templates equal everywhere else hold at least
+    MIN_VALUES different words."""
+    values: dict[tuple[int, int, tuple[str, ...]], set[str]] = {}
+    for tokens in split.values():
+        for i in range(len(tokens)):
+            key = (len(tokens), i, tuple(tokens[:i] + tokens[i + 1 :]))
+            values.setdefault(key, set()).add(tokens[i])
+    out: dict[str, set[int]] = {}
+    for template, tokens in split.items():
+        out[template] = {
+            i
+            for i in range(len(tokens))
+            if len(values[(len(tokens), i, tuple(tokens[:i] + tokens[i + 1 :]))]) >= MIN_VALUES
+        }
+    return out
+
+
+def generalise(templates: set[str] | list[str] | dict[str, int]) -> dict[str, str]:
+    """Each template with the words that vary in it replaced by ``<*>`` (Drain-style).
+
+    Templates equal but for one (whitespace-separated) position, with at least
+    :data:`MIN_VALUES` different words in that position, are one template with a
+    variable there ("relation users does not exist", "relation orders …", "relation
+    carts …" → "relation <*> does not exist"); a second pass finds a second variable
+    among the generalised ones.  A position with only two words stays as written:
+    two words may be two causes.
+    """
+    forms = {t: t for t in templates}
+    for _ in range(2):
+        split = {f: f.split() for f in set(forms.values()) if 1 < len(f.split()) <= MAX_TOKENS}
+        positions = _variable_positions(split)
+        renamed = {
+            f: " ".join(WILDCARD if i in positions[f] else t for i, t in enumerate(tokens))
+            for f, tokens in split.items()
+            if positions[f]
+        }
+        if not renamed:
+            break
+        forms = {t: renamed.get(f, f) for t, f in forms.items()}
+    return forms

@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class IncidentDoc:
-    """What the analysis stage reads of one incident."""
+    """What the analysis stage reads of one incident.
+
+    ``texts`` holds its other canonical prose fields as (field, text): resolution,
+    workarounds, action_items, timeline; ``sections`` the other sections of its
+    post-mortem as (heading as written, text).
+    """
 
     id: str
     timestamp: str
@@ -25,6 +30,8 @@ class IncidentDoc:
     messages: tuple[str, ...] = ()
     trace_shape: tuple[str, ...] = ()
     metrics: dict[str, float] = field(default_factory=dict)
+    texts: tuple[tuple[str, str], ...] = ()
+    sections: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,7 @@ class PatternSummary:
     recent_count: int
     weekly_rate: float
     precursors: tuple[Precursor, ...]
+    titles: tuple[str, ...] = ()
 
     @property
     def support(self) -> int:

@@ -35,37 +35,43 @@ def cluster(
             help="How far back the window reaches from --as-of [default: [cluster] lookback, 90d].",
         ),
     ] = None,
+    min_size: Annotated[
+        int | None,
+        typer.Option(
+            "--min-size",
+            metavar="N",
+            show_default=False,
+            help="Incidents a pattern needs [default: [cluster] min_size, else [rules] "
+            "min_support, 3].",
+        ),
+    ] = None,
     eps: Annotated[
         float | None,
         typer.Option(
             "--eps",
             metavar="DISTANCE",
             show_default=False,
-            help="DBSCAN's neighbourhood radius, a cosine distance in (0, 1] [default: the knee "
-            "of the k-distance curve, or [cluster] eps].",
-        ),
-    ] = None,
-    min_samples: Annotated[
-        int | None,
-        typer.Option(
-            "--min-samples",
-            metavar="N",
-            show_default=False,
-            help="Incidents a neighbourhood needs to seed a pattern [default: ln N clipped to "
-            "3…12, or [cluster] min_samples].",
+            help="Distance (1 - similarity, in (0, 1]) below which incidents are never split "
+            "into two patterns [default: [cluster] eps, else the spread of incidents that "
+            "recorded the same messages].",
         ),
     ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Cluster the incidents of a window into recurring failure patterns.
 
-    Each incident becomes a vector of its masked error-message templates and
-    text (TF-IDF, SVD), its trace shape, its resource profile and, weakly, its
-    service and class; DBSCAN groups them and leaves one-offs as noise.  Each
+    Each incident becomes a vector of its error messages (masked, compared as a
+    set), its prose (title, summary, root cause, resolution and the other
+    sections, weighted), its trace shape, its resource profile and, weakly, its
+    class.  The patterns are read off an average-linkage hierarchy by their
+    stability, at whatever scale they live, and one-offs are left as noise;
+    incidents known only in part (metrics, spans or a note) join the pattern
+    their evidence points to.  Each
     cluster is matched to the patterns of earlier runs, so a pattern keeps its
     id week after week (status new, recurring, growing or fading), and gets a
-    label, its services, class mix, time span, cohesion and precursor signals.
-    The run is stored with its window and parameters.
+    label (its dominant title), its distinctive terms, a few titles, its
+    services, class mix, time span, cohesion and precursor signals.  The run is
+    stored with its window and parameters.
 
     Example, weekly:
 
@@ -76,9 +82,7 @@ def cluster(
 
     settings = settings_for(ctx, db)
     window = duration("--lookback", lookback)
-    options = ClusterOptions(
-        as_of=as_of(as_of_text), lookback=window, eps=eps, min_samples=min_samples
-    )
+    options = ClusterOptions(as_of=as_of(as_of_text), lookback=window, eps=eps, min_size=min_size)
     if output_format is OutputFormat.text and sys.stderr.isatty():
         from failearn.render.progress import stage_progress
 

@@ -1,13 +1,31 @@
-"""The analysis stage behind ``failearn cluster``: window → features → DBSCAN → patterns.
+"""The analysis stage behind ``failearn cluster``: window → features → hierarchy → patterns.
 
 :func:`run_cluster` reads the incidents of the window ``[as_of - lookback,
 as_of)``, builds their feature vectors (:mod:`failearn.analysis.features`),
-chooses or takes DBSCAN's parameters and clusters the distinct rows
-(:mod:`failearn.analysis.dbscan`), summarises each cluster, finds its
-precursor signals, matches it to the patterns of earlier runs, and stores the
-run, its clusters, members and patterns, and the similarity index that
-``failearn similar`` searches — all in one transaction.  It returns a
-:class:`ClusterResult`; rendering is elsewhere.
+groups the distinct rows (:mod:`failearn.analysis.grouping`), summarises each
+cluster, finds its precursor signals, matches it to the patterns of earlier
+runs, and stores the run, its clusters, members and patterns, and the
+similarity index that ``failearn similar`` searches — all in one transaction.
+It returns a :class:`ClusterResult`; rendering is elsewhere.
+
+**The parameters**, unless the configuration or the command line sets them:
+
+* ``min_size`` (HDBSCAN's ``min_cluster_size``) is the registry's minimum
+  support, ``[rules] min_support`` (3): a pattern is what recurs at least that
+  often, in a folder of 20 post-mortems as in 50,000 alerts;
+* ``eps``, the distance below which a pattern is never split in two (HDBSCAN's
+  ``cluster_selection_epsilon``), is the window's own natural variation: the 90th
+  percentile of the distances between incidents that recorded the same set of
+  messages (:func:`failearn.analysis.grouping.natural_variation`), clipped to
+  [0.05, 0.5]; 0.05 when too few incidents share their messages to tell;
+* ``min_cohesion`` (0.05, an assumption, ``[cluster] min_cohesion``): a cluster
+  whose incidents share next to nothing beyond what unrelated incidents share is
+  not reported.
+
+None of these is a density threshold: which groups are patterns is read off an
+average-linkage hierarchy by its stability (:mod:`failearn.analysis.hierarchy`),
+at whatever scale the window's patterns live (identical alerts, or post-mortems
+sharing a tenth of their words).
 """
 
 from __future__ import annotations
@@ -18,13 +36,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from failearn.analysis.dbscan import choose_parameters, dbscan
-from failearn.analysis.encode import Weights
-from failearn.analysis.features import FeatureOptions, build_features
-from failearn.analysis.labels import summarise
 from failearn.analysis.model import Precursor
-from failearn.analysis.patterns import MatchOptions, match, new_ids, trend
-from failearn.analysis.precursors import PrecursorOptions, find_precursors
 from failearn.config import ClusterConfig, Settings
 from failearn.errors import UsageError
 from failearn.store import Store
@@ -33,6 +45,7 @@ from failearn.timeutil import format_duration, iso
 
 Stage = Callable[[str], None]
 STAGES = ("loading", "features", "neighbours", "clustering", "matching", "saving")
+FLOOR_DEFAULT = 0.05
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,7 @@ class ClusterOptions:
     as_of: datetime
     lookback: timedelta | None = None
     eps: float | None = None
-    min_samples: int | None = None
+    min_size: int | None = None
 
 
 @dataclass
@@ -57,6 +70,7 @@ class ClusterOut:
     label: str
     dominant_template: str
     top_terms: list[str]
+    titles: list[str]
     services: dict[str, int]
     classes: dict[str, int]
     dominant_class: str
@@ -80,6 +94,7 @@ class ClusterOut:
             "label": self.label,
             "dominant_template": self.dominant_template,
             "top_terms": self.top_terms,
+            "titles": self.titles,
             "services": self.services,
             "classes": self.classes,
             "dominant_class": self.dominant_class,
@@ -112,18 +127,21 @@ class ClusterResult:
 
 
 # Far above any store's size: a larger value only leaves every incident as noise.
-MAX_MIN_SAMPLES = 1_000_000
+MAX_MIN_SIZE = 1_000_000
 
 
-def check_parameters(eps: float | None, min_samples: int | None, names: tuple[str, str]) -> None:
-    """Check DBSCAN's parameters; ``names`` are theirs where the user wrote them."""
+def check_parameters(eps: float | None, min_size: int | None, names: tuple[str, str]) -> None:
+    """Check the grouping's parameters; ``names`` are theirs where the user wrote them."""
     if eps is not None and not 0.0 < eps <= 1.0:
-        raise UsageError(f"{names[0]} must be in (0, 1] (a cosine distance), not {eps}")
-    if min_samples is not None and not 1 <= min_samples <= MAX_MIN_SAMPLES:
-        raise UsageError(f"{names[1]} must be between 1 and {MAX_MIN_SAMPLES:,}, not {min_samples}")
+        raise UsageError(f"{names[0]} must be in (0, 1] (a distance), not {eps}")
+    if min_size is not None and not 2 <= min_size <= MAX_MIN_SIZE:
+        raise UsageError(f"{names[1]} must be between 2 and {MAX_MIN_SIZE:,}, not {min_size}")
 
 
 def _feature_options(config: ClusterConfig) -> Any:
+    from failearn.analysis.encode import Weights
+    from failearn.analysis.features import FeatureOptions
+
     weights = Weights(
         messages=config.message_weight,
         text=config.text_weight,
@@ -136,9 +154,57 @@ def _feature_options(config: ClusterConfig) -> Any:
         raise UsageError(
             "[cluster] weights must be >= 0, and service_weight + class_weight below 1"
         )
+    from failearn.analysis.prose import SECTION_WEIGHTS
+
+    unknown = sorted(set(config.section_weights) - set(SECTION_WEIGHTS))
+    if unknown or any(w < 0 for w in config.section_weights.values()):
+        raise UsageError(
+            f"[cluster] section_weights: sections are {', '.join(SECTION_WEIGHTS)}"
+            f" and weights >= 0" + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
     return FeatureOptions(
-        weights=weights, min_df=max(1, config.min_df), svd_components=max(2, config.svd_components)
+        weights=weights,
+        min_df=max(1, config.min_df),
+        svd_components=max(2, config.svd_components),
+        section_weights={**SECTION_WEIGHTS, **config.section_weights},
     )
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """The grouping's parameters and where each came from."""
+
+    eps: float
+    eps_source: str
+    min_size: int
+    min_size_source: str
+    variation: dict[str, float | int]
+
+
+def _choose(settings: Settings, options: ClusterOptions, features: Any) -> _Chosen:
+    """The given parameters, else the documented defaults (module docstring)."""
+    from failearn.analysis.grouping import natural_variation
+
+    config = settings.cluster
+
+    def given(option: Any, configured: Any) -> tuple[Any, str | None]:
+        if option is not None:
+            return option, "option"
+        return (configured, "config") if configured is not None else (None, None)
+
+    size, size_from = given(options.min_size, config.min_size)
+    if size is None:
+        size, size_from = max(2, settings.rules.min_support), "min_support"
+    eps, eps_from = given(options.eps, config.eps)
+    variation: dict[str, float | int] = {}
+    if eps is None:
+        found = None
+        if features is not None:
+            found, variation = natural_variation(
+                features.similarities, features.templates, features.counts
+            )
+        eps, eps_from = (found, "variation") if found is not None else (FLOOR_DEFAULT, "default")
+    return _Chosen(float(eps), str(eps_from), int(size), str(size_from), variation)
 
 
 def run_cluster(
@@ -149,9 +215,17 @@ def run_cluster(
 
     import numpy as np
 
+    from failearn.analysis.features import build_features
+    from failearn.analysis.grouping import GroupingOptions, group
+    from failearn.analysis.labels import summarise
+    from failearn.analysis.patterns import MatchOptions, match, new_ids, trend
+    from failearn.analysis.precursors import PrecursorOptions, find_precursors
+
     config = settings.cluster
-    check_parameters(config.eps, config.min_samples, ("[cluster] eps", "[cluster] min_samples"))
-    check_parameters(options.eps, options.min_samples, ("--eps", "--min-samples"))
+    check_parameters(config.eps, config.min_size, ("[cluster] eps", "[cluster] min_size"))
+    check_parameters(options.eps, options.min_size, ("--eps", "--min-size"))
+    if not 0.0 <= config.min_cohesion < 1.0:
+        raise UsageError(f"[cluster] min_cohesion must be in [0, 1), not {config.min_cohesion}")
     lookback = options.lookback if options.lookback is not None else config.lookback
     if lookback <= timedelta(0):
         raise UsageError("--lookback must be positive")
@@ -170,37 +244,29 @@ def run_cluster(
     with store:
         mark("loading")
         docs = sql.window_docs(store, start, end)
+        shared = sql.shared_traces(store, start, end)
         mark("features")
         features = build_features(docs, feature_options) if docs else None
         mark("neighbours")
-        eps = options.eps if options.eps is not None else config.eps
-        min_samples = options.min_samples if options.min_samples is not None else config.min_samples
-        eps_from = "option" if options.eps is not None else "config"
-        samples_from = "option" if options.min_samples is not None else "config"
+        chosen = _choose(settings, options, features)
+        grouped = None
         if features is not None:
-            params = choose_parameters(
+            grouped = group(
                 features.similarities,
                 features.counts,
-                len(docs),
-                eps,
-                min_samples,
-                eps_from,
-                samples_from,
+                GroupingOptions(
+                    min_cluster_size=chosen.min_size,
+                    floor=chosen.eps,
+                    min_cohesion=config.min_cohesion,
+                ),
+                notify,
+                features.templates,
+                _row_links(docs, features.row_of, shared),
+                features.body,
+                features.terms,
             )
-            distinct_labels, _ = dbscan(
-                features.similarities, features.counts, params.eps, params.min_samples, notify
-            )
-            labels = distinct_labels[features.row_of]
+            labels = grouped.labels[features.row_of]
         else:
-            params = choose_parameters(
-                np.zeros((0, 0), np.float32),
-                np.zeros(0),
-                0,
-                eps,
-                min_samples,
-                eps_from,
-                samples_from,
-            )
             labels = np.zeros(0, dtype=np.int64)
         clock.setdefault("clustering", time.perf_counter())
         groups: dict[int, list[int]] = {}
@@ -235,17 +301,30 @@ def run_cluster(
         member_sets = [frozenset(docs[i].id for i in members) for members in ordered]
 
         parameters = {
-            "eps": params.eps,
-            "eps_source": params.eps_source,
-            "min_samples": params.min_samples,
-            "min_samples_source": params.min_samples_source,
-            "k_distance": params.knee,
+            "method": "average-linkage hierarchy cut by stability",
+            "eps": chosen.eps,
+            "eps_source": chosen.eps_source,
+            "variation": chosen.variation,
+            "min_size": chosen.min_size,
+            "min_size_source": chosen.min_size_source,
+            "min_cohesion": config.min_cohesion,
+            "partial": {
+                "full_rows": grouped.full,
+                "attached_rows": grouped.attached,
+                "partial_clusters": grouped.partial_clusters,
+            }
+            if grouped
+            else None,
             "weights": asdict(feature_options.weights),
             "min_df": features.min_df if features else None,
-            "svd_components": int(features.model.components.shape[0]) if features else 0,
+            "dims": dict(
+                zip(("messages", "prose", "trace", "metrics"), features.model.dims, strict=True)
+            )
+            if features
+            else None,
             "metrics": [s.name for s in features.model.metrics] if features else [],
             "distance": "1 - weighted mean similarity over the evidence blocks both "
-            "incidents have, plus shared service and class",
+            "incidents have, plus shared class",
         }
         mark("saving")
         index_updated = False
@@ -282,6 +361,7 @@ def run_cluster(
                         label=summary.label,
                         dominant_template=summary.dominant_template,
                         top_terms=list(summary.top_terms),
+                        titles=list(summary.titles),
                         services=summary.services,
                         classes=summary.classes,
                         dominant_class=summary.dominant_class,
@@ -302,7 +382,7 @@ def run_cluster(
                 {
                     "lookback": format_duration(lookback),
                     "eps": options.eps,
-                    "min_samples": options.min_samples,
+                    "min_size": options.min_size,
                 },
             )
             sql.save_patterns(
@@ -332,10 +412,10 @@ def run_cluster(
                     "distinct_rows": features.distinct if features else 0,
                     "clusters": len(clusters),
                     "noise": len(noise),
-                    "eps": params.eps,
-                    "eps_source": params.eps_source,
-                    "min_samples": params.min_samples,
-                    "min_samples_source": params.min_samples_source,
+                    "eps": chosen.eps,
+                    "eps_source": chosen.eps_source,
+                    "min_samples": chosen.min_size,
+                    "min_samples_source": chosen.min_size_source,
                     "parameters": _json(parameters),
                 },
                 [_cluster_row(c) for c in clusters],
@@ -389,6 +469,18 @@ def run_cluster(
         seconds=seconds,
         run_number=run_number,
     )
+
+
+def _row_links(docs: Any, row_of: Any, shared: list[tuple[str, str]]) -> Any:
+    """The pairs of incidents that share a trace id, as pairs of their distinct rows."""
+    import numpy as np
+
+    position = {d.id: i for i, d in enumerate(docs)}
+    pairs = [(position[a], position[b]) for a, b in shared if a in position and b in position]
+    if not pairs:
+        return None
+    a, b = np.array(pairs, dtype=np.int64).T
+    return row_of[a], row_of[b]
 
 
 def _json(value: Any) -> str:

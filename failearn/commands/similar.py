@@ -9,10 +9,10 @@ fitted over the whole store (slower, and said so in the result).
 
 Scores (higher is more similar, at most 1):
 
-* for an incident, the similarity clustering uses (text, trace shape,
-  resource profile, service and class, each weighted);
-* for ``--text``, the cosine of the text's TF-IDF projection with each
-  incident's (the text is read both as an error message and as prose).
+* for an incident, the similarity clustering uses (messages, prose, trace
+  shape, resource profile, and class, each weighted);
+* for ``--text``, the same similarity, the text read as an error message and as
+  a title, whichever reading scores higher (it has no trace, metrics or class).
 """
 
 from __future__ import annotations
@@ -21,9 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from failearn.analysis.encode import Blocks, FeatureModel, similarity_to
-from failearn.analysis.features import FeatureOptions, build_features
-from failearn.analysis.messages import mask
 from failearn.config import Settings
 from failearn.errors import NotFoundError, UsageError
 from failearn.store import Store
@@ -66,6 +63,9 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
     """The ``top`` incidents most similar to the query (module docstring)."""
     import numpy as np
 
+    from failearn.analysis.encode import Blocks, FeatureModel, similarity_to
+    from failearn.analysis.model import IncidentDoc
+
     if (options.incident_id is None) == (options.text is None):
         raise UsageError("give an INCIDENT_ID or --text, not both and not neither")
     if options.text is not None and not options.text.strip():
@@ -74,7 +74,7 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
         raise UsageError(f"--top must be at least 1, not {options.top}")
     notes: list[str] = []
     with Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False) as store:
-        if incident_sql.incident_count(store) == 0:
+        if sql.incident_count(store) == 0:
             raise NotFoundError(
                 f"the store {display_location(settings.db)} holds no incidents",
                 hint="run `failearn ingest` first",
@@ -99,17 +99,15 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
             )
         else:
             model = FeatureModel.from_record(stored.model)
-            k, t, m = model.dims
             matrix = (
                 np.frombuffer(stored.vectors, dtype=np.float16)
-                .reshape(len(stored.incident_ids), k + t + m)
+                .reshape(len(stored.incident_ids), sum(model.dims) + 2)
                 .astype(np.float32)
             )
-            candidates = Blocks(
-                matrix[:, :k],
-                matrix[:, k : k + t],
-                matrix[:, k + t :],
-                np.frombuffer(stored.blocks, dtype=np.int8).astype(np.int64),
+            candidates = Blocks.unpack(
+                matrix,
+                model.dims,
+                np.frombuffer(stored.blocks, dtype=np.int8),
                 stored.services,
                 stored.classes,
             )
@@ -122,7 +120,7 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
             )
             if extra:
                 more = model.encode(extra)
-                candidates = _concat(candidates, more)
+                candidates = Blocks.concat(candidates, more)
                 rows += [d.id for d in extra]
                 ids += [d.id for d in extra]
             index = {
@@ -138,17 +136,29 @@ def run_similar(settings: Settings, options: SimilarOptions) -> SimilarResult:
                 query, row = candidates, position
             else:
                 query, row = model.encode(sql.docs_for(store, [query_id])), 0
-            scores = similarity_to(query, row, candidates, model.weights)
+            scores = similarity_to(query, row, candidates, model.weights, model.chance)
             query_doc = {"incident_id": query_id}
         else:
             text = options.text or ""
-            vector = model.text_row((mask(text),), text)
-            norm = float(np.linalg.norm(vector))
-            if norm == 0:
+            # The text as an error message, and as a title: the better reading counts.
+            query = model.encode(
+                [
+                    IncidentDoc(
+                        id="", timestamp="", service="", failure_class="", messages=(text,)
+                    ),
+                    IncidentDoc(id="", timestamp="", service="", failure_class="", title=text),
+                ]
+            )
+            readings = [
+                similarity_to(query, row, candidates, model.weights, model.chance, partial=True)
+                for row in range(2)
+                if query.present[row]
+            ]
+            if not readings:
                 notes.append("none of the words of the text is in the index's vocabulary")
                 scores = np.full(len(ids), -np.inf)
             else:
-                scores = candidates.text.astype(np.float64) @ (vector / norm)
+                scores = np.max(readings, axis=0)
             query_doc = {"text": text}
         best = _top_incidents(ids, scores, query_id, options.top)
         chosen = list(best)
@@ -209,33 +219,13 @@ def _top_incidents(
         want = 2 * want + (k - len(best))
 
 
-def _concat(a: Any, b: Any) -> Any:
-    import numpy as np
-
-    return Blocks(
-        np.vstack([a.text, b.text]),
-        np.vstack([a.trace, b.trace]),
-        np.vstack([a.metrics, b.metrics]),
-        np.concatenate([a.present, b.present]),
-        list(a.services) + list(b.services),
-        list(a.classes) + list(b.classes),
-    )
-
-
 def _temporary_index(store: Store) -> tuple[Any, list[str], Any]:
     """Fit a feature space over every incident (no cluster run has stored one)."""
+    from failearn.analysis.features import FeatureOptions, build_features
 
     docs = sql.docs_for(store, sql.all_incident_ids(store))
     features = build_features(docs, FeatureOptions())
-    blocks = features.blocks
-    rows = features.row_of
-
-    expanded = Blocks(
-        blocks.text[rows],
-        blocks.trace[rows],
-        blocks.metrics[rows],
-        blocks.present[rows],
-        [blocks.services[r] for r in rows.tolist()],
-        [blocks.classes[r] for r in rows.tolist()],
-    )
+    expanded = features.blocks.take(features.row_of)
+    expanded.services = [d.service for d in docs]
+    expanded.classes = [d.failure_class for d in docs]
     return features.model, [d.id for d in docs], expanded

@@ -67,15 +67,12 @@ def render_text(result: ClusterResult, console: Console) -> None:
         f"{result.window_start[:10]} to {result.window_end[:10]} ({result.lookback}): "
         f"{len(result.clusters)} patterns, {len(result.noise)} noise"
     )
-    curve = params.get("k_distance") or {}
     how = {
-        "gap": f"a third into the widest gap of the {curve.get('k')}-distance curve",
-        "valley": f"first valley of the {curve.get('k')}-distance density",
-        "knee": f"knee of the {curve.get('k')}-distance curve",
+        "variation": "spread of incidents that recorded the same messages",
+        "default": "too few incidents share their messages to measure their spread",
     }.get(params["eps_source"], params["eps_source"])
     console.print(
-        f"eps {params['eps']} ({how}); min_samples {params['min_samples']} "
-        f"({params['min_samples_source']})",
+        f"min_size {params['min_size']} ({params['min_size_source']}), eps {params['eps']} ({how})",
         style="dim",
     )
     if not result.clusters:
@@ -88,6 +85,12 @@ def render_text(result: ClusterResult, console: Console) -> None:
             f"{c.first_seen[:10]} … {c.last_seen[:10]}  cohesion {c.cohesion:.2f}"
         )
         console.print(f"  {escape(c.label)}")
+        if c.top_terms:
+            console.print(f"  terms: {escape(', '.join(c.top_terms))}")
+        for title in c.titles[1:] if c.titles and c.titles[0] == c.label else c.titles:
+            console.print(f"  · {escape(title)}", style="dim")
+        if c.dominant_template and c.dominant_template != c.label:
+            console.print(f"  template: {escape(c.dominant_template)}", style="dim")
         console.print(
             f"  services: {escape(_counts(c.services))}; classes: {escape(_counts(c.classes))}",
             style="dim",

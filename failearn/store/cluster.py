@@ -23,13 +23,35 @@ from failearn.analysis.model import IncidentDoc, PatternSnapshot, PatternSummary
 from failearn.analysis.patterns import KnownPattern
 from failearn.store import Store, chunks, marks
 
+_TEXTS = ("resolution", "workarounds", "action_items", "timeline")
 _DOC_COLUMNS = (
-    "id, timestamp, service, failure_class, title, summary, root_cause, trace_shape, metrics"
+    "id, timestamp, service, failure_class, title, summary, root_cause, "
+    "trace_shape, metrics, " + ", ".join(_TEXTS)
+)
+# A post-mortem's sections, from the newest Markdown report of each incident.
+_SECTIONS = (
+    "SELECT r.incident_id, r.details FROM reports r JOIN incidents i "
+    "ON i.id = r.incident_id WHERE r.kind = 'markdown' AND r.details IS NOT NULL "
+    "AND r.details LIKE '%\"sections\"%' AND {where} "
+    "ORDER BY r.incident_id, r.timestamp, r.key"
 )
 
 
+def _sections(details: str) -> tuple[tuple[str, str], ...]:
+    try:
+        sections = json.loads(details).get("sections")
+    except (ValueError, AttributeError):
+        return ()
+    if not isinstance(sections, dict):
+        return ()
+    return tuple((str(k), v) for k, v in sections.items() if isinstance(v, str) and v)
+
+
 def _docs(
-    store: Store, rows: Iterable[Sequence[Any]], messages: dict[str, list[str]]
+    store: Store,
+    rows: Iterable[Sequence[Any]],
+    messages: dict[str, list[str]],
+    sections: dict[str, tuple[tuple[str, str], ...]],
 ) -> list[IncidentDoc]:
     docs = []
     for row in rows:
@@ -47,6 +69,10 @@ def _docs(
                 messages=tuple(dict.fromkeys(messages.get(row[0], ()))),
                 trace_shape=tuple(str(s) for s in shape) if isinstance(shape, list) else (),
                 metrics=metrics if isinstance(metrics, dict) else {},
+                texts=tuple(
+                    (name, text) for name, text in zip(_TEXTS, row[9:13], strict=True) if text
+                ),
+                sections=sections.get(row[0], ()),
             )
         )
     return docs
@@ -64,12 +90,44 @@ def window_docs(store: Store, start: str, end: str) -> list[IncidentDoc]:
         (start, end),
     ):
         messages.setdefault(incident_id, []).append(message)
+    sections = {
+        incident_id: _sections(details)
+        for incident_id, details in store.conn.execute(
+            _SECTIONS.format(where="i.timestamp >= ? AND i.timestamp < ?"), (start, end)
+        )
+    }
     rows = store.conn.execute(
         f"SELECT {_DOC_COLUMNS} FROM incidents WHERE timestamp >= ? AND timestamp < ? "
         "ORDER BY timestamp, id",
         (start, end),
     )
-    return _docs(store, rows, messages)
+    return _docs(store, rows, messages, sections)
+
+
+# A trace id in more incidents than this is no one failing request (a placeholder, a reused id).
+MAX_TRACE_SHARE = 20
+
+
+def shared_traces(store: Store, start: str, end: str) -> list[tuple[str, str]]:
+    """Incidents of [start, end) that recorded the same trace id: each paired with the first
+    (by id) of the incidents that share it with it; trace ids shared too widely left out."""
+    return [
+        (str(a), str(b))
+        for a, b in store.conn.execute(
+            """
+        WITH window_traces AS (
+            SELECT DISTINCT t.trace_id, t.incident_id
+            FROM incident_trace_ids t JOIN incidents i ON i.id = t.incident_id
+            WHERE i.timestamp >= ? AND i.timestamp < ?),
+        shared AS (
+            SELECT trace_id, MIN(incident_id) AS head, COUNT(*) AS n
+            FROM window_traces GROUP BY trace_id HAVING COUNT(*) BETWEEN 2 AND ?)
+        SELECT DISTINCT s.head, w.incident_id FROM shared s
+        JOIN window_traces w ON w.trace_id = s.trace_id AND w.incident_id != s.head
+        ORDER BY 1, 2""",
+            (start, end, MAX_TRACE_SHARE),
+        )
+    ]
 
 
 def docs_for(store: Store, incident_ids: Sequence[str]) -> list[IncidentDoc]:
@@ -86,9 +144,19 @@ def docs_for(store: Store, incident_ids: Sequence[str]) -> list[IncidentDoc]:
             chunk,
         ):
             messages.setdefault(incident_id, []).append(message)
+        sections = {
+            incident_id: _sections(details)
+            for incident_id, details in store.conn.execute(
+                _SECTIONS.format(where=f"r.incident_id {where}"), chunk
+            )
+        }
         rows = store.conn.execute(f"SELECT {_DOC_COLUMNS} FROM incidents WHERE id {where}", chunk)
-        found.update((d.id, d) for d in _docs(store, rows, messages))
+        found.update((d.id, d) for d in _docs(store, rows, messages, sections))
     return [found[i] for i in incident_ids if i in found]
+
+
+def incident_count(store: Store) -> int:
+    return int(store.conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0])
 
 
 # -- cluster runs --------------------------------------------------------------
@@ -285,6 +353,7 @@ def latest_patterns(store: Store, as_of: str) -> PatternSnapshot | None:
                 recent_count=row["recent_count"],
                 weekly_rate=row["weekly_rate"],
                 precursors=tuple(signals.get(row["cluster_id"], [])),
+                titles=tuple(json.loads(row["titles"])),
             )
         )
     return PatternSnapshot(

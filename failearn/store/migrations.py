@@ -608,6 +608,16 @@ def _source_files(conn: Connection) -> None:
     )
 
 
+def _cluster_titles(conn: Connection) -> None:
+    """The titles a cluster's incidents most often carry (JSON list), shown beside its terms."""
+    run_script(
+        conn,
+        """
+    ALTER TABLE clusters ADD COLUMN titles TEXT NOT NULL DEFAULT '[]';
+    """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_capture", _capture),
     ("0002_analysis", _analysis),
@@ -618,4 +628,5 @@ MIGRATIONS: list[Migration] = [
     ("0007_rule_evidence", _rule_evidence),
     ("0008_report_provenance", _report_provenance),
     ("0009_source_files", _source_files),
+    ("0010_cluster_titles", _cluster_titles),
 ]

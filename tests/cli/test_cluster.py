@@ -35,17 +35,30 @@ def test_obvious_groups_come_out_as_clusters_and_the_rest_as_noise(cli: Cli) -> 
     assert pool["classes"] == {"connection-pool-exhaustion": 8}
     assert pool["dominant_class"] == "connection-pool-exhaustion"
     assert pool["size"] == 8 and pool["pattern_id"] == "P0001" and pool["id"] == 1
-    assert "<dur>" in pool["label"] and pool["top_terms"]
+    # Labelled by its dominant title; the masked template stays as evidence.
+    assert pool["label"] == "checkout pool exhausted on db"
+    assert pool["titles"] == ["checkout pool exhausted on db", "payments pool exhausted on db"]
+    assert pool["dominant_template"] == (
+        "HikariPool-<id> - Connection is not available, request timed out after <dur>"
+    )
+    assert "pool exhausted" in pool["top_terms"]
     assert pool["first_seen"] == "2026-11-02T12:10:00Z"
     assert pool["last_seen"] == "2026-11-16T12:17:00Z"
-    assert 0.9 <= pool["cohesion"] <= 1.0
+    assert 0.7 <= pool["cohesion"] <= 1.0
     assert pool["status"] in {"new", "recurring", "growing", "fading"}
     # Incidents with no metrics (search) and no trace shape (oom) still group.
     search = groups[frozenset(SEARCH)]
-    assert search["label"] == "upstream request timeout after <dur> calling inventory at <ip>:<num>"
+    # No titles: the template without its placeholders is the label.
+    assert search["label"] == "upstream request timeout after calling inventory"
+    assert search["dominant_template"] == (
+        "upstream request timeout after <dur> calling inventory at <ip>:<num>"
+    )
     params = doc["parameters"]
-    assert params["eps_source"] in {"valley", "gap", "knee"} and 0.05 <= params["eps"] <= 0.5
-    assert params["min_samples"] == 3 and params["min_samples_source"] == "default"
+    assert params["method"] == "average-linkage hierarchy cut by stability"
+    assert params["eps_source"] == "variation" and 0.05 <= params["eps"] <= 0.5
+    assert params["variation"]["pairs"] >= 10
+    assert (params["min_size"], params["min_size_source"]) == (3, "min_support")
+    assert params["min_cohesion"] == 0.05
     assert doc["window"] == {
         "start": "2026-08-25T00:00:00Z",
         "end": "2026-11-23T00:00:00Z",
@@ -149,18 +162,24 @@ def test_an_empty_window(cli: Cli) -> None:
 
 def test_parameters_from_the_command_line_and_the_configuration(cli: Cli, tmp_path: Path) -> None:
     ingest(cli, WEEKS)
-    doc = cluster(cli, "--eps", "0.2", "--min-samples", "4")
+    doc = cluster(cli, "--eps", "0.2", "--min-size", "4")
     params = doc["parameters"]
     assert (params["eps"], params["eps_source"]) == (0.2, "option")
-    assert (params["min_samples"], params["min_samples_source"]) == (4, "option")
+    assert (params["min_size"], params["min_size_source"]) == (4, "option")
+    # min_size 4: the five OOMs and six timeouts stay patterns
+    assert {c["size"] for c in doc["clusters"]} >= {5, 6}
     (tmp_path / "failearn.toml").write_text(
-        "[cluster]\neps = 0.3\nmin_samples = 5\n", encoding="utf-8"
+        "[cluster]\neps = 0.3\nmin_size = 6\nmin_cohesion = 0.5\n", encoding="utf-8"
     )
-    params = cluster(cli)["parameters"]
+    doc = cluster(cli)
+    params = doc["parameters"]
     assert (params["eps"], params["eps_source"]) == (0.3, "config")
-    assert (params["min_samples"], params["min_samples_source"]) == (5, "config")
-    # A huge min_samples leaves everything as noise.
-    assert cluster(cli, "--min-samples", "100")["clusters"] == []
+    assert (params["min_size"], params["min_size_source"]) == (6, "config")
+    assert params["min_cohesion"] == 0.5
+    # min_size 6: the five OOMs are too few to be a pattern
+    assert sorted(c["size"] for c in doc["clusters"]) == [6, 8]
+    # A min_size above the window leaves everything as noise.
+    assert cluster(cli, "--min-size", "100")["clusters"] == []
 
 
 @pytest.mark.parametrize(
@@ -168,8 +187,8 @@ def test_parameters_from_the_command_line_and_the_configuration(cli: Cli, tmp_pa
     [
         (("--eps", "0"), "eps must be in (0, 1]"),
         (("--eps", "1.5"), "eps must be in (0, 1]"),
-        (("--min-samples", "0"), "error: --min-samples must be between 1 and 1,000,000"),
-        (("--min-samples", "9223372036854775808"), "error: --min-samples must be between 1 and"),
+        (("--min-size", "1"), "error: --min-size must be between 2 and 1,000,000"),
+        (("--min-size", "9223372036854775808"), "error: --min-size must be between 2 and"),
         (("--lookback", "soon"), "--lookback"),
         (("--lookback", "0s"), "--lookback must be positive"),
         (("--as-of", "yesterday-ish"), "--as-of"),

@@ -54,11 +54,11 @@ def test_option_errors_name_the_option_as_typed_in_plain_words(cli: Cli) -> None
     assert wrong_format.exit_code == 2
     assert "Value error" not in wrong_format.stderr
     assert "'yaml' is not one of" in wrong_format.stderr
-    not_a_number = cli("cluster", "--min-samples", "many")
+    not_a_number = cli("cluster", "--min-size", "many")
     assert not_a_number.exit_code == 2
-    assert "'--min-samples'" in not_a_number.stderr
+    assert "'--min-size'" in not_a_number.stderr
     assert "expected a whole number" in not_a_number.stderr
     assert "Input should be" not in not_a_number.stderr
-    out_of_range = cli("cluster", "--min-samples", "0")
-    assert "--min-samples must be between" in out_of_range.stderr
-    assert "min_samples" not in out_of_range.stderr.replace("[cluster] min_samples", "")
+    out_of_range = cli("cluster", "--min-size", "0")
+    assert "--min-size must be between" in out_of_range.stderr
+    assert "min_size" not in out_of_range.stderr.replace("[cluster] min_size", "")
