@@ -17,6 +17,7 @@ import types
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -463,6 +464,17 @@ class Settings:
 
 
 _NOT_CONFIGURABLE = {"config_path", "root"}
+
+
+@cache
+def section_types() -> dict[str, type[Any]]:
+    """The sections of the configuration (``[cluster]``, ``[rules]``…) and their dataclasses."""
+    hints = typing.get_type_hints(Settings)
+    return {
+        item.name: hints[item.name]
+        for item in fields(Settings)
+        if is_dataclass(hints[item.name]) and isinstance(hints[item.name], type)
+    }
 
 
 def _location(text: str, base: Path | None = None) -> Path | str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -12,12 +12,12 @@ from failearn.cli.common import (
     AsOfOption,
     DbOption,
     as_of,
-    duration,
     emit_json,
     envelope,
     settings_for,
     stdout,
 )
+from failearn.cli.overrides import config_option
 from failearn.errors import EXIT_FINDINGS, UsageError
 
 
@@ -27,7 +27,7 @@ class AuditFormat(StrEnum):
     md = "md"
 
 
-_THRESHOLDS = "Thresholds (default: [audit] in failearn.toml)"
+_THRESHOLDS = "Thresholds"
 
 
 def audit(
@@ -36,21 +36,20 @@ def audit(
     as_of_text: AsOfOption = None,
     recent: Annotated[
         str | None,
-        typer.Option(
+        config_option(
+            "audit.recent",
             "--recent",
             metavar="DURATION",
-            show_default=False,
-            help="The recent window, ending at --as-of [default: [audit] recent, 7d].",
+            help="The recent window, ending at --as-of.",
         ),
     ] = None,
     baseline: Annotated[
         str | None,
-        typer.Option(
+        config_option(
+            "audit.baseline",
             "--baseline",
             metavar="DURATION",
-            show_default=False,
-            help="The baseline window, just before the recent one [default: [audit] baseline, "
-            "28d].",
+            help="The baseline window, just before the recent one.",
         ),
     ] = None,
     fail_on_drift: Annotated[
@@ -72,151 +71,148 @@ def audit(
     ] = AuditFormat.text,
     classifier: Annotated[
         bool | None,
-        typer.Option(
+        config_option(
+            "audit.classifier",
             "--classifier/--no-classifier",
-            show_default=False,
-            help="Check label consistency with the local text classifier [default: yes].",
+            help="Check label consistency with the local text classifier.",
         ),
     ] = None,
     alpha: Annotated[
         float | None,
-        typer.Option(
+        config_option(
+            "audit.alpha",
             "--alpha",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Significance level of the tests [default: 0.01].",
+            help="Significance level of the tests.",
         ),
     ] = None,
     min_distance: Annotated[
         float | None,
-        typer.Option(
+        config_option(
+            "audit.min_distance",
             "--min-distance",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Smallest Jensen–Shannon distance (0–1) that counts as drift [default: 0.1].",
+            help="Smallest Jensen–Shannon distance (0–1) that counts as drift.",
         ),
     ] = None,
     min_recent: Annotated[
         int | None,
-        typer.Option(
+        config_option(
+            "audit.min_recent",
             "--min-recent",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Fewest recent incidents to judge drift [default: 20].",
+            help="Fewest recent incidents to judge drift.",
         ),
     ] = None,
     min_baseline: Annotated[
         int | None,
-        typer.Option(
+        config_option(
+            "audit.min_baseline",
             "--min-baseline",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Fewest baseline incidents to judge drift [default: 50].",
+            help="Fewest baseline incidents to judge drift.",
         ),
     ] = None,
     min_expected: Annotated[
         float | None,
-        typer.Option(
+        config_option(
+            "audit.min_expected",
             "--min-expected",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Below this expected count in any cell, use the Monte Carlo test [default: 5].",
+            help="Below this expected count in any cell, use the Monte Carlo test.",
         ),
     ] = None,
     samples: Annotated[
         int | None,
-        typer.Option(
+        config_option(
+            "audit.samples",
             "--samples",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Monte Carlo samples [default: 10000].",
+            help="Monte Carlo samples.",
         ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(
+        config_option(
+            "audit.seed",
             "--seed",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Seed of the Monte Carlo test, the folds and the classifier [default: 0].",
+            help="Seed of the Monte Carlo test, the folds and the classifier.",
         ),
     ] = None,
     class_alpha: Annotated[
         float | None,
-        typer.Option(
+        config_option(
+            "audit.class_alpha",
             "--class-alpha",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
             help="Significance level (Holm-adjusted) from which a class is named as rising or "
-            "falling [default: 0.05].",
+            "falling.",
         ),
     ] = None,
     min_share_change: Annotated[
         float | None,
-        typer.Option(
+        config_option(
+            "audit.min_share_change",
             "--min-share-change",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Smallest change of a class's share to name it [default: 0.05].",
+            help="Smallest change of a class's share to name it.",
         ),
     ] = None,
     folds: Annotated[
         int | None,
-        typer.Option(
+        config_option(
+            "audit.folds",
             "--folds",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Cross-validation folds of the classifier [default: 5].",
+            help="Cross-validation folds of the classifier.",
         ),
     ] = None,
     max_training: Annotated[
         int | None,
-        typer.Option(
+        config_option(
+            "audit.max_training",
             "--max-training",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Most baseline records the classifier trains on (a stratified sample beyond) "
-            "[default: 10000].",
+            help="Most baseline records the classifier trains on (a stratified sample beyond).",
         ),
     ] = None,
     confidence: Annotated[
         float | None,
-        typer.Option(
+        config_option(
+            "audit.confidence",
             "--confidence",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
             help="Probability from which the classifier's reading of another class counts as a "
-            "disagreement [default: 0.5].",
+            "disagreement.",
         ),
     ] = None,
     min_disagreement_rise: Annotated[
         float | None,
-        typer.Option(
+        config_option(
+            "audit.min_disagreement_rise",
             "--min-disagreement-rise",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Smallest rise of the disagreement rate that counts as labelling drift "
-            "[default: 0.10].",
+            help="Smallest rise of the disagreement rate that counts as labelling drift.",
         ),
     ] = None,
     show: Annotated[
         int | None,
-        typer.Option(
+        config_option(
+            "audit.show",
             "--show",
-            show_default=False,
             rich_help_panel=_THRESHOLDS,
-            help="Incidents listed per finding; counts are always complete [default: 20].",
+            help="Incidents listed per finding; counts are always complete.",
         ),
     ] = None,
     template_dir: Annotated[
         Path | None,
-        typer.Option(
+        config_option(
+            "report.template_dir",
             "--template-dir",
             metavar="DIR",
             file_okay=False,
-            show_default=False,
-            help="Your own audit.md.j2 for --format md, used before the bundled one "
-            "[default: [report] template_dir].",
+            help="Your own audit.md.j2 for --format md, used before the bundled one.",
         ),
     ] = None,
 ) -> None:
@@ -236,52 +232,25 @@ def audit(
 
         failearn audit --as-of 2026-11-23 --fail-on-drift --format md
     """
-    from dataclasses import replace
-
     from failearn.commands.audit import AuditOptions, AuditResult, run_audit
     from failearn.taxonomy.file import load_taxonomy
 
     settings = settings_for(ctx, db)
     if template_dir is not None and not template_dir.is_dir():
         raise UsageError(f"--template-dir {template_dir} is not a directory")
-    overrides: dict[str, Any] = {
-        name: value
-        for name, value in {
-            "recent": duration("--recent", recent),
-            "baseline": duration("--baseline", baseline),
-            "classifier": classifier,
-            "alpha": alpha,
-            "min_distance": min_distance,
-            "min_recent": min_recent,
-            "min_baseline": min_baseline,
-            "min_expected": min_expected,
-            "samples": samples,
-            "seed": seed,
-            "class_alpha": class_alpha,
-            "min_share_change": min_share_change,
-            "folds": folds,
-            "max_training": max_training,
-            "confidence": confidence,
-            "min_disagreement_rise": min_disagreement_rise,
-            "show": show,
-        }.items()
-        if value is not None
-    }
     markdown: list[str] = []
     hook = None
     if output_format is AuditFormat.md:
         from failearn.render.audit import render_markdown
         from failearn.render.jinja import load_template
 
-        templates = template_dir or settings.report.template_dir
+        templates = settings.report.template_dir
         load_template("audit.md.j2", "md", templates)  # a broken template stops it first
 
         def hook(audit: AuditResult) -> None:
             markdown.append(render_markdown(audit, templates))
 
-    options = AuditOptions(
-        as_of=as_of(as_of_text), config=replace(settings.audit, **overrides), before_commit=hook
-    )
+    options = AuditOptions(as_of=as_of(as_of_text), config=settings.audit, before_commit=hook)
     taxonomy = load_taxonomy(settings.taxonomy)
     result = run_audit(settings, taxonomy, options)
     if output_format is AuditFormat.json:

@@ -17,6 +17,7 @@ from failearn.cli.common import (
     settings_for,
     stdout,
 )
+from failearn.cli.overrides import key_default, shown
 
 
 def backtest(
@@ -39,7 +40,7 @@ def backtest(
             metavar="DATE",
             show_default=False,
             help="Replay from this date or date-time, UTC [default: --as-of minus [cluster] "
-            "lookback, 90d].",
+            f"lookback, {shown(key_default('cluster.lookback'))}].",
         ),
     ] = None,
     output_format: FormatOption = OutputFormat.text,

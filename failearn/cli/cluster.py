@@ -13,13 +13,16 @@ from failearn.cli.common import (
     FormatOption,
     OutputFormat,
     as_of,
-    duration,
     emit_json,
     envelope,
     settings_for,
     stderr,
     stdout,
 )
+from failearn.cli.overrides import config_option, default_help, key_default, shown
+
+# What decides --min-size when neither it nor [cluster] min_size is given.
+_MIN_SUPPORT = f"[rules] min_support, {shown(key_default('rules.min_support'))}"
 
 
 def cluster(
@@ -28,11 +31,11 @@ def cluster(
     as_of_text: AsOfOption = None,
     lookback: Annotated[
         str | None,
-        typer.Option(
+        config_option(
+            "cluster.lookback",
             "--lookback",
             metavar="DURATION",
-            show_default=False,
-            help="How far back the window reaches from --as-of [default: [cluster] lookback, 90d].",
+            help="How far back the window reaches from --as-of.",
         ),
     ] = None,
     min_size: Annotated[
@@ -41,8 +44,9 @@ def cluster(
             "--min-size",
             metavar="N",
             show_default=False,
-            help="Incidents a pattern needs [default: [cluster] min_size, else [rules] "
-            "min_support, 3].",
+            help="Incidents a pattern needs "
+            + default_help("cluster.min_size", otherwise=_MIN_SUPPORT)
+            + ".",
         ),
     ] = None,
     eps: Annotated[
@@ -52,8 +56,11 @@ def cluster(
             metavar="DISTANCE",
             show_default=False,
             help="Distance (1 - similarity, in (0, 1]) below which incidents are never split "
-            "into two patterns [default: [cluster] eps, else the spread of incidents that "
-            "recorded the same messages].",
+            "into two patterns "
+            + default_help(
+                "cluster.eps", otherwise="the spread of incidents that recorded the same messages"
+            )
+            + ".",
         ),
     ] = None,
     output_format: FormatOption = OutputFormat.text,
@@ -80,9 +87,9 @@ def cluster(
     from failearn.commands.cluster import ClusterOptions, run_cluster
     from failearn.render.cluster import cluster_document, render_text
 
-    settings = settings_for(ctx, db)
-    window = duration("--lookback", lookback)
-    options = ClusterOptions(as_of=as_of(as_of_text), lookback=window, eps=eps, min_size=min_size)
+    settings = settings_for(ctx, db)  # --lookback is applied here; --eps and --min-size are
+    # the run's own parameters, recorded apart from the configuration's
+    options = ClusterOptions(as_of=as_of(as_of_text), eps=eps, min_size=min_size)
     if output_format is OutputFormat.text and sys.stderr.isatty():
         from failearn.render.progress import stage_progress
 

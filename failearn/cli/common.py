@@ -14,13 +14,14 @@ import os
 import re
 import sys
 import traceback
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from failearn.cli.overrides import apply_overrides
 from failearn.config import Settings, load_settings
 from failearn.errors import (
     DAMAGE_HINT,
@@ -30,7 +31,7 @@ from failearn.errors import (
     database_damage,
     exit_code_for,
 )
-from failearn.timeutil import parse_as_of, parse_duration
+from failearn.timeutil import parse_as_of
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -140,10 +141,11 @@ def stderr() -> Console:
 
 
 def settings_for(ctx: typer.Context, db: str | None = None) -> Settings:
-    """The settings of this invocation: ``--config`` or discovery, then ``--db``."""
+    """The settings of this invocation: ``--config`` or discovery, then ``--db`` and the
+    options that override a configuration key (:mod:`failearn.cli.overrides`)."""
     obj = ctx.find_root().obj or {}
     settings = load_settings(obj.get("config"))
-    return settings.with_db(db)
+    return apply_overrides(ctx, settings.with_db(db))
 
 
 def as_of(text: str | None, option: str = "--as-of") -> datetime:
@@ -156,16 +158,6 @@ def as_of(text: str | None, option: str = "--as-of") -> datetime:
         if message.startswith("--as-of "):
             message = option + message.removeprefix("--as-of")
         raise UsageError(message) from exc
-
-
-def duration(option: str, text: str | None) -> timedelta | None:
-    """A duration option (``--lookback 90d``) as a timedelta; None when not given."""
-    if text is None or not text.strip():
-        return None
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from exc
 
 
 def emit_json(document: dict[str, Any]) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -15,14 +14,14 @@ from failearn.cli.common import (
     FormatOption,
     OutputFormat,
     as_of,
-    duration,
     emit_json,
     envelope,
     settings_for,
     stderr,
     stdout,
 )
-from failearn.cli.guardrails import MinSupportOption, with_rules
+from failearn.cli.guardrails import MinSupportOption
+from failearn.cli.overrides import config_option
 from failearn.errors import EXIT_FINDINGS, UsageError
 
 
@@ -47,64 +46,51 @@ def drill(
     as_of_text: AsOfOption = None,
     target: Annotated[
         str | None,
-        typer.Option(
+        config_option(
+            "drill.target",
             "--target",
             metavar="DURATION",
-            show_default=False,
-            help="The loop must detect and suggest within this time [default: [drill] target, 2m].",
+            help="The loop must detect and suggest within this time.",
         ),
     ] = None,
     service: Annotated[
         str | None,
-        typer.Option(
-            "--service",
-            metavar="NAME",
-            show_default=False,
-            help="Service of the injected pattern [default: [drill] service, drill-ledger].",
+        config_option(
+            "drill.service", "--service", metavar="NAME", help="Service of the injected pattern."
         ),
     ] = None,
     failure_class: Annotated[
         str | None,
-        typer.Option(
-            "--failure-class",
-            metavar="CLASS",
-            show_default=False,
-            help="Its failure class [default: [drill] failure_class, connection-pool-exhaustion].",
+        config_option(
+            "drill.failure_class", "--failure-class", metavar="CLASS", help="Its failure class."
         ),
     ] = None,
     incidents: Annotated[
         int | None,
-        typer.Option(
-            "--incidents",
-            metavar="N",
-            show_default=False,
-            help="How many incidents to inject [default: [drill] incidents, 12].",
+        config_option(
+            "drill.incidents", "--incidents", metavar="N", help="How many incidents to inject."
         ),
     ] = None,
     spread: Annotated[
         str | None,
-        typer.Option(
+        config_option(
+            "drill.spread",
             "--spread",
             metavar="DURATION",
-            show_default=False,
-            help="Spread them over this time before --as-of [default: [drill] spread, 14d].",
+            help="Spread them over this time before --as-of.",
         ),
     ] = None,
     message: Annotated[
         str | None,
-        typer.Option(
-            "--message",
-            metavar="TEXT",
-            show_default=False,
-            help="Their error message [default: [drill] message].",
-        ),
+        config_option("drill.message", "--message", metavar="TEXT", help="Their error message."),
     ] = None,
     metric: Annotated[
         list[str] | None,
-        typer.Option(
+        config_option(
+            "drill.metrics",
             "--metric",
             metavar="NAME=NUMBER",
-            show_default=False,
+            parse=_metrics,
             help="A metric every injected incident carries (repeatable; replaces [drill] metrics).",
         ),
     ] = None,
@@ -139,19 +125,7 @@ def drill(
     from failearn.render.drill import drill_document, render_drill
     from failearn.taxonomy.file import load_taxonomy
 
-    settings = with_rules(settings_for(ctx, db), min_support=min_support)
-    config = settings.drill
-    changes: dict[str, Any] = {
-        "target": duration("--target", target),
-        "spread": duration("--spread", spread),
-        "service": service,
-        "failure_class": failure_class,
-        "incidents": incidents,
-        "message": message,
-        "metrics": _metrics(metric) if metric else None,
-    }
-    config = replace(config, **{k: v for k, v in changes.items() if v is not None})
-    settings = replace(settings, drill=config)
+    settings = settings_for(ctx, db)
     taxonomy = load_taxonomy(settings.taxonomy)
     live = output_format is OutputFormat.text and sys.stderr.isatty()
     progress = stderr() if live else None

@@ -1,106 +1,72 @@
 """The guardrail options of ``failearn report``, ``rules`` and ``drill``: each overrides one
-``[rules]`` key of failearn.toml for one invocation."""
+``[rules]`` key of failearn.toml for one invocation (see :mod:`failearn.cli.overrides`)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated
 
-import typer
-
-from failearn.cli.common import duration
-from failearn.config import Settings
+from failearn.cli.overrides import config_option
 
 MinSupportOption = Annotated[
     int | None,
-    typer.Option(
+    config_option(
+        "rules.min_support",
         "--min-support",
         metavar="N",
-        show_default=False,
-        help="Incidents a rule needs before it is suggested [default: [rules] min_support, 3].",
+        help="Incidents a rule needs before it is suggested.",
     ),
 ]
 MinConfidenceOption = Annotated[
     float | None,
-    typer.Option(
+    config_option(
+        "rules.min_confidence",
         "--min-confidence",
         metavar="X",
-        show_default=False,
-        help="Suggest no rule with a lower confidence [default: [rules] min_confidence, 0.1].",
+        help="Suggest no rule with a lower confidence.",
     ),
 ]
 CooldownOption = Annotated[
     str | None,
-    typer.Option(
+    config_option(
+        "rules.cooldown",
         "--cooldown",
         metavar="DURATION",
-        show_default=False,
-        help="Time between adaptations on one service [default: [rules] cooldown, 30m].",
+        help="Time between adaptations on one service.",
     ),
 ]
 MaxActiveOption = Annotated[
     int | None,
-    typer.Option(
+    config_option(
+        "rules.max_active_rules",
         "--max-active-rules",
         metavar="N",
-        show_default=False,
-        help="Above this many active rules on a service its circuit breaker opens "
-        "[default: [rules] max_active_rules, 10].",
+        help="Above this many active rules on a service its circuit breaker opens.",
     ),
 ]
 TtlOption = Annotated[
     str | None,
-    typer.Option(
+    config_option(
+        "rules.ttl",
         "--ttl",
         metavar="DURATION",
-        show_default=False,
-        help="A rule with no matching incident for this long is archived "
-        "[default: [rules] ttl, 30d].",
+        help="A rule with no matching incident for this long is archived.",
     ),
 ]
 OverrideWarningOption = Annotated[
     float | None,
-    typer.Option(
+    config_option(
+        "rules.override_warning",
         "--override-warning",
         metavar="SHARE",
-        show_default=False,
-        help="Warn when more than this share of reviewed suggestions was rejected "
-        "[default: [rules] override_warning, 0.30].",
+        help="Warn when more than this share of reviewed suggestions was rejected.",
     ),
 ]
 BudgetOption = Annotated[
     int | None,
-    typer.Option(
+    config_option(
+        "rules.budget",
         "--budget",
         metavar="N",
-        show_default=False,
-        help="At most this many suggestions [default: [rules] budget, 3].",
+        help="At most this many suggestions.",
     ),
 ]
-
-
-def with_rules(
-    settings: Settings,
-    *,
-    budget: int | None = None,
-    min_support: int | None = None,
-    min_confidence: float | None = None,
-    cooldown: str | None = None,
-    max_active_rules: int | None = None,
-    ttl: str | None = None,
-    override_warning: float | None = None,
-) -> Settings:
-    """The settings with the guardrail options given on the command line."""
-    values: dict[str, Any] = {
-        "budget": budget,
-        "min_support": min_support,
-        "min_confidence": min_confidence,
-        "cooldown": duration("--cooldown", cooldown),
-        "max_active_rules": max_active_rules,
-        "ttl": duration("--ttl", ttl),
-        "override_warning": override_warning,
-    }
-    changes = {key: value for key, value in values.items() if value is not None}
-    if not changes:
-        return settings
-    return replace(settings, rules=replace(settings.rules, **changes))

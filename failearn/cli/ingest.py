@@ -14,13 +14,13 @@ from failearn.cli.common import (
     DbOption,
     IngestFormat,
     as_of,
-    duration,
     emit_json,
     envelope,
     settings_for,
     stderr,
     stdout,
 )
+from failearn.cli.overrides import config_option
 from failearn.errors import EXIT_FINDINGS
 
 
@@ -52,21 +52,20 @@ def ingest(
     ] = False,
     keep_raw: Annotated[
         bool | None,
-        typer.Option(
+        config_option(
+            "ingest.keep_raw",
             "--keep-raw/--no-keep-raw",
-            show_default=False,
-            help="Keep the raw payload in the inbox [default: yes, or [ingest] keep_raw]. With "
-            "--no-keep-raw only its hash and outcome are kept.",
+            help="Keep the raw payload in the inbox; with --no-keep-raw only its hash and "
+            "outcome are kept.",
         ),
     ] = None,
     dedup_window: Annotated[
         str | None,
-        typer.Option(
+        config_option(
+            "dedup.window",
             "--dedup-window",
             metavar="DURATION",
-            show_default=False,
-            help="Merge records of one service and class closer than this (e.g. 5m) "
-            "[default: [dedup] window, 5m].",
+            help="Merge records of one service and class closer than this (e.g. 5m).",
         ),
     ] = None,
     source_format: Annotated[
@@ -83,14 +82,13 @@ def ingest(
     ] = "auto",
     max_errors: Annotated[
         int | None,
-        typer.Option(
+        config_option(
+            "ingest.max_errors",
             "--max-errors",
             metavar="N",
             min=0,
-            show_default=False,
             help="Show the first N errors in full (and apart, N warnings and N notes); count "
-            "the rest by code. Every one is kept with its record in the inbox "
-            "[default: [ingest] max_errors, 100].",
+            "the rest by code. Every one is kept with its record in the inbox.",
         ),
     ] = None,
     prune: Annotated[
@@ -139,17 +137,13 @@ def ingest(
     )
     from failearn.taxonomy.file import load_taxonomy
 
-    settings = settings_for(ctx, db)
-    window = duration("--dedup-window", dedup_window)
+    settings = settings_for(ctx, db)  # with --keep-raw, --dedup-window and --max-errors
     taxonomy = load_taxonomy(settings.taxonomy)
     options = IngestOptions(
         paths=paths,
         as_of=as_of(as_of_text),
         dry_run=dry_run,
-        keep_raw=keep_raw,
-        dedup_window=window,
         source_format=source_format.strip() or "auto",
-        max_errors=max_errors,
         prune=prune,
         write_baseline=write_baseline,
     )

@@ -13,12 +13,12 @@ from failearn.cli.common import (
     FormatOption,
     OutputFormat,
     as_of,
-    duration,
     emit_json,
     envelope,
     settings_for,
     stdout,
 )
+from failearn.cli.overrides import config_option
 from failearn.errors import EXIT_FINDINGS
 
 metrics_app = typer.Typer(
@@ -45,22 +45,15 @@ def pull_command(
     as_of_text: AsOfOption = None,
     step: Annotated[
         str | None,
-        typer.Option(
-            "--step",
-            metavar="DURATION",
-            show_default=False,
-            help="Resolution to ask for [default: [metrics] step, 1m].",
-        ),
+        config_option("metrics.step", "--step", metavar="DURATION", help="Resolution to ask for."),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Fetch and check everything; store nothing.")
     ] = False,
     keep_raw: Annotated[
         bool | None,
-        typer.Option(
-            "--keep-raw/--no-keep-raw",
-            show_default=False,
-            help="Keep each answer in the inbox [default: yes, or [ingest] keep_raw].",
+        config_option(
+            "ingest.keep_raw", "--keep-raw/--no-keep-raw", help="Keep each answer in the inbox."
         ),
     ] = None,
     output_format: FormatOption = OutputFormat.text,
@@ -85,14 +78,7 @@ def pull_command(
     from failearn.render.metrics import pull_document, render_pull
 
     settings = settings_for(ctx, db)
-    result = pull(
-        settings,
-        prometheus,
-        as_of(as_of_text),
-        step=duration("--step", step),
-        dry_run=dry_run,
-        keep_raw=keep_raw,
-    )
+    result = pull(settings, prometheus, as_of(as_of_text), dry_run=dry_run)
     if output_format is OutputFormat.json:
         emit_json(envelope("metrics pull", pull_document(result)))
     else:

@@ -18,8 +18,8 @@ from failearn.cli.guardrails import (
     MinSupportOption,
     OverrideWarningOption,
     TtlOption,
-    with_rules,
 )
+from failearn.cli.overrides import config_option
 from failearn.errors import UsageError
 
 
@@ -70,32 +70,31 @@ def report(
     ] = None,
     template_dir: Annotated[
         Path | None,
-        typer.Option(
+        config_option(
+            "report.template_dir",
             "--template-dir",
             metavar="DIR",
             file_okay=False,
-            show_default=False,
             help="Your own report.md.j2 / report.html.j2 / report.txt.j2, used before the "
-            "bundled ones [default: [report] template_dir].",
+            "bundled ones.",
         ),
     ] = None,
     link_base: Annotated[
         str | None,
-        typer.Option(
+        config_option(
+            "report.link_base",
             "--link-base",
             metavar="URL",
-            show_default=False,
-            help="Prefix of the links to post-mortems, e.g. "
-            "https://github.com/acme/pm/blob/main/ [default: [report] link_base].",
+            help="Prefix of the links to post-mortems, e.g. https://github.com/acme/pm/blob/main/.",
         ),
     ] = None,
     weeks: Annotated[
         int | None,
-        typer.Option(
+        config_option(
+            "report.weeks",
             "--weeks",
             metavar="N",
-            show_default=False,
-            help="Weeks of history to compare this week with [default: [report] weeks, 8].",
+            help="Weeks of history to compare this week with.",
         ),
     ] = None,
     dry_run: Annotated[
@@ -124,34 +123,15 @@ def report(
 
         failearn cluster --as-of 2026-11-23 && failearn report --as-of 2026-11-23 -o report.md
     """
-    from dataclasses import replace
-
     from failearn.commands.report import Report, ReportOptions, build_report
     from failearn.render.jinja import load_template
     from failearn.render.output import check_output, json_text, write_output
     from failearn.render.report import TEMPLATES, render, report_document
     from failearn.taxonomy.file import load_taxonomy
 
-    settings = with_rules(
-        settings_for(ctx, db),
-        budget=budget,
-        min_support=min_support,
-        min_confidence=min_confidence,
-        cooldown=cooldown,
-        max_active_rules=max_active_rules,
-        ttl=ttl,
-        override_warning=override_warning,
-    )
-    report_config = settings.report
-    if link_base is not None:
-        report_config = replace(report_config, link_base=link_base)
-    if weeks is not None:
-        report_config = replace(report_config, weeks=weeks)
-    if template_dir is not None:
-        if not template_dir.is_dir():
-            raise UsageError(f"--template-dir {template_dir} is not a directory")
-        report_config = replace(report_config, template_dir=template_dir)
-    settings = replace(settings, report=report_config)
+    settings = settings_for(ctx, db)
+    if template_dir is not None and not template_dir.is_dir():
+        raise UsageError(f"--template-dir {template_dir} is not a directory")
     chosen = output_format
     if output is not None:
         check_output(output, settings.db)

@@ -20,7 +20,7 @@ from failearn.cli.common import (
     stderr,
     stdout,
 )
-from failearn.cli.guardrails import CooldownOption, MaxActiveOption, TtlOption, with_rules
+from failearn.cli.guardrails import CooldownOption, MaxActiveOption, TtlOption
 from failearn.errors import UsageError
 from failearn.suggest.lifecycle import STATUSES
 
@@ -70,16 +70,11 @@ def _act(
     output_format: OutputFormat,
     force: bool = False,
     incident: str | None = None,
-    cooldown: str | None = None,
-    max_active_rules: int | None = None,
-    ttl: str | None = None,
 ) -> None:
     from failearn.commands.rules import record_action
     from failearn.render.rules import action_document, render_action
 
-    settings = with_rules(
-        settings_for(ctx, db), cooldown=cooldown, max_active_rules=max_active_rules, ttl=ttl
-    )
+    settings = settings_for(ctx, db)
     result = record_action(
         settings,
         rule,
@@ -143,7 +138,7 @@ def list_command(
     for value in status or []:
         if value not in STATUSES:
             raise UsageError(f"--status {value!r} is not one of {', '.join(STATUSES)}")
-    settings = with_rules(settings_for(ctx, db), ttl=ttl)
+    settings = settings_for(ctx, db)
     result = list_rules(
         settings, as_of(as_of_text), statuses=status or [], service=service, include_all=show_all
     )
@@ -171,7 +166,7 @@ def show_command(
     from failearn.commands.rules import rule_detail
     from failearn.render.rules import detail_document, render_detail
 
-    settings = with_rules(settings_for(ctx, db), ttl=ttl)
+    settings = settings_for(ctx, db)
     result = rule_detail(settings, rule, as_of(as_of_text))
     if output_format is OutputFormat.json:
         emit_json(envelope("rules show", detail_document(result)))
@@ -205,7 +200,6 @@ def accept_command(
         note,
         as_of_text,
         output_format,
-        max_active_rules=max_active_rules,
     )
 
 
@@ -247,7 +241,7 @@ def apply_command(
     """Record that an accepted rule was applied in production (failearn applies nothing).
 
     Refused (exit 1) while the service is in cooldown — another rule of it was
-    applied or reverted less than [rules] cooldown (30m) ago — or while its
+    applied or reverted less than --cooldown ([rules] cooldown) ago — or while its
     circuit breaker is open; --force records it anyway, and says so in the log.
     Example:
 
@@ -263,8 +257,6 @@ def apply_command(
         as_of_text,
         output_format,
         force=force,
-        cooldown=cooldown,
-        max_active_rules=max_active_rules,
     )
 
 
@@ -285,7 +277,7 @@ def revert_command(
 
         failearn rules revert R-3f9a2c1b04 --note "doubled DB connections"
     """
-    _act(ctx, rule, "reverted", db, by, note, as_of_text, output_format, cooldown=cooldown)
+    _act(ctx, rule, "reverted", db, by, note, as_of_text, output_format)
 
 
 @rules_app.command("feedback")
@@ -351,7 +343,7 @@ def export_command(
     from failearn.render.output import check_output, json_text, write_output
     from failearn.render.rules import render_export
 
-    settings = with_rules(settings_for(ctx, db), ttl=ttl, max_active_rules=max_active_rules)
+    settings = settings_for(ctx, db)
     if output is not None:
         check_output(output, settings.db)
     document = export_rules(settings, as_of(as_of_text))

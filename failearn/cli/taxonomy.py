@@ -11,12 +11,12 @@ from failearn.cli.common import (
     DbOption,
     FormatOption,
     OutputFormat,
-    duration,
     emit_json,
     envelope,
     settings_for,
 )
 from failearn.cli.common import stdout as console_out
+from failearn.cli.overrides import config_option
 from failearn.errors import EXIT_FINDINGS, UsageError
 from failearn.resources import default_taxonomy_path
 
@@ -101,11 +101,11 @@ def migrate(
     ] = False,
     dedup_window: Annotated[
         str | None,
-        typer.Option(
+        config_option(
+            "dedup.window",
             "--dedup-window",
             metavar="DURATION",
-            show_default=False,
-            help="Merge window of the regrouping [default: [dedup] window, 5m].",
+            help="Merge window of the regrouping.",
         ),
     ] = None,
     output_format: FormatOption = OutputFormat.text,
@@ -129,12 +129,11 @@ def migrate(
     from failearn.render.taxonomy import render_migrate_text
     from failearn.taxonomy.file import load_taxonomy
 
-    settings = settings_for(ctx, db)
-    window = duration("--dedup-window", dedup_window)
+    settings = settings_for(ctx, db)  # with --dedup-window
     if taxonomy_file is not None and not taxonomy_file.is_file():
         raise UsageError(f"--taxonomy: {taxonomy_file} does not exist")
     taxonomy = load_taxonomy(taxonomy_file or settings.taxonomy)
-    result = run_migrate(settings, taxonomy, MigrateOptions(dry_run=dry_run, dedup_window=window))
+    result = run_migrate(settings, taxonomy, MigrateOptions(dry_run=dry_run))
     if output_format is OutputFormat.json:
         emit_json(envelope("taxonomy migrate", result.document()))
     else:
