@@ -16,9 +16,8 @@ the smallest key).  Pure functions; the store supplies the reports.
 
 from __future__ import annotations
 
-import itertools
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -73,33 +72,79 @@ def priority(member: Member) -> tuple[bool, datetime, str]:
     return (member.kind != "markdown", member.timestamp, member.key)
 
 
+def as_group(parts: Sequence[Member]) -> Group:
+    """The incident that the reports ``parts`` make."""
+    primary = min(parts, key=priority)
+    return Group(primary.record_id, primary.key, tuple(sorted(m.key for m in parts)))
+
+
 def group(members: Sequence[Member], window: timedelta) -> list[Group]:
     """Partition reports into incidents; groups sorted by incident id."""
-    unique = {m.key: m for m in members}
-    finder = _UnionFind(unique)
-    by_class: dict[tuple[str, str], list[Member]] = defaultdict(list)
-    by_id: dict[str, list[str]] = defaultdict(list)
-    for member in unique.values():
-        by_class[(member.service, member.failure_class)].append(member)
-        if member.id_given:
-            by_id[member.record_id].append(member.key)
-    for series in by_class.values():
-        series.sort(key=lambda m: (m.timestamp, m.key))
-        for before, after in itertools.pairwise(series):
-            if after.timestamp - before.timestamp <= window:
-                finder.union(before.key, after.key)
-    for keys in by_id.values():
-        for other in keys[1:]:
-            finder.union(keys[0], other)
-    components: dict[str, list[Member]] = defaultdict(list)
-    for member in unique.values():
-        components[finder.find(member.key)].append(member)
-    groups: list[Group] = []
-    for parts in components.values():
-        primary = min(parts, key=priority)
-        groups.append(Group(primary.record_id, primary.key, tuple(sorted(m.key for m in parts))))
+    unique = sorted({m.key: m for m in members}.values(), key=_series_order)
+    given = Counter(m.record_id for m in unique if m.id_given)
+    shared = {record_id for record_id, count in given.items() if count > 1}
+    groups = [as_group(parts) for parts in components(unique, window, shared)]
     groups.sort(key=lambda g: g.incident_id)
     return groups
+
+
+def _series_order(member: Member) -> tuple[str, str, datetime, str]:
+    return (member.service, member.failure_class, member.timestamp, member.key)
+
+
+def components(
+    series: Iterable[Member], window: timedelta, shared: Collection[str]
+) -> Iterator[list[Member]]:
+    """The incidents of reports given in (service, failure class, timestamp, key) order, as
+    lists of reports, each as soon as it is complete.
+
+    A run of reports of one service and class, each within ``window`` of the one before, is
+    one incident unless a report of it gives one of the ``shared`` ids (ids that more than
+    one report gives): such runs wait until every report is read, and runs that share an
+    id are joined.  Memory is bounded by the largest run and the runs that share ids, not
+    by the number of reports.
+    """
+    held: list[list[Member]] = []
+    run: list[Member] = []
+    for member in series:
+        if run:
+            last = run[-1]
+            if (
+                member.service != last.service
+                or member.failure_class != last.failure_class
+                or member.timestamp - last.timestamp > window
+            ):
+                if _links(run, shared):
+                    held.append(run)
+                else:
+                    yield run
+                run = []
+        run.append(member)
+    if run:
+        if _links(run, shared):
+            held.append(run)
+        else:
+            yield run
+    yield from _joined(held)
+
+
+def _links(run: list[Member], shared: Collection[str]) -> bool:
+    return bool(shared) and any(m.id_given and m.record_id in shared for m in run)
+
+
+def _joined(runs: list[list[Member]]) -> Iterator[list[Member]]:
+    """Runs joined where their reports give the same id."""
+    finder = _UnionFind(str(i) for i in range(len(runs)))
+    first: dict[str, str] = {}
+    for index, run in enumerate(runs):
+        for member in run:
+            if member.id_given:
+                other = first.setdefault(member.record_id, str(index))
+                finder.union(other, str(index))
+    joined: dict[str, list[Member]] = defaultdict(list)
+    for index, run in enumerate(runs):
+        joined[finder.find(str(index))].extend(run)
+    yield from joined.values()
 
 
 def member_from_row(

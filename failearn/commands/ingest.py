@@ -15,7 +15,7 @@ joined an incident), ``updated`` (a newer version of a record already stored),
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,7 +29,7 @@ from failearn.capture import baseline
 from failearn.capture.anonymize import Anonymizer
 from failearn.capture.baseline import Baseline
 from failearn.capture.classify import Abstained, TextModel, settle, taxonomy_model
-from failearn.capture.dedup import Group, group, member_from_row
+from failearn.capture.dedup import Member, as_group, components, member_from_row
 from failearn.capture.normalise import Context
 from failearn.capture.normalise.gates import check_class_mapping
 from failearn.capture.prepare import (
@@ -178,16 +178,17 @@ class _Run:
         self.inbox_rows: list[tuple[Any, ...]] = []
         self.reports: dict[str, Prepared] = {}
         self.replaced: list[str] = []
-        self.pending_new: list[tuple[str, int]] = []
-        # What the whole run knows.
-        self.new_inbox_ids: dict[str, int] = {}
-        self.seen_hashes: dict[str, set[str]] = {}
+        # What the whole run knows, kept small: a few dozen bytes per record (the reports
+        # themselves are in the store; the merge reads them back from there).
+        self.first_inbox_id: int | None = None
+        self.seen_hashes: dict[str, set[bytes]] = {}
         self.known: dict[str, dict[str, sql.KnownReport]] = {}
-        self.seen_keys: dict[str, str] = {}
+        self.seen_keys: dict[str, bytes] = {}
         self.touched_groups: set[tuple[str, str]] = set()
         self.updated_keys: set[str] = set()
-        # The run's own reports, as grouping needs them, and the incidents they replace.
-        self.own: dict[str, sql.ReportRef] = {}
+        # The incident each updated or moved report belonged to, and the incidents whose
+        # reports the run replaced.
+        self.was: dict[str, str] = {}
         self.replaced_ids: set[str] = set()
         # Files: the report each file read gave (source -> key, content), moves found.
         self.stored_files: dict[str, tuple[str, str]] = {}
@@ -213,11 +214,14 @@ class _Run:
         if hashes is None:
             self.store.lock(f"source:{record.source}")
             hashes = self.seen_hashes[record.source] = (
-                set() if self.fresh else sql.inbox_hashes(self.store, record.source)
+                set()
+                if self.fresh
+                else {_digest(h) for h in sql.inbox_hashes(self.store, record.source)}
             )
-        if record.sha256 in hashes and outcome in ("unchanged", "rejected", "skipped"):
+        digest = _digest(record.sha256)
+        if digest in hashes and outcome in ("unchanged", "rejected", "skipped"):
             return None
-        hashes.add(record.sha256)
+        hashes.add(digest)
         errors = [i.as_dict() for i in record.issues if i.level == "error"]
         warnings = [i.as_dict() for i in record.issues if i.level != "error"]
         keep = self.keep_raw
@@ -288,8 +292,9 @@ class _Run:
         # The incident the stored version of this report belonged to: an edited record
         # updates that incident, it does not make a new one.
         was: str | None = None
-        if record.content in (previous, known.content_sha256 if known else None):
-            self.seen_keys[key] = record.content or ""
+        content = _digest(record.content or "")
+        if content == previous or (known is not None and record.content == known.content_sha256):
+            self.seen_keys[key] = content
             self.counts["unchanged"] += 1
             self._inbox(record, "unchanged")
             self.stored_files[record.source] = (key, record.content or "")
@@ -297,8 +302,7 @@ class _Run:
         if previous is not None:
             outcome = "updated"
             self._drop_from_batch(key)
-            earlier = self.own.get(key)
-            was = earlier.incident_id if earlier is not None else None
+            was = self.was.get(key)
         elif known is not None:
             outcome = "updated"
             self.replaced.append(key)
@@ -317,7 +321,7 @@ class _Run:
             was = self._move(record, *moved)
         else:
             outcome = "accepted"
-        self.seen_keys[key] = record.content or ""
+        self.seen_keys[key] = content
         self.counts[outcome] += 1
         self.inferred_at.extend(
             (position, record.source, record.line, _provenance(row))
@@ -326,17 +330,13 @@ class _Run:
         if outcome == "updated":
             self.updated_keys.add(key)
         self.touched_groups.add((record.service or "", record.failure_class or ""))
+        if was is not None:
+            self.was[key] = was
         index = self._inbox(record, outcome)
-        if outcome == "accepted" and index is not None:
-            self.pending_new.append((key, index))
         if index is not None:
             record.report = (*record.report[:5], index, *record.report[6:])
         self.reports[key] = record
         self.stored_files[record.source] = (key, record.content or "")
-        report = record.report
-        self.own[key] = sql.ReportRef(
-            key, report[1], bool(report[2]), report[10], report[11], report[9], report[8], was
-        )
         if len(self.inbox_rows) >= _FLUSH_EVERY:
             self.flush()
 
@@ -392,6 +392,8 @@ class _Run:
             sql.forget_source_files(self.store, self.replaced)
             self.replaced = []
         ids = sql.add_inbox_many(self.store, self.inbox_rows)
+        if ids and self.first_inbox_id is None:
+            self.first_inbox_id = ids[0]
         if self.reports:
             records = list(self.reports.values())
             rows = []
@@ -411,9 +413,6 @@ class _Run:
                 [row for r in records for row in r.dependency_rows],
                 [row for r in records for row in r.provenance_rows],
             )
-        for key, index in self.pending_new:
-            self.new_inbox_ids[key] = ids[index]
-        self.pending_new = []
         self.inbox_rows = []
         self.reports = {}
 
@@ -441,128 +440,121 @@ class _Run:
     def merge(self, window: timedelta) -> tuple[int, int]:
         """Group the touched reports into incidents; (created, updated) incident counts."""
         self.flush()
+        # What only the reading needed.
+        self.seen_keys, self.seen_hashes, self.known = {}, {}, {}
         if not self.touched_groups:
             return 0, 0
-        # The run wrote each of its reports with its own record id as incident id.
         done = regroup_reports(
             self.store,
             self.touched_groups,
-            list(self.own.values()),
             self.run_id,
             window,
             self.replaced_ids,
             self.updated_keys,
-            {key: ref.record_id for key, ref in self.own.items()},
+            self.was,
             only_own=self.fresh,
         )
         # A new record that joined others is "merged"; the primary of a new incident
         # stays "accepted".
-        primaries = {g.primary for g in done.groups}
-        merged = [
-            ("merged", inbox_id)
-            for key, inbox_id in sorted(self.new_inbox_ids.items())
-            if not (key in primaries and done.assignment.get(key) in done.fresh)
-        ]
-        if merged:
-            sql.set_inbox_outcomes(self.store, merged)
-            self.counts["merged"] += len(merged)
-            self.counts["accepted"] -= len(merged)
-        return len(done.fresh), len(done.changed - done.fresh)
+        if self.first_inbox_id is not None:
+            merged = sql.mark_merged(self.store, self.run_id, self.first_inbox_id)
+            self.counts["merged"] += merged
+            self.counts["accepted"] -= merged
+        return done.created, done.changed - done.created
 
 
 @dataclass(frozen=True)
 class Regrouping:
-    """What :func:`regroup_reports` did: the new grouping and how it differs from the old."""
+    """What :func:`regroup_reports` did: counts of incidents, and the ids that went away."""
 
-    groups: list[Group]
-    # Report key -> incident id, now and before (None: a report new to the store).
-    assignment: dict[str, str]
-    previous: dict[str, str | None]
+    # Incidents made only of new reports; incidents whose membership or content changed
+    # (the new ones included).
+    created: int
+    changed: int
     # Old incident ids that no longer exist -> the incident that absorbed them.
     aliases: dict[str, str]
-    # Incidents made only of new reports; incidents whose membership or content changed.
-    fresh: set[str]
-    changed: set[str]
+    # With ``collect_ids``: every incident id of the regrouped groups, and every id their
+    # reports had before.
+    incident_ids: set[str] = field(default_factory=set)
+    previous_ids: set[str] = field(default_factory=set)
+
+
+_REGROUP_BATCH = 5000
 
 
 def regroup_reports(
     store: Store,
     touched: set[tuple[str, str]],
-    own: list[sql.ReportRef],
     run_id: int,
     window: timedelta,
     replaced_ids: Iterable[str] = (),
     updated_keys: Iterable[str] = (),
-    written_ids: Mapping[str, str] | None = None,
+    own_previous: Mapping[str, str] | None = None,
     only_own: bool = False,
+    collect_ids: bool = False,
 ) -> Regrouping:
     """Regroup every report connected to the ``touched`` (service, class) groups into
     incidents and rebuild those incidents in the store.
 
-    ``own`` are the reports this run wrote or changed (``updated_run_id = run_id``):
-    the store's queries skip them, so the run passes them as it knows them.
+    The reports are read from the store group by group in time order and grouped as
+    they stream past (:func:`failearn.capture.dedup.components`); what is decided for
+    each goes to a scratch table, and the incidents are rebuilt from it in SQL.  Memory
+    is bounded by the largest run of reports within the window of each other, not by
+    the number of reports.
+
     ``replaced_ids`` are incidents whose reports the run replaced; ``updated_keys``
-    reports whose content changed, so their incidents count as changed;
-    ``written_ids`` the incident id a report row holds when its ref says otherwise
-    (ingest writes a new report with its record id).  Used by ingest after reading
-    its records, and by ``failearn taxonomy migrate`` after re-labelling stored
-    reports (a new class is a new dedup group).  ``only_own``: the store held no
-    reports before this run, so there is nothing stored to connect to.
+    reports whose content changed, so their incidents count as changed.
+    ``own_previous``: the reports run ``run_id`` wrote point at their own record id;
+    the incident each belonged to before is given here (none: new to the store); without
+    it, a report's stored incident is its previous one.  Used by ingest after reading its
+    records, and by ``failearn taxonomy migrate`` after re-labelling stored reports (a
+    new class is a new dedup group).  ``only_own``: the store held no reports before this
+    run, so there is nothing stored to connect to.
     """
     sql.lock_merge(store)
-    refs = sorted(own, key=lambda r: r.key) if only_own else _closure(store, touched, own, run_id)
-    previous = {r.key: r.incident_id for r in refs}
-    old_ids = {i for i in previous.values() if i is not None} | set(replaced_ids)
-    members = [
-        member_from_row(
-            r.key, r.record_id, r.id_given, r.service, r.failure_class, r.timestamp, r.kind
-        )
-        for r in refs
-    ]
-    groups = group(members, window)
-    assignment = {key: g.incident_id for g in groups for key in g.keys}
-    new_ids = set(assignment.values())
-    aliases: dict[str, str] = {}
-    for key, old in sorted(previous.items()):
-        if old is not None and old not in new_ids and old not in aliases:
-            aliases[old] = assignment[key]
-    fresh = {g.incident_id for g in groups if all(previous.get(k) is None for k in g.keys)}
-    changed = {
-        g.incident_id for g in groups if any(previous.get(k) != g.incident_id for k in g.keys)
-    }
-    changed |= {assignment[k] for k in updated_keys if k in assignment}
-    written = written_ids or {}
-    stored = {r.key: written.get(r.key, r.incident_id) for r in refs}
-    moves = [(incident, key) for key, incident in assignment.items() if stored.get(key) != incident]
-    sql.regroup(store, moves, new_ids, aliases, old_ids, run_id)
-    return Regrouping(groups, assignment, previous, aliases, fresh, changed)
+    sql.start_regroup(store, touched)
+    groups = sorted(touched) if only_own else sql.connected_groups(store)
+    shared = sql.shared_record_ids(store)
+    updated = set(updated_keys)
+    previous: dict[str, str | None] = {}
+    stored: dict[str, str | None] = {}
+    rows: list[tuple[Any, ...]] = []
 
+    def members() -> Iterator[Member]:
+        for service, failure_class in groups:
+            for key, record_id, given, ts, kind, incident, wrote in sql.group_reports(
+                store, service, failure_class
+            ):
+                own = own_previous is not None and wrote == run_id
+                previous[key] = (
+                    own_previous.get(key) if own_previous and own else (None if own else incident)
+                )
+                stored[key] = incident
+                yield member_from_row(key, record_id, given, service, failure_class, ts, kind)
 
-def _closure(
-    store: Store, groups: set[tuple[str, str]], own: list[sql.ReportRef], run_id: int
-) -> list[sql.ReportRef]:
-    """Every report that the touched groups can be connected to (by group or by given id):
-    the run's own reports, and the stored ones they reach."""
-    loaded: dict[str, sql.ReportRef] = {ref.key: ref for ref in own}
-    pending_groups = set(groups)
-    done_groups: set[tuple[str, str]] = set()
-    done_ids: set[str] = set()
-    refs = list(own)
-    while pending_groups:
-        refs += sql.reports_in_groups(store, sorted(pending_groups), run_id)
-        done_groups |= pending_groups
-        pending_groups = set()
-        for ref in refs:
-            loaded[ref.key] = ref
-        given = {r.record_id for r in refs if r.id_given} - done_ids
-        done_ids |= given
-        refs = []
-        for ref in sql.reports_with_record_ids(store, sorted(given), done_groups, run_id):
-            loaded[ref.key] = ref
-            group_key = (ref.service, ref.failure_class)
-            if group_key not in done_groups:
-                pending_groups.add(group_key)
-    return sorted(loaded.values(), key=lambda r: r.key)
+    for parts in components(members(), window, shared):
+        found = as_group(parts)
+        new = all(previous[m.key] is None for m in parts)
+        for m in parts:
+            rows.append(
+                (
+                    m.key,
+                    found.incident_id,
+                    previous.pop(m.key),
+                    int(m.key in updated),
+                    int(stored.pop(m.key) != found.incident_id),
+                    int(new and m.key == found.primary),
+                )
+            )
+        if len(rows) >= _REGROUP_BATCH:
+            sql.add_regrouped(store, rows)
+            rows = []
+    sql.add_regrouped(store, rows)
+    aliases = sql.regroup_aliases(store)
+    created, changed = sql.regroup_counts(store)
+    now, before = sql.regrouped_ids(store) if collect_ids else (set(), set())
+    sql.regroup(store, aliases, replaced_ids, run_id)
+    return Regrouping(created, changed, aliases, now, before)
 
 
 def _fingerprint(
@@ -598,6 +590,14 @@ def _fingerprint(
     }
     canonical = orjson.dumps(basis, default=str, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).digest()
+
+
+def _digest(hexdigest: str) -> bytes:
+    """A hex SHA-256 as its 32 bytes: half the memory for each record the run remembers."""
+    try:
+        return bytes.fromhex(hexdigest)
+    except ValueError:
+        return hexdigest.encode()
 
 
 def _provenance(row: tuple[Any, ...]) -> Provenance:

@@ -370,10 +370,10 @@ def _migrate(
         old_ids = {r.incident_id for r in own if r.incident_id is not None}
         before = sql.incident_classes(store, old_ids)
         done = regroup_reports(
-            store, touched, own, run_id, window, updated_keys=[r.key for r in own]
+            store, touched, run_id, window, updated_keys=[r.key for r in own], collect_ids=True
         )
-        old_ids |= {i for i in done.previous.values() if i is not None}
-        new_ids = set(done.assignment.values())
+        old_ids |= done.previous_ids
+        new_ids = done.incident_ids
         merged = dict(done.aliases)
         created = sorted(new_ids - old_ids)
         after = sql.incident_classes(store, new_ids)

@@ -8,7 +8,7 @@ from their reports in one set-based statement each.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,47 +226,125 @@ def labelled_texts(
     return [(r[0] or "", r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
-def _refs(rows: Iterable[Sequence[Any]]) -> list[ReportRef]:
-    return [ReportRef(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
+_IN_GROUPS = "(service, failure_class) IN (SELECT service, failure_class FROM temp.regroup_groups)"
+# What regrouping decided for each report of the groups it looked at: its incident, the
+# incident it had before (NULL: new to the store), whether its incident changed (its own
+# content did), whether its row must point elsewhere, whether it is the primary report of
+# an incident made only of new reports.
+REGROUP_COLUMNS = ("key", "incident_id", "previous", "changed", "moved", "new_primary")
 
 
-_REF_SELECT = (
-    "SELECT key, record_id, id_given, service, failure_class, timestamp, kind, "
-    "incident_id FROM reports"
-)
-
-
-def reports_in_groups(
-    store: Store, groups: Iterable[tuple[str, str]], run_id: int
-) -> list[ReportRef]:
-    """Every report of the given (service, failure class) groups not written by run ``run_id``
-    (the run knows its own)."""
-    refs: list[ReportRef] = []
-    for service, failure_class in groups:
-        refs.extend(
-            _refs(
-                store.conn.execute(
-                    f"{_REF_SELECT} WHERE service = ? AND failure_class = ? AND updated_run_id IS NOT ?",
-                    (service, failure_class, run_id),
-                )
-            )
-        )
-    return refs
-
-
-def reports_with_record_ids(
-    store: Store, record_ids: Iterable[str], outside: Iterable[tuple[str, str]], run_id: int
-) -> list[ReportRef]:
-    """Reports whose source gave one of these ids, outside the ``outside`` groups and not
-    written by run ``run_id``."""
-    _load_temp_ids(store, record_ids)
-    skip = set(outside)
-    rows = store.conn.execute(
-        f"{_REF_SELECT} WHERE id_given = 1 AND updated_run_id IS NOT ? AND record_id IN "
-        "(SELECT id FROM temp.touched_incidents)",
-        (run_id,),
+def start_regroup(store: Store, groups: Iterable[tuple[str, str]]) -> None:
+    """Empty the regrouping's scratch tables and note the (service, class) groups to regroup."""
+    conn = store.conn
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS regroup_groups (service TEXT NOT NULL, "
+        "failure_class TEXT NOT NULL, PRIMARY KEY (service, failure_class)) WITHOUT ROWID"
     )
-    return [ref for ref in _refs(rows) if (ref.service, ref.failure_class) not in skip]
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS regroup (key TEXT PRIMARY KEY, incident_id TEXT NOT "
+        "NULL, previous TEXT, changed INTEGER NOT NULL, moved INTEGER NOT NULL, "
+        "new_primary INTEGER NOT NULL) WITHOUT ROWID"
+    )
+    conn.execute("DELETE FROM temp.regroup_groups")
+    conn.execute("DELETE FROM temp.regroup")
+    store.insert_many("temp.regroup_groups", ("service", "failure_class"), sorted(set(groups)))
+
+
+def connected_groups(store: Store) -> list[tuple[str, str]]:
+    """The groups of :func:`start_regroup`, with every group that one of their reports
+    reaches by an id its source gave (repeatedly): all that one merge must look at."""
+    while True:
+        reached = store.conn.execute(
+            "SELECT DISTINCT b.service, b.failure_class FROM reports a JOIN reports b "
+            "ON b.record_id = a.record_id AND b.id_given = 1 WHERE a.id_given = 1 AND "
+            "(a.service, a.failure_class) IN (SELECT service, failure_class FROM "
+            "temp.regroup_groups) AND (b.service, b.failure_class) NOT IN "
+            "(SELECT service, failure_class FROM temp.regroup_groups)"
+        ).fetchall()
+        if not reached:
+            break
+        store.insert_many("temp.regroup_groups", ("service", "failure_class"), reached)
+    rows = store.conn.execute(
+        "SELECT service, failure_class FROM temp.regroup_groups ORDER BY service, failure_class"
+    )
+    return [(str(r[0]), str(r[1])) for r in rows]
+
+
+def shared_record_ids(store: Store) -> set[str]:
+    """Ids that more than one report of the regrouped groups gave."""
+    rows = store.conn.execute(
+        f"SELECT record_id FROM reports WHERE id_given = 1 AND {_IN_GROUPS} "
+        "GROUP BY record_id HAVING COUNT(*) > 1"
+    )
+    return {str(r[0]) for r in rows}
+
+
+def group_reports(
+    store: Store, service: str, failure_class: str
+) -> Iterator[tuple[str, str, bool, str, str, str | None, int | None]]:
+    """The reports of one group in time order: key, record id, id given, timestamp, kind,
+    incident id, the run that last wrote it."""
+    rows = store.conn.execute(
+        "SELECT key, record_id, id_given, timestamp, kind, incident_id, updated_run_id "
+        "FROM reports WHERE service = ? AND failure_class = ? ORDER BY timestamp, key",
+        (service, failure_class),
+    )
+    for r in rows:
+        yield r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6]
+
+
+def add_regrouped(store: Store, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Note what regrouping decided (rows in :data:`REGROUP_COLUMNS` order)."""
+    store.insert_many("temp.regroup", REGROUP_COLUMNS, rows)
+
+
+def regroup_aliases(store: Store) -> dict[str, str]:
+    """Incident ids that no longer name an incident -> the incident that took the report
+    (the smallest key) that had it."""
+    rows = store.conn.execute(
+        "SELECT p.previous, r.incident_id FROM (SELECT previous, MIN(key) AS key FROM "
+        "temp.regroup WHERE previous IS NOT NULL GROUP BY previous) p "
+        "JOIN temp.regroup r ON r.key = p.key "
+        "WHERE p.previous NOT IN (SELECT incident_id FROM temp.regroup) ORDER BY p.previous"
+    )
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def regroup_counts(store: Store) -> tuple[int, int]:
+    """(incidents made only of new reports, incidents whose membership or content changed)."""
+    row = store.conn.execute(
+        "SELECT COALESCE(SUM(CASE WHEN known = 0 THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN changed > 0 THEN 1 ELSE 0 END), 0) FROM "
+        "(SELECT incident_id, COUNT(previous) AS known, SUM(CASE WHEN changed = 1 "
+        "OR previous IS NULL OR previous <> incident_id THEN 1 ELSE 0 END) AS changed "
+        "FROM temp.regroup GROUP BY incident_id) g"
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def regrouped_ids(store: Store) -> tuple[set[str], set[str]]:
+    """(every incident id of the regrouped groups, every id their reports had before)."""
+    now = {str(r[0]) for r in store.conn.execute("SELECT DISTINCT incident_id FROM temp.regroup")}
+    before = {
+        str(r[0])
+        for r in store.conn.execute(
+            "SELECT DISTINCT previous FROM temp.regroup WHERE previous IS NOT NULL"
+        )
+    }
+    return now, before
+
+
+def mark_merged(store: Store, run_id: int, first_inbox_id: int) -> int:
+    """Mark as ``merged`` the inbox rows of this run's new reports that joined others (all
+    but the primary reports of incidents made only of new reports); how many."""
+    cursor = store.conn.execute(
+        "UPDATE inbox SET outcome = 'merged' WHERE id >= ? AND run_id = ? AND "
+        "outcome = 'accepted' AND report_key IN "
+        "(SELECT key FROM temp.regroup WHERE new_primary = 0)",
+        (first_inbox_id, run_id),
+    )
+    return max(int(getattr(cursor, "rowcount", 0) or 0), 0)
 
 
 def _load_temp_ids(store: Store, ids: Iterable[str]) -> None:
@@ -275,7 +353,6 @@ def _load_temp_ids(store: Store, ids: Iterable[str]) -> None:
     )
     store.conn.execute("DELETE FROM temp.touched_incidents")
     store.insert_many("temp.touched_incidents", ("id",), [(i,) for i in dict.fromkeys(ids)])
-    store.analyze("temp.touched_incidents")
 
 
 def lock_merge(store: Store) -> None:
@@ -285,24 +362,23 @@ def lock_merge(store: Store) -> None:
 
 
 def regroup(
-    store: Store,
-    moves: Sequence[tuple[str, str]],
-    new_ids: set[str],
-    aliases: dict[str, str],
-    old_ids: Iterable[str],
-    run_id: int,
+    store: Store, aliases: dict[str, str], replaced_ids: Iterable[str], run_id: int
 ) -> None:
-    """Point reports at their incidents and rebuild every incident touched.
+    """Point reports at their incidents and rebuild every incident touched, as the
+    regrouping's scratch table says (:func:`add_regrouped`).
 
-    ``moves`` are the (incident id, report key) pairs whose stored incident id
-    changes; ``new_ids`` every incident id of the touched groups; ``old_ids`` the
-    ids their reports had before; ``aliases`` maps each old id that no longer
-    exists to the incident that absorbed it.
+    ``replaced_ids`` are incidents whose reports were replaced or withdrawn; ``aliases``
+    maps each old id that no longer exists to the incident that absorbed it.
     """
     conn = store.conn
-    _move(store, moves)
-    _load_temp_ids(store, set(old_ids) | new_ids)
-    store.analyze("reports", "incidents")
+    store.analyze("temp.regroup")
+    _move(store)
+    _load_temp_ids(store, replaced_ids)
+    conn.execute(
+        "INSERT OR IGNORE INTO temp.touched_incidents (id) SELECT incident_id FROM "
+        "temp.regroup UNION SELECT previous FROM temp.regroup WHERE previous IS NOT NULL"
+    )
+    store.analyze("reports", "incidents", "temp.touched_incidents")
     conn.execute("DELETE FROM incidents WHERE id IN (SELECT id FROM temp.touched_incidents)")
     # A single-report incident is its report; only merged ones look further.
     merged = ",\n".join(
@@ -360,22 +436,19 @@ def regroup(
     _relink(store)
 
 
-def _move(store: Store, moves: Sequence[tuple[str, str]]) -> None:
-    """Set the incident id of reports: (incident id, report key) pairs."""
-    if store.backend == "sqlite" or len(moves) < 100:
-        store.conn.executemany("UPDATE reports SET incident_id = ? WHERE key = ?", moves)
+def _move(store: Store) -> None:
+    """Point the reports that moved at their new incident."""
+    if store.backend == "sqlite":
+        # Correlated subqueries rather than UPDATE … FROM, which older SQLite builds lack.
+        store.conn.execute(
+            "UPDATE reports SET incident_id = (SELECT m.incident_id FROM temp.regroup m "
+            "WHERE m.key = reports.key) WHERE key IN (SELECT key FROM temp.regroup "
+            "WHERE moved = 1)"
+        )
         return
-    # Many rows: one set-based statement over a loaded table (UPDATE … FROM, which
-    # PostgreSQL has and older SQLite builds lack) instead of one statement per row.
-    store.conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS report_moves "
-        "(incident_id TEXT NOT NULL, key TEXT PRIMARY KEY)"
-    )
-    store.conn.execute("DELETE FROM temp.report_moves")
-    store.insert_many("temp.report_moves", ("incident_id", "key"), moves)
     store.conn.execute(
         "UPDATE reports SET incident_id = m.incident_id "
-        "FROM temp.report_moves m WHERE reports.key = m.key"
+        "FROM temp.regroup m WHERE reports.key = m.key AND m.moved = 1"
     )
 
 
