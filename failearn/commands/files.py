@@ -180,22 +180,17 @@ def scope(paths: Iterable[str], root: Path) -> tuple[set[str], list[str]]:
     return files, prefixes
 
 
-def gone(
-    reports: Iterable[tuple[str, str, str, str, str | None]],
-    root: Path,
-    covered: tuple[set[str], list[str]],
-) -> list[tuple[str, str, str, str, str | None]]:
-    """The stored reports, among those the command line covers, whose file no longer exists
+def gone(sources: Iterable[str], root: Path, covered: tuple[set[str], list[str]]) -> list[str]:
+    """The stored sources, among those the command line covers, whose file no longer exists
     (a folder ``""`` covers the project, not files outside it)."""
     files, prefixes = covered
     found = []
-    for report in reports:
-        source = report[1]
+    for source in sources:
         if source.startswith("<"):
             continue
         inside = source in files or any(
             source.startswith(p) if p else not (source.startswith(("/", "../"))) for p in prefixes
         )
         if inside and not file_of(source, root).exists():
-            found.append(report)
+            found.append(source)
     return found

@@ -424,14 +424,14 @@ class _Run:
         if self.fresh:
             return [], []
         self.flush()
-        found = gone(sql.report_sources(self.store), self.root, scope(paths, self.root))
-        sources = sorted({source for _, source, *_ in found})
-        if not prune or not found:
+        sources = gone(sql.report_sources(self.store), self.root, scope(paths, self.root))
+        if not prune or not sources:
             return [], sources
+        found = sql.reports_from(self.store, sources)
         sql.withdraw_reports(
             self.store, [key for key, *_ in found], "file no longer exists", self.run_id
         )
-        for _, _, service, failure_class, incident in found:
+        for _, service, failure_class, incident in found:
             self.touched_groups.add((service, failure_class))
             if incident is not None:
                 self.replaced_ids.add(incident)
@@ -660,11 +660,15 @@ def run_ingest(
     new_database = isinstance(db_path, Path) and not db_path.exists()
     store = Store.open(db_path, busy_timeout=settings.busy_timeout)
     try:
-        if not new_database:
-            store.check_damage()
+        if store.readonly and not new_database:
+            store.check_damage()  # before it is copied for a dry run
         # Several ingests may write one PostgreSQL database at once (see _Run.lock_source).
         scope = store.rolled_back("ingest") if options.dry_run else store.transaction("ingest")
         with scope:
+            if not new_database and not store.readonly:
+                # Checked holding the write lock: another ingest that is still writing (or
+                # checkpointing as it closes) is never mistaken for damage.
+                store.check_damage()
             run_id = store.start_run(
                 "ingest",
                 options.as_of,

@@ -299,6 +299,13 @@ class Store:
                 for r in self._lite.execute("PRAGMA quick_check(4)")
                 if not str(r[0]).startswith("*** in database")
             ][:3]
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(
+                    f"database {self.path} is busy: {exc}",
+                    hint="another failearn is writing; try again",
+                ) from exc
+            rows = [str(exc)]
         except (OSError, sqlite3.DatabaseError) as exc:
             rows = [str(exc)]
         if rows != ["ok"]:

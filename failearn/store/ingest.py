@@ -573,12 +573,23 @@ def stored_postmortems(store: Store) -> list[StoredPostmortem]:
     return [StoredPostmortem(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
-def report_sources(store: Store) -> list[tuple[str, str, str, str, str | None]]:
-    """(key, source, service, failure class, incident id) of every stored report."""
-    rows = store.conn.execute(
-        "SELECT key, source, service, failure_class, incident_id FROM reports ORDER BY key"
-    )
-    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+def report_sources(store: Store) -> list[str]:
+    """Every source a stored report was read from (one row per file, not per report)."""
+    rows = store.conn.execute("SELECT DISTINCT source FROM reports ORDER BY source")
+    return [str(r[0]) for r in rows]
+
+
+def reports_from(store: Store, sources: Sequence[str]) -> list[tuple[str, str, str, str | None]]:
+    """(key, service, failure class, incident id) of the stored reports of ``sources``."""
+    found: list[tuple[str, str, str, str | None]] = []
+    for chunk in chunks(list(sources)):
+        rows = store.conn.execute(
+            "SELECT key, service, failure_class, incident_id FROM reports "
+            f"WHERE source IN ({marks(len(chunk))}) ORDER BY key",
+            chunk,
+        )
+        found.extend((r[0], r[1], r[2], r[3]) for r in rows)
+    return sorted(found)
 
 
 def withdraw_reports(store: Store, keys: Sequence[str], reason: str, run_id: int) -> None:
