@@ -532,26 +532,29 @@ def regroup_reports(
                 stored[key] = incident
                 yield member_from_row(key, record_id, given, service, failure_class, ts, kind)
 
+    incidents: list[str] = []
+    created = changed = 0
     for parts in components(members(), window, shared):
         found = as_group(parts)
+        incidents.append(found.incident_id)
         new = all(previous[m.key] is None for m in parts)
+        created += new
+        differs = False
         for m in parts:
+            had, was = previous.pop(m.key), stored.pop(m.key)
+            differs |= had != found.incident_id or m.key in updated
+            primary = new and m.key == found.primary
+            if primary and was == found.incident_id:
+                continue  # the new report that a new incident is named after: nothing to note
             rows.append(
-                (
-                    m.key,
-                    found.incident_id,
-                    previous.pop(m.key),
-                    int(m.key in updated),
-                    int(stored.pop(m.key) != found.incident_id),
-                    int(new and m.key == found.primary),
-                )
+                (m.key, found.incident_id, had, int(was != found.incident_id), int(primary))
             )
-        if len(rows) >= _REGROUP_BATCH:
-            sql.add_regrouped(store, rows)
-            rows = []
-    sql.add_regrouped(store, rows)
+        changed += differs
+        if len(rows) + len(incidents) >= _REGROUP_BATCH:
+            sql.add_regrouped(store, incidents, rows)
+            incidents, rows = [], []
+    sql.add_regrouped(store, incidents, rows)
     aliases = sql.regroup_aliases(store)
-    created, changed = sql.regroup_counts(store)
     now, before = sql.regrouped_ids(store) if collect_ids else (set(), set())
     sql.regroup(store, aliases, replaced_ids, run_id)
     return Regrouping(created, changed, aliases, now, before)

@@ -227,11 +227,12 @@ def labelled_texts(
 
 
 _IN_GROUPS = "(service, failure_class) IN (SELECT service, failure_class FROM temp.regroup_groups)"
-# What regrouping decided for each report of the groups it looked at: its incident, the
-# incident it had before (NULL: new to the store), whether its incident changed (its own
-# content did), whether its row must point elsewhere, whether it is the primary report of
-# an incident made only of new reports.
-REGROUP_COLUMNS = ("key", "incident_id", "previous", "changed", "moved", "new_primary")
+# What regrouping decided for a report of the groups it looked at: its incident, the
+# incident it had before (NULL: new to the store), whether its row must point elsewhere,
+# whether it is the primary report of an incident made only of new reports.  Only reports
+# that moved, had an incident before or joined others are noted: the new report alone in
+# its incident (most of them) needs nothing but its incident's id, in ``regroup_ids``.
+REGROUP_COLUMNS = ("key", "incident_id", "previous", "moved", "new_primary")
 
 
 def start_regroup(store: Store, groups: Iterable[tuple[str, str]]) -> None:
@@ -243,11 +244,13 @@ def start_regroup(store: Store, groups: Iterable[tuple[str, str]]) -> None:
     )
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS regroup (key TEXT PRIMARY KEY, incident_id TEXT NOT "
-        "NULL, previous TEXT, changed INTEGER NOT NULL, moved INTEGER NOT NULL, "
-        "new_primary INTEGER NOT NULL) WITHOUT ROWID"
+        "NULL, previous TEXT, moved INTEGER NOT NULL, new_primary INTEGER NOT NULL) "
+        "WITHOUT ROWID"
     )
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS regroup_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
     conn.execute("DELETE FROM temp.regroup_groups")
     conn.execute("DELETE FROM temp.regroup")
+    conn.execute("DELETE FROM temp.regroup_ids")
     store.insert_many("temp.regroup_groups", ("service", "failure_class"), sorted(set(groups)))
 
 
@@ -294,8 +297,10 @@ def group_reports(
         yield r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6]
 
 
-def add_regrouped(store: Store, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Note what regrouping decided (rows in :data:`REGROUP_COLUMNS` order)."""
+def add_regrouped(store: Store, incidents: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Note what regrouping decided: the ids of the incidents it made, and the reports it
+    moved or merged (rows in :data:`REGROUP_COLUMNS` order)."""
+    store.insert_many("temp.regroup_ids", ("id",), [(i,) for i in incidents])
     store.insert_many("temp.regroup", REGROUP_COLUMNS, rows)
 
 
@@ -306,26 +311,14 @@ def regroup_aliases(store: Store) -> dict[str, str]:
         "SELECT p.previous, r.incident_id FROM (SELECT previous, MIN(key) AS key FROM "
         "temp.regroup WHERE previous IS NOT NULL GROUP BY previous) p "
         "JOIN temp.regroup r ON r.key = p.key "
-        "WHERE p.previous NOT IN (SELECT incident_id FROM temp.regroup) ORDER BY p.previous"
+        "WHERE p.previous NOT IN (SELECT id FROM temp.regroup_ids) ORDER BY p.previous"
     )
     return {str(r[0]): str(r[1]) for r in rows}
 
 
-def regroup_counts(store: Store) -> tuple[int, int]:
-    """(incidents made only of new reports, incidents whose membership or content changed)."""
-    row = store.conn.execute(
-        "SELECT COALESCE(SUM(CASE WHEN known = 0 THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN changed > 0 THEN 1 ELSE 0 END), 0) FROM "
-        "(SELECT incident_id, COUNT(previous) AS known, SUM(CASE WHEN changed = 1 "
-        "OR previous IS NULL OR previous <> incident_id THEN 1 ELSE 0 END) AS changed "
-        "FROM temp.regroup GROUP BY incident_id) g"
-    ).fetchone()
-    return int(row[0]), int(row[1])
-
-
 def regrouped_ids(store: Store) -> tuple[set[str], set[str]]:
     """(every incident id of the regrouped groups, every id their reports had before)."""
-    now = {str(r[0]) for r in store.conn.execute("SELECT DISTINCT incident_id FROM temp.regroup")}
+    now = {str(r[0]) for r in store.conn.execute("SELECT id FROM temp.regroup_ids")}
     before = {
         str(r[0])
         for r in store.conn.execute(
@@ -371,12 +364,12 @@ def regroup(
     maps each old id that no longer exists to the incident that absorbed it.
     """
     conn = store.conn
-    store.analyze("temp.regroup")
+    store.analyze("temp.regroup", "temp.regroup_ids")
     _move(store)
     _load_temp_ids(store, replaced_ids)
     conn.execute(
-        "INSERT OR IGNORE INTO temp.touched_incidents (id) SELECT incident_id FROM "
-        "temp.regroup UNION SELECT previous FROM temp.regroup WHERE previous IS NOT NULL"
+        "INSERT OR IGNORE INTO temp.touched_incidents (id) SELECT id FROM temp.regroup_ids "
+        "UNION SELECT previous FROM temp.regroup WHERE previous IS NOT NULL"
     )
     store.analyze("reports", "incidents", "temp.touched_incidents")
     conn.execute("DELETE FROM incidents WHERE id IN (SELECT id FROM temp.touched_incidents)")
