@@ -1,6 +1,7 @@
 """Hostile and huge inputs: peak memory of ``failearn ingest``, and the Markdown parse cost.
 
-Run by hand (``python bench/bench_limits.py``; ``--quick`` for small sizes):
+Run by hand (``python bench/bench_limits.py``; ``--quick`` for small sizes, ``--only
+ndjson array`` for some of the cases):
 
 * peak memory for 2,000,000 lines of ``{}``, a 200 MB NDJSON file and a 200 MB JSON
   array (goal: under 500 MB each), of the command and, apart, of its largest worker
@@ -148,10 +149,24 @@ def markdown_ratio(headings: int, folder: Path) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of every size")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=CASES,
+        default=list(CASES),
+        help="the cases to run (all by default)",
+    )
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        _run(Path(tmp), scale, args.only)
+
+
+CASES = ("empty", "ndjson", "array", "markdown")
+
+
+def _run(folder: Path, scale: int, cases: list[str]) -> None:
+    if "empty" in cases:
         empty = folder / "empty.ndjson"
         empty.write_text("{}\n" * (2_000_000 // scale), encoding="utf-8")
         seconds, peak, child, code = ingest_peak(empty, folder / "a.db")
@@ -160,23 +175,26 @@ def main() -> None:
             f"(largest worker {child:.0f} MB), exit {code}"
         )
         empty.unlink()
-        for array in (False, True):
-            name = "array.json" if array else "records.ndjson"
-            path = folder / name
-            count = write_records(path, 200 // scale, array)
-            size = path.stat().st_size / 1e6
-            seconds, peak, child, code = ingest_peak(path, folder / f"{name}.db")
+    for array in (False, True):
+        if ("array" if array else "ndjson") not in cases:
+            continue
+        name = "array.json" if array else "records.ndjson"
+        path = folder / name
+        count = write_records(path, 200 // scale, array)
+        size = path.stat().st_size / 1e6
+        seconds, peak, child, code = ingest_peak(path, folder / f"{name}.db")
+        print(
+            f"{name} {size:.0f} MB ({count:,} records): {seconds:.0f}s, peak {peak:.0f} MB"
+            f" ({peak / size:.1f}x its size; largest worker {child:.0f} MB), exit {code}"
+        )
+        if array:
+            whole = whole_parse_peak(path)
             print(
-                f"{name} {size:.0f} MB ({count:,} records): {seconds:.0f}s, peak {peak:.0f} MB"
-                f" ({peak / size:.1f}x its size; largest worker {child:.0f} MB), exit {code}"
+                f"  baseline: orjson parsing it whole alone peaks at {whole:.0f} MB; "
+                f"failearn's largest process is {max(peak, child) / whole:.2f}x that"
             )
-            if array:
-                whole = whole_parse_peak(path)
-                print(
-                    f"  baseline: orjson parsing it whole alone peaks at {whole:.0f} MB; "
-                    f"failearn's largest process is {max(peak, child) / whole:.2f}x that"
-                )
-            path.unlink()
+        path.unlink()
+    if "markdown" in cases:
         alone, ours, size = markdown_ratio(215_000 // scale, folder)
         print(
             f"{215_000 // scale:,} headings ({size / 1e6:.1f} MB): markdown-it-py alone "
