@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from failearn.capture.dedup import Member, group
+from failearn.capture.dedup import Member, components, group
 
 BASE = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=5)
@@ -87,3 +88,37 @@ def test_the_result_does_not_depend_on_input_order(
     shuffled = members[:]
     rnd.shuffle(shuffled)
     assert group(shuffled, WINDOW) == expected
+
+
+def _in_series_order(members: list[Member]) -> list[Member]:
+    return sorted(members, key=lambda m: (m.service, m.failure_class, m.timestamp, m.key))
+
+
+def test_an_incident_is_handed_on_as_soon_as_it_is_complete() -> None:
+    members = _in_series_order(
+        [member("a", 0), member("b", 100), member("c", 1000), member("d", 0, service="search")]
+    )
+    read: list[str] = []
+
+    def series() -> Iterator[Member]:
+        for m in members:
+            read.append(m.key)
+            yield m
+
+    stream = components(series(), WINDOW, set())
+    assert [m.key for m in next(stream)] == ["a", "b"]
+    assert read == ["a", "b", "c"]  # the rest is not read yet
+    assert [[m.key for m in parts] for parts in stream] == [["c"], ["d"]]
+
+
+def test_runs_that_share_an_id_wait_and_are_joined() -> None:
+    members = _in_series_order(
+        [
+            member("a", 0, record_id="x"),
+            member("b", 5000),
+            member("c", 0, service="search", record_id="x"),
+            member("d", 9000, service="search", given_id=False),
+        ]
+    )
+    parts = [sorted(m.key for m in p) for p in components(members, WINDOW, {"x"})]
+    assert parts == [["b"], ["d"], ["a", "c"]]

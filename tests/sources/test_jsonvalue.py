@@ -16,6 +16,20 @@ def test_an_integer_beyond_64_bits_keeps_its_text(data: bytes | str) -> None:
     assert load(b'{"id": 18446744073709551615}') == {"id": 18446744073709551615}
 
 
+@pytest.mark.parametrize(
+    ("data", "value"),
+    [
+        (b'{"id": -18446744073709551617}', {"id": "-18446744073709551617"}),
+        (b'{"id": 1234567890123456789}', {"id": 1234567890123456789}),
+        (b'{"t": "12345678901234567890", "n": 7}', {"t": "12345678901234567890", "n": 7}),
+        (b'[1e3, 0.5, "x09876543210987654321"]', [1000.0, 0.5, "x09876543210987654321"]),
+    ],
+)
+def test_long_runs_of_digits_read_as_written(data: bytes, value: object) -> None:
+    assert load(data) == value
+    assert load(data.decode()) == value
+
+
 def test_a_number_beyond_a_double_is_infinity_not_invalid_json() -> None:
     value = load(b'{"m": 1e400, "n": -1e400}')
     assert math.isinf(value["m"]) and value["n"] < 0
@@ -40,6 +54,9 @@ def test_nesting_is_bounded() -> None:
         (b'{"a": 1, "a": 2}', ["a"]),
         (b'{"t": "10:00", "x": [{"k": 1, "k": 2, "j": 0, "j": 1}], "t": "11:00"}', ["k", "j", "t"]),
         (b'{"s": "\\":\\"", "s": 1}', ["s"]),
+        (b'{"a" :1,\n"a"\n\t: 2}', ["a"]),
+        (b'{"s": "a\\": b \\":", "t": "c\\" :"}', []),
+        (b'{"u": "x", "v": {"u": "y"}}', []),
     ],
 )
 def test_repeated_keys_are_named(data: bytes, keys: list[str]) -> None:
