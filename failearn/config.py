@@ -493,55 +493,96 @@ def _strip_optional(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _convert(value: Any, annotation: Any, where: str, base: Path | None) -> Any:  # noqa: C901
+def _table(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"`{where}` must be a table")
+    return value
+
+
+def _database(value: Any, where: str, base: Path | None) -> Path | str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"`{where}` must be a path or a postgresql:// URL")
+    return _location(value, base)
+
+
+def _duration(value: Any, where: str, _base: Path | None) -> timedelta:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError(f"`{where}`: {exc}") from exc
+
+
+def _path(value: Any, where: str, base: Path | None) -> Path:
+    """A path of the file, relative to the file's folder unless absolute (``~`` expanded)."""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"`{where}` must be a path")
+    path = Path(value).expanduser()
+    return path if path.is_absolute() or base is None else base / path
+
+
+def _bool(value: Any, where: str, _base: Path | None) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"`{where}` must be true or false, not {value!r}")
+    return value
+
+
+def _int(value: Any, where: str, _base: Path | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"`{where}` must be an integer, not {value!r}")
+    return value
+
+
+def _float(value: Any, where: str, _base: Path | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"`{where}` must be a number, not {value!r}")
+    return float(value)
+
+
+def _str(value: Any, where: str, _base: Path | None) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"`{where}` must be a string, not {value!r}")
+    return value
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    """A list of strings (one string is a list of one)."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ConfigError(f"`{where}` must be a list of strings")
+    return tuple(items)
+
+
+_SCALARS: dict[Any, typing.Callable[[Any, str, Path | None], Any]] = {
+    timedelta: _duration,
+    Path: _path,
+    bool: _bool,
+    int: _int,
+    float: _float,
+    str: _str,
+}
+
+
+def _convert(value: Any, annotation: Any, where: str, base: Path | None) -> Any:
+    """A value of the TOML table as the dataclass field annotated ``annotation`` holds it."""
     inner, optional = _strip_optional(annotation)
     if value is None and optional:
         return None
-    origin = typing.get_origin(inner)
     if is_dataclass(inner) and isinstance(inner, type):
-        if not isinstance(value, dict):
-            raise ConfigError(f"`{where}` must be a table")
-        return _build(inner, value, where, base)
-    if inner is timedelta:
-        try:
-            return parse_duration(value)
-        except ValueError as exc:
-            raise ConfigError(f"`{where}`: {exc}") from exc
+        return _build(inner, _table(value, where), where, base)
     if annotation == Path | str:  # a database: a SQLite path or a PostgreSQL URL
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"`{where}` must be a path or a postgresql:// URL")
-        return _location(value, base)
-    if inner is Path:
-        if not isinstance(value, str) or not value:
-            raise ConfigError(f"`{where}` must be a path")
-        path = Path(value).expanduser()
-        return path if path.is_absolute() or base is None else base / path
-    if inner is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"`{where}` must be true or false, not {value!r}")
-        return value
-    if inner is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"`{where}` must be an integer, not {value!r}")
-        return value
-    if inner is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"`{where}` must be a number, not {value!r}")
-        return float(value)
-    if inner is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"`{where}` must be a string, not {value!r}")
-        return value
+        return _database(value, where, base)
+    scalar = _SCALARS.get(inner)
+    if scalar is not None:
+        return scalar(value, where, base)
+    origin = typing.get_origin(inner)
     if origin is tuple:
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ConfigError(f"`{where}` must be a list of strings")
-        return tuple(items)
+        return _strings(value, where)
     if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"`{where}` must be a table")
         _, value_type = typing.get_args(inner)
-        return {str(k): _convert(v, value_type, f"{where}.{k}", base) for k, v in value.items()}
+        return {
+            str(k): _convert(v, value_type, f"{where}.{k}", base)
+            for k, v in _table(value, where).items()
+        }
     if inner is Any:
         return value
     raise ConfigError(f"`{where}` has a type failearn cannot read")  # pragma: no cover
@@ -593,111 +634,173 @@ def _read_toml(path: Path) -> dict[str, Any]:
 INFER_CHOICES = ("sources", "all", "off")
 
 
-def validate(settings: Settings) -> None:  # noqa: C901
+def validate(settings: Settings) -> None:
     """Check what types alone cannot: names that must exist, sizes that must be positive.
 
     Each problem names its key, at load time, so a typo is not discovered as a
-    puzzling rejection of every record later.
+    puzzling rejection of every record later.  The checks run section by section, in
+    the order of the file's documentation; the first problem is the one reported.
     """
-    from failearn.capture.anonymize import MASKS
+    for check in _CHECKS:
+        check(settings)
+
+
+def _fail(key: str, message: str) -> typing.NoReturn:
+    raise ConfigError(f"`{key}` {message}")
+
+
+def _record_fields() -> tuple[str, ...]:
     from failearn.record import CANONICAL_FIELDS, EXTRA_FIELDS
 
-    known = (*CANONICAL_FIELDS, *EXTRA_FIELDS)
+    return (*CANONICAL_FIELDS, *EXTRA_FIELDS)
 
-    def fail(key: str, message: str) -> None:
-        raise ConfigError(f"`{key}` {message}")
 
-    gates = settings.gates
+def _not_a_field(field_name: str) -> str:
+    from failearn.record import CANONICAL_FIELDS
+
+    return f"{field_name!r}, which is not a record field (fields: {', '.join(CANONICAL_FIELDS)})"
+
+
+def _check_gate_fields(settings: Settings) -> None:
+    """Every field a gate names is a record field, and none is both required and
+    recommended."""
+    gates, known = settings.gates, _record_fields()
     for key in ("require", "recommend", "postmortem_require", "postmortem_recommend"):
         for field_name in getattr(gates, key):
             if field_name not in known:
-                fail(
-                    f"gates.{key}",
-                    f"names {field_name!r}, which is not a record field "
-                    f"(fields: {', '.join(CANONICAL_FIELDS)})",
-                )
+                _fail(f"gates.{key}", "names " + _not_a_field(field_name))
     for required, recommended in (
         ("require", "recommend"),
         ("postmortem_require", "postmortem_recommend"),
     ):
         both = set(getattr(gates, required)) & set(getattr(gates, recommended))
         if both:
-            fail(
+            _fail(
                 f"gates.{recommended}",
                 f"names {', '.join(sorted(both))}, which `gates.{required}` already requires",
             )
+
+
+def _check_trace_pattern(settings: Settings) -> None:
     try:
         re.compile(settings.gates.trace_id_pattern)
     except re.error as exc:
-        fail("gates.trace_id_pattern", f"is not a valid regular expression: {exc}")
+        _fail("gates.trace_id_pattern", f"is not a valid regular expression: {exc}")
+
+
+def _check_field_mappings(settings: Settings) -> None:
+    from failearn.record import CANONICAL_FIELDS
+
+    known = _record_fields()
     for field_name in settings.fields:
         if field_name not in known:
-            fail(
+            _fail(
                 f"fields.{field_name}",
                 f"is not a record field (fields: {', '.join(CANONICAL_FIELDS)})",
             )
+
+
+def _check_dedup_and_masks(settings: Settings) -> None:
+    from failearn.capture.anonymize import MASKS
+
     if settings.dedup.window < timedelta(0):
-        fail("dedup.window", "cannot be negative")
+        _fail("dedup.window", "cannot be negative")
     for mask in settings.anonymize.mask:
         if mask not in MASKS:
-            fail("anonymize.mask", f"names {mask!r}; masks: {', '.join(MASKS)}")
+            _fail("anonymize.mask", f"names {mask!r}; masks: {', '.join(MASKS)}")
+
+
+def _check_ingest(settings: Settings) -> None:
     ingest = settings.ingest
     for key in ("max_markdown_bytes", "max_json_bytes", "max_record_bytes", "max_records_per_file"):
         if getattr(ingest, key) <= 0:
-            fail(f"ingest.{key}", "must be positive")
+            _fail(f"ingest.{key}", "must be positive")
     if ingest.workers < 0:
-        fail("ingest.workers", "cannot be negative (0 chooses, 1 is one process)")
+        _fail("ingest.workers", "cannot be negative (0 chooses, 1 is one process)")
     if ingest.max_errors < 0:
-        fail("ingest.max_errors", "cannot be negative (0 shows only the counts per code)")
+        _fail("ingest.max_errors", "cannot be negative (0 shows only the counts per code)")
+
+
+def _check_severity(settings: Settings) -> None:
     scale = settings.severity.scale
     if not scale or len(set(scale)) != len(scale):
-        fail("severity.scale", "must list at least one level, each once")
+        _fail("severity.scale", "must list at least one level, each once")
     for spelling, level in settings.severity.aliases.items():
         if level not in scale:
-            fail(
+            _fail(
                 f"severity.aliases.{spelling}",
                 f"maps to {level!r}, which is not on the scale {', '.join(scale)}",
             )
-    if settings.classify.infer not in INFER_CHOICES:
-        fail(
-            "classify.infer",
-            f"must be one of {', '.join(INFER_CHOICES)}, not {settings.classify.infer!r}",
-        )
+
+
+def _check_classify(settings: Settings) -> None:
     classify = settings.classify
+    if classify.infer not in INFER_CHOICES:
+        _fail(
+            "classify.infer",
+            f"must be one of {', '.join(INFER_CHOICES)}, not {classify.infer!r}",
+        )
     if classify.min_labels < 4:
-        fail(
+        _fail(
             "classify.min_labels",
             "must be at least 4 (the blend is fitted on held-out folds of the labels)",
         )
     for key in ("min_probability", "taxonomy_min_probability"):
         if not 0.0 <= getattr(classify, key) <= 1.0:
-            fail(f"classify.{key}", "must be a probability between 0 and 1")
+            _fail(f"classify.{key}", "must be a probability between 0 and 1")
     if classify.max_training < classify.min_labels:
-        fail("classify.max_training", "cannot be below classify.min_labels")
+        _fail("classify.max_training", "cannot be below classify.min_labels")
+
+
+def _check_busy_timeout(settings: Settings) -> None:
     if settings.busy_timeout < timedelta(0):
-        fail("busy_timeout", "cannot be negative")
-    precursors = settings.precursors
-    for window in precursors.windows:
+        _fail("busy_timeout", "cannot be negative")
+
+
+def _check_precursor_windows(settings: Settings) -> None:
+    windows = settings.precursors.windows
+    for window in windows:
         try:
             if parse_duration(window) <= timedelta(0):
                 raise ValueError("it must be positive")
         except ValueError as exc:
-            fail("precursors.windows", f"holds {window!r}: {exc}")
-    if not precursors.windows:
-        fail("precursors.windows", "must name at least one window")
+            _fail("precursors.windows", f"holds {window!r}: {exc}")
+    if not windows:
+        _fail("precursors.windows", "must name at least one window")
+
+
+def _check_precursors(settings: Settings) -> None:
+    precursors = settings.precursors
     if precursors.horizon <= precursors.min_lead:
-        fail("precursors.horizon", "must be longer than precursors.min_lead")
+        _fail("precursors.horizon", "must be longer than precursors.min_lead")
     if precursors.folds < 2 or precursors.control_days < 1:
-        fail("precursors.folds", "must be at least 2 (and control_days at least 1)")
+        _fail("precursors.folds", "must be at least 2 (and control_days at least 1)")
     if precursors.target_false_alarms < 0:
-        fail("precursors.target_false_alarms", "cannot be negative")
+        _fail("precursors.target_false_alarms", "cannot be negative")
+
+
+def _check_metrics(settings: Settings) -> None:
     metrics = settings.metrics
     if metrics.max_points <= 0:
-        fail("metrics.max_points", "must be positive")
-    if metrics.step <= timedelta(0):
-        fail("metrics.step", "must be positive")
-    if metrics.timeout <= timedelta(0):
-        fail("metrics.timeout", "must be positive")
+        _fail("metrics.max_points", "must be positive")
+    for key in ("step", "timeout"):
+        if getattr(metrics, key) <= timedelta(0):
+            _fail(f"metrics.{key}", "must be positive")
+
+
+_CHECKS: tuple[typing.Callable[[Settings], None], ...] = (
+    _check_gate_fields,
+    _check_trace_pattern,
+    _check_field_mappings,
+    _check_dedup_and_masks,
+    _check_ingest,
+    _check_severity,
+    _check_classify,
+    _check_busy_timeout,
+    _check_precursor_windows,
+    _check_precursors,
+    _check_metrics,
+)
 
 
 def settings_from_table(table: dict[str, Any], path: Path | None) -> Settings:

@@ -70,6 +70,15 @@ def test_a_pyproject_without_the_table_is_passed_over(tmp_path: Path) -> None:
         ('[anonymize]\nenabled = "yes"\n', "`anonymize.enabled` must be true or false"),
         ('[rules]\nbudget = "3"\n', "`rules.budget` must be an integer"),
         ("[gates\n", "malformed TOML"),
+        ("dedup = 5\n", "`dedup` must be a table"),
+        ("db = 3\n", "`db` must be a path or a postgresql:// URL"),
+        ('taxonomy = ""\n', "`taxonomy` must be a path"),
+        ('[cluster]\nmin_cohesion = "high"\n', "`cluster.min_cohesion` must be a number"),
+        ("[cluster]\nmin_cohesion = true\n", "`cluster.min_cohesion` must be a number"),
+        ("[drill]\nservice = 3\n", "`drill.service` must be a string"),
+        ("[ingest]\ninclude = [1]\n", "`ingest.include` must be a list of strings"),
+        ("[severity]\naliases = 3\n", "`severity.aliases` must be a table"),
+        ("[severity.aliases]\nurgent = 1\n", "`severity.aliases.urgent` must be a string"),
     ],
 )
 def test_bad_configuration_names_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -150,6 +159,22 @@ def test_bad_source_mappings_name_the_key(tmp_path: Path, text: str, message: st
         ("[severity]\nscale = []\n", "`severity.scale` must list at least one level"),
         ('[severity]\naliases = { urgent = "SEV0" }\n', "`severity.aliases.urgent` maps to"),
         ('[classify]\ninfer = "sometimes"\n', "`classify.infer` must be one of"),
+        (
+            '[gates]\nrequire = ["timestamp"]\nrecommend = ["timestamp"]\n',
+            "`gates.recommend` names timestamp, which `gates.require` already requires",
+        ),
+        ("[ingest]\nmax_errors = -1\n", "`ingest.max_errors` cannot be negative"),
+        ("[classify]\nmin_labels = 3\n", "`classify.min_labels` must be at least 4"),
+        ("[classify]\nmin_probability = 1.5\n", "`classify.min_probability` must be a probability"),
+        ("[classify]\nmax_training = 5\n", "`classify.max_training` cannot be below"),
+        ('[precursors]\nwindows = ["5m", "0m"]\n', "`precursors.windows` holds '0m'"),
+        ("[precursors]\nwindows = []\n", "`precursors.windows` must name at least one window"),
+        ('[precursors]\nhorizon = "1m"\n', "`precursors.horizon` must be longer than"),
+        ("[precursors]\nfolds = 1\n", "`precursors.folds` must be at least 2"),
+        ("[precursors]\ntarget_false_alarms = -1\n", "`precursors.target_false_alarms` cannot"),
+        ("[metrics]\nmax_points = 0\n", "`metrics.max_points` must be positive"),
+        ('[metrics]\nstep = "0s"\n', "`metrics.step` must be positive"),
+        ('[metrics]\ntimeout = "0s"\n', "`metrics.timeout` must be positive"),
     ],
 )
 def test_meaningless_values_are_refused_when_loaded(
