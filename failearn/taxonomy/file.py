@@ -11,7 +11,7 @@ names are importable from here too.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +204,7 @@ def _parse(data: Any, lines: Mapping[str, int], problems: list[Problem]) -> _Par
     return str(version or ""), classes, aliases, retired, adaptations
 
 
-def _check(  # noqa: C901
+def _check(
     classes: list[FailureClass],
     aliases: list[tuple[str, str]],
     retired: list[RetiredClass],
@@ -212,162 +212,183 @@ def _check(  # noqa: C901
     lines: Mapping[str, int],
     problems: list[Problem],
 ) -> None:
-    ids: dict[str, str] = {}
+    """Add to ``problems`` what makes the parsed taxonomy inconsistent: the classes, then
+    the aliases, then the retired ids, each problem at its line."""
+    ids = {normalise_label(cls.id): cls.id for cls in classes}
+    retired_ids = {normalise_label(item.id): item for item in retired}
+    problems.extend(_id_problems(classes))
+    problems.extend(_reference_problems(classes, ids, adaptations))
+    problems.extend(_parent_cycles(classes))
+    problems.extend(_alias_problems(aliases, ids, lines))
+    problems.extend(_retired_problems(retired, ids))
+    for item in retired:
+        problems.extend(_split_problems(item, ids, retired_ids))
+        problems.extend(_replacement_problems(item, ids, retired_ids))
+
+
+def _id_problems(classes: list[FailureClass]) -> Iterator[Problem]:
+    """Ids that are not kebab-case, or are written twice."""
+    seen: set[str] = set()
     for cls in classes:
-        key = normalise_label(cls.id)
         if not _ID.match(cls.id):
-            problems.append(
-                Problem(
-                    "bad-id",
-                    f"class id {cls.id!r} must be kebab-case "
-                    "(lower-case letters, digits, single hyphens)",
-                    cls.line,
-                )
+            yield Problem(
+                "bad-id",
+                f"class id {cls.id!r} must be kebab-case "
+                "(lower-case letters, digits, single hyphens)",
+                cls.line,
             )
-        if key in ids:
-            problems.append(
-                Problem("duplicate-id", f"class id {cls.id!r} is defined twice", cls.line)
-            )
-        ids[key] = cls.id
+        key = normalise_label(cls.id)
+        if key in seen:
+            yield Problem("duplicate-id", f"class id {cls.id!r} is defined twice", cls.line)
+        seen.add(key)
+
+
+def _reference_problems(
+    classes: list[FailureClass], ids: Mapping[str, str], adaptations: dict[str, Adaptation]
+) -> Iterator[Problem]:
+    """Parents that are no class, adaptations the taxonomy does not declare."""
     for cls in classes:
         if cls.parent is not None and normalise_label(cls.parent) not in ids:
-            problems.append(
-                Problem(
-                    "unknown-parent",
-                    f"class {cls.id!r} names an unknown parent {cls.parent!r}",
-                    cls.line,
-                )
+            yield Problem(
+                "unknown-parent",
+                f"class {cls.id!r} names an unknown parent {cls.parent!r}",
+                cls.line,
             )
         for kind in cls.adaptations:
             if adaptations and kind not in adaptations:
-                problems.append(
-                    Problem(
-                        "unknown-adaptation",
-                        f"class {cls.id!r} lists an unknown adaptation {kind!r}",
-                        cls.line,
-                    )
+                yield Problem(
+                    "unknown-adaptation",
+                    f"class {cls.id!r} lists an unknown adaptation {kind!r}",
+                    cls.line,
                 )
+
+
+def _parent_cycles(classes: list[FailureClass]) -> Iterator[Problem]:
+    """A class that is its own ancestor, once per class on the cycle."""
     parents = {cls.id: cls.parent for cls in classes}
     for cls in classes:
         seen: list[str] = []
         current: str | None = cls.id
         while current is not None and current in parents:
             if current in seen:
-                problems.append(
-                    Problem(
-                        "parent-cycle",
-                        "the class hierarchy has a cycle: " + " -> ".join([*seen, current]),
-                        cls.line,
-                    )
+                yield Problem(
+                    "parent-cycle",
+                    "the class hierarchy has a cycle: " + " -> ".join([*seen, current]),
+                    cls.line,
                 )
                 break
             seen.append(current)
             current = parents[current]
-    alias_targets: dict[str, set[str]] = {}
-    alias_spelling: dict[str, list[str]] = {}
+
+
+def _alias_problems(
+    aliases: list[tuple[str, str]], ids: Mapping[str, str], lines: Mapping[str, int]
+) -> Iterator[Problem]:
+    """Aliases naming no class or shadowing one, then aliases written twice."""
+    targets: dict[str, set[str]] = {}
+    spellings: dict[str, list[str]] = {}
     for alias, target in aliases:
         key = normalise_label(alias)
-        alias_targets.setdefault(key, set()).add(target)
-        alias_spelling.setdefault(key, []).append(alias)
+        targets.setdefault(key, set()).add(target)
+        spellings.setdefault(key, []).append(alias)
+        where = _line(lines, f"aliases.{alias}")
         if normalise_label(target) not in ids:
-            problems.append(
-                Problem(
-                    "unknown-alias-target",
-                    f"alias {alias!r} names an unknown class {target!r}",
-                    _line(lines, f"aliases.{alias}"),
-                )
+            yield Problem(
+                "unknown-alias-target", f"alias {alias!r} names an unknown class {target!r}", where
             )
         if key in ids and ids[key] != target:
-            problems.append(
-                Problem(
-                    "alias-shadows-class",
-                    f"alias {alias!r} is also a class id but names {target!r}",
-                    _line(lines, f"aliases.{alias}"),
-                )
+            yield Problem(
+                "alias-shadows-class",
+                f"alias {alias!r} is also a class id but names {target!r}",
+                where,
             )
-    for key, targets in alias_targets.items():
-        spellings = alias_spelling[key]
-        if len(targets) > 1:
-            problems.append(
-                Problem(
-                    "ambiguous-alias",
-                    f"alias {spellings[0]!r} names "
-                    f"{len(targets)} classes: {', '.join(sorted(targets))}",
-                    _line(lines, f"aliases.{spellings[0]}"),
-                )
-            )
-        elif len(spellings) > 1:
-            problems.append(
-                Problem(
-                    "duplicate-alias",
-                    "alias "
-                    + " / ".join(repr(s) for s in spellings)
-                    + " is written more than once",
-                    _line(lines, *(f"aliases.{s}" for s in spellings)),
-                )
-            )
-    retired_ids: dict[str, RetiredClass] = {}
+    for key, named in targets.items():
+        problem = _repeated_alias(spellings[key], named, lines)
+        if problem is not None:
+            yield problem
+
+
+def _repeated_alias(
+    spellings: list[str], targets: set[str], lines: Mapping[str, int]
+) -> Problem | None:
+    """An alias written more than once (in any spelling): ambiguous when it names several
+    classes, a duplicate otherwise."""
+    if len(targets) > 1:
+        return Problem(
+            "ambiguous-alias",
+            f"alias {spellings[0]!r} names {len(targets)} classes: {', '.join(sorted(targets))}",
+            _line(lines, f"aliases.{spellings[0]}"),
+        )
+    if len(spellings) > 1:
+        return Problem(
+            "duplicate-alias",
+            "alias " + " / ".join(repr(s) for s in spellings) + " is written more than once",
+            _line(lines, *(f"aliases.{s}" for s in spellings)),
+        )
+    return None
+
+
+def _retired_problems(retired: list[RetiredClass], ids: Mapping[str, str]) -> Iterator[Problem]:
+    """Retired ids still live, written twice, or replaced by nothing."""
+    seen: set[str] = set()
     for item in retired:
         key = normalise_label(item.id)
         if key in ids:
-            problems.append(
-                Problem(
-                    "retired-is-live", f"retired id {item.id!r} is still a live class", item.line
-                )
+            yield Problem(
+                "retired-is-live", f"retired id {item.id!r} is still a live class", item.line
             )
-        if key in retired_ids:
-            problems.append(
-                Problem("duplicate-retired", f"retired id {item.id!r} appears twice", item.line)
-            )
-        retired_ids[key] = item
+        if key in seen:
+            yield Problem("duplicate-retired", f"retired id {item.id!r} appears twice", item.line)
+        seen.add(key)
         if not item.replaced_by:
-            problems.append(
-                Problem(
-                    "dangling-replaced-by",
-                    f"retired id {item.id!r} has no `replaced_by`",
-                    item.line,
-                )
+            yield Problem(
+                "dangling-replaced-by", f"retired id {item.id!r} has no `replaced_by`", item.line
             )
-    for item in retired:
-        for part in item.split_into[1:]:
-            key = normalise_label(part)
-            if key not in ids and key not in retired_ids:
-                problems.append(
-                    Problem(
-                        "dangling-replaced-by",
-                        f"retired id {item.id!r} is split into {part!r}, "
-                        "which is neither a class nor a retired id",
-                        item.line,
-                    )
-                )
-        chain = [item.id]
-        current = item.replaced_by
-        while current:
-            key = normalise_label(current)
-            if key in ids:
-                break
-            if current in chain:
-                problems.append(
-                    Problem(
-                        "replaced-by-cycle",
-                        "retired ids replace each other "
-                        "in a cycle: " + " -> ".join([*chain, current]),
-                        item.line,
-                    )
-                )
-                break
-            if key not in retired_ids:
-                problems.append(
-                    Problem(
-                        "dangling-replaced-by",
-                        f"retired id {item.id!r} is replaced by {current!r}, "
-                        "which is neither a class nor a retired id",
-                        item.line,
-                    )
-                )
-                break
-            chain.append(current)
-            current = retired_ids[key].replaced_by
+
+
+def _split_problems(
+    item: RetiredClass, ids: Mapping[str, str], retired_ids: Mapping[str, RetiredClass]
+) -> Iterator[Problem]:
+    """The other parts of a split that are neither a class nor a retired id."""
+    for part in item.split_into[1:]:
+        key = normalise_label(part)
+        if key not in ids and key not in retired_ids:
+            yield Problem(
+                "dangling-replaced-by",
+                f"retired id {item.id!r} is split into {part!r}, "
+                "which is neither a class nor a retired id",
+                item.line,
+            )
+
+
+def _replacement_problems(
+    item: RetiredClass, ids: Mapping[str, str], retired_ids: Mapping[str, RetiredClass]
+) -> Iterator[Problem]:
+    """Follow ``replaced_by`` from a retired id: it must reach a live class, through
+    retired ids only, without a cycle."""
+    chain = [item.id]
+    current = item.replaced_by
+    while current:
+        key = normalise_label(current)
+        if key in ids:
+            return
+        if current in chain:
+            yield Problem(
+                "replaced-by-cycle",
+                "retired ids replace each other in a cycle: " + " -> ".join([*chain, current]),
+                item.line,
+            )
+            return
+        if key not in retired_ids:
+            yield Problem(
+                "dangling-replaced-by",
+                f"retired id {item.id!r} is replaced by {current!r}, "
+                "which is neither a class nor a retired id",
+                item.line,
+            )
+            return
+        chain.append(current)
+        current = retired_ids[key].replaced_by
 
 
 def build_taxonomy(

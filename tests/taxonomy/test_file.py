@@ -196,3 +196,36 @@ def test_class_texts_for_inference_are_checked_and_optional(tmp_path: Path) -> N
         ("bad-description", 6),
         ("bad-keywords", 7),
     ]
+
+
+def test_ids_aliases_and_retired_ids_that_contradict_the_classes(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        'version: "1"\n'
+        "classes:\n"
+        "  - id: Bad_Id\n"  # line 3
+        "  - id: a\n"  # line 4
+        "  - id: b\n"  # line 5
+        "aliases:\n"
+        "  b: a\n"  # line 7
+        "retired:\n"
+        "  - id: a\n"  # line 9
+        "    replaced_by: b\n"
+        "  - id: old\n"  # line 11
+        "    replaced_by: b\n"
+        "  - id: old\n"  # line 13
+        "    replaced_by: a\n"
+        "  - id: gone\n",  # line 15
+        encoding="utf-8",
+    )
+    taxonomy, problems = check_taxonomy_file(path)
+    assert taxonomy is None
+    assert [(p.code, p.line) for p in problems] == [
+        ("bad-id", 3),
+        ("alias-shadows-class", 7),
+        ("retired-is-live", 9),
+        ("duplicate-retired", 13),
+        ("dangling-replaced-by", 15),
+    ]
+    assert problems[1].message == "alias 'b' is also a class id but names 'a'"
+    assert problems[4].message == "retired id 'gone' has no `replaced_by`"
