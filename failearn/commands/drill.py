@@ -29,9 +29,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from failearn.commands.cluster import ClusterOptions, run_cluster
-from failearn.commands.ingest import IngestOptions, run_ingest
-from failearn.commands.report import ReportOptions, build_report
+from failearn.commands.cluster import ClusterOptions, ClusterResult, run_cluster
+from failearn.commands.ingest import IngestOptions, IngestResult, run_ingest
+from failearn.commands.report import Report, ReportOptions, build_report
 from failearn.config import DrillConfig, Settings
 from failearn.errors import UsageError
 from failearn.store.drill import copy_database
@@ -181,11 +181,58 @@ def _trigger_misses(
     return misses
 
 
-def run_drill(  # noqa: C901
+def run_drill(
     settings: Settings, taxonomy: Taxonomy, options: DrillOptions, stage: Stage | None = None
 ) -> DrillResult:
     """Run the drill (see the module docstring); the result says what passed and how fast."""
+    source = check_drill(settings, taxonomy)
+    config = settings.drill
+    scratch_dir = Path(tempfile.mkdtemp(prefix="failearn-drill-"))
+    clock = _Stages(stage)
+    try:
+        scratch_db = scratch_dir / "drill.db"
+        clock.timed("copy", lambda: copy_database(source, scratch_db))
+        records = synthetic_records(config, options.as_of)
+        loop = _run_loop(
+            replace(settings, db=scratch_db),
+            taxonomy,
+            options.as_of,
+            _write_inputs(scratch_dir, config, options.as_of, records),
+            clock,
+        )
+        total = clock.elapsed()
+        injected = {r["id"] for r in records}
+        misses = _rejected(loop.ingested)
+        detected = _detection(loop.clustered, injected, settings.rules.min_support, misses)
+        suggestion = None
+        if detected is not None:
+            suggestion = _suggestion(loop.report, detected, settings, taxonomy, misses)
+        if total > config.target.total_seconds():
+            misses.append(
+                f"the loop took {total:.1f}s, more than the target {format_duration(config.target)}"
+            )
+        return DrillResult(
+            passed=not misses,
+            target_seconds=config.target.total_seconds(),
+            total_seconds=total,
+            stages=clock.stages,
+            injected=sorted(injected),
+            service=config.service,
+            failure_class=config.failure_class,
+            detected=detected,
+            suggestion=suggestion,
+            budget=settings.rules.budget,
+            misses=misses,
+            scratch=_keep(scratch_db, options.keep),
+        )
+    finally:
+        shutil.rmtree(scratch_dir, ignore_errors=True)
 
+
+def check_drill(settings: Settings, taxonomy: Taxonomy) -> Path:
+    """Refuse, before anything is copied, a drill that cannot run: too few or too many
+    incidents, an empty service or message, a class the taxonomy lacks, a store that is
+    not a SQLite file.  The store's file, to copy."""
     config = settings.drill
     if not 1 <= config.incidents <= MAX_INCIDENTS:
         raise UsageError(
@@ -212,121 +259,137 @@ def run_drill(  # noqa: C901
             f"database {settings.db} does not exist",
             hint="run `failearn ingest` first, or pass --db",
         )
-    scratch_dir = Path(tempfile.mkdtemp(prefix="failearn-drill-"))
-    notify = stage or (lambda _name, _seconds: None)
-    stages: list[tuple[str, float]] = []
-    started = time.perf_counter()
+    return settings.db
 
-    def timed(name: str, action: Callable[[], Any]) -> Any:
+
+class _Stages:
+    """The time of each stage of the loop, told to ``stage`` as each ends."""
+
+    def __init__(self, stage: Stage | None) -> None:
+        self.notify = stage or (lambda _name, _seconds: None)
+        self.stages: list[tuple[str, float]] = []
+        self.started = time.perf_counter()
+
+    def timed(self, name: str, action: Callable[[], Any]) -> Any:
         begin = time.perf_counter()
         value = action()
         seconds = time.perf_counter() - begin
-        stages.append((name, seconds))
-        notify(name, seconds)
+        self.stages.append((name, seconds))
+        self.notify(name, seconds)
         return value
 
-    try:
-        scratch_db = scratch_dir / "drill.db"
-        source = settings.db
-        timed("copy", lambda: copy_database(source, scratch_db))
-        scratch = replace(settings, db=scratch_db)
-        records = synthetic_records(config, options.as_of)
-        feed = scratch_dir / "drill.ndjson"
-        feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-        paths = [str(feed)]
-        series = synthetic_series(config, options.as_of, records)
-        if series is not None:
-            (scratch_dir / "drill-series.json").write_bytes(series)
-            paths.append(str(scratch_dir / "drill-series.json"))
-        ingested = timed(
-            "ingest",
-            lambda: run_ingest(scratch, taxonomy, IngestOptions(paths=paths, as_of=options.as_of)),
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+
+@dataclass(frozen=True)
+class _Loop:
+    ingested: IngestResult
+    clustered: ClusterResult
+    report: Report
+
+
+def _write_inputs(
+    scratch_dir: Path, config: DrillConfig, as_of: datetime, records: list[dict[str, Any]]
+) -> list[str]:
+    """The files ingest reads: the injected records (NDJSON) and, when the drill plants a
+    signal, their series."""
+    feed = scratch_dir / "drill.ndjson"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    paths = [str(feed)]
+    series = synthetic_series(config, as_of, records)
+    if series is not None:
+        (scratch_dir / "drill-series.json").write_bytes(series)
+        paths.append(str(scratch_dir / "drill-series.json"))
+    return paths
+
+
+def _run_loop(
+    scratch: Settings, taxonomy: Taxonomy, as_of: datetime, paths: list[str], clock: _Stages
+) -> _Loop:
+    """Ingest, cluster and report on the scratch store, as a week would (every suggestion
+    kept, so that the injected one is found whatever its rank)."""
+    ingested = clock.timed(
+        "ingest", lambda: run_ingest(scratch, taxonomy, IngestOptions(paths=paths, as_of=as_of))
+    )
+    clustered = clock.timed("cluster", lambda: run_cluster(scratch, ClusterOptions(as_of=as_of)))
+    unlimited = replace(scratch, rules=replace(scratch.rules, budget=10_000))
+    report = clock.timed(
+        "report", lambda: build_report(unlimited, taxonomy, ReportOptions(as_of=as_of))
+    )
+    return _Loop(ingested, clustered, report)
+
+
+def _rejected(ingested: IngestResult) -> list[str]:
+    rejected = ingested.counts.get("rejected")
+    if not rejected:
+        return []
+    return [f"{rejected} injected record(s) were rejected by the quality gates"]
+
+
+def _detection(
+    clustered: ClusterResult, injected: set[str], min_support: int, misses: list[str]
+) -> dict[str, Any] | None:
+    """The pattern that holds most injected incidents (the smallest of equals); a miss
+    when none does, or when it holds too few of them or mostly others."""
+    best = max(
+        clustered.clusters,
+        key=lambda c: (len(injected & set(c.incident_ids)), -c.size),
+        default=None,
+    )
+    if best is None or not injected & set(best.incident_ids):
+        misses.append("no pattern holds the injected incidents")
+        return None
+    hits = len(injected & set(best.incident_ids))
+    if hits < min(len(injected), min_support) or hits * 2 < best.size:
+        misses.append(
+            f"pattern {best.pattern_id} holds only {hits} of the "
+            f"{len(injected)} injected incidents among {best.size}"
         )
-        clustered = timed(
-            "cluster", lambda: run_cluster(scratch, ClusterOptions(as_of=options.as_of))
-        )
-        unlimited = replace(scratch, rules=replace(scratch.rules, budget=10_000))
-        report = timed(
-            "report", lambda: build_report(unlimited, taxonomy, ReportOptions(as_of=options.as_of))
-        )
-        total = time.perf_counter() - started
-        injected = {r["id"] for r in records}
-        misses: list[str] = []
-        if ingested.counts.get("rejected"):
-            misses.append(
-                f"{ingested.counts['rejected']} injected record(s) were rejected by "
-                "the quality gates"
-            )
-        detected = None
-        best = max(
-            clustered.clusters,
-            key=lambda c: (len(injected & set(c.incident_ids)), -c.size),
-            default=None,
-        )
-        if best is not None and injected & set(best.incident_ids):
-            hits = len(injected & set(best.incident_ids))
-            detected = {
-                "pattern_id": best.pattern_id,
-                "size": best.size,
-                "injected_in_pattern": hits,
-                "injected": len(injected),
-                "label": best.label,
-                "status": best.status,
-                "precursors": [p.metric for p in best.precursors],
+    return {
+        "pattern_id": best.pattern_id,
+        "size": best.size,
+        "injected_in_pattern": hits,
+        "injected": len(injected),
+        "label": best.label,
+        "status": best.status,
+        "precursors": [p.metric for p in best.precursors],
+    }
+
+
+def _suggestion(
+    report: Report,
+    detected: dict[str, Any],
+    settings: Settings,
+    taxonomy: Taxonomy,
+    misses: list[str],
+) -> dict[str, Any] | None:
+    """The report's suggestion for the injected service and pattern; a miss when there is
+    none (with why it was held back) or its trigger falls short."""
+    service = settings.drill.service
+    for item in report.suggestions:
+        if item["service"] == service and item["pattern_id"] == detected["pattern_id"]:
+            misses.extend(_trigger_misses(item, settings.drill, settings, taxonomy))
+            backtest = (item["evidence"].get("backtest") or {}).get("held_out")
+            return {
+                "rule_id": item["rule_id"],
+                "action": item["action"],
+                "confidence": item["confidence"],
+                "rank": item["rank"],
+                "within_budget": item["rank"] <= settings.rules.budget,
+                "trigger": item["precursor"] if backtest else None,
+                "backtest": backtest,
             }
-            if hits < min(len(injected), settings.rules.min_support) or hits * 2 < best.size:
-                misses.append(
-                    f"pattern {best.pattern_id} holds only {hits} of the "
-                    f"{len(injected)} injected incidents among {best.size}"
-                )
-        else:
-            misses.append("no pattern holds the injected incidents")
-        suggestion = None
-        if detected is not None:
-            for item in report.suggestions:
-                if (
-                    item["service"] == config.service
-                    and item["pattern_id"] == detected["pattern_id"]
-                ):
-                    backtest = (item["evidence"].get("backtest") or {}).get("held_out")
-                    suggestion = {
-                        "rule_id": item["rule_id"],
-                        "action": item["action"],
-                        "confidence": item["confidence"],
-                        "rank": item["rank"],
-                        "within_budget": item["rank"] <= settings.rules.budget,
-                        "trigger": item["precursor"] if backtest else None,
-                        "backtest": backtest,
-                    }
-                    misses.extend(_trigger_misses(item, config, settings, taxonomy))
-                    break
-            if suggestion is None:
-                held = [s for s in report.suppressed if s["service"] == config.service]
-                why = f" (held back: {held[0]['reason']}: {held[0]['detail']})" if held else ""
-                misses.append(f"no suggestion for `{config.service}`{why}")
-        target = config.target.total_seconds()
-        if total > target:
-            misses.append(
-                f"the loop took {total:.1f}s, more than the target {format_duration(config.target)}"
-            )
-        kept = None
-        if options.keep is not None:
-            options.keep.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(scratch_db, options.keep / "drill.db")
-            kept = str(options.keep / "drill.db")
-        return DrillResult(
-            passed=not misses,
-            target_seconds=target,
-            total_seconds=total,
-            stages=stages,
-            injected=sorted(injected),
-            service=config.service,
-            failure_class=config.failure_class,
-            detected=detected,
-            suggestion=suggestion,
-            budget=settings.rules.budget,
-            misses=misses,
-            scratch=kept,
-        )
-    finally:
-        shutil.rmtree(scratch_dir, ignore_errors=True)
+    held = [s for s in report.suppressed if s["service"] == service]
+    why = f" (held back: {held[0]['reason']}: {held[0]['detail']})" if held else ""
+    misses.append(f"no suggestion for `{service}`{why}")
+    return None
+
+
+def _keep(scratch_db: Path, keep: Path | None) -> str | None:
+    """Copy the scratch store into ``keep`` when asked to (``--keep DIR``)."""
+    if keep is None:
+        return None
+    keep.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(scratch_db, keep / "drill.db")
+    return str(keep / "drill.db")

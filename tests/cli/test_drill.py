@@ -176,3 +176,25 @@ def test_the_drill_reads_a_database_in_a_folder_it_cannot_write(tmp_path: Path) 
     finally:
         base.chmod(0o755)
         shutil.rmtree(base)
+
+
+def test_a_drill_held_back_by_the_guardrails_says_why(cli: Cli, tmp_path: Path) -> None:
+    build_store(cli)
+    (tmp_path / "failearn.toml").write_text("[rules]\nmin_confidence = 0.99\n")
+    doc = cli.json("drill", "--as-of", AS_OF, exit_code=1)
+    assert doc["detected"] is not None and doc["suggestion"] is None
+    [miss] = doc["misses"]
+    assert miss.startswith("no suggestion for `drill-ledger` (held back: low-confidence: ")
+
+
+def test_injected_records_the_gates_reject_are_a_miss(cli: Cli, tmp_path: Path) -> None:
+    build_store(cli)
+    (tmp_path / "failearn.toml").write_text(
+        '[gates]\nrequire = ["timestamp", "service", "failure_class", "trace_ids", "ended_at"]\n'
+    )
+    doc = cli.json("drill", "--as-of", AS_OF, exit_code=1)
+    assert doc["misses"][:2] == [
+        "12 injected record(s) were rejected by the quality gates",
+        "no pattern holds the injected incidents",
+    ]
+    assert doc["detected"] is None and doc["suggestion"] is None
