@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath
@@ -580,93 +581,17 @@ def _body_fields(
     return {k: "\n\n".join(v) for k, v in fields.items()}, lines, kept, errors
 
 
-def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$") -> RawRecord:  # noqa: C901
+def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$") -> RawRecord:
     """Parse one post-mortem into a raw record (or a rejected one, with a located issue)."""
-    payload: dict[str, Any] = {}
-    field_lines: dict[str, int] = {}
-    issues: list[Issue] = []
-    duplicates: list[DuplicateKey] = []
     if "\r" in text and "\n" not in text:  # lines ended by CR alone (classic Mac OS)
         text = text.replace("\r", "\n")
-    body = text
-    body_line = 1
-    split = _split_front_matter(text)
-    if isinstance(split, _Unclosed):
-        return reject(
-            source,
-            KIND,
-            "front-matter-not-closed",
-            f"front matter opened with `{split.delimiter}` on line {split.line} is never closed",
-            line=split.line,
-            raw=text,
-        )
-    if split is not None:
-        handler, fm, body, fm_line, body_line = split
-        try:
-            if isinstance(handler, TomlFrontMatter):
-                data, key_lines = _load_toml(fm)
-            else:
-                loaded = load_yaml(fm)
-                data, key_lines = loaded.data, loaded.lines
-                duplicates = loaded.duplicates
-        except YamlLoadError as exc:
-            line = fm_line + exc.line - 1 if exc.line else fm_line
-            return reject(source, KIND, exc.code, f"front matter: {exc}", line=line, raw=text)
-        except tomllib.TOMLDecodeError as exc:
-            return reject(
-                source, KIND, "invalid-yaml", f"front matter (TOML): {exc}", line=fm_line, raw=text
-            )
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            first = fm_line + (1 if fm.startswith(("\n", "\r\n")) else 0)
-            return reject(
-                source,
-                KIND,
-                "front-matter-not-mapping",
-                f"front matter is a {type(data).__name__}, not a mapping of fields",
-                line=first,
-                raw=text,
-            )
-        payload.update(string_keys(data))
-        field_lines = {path: fm_line + line - 1 for path, line in key_lines.items()}
-        issues = [
-            Issue(
-                code="duplicate-key",
-                level="warning",
-                source=source,
-                line=fm_line + d.line - 1,
-                field=d.path,
-                hint=hint("duplicate-key"),
-                message=f"front matter: `{d.path}` is written again (first on line "
-                f"{fm_line + d.first_line - 1}); the last value is used",
-            )
-            for d in duplicates
-        ]
-    traces = trace_search_pattern(trace_pattern)
-    found = _walk_body(body, body_line, traces)
-    title, sections = found.title, found.sections
-    body_traces, body_errors = found.trace_ids, found.errors
-    found.meta.extend(_heading_meta(sections))
-    texts, text_lines, kept, section_errors = _body_fields(sections)
-    present = {k.casefold().replace("-", "_") for k in payload}
-    if title and "title" not in present:
-        payload["title"] = title
-        if found.title_line is not None:
-            field_lines.setdefault("title", found.title_line)
-    for name, value in texts.items():
-        if name not in present:
-            payload[name] = value
-            field_lines.setdefault(name, text_lines[name])
-    if kept:
-        payload["sections"] = kept
-    extra_errors = [e for e in section_errors + body_errors if e]
-    if extra_errors:
-        payload["error_messages"] = (
-            _as_list(payload.get("error_messages")) + _dedupe(extra_errors)[:_MAX_ERRORS]
-        )
-    if body_traces:
-        payload["trace_ids"] = _as_list(payload.get("trace_ids")) + _dedupe(body_traces)
+    front = _front_matter(text, source)
+    if isinstance(front, RawRecord):
+        return front
+    payload, field_lines = front.payload, front.field_lines
+    found = _walk_body(front.body, front.body_line, trace_search_pattern(trace_pattern))
+    found.meta.extend(_heading_meta(found.sections))
+    _add_body_fields(payload, field_lines, found)
     dates = _apply_meta(payload, field_lines, found.meta)
     found_in = _apply_timeline(payload, field_lines, found, dates, source)
     return RawRecord(
@@ -676,9 +601,122 @@ def parse_markdown(text: str, source: str, trace_pattern: str = "^[0-9a-f]{32}$"
         raw=text,
         payload=payload,
         field_lines=field_lines,
-        issues=issues,
+        issues=front.issues,
         found_in=found_in,
     )
+
+
+@dataclass
+class _Front:
+    """What the front matter gives: its fields and their lines, warnings about it, and the
+    body after it (with the line the body starts on)."""
+
+    payload: dict[str, Any] = field(default_factory=dict)
+    field_lines: dict[str, int] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    body: str = ""
+    body_line: int = 1
+
+
+def _front_matter(text: str, source: str) -> _Front | RawRecord:
+    """The front matter of ``text`` (none: the whole text is the body), or a rejected
+    record when it is not closed, not parsed or not a mapping."""
+    split = _split_front_matter(text)
+    if split is None:
+        return _Front(body=text)
+    if isinstance(split, _Unclosed):
+        return reject(
+            source,
+            KIND,
+            "front-matter-not-closed",
+            f"front matter opened with `{split.delimiter}` on line {split.line} is never closed",
+            line=split.line,
+            raw=text,
+        )
+    handler, fm, body, fm_line, body_line = split
+    loaded = _load_front_matter(handler, fm, fm_line, source, text)
+    if isinstance(loaded, RawRecord):
+        return loaded
+    data, key_lines, duplicates = loaded
+    return _Front(
+        payload=dict(string_keys(data)),
+        field_lines={path: fm_line + line - 1 for path, line in key_lines.items()},
+        issues=[_duplicate_key(d, fm_line, source) for d in duplicates],
+        body=body,
+        body_line=body_line,
+    )
+
+
+def _load_front_matter(
+    handler: BaseHandler, fm: str, fm_line: int, source: str, text: str
+) -> tuple[dict[str, Any], Mapping[str, int], list[DuplicateKey]] | RawRecord:
+    """The front matter's mapping (TOML or YAML), the line of each key and the keys written
+    twice; a rejected record when it cannot be read or is no mapping."""
+    duplicates: list[DuplicateKey] = []
+    try:
+        if isinstance(handler, TomlFrontMatter):
+            data, key_lines = _load_toml(fm)
+        else:
+            loaded = load_yaml(fm)
+            data, key_lines, duplicates = loaded.data, loaded.lines, loaded.duplicates
+    except YamlLoadError as exc:
+        line = fm_line + exc.line - 1 if exc.line else fm_line
+        return reject(source, KIND, exc.code, f"front matter: {exc}", line=line, raw=text)
+    except tomllib.TOMLDecodeError as exc:
+        return reject(
+            source, KIND, "invalid-yaml", f"front matter (TOML): {exc}", line=fm_line, raw=text
+        )
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        first = fm_line + (1 if fm.startswith(("\n", "\r\n")) else 0)
+        return reject(
+            source,
+            KIND,
+            "front-matter-not-mapping",
+            f"front matter is a {type(data).__name__}, not a mapping of fields",
+            line=first,
+            raw=text,
+        )
+    return data, key_lines, duplicates
+
+
+def _duplicate_key(duplicate: DuplicateKey, fm_line: int, source: str) -> Issue:
+    """A key the front matter writes twice: a warning, the last value is used."""
+    return Issue(
+        code="duplicate-key",
+        level="warning",
+        source=source,
+        line=fm_line + duplicate.line - 1,
+        field=duplicate.path,
+        hint=hint("duplicate-key"),
+        message=f"front matter: `{duplicate.path}` is written again (first on line "
+        f"{fm_line + duplicate.first_line - 1}); the last value is used",
+    )
+
+
+def _add_body_fields(payload: dict[str, Any], field_lines: dict[str, int], found: _Body) -> None:
+    """The fields the body gives (title, text sections, error messages, trace ids), where
+    the front matter does not give them already; every section is kept by heading."""
+    texts, text_lines, kept, section_errors = _body_fields(found.sections)
+    present = {k.casefold().replace("-", "_") for k in payload}
+    if found.title and "title" not in present:
+        payload["title"] = found.title
+        if found.title_line is not None:
+            field_lines.setdefault("title", found.title_line)
+    for name, value in texts.items():
+        if name not in present:
+            payload[name] = value
+            field_lines.setdefault(name, text_lines[name])
+    if kept:
+        payload["sections"] = kept
+    extra_errors = [e for e in section_errors + found.errors if e]
+    if extra_errors:
+        payload["error_messages"] = (
+            _as_list(payload.get("error_messages")) + _dedupe(extra_errors)[:_MAX_ERRORS]
+        )
+    if found.trace_ids:
+        payload["trace_ids"] = _as_list(payload.get("trace_ids")) + _dedupe(found.trace_ids)
 
 
 def _as_list(value: Any) -> list[Any]:
