@@ -151,7 +151,45 @@ def pool_sentence(
     )
 
 
-def action_text(  # noqa: C901
+# The sentence of each adaptation, as "When <trigger>, …" ends it and as it reads with no
+# trigger; {s} is the service, {d} its dependency.
+_SENTENCES: dict[str, tuple[str, str]] = {
+    "circuit-breaker": (
+        "open the circuit breaker from {s} to {d}, so callers fail fast instead of queueing.",
+        "Open the circuit breaker from {s} to {d} sooner, so callers fail fast instead of "
+        "queueing.",
+    ),
+    "reroute": (
+        "reroute {s}'s calls around {d} while it is degraded.",
+        "Reroute {s}'s calls around {d} while it is degraded.",
+    ),
+    "load-shedding": (
+        "shed low-priority load on {s} to protect the critical path.",
+        "Shed low-priority load on {s} early to protect the critical path.",
+    ),
+    "rate-limit": (
+        "rate-limit the clients of {s}.",
+        "Rate-limit the clients of {s} to the rate it can serve.",
+    ),
+    "failover": (
+        "fail {s} over to standby capacity.",
+        "Fail {s} over to standby capacity when it degrades.",
+    ),
+}
+# Adaptations no trigger times: the same sentence either way ({to_d}: " to <dependency>"
+# when there is one).
+_STANDING: dict[str, str] = {
+    "retry-cap": "Cap retries from {s}{to_d} (count and budget), so retries do not amplify "
+    "the failure.",
+    "deploy-guard": "Gate deployments of {s} on health signals and roll back automatically "
+    "when they degrade.",
+    "config-validation": "Validate configuration changes to {s} before they apply, and reject "
+    "a change that fails instead of loading it.",
+    "isolate": "Isolate {s} and rotate its credentials when this pattern recurs.",
+}
+
+
+def action_text(
     adaptation: str,
     service: str,
     dependency: str | None,
@@ -161,71 +199,37 @@ def action_text(  # noqa: C901
 ) -> str:
     """The suggestion as one imperative sentence (for adaptations other than a timeout or a
     pool size, which :func:`_timeout` and :func:`_pool` word from their figures)."""
-    s = f"`{service}`"
     d = f"`{dependency}`" if dependency else "its failing dependency"
+    words = {"s": f"`{service}`", "d": d, "to_d": f" to {d}" if dependency else ""}
     when = f"When {trigger_clause(trigger, service)}, " if trigger else ""
     if adaptation == "pre-emptive-scaling":
-        scale = scale_phrase(taxonomy, failure_class)
-        if dependency and scale.startswith("scale the pool"):
-            scale = scale.replace("the pool", f"the pool to {d}", 1)
-        if trigger and trigger.service not in (None, service):
-            return f"{when}scale {s}: {scale}."
-        if trigger:
-            return f"{when}{scale}."
-        return f"Scale {s} pre-emptively: {scale}."
-    if adaptation == "circuit-breaker":
-        return (
-            f"{when}open the circuit breaker from {s} to {d}, so callers fail fast "
-            "instead of queueing."
-            if trigger
-            else f"Open the circuit breaker from {s} to {d} sooner, so callers fail fast "
-            "instead of queueing."
+        return _scaling_text(
+            service, dependency, trigger, when, scale_phrase(taxonomy, failure_class)
         )
-    if adaptation == "reroute":
-        return (
-            f"{when}reroute {s}'s calls around {d} while it is degraded."
-            if trigger
-            else f"Reroute {s}'s calls around {d} while it is degraded."
-        )
-    if adaptation == "retry-cap":
-        target = f" to {d}" if dependency else ""
-        return (
-            f"Cap retries from {s}{target} (count and budget), so retries do not "
-            "amplify the failure."
-        )
-    if adaptation == "load-shedding":
-        if trigger:
-            return f"{when}shed low-priority load on {s} to protect the critical path."
-        return f"Shed low-priority load on {s} early to protect the critical path."
-    if adaptation == "rate-limit":
-        return (
-            f"{when}rate-limit the clients of {s}."
-            if trigger
-            else f"Rate-limit the clients of {s} to the rate it can serve."
-        )
-    if adaptation == "failover":
-        return (
-            f"{when}fail {s} over to standby capacity."
-            if trigger
-            else f"Fail {s} over to standby capacity when it degrades."
-        )
-    if adaptation == "deploy-guard":
-        return (
-            f"Gate deployments of {s} on health signals and roll back automatically "
-            "when they degrade."
-        )
-    if adaptation == "config-validation":
-        return (
-            f"Validate configuration changes to {s} before they apply, and reject a change "
-            "that fails instead of loading it."
-        )
-    if adaptation == "isolate":
-        return f"Isolate {s} and rotate its credentials when this pattern recurs."
+    if adaptation in _STANDING:
+        return _STANDING[adaptation].format(**words)
+    if adaptation in _SENTENCES:
+        triggered, standing = _SENTENCES[adaptation]
+        return when + triggered.format(**words) if trigger else standing.format(**words)
     known = taxonomy.adaptations.get(adaptation)
     name = known.name if known else adaptation.replace("-", " ")
     if trigger:
-        return f"{when}{name[:1].lower()}{name[1:]} on {s}."
-    return f"{name} on {s}."
+        return f"{when}{name[:1].lower()}{name[1:]} on `{service}`."
+    return f"{name} on `{service}`."
+
+
+def _scaling_text(
+    service: str, dependency: str | None, trigger: Trigger | None, when: str, scale: str
+) -> str:
+    """Pre-emptive scaling, in the words the taxonomy gives the class's scaling (the pool
+    named after its dependency); a trigger on another service names the one to scale."""
+    if dependency and scale.startswith("scale the pool"):
+        scale = scale.replace("the pool", f"the pool to `{dependency}`", 1)
+    if trigger and trigger.service not in (None, service):
+        return f"{when}scale `{service}`: {scale}."
+    if trigger:
+        return f"{when}{scale}."
+    return f"Scale `{service}` pre-emptively: {scale}."
 
 
 def rationale_text(

@@ -383,3 +383,99 @@ def test_metric_phrases_and_numbers() -> None:
         "0.012",
         "-0.5",
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "dependency", "triggered", "standing"),
+    [
+        (
+            "circuit-breaker",
+            "db",
+            "open the circuit breaker from `svc` to `db`, so callers fail fast instead of "
+            "queueing.",
+            "Open the circuit breaker from `svc` to `db` sooner, so callers fail fast instead "
+            "of queueing.",
+        ),
+        (
+            "reroute",
+            None,
+            "reroute `svc`'s calls around its failing dependency while it is degraded.",
+            "Reroute `svc`'s calls around its failing dependency while it is degraded.",
+        ),
+        (
+            "load-shedding",
+            None,
+            "shed low-priority load on `svc` to protect the critical path.",
+            "Shed low-priority load on `svc` early to protect the critical path.",
+        ),
+        (
+            "rate-limit",
+            None,
+            "rate-limit the clients of `svc`.",
+            "Rate-limit the clients of `svc` to the rate it can serve.",
+        ),
+        (
+            "failover",
+            None,
+            "fail `svc` over to standby capacity.",
+            "Fail `svc` over to standby capacity when it degrades.",
+        ),
+        ("warm-cache", None, "warm cache on `svc`.", "warm cache on `svc`."),
+    ],
+)
+def test_each_adaptation_reads_with_and_without_a_trigger(
+    kind: str, dependency: str | None, triggered: str, standing: str
+) -> None:
+    trigger = Trigger("request_rate", "higher", 12.0, 600, 20.0, 5.0, 0.9, 8, "load")
+    when = f"When {trigger_clause(trigger, 'svc')}, "
+    assert action_text(kind, "svc", dependency, trigger, TAXONOMY, "timeout") == when + triggered
+    assert action_text(kind, "svc", dependency, None, TAXONOMY, "timeout") == standing
+
+
+@pytest.mark.parametrize(
+    ("kind", "dependency", "text"),
+    [
+        (
+            "retry-cap",
+            "db",
+            "Cap retries from `svc` to `db` (count and budget), so retries do not amplify the "
+            "failure.",
+        ),
+        (
+            "retry-cap",
+            None,
+            "Cap retries from `svc` (count and budget), so retries do not amplify the failure.",
+        ),
+        (
+            "deploy-guard",
+            None,
+            "Gate deployments of `svc` on health signals and roll back automatically when they "
+            "degrade.",
+        ),
+        (
+            "config-validation",
+            None,
+            "Validate configuration changes to `svc` before they apply, and reject a change "
+            "that fails instead of loading it.",
+        ),
+        ("isolate", None, "Isolate `svc` and rotate its credentials when this pattern recurs."),
+    ],
+)
+def test_standing_adaptations_read_the_same_with_a_trigger(
+    kind: str, dependency: str | None, text: str
+) -> None:
+    trigger = Trigger("request_rate", "higher", 12.0, 600, 20.0, 5.0, 0.9, 8, "load")
+    assert action_text(kind, "svc", dependency, trigger, TAXONOMY, "timeout") == text
+    assert action_text(kind, "svc", dependency, None, TAXONOMY, "timeout") == text
+
+
+def test_pre_emptive_scaling_names_the_pool_and_the_service_a_trigger_watches() -> None:
+    here = Trigger("request_rate", "higher", 12.0, 600, 20.0, 5.0, 0.9, 8, "load", service="svc")
+    there = Trigger("request_rate", "higher", 12.0, 600, 20.0, 5.0, 0.9, 8, "load", service="db")
+    cls = "connection-pool-exhaustion"
+    plain = action_text("pre-emptive-scaling", "svc", "db", None, TAXONOMY, cls)
+    assert plain.startswith("Scale `svc` pre-emptively: scale the pool to `db`")
+    own = action_text("pre-emptive-scaling", "svc", "db", here, TAXONOMY, cls)
+    assert own.startswith(f"When {trigger_clause(here, 'svc')}, scale the pool to `db`")
+    other = action_text("pre-emptive-scaling", "svc", "db", there, TAXONOMY, cls)
+    assert other.startswith(f"When {trigger_clause(there, 'svc')}, scale `svc`: scale the pool")
