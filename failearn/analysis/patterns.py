@@ -63,30 +63,51 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / norm if norm > 0 else 0.0
 
 
-def match(  # noqa: C901
-    clusters: Sequence[tuple[frozenset[str], dict[str, float]]],
-    known: Sequence[KnownPattern],
-    options: MatchOptions,
+Clusters = Sequence[tuple[frozenset[str], dict[str, float]]]
+
+
+def match(
+    clusters: Clusters, known: Sequence[KnownPattern], options: MatchOptions
 ) -> list[str | None]:
     """For each cluster (members, signature), the id of the known pattern it continues."""
+    candidates = _candidates(clusters, known, options.min_overlap)
     result: list[str | None] = [None] * len(clusters)
-    # Per pattern, the clusters it may continue into, the one holding most of it first.
+    for number, pattern_id in _by_shared_incidents(candidates, known).items():
+        result[number] = pattern_id
+    unclaimed = [p for p in known if p.pattern_id not in candidates]
+    for number, pattern_id in _by_signature(clusters, unclaimed, result, options.min_similarity):
+        result[number] = pattern_id
+    return result
+
+
+def _candidates(
+    clusters: Clusters, known: Sequence[KnownPattern], min_overlap: float
+) -> dict[str, list[tuple[int, int]]]:
+    """Per pattern, the clusters it may continue into as (shared incidents, cluster number),
+    the one holding most of it first; a pattern that shares too little with every cluster
+    is left out."""
     candidates: dict[str, list[tuple[int, int]]] = {}
     for pattern in known:
         eligible = []
         for number, (members, _) in enumerate(clusters):
             shared = len(members & pattern.members)
             overlap = shared / (min(len(members), len(pattern.members)) or 1)
-            if shared and overlap >= options.min_overlap:
+            if shared and overlap >= min_overlap:
                 eligible.append(((shared, overlap, -number), number))
         if eligible:
             candidates[pattern.pattern_id] = [
                 (key[0], number) for key, number in sorted(eligible, reverse=True)
             ]
-    claimed = set(candidates)
-    # Deferred acceptance: each pattern proposes to its clusters in turn; a cluster keeps the
-    # better of its holder and a new proposer and sends the other on to its next cluster.
-    # Every pattern proposes to every cluster at most once, so this ends.
+    return candidates
+
+
+def _by_shared_incidents(
+    candidates: dict[str, list[tuple[int, int]]], known: Sequence[KnownPattern]
+) -> dict[int, str]:
+    """Deferred acceptance: each pattern proposes to its clusters in turn, oldest first; a
+    cluster keeps the better of its holder and a new proposer (:func:`_preferred`) and
+    sends the other on to its next cluster.  Every pattern proposes to every cluster at
+    most once, so this ends.  The pattern id each cluster keeps, by cluster number."""
     holders: dict[int, tuple[int, KnownPattern]] = {}
     queue = sorted(
         (p for p in known if p.pattern_id in candidates),
@@ -105,25 +126,36 @@ def match(  # noqa: C901
         kept = _preferred(held, (shared, pattern))
         holders[number] = kept
         queue.append(pattern if kept[1] is held[1] else held[1])
-    for number, (_, pattern) in holders.items():
-        result[number] = pattern.pattern_id
+    return {number: pattern.pattern_id for number, (_, pattern) in holders.items()}
+
+
+def _by_signature(
+    clusters: Clusters,
+    unclaimed: Sequence[KnownPattern],
+    result: Sequence[str | None],
+    min_similarity: float,
+) -> list[tuple[int, str]]:
+    """(cluster number, pattern id) for the clusters still unmatched and the patterns that
+    shared no incident with any cluster: the most similar signatures first, each cluster
+    and pattern taken once."""
     pairs: list[tuple[float, int, str]] = []
     for number, (_, signature) in enumerate(clusters):
         if result[number] is not None:
             continue
-        for pattern in known:
-            if pattern.pattern_id in claimed:
-                continue
+        for pattern in unclaimed:
             similarity = cosine(signature, pattern.signature)
-            if similarity >= options.min_similarity:
+            if similarity >= min_similarity:
                 pairs.append((similarity, number, pattern.pattern_id))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    matched: list[tuple[int, str]] = []
+    numbers: set[int] = set()
     taken: set[str] = set()
     for _, number, pattern_id in pairs:
-        if result[number] is None and pattern_id not in taken:
-            result[number] = pattern_id
+        if number not in numbers and pattern_id not in taken:
+            matched.append((number, pattern_id))
+            numbers.add(number)
             taken.add(pattern_id)
-    return result
+    return matched
 
 
 def _preferred(

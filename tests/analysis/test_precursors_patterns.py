@@ -93,3 +93,14 @@ def test_a_split_pattern_keeps_its_id_in_its_larger_part_and_gets_it_back_when_j
     # A pattern that ended in a join is not carried on by resemblance elsewhere.
     other = [(frozenset("abcdefghijk"), {"template:x": 1.0}), (frozenset("z"), {"template:x": 1.0})]
     assert match(other, parts, MatchOptions()) == ["P0001", None]
+
+
+def test_a_pattern_that_lost_its_cluster_is_not_carried_over_by_its_signature() -> None:
+    """A pattern that shared incidents with a cluster ends where another took that cluster:
+    it does not jump to a look-alike cluster it shares nothing with."""
+    older = KnownPattern("P0001", frozenset({"a", "b", "c"}), {"x": 1.0}, "2026-01-01", "")
+    joined = KnownPattern("P0002", frozenset({"d", "e"}), {"y": 1.0}, "2026-02-01", "")
+    clusters = [(frozenset({"a", "b", "c", "d", "e"}), {"x": 1.0}), (frozenset({"z"}), {"y": 1.0})]
+    assert match(clusters, [older, joined], MatchOptions()) == ["P0001", None]
+    stranger = KnownPattern("P0003", frozenset({"q"}), {"y": 1.0}, "2026-03-01", "")
+    assert match(clusters, [older, joined, stranger], MatchOptions()) == ["P0001", "P0003"]
