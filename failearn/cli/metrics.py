@@ -11,6 +11,8 @@ from failearn.cli.common import (
     AsOfOption,
     DbOption,
     FormatOption,
+    ListFormat,
+    ListFormatOption,
     OutputFormat,
     as_of,
     emit_json,
@@ -95,9 +97,11 @@ def list_command(
         str | None,
         typer.Option("--service", metavar="NAME", show_default=False, help="Only this service's."),
     ] = None,
-    output_format: FormatOption = OutputFormat.text,
+    output_format: ListFormatOption = ListFormat.text,
 ) -> None:
     """The stored metric series: service, metric, labels, span and points.
+
+    Piped, or with --format tsv, one tab-separated line per series.
 
     Example: failearn metrics list --service checkout
     """
@@ -111,10 +115,10 @@ def list_command(
         found = sql.series(store, [service] if service else None)
     finally:
         store.close()
-    if output_format is OutputFormat.json:
+    if output_format is ListFormat.json:
         emit_json(envelope("metrics list", list_document(found)))
     else:
-        render_list(found, stdout())
+        render_list(found, stdout(), tsv=output_format is ListFormat.tsv)
 
 
 def register(app: typer.Typer) -> None:

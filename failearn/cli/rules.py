@@ -12,6 +12,8 @@ from failearn.cli.common import (
     AsOfOption,
     DbOption,
     FormatOption,
+    ListFormat,
+    ListFormatOption,
     OutputFormat,
     as_of,
     emit_json,
@@ -124,9 +126,12 @@ def list_command(
     ] = False,
     as_of_text: AsOfOption = None,
     ttl: TtlOption = None,
-    output_format: FormatOption = OutputFormat.text,
+    output_format: ListFormatOption = ListFormat.text,
 ) -> None:
     """List the rules of the registry, by service, most confident first.
+
+    Piped, or with --format tsv, one tab-separated line per rule: id, status,
+    service, adaptation, confidence, support, times applied, last match.
 
     Example:
 
@@ -142,10 +147,10 @@ def list_command(
     result = list_rules(
         settings, as_of(as_of_text), statuses=status or [], service=service, include_all=show_all
     )
-    if output_format is OutputFormat.json:
+    if output_format is ListFormat.json:
         emit_json(envelope("rules list", list_document(result)))
     else:
-        render_list(result, stdout())
+        render_list(result, stdout(), tsv=output_format is ListFormat.tsv)
 
 
 @rules_app.command("show")
@@ -191,16 +196,7 @@ def accept_command(
 
         failearn rules accept R-3f9a2c1b04 --note "agreed in the weekly review"
     """
-    _act(
-        ctx,
-        rule,
-        "accepted",
-        db,
-        by,
-        note,
-        as_of_text,
-        output_format,
-    )
+    _act(ctx, rule, "accepted", db, by, note, as_of_text, output_format)
 
 
 @rules_app.command("reject")
@@ -247,17 +243,7 @@ def apply_command(
 
         failearn rules apply R-3f9a2c1b04 --note "deployed in change 4411"
     """
-    _act(
-        ctx,
-        rule,
-        "applied",
-        db,
-        by,
-        note,
-        as_of_text,
-        output_format,
-        force=force,
-    )
+    _act(ctx, rule, "applied", db, by, note, as_of_text, output_format, force=force)
 
 
 @rules_app.command("revert")
@@ -328,33 +314,36 @@ def export_command(
     ] = None,
     ttl: TtlOption = None,
     max_active_rules: MaxActiveOption = None,
-    output_format: FormatOption = OutputFormat.json,
+    output_format: ListFormatOption = ListFormat.json,
 ) -> None:
     """Export the active rules (accepted and applied) for a runtime rule engine.
 
     Each rule carries its trigger (metric, direction, threshold, window) and
     whether automatic adaptation is allowed on its service (not while the
-    service's circuit breaker is open); the guardrails come along.
+    service's circuit breaker is open); the guardrails come along.  --format
+    tsv gives one tab-separated line per rule (id, service, status,
+    adaptation, automatic, trigger), to standard output or --output.
     Example:
 
         failearn rules export --format json -o rules.json
     """
     from failearn.commands.rules import export_rules
-    from failearn.render.output import check_output, json_text, write_output
-    from failearn.render.rules import render_export
+    from failearn.render.output import check_output, json_text, tsv_text, write_output
+    from failearn.render.rules import export_table, render_export
 
     settings = settings_for(ctx, db)
     if output is not None:
         check_output(output, settings.db)
     document = export_rules(settings, as_of(as_of_text))
-    if output_format is OutputFormat.text and output is None:
-        render_export(document, stdout())
+    tsv = output_format is ListFormat.tsv
+    if output_format is not ListFormat.json and output is None:
+        render_export(document, stdout(), tsv=tsv)
         return
     full = envelope("rules export", document)
     if output is None:
         emit_json(full)
         return
-    write_output(json_text(full), output)
+    write_output(tsv_text(export_table(document)) if tsv else json_text(full), output)
     stderr().print(f"wrote {output} ({len(document['rules'])} active rules)", markup=False)
 
 

@@ -12,7 +12,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from failearn.commands.incidents import IncidentDetail, IncidentList
-from failearn.render.output import print_table, tsv_lines, write_lines
+from failearn.render.output import print_table, write_lines
 from failearn.timeutil import iso
 
 
@@ -80,7 +80,7 @@ def render_list(result: IncidentList, console: Console, *, tsv: bool = False) ->
     lines (incident, started, service, class, severity, pattern, title) when piped."""
     table = _table(result)
     if tsv:
-        write_lines(tsv_lines(table), console)
+        print_table(table, console, tsv=True)
         return
     if not result.incidents and console.is_terminal:
         console.print(f"no incident matches in {result.db}", markup=False)

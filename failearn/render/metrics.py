@@ -84,7 +84,7 @@ def list_document(found: Sequence[StoredSeries]) -> dict[str, Any]:
     }
 
 
-def render_list(found: Sequence[StoredSeries], console: Console) -> None:
+def render_list(found: Sequence[StoredSeries], console: Console, *, tsv: bool = False) -> None:
     table = Table(title=f"{len(found)} metric series", title_justify="left")
     for column in ("service", "metric"):
         table.add_column(column, no_wrap=True)  # names a user types next: never cut
@@ -101,4 +101,4 @@ def render_list(found: Sequence[StoredSeries], console: Console) -> None:
             _when(s.last_at)[:16],
             f"{s.points:,}",
         )
-    print_table(table, console)
+    print_table(table, console, tsv=tsv)

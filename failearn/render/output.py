@@ -71,13 +71,20 @@ def draw_table(table: Table, console: Console) -> None:
     console.print(table, crop=False)
 
 
-def print_table(table: Table, console: Console) -> None:
-    """A table of records: drawn in a terminal (:func:`draw_table`), tab-separated values
-    when the output is not one."""
-    if console.is_terminal:
+def print_table(table: Table, console: Console, *, tsv: bool = False) -> None:
+    """A table of records: drawn in a terminal (:func:`draw_table`); tab-separated values,
+    one line per row, when the output is not one or ``tsv`` asks for them (what every list
+    command's ``--format tsv`` does)."""
+    if console.is_terminal and not tsv:
         draw_table(table, console)
         return
     write_lines(tsv_lines(table), console)
+
+
+def tsv_text(table: Table) -> str:
+    """The rows of ``table`` as tab-separated lines, as :func:`print_table` writes them, for
+    a file."""
+    return "".join(visible(line) + "\n" for line in tsv_lines(table))
 
 
 def write_lines(lines: list[str], console: Console) -> None:

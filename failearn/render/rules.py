@@ -94,7 +94,12 @@ def action_document(result: ActionResult) -> dict[str, Any]:
     }
 
 
-def render_list(result: RuleList, console: Console) -> None:
+def render_list(result: RuleList, console: Console, *, tsv: bool = False) -> None:
+    """The rules as a table, after a line per open circuit breaker; with ``tsv``, only the
+    rules, one tab-separated line each."""
+    if tsv:
+        print_table(_list_table(result), console, tsv=True)
+        return
     for service, count in result.breakers_open.items():
         console.print(
             f"[bold red]circuit breaker open on {escape(service)}: {count} active "
@@ -105,6 +110,10 @@ def render_list(result: RuleList, console: Console) -> None:
             "no rules (failearn report registers them; --all shows archived and rejected ones)"
         )
         return
+    print_table(_list_table(result), console)
+
+
+def _list_table(result: RuleList) -> Table:
     # Readable at 80 columns (a pipe, a CI log): ids, statuses, figures and dates are never
     # cut; a long service or adaptation name wraps onto a second line instead.
     table = Table(
@@ -133,7 +142,7 @@ def render_list(result: RuleList, console: Console) -> None:
             str(v.times_applied),
             (v.last_matched_at or "")[:10],
         )
-    print_table(table, console)
+    return table
 
 
 def render_detail(result: RuleDetail, console: Console) -> None:
@@ -190,10 +199,16 @@ def render_action(result: ActionResult, console: Console) -> None:
         console.print(f"[yellow]warning: {escape(message)}[/]")
 
 
-def render_export(document: dict[str, Any], console: Console) -> None:
-    if not document["rules"]:
+def render_export(document: dict[str, Any], console: Console, *, tsv: bool = False) -> None:
+    """The active rules as a table; with ``tsv``, one tab-separated line each."""
+    if not document["rules"] and not tsv:
         console.print("no active rules (accepted or applied)")
         return
+    print_table(export_table(document), console, tsv=tsv)
+
+
+def export_table(document: dict[str, Any]) -> Table:
+    """The table of the active rules of a ``rules export`` document."""
     table = Table(title=f"active rules as of {document['as_of']}", title_justify="left")
     table.add_column("rule", no_wrap=True)
     for column in ("service", "status", "adaptation", "automatic", "trigger"):
@@ -208,4 +223,4 @@ def render_export(document: dict[str, Any], console: Console) -> None:
             "yes" if r["automatic"] else "no (breaker open)",
             f"{trigger['metric']} {trigger['direction']} {trigger['threshold']}" if trigger else "",
         )
-    print_table(table, console)
+    return table

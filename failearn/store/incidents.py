@@ -82,6 +82,20 @@ def current_ids(store: Store, incident_ids: Sequence[str]) -> dict[str, str]:
     return found
 
 
+# The text columns an incident takes from its reports (a merged incident from the first of
+# its reports that has each): what ingest merges, and what ``incidents show`` shows.
+INCIDENT_TEXT = (
+    "title",
+    "summary",
+    "root_cause",
+    "resolution",
+    "workarounds",
+    "action_items",
+    "timeline",
+    "trace_shape",
+    "metrics",
+    "caused_by_rule",
+)
 # The columns ``incidents list`` shows of each incident.
 LISTED = (
     "id",
@@ -102,15 +116,7 @@ SHOWN = (
     "failure_class_raw",
     "failure_class_via",
     "taxonomy_version",
-    "summary",
-    "root_cause",
-    "resolution",
-    "workarounds",
-    "action_items",
-    "timeline",
-    "trace_shape",
-    "metrics",
-    "caused_by_rule",
+    *(name for name in INCIDENT_TEXT if name not in LISTED),
     "kind",
 )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from failearn.store import Store, chunks, marks
+from failearn.store.incidents import INCIDENT_TEXT
 
 INBOX_COLUMNS = (
     "run_id",
@@ -64,18 +65,7 @@ REPORT_COLUMNS = (
     "first_run_id",
     "updated_run_id",
 )
-_MERGED_TEXT = (
-    "title",
-    "summary",
-    "root_cause",
-    "resolution",
-    "workarounds",
-    "action_items",
-    "timeline",
-    "trace_shape",
-    "metrics",
-    "caused_by_rule",
-)
+_MERGED_TEXT = INCIDENT_TEXT
 _PRIORITY = "x.kind != 'markdown', x.timestamp, x.key"
 
 

@@ -193,6 +193,20 @@ def test_metrics_list(cli: Cli, tmp_path: Path) -> None:
         ["checkout", "db_pool_utilization"],
         ["checkout", "request_rate"],
     ]
+    assert cli("metrics", "list", "--service", "checkout", "--format", "tsv").stdout == text.stdout
+
+
+def test_metrics_list_format_tsv_in_a_terminal(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    build_store(cli)
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: draw as for a terminal
+    monkeypatch.setenv("TERM", "dumb")
+    assert "\t" not in cli("metrics", "list").stdout
+    rows = [line.split("\t") for line in cli("metrics", "list", "-f", "tsv").stdout.splitlines()]
+    assert [row[:2] for row in rows] == [
+        ["checkout", "db_pool_utilization"],
+        ["checkout", "request_rate"],
+    ]
+    assert all(len(row) == 6 and row[5] == "8,064" for row in rows)
 
 
 @pytest.mark.slow

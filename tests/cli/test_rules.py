@@ -377,3 +377,34 @@ def test_piped_the_list_and_the_export_are_tab_separated(cli: Cli, checkout: lis
     assert [line.split("\t")[:3] for line in exported.stdout.splitlines()] == [
         [checkout[0], "checkout", "accepted"]
     ]
+
+
+def test_format_tsv_gives_only_the_rows_even_in_a_terminal(
+    cli: Cli, crowded: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: draw as for a terminal
+    monkeypatch.setenv("TERM", "dumb")
+    for rule in crowded[:11]:
+        act(cli, "accept", rule, "09:00")
+    drawn = cli("rules", "list", "--as-of", at("10:00"))
+    assert "circuit breaker open on checkout" in drawn.stdout and "\t" not in drawn.stdout
+    listed = cli("rules", "list", "--as-of", at("10:00"), "--format", "tsv")
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert sorted(row[0] for row in rows) == sorted(crowded)
+    assert all(len(row) == 8 for row in rows)
+    exported = cli("rules", "export", "--as-of", at("10:00"), "-f", "tsv")
+    rows = [line.split("\t") for line in exported.stdout.splitlines()]
+    assert sorted(row[0] for row in rows) == sorted(crowded[:11])
+    assert {tuple(row[1:5]) for row in rows} == {
+        ("checkout", "accepted", "pool-resize", "no (breaker open)")
+    }
+    written = cli("rules", "export", "--as-of", at("10:00"), "-f", "tsv", "-o", "rules.tsv")
+    assert written.exit_code == 0 and "11 active rules" in written.stderr
+    assert (tmp_path / "rules.tsv").read_text(encoding="utf-8") == exported.stdout
+
+
+def test_format_tsv_of_an_empty_registry_is_empty(cli: Cli, checkout: list[str]) -> None:
+    assert cli("rules", "export", "-f", "tsv").stdout == ""
+    assert cli("rules", "list", "--status", "applied", "-f", "tsv").stdout == ""
+    result = cli("rules", "list", "-f", "csv")
+    assert result.exit_code == 2 and "'csv' is not one of" in result.stderr
