@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from failearn.errors import NotFoundError, UsageError
+from failearn.record import TEXT_FIELDS
 from failearn.store import Store, chunks, marks
 
 
@@ -84,18 +85,7 @@ def current_ids(store: Store, incident_ids: Sequence[str]) -> dict[str, str]:
 
 # The text columns an incident takes from its reports (a merged incident from the first of
 # its reports that has each): what ingest merges, and what ``incidents show`` shows.
-INCIDENT_TEXT = (
-    "title",
-    "summary",
-    "root_cause",
-    "resolution",
-    "workarounds",
-    "action_items",
-    "timeline",
-    "trace_shape",
-    "metrics",
-    "caused_by_rule",
-)
+INCIDENT_TEXT = (*TEXT_FIELDS, "trace_shape", "metrics", "caused_by_rule")
 # The columns ``incidents list`` shows of each incident.
 LISTED = (
     "id",

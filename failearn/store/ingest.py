@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from failearn.record import TEXT_FIELDS
 from failearn.store import Store, chunks, marks
 from failearn.store.incidents import INCIDENT_TEXT
 
@@ -50,13 +51,7 @@ REPORT_COLUMNS = (
     "taxonomy_version",
     "severity",
     "severity_rank",
-    "title",
-    "summary",
-    "root_cause",
-    "resolution",
-    "workarounds",
-    "action_items",
-    "timeline",
+    *TEXT_FIELDS,
     "trace_shape",
     "metrics",
     "ended_at",
