@@ -101,6 +101,13 @@ ListFormatOption = Annotated[
 ]
 
 
+def output_file_option(help: str) -> Any:
+    """``--output FILE`` / ``-o FILE`` (a file, never a directory), with what it writes."""
+    return typer.Option(
+        "--output", "-o", metavar="FILE", dir_okay=False, show_default=False, help=help
+    )
+
+
 def _console(**options: Any) -> Console:
     """A rich console that shows every control, bidirectional and invisible character of
     what it prints as an escape (:func:`~failearn.visible.visible`): a file name or

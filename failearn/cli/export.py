@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from failearn.cli.common import DbOption, emit_json, envelope, settings_for, stderr
+from failearn.cli.common import (
+    DbOption,
+    emit_json,
+    envelope,
+    output_file_option,
+    settings_for,
+    stderr,
+)
 
 
 def export(
@@ -31,13 +38,8 @@ def export(
     ] = "incidents",
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            show_default=False,
-            dir_okay=False,
-            help="Where to write [default: WHAT.FORMAT here]; - for stdout (NDJSON, CSV).",
+        output_file_option(
+            "Where to write [default: WHAT.FORMAT here]; - for stdout (NDJSON, CSV)."
         ),
     ] = None,
     json_summary: Annotated[

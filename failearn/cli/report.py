@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from failearn.cli.common import AsOfOption, DbOption, as_of, envelope, settings_for
+from failearn.cli.common import (
+    AsOfOption,
+    DbOption,
+    as_of,
+    envelope,
+    output_file_option,
+    settings_for,
+)
 from failearn.cli.guardrails import (
     BudgetOption,
     CooldownOption,
@@ -59,14 +66,7 @@ def report(
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            dir_okay=False,
-            show_default=False,
-            help="Write the report to FILE instead of standard output.",
-        ),
+        output_file_option("Write the report to FILE instead of standard output."),
     ] = None,
     template_dir: Annotated[
         Path | None,

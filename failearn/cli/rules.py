@@ -18,6 +18,7 @@ from failearn.cli.common import (
     as_of,
     emit_json,
     envelope,
+    output_file_option,
     settings_for,
     stderr,
     stdout,
@@ -303,14 +304,7 @@ def export_command(
     as_of_text: AsOfOption = None,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            dir_okay=False,
-            show_default=False,
-            help="Write to FILE instead of standard output.",
-        ),
+        output_file_option("Write to FILE instead of standard output."),
     ] = None,
     ttl: TtlOption = None,
     max_active_rules: MaxActiveOption = None,
