@@ -44,7 +44,8 @@ def key_default(key: str) -> Any:
 
 
 def shown(value: Any) -> str:
-    """A configuration value as a user writes it in failearn.toml or on the command line."""
+    """A configuration value as ``--help`` shows it: a duration as typed (``90d``), a
+    switch as yes or no, a list or table as its items."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, timedelta):
