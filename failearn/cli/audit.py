@@ -82,6 +82,7 @@ def audit(
         config_option(
             "audit.alpha",
             "--alpha",
+            metavar="P",
             rich_help_panel=_THRESHOLDS,
             help="Significance level of the tests.",
         ),
@@ -91,6 +92,7 @@ def audit(
         config_option(
             "audit.min_distance",
             "--min-distance",
+            metavar="DISTANCE",
             rich_help_panel=_THRESHOLDS,
             help="Smallest Jensen–Shannon distance (0–1) that counts as drift.",
         ),
@@ -100,6 +102,7 @@ def audit(
         config_option(
             "audit.min_recent",
             "--min-recent",
+            metavar="N",
             rich_help_panel=_THRESHOLDS,
             help="Fewest recent incidents to judge drift.",
         ),
@@ -109,6 +112,7 @@ def audit(
         config_option(
             "audit.min_baseline",
             "--min-baseline",
+            metavar="N",
             rich_help_panel=_THRESHOLDS,
             help="Fewest baseline incidents to judge drift.",
         ),
@@ -118,6 +122,7 @@ def audit(
         config_option(
             "audit.min_expected",
             "--min-expected",
+            metavar="N",
             rich_help_panel=_THRESHOLDS,
             help="Below this expected count in any cell, use the Monte Carlo test.",
         ),
@@ -127,6 +132,7 @@ def audit(
         config_option(
             "audit.samples",
             "--samples",
+            metavar="N",
             rich_help_panel=_THRESHOLDS,
             help="Monte Carlo samples.",
         ),
@@ -136,6 +142,7 @@ def audit(
         config_option(
             "audit.seed",
             "--seed",
+            metavar="N",
             rich_help_panel=_THRESHOLDS,
             help="Seed of the Monte Carlo test, the folds and the classifier.",
         ),
@@ -145,6 +152,7 @@ def audit(
         config_option(
             "audit.class_alpha",
             "--class-alpha",
+            metavar="P",
             rich_help_panel=_THRESHOLDS,
             help="Significance level (Holm-adjusted) from which a class is named as rising or "
             "falling.",
@@ -155,6 +163,7 @@ def audit(
         config_option(
             "audit.min_share_change",
             "--min-share-change",
+            metavar="SHARE",
             rich_help_panel=_THRESHOLDS,
             help="Smallest change of a class's share to name it.",
         ),
@@ -164,6 +173,7 @@ def audit(
         config_option(
             "audit.folds",
             "--folds",
+            metavar="N",
             rich_help_panel=_THRESHOLDS,
             help="Cross-validation folds of the classifier.",
         ),
@@ -173,6 +183,7 @@ def audit(
         config_option(
             "audit.max_training",
             "--max-training",
+            metavar="N",
             rich_help_panel=_THRESHOLDS,
             help="Most baseline records the classifier trains on (a stratified sample beyond).",
         ),
@@ -182,6 +193,7 @@ def audit(
         config_option(
             "audit.confidence",
             "--confidence",
+            metavar="P",
             rich_help_panel=_THRESHOLDS,
             help="Probability from which the classifier's reading of another class counts as a "
             "disagreement.",
@@ -192,6 +204,7 @@ def audit(
         config_option(
             "audit.min_disagreement_rise",
             "--min-disagreement-rise",
+            metavar="SHARE",
             rich_help_panel=_THRESHOLDS,
             help="Smallest rise of the disagreement rate that counts as labelling drift.",
         ),
@@ -201,6 +214,7 @@ def audit(
         config_option(
             "audit.show",
             "--show",
+            metavar="N",
             rich_help_panel=_THRESHOLDS,
             help="Incidents listed per finding; counts are always complete.",
         ),
