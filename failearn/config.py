@@ -588,6 +588,10 @@ def _convert(value: Any, annotation: Any, where: str, base: Path | None) -> Any:
     raise ConfigError(f"`{where}` has a type failearn cannot read")  # pragma: no cover
 
 
+RENAMED = {"cluster.min_samples": "cluster.min_size"}
+"""Keys an older configuration may still name, with the key that replaced each."""
+
+
 def _build(cls: type[Any], table: dict[str, Any], prefix: str, base: Path | None) -> Any:
     hints = typing.get_type_hints(cls)
     known = {f.name for f in fields(cls)} - _NOT_CONFIGURABLE
@@ -595,9 +599,12 @@ def _build(cls: type[Any], table: dict[str, Any], prefix: str, base: Path | None
     for key, value in table.items():
         where = f"{prefix}.{key}" if prefix else key
         if key not in known:
+            renamed = RENAMED.get(where)
             raise ConfigError(
                 f"unknown configuration key `{where}`",
-                hint="known keys here: " + ", ".join(sorted(known)),
+                hint=f"`{where}` is now `{renamed}`"
+                if renamed
+                else "known keys here: " + ", ".join(sorted(known)),
             )
         values[key] = _convert(value, hints[key], where, base)
     return cls(**values)

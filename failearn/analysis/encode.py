@@ -457,7 +457,12 @@ class FeatureModel:
         the other half the quantised squashed z-score of each."""
         count = len(self.metrics)
         row = np.zeros(2 * count)
-        present = [(i, s) for i, s in enumerate(self.metrics) if is_number(metrics.get(s.name))]
+        position = {s.name: i for i, s in enumerate(self.metrics)}
+        present = sorted(
+            (position[name], self.metrics[position[name]])
+            for name, value in metrics.items()
+            if name in position and is_number(value)
+        )
         if not present:
             return row
         for i, scale in present:
@@ -666,19 +671,53 @@ class BlockSimilarities:
             classes=self.classes[indices],
         )
 
-    def block(self, name: str, rows: slice | np.ndarray, cols: BlockSimilarities) -> np.ndarray:
-        """One block's similarities, above chance (float32)."""
-        mine, theirs = getattr(self, name)[rows], getattr(cols, name)
-        sims = np.asarray(mine @ theirs.T, dtype=np.float32)
-        if name == "messages" and sims.size and mine.shape[1]:
-            # The share of the smaller set of messages found in the larger, at most 1.
-            smaller = np.minimum(self.mass[rows][:, None], cols.mass[None, :])
-            np.divide(sims, smaller, out=sims, where=smaller > 0)
-            np.minimum(sims, np.float32(1.0), out=sims)
-        chance = {"messages": self.chance[0], "prose": self.chance[1], "trace": self.chance[2]}.get(
-            name, 0.0
-        )
-        above_chance(sims, chance)
+    def _rest(self, rows: slice | np.ndarray, cols: BlockSimilarities) -> np.ndarray | None:
+        """The weighted similarities of the prose, trace and metrics blocks, summed, each
+        above its chance level (float32)."""
+        w = self.weights.evidence
+        chance = {"prose": self.chance[1], "trace": self.chance[2], "metrics": 0.0}
+        rest: np.ndarray | None = None
+        for name, bit in (
+            ("prose", BLOCK_PROSE),
+            ("trace", BLOCK_TRACE),
+            ("metrics", BLOCK_METRICS),
+        ):
+            mine, theirs = getattr(self, name)[rows], getattr(cols, name)
+            if not mine.shape[1] or w[bit] <= 0 or not mine.any():
+                continue  # a zero vector is 0 to every row, above chance or not
+            level = chance[name]
+            if level > 0:
+                part = np.asarray(mine @ theirs.T, dtype=np.float32)
+                # Above chance, on the scale chance…1 → 0…1, times the block's weight.
+                part -= np.float32(level)
+                np.maximum(part, np.float32(0.0), out=part)
+                part *= np.float32(w[bit] / (1.0 - level))
+            else:
+                part = np.asarray((mine * np.float32(w[bit])) @ theirs.T, dtype=np.float32)
+            if rest is None:
+                rest = part
+            else:
+                rest += part
+        return rest
+
+    def _messages(self, rows: slice | np.ndarray, cols: BlockSimilarities) -> np.ndarray:
+        """The weighted similarity of the message sets: the share of the smaller set found in
+        the larger, at most 1, above chance (float32)."""
+        level = self.chance[0]
+        scale = np.float32(self.weights.evidence[BLOCK_MESSAGES] / (1.0 - level))
+        sims = np.asarray(self.messages[rows] @ cols.messages.T, dtype=np.float32)
+        # A row without messages has a zero vector: any positive divisor leaves its 0.
+        mine = np.where(self.mass[rows] > 0, self.mass[rows], np.float32(1.0)) / scale
+        theirs = np.where(cols.mass > 0, cols.mass, np.float32(1.0)) / scale
+        smaller = np.minimum(mine[:, None], theirs[None, :])
+        sims /= smaller
+        del smaller
+        top = np.float32((1.0 - level) * scale)
+        if level > 0:
+            sims -= np.float32(level * scale)
+            np.clip(sims, np.float32(0.0), top, out=sims)
+        else:
+            np.minimum(sims, top, out=sims)
         return sims
 
     def between(
@@ -688,41 +727,43 @@ class BlockSimilarities:
         rows by default), as float32."""
         cols = self if other is None else other
         w = self.weights.evidence
-        rest: np.ndarray | None = None
-        for name, bit in (
-            ("prose", BLOCK_PROSE),
-            ("trace", BLOCK_TRACE),
-            ("metrics", BLOCK_METRICS),
-        ):
-            if getattr(self, name).shape[1] and w[bit] > 0:
-                part = self.block(name, rows, cols)
-                part *= np.float32(w[bit])
-                rest = part if rest is None else np.add(rest, part, out=rest)
-        shared = self.evidence[rows] @ cols.evidence.T
+        mine_evidence = self.evidence[rows]
+        shared = np.asarray(mine_evidence @ cols.evidence.T, dtype=np.float32)
+        rest = self._rest(rows, cols)
         if rest is None:
             rest = np.zeros_like(shared)
-        floor = np.float32(self.enough) * np.maximum(self.total[rows][:, None], cols.total[None, :])
-        if self.messages.shape[1] and w[BLOCK_MESSAGES] > 0:
-            # Another service may say the same failure in other words (another client
-            # library, another language): between services the messages may be left out
-            # when the rest of the evidence is enough on its own.
-            other_service = self.services[rows][:, None] != cols.services[None, :]
-            without = shared - np.outer(self.evidence[rows, 0], cols.evidence[:, 0])
-            alone = _ratio(rest.copy(), without, floor, strict=True)
-            # ...and only when it agrees more than not: weak common ground (a gateway every
-            # request enters by, a word every title has) does not outweigh their messages.
-            alone[~other_service | (alone < np.float32(0.5))] = 0.0
-            sims = self.block("messages", rows, cols)
-            sims *= np.float32(w[BLOCK_MESSAGES])
+        floor = (
+            np.maximum(
+                self.total[rows][:, None] * np.float32(self.enough),
+                cols.total[None, :] * np.float32(self.enough),
+            )
+            if self.enough > 0
+            else None
+        )
+        with_messages = bool(self.messages.shape[1]) and w[BLOCK_MESSAGES] > 0
+        alone = None
+        if with_messages and self.mass[rows].any():
+            sims = self._messages(rows, cols)
             sims += rest
-            del rest
-            sims = _ratio(sims, shared, floor)
-            np.maximum(sims, alone, out=sims)
+            alone = self._alone(rows, cols, rest, shared, floor)
         else:
-            sims = _ratio(rest, shared, floor)
+            sims = rest
+        denominator = shared if floor is None else np.maximum(shared, floor, out=floor)
+        # Where nothing is shared nothing was added up either: the tiny divisor leaves 0.
+        np.maximum(denominator, np.float32(1e-30), out=denominator)
+        sims /= denominator
+        del denominator, shared
+        if with_messages:
+            # The messages' pairs are compared at least on the rest alone: never below 0.
+            np.maximum(sims, np.float32(0.0), out=sims)
+        if alone is not None:
+            where, value = alone
+            flat = sims.reshape(-1)
+            flat[where] = np.maximum(flat[where], value)
         service, klass = self.weights.service, self.weights.failure_class
         np.clip(sims, np.float32(-1.0), np.float32(1.0), out=sims)
-        sims *= np.float32(1.0 - service - klass)
+        if service + klass > 0:
+            sims *= np.float32(1.0 - service - klass)
         for mine, theirs, weight in (
             (self.services, cols.services, service),
             (self.classes, cols.classes, klass),
@@ -732,6 +773,38 @@ class BlockSimilarities:
                     sims, np.float32(weight), out=sims, where=mine[rows][:, None] == theirs[None, :]
                 )
         return np.asarray(sims)
+
+    def _alone(
+        self,
+        rows: slice | np.ndarray,
+        cols: BlockSimilarities,
+        rest: np.ndarray,
+        shared: np.ndarray,
+        floor: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Another service may say the same failure in other words (another client library,
+        another language): between services the messages may be left out when the rest of
+        the evidence is enough on its own (at least the floor of shared evidence), and only
+        when it agrees more than not — weak common ground (a gateway every request enters
+        by, a word every title has) does not outweigh their messages.  The pairs where the
+        rest alone counts (flat positions) and its similarity there."""
+        mine, theirs = self.evidence[rows, 0], cols.evidence[:, 0]
+        if not mine.any() or not theirs.any():
+            return None  # without messages on one side the rest is already all there is
+        without = np.multiply(mine[:, None], theirs[None, :])
+        np.subtract(shared, without, out=without)
+        # Counts where the rest is at least half of what both hold without their messages,
+        # across services, with enough evidence shared.
+        threshold = without if floor is None else np.maximum(without, floor)
+        candidate = rest >= np.float32(0.5) * threshold
+        candidate &= without > 0
+        if floor is not None:
+            candidate &= without >= floor
+        candidate &= self.services[rows][:, None] != cols.services[None, :]
+        where = np.flatnonzero(candidate)
+        if not len(where):
+            return None
+        return where, rest.reshape(-1)[where] / threshold.reshape(-1)[where]
 
 
 def _ratio(

@@ -48,6 +48,7 @@ from failearn.analysis.encode import (
 from failearn.analysis.messages import WILDCARD, generalise
 from failearn.analysis.model import IncidentDoc
 from failearn.analysis.prose import SECTION_WEIGHTS, weighted_terms
+from failearn.analysis.weighted import weighted_median
 
 MAX_METRICS = 64
 MAX_TRACE_TERMS = 256
@@ -185,12 +186,6 @@ def _sparse(
     return (matrix, norms) if with_norms else matrix
 
 
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
-
-
 def _key(terms: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
     return tuple(sorted(terms.items()))
 
@@ -206,6 +201,19 @@ class _Rows:
     body: list[bool]
 
 
+def _levels(
+    metrics: Mapping[str, object], scales: list[MetricScale], position: dict[str, int]
+) -> tuple[int | None, ...]:
+    """Per metric of the profile, the incident's level of it (None: not reported)."""
+    levels: list[int | None] = [None] * len(scales)
+    for name, value in metrics.items():
+        i = position.get(name)
+        if i is not None and is_number(value):
+            assert isinstance(value, int | float)
+            levels[i] = metric_level(float(value), scales[i])
+    return tuple(levels)
+
+
 def _collect(
     docs: Sequence[IncidentDoc], options: FeatureOptions, scales: list[MetricScale]
 ) -> tuple[_Rows, list[str]]:
@@ -218,18 +226,14 @@ def _collect(
             counts[template] = counts.get(template, 0) + 1
     general = generalise(counts)
     weights = options.weights
+    position = {s.name: i for i, s in enumerate(scales)}
     keys: dict[tuple[object, ...], int] = {}
     rows = _Rows(np.zeros(len(docs), dtype=np.int64), [], [], [], [])
     for i, doc in enumerate(docs):
         templates = tuple(dict.fromkeys(general[t] for t in masked[i]))
         parts = prose_parts(doc)
         prose = weighted_terms(parts, options.section_weights)
-        levels = tuple(
-            metric_level(float(doc.metrics[s.name]), s)
-            if is_number(doc.metrics.get(s.name))
-            else None
-            for s in scales
-        )
+        levels = _levels(doc.metrics, scales, position)
         shape = tuple(s.strip().lower() for s in doc.trace_shape if s and s.strip())
         key = (
             templates,
@@ -299,7 +303,7 @@ def build_features(docs: Sequence[IncidentDoc], options: FeatureOptions) -> Feat
     prose_matrix, norms = _sparse(rows.prose, p_vocab, p_idf, with_norms=True)
     having_prose = norms > 0
     reference = (
-        _weighted_median(norms[having_prose], counts[having_prose]) if having_prose.any() else 1.0
+        weighted_median(norms[having_prose], counts[having_prose]) if having_prose.any() else 1.0
     )
     strength = np.array([prose_strength(n, reference) if n > 0 else 0.0 for n in norms])
     p_components = _components(_scaled(prose_matrix, counts), options.svd_components)
@@ -394,7 +398,7 @@ def chance_level(vectors: np.ndarray) -> float:
     """
     if not vectors.size:
         return 0.0
-    vectors = np.unique(np.round(vectors, 6), axis=0)
+    vectors = _distinct_rows(np.round(vectors, 6))
     present = np.flatnonzero(np.abs(vectors).sum(axis=1) > 0)
     if len(present) < 3:
         return 0.0
@@ -404,6 +408,17 @@ def chance_level(vectors: np.ndarray) -> float:
     keep = a != b
     sims = np.einsum("ij,ij->i", vectors[a[keep]], vectors[b[keep]])
     return round(min(0.9, max(0.0, float(np.median(sims)))), 4) if len(sims) else 0.0
+
+
+def _distinct_rows(vectors: np.ndarray) -> np.ndarray:
+    """``np.unique(vectors, axis=0)``, the many equal rows of a large window dropped first by
+    their bytes (sorting whole float rows is slow)."""
+    if len(vectors) < 2:
+        return vectors
+    rows = np.ascontiguousarray(vectors + 0.0)  # -0.0 and 0.0 are one value, as unique says
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, first = np.unique(keys, return_index=True)
+    return np.asarray(np.unique(rows[np.sort(first)], axis=0))
 
 
 def _membership(row_templates: Sequence[tuple[str, ...]], index: dict[str, int]) -> Any:
@@ -426,6 +441,9 @@ def _scaled(matrix: Any, counts: np.ndarray) -> Any:
     return sparse.csr_matrix(sparse.diags(np.sqrt(counts)) @ matrix)
 
 
+GRAM_WIDTH = 2048  # up to this many terms, a block's components come from its Gram matrix
+
+
 def _components(joined: object, wanted: int) -> np.ndarray:
     """Orthonormal rows spanning the block's space: the identity when it is already small."""
     from scipy import sparse
@@ -440,6 +458,15 @@ def _components(joined: object, wanted: int) -> np.ndarray:
         # Few distinct rows: their exact row space, from a small dense SVD.
         _, singular, vt = np.linalg.svd(joined.toarray(), full_matrices=False)
         components = vt[singular > 1e-9 * max(float(singular.max(initial=0.0)), 1e-300)]
+        k = components.shape[0]
+    elif width <= GRAM_WIDTH:
+        # The leading eigenvectors of the (small) Gram matrix are the exact leading right
+        # singular vectors, in a fraction of a randomized SVD's time.
+        gram = np.asarray((joined.T @ joined).toarray(), dtype=np.float64)
+        values, vectors = np.linalg.eigh(gram)
+        top = np.argsort(-values, kind="stable")[:wanted]
+        top = top[values[top] > 1e-12 * max(float(values.max(initial=0.0)), 1e-300)]
+        components = np.ascontiguousarray(vectors[:, top].T)
         k = components.shape[0]
     else:
         from sklearn.decomposition import TruncatedSVD

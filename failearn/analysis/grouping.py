@@ -41,6 +41,7 @@ import numpy as np
 
 from failearn.analysis.encode import SHARED_ENOUGH, BlockSimilarities
 from failearn.analysis.hierarchy import ROOT_DISTANCE, Links, Result, _within, assign, cluster
+from failearn.analysis.weighted import weighted_median
 
 VOTERS = 5
 
@@ -60,12 +61,6 @@ class Grouping:
     full: int  # rows clustered in step 1
     attached: int  # partial rows that joined a cluster in step 2
     partial_clusters: int  # clusters found among the partial rows in step 3
-
-
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
 
 
 def group(
@@ -90,7 +85,7 @@ def group(
     if body is not None:
         # A title alone is a name for an incident, not evidence of its shape.
         evidence = evidence - np.where(body, 0.0, similarities.evidence[:, 1] ** 2)
-    typical = _weighted_median(evidence, counts)
+    typical = weighted_median(evidence, counts)
     full = np.flatnonzero(evidence >= SHARED_ENOUGH * typical - 1e-12)
     partial = np.flatnonzero(evidence < SHARED_ENOUGH * typical - 1e-12)
     sets = _message_sets(templates, rows)
@@ -273,7 +268,7 @@ def _significant(
         if not len(rows):
             continue
         main = int(np.bincount(kind[rows], weights=counts[rows]).argmax())
-        tight = _weighted_median(found.nearest[rows], counts[rows])
+        tight = weighted_median(found.nearest[rows], counts[rows])
         templated = main == 0 or (
             main == 1
             and titled is not None

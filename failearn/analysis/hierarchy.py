@@ -44,6 +44,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from failearn.analysis.weighted import weighted_median
+
 BLOCK = 256
 CAP = 1.0  # distance at which incidents are unrelated: the root of the hierarchy
 ROOT_DISTANCE = 0.5  # a window's one cluster must be at least this tight (median)
@@ -551,7 +553,7 @@ def labels_of(condensed: Condensed, kept: np.ndarray, weights: np.ndarray) -> np
         rows = rows[~apart]
         if not len(rows):
             continue
-        typical = _weighted_median(leave[rows], weights[rows])
+        typical = weighted_median(leave[rows], weights[rows])
         labels[rows[leave[rows] > OUTLIER * typical + 1e-12]] = -1
     if kept[0] and (
         not (labels >= 0).any() or float(np.median(leave[labels >= 0])) > ROOT_DISTANCE
@@ -559,12 +561,6 @@ def labels_of(condensed: Condensed, kept: np.ndarray, weights: np.ndarray) -> np
         # Incidents no more alike than unlike are no pattern, however alone they are.
         labels = np.full(len(labels), -1)
     return np.asarray(labels, dtype=np.int64)
-
-
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
 
 
 # -- all together -------------------------------------------------------------------------
@@ -801,7 +797,7 @@ def cluster_exactly(
     leave = distance_at(condensed.point_lambda)
     typical = np.array(
         [
-            _weighted_median(leave[group_labels == c], mass[group_labels == c])
+            weighted_median(leave[group_labels == c], mass[group_labels == c])
             for c in range(len(remaining))
         ]
     )

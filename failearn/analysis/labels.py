@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -103,6 +104,7 @@ def _readable_token(token: str, keep_numbers: bool) -> str:
     return _PLACEHOLDER.sub("", masked).strip("-_.:/")
 
 
+@lru_cache(maxsize=1 << 14)
 def readable(text: str, keep_numbers: bool = False) -> str:
     """A title or template for a person: ids, hosts, dates and placeholders out (numbers
     too unless ``keep_numbers``), and the boilerplate a title opens with ("Incident on

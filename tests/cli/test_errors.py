@@ -55,6 +55,16 @@ def test_usage_errors_are_exit_2_with_a_hint(cli: Cli, tmp_path: Path) -> None:
     assert lines[1].startswith("  hint: known keys here: window")
 
 
+def test_a_renamed_key_is_exit_2_naming_its_new_name(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "failearn.toml").write_text("[cluster]\nmin_samples = 4\n", encoding="utf-8")
+    result = cli("cluster", "--as-of", "2026-01-01")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[:2] == [
+        f"error: {tmp_path / 'failearn.toml'}: unknown configuration key `cluster.min_samples`",
+        "  hint: `cluster.min_samples` is now `cluster.min_size`",
+    ]
+
+
 def test_an_unknown_command_or_option_is_exit_2(cli: Cli) -> None:
     assert cli("ingets").exit_code == 2
     assert cli("ingest", str(GOOD), "--formt", "json").exit_code == 2
