@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -61,18 +61,22 @@ def find_precursors(
     options: PrecursorOptions,
 ) -> list[list[Precursor]]:
     """Per cluster (lists of incident indices into ``metrics``), its precursor signals."""
-    names = sorted({name for m in metrics for name, v in m.items() if _number(v)})
+    reported: dict[str, tuple[list[int], list[float]]] = {}
+    for i, m in enumerate(metrics):
+        for name, v in m.items():
+            if _number(v):
+                indices, values_of = reported.setdefault(name, ([], []))
+                indices.append(i)
+                values_of.append(float(v))
     found: list[list[Precursor]] = [[] for _ in clusters]
     membership = np.full(len(metrics), -1, dtype=np.int64)
     for number, members in enumerate(clusters):
         membership[np.asarray(members, dtype=np.int64)] = number
-    for name in names:
-        having = np.array(
-            [i for i, m in enumerate(metrics) if _number(m.get(name))], dtype=np.int64
-        )
+    for name in sorted(reported):
+        having = np.array(reported[name][0], dtype=np.int64)
         if len(having) < 2 * max(options.min_support, 3):
             continue
-        values = np.array([float(metrics[i][name]) for i in having])
+        values = np.array(reported[name][1])
         ranks, ties = _ranks(values)
         owner = membership[having]
         n = len(values)
@@ -117,7 +121,7 @@ def find_precursors(
     return found
 
 
-def _number(value: object) -> bool:
+def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
