@@ -205,7 +205,7 @@ def run_cluster(
     parameters = step.document.get("parameters", {})
     result["failearn_parameters"] = {
         key: parameters.get(key)
-        for key in ("eps", "eps_source", "min_samples", "min_samples_source")
+        for key in ("eps", "eps_source", "min_size", "min_size_source")
     }
     mine = cluster_scores(written.items, predicted_clusters(step.document, kept, written.items))
     methods = [
