@@ -204,8 +204,7 @@ def run_cluster(
     step = runner.failearn(work, "cluster", "--as-of", written.as_of, *window)
     parameters = step.document.get("parameters", {})
     result["failearn_parameters"] = {
-        key: parameters.get(key)
-        for key in ("eps", "eps_source", "min_size", "min_size_source")
+        key: parameters.get(key) for key in ("eps", "eps_source", "min_size", "min_size_source")
     }
     mine = cluster_scores(written.items, predicted_clusters(step.document, kept, written.items))
     methods = [
