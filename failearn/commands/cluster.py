@@ -41,6 +41,7 @@ from failearn.config import ClusterConfig, Settings
 from failearn.errors import UsageError
 from failearn.store import Store
 from failearn.store import cluster as sql
+from failearn.store import similar as similar_sql
 from failearn.timeutil import format_duration, iso
 
 Stage = Callable[[str], None]
@@ -220,6 +221,7 @@ def run_cluster(
     from failearn.analysis.labels import summarise
     from failearn.analysis.patterns import MatchOptions, match, new_ids, trend
     from failearn.analysis.precursors import PrecursorOptions, find_precursors
+    from failearn.analysis.ranking import word_index
 
     config = settings.cluster
     check_parameters(config.eps, config.min_size, ("[cluster] eps", "[cluster] min_size"))
@@ -440,6 +442,9 @@ def run_cluster(
                     [d.failure_class for d in docs],
                     features.blocks.present[rows].astype(np.int8).tobytes(),
                     features.blocks.packed()[rows].astype(np.float16).tobytes(),
+                )
+                similar_sql.replace_terms(
+                    store, run_id, word_index(docs, features.model.section_weights).to_record()
                 )
                 index_updated = True
             store.finish_run(

@@ -618,6 +618,26 @@ def _cluster_titles(conn: Connection) -> None:
     )
 
 
+def _similar_terms(conn: Connection) -> None:
+    """The words of the similarity index's incidents, as the inverted index ``similar``
+    ranks by (see failearn.analysis.ranking): one row, for the run whose index it is."""
+    run_script(
+        conn,
+        """
+    CREATE TABLE similar_terms (
+        run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+        size INTEGER NOT NULL,
+        vocabulary TEXT NOT NULL,
+        section_weights TEXT NOT NULL,
+        idf BLOB NOT NULL,
+        pointers BLOB NOT NULL,
+        posting_rows BLOB NOT NULL,
+        posting_weights BLOB NOT NULL
+    );
+    """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_capture", _capture),
     ("0002_analysis", _analysis),
@@ -629,4 +649,5 @@ MIGRATIONS: list[Migration] = [
     ("0008_report_provenance", _report_provenance),
     ("0009_source_files", _source_files),
     ("0010_cluster_titles", _cluster_titles),
+    ("0011_similar_terms", _similar_terms),
 ]
