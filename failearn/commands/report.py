@@ -177,6 +177,8 @@ def week_numbers(
                 {
                     "pattern_id": pattern.pattern_id,
                     "label": pattern.label,
+                    "terms": list(pattern.top_terms),
+                    "titles": list(pattern.titles),
                     "size": pattern.support,
                     "failure_class": pattern.dominant_class,
                     "services": sorted(pattern.services, key=lambda s: (-pattern.services[s], s)),
@@ -596,6 +598,8 @@ def _patterns_table(patterns: PatternSnapshot | None) -> list[dict[str, Any]]:
         {
             "pattern_id": p.pattern_id,
             "label": p.label,
+            "terms": list(p.top_terms),
+            "titles": list(p.titles),
             "status": p.status,
             "size": p.support,
             "failure_class": p.dominant_class,

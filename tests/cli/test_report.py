@@ -745,3 +745,77 @@ def test_a_fresh_report_shows_no_decay_and_a_few_reviews_no_override_warning(
     assert "override-rate" not in {n["code"] for n in doc["notices"]}
     markdown = cli("report", "--as-of", "2026-11-23T10:00:00Z", "--format", "md").stdout
     assert "warning above 30 %, from 10 reviews on)" in markdown
+
+
+def test_themes_show_their_terms_and_titles_in_every_format(cli: Cli, store: None) -> None:
+    # A title as a post-mortem may write it: markup, a pipe, a terminal escape.
+    with sqlite3.connect("failearn.db") as conn:
+        (titles,) = conn.execute(
+            "SELECT titles FROM clusters WHERE pattern_id = 'P0004'"
+        ).fetchone()
+        crafted = ["auth | *tenant* `jwks` down \x1b]0;pwned\x07 <b>now</b>"]
+        conn.execute(
+            "UPDATE clusters SET titles = ? WHERE pattern_id = 'P0004'",
+            (json.dumps(crafted + json.loads(titles)),),
+        )
+    doc = report(cli)
+    themes = {p["pattern_id"]: p for p in doc["patterns"]}
+    assert themes["P0003"]["terms"] == [
+        "container recommender",
+        "exceeded limit",
+        "memory usage",
+        "oomkilled",
+    ]
+    assert themes["P0004"]["titles"][0] == crafted[0]
+    assert doc["week_in_numbers"]["patterns"]["growing"][0]["terms"] == themes["P0003"]["terms"]
+
+    text = cli("report", "--as-of", AS_OF).stdout
+    assert "P0003 recommendations: container OOMKilled (5, growing)" in text
+    assert "terms: container recommender, exceeded limit, memory usage, oomkilled" in text
+    assert "· auth | *tenant* jwks down \\x1b]0;pwned\\x07 <b>now</b>" in text
+    assert "\x1b" not in text and "\x07" not in text
+    # The label is not repeated as a title.
+    assert "· payments pool exhausted on db" in text
+    assert "· checkout pool exhausted on db" not in text
+
+    markdown = cli("report", "--as-of", AS_OF, "--format", "md").stdout
+    assert (
+        "- P0003 “recommendations: container OOMKilled” (5 incidents, growing): "
+        "container recommender, exceeded limit, memory usage, oomkilled"
+    ) in markdown
+    assert (
+        "  - auth \\| \\*tenant\\* `jwks` down \\x1b\\]0;pwned\\x07 \\<b\\>now\\</b\\>" in markdown
+    )
+    assert "\x1b" not in markdown
+
+    html = cli("report", "--as-of", AS_OF, "--format", "html").stdout
+    assert "<dd>terms: container recommender, exceeded limit, memory usage, oomkilled</dd>" in html
+    assert (
+        "<dd>· auth | *tenant* `jwks` down \\x1b]0;pwned\\x07 &lt;b&gt;now&lt;/b&gt;</dd>" in html
+    )
+    assert "<b>now" not in html and "\x1b" not in html
+
+
+def test_only_the_ten_largest_themes_are_shown_in_full(cli: Cli, store: None) -> None:
+    with sqlite3.connect("failearn.db") as conn:
+        for n in range(1, 10):
+            pattern = f"P09{n:02d}"
+            copy(conn, "clusters", "pattern_id", {"pattern_id": pattern, "cluster_id": 100 + n})
+            copy(conn, "patterns", "id", {"id": pattern})
+    doc = report(cli)
+    assert len(doc["patterns"]) == 13
+    markdown = cli("report", "--as-of", AS_OF, "--format", "md").stdout
+    assert "- … and 3 more (`failearn report --format json` lists them all)." in markdown
+    text = cli("report", "--as-of", AS_OF).stdout
+    assert "… and 3 more (failearn report --format json lists them all)" in text
+
+
+def copy(conn: sqlite3.Connection, table: str, key: str, changes: dict[str, object]) -> None:
+    """Copy the row of pattern P0004 in ``table`` (named by column ``key``) with ``changes``."""
+    columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    row = conn.execute(f"SELECT * FROM {table} WHERE {key} = 'P0004'").fetchone()
+    values = {**dict(zip(columns, row, strict=True)), **changes}
+    conn.execute(
+        f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+        list(values.values()),
+    )
