@@ -172,6 +172,7 @@ class TaxonomyMatcher:
     """
 
     route = "taxonomy"
+    kept = False  # read back from an earlier fit (failearn.analysis.class_state)
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         from sklearn.feature_extraction.text import TfidfTransformer
@@ -260,10 +261,11 @@ class TaxonomyMatcher:
     def summary(self) -> str:
         return (
             f"softmax temperature {self.temperature:g}, fitted on the taxonomy's own "
-            "examples (not on your records)"
+            "examples (not on your records)" + _KEPT * self.kept
         )
 
 
+_KEPT = "; kept from an earlier ingest that fitted it on the same labels and taxonomy"
 # The temperature of a taxonomy without examples to fit one on (an assumption).
 _DEFAULT_TEMPERATURE = 0.05
 
@@ -306,6 +308,7 @@ class TeamModel:
     """
 
     route = "model"
+    kept = False  # read back from an earlier fit (failearn.analysis.class_state)
 
     def __init__(
         self,
@@ -341,7 +344,7 @@ class TeamModel:
         similar = self.matcher.similarities([texts[i] for i in kept])
         held_out = self._cross_validated(own, folds)
         a, b = fit_blend(similar, held_out, truth)
-        self.regressions = self._fit(own, self.labels)
+        self.linear = _linear(self._fit(own, self.labels), self.classes)
         blended = a * similar + b * held_out
         self.fit = TeamModelFit(
             len(self.labels),
@@ -419,12 +422,15 @@ class TeamModel:
         return scores
 
     def predict(self, texts: Sequence[str]) -> list[Ranked]:
+        import numpy as np
+
         if not texts:
             return []
         rows = self.features.transform(list(texts))
-        blended = self.fit.taxonomy_weight * self.matcher.similarities(
-            texts
-        ) + self.fit.team_weight * self._scores(self.regressions, rows)
+        coef, intercept = self.linear
+        scores = np.asarray(rows @ coef.T) + intercept
+        blended = self.fit.taxonomy_weight * self.matcher.similarities(texts)
+        blended = blended + self.fit.team_weight * scores
         return _ranked(self.classes, _softmax(blended, 1.0))
 
     def summary(self) -> str:
@@ -433,7 +439,17 @@ class TeamModel:
             f"weights {fit.taxonomy_weight:g} (taxonomy) and {fit.team_weight:g} (team) "
             f"fitted on the {fit.records} labels, held out: blend right "
             f"{fit.held_out_accuracy:.0%}, taxonomy alone {fit.taxonomy_accuracy:.0%}"
-        )
+        ) + _KEPT * self.kept
+
+
+def _linear(regressions: dict[str, Any], classes: Sequence[str]) -> tuple[Any, Any]:
+    """One-against-the-rest regressions as one linear map: (coefficients, intercepts), so
+    that ``rows @ coefficients.T + intercepts`` is each class's decision score."""
+    import numpy as np
+
+    coef = np.vstack([np.asarray(regressions[c].coef_).ravel() for c in classes])
+    intercept = np.asarray([float(np.ravel(regressions[c].intercept_)[0]) for c in classes])
+    return coef, intercept
 
 
 def fit_blend(similar: Any, scores: Any, truth: Any) -> tuple[float, float]:

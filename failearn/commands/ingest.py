@@ -15,16 +15,17 @@ joined an incident), ``updated`` (a newer version of a record already stored),
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from failearn.analysis.classes import TeamModel, model_text
+from failearn.analysis import class_state
+from failearn.analysis.classes import ClassModel, TeamModel, model_text
 from failearn.capture import baseline
 from failearn.capture.anonymize import Anonymizer
 from failearn.capture.baseline import Baseline
@@ -50,6 +51,7 @@ from failearn.record import Issue
 from failearn.sources import InputFile, discover
 from failearn.sources.vendors import Formats
 from failearn.store import MEMORY, Store, discard_unused
+from failearn.store import classes as class_sql
 from failearn.store import ingest as sql
 from failearn.store.location import display as display_location
 from failearn.taxonomy.file import Taxonomy
@@ -613,7 +615,8 @@ def _provenance(row: tuple[Any, ...]) -> Provenance:
 def text_model_for(settings: Settings, taxonomy: Taxonomy, store: Store) -> TextModel | None:
     """The class text model of a run: the team's blend of the taxonomy and its labels, when
     the store holds at least ``[classify] min_labels`` human labels of the taxonomy's
-    classes, else the taxonomy's texts alone."""
+    classes, else the taxonomy's texts alone.  Either is read back from the store when an
+    earlier ingest fitted it on the same labels and taxonomy (:func:`kept_model`)."""
     config = settings.classify
     if config.infer == "off":
         return None
@@ -621,24 +624,53 @@ def text_model_for(settings: Settings, taxonomy: Taxonomy, store: Store) -> Text
     usable = [row for row in sql.labelled_texts(store, config.max_training) if row[-1] in known]
     classes = len({row[-1] for row in usable})
     if usable and len(usable) >= config.min_labels:
+        texts = [model_text(list(zip(row[:5], (3, 2, 1, 1, 2), strict=True))) for row in usable]
+        labels = [row[-1] for row in usable]
 
         def team() -> Any:
-            texts = [model_text(list(zip(row[:5], (3, 2, 1, 1, 2), strict=True))) for row in usable]
-            return TeamModel(texts, [row[-1] for row in usable], taxonomy)
+            return TeamModel(texts, labels, taxonomy)
 
         return TextModel(
             "model",
-            team,
+            kept_model(store, "model", taxonomy, list(zip(texts, labels, strict=True)), team),
             config.min_probability,
             f"the taxonomy blended with {len(usable)} labelled report(s) of {classes} class(es)",
         )
-    return taxonomy_model(
+    zero_shot = taxonomy_model(
         taxonomy,
         config.taxonomy_min_probability,
         f"the class texts of taxonomy {taxonomy.version} (the store holds "
         f"{len(usable)} human label(s); the team's labels join in at "
         f"{config.min_labels})",
     )
+    return replace(zero_shot, build=kept_model(store, "taxonomy", taxonomy, [], zero_shot.build))
+
+
+def kept_model(
+    store: Store,
+    route: str,
+    taxonomy: Taxonomy,
+    labelled: list[tuple[str, str]],
+    fit: Callable[[], ClassModel],
+) -> Callable[[], ClassModel]:
+    """``fit``, unless the store keeps the ``route`` model fitted on the same labelled
+    records and taxonomy (by the same code): then that model, read back.  A model fitted
+    here is kept for the next run; a kept state that cannot be read is fitted again."""
+
+    def build() -> ClassModel:
+        key = class_state.model_key(route, taxonomy, labelled)
+        data = class_sql.load_model(store, route, key)
+        if data is not None:
+            try:
+                return class_state.loads(data)
+            except ValueError:
+                pass  # damaged or of another layout: fitted again below, and replaced
+        model = fit()
+        state = class_state.dumps(model)  # type: ignore[arg-type]
+        class_sql.save_model(store, route, key, iso(datetime.now(UTC)), state)
+        return model
+
+    return build
 
 
 def run_ingest(

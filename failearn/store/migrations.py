@@ -638,6 +638,23 @@ def _similar_terms(conn: Connection) -> None:
     )
 
 
+def _class_models(conn: Connection) -> None:
+    """Fitted class models kept between ingests: one per route (the team's blend, the
+    taxonomy's matcher), under a hash of what it was fitted on; the state is plain arrays
+    (see failearn.analysis.class_state), never pickled code."""
+    run_script(
+        conn,
+        """
+    CREATE TABLE class_models (
+        route TEXT PRIMARY KEY,
+        key TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        state BLOB NOT NULL
+    );
+    """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_capture", _capture),
     ("0002_analysis", _analysis),
@@ -650,4 +667,5 @@ MIGRATIONS: list[Migration] = [
     ("0009_source_files", _source_files),
     ("0010_cluster_titles", _cluster_titles),
     ("0011_similar_terms", _similar_terms),
+    ("0012_class_models", _class_models),
 ]

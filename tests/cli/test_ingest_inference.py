@@ -314,3 +314,67 @@ def test_the_audit_counts_inferred_labels_apart_and_learns_only_from_human_ones(
     assert audit["labels"]["training_records"] <= human["baseline"]
     text = cli("audit", "--as-of", AS_OF).stdout
     assert "5 inferred (5 recent, 0 baseline: model ×5), neither learnt from nor judged" in text
+
+
+def kept_models() -> list[tuple[str, int]]:
+    with sqlite3.connect("failearn.db") as conn:
+        return conn.execute(
+            "SELECT route, length(state) > 0 FROM class_models ORDER BY route"
+        ).fetchall()
+
+
+def test_the_fitted_blend_is_kept_while_the_labels_stay_the_same(cli: Cli, tmp_path: Path) -> None:
+    configure(min_labels=6)
+    labelled = [record(n, title, label) for n, (title, label) in enumerate(TEAM)]
+    cli.json("ingest", str(records(tmp_path / "a.ndjson", labelled)), "--as-of", AS_OF)
+    first = cli.json(
+        "ingest",
+        str(records(tmp_path / "b.ndjson", [record(20, "frobnicator wedged in the farm")])),
+        "--as-of",
+        AS_OF,
+    )
+    assert "kept from an earlier ingest" not in first["class_model"]["fit"]
+    assert kept_models() == [("model", 1)]
+    # The same labels: the blend is read back, not fitted again, and answers the same.
+    second = cli.json(
+        "ingest",
+        str(records(tmp_path / "c.ndjson", [record(21, "frobnicator wedged in the farm")])),
+        "--as-of",
+        AS_OF,
+    )
+    assert "kept from an earlier ingest" in second["class_model"]["fit"]
+    assert second["class_model"]["fit"].startswith(first["class_model"]["fit"])
+    assert [(i["value"], i["via"], i["probability"]) for i in second["inferred"]] == [
+        (i["value"], i["via"], i["probability"]) for i in first["inferred"]
+    ]
+    # A new label changes what the blend learns from: fitted again.
+    cli.json(
+        "ingest",
+        str(
+            records(
+                tmp_path / "d.ndjson", [record(30, "gizmo ledger scrambled", "data-corruption")]
+            )
+        ),
+        "--as-of",
+        AS_OF,
+    )
+    third = cli.json(
+        "ingest",
+        str(records(tmp_path / "e.ndjson", [record(22, "frobnicator wedged in the farm")])),
+        "--as-of",
+        AS_OF,
+    )
+    assert "kept from an earlier ingest" not in third["class_model"]["fit"]
+    assert "fitted on the 7 labels" in third["class_model"]["fit"]
+    # A damaged state is fitted again and replaced, never an error.
+    with sqlite3.connect("failearn.db") as conn:
+        conn.execute("UPDATE class_models SET state = x'00ff'")
+    fourth = cli.json(
+        "ingest",
+        str(records(tmp_path / "f.ndjson", [record(23, "frobnicator wedged in the farm")])),
+        "--as-of",
+        AS_OF,
+    )
+    assert fourth["class_model"]["route"] == "model"
+    assert "kept from an earlier ingest" not in fourth["class_model"]["fit"]
+    assert kept_models() == [("model", 1)]
