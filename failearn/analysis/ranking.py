@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,20 +61,28 @@ Vector = dict[int, float]
 
 
 def incident_terms(
-    doc: IncidentDoc, section_weights: Mapping[str, float] = SECTION_WEIGHTS
+    doc: IncidentDoc,
+    section_weights: Mapping[str, float] = SECTION_WEIGHTS,
+    generalise: Callable[[str], str] | None = None,
 ) -> dict[str, float]:
-    """The words of an incident: its weighted prose terms and its messages' terms."""
-    terms = weighted_terms(prose_parts(doc), section_weights)
-    for template in templates_of(doc):
-        for term in message_terms(template):
-            terms[term] = terms.get(term, 0.0) + 1.0
+    """The words of an incident as a cluster run reads them (its ``Features.terms``): the
+    terms of its message templates (generalised as the run generalised them), then its
+    weighted prose terms."""
+    templates = templates_of(doc)
+    if generalise is not None:
+        templates = tuple(dict.fromkeys(generalise(t) for t in templates))
+    terms = {term: 1.0 for template in templates for term in message_terms(template)}
+    terms.update(weighted_terms(prose_parts(doc), section_weights))
     return terms
 
 
 def bags_of(
-    docs: Sequence[IncidentDoc], section_weights: Mapping[str, float] = SECTION_WEIGHTS
+    docs: Sequence[IncidentDoc],
+    section_weights: Mapping[str, float] = SECTION_WEIGHTS,
+    generalise: Callable[[str], str] | None = None,
 ) -> list[dict[str, float]]:
-    """:func:`incident_terms` of each incident; incidents that say the same are read once."""
+    """:func:`incident_terms` of each incident; incidents that say the same are read once
+    (and share one bag, which :meth:`TermIndex.build` then weighs once)."""
     seen: dict[tuple[Any, ...], dict[str, float]] = {}
     out = []
     for doc in docs:
@@ -88,7 +96,7 @@ def bags_of(
             doc.sections,
         )
         if key not in seen:
-            seen[key] = incident_terms(doc, section_weights)
+            seen[key] = incident_terms(doc, section_weights, generalise)
         out.append(seen[key])
     return out
 
@@ -113,38 +121,40 @@ class TermIndex:
     def build(
         cls, bags: Sequence[Bag], section_weights: Mapping[str, float] = SECTION_WEIGHTS
     ) -> TermIndex:
+        """The index of ``bags``, one row each; a bag shared by several rows (the same
+        object: incidents that say the same) is weighed once and its postings repeated."""
+        position: dict[int, int] = {}
+        unique: list[Bag] = []
+        owner = np.zeros(len(bags), dtype=np.int64)
+        for row, bag in enumerate(bags):
+            owner[row] = position.setdefault(id(bag), len(unique))
+            if owner[row] == len(unique):
+                unique.append(bag)
+        rows_of = np.bincount(owner, minlength=len(unique)).tolist()
         df: dict[str, int] = {}
-        for bag in bags:
+        for bag, count in zip(unique, rows_of, strict=True):
             for term in bag:
-                df[term] = df.get(term, 0) + 1
+                df[term] = df.get(term, 0) + count
         vocabulary = sorted(df)
         column = {term: i for i, term in enumerate(vocabulary)}
-        total = float(len(bags))
-        idf = smoothed_idf(np.array([df[t] for t in vocabulary], dtype=np.float64), total)
-        cols: list[int] = []
-        rows: list[int] = []
-        values: list[float] = []
-        for row, bag in enumerate(bags):
-            norm = 0.0
-            start = len(values)
-            for term, count in bag.items():
-                i = column[term]
-                weight = sublinear(count) * float(idf[i])
-                norm += weight * weight
-                cols.append(i)
-                rows.append(row)
-                values.append(weight)
-            if norm > 0:
-                scale = 1.0 / math.sqrt(norm)
-                values[start:] = [v * scale for v in values[start:]]
-        order = np.argsort(np.asarray(cols, dtype=np.int64), kind="stable")
-        counts = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(vocabulary))
+        idf = smoothed_idf(np.array([df[t] for t in vocabulary], dtype=np.float64), len(bags))
+        cols, values, lengths = _unit_rows(unique, column, idf)
+        # Each row's postings: those of its bag (rows in order, each bag's terms in turn).
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        length = lengths[owner]
+        take = np.repeat(starts[owner] - np.cumsum(length) + length, length) + np.arange(
+            int(length.sum())
+        )
+        row_ids = np.repeat(np.arange(len(bags), dtype=np.int32), length)
+        order = np.argsort(cols[take], kind="stable")
         return cls(
             vocabulary,
             idf,
-            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-            np.asarray(rows, dtype=np.int32)[order],
-            np.asarray(values, dtype=np.float32)[order],
+            np.concatenate(
+                [[0], np.cumsum(np.bincount(cols[take], minlength=len(vocabulary)))]
+            ).astype(np.int64),
+            row_ids[order],
+            values[take][order].astype(np.float32),
             len(bags),
             dict(section_weights),
         )
@@ -212,6 +222,31 @@ class TermIndex:
         )
 
 
+def _unit_rows(
+    bags: Sequence[Bag], column: Mapping[str, int], idf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each bag as a unit TF-IDF vector: all their columns and values end to end, and each
+    bag's number of terms."""
+    cols: list[int] = []
+    values: list[float] = []
+    lengths: list[int] = []
+    for bag in bags:
+        start = len(values)
+        for term, count in bag.items():
+            i = column[term]
+            cols.append(i)
+            values.append(sublinear(count) * float(idf[i]))
+        norm = math.sqrt(sum(v * v for v in values[start:]))
+        if norm > 0:
+            values[start:] = [v / norm for v in values[start:]]
+        lengths.append(len(values) - start)
+    return (
+        np.asarray(cols, dtype=np.int64),
+        np.asarray(values, dtype=np.float64),
+        np.asarray(lengths, dtype=np.int64),
+    )
+
+
 def cosine(a: Vector, b: Vector) -> float:
     """The dot product of two sparse unit vectors."""
     small, large = (a, b) if len(a) <= len(b) else (b, a)
@@ -266,7 +301,17 @@ def combined(
 
 
 def word_index(
-    docs: Sequence[IncidentDoc], section_weights: Mapping[str, float] = SECTION_WEIGHTS
+    docs: Sequence[IncidentDoc],
+    section_weights: Mapping[str, float] = SECTION_WEIGHTS,
+    generalise: Callable[[str], str] | None = None,
 ) -> TermIndex:
     """The word index of ``docs``, one row per incident in their order."""
-    return TermIndex.build(bags_of(docs, section_weights), section_weights)
+    return TermIndex.build(bags_of(docs, section_weights, generalise), section_weights)
+
+
+def rows_index(
+    terms: Sequence[Bag], row_of: np.ndarray, section_weights: Mapping[str, float]
+) -> TermIndex:
+    """The word index of a cluster run's incidents from its distinct rows' terms (each
+    incident the row ``row_of`` names): nothing is read twice."""
+    return TermIndex.build([terms[r] for r in row_of.tolist()], section_weights)

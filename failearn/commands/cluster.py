@@ -221,7 +221,7 @@ def run_cluster(
     from failearn.analysis.labels import summarise
     from failearn.analysis.patterns import MatchOptions, match, new_ids, trend
     from failearn.analysis.precursors import PrecursorOptions, find_precursors
-    from failearn.analysis.ranking import word_index
+    from failearn.analysis.ranking import rows_index
 
     config = settings.cluster
     check_parameters(config.eps, config.min_size, ("[cluster] eps", "[cluster] min_size"))
@@ -443,9 +443,8 @@ def run_cluster(
                     features.blocks.present[rows].astype(np.int8).tobytes(),
                     features.blocks.packed()[rows].astype(np.float16).tobytes(),
                 )
-                similar_sql.replace_terms(
-                    store, run_id, word_index(docs, features.model.section_weights).to_record()
-                )
+                words = rows_index(features.terms, rows, features.model.section_weights)
+                similar_sql.replace_terms(store, run_id, words.to_record())
                 index_updated = True
             store.finish_run(
                 run_id,

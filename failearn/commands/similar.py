@@ -183,7 +183,9 @@ def _load_index(store: Store, notes: list[str]) -> _Index:
         )
         found = {d.id: d for d in sql.docs_for(store, stored.incident_ids)}
         words = word_index(
-            [found.get(i) or _blank(i) for i in stored.incident_ids], model.section_weights
+            [found.get(i) or _blank(i) for i in stored.incident_ids],
+            model.section_weights,
+            model.generalised,
         )
     rows = list(stored.incident_ids)
     former = set(rows)
@@ -195,7 +197,8 @@ def _load_index(store: Store, notes: list[str]) -> _Index:
         candidates = Blocks.concat(candidates, model.encode(extra))
         rows += [d.id for d in extra]
         column = words.column()
-        added = [words.vector(bag, column) for bag in bags_of(extra, words.section_weights)]
+        bags = bags_of(extra, words.section_weights, model.generalised)
+        added = [words.vector(bag, column) for bag in bags]
     info = {
         "run_id": stored.run_id,
         "as_of": stored.as_of,
@@ -223,9 +226,8 @@ def _incident_scores(store: Store, index: _Index, query_id: str) -> Any:
     else:
         doc = sql.docs_for(store, [query_id])
         query, row = index.model.encode(doc), 0
-        vector = index.words.vector(
-            bags_of(doc, index.words.section_weights)[0], index.words.column()
-        )
+        bag = bags_of(doc, index.words.section_weights, index.model.generalised)[0]
+        vector = index.words.vector(bag, index.words.column())
     words = index.word_scores(vector) if vector else None
     return combined(words, query, row, index.candidates, index.model.weights)
 
@@ -247,7 +249,7 @@ def _text_scores(index: _Index, text: str, notes: list[str]) -> Any:
         combined(index.word_scores(vector), None, 0, index.candidates, index.model.weights)
         for vector in (
             index.words.vector(bag, column)
-            for bag in bags_of(readings, index.words.section_weights)
+            for bag in bags_of(readings, index.words.section_weights, index.model.generalised)
         )
         if vector
     ]
@@ -298,7 +300,7 @@ def _temporary_index(store: Store) -> _Index:
     """Fit a feature space and a word index over every incident (no cluster run has stored
     one)."""
     from failearn.analysis.features import FeatureOptions, build_features
-    from failearn.analysis.ranking import word_index
+    from failearn.analysis.ranking import rows_index
 
     docs = sql.docs_for(store, sql.all_incident_ids(store))
     features = build_features(docs, FeatureOptions())
@@ -306,6 +308,6 @@ def _temporary_index(store: Store) -> _Index:
     expanded.services = [d.service for d in docs]
     expanded.classes = [d.failure_class for d in docs]
     rows = [d.id for d in docs]
-    words = word_index(docs, features.model.section_weights)
+    words = rows_index(features.terms, features.row_of, features.model.section_weights)
     info = {"run_id": None, "as_of": None, "indexed": 0, "added": len(rows)}
     return _Index(features.model, expanded, rows, words, [], info, {i: i for i in rows})

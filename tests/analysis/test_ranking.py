@@ -119,3 +119,16 @@ def test_the_class_is_a_weak_feature() -> None:
     rows = blocks([[0.0, 0.0]] * 2, [BLOCK_MESSAGES] * 2, ["disk-full", "timeout"])
     scores = combined(np.array([0.5, 0.5]), rows, 0, rows, weights)
     assert scores == pytest.approx([0.5 * 0.95 + 0.05, 0.5 * 0.95])
+
+
+def test_a_bag_shared_by_several_rows_is_indexed_as_copies_would_be() -> None:
+    shared = [BAGS[0], BAGS[2], BAGS[0], BAGS[3], BAGS[0], BAGS[1]]
+    copies = [dict(bag) for bag in shared]
+    one, other = TermIndex.build(shared), TermIndex.build(copies)
+    assert one.vocabulary == other.vocabulary and one.idf == pytest.approx(other.idf)
+    column = one.column()
+    for bag in BAGS:
+        vector = one.vector(bag, column)
+        assert one.scores(vector) == pytest.approx(other.scores(vector))
+    assert one.row(4) == pytest.approx(other.row(4))
+    assert one.row(4) == pytest.approx(one.row(0))
