@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from failearn.errors import ConfigError
+from failearn.errors import ConfigError, UsageError
 from failearn.project import find_root
 from failearn.timeutil import parse_duration
 
@@ -650,6 +650,34 @@ def validate(settings: Settings) -> None:
     """
     for check in _CHECKS:
         check(settings)
+
+
+MAX_WEEKS = 520  # ten years of weekly reports: the most a report looks back
+
+
+def check_ranges(settings: Settings) -> None:
+    """The ranges of the keys a command-line option can also set, checked once the options
+    are applied, naming both the option and the key: every command refuses the same
+    values, from the file or the command line."""
+    rules = settings.rules
+    if rules.budget < 0:
+        raise UsageError("--budget / [rules] budget: the suggestion budget must be 0 or more")
+    if rules.min_support < 1:
+        raise UsageError("--min-support / [rules] min_support must be at least 1")
+    if not 0 <= rules.override_warning <= 1:
+        raise UsageError(
+            "--override-warning / [rules] override_warning must be a share between 0 and 1"
+        )
+    if not 0 <= rules.min_confidence <= 1:
+        raise UsageError("--min-confidence / [rules] min_confidence must be between 0 and 1")
+    if rules.ttl <= timedelta(0) or rules.cooldown < timedelta(0):
+        raise UsageError(
+            "--ttl / [rules] ttl must be positive and --cooldown / [rules] cooldown not negative"
+        )
+    if rules.max_active_rules < 0:
+        raise UsageError("--max-active-rules / [rules] max_active_rules must be 0 or more")
+    if not 1 <= settings.report.weeks <= MAX_WEEKS:
+        raise UsageError(f"[report] weeks (--weeks) must be between 1 and {MAX_WEEKS}")
 
 
 def _fail(key: str, message: str) -> typing.NoReturn:

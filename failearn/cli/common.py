@@ -16,13 +16,14 @@ import sys
 import traceback
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from failearn.cli.overrides import apply_overrides
-from failearn.config import Settings, load_settings
+from failearn.config import Settings, check_ranges, load_settings
 from failearn.errors import (
     DAMAGE_HINT,
     FailearnError,
@@ -101,11 +102,25 @@ ListFormatOption = Annotated[
 ]
 
 
-def output_file_option(help: str) -> Any:
-    """``--output FILE`` / ``-o FILE`` (a file, never a directory), with what it writes."""
+def output_file_option(help: str, *, dash_is_stdout: bool = True) -> Any:
+    """``--output FILE`` / ``-o FILE`` (a file, never a directory), with what it writes.
+
+    ``-`` means standard output, as for most tools: with ``dash_is_stdout`` it is read
+    as no file given (the command then writes to standard output); otherwise the command
+    is handed ``-`` and says itself what it writes there (``failearn export``)."""
     return typer.Option(
-        "--output", "-o", metavar="FILE", dir_okay=False, show_default=False, help=help
+        "--output",
+        "-o",
+        metavar="FILE",
+        dir_okay=False,
+        show_default=False,
+        help=help,
+        callback=_dash_as_stdout if dash_is_stdout else None,
     )
+
+
+def _dash_as_stdout(value: Path | None) -> Path | None:
+    return None if value is not None and str(value) == "-" else value
 
 
 def _console(**options: Any) -> Console:
@@ -151,8 +166,9 @@ def settings_for(ctx: typer.Context, db: str | None = None) -> Settings:
     """The settings of this invocation: ``--config`` or discovery, then ``--db`` and the
     options that override a configuration key (:mod:`failearn.cli.overrides`)."""
     obj = ctx.find_root().obj or {}
-    settings = load_settings(obj.get("config"))
-    return apply_overrides(ctx, settings.with_db(db))
+    settings = apply_overrides(ctx, load_settings(obj.get("config")).with_db(db))
+    check_ranges(settings)
+    return settings
 
 
 def as_of(text: str | None, option: str = "--as-of") -> datetime:

@@ -39,7 +39,8 @@ def export(
     output: Annotated[
         Path | None,
         output_file_option(
-            "Where to write [default: WHAT.FORMAT here]; - for stdout (NDJSON, CSV)."
+            "Where to write [default: WHAT.FORMAT here]; - for stdout (NDJSON, CSV).",
+            dash_is_stdout=False,
         ),
     ] = None,
     json_summary: Annotated[

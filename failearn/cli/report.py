@@ -66,7 +66,7 @@ def report(
     ] = None,
     output: Annotated[
         Path | None,
-        output_file_option("Write the report to FILE instead of standard output."),
+        output_file_option("Write the report to FILE instead of standard output (- for stdout)."),
     ] = None,
     template_dir: Annotated[
         Path | None,

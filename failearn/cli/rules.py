@@ -304,7 +304,7 @@ def export_command(
     as_of_text: AsOfOption = None,
     output: Annotated[
         Path | None,
-        output_file_option("Write to FILE instead of standard output."),
+        output_file_option("Write to FILE instead of standard output (- for stdout)."),
     ] = None,
     ttl: TtlOption = None,
     max_active_rules: MaxActiveOption = None,

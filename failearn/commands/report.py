@@ -34,8 +34,7 @@ from failearn.commands.registry import (
     sync,
 )
 from failearn.commands.stages import latest_drift, load_patterns
-from failearn.config import RulesConfig, Settings
-from failearn.errors import UsageError
+from failearn.config import RulesConfig, Settings, check_ranges
 from failearn.figures import percent
 from failearn.store import Store
 from failearn.store import report as report_sql
@@ -59,7 +58,6 @@ from failearn.timeutil import format_duration, from_iso, iso, iso_week_label, we
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 # Ten years of weekly history is more than a report can show, and keeps dates in range.
-MAX_WEEKS = 520
 
 
 @dataclass(frozen=True)
@@ -613,32 +611,10 @@ def _patterns_table(patterns: PatternSnapshot | None) -> list[dict[str, Any]]:
     ]
 
 
-def check_settings(settings: Settings) -> None:
-    rules = settings.rules
-    if rules.budget < 0:
-        raise UsageError("--budget / [rules] budget: the suggestion budget must be 0 or more")
-    if rules.min_support < 1:
-        raise UsageError("--min-support / [rules] min_support must be at least 1")
-    if not 0 <= rules.override_warning <= 1:
-        raise UsageError(
-            "--override-warning / [rules] override_warning must be a share between 0 and 1"
-        )
-    if not 0 <= rules.min_confidence <= 1:
-        raise UsageError("--min-confidence / [rules] min_confidence must be between 0 and 1")
-    if rules.ttl <= timedelta(0) or rules.cooldown < timedelta(0):
-        raise UsageError(
-            "--ttl / [rules] ttl must be positive and --cooldown / [rules] cooldown not negative"
-        )
-    if rules.max_active_rules < 0:
-        raise UsageError("--max-active-rules / [rules] max_active_rules must be 0 or more")
-    if not 1 <= settings.report.weeks <= MAX_WEEKS:
-        raise UsageError(f"[report] weeks (--weeks) must be between 1 and {MAX_WEEKS}")
-
-
 def build_report(settings: Settings, taxonomy: Taxonomy, options: ReportOptions) -> Report:
     """The report at ``options.as_of`` from the store of ``settings``, in one transaction
     (rolled back under ``dry_run``)."""
-    check_settings(settings)
+    check_ranges(settings)
     store = Store.open(settings.db, busy_timeout=settings.busy_timeout, create=False)
     try:
         scope = store.rolled_back() if options.dry_run else store.transaction()

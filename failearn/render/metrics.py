@@ -92,6 +92,7 @@ def render_list(found: Sequence[StoredSeries], console: Console, *, tsv: bool = 
     for column in ("first", "last"):
         table.add_column(column, no_wrap=True)
     table.add_column("points", justify="right", no_wrap=True)
+    plain = tsv or not console.is_terminal  # numbers a program reads: no separators
     for s in found:
         table.add_row(
             s.service,
@@ -99,6 +100,6 @@ def render_list(found: Sequence[StoredSeries], console: Console, *, tsv: bool = 
             ", ".join(f"{k}={v}" for k, v in s.labels.items()),
             _when(s.first_at)[:16],
             _when(s.last_at)[:16],
-            f"{s.points:,}",
+            str(s.points) if plain else f"{s.points:,}",
         )
     print_table(table, console, tsv=tsv)

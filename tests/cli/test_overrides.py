@@ -66,7 +66,7 @@ def test_an_option_given_beats_the_file_and_leaves_the_other_keys_to_it() -> Non
 def test_an_option_equal_to_the_default_still_beats_the_file() -> None:
     config('[cluster]\nlookback = "30d"\n[ingest]\nkeep_raw = false\n')
     assert run("--lookback", "90d").stdout == "90d 8 False\n"
-    assert run("--no-keep-raw").stdout == "30d 8 False\n"
+    assert run("--keep-raw").stdout == "30d 8 True\n"  # the default's value, given
 
 
 def test_a_bad_duration_is_an_error_naming_the_option() -> None:

@@ -562,6 +562,13 @@ def test_bad_options_are_usage_errors(
     assert result.exit_code == 2 and message in result.stderr
 
 
+def test_output_dash_is_standard_output(cli: Cli, store: None, tmp_path: Path) -> None:
+    result = cli("report", "--as-of", AS_OF, "--dry-run", "--format", "md", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("# failearn weekly report")
+    assert not (tmp_path / "-").exists()
+
+
 def test_no_database(cli: Cli) -> None:
     result = cli("report")
     assert result.exit_code == 2 and "does not exist" in result.stderr

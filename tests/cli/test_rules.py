@@ -257,6 +257,42 @@ def test_export_writes_the_active_rules(cli: Cli, checkout: list[str], tmp_path:
     assert later["services"]["checkout"]["cooldown_until"] is None
 
 
+def test_export_to_a_dash_writes_standard_output(
+    cli: Cli, checkout: list[str], tmp_path: Path
+) -> None:
+    act(cli, "accept", checkout[0], "09:00")
+    result = cli("rules", "export", "--as-of", at("10:10"), "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rules"][0]["rule_id"] == checkout[0]
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("export", "--max-active-rules", "-5"), "max_active_rules must be 0 or more"),
+        (("list", "--ttl", "0s"), "--ttl / [rules] ttl must be positive"),
+    ],
+)
+def test_every_rules_command_refuses_what_the_report_refuses(
+    cli: Cli, checkout: list[str], args: tuple[str, ...], message: str
+) -> None:
+    result = cli("rules", *args, "--as-of", at("10:10"))
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    if result.stdout:  # json asked for: the error as a document, never the rules
+        assert json.loads(result.stdout)["status"] == "error"
+
+
+def test_a_bad_range_in_the_file_is_refused_by_every_command(
+    cli: Cli, checkout: list[str], tmp_path: Path
+) -> None:
+    (tmp_path / "failearn.toml").write_text("[rules]\nmax_active_rules = -1\n")
+    for args in (("rules", "list"), ("rules", "export"), ("report", "--dry-run")):
+        result = cli(*args, "--as-of", at("10:10"))
+        assert result.exit_code == 2, (args, result.stderr)
+        assert "[rules] max_active_rules must be 0 or more" in result.stderr
+
+
 @pytest.mark.parametrize("name", ["failearn.db", "failearn.db-wal", "sub/../failearn.db"])
 def test_export_refuses_to_overwrite_the_database(
     cli: Cli, checkout: list[str], tmp_path: Path, name: str
