@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -29,7 +28,7 @@ import numpy as np
 from failearn.analysis.encode import prose_parts
 from failearn.analysis.features import Features
 from failearn.analysis.messages import PLACEHOLDERS, WILDCARD, generalise, mask
-from failearn.analysis.model import IncidentDoc
+from failearn.analysis.model import ClusterSummary, IncidentDoc
 from failearn.analysis.prose import STOP, surface_forms
 from failearn.timeutil import from_iso, iso_week_label
 
@@ -39,22 +38,6 @@ SIGNATURE_SIZE = 20
 LABEL_LENGTH = 100
 SAMPLE = 300  # incidents read for the spelling of terms and for cohesion
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in (*PLACEHOLDERS, WILDCARD)))
-
-
-@dataclass(frozen=True)
-class Summary:
-    dominant_template: str
-    label: str
-    top_terms: tuple[str, ...]
-    titles: tuple[str, ...]
-    services: dict[str, int]
-    classes: dict[str, int]
-    dominant_class: str
-    first_seen: str
-    last_seen: str
-    weeks_active: int
-    cohesion: float
-    signature: dict[str, float]
 
 
 def _ranked(counter: Counter[str]) -> dict[str, int]:
@@ -125,7 +108,9 @@ def _short(text: str) -> str:
     return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1] + "…"
 
 
-def summarise(docs: Sequence[IncidentDoc], members: Sequence[int], features: Features) -> Summary:
+def summarise(
+    docs: Sequence[IncidentDoc], members: Sequence[int], features: Features
+) -> ClusterSummary:
     """The summary of one cluster (``members`` index ``docs`` and ``features.row_of``)."""
     rows = features.row_of[np.asarray(members, dtype=np.int64)]
     templates: Counter[str] = Counter()
@@ -154,7 +139,7 @@ def summarise(docs: Sequence[IncidentDoc], members: Sequence[int], features: Fea
     signature_counter.update({f"trace:{s}": n for s, n in shapes.items()})
     signature_counter.update({f"term:{t}": len(members) for t in terms})
     signature = {k: float(v) for k, v in list(_ranked(signature_counter).items())[:SIGNATURE_SIZE]}
-    return Summary(
+    return ClusterSummary(
         dominant_template=dominant,
         label=_short(label),
         top_terms=terms,

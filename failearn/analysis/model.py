@@ -1,6 +1,10 @@
 """The plain-data shapes of the analysis stage.
 
 :class:`IncidentDoc` is what clustering and similarity read of an incident.
+:class:`PatternTraits` is what a person reads of a pattern (label, terms,
+titles, services, classes, when, how alike): defined once, it is the base of
+what a cluster run makes of a cluster (:class:`ClusterSummary`, then the
+cluster command's output) and of :class:`PatternSummary`.
 :class:`PatternSnapshot`, :class:`PatternSummary` and :class:`Precursor` are
 what later stages (suggestions, the report) read of the newest cluster run,
 through :func:`failearn.store.cluster.latest_patterns`.
@@ -58,8 +62,39 @@ class Precursor:
     rest_count: int
 
 
-@dataclass(frozen=True, slots=True)
-class PatternSummary:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatternTraits:
+    """What a person reads of a pattern, however it was found.
+
+    ``classes`` and ``services`` count its incidents per failure class and
+    service (largest first); ``first_seen`` and ``last_seen`` are incident
+    times; ``cohesion`` is the mean similarity of two of its incidents.
+    """
+
+    label: str
+    dominant_template: str
+    top_terms: tuple[str, ...]
+    titles: tuple[str, ...] = ()
+    services: dict[str, int]
+    classes: dict[str, int]
+    dominant_class: str
+    first_seen: str
+    last_seen: str
+    cohesion: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterSummary(PatternTraits):
+    """A cluster as one run saw it (:func:`failearn.analysis.labels.summarise`): what a
+    person reads of it (``first_seen`` and ``last_seen`` over its incidents in the
+    window), the weeks it was active in, and the signature later runs match it on."""
+
+    weeks_active: int
+    signature: dict[str, float] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatternSummary(PatternTraits):
     """One pattern as the newest cluster run at or before an as-of saw it.
 
     ``size`` (= ``support``) counts the incidents of its cluster in that run's
@@ -70,22 +105,12 @@ class PatternSummary:
 
     pattern_id: str
     cluster_id: int
-    label: str
-    dominant_template: str
-    top_terms: tuple[str, ...]
     status: str
-    first_seen: str
-    last_seen: str
     size: int
     incident_ids: tuple[str, ...]
-    services: dict[str, int]
-    class_counts: dict[str, int]
-    dominant_class: str
-    cohesion: float
     recent_count: int
     weekly_rate: float
     precursors: tuple[Precursor, ...]
-    titles: tuple[str, ...] = ()
 
     @property
     def support(self) -> int:

@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from failearn.analysis.model import Precursor
+from failearn.analysis.model import ClusterSummary, Precursor
 from failearn.config import ClusterConfig, Settings
 from failearn.errors import UsageError
 from failearn.store import Store
@@ -59,31 +59,20 @@ class ClusterOptions:
     min_size: int | None = None
 
 
-@dataclass
-class ClusterOut:
-    """One cluster of the run, with its pattern."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterOut(ClusterSummary):
+    """One cluster of the run (what the analysis made of it), with its pattern: the
+    pattern's id, status and first sighting over every run, and its recent rate."""
 
     id: int
     pattern_id: str
     status: str
     size: int
     incident_ids: list[str]
-    label: str
-    dominant_template: str
-    top_terms: list[str]
-    titles: list[str]
-    services: dict[str, int]
-    classes: dict[str, int]
-    dominant_class: str
-    first_seen: str
-    last_seen: str
     pattern_first_seen: str
-    weeks_active: int
     recent_count: int
     weekly_rate: float
-    cohesion: float
     precursors: list[Precursor]
-    signature: dict[str, float] = field(repr=False)
 
     def summary(self) -> dict[str, Any]:
         """What the run says of the cluster, as stored (``clusters``) and as printed (JSON):
@@ -355,27 +344,16 @@ def run_cluster(
                 state = trend(times, first_seen, as_of - lookback, as_of, config.growth)
                 clusters.append(
                     ClusterOut(
+                        **{f.name: getattr(summary, f.name) for f in fields(summary)},
                         id=number,
                         pattern_id=pid,
                         status=state.status,
                         size=len(members),
                         incident_ids=[docs[i].id for i in members],
-                        label=summary.label,
-                        dominant_template=summary.dominant_template,
-                        top_terms=list(summary.top_terms),
-                        titles=list(summary.titles),
-                        services=summary.services,
-                        classes=summary.classes,
-                        dominant_class=summary.dominant_class,
-                        first_seen=summary.first_seen,
-                        last_seen=summary.last_seen,
                         pattern_first_seen=first_seen,
-                        weeks_active=summary.weeks_active,
                         recent_count=state.recent_count,
                         weekly_rate=state.weekly_rate,
-                        cohesion=summary.cohesion,
                         precursors=signals[number - 1],
-                        signature=summary.signature,
                     )
                 )
             run_id = store.start_run(

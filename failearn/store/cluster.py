@@ -347,7 +347,7 @@ def latest_patterns(store: Store, as_of: str) -> PatternSnapshot | None:
                 size=row["size"],
                 incident_ids=tuple(members.get(row["cluster_id"], [])),
                 services=json.loads(row["services"]),
-                class_counts=json.loads(row["classes"]),
+                classes=json.loads(row["classes"]),
                 dominant_class=row["dominant_class"],
                 cohesion=row["cohesion"],
                 recent_count=row["recent_count"],

@@ -267,7 +267,7 @@ def test_latest_patterns_is_the_contract_for_the_report(cli: Cli, tmp_path: Path
     assert set(snapshot.noise) == NOISE
     pool = next(p for p in snapshot.patterns if p.pattern_id == "P0001")
     assert set(pool.incident_ids) == POOL and pool.support == pool.size == 8
-    assert pool.class_counts == {"connection-pool-exhaustion": 8}
+    assert pool.classes == {"connection-pool-exhaustion": 8}
     assert pool.dominant_class == "connection-pool-exhaustion"
     assert pool.services == {"checkout": 4, "payments": 4}
     assert pool.first_seen == "2026-11-02T12:10:00Z"

@@ -70,7 +70,7 @@ def pattern(**changes: object) -> PatternSummary:
         "weekly_rate": 2.5,
         "incident_ids": tuple(f"i{n}" for n in range(10)),
         "services": {"checkout": 8, "payments": 2},
-        "class_counts": {"connection-pool-exhaustion": 10},
+        "classes": {"connection-pool-exhaustion": 10},
         "dominant_class": "connection-pool-exhaustion",
         "cohesion": 0.97,
         "precursors": (POOL_UTIL, VOLUME),
