@@ -181,23 +181,8 @@ def rule_views(
     for rule_id, row in registered.items():
         if rule_id in seen or rule_id not in by_rule:
             continue
-        last = _later(row["last_matched_at"], matched.get((row["service"], row["failure_class"])))
-        history = fold(by_rule[rule_id], config.cooldown, last)
         views.append(
-            _view(
-                rule_id,
-                row,
-                history,
-                last,
-                as_of,
-                config,
-                {
-                    "fit": 0,
-                    "preference": 0,
-                    "in_snapshot": False,
-                    "evidence": row.get("evidence") or {},
-                },
-            )
+            _stored_view(rule_id, row, by_rule[rule_id], matched, as_of, config, in_snapshot=False)
         )
     return views
 
@@ -214,22 +199,26 @@ def stored_views(
     matched = sql.last_matched(store, at)
     views = []
     for rule_id, row in registered.items():
-        if rule_id not in by_rule:
-            continue
-        last = _later(row["last_matched_at"], matched.get((row["service"], row["failure_class"])))
-        history = fold(by_rule[rule_id], config.cooldown, last)
-        views.append(
-            _view(
-                rule_id,
-                row,
-                history,
-                last,
-                as_of,
-                config,
-                {"fit": 0, "preference": 0, "evidence": row.get("evidence") or {}},
-            )
-        )
+        if rule_id in by_rule:
+            views.append(_stored_view(rule_id, row, by_rule[rule_id], matched, as_of, config))
     return views
+
+
+def _stored_view(
+    rule_id: str,
+    row: dict[str, Any],
+    events: list[dict[str, Any]],
+    matched: dict[tuple[str, str], str],
+    as_of: datetime,
+    config: RulesConfig,
+    **extra: Any,
+) -> RuleView:
+    """A registered rule's view from its row, its events and when its pattern last matched
+    (a rule the current snapshot does not suggest: no fit or preference of its own)."""
+    last = _later(row["last_matched_at"], matched.get((row["service"], row["failure_class"])))
+    history = fold(events, config.cooldown, last)
+    details = {"fit": 0, "preference": 0, **extra, "evidence": row.get("evidence") or {}}
+    return _view(rule_id, row, history, last, as_of, config, details)
 
 
 def active_by_service(views: Iterable[RuleView]) -> dict[str, int]:
