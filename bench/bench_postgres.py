@@ -16,8 +16,16 @@ dropped afterwards.
 
 Beside wall time each side gives CPU seconds: the client's (failearn's with its
 workers) and the server's (its processes', read from ``/proc``: run it beside the
-server, e.g. in the throwaway cluster of ``pg_virtualenv``).
-With ``--runs N`` the pair runs N times.
+server, e.g. in the throwaway cluster of ``pg_virtualenv``), up to the end of the
+load (dropping the schema afterwards is not counted).
+With ``--runs N`` the pair runs N times.  Each side also gives the WAL it wrote (the
+server's, so run it on a server nothing else writes to).  ``--statements N`` lists
+the N statements the server spent longest on during failearn's ingest, nested ones
+included (the lookups of foreign keys and triggers): it needs ``pg_stat_statements``
+loaded with ``track = all``, e.g.
+
+    pg_virtualenv -o shared_preload_libraries=pg_stat_statements \
+        -o pg_stat_statements.track=all python bench/bench_postgres.py --statements 15
 """
 
 from __future__ import annotations
@@ -67,6 +75,51 @@ def server_cpu(url: str) -> float:
     return total / tick
 
 
+def wal_position(url: str) -> str:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def wal_mb(url: str, since: str) -> float:
+    """MB of WAL the server wrote since the position ``since``."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)", (since,)
+        ).fetchone()
+    assert row is not None
+    return float(row[0]) / 1e6
+
+
+def reset_statements(url: str) -> bool:
+    """Empty pg_stat_statements' counts; False when the server does not keep them."""
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            conn.execute("SELECT pg_stat_statements_reset()")
+    except psycopg.Error as exc:
+        print(f"  (no statement profile: {str(exc).strip().splitlines()[0]})")
+        return False
+    return True
+
+
+def print_statements(url: str, limit: int) -> None:
+    """The statements the server spent longest on since :func:`reset_statements`."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT total_exec_time, calls, rows, toplevel, "
+            "regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements "
+            "WHERE query NOT LIKE '%%pg_stat_statements%%' "
+            "ORDER BY total_exec_time DESC LIMIT %s",
+            (limit,),
+        ).fetchall()
+    print("  statements by time on the server (ms; nested: run by a trigger or a key check):")
+    for total, calls, count, toplevel, query in rows:
+        nested = "" if toplevel else " nested"
+        print(f"    {total:9,.0f} ms {calls:8,} calls {count:8,} rows{nested}: {query[:110]}")
+
+
 @contextmanager
 def schema(url: str) -> Iterator[str]:
     """A fresh schema; the URL that works in it."""
@@ -113,13 +166,14 @@ def bare_copy(path: Path, url: str) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
-def one_run(ndjson: Path, url: str, records: int, run: int) -> float:
+def one_run(ndjson: Path, url: str, records: int, run: int, statements: int) -> float:
     """One bare COPY and one failearn ingest into fresh schemas; the wall-clock ratio."""
-    server = server_cpu(url)
+    server, wal = server_cpu(url), wal_position(url)
     with schema(url) as bare_url:
         bare, bare_cpu = bare_copy(ndjson, bare_url)
-    bare_server = server_cpu(url) - server
-    server = server_cpu(url)
+        bare_server, bare_wal = server_cpu(url) - server, wal_mb(url, wal)
+    profiled = statements > 0 and reset_statements(url)
+    server, wal = server_cpu(url), wal_position(url)
     with schema(url) as target:
         done = run_python(
             FAILEARN,
@@ -133,19 +187,19 @@ def one_run(ndjson: Path, url: str, records: int, run: int) -> float:
             "json",
             env={**os.environ, "FAILEARN_CONFIG": ""},
         )
-    ours_server = server_cpu(url) - server
+        ours_server, ours_wal = server_cpu(url) - server, wal_mb(url, wal)
     if done.returncode not in (0, 1):
         raise SystemExit(f"failearn ingest failed:\n{done.stderr}")
     result = orjson.loads(done.stdout)
     print(f"PostgreSQL run {run}: load average {os.getloadavg()[0]:.1f}")
     print(
         f"  bare orjson + COPY        : {records / bare:10,.0f} records/s "
-        f"(client {bare_cpu:.1f} CPU s, server {bare_server:.1f} CPU s)"
+        f"(client {bare_cpu:.1f} CPU s, server {bare_server:.1f} CPU s, WAL {bare_wal:,.0f} MB)"
     )
     print(
         f"  failearn ingest           : {records / done.seconds:10,.0f} records/s "
         f"(client {done.cpu_seconds:.1f} CPU s with its workers, server "
-        f"{ours_server:.1f} CPU s; peak {done.peak_mb or 0:,.0f} MB, "
+        f"{ours_server:.1f} CPU s, WAL {ours_wal:,.0f} MB; peak {done.peak_mb or 0:,.0f} MB, "
         f"{result['accepted']} accepted, {result['merged']} merged)"
     )
     print(
@@ -153,6 +207,8 @@ def one_run(ndjson: Path, url: str, records: int, run: int) -> float:
         f"seconds, client and server {(bare_cpu + bare_server) / (done.cpu_seconds + ours_server):.2f}",
         flush=True,
     )
+    if profiled:
+        print_statements(url, statements)
     return bare / done.seconds
 
 
@@ -169,12 +225,21 @@ def main() -> None:
         ),
     )
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=0,
+        help="list the N statements failearn's ingest kept the server busiest with",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         ndjson = write_ndjson(Path(scratch) / "records.ndjson", args.records)
         os.sync()
         print(f"PostgreSQL, JSON: {args.records:,} records")
-        ratios = [one_run(ndjson, args.url, args.records, run) for run in range(1, args.runs + 1)]
+        ratios = [
+            one_run(ndjson, args.url, args.records, run, args.statements)
+            for run in range(1, args.runs + 1)
+        ]
     if len(ratios) > 1:
         print(
             f"ratio over {len(ratios)} runs: median {statistics.median(ratios):.2f}, "

@@ -154,3 +154,73 @@ def test_a_lost_connection_is_a_clear_error_and_saves_nothing(pg_url: str) -> No
     with Store.open(pg_url) as store:
         assert store.runs() == []
         assert store.schema_version == len(MIGRATIONS)
+
+
+def _inbox_row(run_id: int) -> tuple[object, ...]:
+    return (run_id, "t", "a.json", 1, "json", "0" * 64, "accepted")
+
+
+_INBOX = (
+    "INSERT INTO inbox (run_id, received_at, source, line, kind, sha256, outcome) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def test_a_row_naming_a_missing_run_or_inbox_row_is_refused(db_url: str) -> None:
+    with Store.open(db_url) as store:
+        with store.transaction():
+            run = store.start_run("ingest", None, {})
+            store.conn.execute(_INBOX, _inbox_row(run))
+        refused = {
+            "inbox": (_INBOX, _inbox_row(run + 1)),
+            "a report's run": (
+                "INSERT INTO reports (key, record_id, id_given, content_sha256, source, kind, "
+                "timestamp, service, failure_class, first_run_id) "
+                "VALUES ('k', 'k', 1, 'c', 'a.json', 'json', 't', 's', 'c', ?)",
+                (run + 1,),
+            ),
+            "a report's inbox row": (
+                "INSERT INTO reports (key, record_id, id_given, content_sha256, source, kind, "
+                "timestamp, service, failure_class, inbox_id) "
+                "VALUES ('k', 'k', 1, 'c', 'a.json', 'json', 't', 's', 'c', 999)",
+                (),
+            ),
+            "an incident's run": (
+                "INSERT INTO incidents (id, timestamp, last_timestamp, service, failure_class, "
+                "source, kind, report_count, updated_run_id) "
+                "VALUES ('I-1', 't', 't', 's', 'c', 'a.json', 'json', 1, ?)",
+                (run + 1,),
+            ),
+            "an update to a missing run": ("UPDATE inbox SET run_id = ?", (run + 1,)),
+        }
+        for what, (statement, parameters) in refused.items():
+            with (
+                pytest.raises(Exception, match=r"(?i)foreign key|violates"),
+                store.transaction(),
+            ):
+                store.conn.execute(statement, parameters)
+            assert store.query("SELECT run_id FROM inbox") == [{"run_id": run}], what
+        assert store.query("SELECT key FROM reports") == []
+        assert store.query("SELECT id FROM incidents") == []
+
+
+def test_a_run_or_inbox_row_named_by_others_cannot_be_deleted(db_url: str) -> None:
+    with Store.open(db_url) as store:
+        with store.transaction():
+            run = store.start_run("ingest", None, {})
+            store.conn.execute(_INBOX, _inbox_row(run))
+            store.conn.execute(
+                "INSERT INTO reports (key, record_id, id_given, content_sha256, source, kind, "
+                "timestamp, service, failure_class, inbox_id, first_run_id) VALUES ('k', 'k', "
+                "1, 'c', 'a.json', 'json', 't', 's', 'c', (SELECT MAX(id) FROM inbox), ?)",
+                (run,),
+            )
+        for statement in (
+            "DELETE FROM runs",
+            "UPDATE runs SET id = id + 100",
+            "DELETE FROM inbox",
+        ):
+            with pytest.raises(Exception, match=r"(?i)foreign key|kept"), store.transaction():
+                store.conn.execute(statement)
+        assert [r["id"] for r in store.runs()] == [run]
+        assert store.query("SELECT run_id FROM inbox") == [{"run_id": run}]
