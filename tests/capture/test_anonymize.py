@@ -172,3 +172,43 @@ def test_a_remembered_text_is_masked_as_the_first_time_and_memory_stays_bounded(
     assert [anonymizer.mask(t) for t in texts] == [Anonymizer("k").mask(t) for t in texts]
     assert len(anonymizer._texts) <= anonymize._REMEMBERED
     assert len(anonymizer._masked) <= anonymize._REMEMBERED
+
+
+# Texts made of what addresses, phone numbers and tokens are made of (and digits of other
+# scripts, which ``\d`` matches too).
+_NUMBERISH = st.text(
+    alphabet=st.sampled_from([*"0123456789012.....-+() :_aZ/", "\u0661", "\uff11", "é"]),
+    max_size=40,
+)
+
+
+@given(_NUMBERISH)
+def test_addresses_are_masked_as_the_pattern_finds_them(text: str) -> None:
+    expected = anonymize._IPV4.sub(anonymize._mask_ipv4, text)
+    assert anonymize._mask_ipv4s(text) == expected
+
+
+@given(_NUMBERISH)
+def test_the_quick_phone_test_says_yes_whenever_the_pattern_would(text: str) -> None:
+    if anonymize._THREE_DIGITS.search(text) and anonymize._PHONE.search(text):
+        assert anonymize._may_hold_phone(text)
+
+
+@given(st.text(alphabet=st.sampled_from([*"aB3+/_-= .", "é"]), min_size=30, max_size=80))
+def test_the_quick_token_test_says_yes_whenever_the_pattern_would(text: str) -> None:
+    if anonymize._HIGH_ENTROPY.search(text):
+        assert anonymize._may_hold_token(text)
+
+
+def test_addresses_beside_numbers_that_are_not_addresses() -> None:
+    anonymizer = Anonymizer("k")
+    text = "999.1.1.1.5.6.7 then 10.0.0.1:80, 1.2.3.4.5 and 256.1.1.1 v1.2.3.4 \u0661.2.3.4"
+    assert anonymizer.mask(text) == (
+        "999.1.1.1.5.6.7 then <ip>:80, <ip>.5 and 256.1.1.1 v1.2.3.4 <ip>"
+    )
+
+
+@given(st.text(alphabet=st.sampled_from([*"Owner:| \n-*ab", "é"]), max_size=30))
+def test_the_quick_people_test_agrees_with_the_pattern(text: str) -> None:
+    anonymizer = Anonymizer("k")
+    assert anonymizer._may_name_people(text) == bool(anonymizer._may_name.search(text))

@@ -11,7 +11,8 @@ import pytest
 
 from failearn.capture.anonymize import Anonymizer
 from failearn.capture.normalise import Context, Normalised, normalise
-from failearn.capture.normalise.gates import normalised_mapping, resolve_label
+from failearn.capture.normalise.fields import LIST_SPLIT, SHAPE_SPLIT, TRACE_SPLIT
+from failearn.capture.normalise.gates import closest_class, normalised_mapping, resolve_label
 from failearn.capture.normalise.text import printable
 from failearn.config import GatesConfig, Settings, SourceMapping
 from failearn.record import RawRecord
@@ -450,3 +451,35 @@ def test_a_field_given_twice_under_two_spellings_warns() -> None:
     assert warnings == [("duplicate-key", "service", 9)]
     same = run({**GOOD, "Service": "checkout"})
     assert same.issues == []
+
+
+_SPLIT_TEXTS = [
+    "abc",
+    "api-gateway",
+    "a -> b > c / d",
+    "a→b",
+    "a, b,c",
+    "x;y z",
+    "\u00e9t\u00e9",
+    "a\u2003b",
+    "4bf92f3577b34da6a3ce929d0e0e4736",
+    "123e4567-e89b-12d3-a456-426614174000",
+    ",",
+    " / ",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [(text, pattern) for text in _SPLIT_TEXTS for pattern in ("trace", "shape", "list")],
+)
+def test_list_items_are_cut_as_their_pattern_cuts_them(text: str, pattern: str) -> None:
+    separators = {"trace": TRACE_SPLIT, "shape": SHAPE_SPLIT, "list": LIST_SPLIT}[pattern]
+    expected = [part for part in separators.pattern.split(text) if part]
+    assert separators.split(text) == expected
+
+
+def test_a_long_label_that_is_no_class_is_reported_without_a_suggestion() -> None:
+    taxonomy = load_taxonomy(None)
+    assert closest_class(taxonomy, "timout") == "timeout"
+    assert closest_class(taxonomy, "timeout " * 5000) is None

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from failearn.sources import jsonvalue
 from failearn.sources.jsonvalue import MAX_DEPTH, TooDeepError, load, repeated_keys
 
 
@@ -61,3 +65,17 @@ def test_nesting_is_bounded() -> None:
 )
 def test_repeated_keys_are_named(data: bytes, keys: list[str]) -> None:
     assert repeated_keys(load(data), data) == keys
+
+
+@given(st.text(alphabet=st.sampled_from(list('"  \t\r\n::ab{}')), max_size=30))
+def test_key_ends_are_counted_as_the_pattern_finds_them(text: str) -> None:
+    found = len(re.findall(r'"[ \t\r\n]*:', text))
+    assert jsonvalue._key_ends(text.encode()) == found
+    assert jsonvalue._key_ends(text) == found
+
+
+@pytest.mark.parametrize("space", [b"", b" ", b"\n  ", b"\t"])
+def test_a_key_written_twice_is_named_however_the_text_is_spaced(space: bytes) -> None:
+    data = b'{"a"' + space + b":1," + space + b'"a"' + space + b': 2, "t": "10:00:00"}'
+    value = load(data)
+    assert repeated_keys(value, data) == ["a"]

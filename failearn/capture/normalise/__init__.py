@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from failearn.capture.anonymize import PEOPLE_LABELS, Anonymizer
 from failearn.capture.classify import (
@@ -25,9 +26,9 @@ from failearn.capture.classify import (
     taxonomy_model,
 )
 from failearn.capture.normalise.fields import (
-    _LIST_SPLIT,
-    _SHAPE_SPLIT,
     BUILTIN_ALIASES,
+    LIST_SPLIT,
+    SHAPE_SPLIT,
     _canonicalise,
     _Collector,
     _mask_any,
@@ -172,7 +173,7 @@ class Normalised:
         return [i for i in self.issues if i.level == "error"]
 
 
-def normalise(raw: RawRecord, context: Context) -> Normalised:  # noqa: C901
+def normalise(raw: RawRecord, context: Context) -> Normalised:
     """Turn one raw record into a canonical incident, or reject it with located issues."""
     if raw.issues and raw.payload is None:
         return Normalised(None, list(raw.issues))
@@ -189,6 +190,31 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:  # noqa: C901
             None,
         )
         return Normalised(None, out.issues)
+    gated = _gated(values, spelling, context, out)
+    if gated is None:
+        return Normalised(None, out.issues)
+    fields = _Fields(values, spelling, unknown, context, out)
+    return Normalised(fields.incident(gated, payload), out.issues)
+
+
+class _Gated(NamedTuple):
+    """What the gates made of a record that passed them."""
+
+    timestamp: datetime
+    service: str
+    class_id: str | None
+    class_label: str
+    class_via: str
+    other_classes: list[str]
+    trace_ids: list[str]
+
+
+def _gated(
+    values: dict[str, Any], spelling: dict[str, str], context: Context, out: _Collector
+) -> _Gated | None:
+    """The record's time, service, class and trace ids through the gates; None (and the
+    issues say why) when it cannot be stored."""
+    raw = out.raw
     given = values.get("id")
     if isinstance(given, dict | list | tuple):
         out.add(
@@ -212,11 +238,34 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:  # noqa: C901
         or values.get("timeline_start") not in (None, ""),
         "service": bool(service),
         "failure_class": bool(class_label) or out.pending is not None,
-        "trace_ids": bool(trace_ids) or bool(_strings(values.get("trace_ids"))),
+        "trace_ids": bool(trace_ids),
     }
-    require, recommend, key = _policy(context, raw.kind)
+    _check_policy(values, spelling, present, context, out)
+    errors = any(issue.level == "error" for issue in out.issues)
+    settled = class_id is not None or out.pending is not None
+    if errors or timestamp is None or not service or not settled:
+        if not errors:
+            _say_needed(timestamp is not None, bool(service), settled, spelling, out)
+        return None
+    return _Gated(timestamp, service, class_id, class_label, class_via, other_classes, trace_ids)
+
+
+def _check_policy(
+    values: dict[str, Any],
+    spelling: dict[str, str],
+    present: dict[str, bool],
+    context: Context,
+    out: _Collector,
+) -> None:
+    """A required field missing is an error, a recommended one a warning."""
+    require, recommend, key = _policy(context, out.raw.kind)
     for name in (*require, *recommend):
-        missing = not present[name] if name in present else _text(values.get(name)) is None
+        if name in present:
+            missing = not present[name]
+            if name == "trace_ids" and missing:
+                missing = not _strings(values.get("trace_ids"))
+        else:
+            missing = _text(values.get(name)) is None
         if not missing:
             continue
         if name in require:
@@ -237,131 +286,188 @@ def normalise(raw: RawRecord, context: Context) -> Normalised:  # noqa: C901
                 spelling=spelling.get(name),
                 hint=f"add the field when you have it; [gates] {key}recommend lists it",
             )
-    errors = [i for i in out.issues if i.level == "error"]
-    settled = class_id is not None or out.pending is not None
-    if errors or timestamp is None or not service or not settled:
-        if not errors:
-            # A field the policy does not require is absent, yet the record cannot
-            # stand without it: say which.
-            for name, ok in (
-                ("timestamp", timestamp is not None),
-                ("service", bool(service)),
-                ("failure_class", settled),
-            ):
-                if not ok:
-                    out.add(
-                        "missing-field",
-                        f"field `{name}` is needed to store an incident",
-                        name,
-                        spelling=spelling.get(name),
-                    )
-        return Normalised(None, out.issues)
-    severity_raw = _text(values.get("severity"))
-    scale = context.settings.severity
-    if severity_raw in context.severity_cache:
-        severity = context.severity_cache[severity_raw]
-    else:
-        severity = normalise_severity(severity_raw, scale.scale, scale.aliases)
-        if severity_raw is not None:
-            context.severity_cache[severity_raw] = severity
-    if severity_raw and severity is None:
-        out.add(
-            "unknown-severity",
-            f"severity {severity_raw!r} is not on the scale "
-            f"{', '.join(scale.scale)}; no severity, the spelling kept as severity_raw",
-            "severity",
-            level="warning",
-            spelling=spelling.get("severity"),
-        )
-    anonymizer = context.anonymizer
-    if anonymizer is not None:
-        # Every stored field is masked by the same rules: names and lists too.
-        service, class_label = anonymizer.mask(service), anonymizer.mask(class_label)
-        severity_raw = anonymizer.mask(severity_raw) if severity_raw else severity_raw
-        if values.get("dependencies") is not None:
-            values["dependencies"] = _mask_any(values["dependencies"], anonymizer)
-    texts: dict[str, str | None] = {}
-    for name in TEXT_FIELDS:
-        text = _text(values.get(name))
-        texts[name] = anonymizer.text(text) if (anonymizer and text) else text
-    errors_list = _text_list(values, "error_messages", spelling, out)
-    sections = _sections(values, spelling, out)
-    extra = dict(unknown.items())
-    if values.get("tags") is not None:
-        extra["tags"] = values["tags"]
-    if values.get("source_format") is not None:
-        extra["source_format"] = values["source_format"]
-    extra = _printable_any(extra)
-    people: dict[str, list[str]] = {}
-    for key, value in (values.get("__people__") or {}).items():
-        people[printable(key)] = anonymizer.people(value) if anonymizer else _strings(value)
-    if anonymizer is not None:
-        errors_list = [anonymizer.text(message) for message in errors_list]
-        # A section under a people heading ("Authors") lists people; others may label some.
-        sections = {
-            k: anonymizer.mask(anonymizer.people_block(v))
-            if field_key(k) in context.people_keys
-            else anonymizer.text(v)
-            for k, v in sections.items()
-        }
-        extra = _mask_any(extra, anonymizer)
-    ended_at: datetime | None = None
-    end_name = "ended_at" if not is_unset_time(values.get("ended_at")) else "timeline_end"
-    if not is_unset_time(values.get(end_name)):
-        try:
-            ended_at = parse_time(values.get(end_name)).value
-        except TimeParseError:
+
+
+def _say_needed(
+    timestamp: bool, service: bool, settled: bool, spelling: dict[str, str], out: _Collector
+) -> None:
+    """A field the policy does not require is absent, yet the record cannot stand without
+    it: say which."""
+    for name, ok in (("timestamp", timestamp), ("service", service), ("failure_class", settled)):
+        if not ok:
             out.add(
+                "missing-field",
+                f"field `{name}` is needed to store an incident",
+                name,
+                spelling=spelling.get(name),
+            )
+
+
+class _Fields:
+    """The fields of a record that passed the gates, read (and masked) into an incident."""
+
+    def __init__(
+        self,
+        values: dict[str, Any],
+        spelling: dict[str, str],
+        unknown: dict[str, Any],
+        context: Context,
+        out: _Collector,
+    ) -> None:
+        self.values = values
+        self.spelling = spelling
+        self.unknown = unknown
+        self.context = context
+        self.out = out
+        self.anonymizer = context.anonymizer
+
+    def incident(self, gated: _Gated, payload: dict[str, Any]) -> Incident:
+        raw, values, spelling, out, anonymizer = (
+            self.out.raw,
+            self.values,
+            self.spelling,
+            self.out,
+            self.anonymizer,
+        )
+        service, class_label = gated.service, gated.class_label
+        severity, severity_raw = self.severity()
+        if anonymizer is not None:
+            # Every stored field is masked by the same rules: names and lists too.
+            service, class_label = anonymizer.mask(service), anonymizer.mask(class_label)
+            severity_raw = anonymizer.mask(severity_raw) if severity_raw else severity_raw
+            if values.get("dependencies") is not None:
+                values["dependencies"] = _mask_any(values["dependencies"], anonymizer)
+        texts = self.texts()
+        errors_list, sections, extra, people = self.details()
+        ended_at = self.ended_at()
+        # A record's identity is what it says, never a text model's guess: a better model
+        # changes the class of the stored report, it does not make a new one.
+        said = "" if gated.class_via in TEXT_MODEL_ROUTES else class_label
+        given_id = self.given_id()
+        record_id = given_id or derive_id(raw, gated.timestamp, service, said, texts["title"])
+        caused_by = _text(values.get("caused_by_rule"))
+        if caused_by is not None and anonymizer is not None:
+            caused_by = anonymizer.mask(caused_by)
+        metrics, shape = self.metrics_and_shape()
+        return Incident(
+            id=record_id,
+            id_given=given_id is not None,
+            timestamp=gated.timestamp,
+            service=service,
+            failure_class=gated.class_id or "",
+            failure_class_raw=class_label,
+            failure_class_via=gated.class_via,
+            taxonomy_version=self.context.taxonomy.version,
+            source=raw.source,
+            line=raw.line,
+            kind=raw.kind,
+            trace_ids=gated.trace_ids,
+            severity=severity,
+            severity_raw=severity_raw,
+            error_messages=errors_list,
+            dependencies=_text_list(values, "dependencies", spelling, out, LIST_SPLIT),
+            metrics=metrics,
+            trace_shape=shape,
+            other_classes=gated.other_classes,
+            people=people,
+            sections=sections,
+            extra=extra,
+            provenance=out.inferred,
+            pending_class=out.pending,
+            ended_at=ended_at,
+            caused_by_rule=caused_by,
+            dedup_hint=_text(payload.get("fingerprint")) if isinstance(payload, dict) else None,
+            **texts,
+        )
+
+    def severity(self) -> tuple[str | None, str | None]:
+        """(severity on the scale, as written); a severity off the scale is a warning."""
+        context = self.context
+        severity_raw = _text(self.values.get("severity"))
+        scale = context.settings.severity
+        if severity_raw in context.severity_cache:
+            severity = context.severity_cache[severity_raw]
+        else:
+            severity = normalise_severity(severity_raw, scale.scale, scale.aliases)
+            if severity_raw is not None:
+                context.severity_cache[severity_raw] = severity
+        if severity_raw and severity is None:
+            self.out.add(
+                "unknown-severity",
+                f"severity {severity_raw!r} is not on the scale "
+                f"{', '.join(scale.scale)}; no severity, the spelling kept as severity_raw",
+                "severity",
+                level="warning",
+                spelling=self.spelling.get("severity"),
+            )
+        return severity, severity_raw
+
+    def texts(self) -> dict[str, str | None]:
+        anonymizer, values = self.anonymizer, self.values
+        texts: dict[str, str | None] = {}
+        for name in TEXT_FIELDS:
+            text = _text(values.get(name))
+            texts[name] = anonymizer.text(text) if (anonymizer and text) else text
+        return texts
+
+    def details(
+        self,
+    ) -> tuple[list[str], dict[str, str], dict[str, Any], dict[str, list[str]]]:
+        """(error messages, sections, extra fields, people), as stored."""
+        values, anonymizer = self.values, self.anonymizer
+        errors_list = _text_list(values, "error_messages", self.spelling, self.out)
+        sections = _sections(values, self.spelling, self.out)
+        extra = dict(self.unknown.items())
+        if values.get("tags") is not None:
+            extra["tags"] = values["tags"]
+        if values.get("source_format") is not None:
+            extra["source_format"] = values["source_format"]
+        extra = _printable_any(extra)
+        people: dict[str, list[str]] = {}
+        for key, value in (values.get("__people__") or {}).items():
+            people[printable(key)] = anonymizer.people(value) if anonymizer else _strings(value)
+        if anonymizer is not None:
+            errors_list = [anonymizer.text(message) for message in errors_list]
+            # A section under a people heading ("Authors") lists people; others may label
+            # some.
+            sections = {
+                k: anonymizer.mask(anonymizer.people_block(v))
+                if field_key(k) in self.context.people_keys
+                else anonymizer.text(v)
+                for k, v in sections.items()
+            }
+            extra = _mask_any(extra, anonymizer)
+        return errors_list, sections, extra, people
+
+    def ended_at(self) -> datetime | None:
+        values = self.values
+        end_name = "ended_at" if not is_unset_time(values.get("ended_at")) else "timeline_end"
+        if is_unset_time(values.get(end_name)):
+            return None
+        try:
+            return parse_time(values.get(end_name)).value
+        except TimeParseError:
+            self.out.add(
                 "invalid-timestamp",
                 f"end time {values.get(end_name)!r} cannot be read; ignored",
                 "ended_at",
                 level="warning",
-                spelling=spelling.get(end_name),
+                spelling=self.spelling.get(end_name),
             )
-    given_id = _text(values.get("id"))
-    if given_id is not None and anonymizer is not None:
-        given_id = anonymizer.identifier(given_id)
-    # A record's identity is what it says, never a text model's guess: a better model
-    # changes the class of the stored report, it does not make a new one.
-    said = "" if class_via in TEXT_MODEL_ROUTES else class_label
-    record_id = given_id or derive_id(raw, timestamp, service, said, texts["title"])
-    caused_by = _text(values.get("caused_by_rule"))
-    if caused_by is not None and anonymizer is not None:
-        caused_by = anonymizer.mask(caused_by)
-    metrics = _metrics(values.get("metrics"), spelling.get("metrics"), out)
-    # A trace shape is cut at '/' and '>': masked hop by hop, so a mask stays whole.
-    shape = _text_list(values, "trace_shape", spelling, out, _SHAPE_SPLIT)
-    if anonymizer is not None:
-        metrics = {anonymizer.mask(name): value for name, value in metrics.items()}
-        shape = [anonymizer.mask(hop) for hop in shape]
-    incident = Incident(
-        id=record_id,
-        id_given=given_id is not None,
-        timestamp=timestamp,
-        service=service,
-        failure_class=class_id or "",
-        failure_class_raw=class_label,
-        failure_class_via=class_via,
-        taxonomy_version=context.taxonomy.version,
-        source=raw.source,
-        line=raw.line,
-        kind=raw.kind,
-        trace_ids=trace_ids,
-        severity=severity,
-        severity_raw=severity_raw,
-        error_messages=errors_list,
-        dependencies=_text_list(values, "dependencies", spelling, out, _LIST_SPLIT),
-        metrics=metrics,
-        trace_shape=shape,
-        other_classes=other_classes,
-        people=people,
-        sections=sections,
-        extra=extra,
-        provenance=out.inferred,
-        pending_class=out.pending,
-        ended_at=ended_at,
-        caused_by_rule=caused_by,
-        dedup_hint=_text(payload.get("fingerprint")) if isinstance(payload, dict) else None,
-        **texts,
-    )
-    return Normalised(incident, out.issues)
+            return None
+
+    def given_id(self) -> str | None:
+        given_id = _text(self.values.get("id"))
+        if given_id is not None and self.anonymizer is not None:
+            given_id = self.anonymizer.identifier(given_id)
+        return given_id
+
+    def metrics_and_shape(self) -> tuple[dict[str, float], list[str]]:
+        values, spelling, out, anonymizer = self.values, self.spelling, self.out, self.anonymizer
+        metrics = _metrics(values.get("metrics"), spelling.get("metrics"), out)
+        # A trace shape is cut at '/' and '>': masked hop by hop, so a mask stays whole.
+        shape = _text_list(values, "trace_shape", spelling, out, SHAPE_SPLIT)
+        if anonymizer is not None:
+            metrics = {anonymizer.mask(name): value for name, value in metrics.items()}
+            shape = [anonymizer.mask(hop) for hop in shape]
+        return metrics, shape

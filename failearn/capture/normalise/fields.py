@@ -21,6 +21,7 @@ from failearn.capture.classify import (
     PendingClass,
 )
 from failearn.capture.normalise.text import (
+    Separators,
     _decoded,
     _strings,
     _text,
@@ -59,9 +60,9 @@ BUILTIN_ALIASES: dict[str, tuple[str, ...]] = {
     "ended_at": ("ends_at", "resolved_at", "end_time", "ended", "recovered_at"),
     "caused_by_rule": ("caused_by", "rule_id"),
 }
-_TRACE_SPLIT = re.compile(r"[\s,;]+")
-_SHAPE_SPLIT = re.compile(r"\s*(?:->|→|>|/|,)\s*")
-_LIST_SPLIT = re.compile(r"\s*,\s*")
+TRACE_SPLIT = Separators(re.compile(r"[\s,;]+"))
+SHAPE_SPLIT = Separators(re.compile(r"\s*(?:->|→|>|/|,)\s*"), (">", "→", "/", ","))
+LIST_SPLIT = Separators(re.compile(r"\s*,\s*"), (",",))
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -127,12 +128,15 @@ def _sections(
     return sections
 
 
+_ONLY_TEXT = frozenset({str})
+
+
 def _text_list(
     values: Mapping[str, Any],
     name: str,
     spelling: Mapping[str, str],
     out: _Collector,
-    split: re.Pattern[str] | None = None,
+    split: Separators | None = None,
 ) -> list[str]:
     """A list field as text items: a string (split where the field allows it) or a list of
     strings.  Anything else is dropped with an ``invalid-field-type`` warning naming the
@@ -140,6 +144,8 @@ def _text_list(
     value = values.get(name)
     if value is None:
         return []
+    if type(value) is list and set(map(type, value)) <= _ONLY_TEXT:  # the usual case
+        return _strings(value, split)
     if isinstance(value, bytes):
         value = _decoded(value)
     elif isinstance(value, list | tuple) and any(isinstance(item, bytes) for item in value):
@@ -216,6 +222,26 @@ def derive_id(
     return "rec-" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:12]
 
 
+# Where a payload's key goes besides a canonical field: with the people, or the extra.
+_PEOPLE = "\0people"
+_UNKNOWN = "\0unknown"
+# Keys remembered with where they go, up to this many at a time.
+_ROUTES = 8192
+
+
+def _route(key: Any, context: Context) -> str:
+    """The canonical field a payload's key names, or :data:`_PEOPLE` or :data:`_UNKNOWN`."""
+    routes = context.key_cache
+    route = routes.get(key)
+    if route is None:
+        loose = field_key(str(key))
+        route = _PEOPLE if loose in context.people_keys else context.aliases.get(loose, _UNKNOWN)
+        if len(routes) >= _ROUTES:
+            routes.clear()
+        routes[key] = route
+    return route
+
+
 def _canonicalise(
     payload: Mapping[str, Any], context: Context, collector: _Collector
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
@@ -224,41 +250,49 @@ def _canonicalise(
     spelling: dict[str, str] = {}
     unknown: dict[str, Any] = {}
     people: dict[str, Any] = {}
-    cache = context.key_cache
     for key, value in payload.items():
-        loose = cache.get(key)
-        if loose is None:
-            loose = cache[key] = field_key(str(key))
-        if loose in context.people_keys:
-            people[str(key)] = value
-            continue
-        name = context.aliases.get(loose)
-        if name is None:
+        name = _route(key, context)
+        if name is _UNKNOWN:
             unknown[str(key)] = value
-            continue
-        if name in values:
-            if isinstance(values[name], list) and isinstance(value, list):
-                values[name] = values[name] + value
-            elif name == "trace_ids":
-                values[name] = _strings(values[name]) + _strings(value)
-            else:
-                unknown[str(key)] = value
-                if value != values[name]:
-                    collector.add(
-                        "duplicate-key",
-                        f"`{name}` is given twice, as "
-                        f"{spelling.get(name, name)!r} and {str(key)!r}; the first "
-                        "is used and the other kept with the record",
-                        name,
-                        level="warning",
-                        spelling=str(key),
-                    )
-            continue
-        values[name] = value
-        spelling[name] = str(key)
+        elif name is _PEOPLE:
+            people[str(key)] = value
+        elif name in values:
+            _repeated(name, str(key), value, values, spelling, unknown, collector)
+        else:
+            values[name] = value
+            spelling[name] = str(key)
     if people:
         values["__people__"] = people
     return values, spelling, unknown
+
+
+def _repeated(
+    name: str,
+    key: str,
+    value: Any,
+    values: dict[str, Any],
+    spelling: dict[str, str],
+    unknown: dict[str, Any],
+    collector: _Collector,
+) -> None:
+    """A second key of a field: lists are joined, trace ids added, anything else is kept
+    with the record (and a value that differs is a warning)."""
+    if isinstance(values[name], list) and isinstance(value, list):
+        values[name] = values[name] + value
+    elif name == "trace_ids":
+        values[name] = _strings(values[name]) + _strings(value)
+    else:
+        unknown[key] = value
+        if value != values[name]:
+            collector.add(
+                "duplicate-key",
+                f"`{name}` is given twice, as "
+                f"{spelling.get(name, name)!r} and {key!r}; the first "
+                "is used and the other kept with the record",
+                name,
+                level="warning",
+                spelling=key,
+            )
 
 
 def _blank(value: Any) -> bool:
@@ -268,7 +302,7 @@ def _blank(value: Any) -> bool:
 def _trace_ids(
     values: Mapping[str, Any], spelling: Mapping[str, str], context: Context, out: _Collector
 ) -> list[str]:
-    given = _strings(values.get("trace_ids"), _TRACE_SPLIT)
+    given = _strings(values.get("trace_ids"), TRACE_SPLIT)
     valid: list[str] = []
     invalid: list[str] = []
     for item in given:
@@ -328,7 +362,11 @@ def _metrics(value: Any, spelling: str | None, out: _Collector) -> dict[str, flo
     for name, raw in value.items():
         number: float | None = None
         try:
-            if isinstance(raw, int | float) and not isinstance(raw, bool):
+            if (
+                type(raw) is float
+                or type(raw) is int
+                or (isinstance(raw, int | float) and not isinstance(raw, bool))
+            ):
                 number = float(raw)
             elif isinstance(raw, str):
                 number = float(raw.strip().rstrip("%").replace(",", ""))

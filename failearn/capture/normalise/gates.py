@@ -268,6 +268,10 @@ def _inference_text(values: Mapping[str, Any]) -> list[tuple[str, int]]:
     return parts
 
 
+# The routes of a label that names a class split in parts (the part depends on the text).
+_SPLIT_ROUTES = ("split", "split-default")
+
+
 def _failure_class(
     values: Mapping[str, Any], spelling: Mapping[str, str], context: Context, out: _Collector
 ) -> tuple[str | None, str, str, list[str]]:
@@ -284,10 +288,13 @@ def _failure_class(
         if isinstance(source_format, str)
         else context.classes
     )
-    # A label naming a class that was split in parts is placed by the record's text.
-    text = _class_text(values) if context.taxonomy.has_splits else None
+    text: str | None = None
     for label in labels:
-        resolution = resolve_label(context.taxonomy, label, mapping, text)
+        resolution = resolve_label(context.taxonomy, label, mapping)
+        if resolution is not None and resolution.via in _SPLIT_ROUTES:
+            # A label naming a class that was split in parts is placed by the record's text.
+            text = _class_text(values) if text is None else text
+            resolution = resolve_label(context.taxonomy, label, mapping, text)
         if resolution is not None and chosen is None:
             chosen = (resolution.class_id, label, resolution.via)
         else:
@@ -360,7 +367,10 @@ def closest_class(taxonomy: Taxonomy, label: str) -> str | None:
     names += [(c.name, c.id) for c in taxonomy.classes.values()]
     names += list(taxonomy.aliases.items())
     for name, class_id in names:
-        distance = edit_distance(wanted, normalise_label(name))
+        other = normalise_label(name)
+        if abs(len(other) - len(wanted)) > limit:
+            continue  # at least that many edits apart: a long label costs no quadratic work
+        distance = edit_distance(wanted, other)
         if distance <= limit and distance < best.get(class_id, limit + 1):
             best[class_id] = distance
     if not best:

@@ -8,6 +8,7 @@ terminals and reports and no renderer should have to care.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -80,7 +81,23 @@ def _text(value: Any) -> str | None:
     return printable(str(value))
 
 
-def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Separators:
+    """What cuts a text into list items: a pattern of separators, none of them a letter or
+    a digit, and ``marks``, characters one of which every separator holds (when given).
+    A text of letters and digits only, or holding no mark, is one item: the pattern need
+    not be tried."""
+
+    pattern: re.Pattern[str]
+    marks: tuple[str, ...] = ()
+
+    def split(self, text: str) -> list[str]:
+        if text.isalnum() or (self.marks and not any(mark in text for mark in self.marks)):
+            return [text]
+        return [part for part in self.pattern.split(text) if part]
+
+
+def _strings(value: Any, split: Separators | None = None) -> list[str]:
     if value is None:
         return []
     items = value if isinstance(value, list | tuple) else [value]
@@ -94,7 +111,7 @@ def _strings(value: Any, split: re.Pattern[str] | None = None) -> list[str]:
         if not text:
             continue
         if split is not None:
-            result.extend(part for part in split.split(text) if part)
+            result.extend(split.split(text))
         else:
             result.append(text)
     return result
