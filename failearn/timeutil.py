@@ -155,7 +155,7 @@ def parse_time(value: object) -> ParsedTime:
     text = value.strip()
     if not text:
         raise TimeParseError("the time is empty")
-    if _NUMBER.match(text):
+    if text[-1].isdigit() and _NUMBER.match(text):  # a number ends in a digit
         return ParsedTime(_epoch_from_string(text))
     try:
         parsed = _parse_text(text)
@@ -280,8 +280,8 @@ def iso(value: datetime) -> str:
 
     One fixed width, so stored times sort as text.
     """
-    utc = value.astimezone(UTC)
-    return utc.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    # In UTC the ISO form ends in "+00:00": that is the "Z".
+    return value.astimezone(UTC).isoformat(timespec="seconds")[:-6] + "Z"
 
 
 def from_iso(text: str) -> datetime:

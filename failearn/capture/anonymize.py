@@ -343,7 +343,7 @@ def _mask_ipv4s(text: str) -> str:
 def _may_hold_phone(text: str) -> bool:
     """Whether ``text`` may hold a phone number (``_PHONE``) and three digits in a row: a
     number holds a ``+``, a ``(`` or ``000-000-0000`` (``.`` or ``-`` between, digits as 0)."""
-    if "+" not in text and "(" not in text and "." not in text and "-" not in text:
+    if "+" not in text and "(" not in text and text.count(".") + text.count("-") < 2:
         return False
     if not text.isascii():
         return _THREE_DIGITS.search(text) is not None

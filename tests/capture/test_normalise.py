@@ -483,3 +483,21 @@ def test_a_long_label_that_is_no_class_is_reported_without_a_suggestion() -> Non
     taxonomy = load_taxonomy(None)
     assert closest_class(taxonomy, "timout") == "timeout"
     assert closest_class(taxonomy, "timeout " * 5000) is None
+
+
+def test_a_trace_shape_seen_again_is_stored_alike_and_its_problems_said_again() -> None:
+    context = Context.build(Settings(), load_taxonomy(), AS_OF, Anonymizer("k"))
+    shapes = [["gw", "10.0.0.1 > api"], ["gw", "10.0.0.1 > api"], ["gw", 7], ["gw", 7]]
+    stored = []
+    for shape in shapes:
+        raw = RawRecord("x.json", 1, "json", "{}", payload={**GOOD, "trace_shape": shape})
+        result = normalise(raw, context)
+        assert result.incident is not None
+        stored.append((result.incident.trace_shape, [i.code for i in result.issues]))
+    assert stored == [
+        (["gw", "<ip>", "api"], []),
+        (["gw", "<ip>", "api"], []),
+        (["gw"], ["invalid-field-type"]),
+        (["gw"], ["invalid-field-type"]),
+    ]
+    assert stored[0][0] is not stored[1][0]  # each incident has its own list

@@ -83,6 +83,8 @@ class Context:
     trace_pattern: re.Pattern[str] = re.compile(r"^[0-9a-f]{32}$")
     key_cache: dict[str, str] = field(default_factory=dict)
     severity_cache: dict[str, str | None] = field(default_factory=dict)
+    # Trace shapes given as lists of text, as stored (they recur from record to record).
+    shape_cache: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
     classifier: Classifier | None = None
     # The [classes] mapping, and each [sources.NAME] table's merged over it, with their
     # labels normalised once (normalised label -> class label).
@@ -463,11 +465,36 @@ class _Fields:
         return given_id
 
     def metrics_and_shape(self) -> tuple[dict[str, float], list[str]]:
-        values, spelling, out, anonymizer = self.values, self.spelling, self.out, self.anonymizer
-        metrics = _metrics(values.get("metrics"), spelling.get("metrics"), out)
+        metrics = _metrics(self.values.get("metrics"), self.spelling.get("metrics"), self.out)
+        if self.anonymizer is not None:
+            mask = self.anonymizer.mask
+            metrics = {mask(name): value for name, value in metrics.items()}
+        given = self.values.get("trace_shape")
+        if type(given) is not list or len(given) > _SHAPE_HOPS or not _all_text(given):
+            return metrics, self.shape()
+        # A list of text raises no issue: its shape as stored is remembered.
+        key = tuple(given)
+        cache = self.context.shape_cache
+        shape = cache.get(key)
+        if shape is None:
+            if len(cache) >= _SHAPES:
+                cache.clear()
+            shape = cache[key] = self.shape()
+        return metrics, list(shape)
+
+    def shape(self) -> list[str]:
         # A trace shape is cut at '/' and '>': masked hop by hop, so a mask stays whole.
-        shape = _text_list(values, "trace_shape", spelling, out, SHAPE_SPLIT)
-        if anonymizer is not None:
-            metrics = {anonymizer.mask(name): value for name, value in metrics.items()}
-            shape = [anonymizer.mask(hop) for hop in shape]
-        return metrics, shape
+        shape = _text_list(self.values, "trace_shape", self.spelling, self.out, SHAPE_SPLIT)
+        if self.anonymizer is not None:
+            shape = [self.anonymizer.mask(hop) for hop in shape]
+        return shape
+
+
+# Trace shapes remembered: up to this many, of up to this many hops of short text.
+_SHAPES = 4096
+_SHAPE_HOPS = 16
+_SHAPE_TEXT = 80
+
+
+def _all_text(items: list[Any]) -> bool:
+    return all(type(item) is str and len(item) <= _SHAPE_TEXT for item in items)

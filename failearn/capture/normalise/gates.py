@@ -141,7 +141,8 @@ def _day_only(value: Any) -> date | None:
     """The day a value names when it names no time of day (``2019-01-23``)."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if isinstance(value, str) and _DAY_ONLY.match(value):
+    # A day is ten characters (and str.strip takes the spaces ``\s`` matches).
+    if isinstance(value, str) and len(value.strip()) == 10 and _DAY_ONLY.match(value):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:

@@ -100,6 +100,11 @@ class Separators:
 def _strings(value: Any, split: Separators | None = None) -> list[str]:
     if value is None:
         return []
+    if type(value) is str:  # one text: the usual case of a service, a class, a trace id
+        text = (value if value.isprintable() else printable(value)).strip()
+        if not text:
+            return []
+        return [text] if split is None else split.split(text)
     items = value if isinstance(value, list | tuple) else [value]
     result: list[str] = []
     for item in items:
