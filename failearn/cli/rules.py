@@ -316,7 +316,8 @@ def export_command(
     whether automatic adaptation is allowed on its service (not while the
     service's circuit breaker is open); the guardrails come along.  --format
     tsv gives one tab-separated line per rule (id, service, status,
-    adaptation, automatic, trigger), to standard output or --output.
+    adaptation, automatic, trigger), to standard output or --output (where
+    --format text writes the same lines).
     Example:
 
         failearn rules export --format json -o rules.json
@@ -337,7 +338,11 @@ def export_command(
     if output is None:
         emit_json(full)
         return
-    write_output(tsv_text(export_table(document)) if tsv else json_text(full), output)
+    # In a file, text is what a pipe gets: one tab-separated line per rule.
+    written = (
+        json_text(full) if output_format is ListFormat.json else tsv_text(export_table(document))
+    )
+    write_output(written, output)
     stderr().print(f"wrote {output} ({len(document['rules'])} active rules)", markup=False)
 
 

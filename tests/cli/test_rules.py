@@ -437,6 +437,10 @@ def test_format_tsv_gives_only_the_rows_even_in_a_terminal(
     written = cli("rules", "export", "--as-of", at("10:00"), "-f", "tsv", "-o", "rules.tsv")
     assert written.exit_code == 0 and "11 active rules" in written.stderr
     assert (tmp_path / "rules.tsv").read_text(encoding="utf-8") == exported.stdout
+    # In a file, text is what a pipe gets (it once wrote the JSON document instead).
+    text = cli("rules", "export", "--as-of", at("10:00"), "-f", "text", "-o", "rules.txt")
+    assert text.exit_code == 0 and "11 active rules" in text.stderr
+    assert (tmp_path / "rules.txt").read_text(encoding="utf-8") == exported.stdout
 
 
 def test_format_tsv_of_an_empty_registry_is_empty(cli: Cli, checkout: list[str]) -> None:
