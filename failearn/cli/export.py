@@ -61,13 +61,17 @@ def export(
         failearn export --format ndjson --what events -o - | jq .event
         duckdb -c "SELECT service, COUNT(*) FROM 'incidents.parquet' GROUP BY 1"
     """
-    from failearn.commands.export import ExportOptions, run_export
+    from failearn.commands.export import ExportOptions, default_output, run_export
+    from failearn.render.output import check_output
 
     settings = settings_for(ctx, db)
-    result = run_export(
-        settings,
-        ExportOptions(what=what.strip().lower(), format=file_format.strip().lower(), output=output),
+    options = ExportOptions(
+        what=what.strip().lower(), format=file_format.strip().lower(), output=output
     )
+    target = output or default_output(options)
+    if str(target) != "-":
+        check_output(target, settings.db)
+    result = run_export(settings, options)
     if json_summary:
         emit_json(
             envelope(

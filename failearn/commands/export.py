@@ -23,6 +23,7 @@ import orjson
 
 from failearn.config import Settings
 from failearn.errors import UsageError
+from failearn.outputs import in_place
 from failearn.store import Store
 from failearn.store import export as sql
 from failearn.store.location import display
@@ -50,7 +51,7 @@ class ExportResult:
 
 
 def default_output(options: ExportOptions) -> Path:
-    return Path(f"{options.what}.{_EXTENSIONS[options.format]}")
+    return Path(f"{options.what}.{_EXTENSIONS.get(options.format, options.format)}")
 
 
 def run_export(settings: Settings, options: ExportOptions) -> ExportResult:
@@ -158,12 +159,30 @@ def _csv(columns: list[sql.Column], rows: Iterable[tuple[Any, ...]], output: Pat
     return count
 
 
+def _in_place(output: Path, *, binary: bool) -> Iterator[Any]:
+    """A device or a pipe, written as it is (see :mod:`failearn.outputs`)."""
+    try:
+        handle: IO[Any] = (
+            output.open("wb") if binary else output.open("w", encoding="utf-8", newline="")
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    try:
+        with handle:
+            yield handle
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
 @contextmanager
 def _writing(output: Path, *, binary: bool) -> Iterator[Any]:
     """The output opened for writing (stdout for ``-``); a file is replaced only when the
     export is complete."""
     if str(output) == "-":
         yield sys.stdout.buffer if binary else sys.stdout
+        return
+    if in_place(output):
+        yield from _in_place(output, binary=binary)
         return
     partial = output.with_name(f".{output.name}.partial")
     try:

@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -461,6 +463,24 @@ def test_output_file_format_from_its_extension(cli: Cli, store: None, tmp_path: 
         assert result.stdout == ""
         assert (tmp_path / name).read_text().startswith(start)
     assert json.loads((tmp_path / "r.json").read_text())["command"] == "report"
+
+
+def test_a_report_into_a_named_pipe_goes_through_the_pipe(
+    cli: Cli, store: None, tmp_path: Path
+) -> None:
+    # Renaming a finished file over the target would put a regular file in the pipe's
+    # place (as root, over /dev/null) and its reader would get nothing.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    result = cli("report", "--as-of", AS_OF, "--dry-run", "--format", "md", "--output", "pipe")
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert got and got[0].decode("utf-8").startswith("# ")
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".pipe")]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +122,38 @@ def test_an_export_that_cannot_be_made_says_why(cli: Cli, tmp_path: Path) -> Non
     missing = cli("export", "--db", str(tmp_path / "absent.db"))
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
     assert not list(tmp_path.glob("*.parquet")) and not list(tmp_path.glob(".*partial"))
+
+
+@pytest.mark.parametrize("name", ["f.db", "./f.db", "f.db-wal", "link.parquet"])
+def test_an_export_never_overwrites_the_database(cli: Cli, tmp_path: Path, name: str) -> None:
+    db = tmp_path / "f.db"
+    _store(cli, str(db))
+    (tmp_path / "link.parquet").symlink_to(db)
+    before = db.read_bytes()
+    for file_format in ("csv", "parquet"):
+        result = cli(
+            "export", "--what", "rules", "--format", file_format, "-o", name, "--db", str(db)
+        )
+        assert result.exit_code == 2, result.stderr
+        assert "is the database" in result.stderr and "Traceback" not in result.stderr
+    assert db.read_bytes() == before
+    assert cli("rules", "list", "--db", str(db)).exit_code == 0
+
+
+def test_an_export_into_a_named_pipe_goes_through_the_pipe(cli: Cli, tmp_path: Path) -> None:
+    db = str(tmp_path / "f.db")
+    _store(cli, db)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    result = cli("export", "--format", "ndjson", "-o", str(pipe), "--db", db)
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert got and len(got[0].splitlines()) == _one(db, "SELECT COUNT(*) FROM incidents")[0]
+    assert not list(tmp_path.glob(".pipe*"))
 
 
 def test_the_notebook_api_gives_dataframes_of_the_store(cli: Cli, db_url: str) -> None:
