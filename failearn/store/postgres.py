@@ -240,11 +240,11 @@ def connect(url: str, *, timeout_seconds: float, display: str) -> PgConnection:
         raw = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="failearn")
     except psycopg.Error as exc:
         raise StoreError(
-            f"cannot connect to {display}: {describe(exc)}",
+            f"cannot connect to {display}: {describe(exc, url)}",
             hint="check the URL, the server, and PGPASSWORD or ~/.pgpass",
         ) from exc
     except ValueError as exc:  # a malformed URL
-        raise StoreError(f"cannot connect to {display}: {mask(str(exc))}") from exc
+        raise StoreError(f"cannot connect to {display}: {mask(str(exc), url)}") from exc
     try:
         # Waiting for a lock, as SQLite's busy timeout does; then a clear failure.
         raw.execute(f"SET lock_timeout = {int(timeout_seconds * 1000)}")
@@ -258,10 +258,11 @@ def connect(url: str, *, timeout_seconds: float, display: str) -> PgConnection:
     return PgConnection(raw)
 
 
-def describe(error: BaseException) -> str:
-    """One line for a driver error, with any URL in it masked."""
+def describe(error: BaseException, url: str | None = None) -> str:
+    """One line for a driver error, with any URL in it (and the password of ``url``)
+    masked."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return mask(text)
+    return mask(text, url)
 
 
 def is_lost_connection(error: BaseException) -> bool:

@@ -34,6 +34,18 @@ def test_a_password_is_never_shown() -> None:
     assert display("postgresql://ci@db/f") == "postgresql://ci@db/f"
     said = mask('connection to "postgresql://u:p%40ss@h/d" failed')
     assert "p%40ss" not in said and "u:***@h/d" in said
+    # libpq reads a password up to its "@": "#", "?" and "/" (which end a URL's host for
+    # a URL parser) and even "@" may stand in it unencoded.
+    for password in ("Ab#cdSECRET1", "Ab?cdSECRET1", "ab/cdSECRET", "ab@cdSECRET"):
+        shown = display(f"postgresql://team:{password}@localhost:5434/teamdb")
+        assert shown == "postgresql://team:***@localhost:5434/teamdb"
+        assert "SECRET" not in mask(f"connect to postgresql://team:{password}@db/x failed")
+    quoted = mask(
+        "failed to resolve host 'cdSECRET@localhost'", "postgresql://u:ab@cdSECRET@localhost/d"
+    )
+    assert "cdSECRET" not in quoted
+    assert display("host=db password=KWSECRET dbname=f") == "host=db password=*** dbname=f"
+    assert display("postgresql://db/f?password=a#b&x=1") == "postgresql://db/f?password=***&x=1"
 
 
 def test_the_store_sql_is_translated_for_postgresql() -> None:
