@@ -184,6 +184,7 @@ class _Run:
         # themselves are in the store; the merge reads them back from there).
         self.first_inbox_id: int | None = None
         self.seen_hashes: dict[str, set[bytes]] = {}
+        self.locked_sources: set[str] = set()
         self.known: dict[str, dict[str, sql.KnownReport]] = {}
         self.seen_keys: dict[str, bytes] = {}
         self.touched_groups: set[tuple[str, str]] = set()
@@ -214,7 +215,7 @@ class _Run:
         """
         hashes = self.seen_hashes.get(record.source)
         if hashes is None:
-            self.store.lock(f"source:{record.source}")
+            self._lock_source(record.source)
             hashes = self.seen_hashes[record.source] = (
                 set()
                 if self.fresh
@@ -345,8 +346,17 @@ class _Run:
     def _known(self, source: str) -> dict[str, sql.KnownReport]:
         known = self.known.get(source)
         if known is None:
+            self._lock_source(source)
             known = self.known[source] = {} if self.fresh else sql.known_reports(self.store, source)
         return known
+
+    def _lock_source(self, source: str) -> None:
+        """Take this source's turn before anything of it is read from the store: another
+        ingest of the same source (PostgreSQL) commits first, and what it stored is then
+        seen here (its reports are known, not written twice)."""
+        if source not in self.locked_sources:
+            self.store.lock(f"source:{source}")
+            self.locked_sources.add(source)
 
     def _keep_id(self, record: Prepared, record_id: str) -> None:
         assert record.report is not None

@@ -144,6 +144,40 @@ def test_eight_ingests_at_once_lose_nothing_and_merge_as_one_would(
 
 
 @pytest.mark.slow
+def test_two_ingests_of_one_source_beside_another_take_turns(tmp_path: Path, pg_url: str) -> None:
+    # The second ingest of a source must read what the first stored only once the first
+    # has committed: reading first and waiting after, it wrote the same reports again (a
+    # duplicate key, exit 3), seen with a third ingest beside them.
+    same, other = (
+        _records(tmp_path / "same.ndjson", 0, 300),
+        _records(tmp_path / "o.ndjson", 1, 300),
+    )
+    runs = [
+        subprocess.Popen(
+            _failearn("ingest", str(path), "--db", pg_url, "--as-of", AS_OF, "--format", "json"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in (same, same, other)
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0] * 3, outputs
+    counts = sorted(
+        (json.loads(out)["unchanged"], json.loads(out)["records"]) for out, _ in outputs
+    )
+    assert counts == [(0, 300), (0, 300), (300, 300)], "one of the two read the other's reports"
+    serial = str(tmp_path / "serial.db")
+    for path in (same, other):
+        subprocess.run(
+            _failearn("ingest", str(path), "--db", serial, "--as-of", AS_OF),
+            check=True,
+            capture_output=True,
+        )
+    assert _incidents(pg_url) == _incidents(serial)
+
+
+@pytest.mark.slow
 def test_a_report_and_a_review_go_ahead_during_an_ingest(
     cli: Cli, tmp_path: Path, pg_url: str
 ) -> None:

@@ -130,3 +130,42 @@ def test_a_process_with_one_thread_forks_its_workers() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.split() == ["fork", "forkserver"]
+
+
+def test_a_source_is_locked_before_its_stored_reports_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another ingest of the same source (PostgreSQL) must have committed before this one
+    # reads what is stored of it; read first and locked after, both wrote the same reports.
+    import failearn.commands.ingest as ingest
+    from failearn.store import Store
+
+    source = tmp_path / "alerts.ndjson"
+    record = {
+        "id": "a-1",
+        "timestamp": "2026-11-01T10:00:00Z",
+        "service": "checkout",
+        "trace_ids": ["0af7651916cd43dd8448eb211c80319c"],
+    }
+    source.write_text(json.dumps({**record, "failure_class": "timeout"}) + "\n")
+    settings = Settings(db=tmp_path / "f.db", root=tmp_path)
+    options = IngestOptions([str(source)], as_of=datetime(2026, 11, 2, tzinfo=UTC))
+    run_ingest(settings, load_taxonomy(None), options)
+    steps: list[str] = []
+    real_lock, real_known = Store.lock, ingest.sql.known_reports
+
+    def lock(store: Store, name: str) -> None:
+        steps.append(name)
+        real_lock(store, name)
+
+    def known(store: Store, name: str) -> dict[str, object]:
+        steps.append(f"read {name}")
+        return real_known(store, name)  # type: ignore[return-value]
+
+    monkeypatch.setattr(Store, "lock", lock)
+    monkeypatch.setattr(ingest.sql, "known_reports", known)
+    source.write_text(json.dumps({**record, "failure_class": "dns-failure"}) + "\n")
+    result = run_ingest(settings, load_taxonomy(None), options)
+    assert result.counts["updated"] == 1, (result.counts, steps)
+    reads = [s for s in steps if s.startswith("read ")]
+    assert reads and steps.index("source:alerts.ndjson") < steps.index(reads[0]), steps
