@@ -340,6 +340,19 @@ def _damaged(message: str, saved: bool) -> StoreError:
     return StoreError(f"the database is damaged ({shown}); {done}", hint=DAMAGE_HINT)
 
 
+def _refused(error: BaseException, saved: bool) -> StoreError | None:
+    """A database server refusing the command, wherever it happened, as the store error
+    it is (exit 2), saying whether anything of the command was kept."""
+    from failearn.store import refusal
+
+    found = refusal(error)
+    if found is None:
+        return None
+    what, hint = found
+    done = "changes it committed before are kept" if saved else "nothing of this command was saved"
+    return StoreError(f"{what}; {done}", hint=hint)
+
+
 class FailearnGroup(TyperGroup):
     """The error boundary: user mistakes become one line on stderr and an exit code."""
 
@@ -374,6 +387,9 @@ class FailearnGroup(TyperGroup):
             damage = database_damage(error)
             if damage is not None:
                 error = _damaged(damage, _commits() > commits_before)
+            refused = _refused(error, _commits() > commits_before)
+            if refused is not None:
+                error = refused
             command = _json_command(self, ctx, args)
             if command is not None:
                 emit_json(error_document(command, error))

@@ -695,3 +695,14 @@ def discard_unused(file: Path) -> bool:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{file}{suffix}").unlink(missing_ok=True)
     return unused
+
+
+def refusal(error: BaseException) -> tuple[str, str] | None:
+    """(what happened, a hint) when ``error`` is a PostgreSQL server refusing a command (a
+    lock held too long, a missing privilege, a read-only or full server) or a lost
+    connection; None for anything else (SQLite's errors included)."""
+    if not type(error).__module__.startswith("psycopg"):
+        return None
+    from failearn.store import postgres
+
+    return postgres.refusal(error)

@@ -252,9 +252,18 @@ def connect(url: str, *, timeout_seconds: float, display: str) -> PgConnection:
         # The merge's statements are large but quick: compiling them (JIT) cost seconds
         # where running them costs milliseconds.
         raw.execute("SET jit = off")
+        encoding = str(raw.execute("SHOW server_encoding").fetchone()[0])  # type: ignore[index]
     except psycopg.Error as exc:
         raw.close()
         raise StoreError(f"cannot use {display}: {describe(exc)}") from exc
+    if encoding.upper() not in ("UTF8", "UTF-8"):
+        raw.close()
+        # Incidents hold any text (names, emoji, CJK); refused before anything is created.
+        raise StoreError(
+            f"cannot use {display}: its encoding is {encoding}, and failearn stores text "
+            "of every language",
+            hint="create the database with ENCODING 'UTF8' (createdb -E UTF8 -T template0 …)",
+        )
     return PgConnection(raw)
 
 
@@ -265,8 +274,40 @@ def describe(error: BaseException, url: str | None = None) -> str:
     return mask(text, url)
 
 
+# What the database refusing a command means for the user, by SQLSTATE.
+_REFUSALS = {
+    "55P03": (
+        "is busy",
+        "another failearn, or a maintenance job (VACUUM FULL, ALTER), holds a lock on "
+        "failearn's tables; try again ([busy_timeout] sets how long a command waits)",
+    ),
+    "42501": (
+        "refused this command",
+        "the role in the URL lacks a privilege the command needs: reading commands need "
+        "SELECT on failearn's tables, writing ones INSERT, UPDATE and DELETE too",
+    ),
+    "25006": ("is read-only", "point --db at the primary server, not a standby"),
+    "53100": ("is out of disk space", "free space on the database server"),
+    "53200": ("is out of memory", "ask the database's administrator"),
+}
+
+
+def refusal(error: BaseException) -> tuple[str, str] | None:
+    """(what happened, a hint) when ``error`` is the database refusing a command or the
+    connection to it lost, wherever in a command it happened; None for anything else."""
+    state = getattr(error, "sqlstate", None)
+    if isinstance(error, psycopg.Error) and state in _REFUSALS:
+        what, hint = _REFUSALS[state]
+        return f"the database {what}: {describe(error)}", hint
+    if is_lost_connection(error):
+        return f"lost the connection to the database: {describe(error)}", "run it again"
+    return None
+
+
 def is_lost_connection(error: BaseException) -> bool:
     if is_lock_timeout(error) or isinstance(error, pg_errors.QueryCanceled):
+        return False
+    if getattr(error, "sqlstate", None) in _REFUSALS:  # a full disk is no lost connection
         return False
     return isinstance(error, psycopg.OperationalError | pg_errors.AdminShutdown)
 

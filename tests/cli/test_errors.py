@@ -30,6 +30,34 @@ def test_an_internal_error_is_one_line_and_exit_3(
     assert "RuntimeError: boom" in debug.stderr
 
 
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        ("LockNotAvailable", "the database is busy"),
+        ("InsufficientPrivilege", "the database refused this command"),
+        ("ReadOnlySqlTransaction", "the database is read-only"),
+        ("DiskFull", "the database is out of disk space"),
+    ],
+)
+def test_a_database_server_refusing_a_command_is_exit_2_not_a_bug(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, error: str, said: str
+) -> None:
+    # A lock held by a maintenance job, or a role without a privilege, can meet any
+    # command, reading ones too, wherever it runs a statement.
+    errors = pytest.importorskip("psycopg.errors")
+    import failearn.commands.ingest
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise getattr(errors, error)("postgresql://u:hunter2@db/f: no")
+
+    monkeypatch.setattr(failearn.commands.ingest, "run_ingest", refused)
+    result = cli("ingest", str(GOOD))
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith(f"error: {said}")
+    assert "nothing of this command was saved" in result.stderr
+    assert "hunter2" not in result.stderr and "bug" not in result.stderr
+
+
 def test_ctrl_c_is_exit_130_and_says_the_database_is_unchanged(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -236,3 +236,30 @@ def test_a_run_or_inbox_row_named_by_others_cannot_be_deleted(db_url: str) -> No
                 store.conn.execute(statement)
         assert [r["id"] for r in store.runs()] == [run]
         assert store.query("SELECT run_id FROM inbox") == [{"run_id": run}]
+
+
+def test_a_database_that_cannot_hold_every_language_is_refused_before_any_change(
+    postgres: str,
+) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    name = f"latin_{os.getpid()}"
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute(
+            f"CREATE DATABASE {name} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' "
+            "TEMPLATE template0"
+        )
+    scheme, rest = postgres.split("//", 1)
+    authority = rest.split("/", 1)[0].split("?", 1)[0]
+    url = f"{scheme}//{authority}/{name}"
+    try:
+        with pytest.raises(StoreError, match="its encoding is LATIN1") as refused:
+            Store.open(url)
+        assert "UTF8" in (refused.value.hint or "")
+        with psycopg.connect(url) as conn:
+            tables = conn.execute(
+                "SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchone()
+        assert tables == (0,)
+    finally:
+        with psycopg.connect(postgres, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name}")
