@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from failearn.errors import StoreError, UsageError
-from failearn.store import Store
+from failearn.store import Store, discard_unused
 from failearn.store import db as sql
 from failearn.store.location import Location, display, parse
 
@@ -37,6 +37,17 @@ def run_copy(source_text: str, target_text: str, busy_timeout: timedelta) -> Cop
     source_at, target_at = parse(source_text), parse(target_text)
     if _same(source_at, target_at):
         raise UsageError(f"the source and the target are the same database ({display(source_at)})")
+    new_file = isinstance(target_at, Path) and not target_at.exists()
+    try:
+        return _copy_store(source_at, target_at, busy_timeout)
+    except BaseException:
+        if new_file:  # a failed or interrupted copy leaves no empty file behind
+            assert isinstance(target_at, Path)
+            discard_unused(target_at)
+        raise
+
+
+def _copy_store(source_at: Location, target_at: Location, busy_timeout: timedelta) -> CopyResult:
     with (
         Store.open(source_at, busy_timeout=busy_timeout, create=False) as source,
         Store.open(target_at, busy_timeout=busy_timeout) as target,

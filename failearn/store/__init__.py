@@ -126,6 +126,7 @@ class Store:
         # The SQLite file as it was opened (device, inode): a commit into a file that was
         # deleted or replaced meanwhile would be lost, and is refused.
         self._file = _identity(path) if isinstance(conn, sqlite3.Connection) else None
+        self._migrating = False
 
     @property
     def backend(self) -> str:
@@ -371,6 +372,13 @@ class Store:
                 "failearn: it needs a migration to be read",
                 hint="make the file writable once, or work on a copy",
             )
+        self._migrating = True
+        try:
+            self._apply_migrations()
+        finally:
+            self._migrating = False
+
+    def _apply_migrations(self) -> None:
         with self.transaction():
             self.conn.execute(
                 "CREATE TABLE IF NOT EXISTS _migrations "
@@ -457,7 +465,8 @@ class Store:
         blocked = _hold_interrupts()
         try:
             self._raw.commit()
-            commits += 1
+            # Creating or migrating the tables is not what the command was asked for.
+            commits += not self._migrating
         finally:
             _release_interrupts(blocked)
 
@@ -681,6 +690,8 @@ def discard_unused(file: Path) -> bool:
     """Remove a database file (and its side files) that holds no run: one a command created
     and then stored nothing in, because it failed or was interrupted.  A database another
     process holds a lock on, or that holds anything, is left alone; True if removed."""
+    if not file.exists():  # connecting would create it
+        return False
     try:
         conn = sqlite3.connect(file, timeout=0, isolation_level=None)
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from failearn.store import Store
 from failearn.store.db import tables
 from tests.helpers.cli import Cli
@@ -67,3 +69,27 @@ def test_a_copy_onto_itself_or_from_nothing_is_refused(cli: Cli, tmp_path: Path)
     missing = cli("db", "copy", str(tmp_path / "absent.db"), str(tmp_path / "t.db"))
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
     assert not (tmp_path / "t.db").exists()
+
+
+def test_an_interrupted_copy_says_nothing_was_saved_and_leaves_no_file(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import failearn.commands.db as db
+
+    source = str(tmp_path / "source.db")
+    _store(cli, source)
+    copied: list[str] = []
+    real = db._copy
+
+    def copy_then_ctrl_c(source: Store, target: Store, table: str) -> int:
+        if len(copied) == 3:
+            raise KeyboardInterrupt
+        copied.append(table)
+        return real(source, target, table)
+
+    monkeypatch.setattr(db, "_copy", copy_then_ctrl_c)
+    result = cli("db", "copy", source, str(tmp_path / "new.db"))
+    assert result.exit_code == 130
+    # Creating the target's tables is not the copy: it said the changes were saved.
+    assert "a write that had not finished was rolled back" in result.stderr
+    assert not list(tmp_path.glob("new.db*"))
