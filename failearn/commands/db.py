@@ -49,7 +49,7 @@ def run_copy(source_text: str, target_text: str, busy_timeout: timedelta) -> Cop
 
 def _copy_store(source_at: Location, target_at: Location, busy_timeout: timedelta) -> CopyResult:
     with (
-        Store.open(source_at, busy_timeout=busy_timeout, create=False) as source,
+        Store.open(source_at, busy_timeout=busy_timeout, create=False, existing=True) as source,
         Store.open(target_at, busy_timeout=busy_timeout) as target,
     ):
         with target.transaction("exclusive"), source.snapshot():

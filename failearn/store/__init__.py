@@ -223,21 +223,24 @@ class Store:
         *,
         busy_timeout: timedelta = timedelta(minutes=2),
         create: bool = True,
+        existing: bool = False,
     ) -> Store:
         """Open (creating if allowed) and migrate the database at ``path``: a SQLite file
-        or a PostgreSQL URL (see :mod:`failearn.store.location`).
+        or a PostgreSQL URL (see :mod:`failearn.store.location`).  With ``existing``, a
+        database without tables is refused rather than made a store (what is to be read
+        must be there).
 
         A database file the user cannot write is opened read-only: commands that
         only read it work, and one that writes says the file is read-only.
         """
         where = locations.parse(path) if isinstance(path, str) and path != MEMORY else path
         if locations.is_postgres(where):
-            return cls._open_postgres(str(where), busy_timeout)
+            return cls._open_postgres(str(where), busy_timeout, existing)
         target = str(where)
         conn, readonly = lite.connect(target, busy_timeout, create)
         store = cls(conn, target, readonly)
         try:
-            store._check_ours()
+            store._check_ours(existing)
             lite.configure(conn, target, readonly, busy_timeout)
             store._migrate()
         except sqlite3.OperationalError as exc:
@@ -257,7 +260,7 @@ class Store:
         return store
 
     @classmethod
-    def _open_postgres(cls, url: str, busy_timeout: timedelta) -> Store:
+    def _open_postgres(cls, url: str, busy_timeout: timedelta, existing: bool) -> Store:
         shown = locations.display(url)
         try:
             from failearn.store import postgres
@@ -271,7 +274,7 @@ class Store:
         try:
             conn.lock("schema", session=True)
             try:
-                store._check_ours()
+                store._check_ours(existing)
                 store._migrate()
             finally:
                 conn.unlock("schema")
@@ -340,11 +343,18 @@ class Store:
         names = {"table": "BASE TABLE", "view": "VIEW"}
         return self._pg.relations(tuple(names[k] for k in kinds))
 
-    def _check_ours(self) -> None:
+    def _check_ours(self, existing: bool = False) -> None:
         """Refuse, before changing anything, a database some other program made: one
-        with tables of its own and no record of failearn's migrations."""
+        with tables of its own and no record of failearn's migrations, or a table named
+        ``_migrations`` beside none of failearn's (its first migration makes ``runs``).
+        With ``existing``, an empty database is refused too (it holds no store to read)."""
         names = set(self._relations(("table",)))
-        if names and "_migrations" not in names:
+        if existing and not names:
+            raise StoreError(
+                f"{self.path} holds no failearn store (it has no tables)",
+                hint="check the location: a store is made by failearn ingest",
+            )
+        if names and ("_migrations" not in names or "runs" not in names):
             shown = ", ".join(sorted(names)[:5]) + (" …" if len(names) > 5 else "")
             raise StoreError(
                 f"{self.path} is not a failearn database (it holds tables {shown})",

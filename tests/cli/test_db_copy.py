@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,25 @@ def test_an_interrupted_copy_says_nothing_was_saved_and_leaves_no_file(
     # Creating the target's tables is not the copy: it said the changes were saved.
     assert "a write that had not finished was rolled back" in result.stderr
     assert not list(tmp_path.glob("new.db*"))
+
+
+def test_an_empty_source_is_refused_and_left_empty(cli: Cli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = cli("db", "copy", str(empty), str(tmp_path / "out.db"))
+    assert result.exit_code == 2 and "holds no failearn store" in result.stderr
+    assert empty.stat().st_size == 0 and not list(tmp_path.glob("out.db*"))
+
+
+def test_another_programs_migrations_table_does_not_make_its_database_ours(
+    cli: Cli, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE _migrations (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO _migrations (name) VALUES ('0001_init')")
+        conn.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY)")
+    before = other.read_bytes()
+    result = cli("ingest", str(FIXTURES / "good"), "--db", str(other), "--as-of", "2026-11-23")
+    assert result.exit_code == 2 and "is not a failearn database" in result.stderr
+    assert other.read_bytes() == before
