@@ -21,7 +21,12 @@ def copy_command(
         str, typer.Argument(metavar="SOURCE", help="The store to copy: a path or a URL.")
     ],
     target: Annotated[
-        str, typer.Argument(metavar="TARGET", help="An empty store to copy it into (created).")
+        str,
+        typer.Argument(
+            metavar="TARGET",
+            help="An empty store to copy it into: a SQLite file (created if missing) or an "
+            "existing PostgreSQL database.",
+        ),
     ],
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
