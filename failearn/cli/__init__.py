@@ -14,6 +14,7 @@ import typer
 
 from failearn import __version__
 from failearn.cli.common import FailearnGroup, use_failearn_commands
+from failearn.errors import EXIT_INTERRUPTED
 
 app = typer.Typer(
     name="failearn",
@@ -110,4 +111,10 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:
+        # Ctrl-C while the command line is still being built, before any command ran
+        # (a command's own interrupts are answered by its error boundary).
+        typer.echo("interrupted before the command started; nothing was done", err=True)
+        raise SystemExit(EXIT_INTERRUPTED) from None

@@ -131,3 +131,18 @@ def test_ctrl_c_after_the_commit_says_the_changes_were_saved(
     result = cli("ingest", str(GOOD))
     assert result.exit_code == 130
     assert result.stderr.strip() == "interrupted after the command's changes were saved"
+
+
+def test_ctrl_c_before_a_command_starts_is_exit_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import failearn.cli
+
+    def building(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # as typer reads the commands' signatures
+
+    monkeypatch.setattr(failearn.cli, "app", building)
+    with pytest.raises(SystemExit) as ended:
+        failearn.cli.main()
+    assert ended.value.code == 130
+    assert capsys.readouterr().err == "interrupted before the command started; nothing was done\n"
