@@ -53,10 +53,10 @@ from ingest_data import write_ndjson
 from failearn.capture.anonymize import Anonymizer
 from failearn.capture.normalise import Context, normalise
 from failearn.capture.prepare import (
-    _FIELDS,
     Prepared,
     Preparer,
     Task,
+    _fields,
     fewer_collections,
     prepare,
     tasks,
@@ -115,7 +115,7 @@ def stage_costs(
     _, norm = cpu(lambda: [normalise(raw, context) for raw in raws])
     preparer = preparer_for(settings)
     prepared, whole = cpu(lambda: [prepare(raw, preparer) for raw in raws])
-    shipped = [tuple(getattr(p, name) for name in _FIELDS) for p in prepared]
+    shipped = [_fields(p) for p in prepared]
     _, ship = cpu(lambda: pickle.loads(pickle.dumps(shipped, protocol=pickle.HIGHEST_PROTOCOL)))
     costs = {"read": read, "parse": parse, "normalise": norm, "rows": whole - norm, "ship": ship}
     return prepared, costs
