@@ -159,16 +159,18 @@ def _csv(columns: list[sql.Column], rows: Iterable[tuple[Any, ...]], output: Pat
     return count
 
 
+def _open(path: Path, output: Path, *, binary: bool) -> IO[Any]:
+    """``path`` opened for writing ``output``; a failure is the user's, naming ``output``."""
+    try:
+        return path.open("wb") if binary else path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
 def _in_place(output: Path, *, binary: bool) -> Iterator[Any]:
     """A device or a pipe, written as it is (see :mod:`failearn.outputs`)."""
     try:
-        handle: IO[Any] = (
-            output.open("wb") if binary else output.open("w", encoding="utf-8", newline="")
-        )
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    try:
-        with handle:
+        with _open(output, output, binary=binary) as handle:
             yield handle
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
@@ -185,12 +187,7 @@ def _writing(output: Path, *, binary: bool) -> Iterator[Any]:
         yield from _in_place(output, binary=binary)
         return
     partial = output.with_name(f".{output.name}.partial")
-    try:
-        handle: IO[Any] = (
-            partial.open("wb") if binary else partial.open("w", encoding="utf-8", newline="")
-        )
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    handle = _open(partial, output, binary=binary)
     try:
         with handle:
             yield handle

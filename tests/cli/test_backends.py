@@ -109,22 +109,29 @@ def _incidents(db: str) -> list[tuple[Any, ...]]:
         ]
 
 
+def _ingest_at_once(paths: list[Path], db: str) -> list[tuple[str, str]]:
+    """(stdout, stderr) of one ``failearn ingest`` per path, all started at once; each
+    must succeed."""
+    runs = [
+        subprocess.Popen(
+            _failearn("ingest", str(path), "--db", db, "--as-of", AS_OF, "--format", "json"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in paths
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0] * len(paths), outputs
+    return outputs
+
+
 @pytest.mark.slow
 def test_eight_ingests_at_once_lose_nothing_and_merge_as_one_would(
     tmp_path: Path, pg_url: str
 ) -> None:
     repos = [_records(tmp_path / f"repo{r}.ndjson", r, 300) for r in range(8)]
-    runs = [
-        subprocess.Popen(
-            _failearn("ingest", str(path), "--db", pg_url, "--as-of", AS_OF, "--format", "json"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for path in repos
-    ]
-    outputs = [run.communicate(timeout=300) for run in runs]
-    assert [run.returncode for run in runs] == [0] * 8, outputs
+    outputs = _ingest_at_once(repos, pg_url)
     received = [json.loads(out)["records"] for out, _ in outputs]
     assert received == [300] * 8
     serial = str(tmp_path / "serial.db")
@@ -152,17 +159,7 @@ def test_two_ingests_of_one_source_beside_another_take_turns(tmp_path: Path, pg_
         _records(tmp_path / "same.ndjson", 0, 300),
         _records(tmp_path / "o.ndjson", 1, 300),
     )
-    runs = [
-        subprocess.Popen(
-            _failearn("ingest", str(path), "--db", pg_url, "--as-of", AS_OF, "--format", "json"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for path in (same, same, other)
-    ]
-    outputs = [run.communicate(timeout=300) for run in runs]
-    assert [run.returncode for run in runs] == [0] * 3, outputs
+    outputs = _ingest_at_once([same, same, other], pg_url)
     counts = sorted(
         (json.loads(out)["unchanged"], json.loads(out)["records"]) for out, _ in outputs
     )
