@@ -74,6 +74,9 @@ def priority(member: Member) -> tuple[bool, datetime, str]:
 
 def as_group(parts: Sequence[Member]) -> Group:
     """The incident that the reports ``parts`` make."""
+    if len(parts) == 1:  # most reports are alone in their incident, named after them
+        only = parts[0]
+        return Group(only.record_id, only.key, (only.key,))
     primary = min(parts, key=priority)
     return Group(primary.record_id, primary.key, tuple(sorted(m.key for m in parts)))
 

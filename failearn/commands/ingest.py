@@ -30,7 +30,7 @@ from failearn.capture import baseline
 from failearn.capture.anonymize import Anonymizer
 from failearn.capture.baseline import Baseline
 from failearn.capture.classify import Abstained, TextModel, settle, taxonomy_model
-from failearn.capture.dedup import Group, Member, as_group, components, member_from_row
+from failearn.capture.dedup import Member, as_group, components, member_from_row
 from failearn.capture.normalise import Context
 from failearn.capture.normalise.gates import check_class_mapping
 from failearn.capture.prepare import (
@@ -547,22 +547,20 @@ def regroup_reports(
     incidents: list[str] = []
     created = changed = 0
     for parts in components(members(), window, shared):
-        # Most reports are alone in their incident, which is named after them.
-        first = parts[0]
-        incident, named = (
-            (first.record_id, first.key) if len(parts) == 1 else _named(as_group(parts))
-        )
-        incidents.append(incident)
+        found = as_group(parts)
+        incidents.append(found.incident_id)
         new = all(previous[m.key] is None for m in parts)
         created += new
         differs = False
         for m in parts:
             had, was = previous.pop(m.key), stored.pop(m.key)
-            differs |= had != incident or m.key in updated
-            primary = new and m.key == named
-            if primary and was == incident:
+            differs |= had != found.incident_id or m.key in updated
+            primary = new and m.key == found.primary
+            if primary and was == found.incident_id:
                 continue  # the new report that a new incident is named after: nothing to note
-            rows.append((m.key, incident, had, int(was != incident), int(primary)))
+            rows.append(
+                (m.key, found.incident_id, had, int(was != found.incident_id), int(primary))
+            )
         changed += differs
         if len(rows) + len(incidents) >= _REGROUP_BATCH:
             sql.add_regrouped(store, incidents, rows)
@@ -572,10 +570,6 @@ def regroup_reports(
     now, before = sql.regrouped_ids(store) if collect_ids else (set(), set())
     sql.regroup(store, aliases, replaced_ids, run_id)
     return Regrouping(created, changed, aliases, now, before)
-
-
-def _named(group: Group) -> tuple[str, str]:
-    return group.incident_id, group.primary
 
 
 def _fingerprint(
