@@ -11,7 +11,12 @@ was (as root, over ``/dev/null``) and the reader of a pipe would get nothing.
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
+
+from failearn.errors import UsageError
 
 
 def in_place(path: Path) -> bool:
@@ -22,3 +27,26 @@ def in_place(path: Path) -> bool:
     except OSError:
         return False
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def open_output(path: Path, shown: Path, *, binary: bool) -> IO[Any]:
+    """``path`` opened for writing the output ``shown`` (text as UTF-8, newlines as
+    written); a failure is the user's, naming ``shown``."""
+    try:
+        return path.open("wb") if binary else path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UsageError(f"cannot write {shown}: {exc.strerror or exc}") from exc
+
+
+@contextmanager
+def written_in_place(path: Path, shown: Path, *, binary: bool) -> Iterator[IO[Any]]:
+    """A device or a pipe opened and written as it is; a write it refuses (``/dev/full``)
+    is the user's error.  A reader gone early (a broken pipe) is left to the command's
+    error boundary, which ends quietly with its own exit code."""
+    try:
+        with open_output(path, shown, binary=binary) as handle:
+            yield handle
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write {shown}: {exc.strerror or exc}") from exc

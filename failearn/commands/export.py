@@ -17,13 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from failearn.config import Settings
 from failearn.errors import UsageError
-from failearn.outputs import in_place
+from failearn.outputs import in_place, open_output, written_in_place
 from failearn.store import Store
 from failearn.store import export as sql
 from failearn.store.location import display
@@ -159,23 +159,6 @@ def _csv(columns: list[sql.Column], rows: Iterable[tuple[Any, ...]], output: Pat
     return count
 
 
-def _open(path: Path, output: Path, *, binary: bool) -> IO[Any]:
-    """``path`` opened for writing ``output``; a failure is the user's, naming ``output``."""
-    try:
-        return path.open("wb") if binary else path.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
-
-
-def _in_place(output: Path, *, binary: bool) -> Iterator[Any]:
-    """A device or a pipe, written as it is (see :mod:`failearn.outputs`)."""
-    try:
-        with _open(output, output, binary=binary) as handle:
-            yield handle
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
-
-
 @contextmanager
 def _writing(output: Path, *, binary: bool) -> Iterator[Any]:
     """The output opened for writing (stdout for ``-``); a file is replaced only when the
@@ -184,10 +167,11 @@ def _writing(output: Path, *, binary: bool) -> Iterator[Any]:
         yield sys.stdout.buffer if binary else sys.stdout
         return
     if in_place(output):
-        yield from _in_place(output, binary=binary)
+        with written_in_place(output, output, binary=binary) as handle:
+            yield handle
         return
     partial = output.with_name(f".{output.name}.partial")
-    handle = _open(partial, output, binary=binary)
+    handle = open_output(partial, output, binary=binary)
     try:
         with handle:
             yield handle

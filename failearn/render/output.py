@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from failearn.errors import UsageError
-from failearn.outputs import in_place
+from failearn.outputs import in_place, written_in_place
 from failearn.visible import json_escapes, visible
 
 if TYPE_CHECKING:
@@ -137,11 +137,13 @@ def check_output(path: Path, database: Path | str) -> None:
 def write_output(text: str, path: Path) -> None:
     """Write ``text`` to ``path`` (UTF-8) whole or not at all: into a temporary file beside
     it, flushed to disk, then renamed over it, so that a full disk or a crash leaves the
-    previous file as it was.  A device or a pipe (``/dev/null``) is written in place.  A symbolic link is written through (the link stays); an
-    existing file keeps its permissions.  An OS error is a usage error naming the file."""
+    previous file as it was.  A device or a pipe (``/dev/null``) is written in place.
+    A symbolic link is written through (the link stays); an existing file keeps its
+    permissions.  An OS error is a usage error naming the file."""
     target = path.resolve() if path.is_symlink() else path
     if in_place(target):
-        _write_in_place(text, path, target)
+        with written_in_place(target, path, binary=True) as handle:
+            handle.write(text.encode("utf-8"))
         return
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
@@ -166,15 +168,6 @@ def write_output(text: str, path: Path) -> None:
     finally:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
-
-
-def _write_in_place(text: str, path: Path, target: Path) -> None:
-    """Write into a device or a pipe as it is (see :mod:`failearn.outputs`)."""
-    try:
-        with target.open("wb") as handle:
-            handle.write(text.encode("utf-8"))
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _umask() -> int:
